@@ -1,0 +1,206 @@
+"""Value types shared by the pure core and the adapters.
+
+PMS-neutral names throughout: a PMS room category is a `room_code` (sistema-os calls it
+`categoria`), a PMS rate plan a `plan_code` (`plano`). Only `pms/sistemaos.py` knows the
+sistema-os field names; only `channex/` knows Channex's JSON. Money is `Decimal`; dates are
+hotel-local `date`s; instants are UTC-aware `datetime`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+Kind = Literal["availability", "restrictions"]
+KINDS: tuple[Kind, ...] = ("availability", "restrictions")
+
+AVAILABILITY_FIELD = "availability"
+RESTRICTION_FIELDS = (
+    "rate",
+    "min_stay_arrival",
+    "min_stay_through",
+    "max_stay",
+    "closed_to_arrival",
+    "closed_to_departure",
+    "stop_sell",
+)
+BOOL_FIELDS = frozenset({"closed_to_arrival", "closed_to_departure", "stop_sell"})
+INT_FIELDS = frozenset({"availability", "min_stay_arrival", "min_stay_through", "max_stay"})
+
+FieldValue = int | bool | Decimal
+
+
+# --------------------------------------------------------------------------- PMS ARI
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanDay:
+    """One PMS rate plan on one date. `None` means "the PMS does not manage this field"."""
+
+    plan_code: str
+    rate: Decimal | None = None
+    min_stay_arrival: int | None = None
+    min_stay_through: int | None = None
+    max_stay: int | None = None
+    closed_to_arrival: bool | None = None
+    closed_to_departure: bool | None = None
+    stop_sell: bool | None = None
+
+    def fields(self) -> dict[str, FieldValue]:
+        """The managed fields, by their Channex restriction name."""
+        out: dict[str, FieldValue] = {}
+        for name in RESTRICTION_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoomDay:
+    """One PMS room category on one date: units free to sell and its plans."""
+
+    day: date
+    available: int
+    plans: tuple[PlanDay, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoomAri:
+    room_code: str
+    total: int
+    days: tuple[RoomDay, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PmsAri:
+    """The PMS's ARI for a date range, as the PMS port returns it (already clamped)."""
+
+    currency: str | None
+    rooms: tuple[RoomAri, ...]
+
+
+# --------------------------------------------------------------------------- Channex cells
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CellKey:
+    """One cell of a lane: a room type (availability) or a rate plan (restrictions) on a day."""
+
+    entity_id: str
+    day: date
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Lane:
+    """The unit of batching and rate limiting: one property and one ARI endpoint."""
+
+    property_id: str
+    kind: Kind
+
+
+# A lane's cells: for each cell, the fields and values to hold.
+Cells = dict[CellKey, dict[str, FieldValue]]
+
+
+# --------------------------------------------------------------------------- Bookings
+
+RevisionStatus = Literal["new", "modified", "cancelled"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Guest:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevisionRoom:
+    """One room of a Channex booking revision (index = position in `rooms[]`)."""
+
+    index: int
+    room_type_id: str | None
+    rate_plan_id: str | None
+    checkin: date
+    checkout: date
+    adults: int
+    children: int
+    infants: int = 0
+    amount: Decimal | None = None
+    is_cancelled: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingRevision:
+    """A Channex booking revision: the full state of a booking at one moment."""
+
+    id: str
+    booking_id: str
+    property_id: str
+    status: RevisionStatus
+    inserted_at: datetime
+    unique_id: str | None
+    ota_name: str | None
+    ota_reservation_code: str | None
+    arrival_date: date
+    departure_date: date
+    amount: Decimal | None
+    currency: str | None
+    notes: str | None
+    guest: Guest
+    rooms: tuple[RevisionRoom, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PmsBookingRequest:
+    """What the PMS needs to create one booking (one room of a Channex booking)."""
+
+    room_code: str
+    checkin: date
+    checkout: date
+    guest_name: str
+    guest_email: str | None
+    guest_phone: str | None
+    adults: int
+    children: int
+    total: Decimal
+    currency: str
+    channel: str
+    ota_code: str | None
+    channex_booking_id: str
+    channex_revision_id: str
+    room_index: int
+    notes: str | None
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.channex_booking_id}:{self.room_index}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PmsBookingChanges:
+    """A modification: only the fields that changed are set."""
+
+    room_code: str | None = None
+    checkin: date | None = None
+    checkout: date | None = None
+    guest_name: str | None = None
+    guest_phone: str | None = None
+    adults: int | None = None
+    children: int | None = None
+    total: Decimal | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in self.__slots__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PmsBookingRef:
+    """The PMS's answer about one booking."""
+
+    pms_id: str
+    unit: str | None
+    status: str

@@ -1,0 +1,227 @@
+"""The mapping file (`MAPPING_FILE`): PMS room and plan codes ⇄ Channex ids.
+
+File format (pms-contract §5) uses sistema-os's words `categoria` / `plano`; inside the
+program they are `room_code` / `plan_code`. `load_mapping` validates the whole file and
+raises one `MappingFileError` naming every problem (fail fast at start).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
+
+from middleware.errors import MappingFileError
+
+CURRENCY_LEN = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RatePlanMap:
+    plan_code: str
+    rate_plan_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoomTypeMap:
+    room_code: str
+    room_type_id: str
+    rate_plans: tuple[RatePlanMap, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PropertyMap:
+    property_id: str
+    name: str
+    currency: str
+    timezone: str
+    room_types: tuple[RoomTypeMap, ...]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoomRef:
+    """Where a Channex room type or rate plan lives, seen from the PMS."""
+
+    property: PropertyMap
+    room: RoomTypeMap
+    plan: RatePlanMap | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    properties: tuple[PropertyMap, ...]
+    _by_room_type: dict[str, RoomRef] = field(default_factory=dict, repr=False, compare=False)
+    _by_rate_plan: dict[str, RoomRef] = field(default_factory=dict, repr=False, compare=False)
+    _by_room_code: dict[str, RoomRef] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for prop in self.properties:
+            for room in prop.room_types:
+                ref = RoomRef(property=prop, room=room)
+                self._by_room_type[room.room_type_id] = ref
+                self._by_room_code[room.room_code] = ref
+                for plan in room.rate_plans:
+                    self._by_rate_plan[plan.rate_plan_id] = RoomRef(
+                        property=prop, room=room, plan=plan
+                    )
+
+    def property(self, property_id: str) -> PropertyMap | None:
+        return next((p for p in self.properties if p.property_id == property_id), None)
+
+    def by_room_type(self, room_type_id: str) -> RoomRef | None:
+        return self._by_room_type.get(room_type_id)
+
+    def by_rate_plan(self, rate_plan_id: str) -> RoomRef | None:
+        return self._by_rate_plan.get(rate_plan_id)
+
+    def by_room_code(self, room_code: str) -> RoomRef | None:
+        return self._by_room_code.get(room_code)
+
+    def room_codes(self) -> tuple[str, ...]:
+        return tuple(self._by_room_code)
+
+    def __iter__(self) -> Iterator[PropertyMap]:
+        return iter(self.properties)
+
+
+def _text(obj: dict[str, Any], key: str, where: str, problems: list[str]) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where}: '{key}' must be a non-empty string")
+        return ""
+    return value.strip()
+
+
+def _items(obj: dict[str, Any], key: str, where: str, problems: list[str]) -> list[Any]:
+    value = obj.get(key)
+    if not isinstance(value, list) or not value:
+        problems.append(f"{where}: '{key}' must be a non-empty list")
+        return []
+    return value
+
+
+def parse_mapping(document: Any) -> Mapping:
+    """Validate a decoded mapping document; every problem is named in one error."""
+    problems: list[str] = []
+    if not isinstance(document, dict):
+        raise MappingFileError(["the document must be a JSON object with 'properties'"])
+    properties: list[PropertyMap] = []
+    seen_ids: set[str] = set()
+    seen_codes: set[str] = set()
+
+    def unique_id(value: str, where: str) -> None:
+        if value and value in seen_ids:
+            problems.append(f"{where}: id {value} is used twice")
+        seen_ids.add(value)
+
+    for p_index, raw_prop in enumerate(_items(document, "properties", "mapping", problems)):
+        where = f"properties[{p_index}]"
+        if not isinstance(raw_prop, dict):
+            problems.append(f"{where}: must be an object")
+            continue
+        property_id = _text(raw_prop, "channex_property_id", where, problems)
+        unique_id(property_id, where)
+        currency = _text(raw_prop, "currency", where, problems).upper()
+        if currency and (len(currency) != CURRENCY_LEN or not currency.isalpha()):
+            problems.append(f"{where}: currency '{currency}' is not an ISO-4217 code")
+        timezone = _text(raw_prop, "timezone", where, problems)
+        if timezone:
+            try:
+                ZoneInfo(timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                problems.append(f"{where}: timezone '{timezone}' is unknown")
+        rooms: list[RoomTypeMap] = []
+        for r_index, raw_room in enumerate(_items(raw_prop, "room_types", where, problems)):
+            r_where = f"{where}.room_types[{r_index}]"
+            if not isinstance(raw_room, dict):
+                problems.append(f"{r_where}: must be an object")
+                continue
+            code = _text(raw_room, "categoria", r_where, problems)
+            if code and code in seen_codes:
+                problems.append(f"{r_where}: categoria '{code}' is mapped twice")
+            seen_codes.add(code)
+            room_type_id = _text(raw_room, "channex_room_type_id", r_where, problems)
+            unique_id(room_type_id, r_where)
+            plans: list[RatePlanMap] = []
+            plan_codes: set[str] = set()
+            for k, raw_plan in enumerate(_items(raw_room, "rate_plans", r_where, problems)):
+                k_where = f"{r_where}.rate_plans[{k}]"
+                if not isinstance(raw_plan, dict):
+                    problems.append(f"{k_where}: must be an object")
+                    continue
+                plan_code = _text(raw_plan, "plano", k_where, problems)
+                if plan_code and plan_code in plan_codes:
+                    problems.append(f"{k_where}: plano '{plan_code}' is mapped twice")
+                plan_codes.add(plan_code)
+                rate_plan_id = _text(raw_plan, "channex_rate_plan_id", k_where, problems)
+                unique_id(rate_plan_id, k_where)
+                plans.append(RatePlanMap(plan_code=plan_code, rate_plan_id=rate_plan_id))
+            rooms.append(
+                RoomTypeMap(room_code=code, room_type_id=room_type_id, rate_plans=tuple(plans))
+            )
+        properties.append(
+            PropertyMap(
+                property_id=property_id,
+                name=str(raw_prop.get("name") or ""),
+                currency=currency,
+                timezone=timezone,
+                room_types=tuple(rooms),
+            )
+        )
+    if problems:
+        raise MappingFileError(problems)
+    return Mapping(tuple(properties))
+
+
+def load_mapping(path: Path) -> Mapping:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise MappingFileError([f"{path}: cannot be read ({exc.strerror or exc})"]) from exc
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise MappingFileError([f"{path}: not valid JSON ({exc})"]) from exc
+    return parse_mapping(document)
+
+
+def mapping_document(mapping: Mapping) -> dict[str, Any]:
+    """The file form of `mapping` (what the setup script writes)."""
+    return {
+        "properties": [
+            {
+                "channex_property_id": prop.property_id,
+                "name": prop.name,
+                "currency": prop.currency,
+                "timezone": prop.timezone,
+                "room_types": [
+                    {
+                        "categoria": room.room_code,
+                        "channex_room_type_id": room.room_type_id,
+                        "rate_plans": [
+                            {"plano": plan.plan_code, "channex_rate_plan_id": plan.rate_plan_id}
+                            for plan in room.rate_plans
+                        ],
+                    }
+                    for room in prop.room_types
+                ],
+            }
+            for prop in mapping.properties
+        ]
+    }
+
+
+def write_mapping(path: Path, mapping: Mapping) -> None:
+    """Write atomically (temp file + rename) so a crash never leaves half a mapping."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(orjson.dumps(mapping_document(mapping), option=orjson.OPT_INDENT_2))
+    tmp.replace(path)

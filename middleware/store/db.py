@@ -1,0 +1,114 @@
+"""SQLite through aiosqlite: open, configure, migrate, and run transactions.
+
+One `Database` per process wraps one connection. A lock serialises its use, so one
+coroutine's `BEGIN IMMEDIATE ... COMMIT` is never interleaved with another's statements;
+separate processes (web, worker) coordinate through SQLite's own locking and `busy_timeout`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 10_000
+SCHEMA_VERSION = 1
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+Row = aiosqlite.Row
+
+
+def to_db_time(moment: datetime) -> str:
+    """A UTC-aware instant as sortable text."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def from_db_time(text: str) -> datetime:
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def _schema_sql() -> str:
+    return resources.files("middleware.store").joinpath("schema.sql").read_text("utf-8")
+
+
+# Version N's entry upgrades a database at version N-1. Version 1 is the whole schema.
+MIGRATIONS: dict[int, str] = {1: ""}
+
+
+class Database:
+    """One SQLite connection with a lock; use `transaction()` for writes."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        db = cls(conn, path)
+        await db._migrate()
+        return db
+
+    async def _migrate(self) -> None:
+        """Bring the schema to `SCHEMA_VERSION`, each step one script in its own transaction."""
+        async with self._lock:
+            cursor = await self._conn.execute("PRAGMA user_version")
+            row = await cursor.fetchone()
+            version = int(row[0]) if row else 0
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                body = _schema_sql() if target == 1 else MIGRATIONS[target]
+                await self._conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{body}\nPRAGMA user_version = {target};\nCOMMIT;"
+                )
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """`BEGIN IMMEDIATE` ... `COMMIT` (or `ROLLBACK` on any exception, cancellation too)."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self._lock:
+            cursor = await self._conn.execute(sql, params)
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        async with self._lock:
+            cursor = await self._conn.execute(sql, params)
+            return await cursor.fetchone()
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement in its own transaction; returns the affected row count."""
+        async with self.transaction() as conn:
+            cursor = await conn.execute(sql, params)
+            return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)

@@ -1,0 +1,91 @@
+"""The mapping file: parsed into lookups, every problem named, written atomically."""
+
+from pathlib import Path
+
+import pytest
+
+from middleware.errors import MappingFileError
+from middleware.mapping import load_mapping, mapping_document, parse_mapping, write_mapping
+
+DOC = {
+    "properties": [
+        {
+            "channex_property_id": "p1",
+            "name": "Duke Beach",
+            "currency": "BRL",
+            "timezone": "America/Sao_Paulo",
+            "room_types": [
+                {
+                    "categoria": "lvu",
+                    "channex_room_type_id": "rt1",
+                    "rate_plans": [{"plano": "padrao", "channex_rate_plan_id": "rp1"}],
+                },
+                {
+                    "categoria": "ov",
+                    "channex_room_type_id": "rt2",
+                    "rate_plans": [
+                        {"plano": "padrao", "channex_rate_plan_id": "rp2"},
+                        {"plano": "cafe", "channex_rate_plan_id": "rp3"},
+                    ],
+                },
+            ],
+        }
+    ]
+}
+
+
+def test_lookups_by_id_and_code(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.json"
+    write_mapping(path, parse_mapping(DOC))
+    mapping = load_mapping(path)
+    ref = mapping.by_rate_plan("rp3")
+    assert ref is not None and ref.plan is not None
+    assert (ref.property.property_id, ref.room.room_code, ref.plan.plan_code) == (
+        "p1",
+        "ov",
+        "cafe",
+    )
+    room = mapping.by_room_type("rt1")
+    assert room is not None and room.room.room_code == "lvu"
+    assert mapping.room_codes() == ("lvu", "ov")
+    assert mapping_document(mapping) == DOC
+
+
+def test_every_problem_is_named() -> None:
+    bad = {
+        "properties": [
+            {
+                "channex_property_id": "p1",
+                "currency": "REAL",
+                "timezone": "Mars/Olympus",
+                "room_types": [
+                    {"categoria": "lvu", "channex_room_type_id": "rt1", "rate_plans": []},
+                    {
+                        "categoria": "lvu",
+                        "channex_room_type_id": "rt1",
+                        "rate_plans": [{"plano": "padrao"}],
+                    },
+                ],
+            }
+        ]
+    }
+    with pytest.raises(MappingFileError) as caught:
+        parse_mapping(bad)
+    assert caught.value.problems == (
+        "properties[0]: currency 'REAL' is not an ISO-4217 code",
+        "properties[0]: timezone 'Mars/Olympus' is unknown",
+        "properties[0].room_types[0]: 'rate_plans' must be a non-empty list",
+        "properties[0].room_types[1]: categoria 'lvu' is mapped twice",
+        "properties[0].room_types[1]: id rt1 is used twice",
+        "properties[0].room_types[1].rate_plans[0]: "
+        "'channex_rate_plan_id' must be a non-empty string",
+    )
+
+
+def test_missing_and_corrupt_files_are_clear(tmp_path: Path) -> None:
+    with pytest.raises(MappingFileError, match="cannot be read"):
+        load_mapping(tmp_path / "absent.json")
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text("{not json")
+    with pytest.raises(MappingFileError, match="not valid JSON"):
+        load_mapping(corrupt)
