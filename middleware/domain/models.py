@@ -204,3 +204,24 @@ class PmsBookingRef:
     pms_id: str
     unit: str | None
     status: str
+
+
+# --------------------------------------------------------------------------- canonical text
+
+
+def value_to_text(field_name: str, value: FieldValue) -> str:
+    """Canonical text of a field value, so equal values compare equal as text in the store."""
+    if field_name in BOOL_FIELDS:
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    return str(int(value))
+
+
+def value_from_text(field_name: str, text: str) -> FieldValue:
+    if field_name in BOOL_FIELDS:
+        return text == "true"
+    if field_name in INT_FIELDS:
+        return int(text)
+    return Decimal(text)
