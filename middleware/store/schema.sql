@@ -175,3 +175,22 @@ CREATE TABLE IF NOT EXISTS kv (
     value      TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+
+-- ARI sync requests (from /webhook/pms, /sync/*, the poll and the nightly schedule), processed
+-- by the worker: a durable 202, so a trigger is never lost between the answer and the PMS read.
+CREATE TABLE IF NOT EXISTS sync_requests (
+    id              INTEGER PRIMARY KEY,
+    requested_at    TEXT NOT NULL,
+    source          TEXT NOT NULL,          -- pms_webhook | sync_full | sync_incremental | poll | nightly | booking
+    full_sync       INTEGER NOT NULL DEFAULT 0,
+    room_codes      TEXT,                   -- JSON array, NULL = all
+    date_from       TEXT,                   -- NULL = today
+    date_to         TEXT,                   -- NULL = end of the horizon
+    status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'done')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    claimed_until   TEXT,
+    finished_at     TEXT,
+    error           TEXT
+);
+CREATE INDEX IF NOT EXISTS sync_requests_due ON sync_requests (status, next_attempt_at);
