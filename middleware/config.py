@@ -76,6 +76,17 @@ class Settings:
     log_level: str = "INFO"
     port: int = 8001
 
+    def secret_values(self) -> tuple[str, ...]:
+        """Every configured secret, for the log masker."""
+        secrets = (
+            self.channex_api_key,
+            self.channex_webhook_secret,
+            self.pms_api_token,
+            self.admin_token,
+            self.pms_webhook_token,
+        )
+        return tuple(str(s) for s in secrets if s is not None)
+
 
 class _Reader:
     """Reads raw strings through Starlette's `Config` and collects every problem."""

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from middleware.config import load_settings
+from middleware.config import Settings, load_settings
 from middleware.errors import ConfigError
 
 
@@ -71,3 +71,16 @@ def test_disabled_integration_needs_no_key_and_parses_networks() -> None:
     )
     assert settings.channex_enabled is False
     assert [str(n) for n in settings.channex_allowed_ips] == ["127.0.0.1/32", "10.1.0.0/16"]
+
+
+def test_env_example_documents_every_setting_and_loads() -> None:
+    """`.env.example` loads as-is (with a key filled in) and names every Settings field."""
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    settings = load_settings({"CHANNEX_API_KEY": "k-123456"}, env_file=example)
+    assert settings.channex_rate_format == "auto"
+    names = {
+        line.split("=", 1)[0]
+        for line in example.read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    assert len(names) == len(Settings.__dataclass_fields__)
