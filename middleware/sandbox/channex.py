@@ -1,0 +1,239 @@
+"""The Channex emulator: a Starlette app faithful to the Channex API v1 the middleware uses.
+
+Mount `emulator.app` at the root; the API lives under `/api/v1` (so a client's base URL is
+`http://127.0.0.1:PORT/api/v1`), control routes under `/_control` (no api key). Every API call
+is recorded in `requests`; faults come from a seeded `FaultPlan` (off by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from middleware.sandbox import (
+    channex_content,
+    channex_control,
+    channex_rate_plans,
+    channex_webhooks,
+)
+from middleware.sandbox import channex_http as http
+from middleware.sandbox.channex_limits import SlidingWindowLimiter, max_calls_in_window
+from middleware.sandbox.channex_state import ChannexState
+from middleware.sandbox.faults import FaultInjector, FaultPlan
+
+API_BASE = "/api/v1"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # Channex: messages up to 10 MB
+ARI_WRITE_PATHS = frozenset({f"{API_BASE}/availability", f"{API_BASE}/restrictions"})
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedRequest:
+    method: str
+    path: str  # full path, e.g. "/api/v1/restrictions"
+    query: dict[str, str]
+    body: Any  # parsed JSON, or None
+    status: int
+    at: float  # the emulator clock when the call arrived
+    property_id: str | None  # the first property the call concerned
+    property_ids: tuple[str, ...] = ()  # every property the call concerned
+
+
+class ChannexEmulator:
+    def __init__(
+        self,
+        *,
+        api_key: str = "sandbox-key",
+        rate_limit: int = 10,
+        window_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        today: Callable[[], date] | None = None,
+        faults: FaultPlan | None = None,
+    ) -> None:
+        self.state = ChannexState(today=today)
+        self.requests: list[RecordedRequest] = []
+        self.window_s = window_s
+        self._api_key: str | None = api_key
+        self._clock = clock
+        self._limiter = SlidingWindowLimiter(limit=rate_limit, window_s=window_s)
+        self._injector = FaultInjector(faults)
+        endpoints = [
+            *channex_content.endpoints(self.state),
+            *channex_rate_plans.endpoints(self.state),
+            *channex_webhooks.endpoints(self.state),
+        ]
+        routes = [self._route(endpoint) for endpoint in endpoints]
+        routes += channex_control.routes(self)
+        routes.append(Route(API_BASE + "/{rest:path}", self._unknown_route, methods=ALL_METHODS))
+        self.app = Starlette(routes=routes, lifespan=self._lifespan)
+
+    # ------------------------------------------------------------------ control (Python side)
+
+    @property
+    def faults(self) -> FaultPlan | None:
+        return self._injector.plan
+
+    @faults.setter
+    def faults(self, plan: FaultPlan | None) -> None:
+        self._injector = FaultInjector(plan)
+
+    @property
+    def fault_counts(self) -> dict[str, int]:
+        return self._injector.counts
+
+    @property
+    def fault_log(self) -> list[str]:
+        return self._injector.log
+
+    def revoke_key(self) -> None:
+        """Every API call answers 401 from now on (until `rotate_key`)."""
+        self._api_key = None
+
+    def rotate_key(self, new_key: str) -> None:
+        self._api_key = new_key
+
+    def reset_requests(self) -> None:
+        self.requests.clear()
+
+    def calls(self, method: str, path: str) -> list[RecordedRequest]:
+        """Recorded calls; `path` may omit the API base (`"/restrictions"`)."""
+        full = path if path.startswith(API_BASE) else API_BASE + path
+        return [r for r in self.requests if r.method == method.upper() and r.path == full]
+
+    def max_calls_in_any_window(
+        self, property_id: str, path: str, *, accepted_only: bool = False
+    ) -> int:
+        """Oracle: most POSTs to `path` for `property_id` inside any rate-limit window."""
+        times = [
+            r.at
+            for r in self.calls("POST", path)
+            if property_id in r.property_ids and not (accepted_only and r.status == 429)
+        ]
+        return max_calls_in_window(times, self.window_s)
+
+    # ------------------------------------------------------------------ HTTP plumbing
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        yield
+
+    def _route(self, endpoint: http.Endpoint) -> Route:
+        async def handle(request: Request) -> Response:
+            return await self._handle(request, endpoint.handler)
+
+        return Route(API_BASE + endpoint.path, handle, methods=[endpoint.method])
+
+    async def _unknown_route(self, request: Request) -> Response:
+        async def missing(call: http.Call) -> http.Reply:
+            raise http.not_found()
+
+        return await self._handle(request, missing)
+
+    async def _handle(self, request: Request, handler: http.Handler) -> Response:
+        at = self._clock()
+        query = dict(request.query_params)
+        call: http.Call | None = None
+        try:
+            call = await self._read_call(request, query)
+            reply = await self._answer(call, handler)
+        except http.ApiError as exc:
+            reply = exc.reply
+        property_ids = reply.property_ids or _query_property_ids(query)
+        self.requests.append(
+            RecordedRequest(
+                method=request.method,
+                path=request.url.path,
+                query=query,
+                body=None if call is None else call.body,
+                status=reply.status,
+                at=at,
+                property_id=property_ids[0] if property_ids else None,
+                property_ids=property_ids,
+            )
+        )
+        return Response(
+            http.encode(reply.body),
+            status_code=reply.status,
+            media_type="application/json",
+            headers=reply.headers,
+        )
+
+    async def _read_call(self, request: Request, query: dict[str, str]) -> http.Call:
+        declared = request.headers.get("content-length", "0")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise http.ApiError(http.TOO_LARGE)
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            raise http.ApiError(http.TOO_LARGE)
+        supplied = request.headers.get("user-api-key", "")
+        if self._api_key is None or not hmac.compare_digest(
+            supplied.encode(), self._api_key.encode()
+        ):
+            raise http.ApiError(http.UNAUTHORIZED)
+        call = http.Call(
+            method=request.method,
+            path=request.url.path,
+            params={k: str(v) for k, v in request.path_params.items()},
+            query=query,
+            body=None,
+        )
+        if not raw.strip():
+            return call
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise http.bad_request("body is not valid JSON") from None
+        return http.Call(
+            method=call.method, path=call.path, params=call.params, query=query, body=body
+        )
+
+    async def _answer(self, call: http.Call, handler: http.Handler) -> http.Reply:
+        fault = self._injector.api_call()
+        if fault.delay_s > 0:
+            await asyncio.sleep(fault.delay_s)
+        if fault.status == 429:
+            return http.TOO_MANY_REQUESTS
+        if fault.status is not None:
+            return http.INTERNAL_ERROR
+        ari_ids: tuple[str, ...] = ()
+        if call.method == "POST" and call.path in ARI_WRITE_PATHS:
+            ari_ids = _body_property_ids(call.body)
+            keys = [(pid, call.path) for pid in ari_ids]
+            if not self._limiter.admit(keys, self._clock()):
+                return _with_ids(http.TOO_MANY_REQUESTS, ari_ids)
+        try:
+            reply = await handler(call)
+        except http.ApiError as exc:
+            reply = exc.reply
+        return _with_ids(reply, ari_ids) if ari_ids else reply
+
+
+def _with_ids(reply: http.Reply, property_ids: tuple[str, ...]) -> http.Reply:
+    return http.Reply(
+        status=reply.status, body=reply.body, property_ids=property_ids, headers=reply.headers
+    )
+
+
+def _body_property_ids(body: Any) -> tuple[str, ...]:
+    values = body.get("values") if isinstance(body, dict) else None
+    if not isinstance(values, list):
+        return ()
+    ids = (v.get("property_id") for v in values if isinstance(v, dict))
+    return tuple(dict.fromkeys(pid for pid in ids if isinstance(pid, str)))
+
+
+def _query_property_ids(query: dict[str, str]) -> tuple[str, ...]:
+    raw = query.get("filter[property_id]")
+    return tuple(part for part in raw.split(",") if part) if raw else ()

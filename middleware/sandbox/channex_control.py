@@ -1,0 +1,89 @@
+"""The emulator's control routes under `/_control` (no api key): the Python controls over HTTP.
+
+- `POST /_control/bookings` (spec JSON) → 201 `{"booking_id", "revision_id"}`
+- `POST /_control/bookings/{id}/modify` (changes JSON) / `.../cancel` → `{"revision_id"}`
+- `GET|PUT|DELETE /_control/faults` — read (plan, counts, log) / set (FaultPlan JSON) / turn off
+- `GET|DELETE /_control/requests` — the recorded API calls / clear them
+- `POST /_control/api_key` — `{"api_key": "new"}` rotates, `{"revoked": true}` revokes
+- `GET /_control/deliveries` — webhook delivery attempts
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from middleware.sandbox.faults import FaultPlan
+
+if TYPE_CHECKING:
+    from middleware.sandbox.channex import ChannexEmulator
+
+BASE = "/_control"
+
+
+def routes(emulator: ChannexEmulator) -> list[Route]:
+    async def read_faults(request: Request) -> Response:
+        plan = emulator.faults
+        return JSONResponse(
+            {
+                "plan": None if plan is None else plan.to_json(),
+                "counts": emulator.fault_counts,
+                "log": emulator.fault_log,
+            }
+        )
+
+    async def set_faults(request: Request) -> Response:
+        raw = await _json(request)
+        try:
+            emulator.faults = None if raw is None else FaultPlan.from_json(_object(raw))
+        except ValueError as exc:
+            return _problem(str(exc))
+        return await read_faults(request)
+
+    async def clear_faults(request: Request) -> Response:
+        emulator.faults = None
+        return await read_faults(request)
+
+    async def read_requests(request: Request) -> Response:
+        return JSONResponse([dataclasses.asdict(r) for r in emulator.requests])
+
+    async def clear_requests(request: Request) -> Response:
+        emulator.reset_requests()
+        return JSONResponse({"cleared": True})
+
+    async def api_key(request: Request) -> Response:
+        raw = _object(await _json(request))
+        if raw.get("revoked") is True:
+            emulator.revoke_key()
+        elif isinstance(raw.get("api_key"), str) and raw["api_key"]:
+            emulator.rotate_key(raw["api_key"])
+        else:
+            return _problem('send {"api_key": "<new key>"} or {"revoked": true}')
+        return JSONResponse({"ok": True})
+
+    return [
+        Route(f"{BASE}/faults", read_faults, methods=["GET"]),
+        Route(f"{BASE}/faults", set_faults, methods=["PUT", "POST"]),
+        Route(f"{BASE}/faults", clear_faults, methods=["DELETE"]),
+        Route(f"{BASE}/requests", read_requests, methods=["GET"]),
+        Route(f"{BASE}/requests", clear_requests, methods=["DELETE"]),
+        Route(f"{BASE}/api_key", api_key, methods=["POST"]),
+    ]
+
+
+async def _json(request: Request) -> Any:
+    raw = await request.body()
+    return json.loads(raw) if raw.strip() else None
+
+
+def _object(raw: Any) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else {}
+
+
+def _problem(message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=400)

@@ -1,0 +1,146 @@
+"""The Channex emulator's in-memory model: content rows, ARI cells, bookings and revisions.
+
+Content rows are kept as their JSON attribute dicts (what GET returns); ARI is kept per date
+with `Decimal` money. Cells hold only what was written; reads merge the rate plan's defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from middleware.sandbox import channex_http as http
+
+JsonObject = dict[str, Any]
+
+CURRENCY_EXPONENTS = {
+    **dict.fromkeys(("JPY", "KRW", "CLP", "VND", "ISK", "UGX", "XAF", "XOF", "PYG"), 0),
+    **dict.fromkeys(("KWD", "BHD", "OMR", "JOD", "TND", "IQD", "LYD"), 3),
+}
+DEFAULT_EXPONENT = 2
+_DECIMAL_TEXT = re.compile(r"^\d+(\.\d+)?$")
+
+RESTRICTION_DEFAULTS: JsonObject = {
+    "min_stay_arrival": 1,
+    "min_stay_through": 1,
+    "max_stay": 0,
+    "closed_to_arrival": False,
+    "closed_to_departure": False,
+    "stop_sell": False,
+}
+
+
+def exponent(currency: str) -> int:
+    return CURRENCY_EXPONENTS.get(currency.upper(), DEFAULT_EXPONENT)
+
+
+def parse_money(value: Any, currency: str) -> Decimal | None:
+    """A written rate: integer minor units or a decimal string in major units; None if invalid."""
+    exp = exponent(currency)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value).scaleb(-exp)
+    if isinstance(value, str) and _DECIMAL_TEXT.match(value):
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            return None
+        fraction = -amount.as_tuple().exponent  # type: ignore[operator]
+        return amount if fraction <= max(exp, 2) else None
+    return None
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    return str(amount.quantize(Decimal(1).scaleb(-exponent(currency))))
+
+
+def is_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def naive_utc_text(instant: datetime) -> str:
+    """`inserted_at` style: naive ISO with microseconds, no `Z`."""
+    return instant.replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+@dataclass(slots=True, kw_only=True)
+class Booking:
+    id: str
+    property_id: str
+    revision_ids: list[str] = field(default_factory=list)
+    spec: JsonObject = field(default_factory=dict)  # the current normalised booking spec
+
+
+class ChannexState:
+    """Everything the emulator stores; handlers read and change it directly."""
+
+    def __init__(self, *, today: Callable[[], date] | None = None) -> None:
+        self._today = today
+        self.properties: dict[str, JsonObject] = {}
+        self.room_types: dict[str, JsonObject] = {}
+        self.rate_plans: dict[str, JsonObject] = {}
+        self.webhooks: dict[str, JsonObject] = {}
+        self.availability: dict[str, dict[date, int]] = {}  # room type → date → units
+        self.cells: dict[str, dict[date, JsonObject]] = {}  # rate plan → date → written fields
+        self.bookings: dict[str, Booking] = {}
+        self.revisions: dict[str, JsonObject] = {}  # revision id → attributes
+        self.revision_order: list[str] = []  # insertion order
+        self.acked: set[str] = set()
+
+    def today_for(self, property_id: str) -> date:
+        if self._today is not None:
+            return self._today()
+        tz_name = self.properties.get(property_id, {}).get("timezone") or "UTC"
+        return datetime.now(ZoneInfo(tz_name)).date()
+
+    def property_currency(self, property_id: str) -> str:
+        return str(self.properties[property_id]["currency"])
+
+    def find(self, table: dict[str, JsonObject], row_id: str) -> JsonObject:
+        row = table.get(row_id)
+        if row is None:
+            raise http.not_found()
+        return row
+
+    def availability_on(self, room_type_id: str, day: date) -> int:
+        return self.availability.get(room_type_id, {}).get(day, 0)
+
+    def cell_on(self, rate_plan_id: str, day: date) -> JsonObject:
+        """The full restriction cell: the plan's defaults overlaid with what was written."""
+        plan = self.rate_plans[rate_plan_id]
+        cell = plan_defaults(plan, day)
+        written = self.cells.get(rate_plan_id, {}).get(day, {})
+        rates: dict[int, Decimal] = dict(cell["rates"])
+        rates.update(written.get("rates", {}))
+        cell.update({name: value for name, value in written.items() if name != "rates"})
+        cell["rates"] = rates
+        cell["rate"] = rates[primary_occupancy(plan)]
+        return cell
+
+
+def primary_occupancy(plan: JsonObject) -> int:
+    options: list[JsonObject] = plan["options"]
+    for option in options:
+        if option["is_primary"]:
+            return int(option["occupancy"])
+    return int(options[0]["occupancy"])
+
+
+def plan_defaults(plan: JsonObject, day: date) -> JsonObject:
+    """A new date's cell: option rates plus the plan's defaults (7-day arrays run Mo..Su)."""
+    cell: JsonObject = {}
+    for name, fallback in RESTRICTION_DEFAULTS.items():
+        value = plan.get(name, fallback)
+        cell[name] = value[day.weekday()] if isinstance(value, list) else value
+    cell["rates"] = {int(opt["occupancy"]): Decimal(opt["rate"]) for opt in plan["options"]}
+    return cell

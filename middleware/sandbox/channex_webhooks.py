@@ -1,0 +1,140 @@
+"""Emulated webhook subscriptions: CRUD with strict `event_mask` validation, and event routing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from middleware.sandbox import channex_http as http
+from middleware.sandbox.channex_checks import INVALID, Checks
+from middleware.sandbox.channex_state import ChannexState, JsonObject
+
+EVENTS = frozenset(
+    {
+        "ari",
+        "booking",
+        "booking_new",
+        "booking_modification",
+        "booking_cancellation",
+        "booking_unmapped_room",
+        "booking_unmapped_rate",
+        "non_acked_booking",
+        "message",
+        "sync_error",
+        "sync_warning",
+        "rate_error",
+        "reservation_request",
+        "alteration_request",
+        "accepted_reservation",
+        "declined_reservation",
+        "inquiry",
+        "review",
+        "updated_review",
+        "new_channel",
+        "updated_channel",
+        "disconnect_channel",
+        "disconnect_listing",
+        "activate_channel",
+        "deactivate_channel",
+        "channel_removal_warning",
+        "property_removal_warning",
+        "message_thread_booking_assigned",
+    }
+)
+WEBHOOK_DEFAULTS: JsonObject = {
+    "property_id": None,
+    "is_global": False,
+    "headers": {},
+    "request_params": {},
+    "is_active": False,
+    "send_data": False,
+    "protected": False,
+}
+WRITABLE = ("callback_url", "event_mask", *WEBHOOK_DEFAULTS)
+
+
+def webhook_resource(row: JsonObject) -> JsonObject:
+    return http.resource("webhook", dict(row), {"property": ("property", row["property_id"])})
+
+
+def subscribed(row: JsonObject, event: str) -> bool:
+    mask = str(row["event_mask"])
+    return mask == "*" or event in mask.split(";")
+
+
+def targets(state: ChannexState, property_id: str, event: str) -> list[JsonObject]:
+    """Active webhooks that get `event` for `property_id`; property-level ones win over global."""
+    active = [w for w in state.webhooks.values() if w["is_active"] and subscribed(w, event)]
+    own = [w for w in active if w["property_id"] == property_id]
+    return own or [w for w in active if w["property_id"] is None]
+
+
+def check_webhook(state: ChannexState, attrs: JsonObject, *, partial: bool) -> None:
+    checks = Checks(attrs, partial=partial)
+    checks.string("callback_url", required=True)
+    url = attrs.get("callback_url")
+    if isinstance(url, str) and not url.startswith(("http://", "https://")):
+        checks.add("callback_url", INVALID)
+    checks.string("event_mask", required=True)
+    mask = attrs.get("event_mask")
+    if isinstance(mask, str) and mask != "*":
+        unknown = sorted({name for name in mask.split(";") if name not in EVENTS})
+        if unknown or not mask:
+            checks.add("event_mask", "contains unknown events: " + ", ".join(unknown or [mask]))
+    property_id = attrs.get("property_id")
+    if property_id is not None and property_id not in state.properties:
+        checks.add("property_id", "not found")
+    for name in ("is_global", "is_active", "send_data", "protected"):
+        checks.boolean(name)
+    for name in ("headers", "request_params"):
+        checks.mapping(name)
+        value = attrs.get(name)
+        if isinstance(value, dict) and not all(isinstance(v, str) for v in value.values()):
+            checks.add(name, INVALID)
+    checks.raise_if_any()
+
+
+def endpoints(state: ChannexState) -> list[http.Endpoint]:
+    async def list_webhooks(call: http.Call) -> http.Reply:
+        rows: list[Any] = list(state.webhooks.values())
+        wanted = http.filter_values(call, "property_id")
+        if wanted is not None:
+            rows = [r for r in rows if r["property_id"] in wanted]
+        page, meta = http.paginate(call, rows)
+        return http.reply([webhook_resource(r) for r in page], meta=meta)
+
+    async def get_webhook(call: http.Call) -> http.Reply:
+        return http.reply(webhook_resource(state.find(state.webhooks, call.params["id"])))
+
+    async def create_webhook(call: http.Call) -> http.Reply:
+        attrs = http.write_body(call, "webhook")
+        check_webhook(state, attrs, partial=False)
+        row: JsonObject = {"id": str(uuid.uuid4()), **WEBHOOK_DEFAULTS}
+        row.update({k: attrs[k] for k in WRITABLE if k in attrs})
+        state.webhooks[row["id"]] = row
+        return http.reply(webhook_resource(row), status=201, property_ids=_ids(row))
+
+    async def update_webhook(call: http.Call) -> http.Reply:
+        row = state.find(state.webhooks, call.params["id"])
+        attrs = http.write_body(call, "webhook")
+        check_webhook(state, {**row, **attrs}, partial=True)
+        row.update({k: attrs[k] for k in WRITABLE if k in attrs})
+        return http.reply(webhook_resource(row), property_ids=_ids(row))
+
+    async def delete_webhook(call: http.Call) -> http.Reply:
+        row = state.find(state.webhooks, call.params["id"])
+        del state.webhooks[row["id"]]
+        return http.success(_ids(row))
+
+    E = http.Endpoint
+    return [
+        E(method="GET", path="/webhooks", handler=list_webhooks),
+        E(method="POST", path="/webhooks", handler=create_webhook),
+        E(method="GET", path="/webhooks/{id}", handler=get_webhook),
+        E(method="PUT", path="/webhooks/{id}", handler=update_webhook),
+        E(method="DELETE", path="/webhooks/{id}", handler=delete_webhook),
+    ]
+
+
+def _ids(row: JsonObject) -> tuple[str, ...]:
+    return () if row["property_id"] is None else (str(row["property_id"]),)
