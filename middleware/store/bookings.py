@@ -1,0 +1,263 @@
+"""The booking map: Channex booking → its PMS bookings (one per room index), plus the one-off
+import of the legacy `data/bookings.json` store.
+
+`save_room` and `save_booking` run inside the caller's transaction, so the mapping is written
+in the same transaction as the revision's state change. Each room keeps the PMS request last
+applied (JSON), which is what the next revision is diffed against.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import orjson
+
+from middleware.domain.bookings import AppliedRoom
+from middleware.domain.models import PmsBookingRequest
+from middleware.store.db import Database, from_db_time, to_db_time
+
+LEGACY_PMS_ID_KEYS = ("pms_reserva_id", "qloapps_order_id")
+LEGACY_REVISION_KEYS = ("last_revision_id", "revision_id")
+LEGACY_PROPERTY_KEYS = ("property_id", "channex_property_id")
+LEGACY_OTA_CODE_KEYS = ("ota_code", "unique_id")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingRecord:
+    channex_booking_id: str
+    property_id: str | None
+    ota_code: str | None
+    status: str | None  # None while rooms exist but no revision finished applying
+    last_revision_id: str | None
+    last_inserted_at: datetime | None
+    imported: bool
+    rooms: dict[int, AppliedRoom]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportReport:
+    imported: int
+    skipped: int
+    problems: tuple[str, ...]
+
+
+def request_to_json(request: PmsBookingRequest) -> str:
+    document = {
+        "room_code": request.room_code,
+        "checkin": request.checkin.isoformat(),
+        "checkout": request.checkout.isoformat(),
+        "guest_name": request.guest_name,
+        "guest_email": request.guest_email,
+        "guest_phone": request.guest_phone,
+        "adults": request.adults,
+        "children": request.children,
+        "total": str(request.total),
+        "currency": request.currency,
+        "channel": request.channel,
+        "ota_code": request.ota_code,
+        "channex_booking_id": request.channex_booking_id,
+        "channex_revision_id": request.channex_revision_id,
+        "room_index": request.room_index,
+        "notes": request.notes,
+    }
+    return orjson.dumps(document).decode()
+
+
+def request_from_json(text: str) -> PmsBookingRequest:
+    raw: dict[str, Any] = orjson.loads(text)
+    return PmsBookingRequest(
+        **{
+            **raw,
+            "checkin": date.fromisoformat(raw["checkin"]),
+            "checkout": date.fromisoformat(raw["checkout"]),
+            "total": Decimal(raw["total"]),
+        }
+    )
+
+
+async def load(db: Database, channex_booking_id: str) -> BookingRecord | None:
+    """The booking and its rooms; None if nothing was ever applied for it."""
+    booking = await db.fetchone(
+        "SELECT * FROM bookings WHERE channex_booking_id = ?", (channex_booking_id,)
+    )
+    room_rows = await db.fetchall(
+        "SELECT * FROM booking_rooms WHERE channex_booking_id = ? ORDER BY room_index",
+        (channex_booking_id,),
+    )
+    if booking is None and not room_rows:
+        return None
+    rooms = {
+        int(row["room_index"]): AppliedRoom(
+            pms_id=row["pms_booking_id"],
+            active=row["status"] == "active",
+            request=None if row["applied"] is None else request_from_json(row["applied"]),
+        )
+        for row in room_rows
+    }
+    if booking is None:
+        return BookingRecord(
+            channex_booking_id=channex_booking_id,
+            property_id=None,
+            ota_code=None,
+            status=None,
+            last_revision_id=None,
+            last_inserted_at=None,
+            imported=False,
+            rooms=rooms,
+        )
+    inserted = booking["last_inserted_at"]
+    return BookingRecord(
+        channex_booking_id=channex_booking_id,
+        property_id=booking["property_id"],
+        ota_code=booking["ota_code"],
+        status=booking["status"],
+        last_revision_id=booking["last_revision_id"],
+        last_inserted_at=None if inserted is None else from_db_time(inserted),
+        imported=bool(booking["imported"]),
+        rooms=rooms,
+    )
+
+
+async def save_room(
+    conn: aiosqlite.Connection,
+    *,
+    channex_booking_id: str,
+    room_index: int,
+    pms_id: str,
+    active: bool,
+    request: PmsBookingRequest | None,
+    revision_id: str,
+    now: datetime,
+) -> None:
+    """Record one room's PMS booking (in the caller's transaction); `request` None keeps the
+    request stored before (a cancellation)."""
+    await conn.execute(
+        "INSERT INTO booking_rooms (channex_booking_id, room_index, pms_booking_id, status,"
+        " applied, last_revision_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (channex_booking_id, room_index) DO UPDATE SET"
+        " pms_booking_id = excluded.pms_booking_id, status = excluded.status,"
+        " applied = coalesce(excluded.applied, booking_rooms.applied),"
+        " last_revision_id = excluded.last_revision_id, updated_at = excluded.updated_at",
+        (
+            channex_booking_id,
+            room_index,
+            pms_id,
+            "active" if active else "cancelled",
+            None if request is None else request_to_json(request),
+            revision_id,
+            to_db_time(now),
+        ),
+    )
+
+
+async def save_booking(
+    conn: aiosqlite.Connection,
+    *,
+    channex_booking_id: str,
+    property_id: str,
+    ota_code: str | None,
+    status: str,
+    revision_id: str,
+    inserted_at: datetime,
+    now: datetime,
+) -> bool:
+    """Record the revision now applied to the booking (in the caller's transaction). Never
+    moves backwards: False (nothing written) if a newer revision is already recorded."""
+    cursor = await conn.execute(
+        "INSERT INTO bookings (channex_booking_id, property_id, ota_code, status,"
+        " last_revision_id, last_inserted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (channex_booking_id) DO UPDATE SET property_id = excluded.property_id,"
+        " ota_code = coalesce(excluded.ota_code, bookings.ota_code), status = excluded.status,"
+        " last_revision_id = excluded.last_revision_id,"
+        " last_inserted_at = excluded.last_inserted_at, updated_at = excluded.updated_at"
+        " WHERE bookings.last_inserted_at IS NULL"
+        " OR bookings.last_inserted_at <= excluded.last_inserted_at",
+        (
+            channex_booking_id,
+            property_id,
+            ota_code,
+            status,
+            revision_id,
+            to_db_time(inserted_at),
+            to_db_time(now),
+        ),
+    )
+    return cursor.rowcount == 1
+
+
+def _first(entry: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = entry.get(key)
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, int | str) and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def _legacy_status(value: Any) -> str:
+    text = str(value or "").lower()
+    if "cancel" in text:
+        return "cancelled"
+    return "modified" if "modif" in text else "new"
+
+
+async def import_legacy(db: Database, path: Path, now: datetime) -> ImportReport:
+    """Import the legacy booking store (an object keyed by Channex booking id). Imported
+    bookings hold their PMS booking as room 0 and are never created in the PMS again; known
+    bookings are skipped, so a second import imports nothing."""
+    try:
+        document = orjson.loads(await asyncio.to_thread(path.read_bytes))
+    except (OSError, orjson.JSONDecodeError) as exc:
+        return ImportReport(imported=0, skipped=0, problems=(f"{path}: cannot be read ({exc})",))
+    if not isinstance(document, dict):
+        return ImportReport(imported=0, skipped=0, problems=(f"{path}: not a JSON object",))
+    imported = skipped = 0
+    problems: list[str] = []
+    stamp = to_db_time(now)
+    async with db.transaction() as conn:
+        for booking_id, entry in document.items():
+            if not isinstance(entry, dict):
+                problems.append(f"{booking_id}: entry is not an object")
+                continue
+            pms_id = _first(entry, LEGACY_PMS_ID_KEYS)
+            if pms_id is None:
+                problems.append(f"{booking_id}: no {' or '.join(LEGACY_PMS_ID_KEYS)}")
+                continue
+            status = _legacy_status(entry.get("status"))
+            revision_id = _first(entry, LEGACY_REVISION_KEYS)
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO bookings (channex_booking_id, property_id, ota_code,"
+                " status, last_revision_id, imported, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+                (
+                    booking_id,
+                    _first(entry, LEGACY_PROPERTY_KEYS),
+                    _first(entry, LEGACY_OTA_CODE_KEYS),
+                    status,
+                    revision_id,
+                    stamp,
+                ),
+            )
+            if cursor.rowcount != 1:
+                skipped += 1
+                continue
+            await conn.execute(
+                "INSERT OR IGNORE INTO booking_rooms (channex_booking_id, room_index,"
+                " pms_booking_id, status, last_revision_id, updated_at)"
+                " VALUES (?, 0, ?, ?, ?, ?)",
+                (
+                    booking_id,
+                    pms_id,
+                    "cancelled" if status == "cancelled" else "active",
+                    revision_id,
+                    stamp,
+                ),
+            )
+            imported += 1
+    return ImportReport(imported=imported, skipped=skipped, problems=tuple(problems))
