@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from middleware.sandbox import (
+    channex_ari,
     channex_content,
     channex_control,
     channex_rate_plans,
@@ -73,6 +74,7 @@ class ChannexEmulator:
             *channex_content.endpoints(self.state),
             *channex_rate_plans.endpoints(self.state),
             *channex_webhooks.endpoints(self.state),
+            *channex_ari.endpoints(self.state, lambda n: self._injector.rejection_index(n)),
         ]
         routes = [self._route(endpoint) for endpoint in endpoints]
         routes += channex_control.routes(self)
@@ -123,6 +125,34 @@ class ChannexEmulator:
         ]
         return max_calls_in_window(times, self.window_s)
 
+    # ------------------------------------------------------------------ oracles
+
+    def availability(
+        self, property_id: str, date_from: date | None = None, date_to: date | None = None
+    ) -> dict[str, dict[date, int]]:
+        """Stored availability per room type: the written dates, or every date of a range."""
+        state = self.state
+        out: dict[str, dict[date, int]] = {}
+        for room_type in state.room_types.values():
+            if room_type["property_id"] == property_id:
+                rt_id = room_type["id"]
+                days = _days(date_from, date_to) or sorted(state.availability.get(rt_id, {}))
+                out[rt_id] = {day: state.availability_on(rt_id, day) for day in days}
+        return out
+
+    def restrictions(
+        self, property_id: str, date_from: date | None = None, date_to: date | None = None
+    ) -> dict[str, dict[date, dict[str, Any]]]:
+        """Full cells per rate plan (`rate` and `rates` as Decimal) for written dates or a range."""
+        state = self.state
+        out: dict[str, dict[date, dict[str, Any]]] = {}
+        for plan in state.rate_plans.values():
+            if plan["property_id"] == property_id:
+                plan_id = plan["id"]
+                days = _days(date_from, date_to) or sorted(state.cells.get(plan_id, {}))
+                out[plan_id] = {day: state.cell_on(plan_id, day) for day in days}
+        return out
+
     # ------------------------------------------------------------------ HTTP plumbing
 
     @contextlib.asynccontextmanager
@@ -171,12 +201,15 @@ class ChannexEmulator:
         )
 
     async def _read_call(self, request: Request, query: dict[str, str]) -> http.Call:
-        declared = request.headers.get("content-length", "0")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():  # drained in full so the client sees the answer
+            size += len(chunk)
+            if size <= MAX_BODY_BYTES:
+                chunks.append(chunk)
+        if size > MAX_BODY_BYTES:
             raise http.ApiError(http.TOO_LARGE)
-        raw = await request.body()
-        if len(raw) > MAX_BODY_BYTES:
-            raise http.ApiError(http.TOO_LARGE)
+        raw = b"".join(chunks)
         supplied = request.headers.get("user-api-key", "")
         if self._api_key is None or not hmac.compare_digest(
             supplied.encode(), self._api_key.encode()
@@ -218,6 +251,12 @@ class ChannexEmulator:
         except http.ApiError as exc:
             reply = exc.reply
         return _with_ids(reply, ari_ids) if ari_ids else reply
+
+
+def _days(date_from: date | None, date_to: date | None) -> list[date]:
+    if date_from is None or date_to is None:
+        return []
+    return [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
 
 
 def _with_ids(reply: http.Reply, property_ids: tuple[str, ...]) -> http.Reply:

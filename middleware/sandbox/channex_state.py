@@ -14,15 +14,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from middleware.domain import money
 from middleware.sandbox import channex_http as http
 
 JsonObject = dict[str, Any]
 
-CURRENCY_EXPONENTS = {
-    **dict.fromkeys(("JPY", "KRW", "CLP", "VND", "ISK", "UGX", "XAF", "XOF", "PYG"), 0),
-    **dict.fromkeys(("KWD", "BHD", "OMR", "JOD", "TND", "IQD", "LYD"), 3),
-}
-DEFAULT_EXPONENT = 2
 _DECIMAL_TEXT = re.compile(r"^\d+(\.\d+)?$")
 
 RESTRICTION_DEFAULTS: JsonObject = {
@@ -35,13 +31,9 @@ RESTRICTION_DEFAULTS: JsonObject = {
 }
 
 
-def exponent(currency: str) -> int:
-    return CURRENCY_EXPONENTS.get(currency.upper(), DEFAULT_EXPONENT)
-
-
 def parse_money(value: Any, currency: str) -> Decimal | None:
     """A written rate: integer minor units or a decimal string in major units; None if invalid."""
-    exp = exponent(currency)
+    exp = money.exponent(currency)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -57,7 +49,7 @@ def parse_money(value: Any, currency: str) -> Decimal | None:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    return str(amount.quantize(Decimal(1).scaleb(-exponent(currency))))
+    return str(amount.quantize(Decimal(1).scaleb(-money.exponent(currency))))
 
 
 def is_timezone(name: str) -> bool:
@@ -96,6 +88,7 @@ class ChannexState:
         self.revisions: dict[str, JsonObject] = {}  # revision id → attributes
         self.revision_order: list[str] = []  # insertion order
         self.acked: set[str] = set()
+        self.tasks: dict[str, JsonObject] = {}  # ARI task id → {"kind", "values" applied}
 
     def today_for(self, property_id: str) -> date:
         if self._today is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -43,14 +44,14 @@ class Api:
     ) -> tuple[int, Any]:
         headers = {"Content-Type": "application/json"}
         use_key = key if key is not None else self.key
-        if use_key is not None:
+        if use_key:  # "" sends no key at all
             headers["user-api-key"] = use_key
         url = self.root + (path if path.startswith("/_control") else "/api/v1" + path)
         async with self.session.request(
             method,
             url,
             json=body if data is None else None,
-            data=data,
+            data=None if data is None else io.BytesIO(data),
             params=query,
             headers=headers,
         ) as response:
