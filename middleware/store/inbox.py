@@ -1,0 +1,281 @@
+"""Inbound webhook events: stored raw, classified, and committed before the HTTP answer.
+
+`IntakeWriter` is a group commit: each request puts its event on a queue and awaits a future;
+one background task takes every event waiting (up to `max_batch`) and writes them in ONE
+transaction — the raw `webhook_events` row, for a booking event the revision to fetch (through
+`revisions.enqueue`, deduplicated by revision id), for a Channex warning event a notice — then
+resolves the futures. Under load many requests share one fsync; alone, a request waits for
+exactly one transaction. A failed transaction fails every event of its batch (the caller
+answers 503 and Channex retries).
+
+Status of a stored event: `queued` (a new revision for the worker), `duplicate` (that revision
+id was already known), `noted` (a notice for a person), `ignored` (nothing to act on: `ari`,
+messages, the test ping, a booking event without a revision id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import aiosqlite
+import structlog
+
+from middleware import clock as clocks
+from middleware.store import notices, revisions
+from middleware.store.db import Database, Row, from_db_time, to_db_time
+
+MAX_BATCH = 200
+SOURCE = "webhook"
+BOOKING_EVENTS = frozenset(
+    {"booking", "booking_new", "booking_modification", "booking_cancellation"}
+)
+NOTED_EVENTS = frozenset({"non_acked_booking", "booking_unmapped_room", "booking_unmapped_rate"})
+
+Status = Literal["queued", "duplicate", "noted", "ignored"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboundEvent:
+    received_at: datetime
+    event: str
+    property_id: str | None
+    booking_id: str | None
+    revision_id: str | None  # payload.revision_id, or payload.booking_revision_id
+    payload: str  # the raw request body
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreOutcome:
+    event_id: int
+    status: Status
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredEvent:
+    id: int
+    received_at: datetime
+    event: str
+    property_id: str | None
+    booking_id: str | None
+    revision_id: str | None
+    payload: str
+    status: str
+    detail: str | None
+
+
+class IntakeStoppedError(RuntimeError):
+    """`submit` was called while the writer is not running."""
+
+
+_Item = tuple[InboundEvent, "asyncio.Future[StoreOutcome]"]
+
+
+class IntakeWriter:
+    """Group-commit writer for inbound events; `start()` before use, `stop()` drains."""
+
+    def __init__(
+        self, db: Database, *, clock: clocks.Clock = clocks.utc_now, max_batch: int = MAX_BATCH
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.max_batch = max_batch
+        self.commits = 0  # transactions committed (tests compare it with events stored)
+        self.events_stored = 0
+        self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._accepting = False
+
+    @property
+    def waiting(self) -> int:
+        """Events submitted and not yet committed."""
+        return self._queue.qsize()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._accepting = True
+            self._task = asyncio.create_task(self._run(), name="webhook-intake")
+
+    async def stop(self) -> None:
+        """Refuse new events, commit every event already submitted, then end the task."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._accepting = False
+        self._queue.put_nowait(None)
+        await task
+
+    async def submit(self, event: InboundEvent) -> StoreOutcome:
+        """Store `event`; returns once its transaction has committed (or raises its error)."""
+        if not self._accepting:
+            raise IntakeStoppedError("webhook intake is not running")
+        future: asyncio.Future[StoreOutcome] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((event, future))
+        return await future
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                item = await self._queue.get()
+                if item is None:
+                    return
+                # Let requests that are already runnable enqueue too, then take all that wait.
+                await asyncio.sleep(0)
+                batch = [item]
+                stopping = False
+                while len(batch) < self.max_batch and not self._queue.empty():
+                    more = self._queue.get_nowait()
+                    if more is None:
+                        stopping = True
+                        break
+                    batch.append(more)
+                await self._write(batch)
+                if stopping:
+                    return
+        finally:
+            self._accepting = False
+            self._fail_waiting()
+
+    def _fail_waiting(self) -> None:
+        """The task is gone (cancelled): nobody must wait forever for a commit."""
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item is not None and not item[1].done():
+                item[1].set_exception(IntakeStoppedError("webhook intake stopped"))
+
+    async def _write(self, batch: list[_Item]) -> None:
+        try:
+            now = self.clock()
+            async with self.db.transaction() as conn:
+                outcomes = [await _store(conn, event, now) for event, _ in batch]
+        except asyncio.CancelledError:
+            _fail(batch, IntakeStoppedError("webhook intake stopped"))
+            raise
+        except Exception as exc:
+            log.error("webhook_intake_failed", events=len(batch), error=repr(exc))
+            _fail(batch, exc)
+            return
+        self.commits += 1
+        self.events_stored += len(batch)
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if not future.done():  # the request may have gone away; the row stays stored
+                future.set_result(outcome)
+
+
+def _fail(batch: list[_Item], exc: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)
+
+
+def _classify(event: InboundEvent) -> tuple[Status, str | None]:
+    """What to do with an event before looking at the database: revision, notice or nothing."""
+    if event.event in BOOKING_EVENTS:
+        if event.revision_id is None:
+            return (
+                "ignored",
+                "no revision id (test ping, or send_data off: the feed poll covers it)",
+            )
+        return "queued", None
+    if event.event in NOTED_EVENTS:
+        return "noted", None
+    if event.event == "test":
+        return "ignored", "test ping"
+    return "ignored", "event not acted on"
+
+
+def _notice_detail(event: InboundEvent) -> str:
+    parts = [f"Channex sent {event.event}"]
+    if event.booking_id is not None:
+        parts.append(f"booking {event.booking_id}")
+    if event.revision_id is not None:
+        parts.append(f"revision {event.revision_id}")
+    return ", ".join(parts)
+
+
+async def _store(conn: aiosqlite.Connection, event: InboundEvent, now: datetime) -> StoreOutcome:
+    """Write one event inside the open transaction and decide its status."""
+    status, detail = _classify(event)
+    if status == "queued" and event.revision_id is not None:
+        is_new = await revisions.enqueue(
+            conn,
+            revision_id=event.revision_id,
+            booking_id=event.booking_id,
+            property_id=event.property_id,
+            source=SOURCE,
+            now=now,
+        )
+        if not is_new:
+            status, detail = "duplicate", "revision already known"
+    elif status == "noted":
+        detail = _notice_detail(event)
+        await notices.insert(
+            conn,
+            event.event,
+            detail,
+            now,
+            property_id=event.property_id,
+            ref=event.revision_id or event.booking_id,
+        )
+    cursor = await conn.execute(
+        "INSERT INTO webhook_events (received_at, event, property_id, booking_id, revision_id,"
+        " payload, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            to_db_time(event.received_at),
+            event.event,
+            event.property_id,
+            event.booking_id,
+            event.revision_id,
+            event.payload,
+            status,
+            detail,
+        ),
+    )
+    return StoreOutcome(event_id=int(cursor.lastrowid or 0), status=status)
+
+
+def _stored(row: Row) -> StoredEvent:
+    return StoredEvent(
+        id=row["id"],
+        received_at=from_db_time(row["received_at"]),
+        event=row["event"],
+        property_id=row["property_id"],
+        booking_id=row["booking_id"],
+        revision_id=row["revision_id"],
+        payload=row["payload"],
+        status=row["status"],
+        detail=row["detail"],
+    )
+
+
+async def list_events(
+    db: Database, *, status: str | None = None, limit: int = 50
+) -> list[StoredEvent]:
+    """Newest first, optionally only one status."""
+    if status is None:
+        rows = await db.fetchall("SELECT * FROM webhook_events ORDER BY id DESC LIMIT ?", (limit,))
+    else:
+        rows = await db.fetchall(
+            "SELECT * FROM webhook_events WHERE status = ? ORDER BY id DESC LIMIT ?",
+            (status, limit),
+        )
+    return [_stored(row) for row in rows]
+
+
+async def get_event(db: Database, id: int) -> StoredEvent | None:
+    row = await db.fetchone("SELECT * FROM webhook_events WHERE id = ?", (id,))
+    return None if row is None else _stored(row)
+
+
+async def pending_count(db: Database) -> int:
+    """Webhook-queued revisions the worker has not finished yet (revision still `pending`)."""
+    row = await db.fetchone(
+        "SELECT COUNT(DISTINCT w.revision_id) FROM webhook_events AS w"
+        " JOIN revisions AS r ON r.revision_id = w.revision_id"
+        " WHERE w.status = 'queued' AND r.status = 'pending'"
+    )
+    return 0 if row is None else int(row[0])

@@ -1,0 +1,204 @@
+"""The webhook inbox: raw rows, revision dedup, notices, and the group-commit writer."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from middleware.store import inbox
+from middleware.store.db import Database
+from middleware.store.inbox import InboundEvent, IntakeStoppedError, IntakeWriter, StoreOutcome
+
+NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
+PROPERTY = "prop-1"
+
+
+def _event(
+    event: str = "booking",
+    revision_id: str | None = "rev-1",
+    booking_id: str | None = "bk-1",
+    payload: str = "{}",
+) -> InboundEvent:
+    return InboundEvent(
+        received_at=NOW,
+        event=event,
+        property_id=PROPERTY,
+        booking_id=booking_id,
+        revision_id=revision_id,
+        payload=payload,
+    )
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "m.db")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def writer(db: Database) -> AsyncIterator[IntakeWriter]:
+    intake = IntakeWriter(db, clock=lambda: NOW)
+    await intake.start()
+    yield intake
+    await intake.stop()
+
+
+async def _revision_rows(db: Database) -> list[tuple[object, ...]]:
+    rows = await db.fetchall(
+        "SELECT revision_id, booking_id, property_id, source, status FROM revisions"
+        " ORDER BY revision_id"
+    )
+    return [tuple(row) for row in rows]
+
+
+async def test_booking_event_is_stored_raw_and_queues_its_revision(
+    db: Database, writer: IntakeWriter
+) -> None:
+    outcome = await writer.submit(_event(payload='{"event":"booking"}'))
+    assert outcome == StoreOutcome(event_id=1, status="queued")
+    assert await inbox.get_event(db, 1) == inbox.StoredEvent(
+        id=1,
+        received_at=NOW,
+        event="booking",
+        property_id=PROPERTY,
+        booking_id="bk-1",
+        revision_id="rev-1",
+        payload='{"event":"booking"}',
+        status="queued",
+        detail=None,
+    )
+    assert await _revision_rows(db) == [("rev-1", "bk-1", PROPERTY, "webhook", "pending")]
+    assert await inbox.pending_count(db) == 1
+
+
+async def test_same_revision_under_any_booking_event_name_is_one_revision(
+    db: Database, writer: IntakeWriter
+) -> None:
+    names = ["booking", "booking_new", "booking", "booking_new"]
+    outcomes = [await writer.submit(_event(event=name)) for name in names]
+    assert [o.status for o in outcomes] == ["queued", "duplicate", "duplicate", "duplicate"]
+    assert await _revision_rows(db) == [("rev-1", "bk-1", PROPERTY, "webhook", "pending")]
+    stored = await inbox.list_events(db)
+    assert [(e.id, e.event, e.status) for e in stored] == [
+        (4, "booking_new", "duplicate"),
+        (3, "booking", "duplicate"),
+        (2, "booking_new", "duplicate"),
+        (1, "booking", "queued"),
+    ]
+    assert await inbox.pending_count(db) == 1
+
+
+async def test_channex_warning_events_become_notices(db: Database, writer: IntakeWriter) -> None:
+    first = await writer.submit(_event(event="non_acked_booking", revision_id="rev-9"))
+    again = await writer.submit(_event(event="non_acked_booking", revision_id="rev-9"))
+    unmapped = await writer.submit(_event(event="booking_unmapped_room", revision_id=None))
+    assert [first.status, again.status, unmapped.status] == ["noted"] * 3
+    rows = await db.fetchall("SELECT kind, property_id, ref, detail FROM notices ORDER BY id")
+    assert [tuple(r) for r in rows] == [
+        (
+            "non_acked_booking",
+            PROPERTY,
+            "rev-9",
+            "Channex sent non_acked_booking, booking bk-1, revision rev-9",
+        ),
+        (
+            "booking_unmapped_room",
+            PROPERTY,
+            "bk-1",
+            "Channex sent booking_unmapped_room, booking bk-1",
+        ),
+    ]
+    assert await _revision_rows(db) == []
+
+
+@pytest.mark.parametrize(
+    ("event", "revision_id", "detail"),
+    [
+        ("ari", None, "event not acted on"),
+        ("message", None, "event not acted on"),
+        ("test", None, "test ping"),
+        (
+            "booking_new",
+            None,
+            "no revision id (test ping, or send_data off: the feed poll covers it)",
+        ),
+    ],
+)
+async def test_events_we_do_not_act_on_are_stored_as_ignored(
+    db: Database, writer: IntakeWriter, event: str, revision_id: str | None, detail: str
+) -> None:
+    outcome = await writer.submit(_event(event=event, revision_id=revision_id))
+    assert outcome.status == "ignored"
+    stored = await inbox.get_event(db, outcome.event_id)
+    assert stored is not None
+    assert (stored.event, stored.status, stored.detail) == (event, "ignored", detail)
+    assert await _revision_rows(db) == []
+    assert await inbox.list_events(db, status="queued") == []
+    assert [e.id for e in await inbox.list_events(db, status="ignored")] == [outcome.event_id]
+
+
+async def test_events_waiting_together_commit_in_one_transaction(
+    db: Database, writer: IntakeWriter
+) -> None:
+    """Submitters that are runnable at the same time share one transaction."""
+    outcomes = await asyncio.gather(
+        *(writer.submit(_event(revision_id=f"r{i}")) for i in range(50))
+    )
+    assert sorted(o.event_id for o in outcomes) == list(range(1, 51))
+    assert {o.status for o in outcomes} == {"queued"}
+    assert (writer.commits, writer.events_stored) == (1, 50)
+    assert len(await _revision_rows(db)) == 50
+
+
+async def test_a_batch_never_exceeds_max_batch(db: Database) -> None:
+    writer = IntakeWriter(db, max_batch=10)
+    await writer.start()
+    outcomes = await asyncio.gather(
+        *(writer.submit(_event(revision_id=f"r{i}")) for i in range(25))
+    )
+    await writer.stop()
+    assert len(outcomes) == 25
+    assert (writer.commits, writer.events_stored) == (3, 25)
+
+
+async def test_stop_commits_what_was_submitted_then_refuses(db: Database) -> None:
+    writer = IntakeWriter(db)
+    await writer.start()
+    tasks = [asyncio.create_task(writer.submit(_event(revision_id=f"r{i}"))) for i in range(5)]
+    await asyncio.sleep(0)  # let every submitter put its event on the queue
+    assert writer.waiting == 5
+    await writer.stop()
+    assert [t.result().status for t in tasks] == ["queued"] * 5
+    with pytest.raises(IntakeStoppedError):
+        await writer.submit(_event())
+    row = await db.fetchone("SELECT COUNT(*) FROM webhook_events")
+    assert row is not None and row[0] == 5
+
+
+async def test_a_database_error_fails_every_event_of_the_batch(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "m.db")
+    writer = IntakeWriter(db)
+    await writer.start()
+    await db.close()
+    results = await asyncio.gather(
+        *(writer.submit(_event(revision_id=f"r{i}")) for i in range(3)), return_exceptions=True
+    )
+    assert [type(r) for r in results] == [ValueError] * 3
+    assert writer.commits == 0
+    await writer.stop()
+
+
+async def test_a_failed_batch_does_not_stop_the_writer(db: Database, writer: IntakeWriter) -> None:
+    await db.execute("DROP TABLE webhook_events")
+    with pytest.raises(Exception, match="webhook_events"):
+        await writer.submit(_event())
+    assert await _revision_rows(db) == []  # the revision rolled back with the failed batch
+    await db.execute(
+        "CREATE TABLE webhook_events (id INTEGER PRIMARY KEY, received_at TEXT NOT NULL,"
+        " event TEXT NOT NULL, property_id TEXT, booking_id TEXT, revision_id TEXT,"
+        " payload TEXT NOT NULL, status TEXT NOT NULL, detail TEXT)"
+    )
+    assert (await writer.submit(_event())).status == "queued"
