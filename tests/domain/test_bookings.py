@@ -1,0 +1,417 @@
+"""Planning a booking revision against what was applied: creates, modifies, cancels, touched."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from middleware.domain.bookings import (
+    AppliedRoom,
+    RevisionPlan,
+    RoomCancel,
+    RoomModify,
+    Touched,
+    plan_revision,
+    room_totals,
+)
+from middleware.domain.models import (
+    BookingRevision,
+    Guest,
+    PmsBookingChanges,
+    PmsBookingRequest,
+    RevisionRoom,
+)
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+T1 = T0 + timedelta(hours=1)
+D10, D13 = date(2026, 12, 10), date(2026, 12, 13)
+CODES = {"rt-ov": "ov", "rt-lvu": "lvu"}
+
+
+def make_room(index: int = 0, **changes: Any) -> RevisionRoom:
+    base = RevisionRoom(
+        index=index,
+        room_type_id="rt-ov",
+        rate_plan_id="rp-ov",
+        checkin=D10,
+        checkout=D13,
+        adults=2,
+        children=1,
+        amount=Decimal("1350.00"),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def make_revision(**changes: Any) -> BookingRevision:
+    base = BookingRevision(
+        id="rev-1",
+        booking_id="bk-1",
+        property_id="prop-1",
+        status="new",
+        inserted_at=T0,
+        unique_id="BDC-9996013801",
+        ota_name="Booking.com",
+        ota_reservation_code="9996013801",
+        arrival_date=D10,
+        departure_date=D13,
+        amount=Decimal("1350.00"),
+        currency="BRL",
+        notes="late arrival",
+        guest=Guest(name="Maria Silva", email="maria@example.com", phone="+55 11 99999-0000"),
+        rooms=(make_room(),),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def make_request(**changes: Any) -> PmsBookingRequest:
+    """The PMS request `make_revision()`'s room 0 becomes."""
+    base = PmsBookingRequest(
+        room_code="ov",
+        checkin=D10,
+        checkout=D13,
+        guest_name="Maria Silva",
+        guest_email="maria@example.com",
+        guest_phone="+55 11 99999-0000",
+        adults=2,
+        children=1,
+        total=Decimal("1350.00"),
+        currency="BRL",
+        channel="Booking.com",
+        ota_code="BDC-9996013801",
+        channex_booking_id="bk-1",
+        channex_revision_id="rev-1",
+        room_index=0,
+        notes="late arrival",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def live(request: PmsBookingRequest, pms_id: str = "101") -> AppliedRoom:
+    return AppliedRoom(pms_id=pms_id, active=True, request=request)
+
+
+def plan(
+    revision: BookingRevision,
+    applied: Mapping[int, AppliedRoom] | None = None,
+    last_inserted_at: datetime | None = None,
+    **kwargs: Any,
+) -> RevisionPlan:
+    return plan_revision(
+        revision,
+        rooms_by_type=CODES.get,
+        applied=applied or {},
+        last_inserted_at=last_inserted_at,
+        **kwargs,
+    )
+
+
+def stay(code: str, start: date, end: date) -> Touched:
+    return Touched(room_code=code, date_from=start, date_to=end)
+
+
+MODIFIED = {"id": "rev-2", "status": "modified", "inserted_at": T1}
+APPLIED = {0: live(make_request())}
+
+CASES: list[tuple[str, BookingRevision, dict[int, AppliedRoom], RevisionPlan]] = [
+    (
+        "new booking creates its room",
+        make_revision(),
+        {},
+        RevisionPlan(creates=(make_request(),), touched=(stay("ov", D10, D13),)),
+    ),
+    (
+        "a modified revision of an unknown booking creates (out of order arrival)",
+        make_revision(**MODIFIED),
+        {},
+        RevisionPlan(
+            creates=(make_request(channex_revision_id="rev-2"),),
+            touched=(stay("ov", D10, D13),),
+        ),
+    ),
+    (
+        "nothing changed: nothing to do",
+        make_revision(**MODIFIED),
+        APPLIED,
+        RevisionPlan(),
+    ),
+    (
+        "guest name changed: one modify with that field, availability untouched",
+        make_revision(**MODIFIED, guest=Guest(name="Maria S. Souza", phone="+55 11 99999-0000")),
+        APPLIED,
+        RevisionPlan(
+            modifies=(
+                RoomModify(
+                    room_index=0,
+                    pms_id="101",
+                    changes=PmsBookingChanges(guest_name="Maria S. Souza"),
+                    request=make_request(
+                        guest_name="Maria S. Souza", guest_email=None, channex_revision_id="rev-2"
+                    ),
+                ),
+            )
+        ),
+    ),
+    (
+        "dates moved: dates only, old and new nights touched",
+        make_revision(
+            **MODIFIED, rooms=(make_room(checkin=date(2026, 12, 11), checkout=date(2026, 12, 15)),)
+        ),
+        APPLIED,
+        RevisionPlan(
+            modifies=(
+                RoomModify(
+                    room_index=0,
+                    pms_id="101",
+                    changes=PmsBookingChanges(
+                        checkin=date(2026, 12, 11), checkout=date(2026, 12, 15)
+                    ),
+                    request=make_request(
+                        checkin=date(2026, 12, 11),
+                        checkout=date(2026, 12, 15),
+                        channex_revision_id="rev-2",
+                    ),
+                ),
+            ),
+            touched=(stay("ov", D10, D13), stay("ov", date(2026, 12, 11), date(2026, 12, 15))),
+        ),
+    ),
+    (
+        "room type and price changed: both fields, both categorias touched",
+        make_revision(
+            **MODIFIED,
+            amount=Decimal("900.00"),
+            rooms=(make_room(room_type_id="rt-lvu", amount=Decimal("900.00")),),
+        ),
+        APPLIED,
+        RevisionPlan(
+            modifies=(
+                RoomModify(
+                    room_index=0,
+                    pms_id="101",
+                    changes=PmsBookingChanges(room_code="lvu", total=Decimal("900.00")),
+                    request=make_request(
+                        room_code="lvu", total=Decimal("900.00"), channex_revision_id="rev-2"
+                    ),
+                ),
+            ),
+            touched=(stay("ov", D10, D13), stay("lvu", D10, D13)),
+        ),
+    ),
+    (
+        "cancelled: the live room is cancelled, its nights touched",
+        make_revision(id="rev-3", status="cancelled", inserted_at=T1),
+        APPLIED,
+        RevisionPlan(
+            cancels=(RoomCancel(room_index=0, pms_id="101", reason="cancelled at Booking.com"),),
+            touched=(stay("ov", D10, D13),),
+        ),
+    ),
+    (
+        "cancelled booking we never created: a no-op",
+        make_revision(status="cancelled"),
+        {},
+        RevisionPlan(),
+    ),
+    (
+        "already cancelled room is not cancelled again",
+        make_revision(id="rev-3", status="cancelled", inserted_at=T1),
+        {0: AppliedRoom(pms_id="101", active=False, request=make_request())},
+        RevisionPlan(),
+    ),
+    (
+        "two rooms: one create each",
+        make_revision(
+            amount=Decimal("2000.00"),
+            rooms=(make_room(amount=None), make_room(1, room_type_id="rt-lvu", amount=None)),
+        ),
+        {},
+        RevisionPlan(
+            creates=(
+                make_request(total=Decimal("1000.00")),
+                make_request(room_code="lvu", room_index=1, total=Decimal("1000.00")),
+            ),
+            touched=(stay("ov", D10, D13), stay("lvu", D10, D13)),
+        ),
+    ),
+    (
+        "a room dropped from the booking is cancelled, the other kept",
+        make_revision(**MODIFIED, amount=Decimal("1350.00"), rooms=(make_room(),)),
+        {0: live(make_request()), 1: live(make_request(room_code="lvu", room_index=1), "102")},
+        RevisionPlan(
+            cancels=(RoomCancel(room_index=1, pms_id="102", reason="room removed at Booking.com"),),
+            touched=(stay("lvu", D10, D13),),
+        ),
+    ),
+    (
+        "a room flagged is_cancelled is cancelled",
+        make_revision(**MODIFIED, rooms=(make_room(), make_room(1, is_cancelled=True))),
+        {0: live(make_request()), 1: live(make_request(room_index=1), "102")},
+        RevisionPlan(
+            cancels=(RoomCancel(room_index=1, pms_id="102", reason="room removed at Booking.com"),),
+            touched=(stay("ov", D10, D13),),
+        ),
+    ),
+    (
+        "imported room (request unknown): modify sends every field, new nights touched",
+        make_revision(**MODIFIED),
+        {0: AppliedRoom(pms_id="77", active=True, request=None)},
+        RevisionPlan(
+            modifies=(
+                RoomModify(
+                    room_index=0,
+                    pms_id="77",
+                    changes=PmsBookingChanges(
+                        room_code="ov",
+                        checkin=D10,
+                        checkout=D13,
+                        guest_name="Maria Silva",
+                        guest_phone="+55 11 99999-0000",
+                        adults=2,
+                        children=1,
+                        total=Decimal("1350.00"),
+                    ),
+                    request=make_request(channex_revision_id="rev-2"),
+                ),
+            ),
+            touched=(stay("ov", D10, D13),),
+        ),
+    ),
+    (
+        "imported room cancelled: cancel its PMS booking, nights from the revision",
+        make_revision(id="rev-3", status="cancelled", inserted_at=T1),
+        {0: AppliedRoom(pms_id="77", active=True, request=None)},
+        RevisionPlan(
+            cancels=(RoomCancel(room_index=0, pms_id="77", reason="cancelled at Booking.com"),),
+            touched=(stay("ov", D10, D13),),
+        ),
+    ),
+    (
+        "a cancelled room back in the booking needs a person (its key is spent)",
+        make_revision(**MODIFIED),
+        {0: AppliedRoom(pms_id="101", active=False, request=make_request())},
+        RevisionPlan(
+            blocked=("room 0: PMS booking 101 was cancelled and the room is back in the booking",)
+        ),
+    ),
+    (
+        "unmapped room types: nothing applied, every problem named",
+        make_revision(
+            rooms=(make_room(room_type_id=None), make_room(1), make_room(2, room_type_id="rt-x"))
+        ),
+        {},
+        RevisionPlan(
+            unmapped=(
+                "room 0: room type missing (unmapped at the OTA)",
+                "room 2: room type rt-x is not mapped",
+            )
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("revision", "applied", "expected"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_plan_revision(
+    revision: BookingRevision, applied: dict[int, AppliedRoom], expected: RevisionPlan
+) -> None:
+    assert plan(revision, applied, last_inserted_at=T0 if applied else None) == expected
+
+
+def test_older_revision_is_stale() -> None:
+    assert plan(make_revision(inserted_at=T0), APPLIED, last_inserted_at=T1) == RevisionPlan(
+        stale=True
+    )
+
+
+def test_the_revision_last_applied_plans_nothing() -> None:
+    """An imported booking's own revision must not turn into a full PATCH."""
+    imported = {0: AppliedRoom(pms_id="77", active=True, request=None)}
+    assert plan(make_revision(), imported, last_revision_id="rev-1") == RevisionPlan()
+
+
+def test_currency_falls_back_to_the_property() -> None:
+    result = plan(make_revision(currency=None), currency="BRL")
+    assert result.creates == (make_request(),)
+    assert plan(make_revision(currency=None)) == RevisionPlan(
+        unmapped=("currency missing (neither the revision nor the property has one)",)
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "guest_name", "ota_code"),
+    [
+        ({"guest": Guest(name="  ")}, "Guest BDC-9996013801", "BDC-9996013801"),
+        ({"guest": Guest(name=""), "unique_id": None}, "Guest 9996013801", "9996013801"),
+        (
+            {"guest": Guest(name=""), "unique_id": None, "ota_reservation_code": None},
+            "Guest bk-1",
+            None,
+        ),
+    ],
+)
+def test_guest_name_fallback(
+    changes: dict[str, Any], guest_name: str, ota_code: str | None
+) -> None:
+    (created,) = plan(make_revision(**changes)).creates
+    assert (created.guest_name, created.ota_code) == (guest_name, ota_code)
+
+
+def test_no_ota_name_means_channex_channel() -> None:
+    (created,) = plan(make_revision(ota_name=None)).creates
+    assert created.channel == "Channex"
+
+
+def test_vanished_phone_is_not_cleared() -> None:
+    revision = make_revision(**MODIFIED, guest=Guest(name="Maria Silva", email="maria@example.com"))
+    assert plan(revision, APPLIED, last_inserted_at=T0) == RevisionPlan()
+
+
+def _money(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+@pytest.mark.parametrize(
+    ("amount", "room_amounts", "expected"),
+    [
+        ("300", ["100", "200.5"], ["100.00", "200.50"]),
+        ("100.00", [None, None, None], ["33.34", "33.33", "33.33"]),
+        ("100.01", ["50", None, None], ["50.00", "25.01", "25.00"]),
+        (None, [None, None], ["0.00", "0.00"]),
+        ("10", ["30", None], ["30.00", "0.00"]),
+    ],
+)
+def test_room_totals(
+    amount: str | None, room_amounts: list[str | None], expected: list[str]
+) -> None:
+    """Room amounts win; otherwise an even split, the odd cent on the first room; text equal
+    too (quantized to the cent)."""
+    rooms = tuple(make_room(i, amount=_money(a)) for i, a in enumerate(room_amounts))
+    totals = room_totals(make_revision(amount=_money(amount), rooms=rooms))
+    assert {i: str(total) for i, total in totals.items()} == dict(enumerate(expected))
+
+
+def test_room_totals_skip_cancelled_rooms() -> None:
+    rooms = (make_room(amount=None), make_room(1, amount=None, is_cancelled=True))
+    assert room_totals(make_revision(amount=Decimal("90"), rooms=rooms)) == {0: Decimal("90.00")}
+
+
+@given(
+    cents=st.integers(min_value=0, max_value=10**9),
+    count=st.integers(min_value=1, max_value=7),
+)
+def test_an_even_split_adds_up_to_the_booking_amount(cents: int, count: int) -> None:
+    amount = Decimal(cents).scaleb(-2)
+    rooms = tuple(make_room(i, amount=None) for i in range(count))
+    totals = room_totals(make_revision(amount=amount, rooms=rooms))
+    assert sum(totals.values()) == amount
+    assert max(totals.values()) - min(totals.values()) < Decimal("0.01") * count
