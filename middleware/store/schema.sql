@@ -60,6 +60,19 @@ CREATE TABLE IF NOT EXISTS pushes (
 CREATE INDEX IF NOT EXISTS pushes_lane ON pushes (property_id, kind, id);
 CREATE INDEX IF NOT EXISTS pushes_status ON pushes (status, lease_until);
 
+-- What a claimed push carries, snapshotted at claim time: a write to a field while it is in
+-- flight replaces the outbox value, so completion records into ari_state what actually flew.
+-- Removed when the push finishes.
+CREATE TABLE IF NOT EXISTS push_cells (
+    push_id   INTEGER NOT NULL,
+    entity_id TEXT NOT NULL,
+    day       TEXT NOT NULL,
+    field     TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    PRIMARY KEY (push_id, entity_id, day, field)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outbox_push ON outbox (push_id) WHERE push_id IS NOT NULL;
+
 -- Per (property, endpoint class): retry backoff and the 429 pause.
 CREATE TABLE IF NOT EXISTS lanes (
     property_id     TEXT NOT NULL,

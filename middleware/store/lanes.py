@@ -1,0 +1,174 @@
+"""Per-lane send control: the persisted rate-limit log, the 429 pause and the retry backoff.
+
+A lane is one property's `/availability` or `/restrictions` endpoint. `reserve_call` is the
+only way a call may go out; its log lives in `rate_calls`, so a restart (or a second worker)
+does not start with a fresh allowance. The functions taking a connection run inside the
+caller's transaction (`outbox.complete` / `fail` / `reject` record the lane's outcome with the
+rows' outcome).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from middleware.domain.models import Lane
+from middleware.ratelimit import WINDOW_S, next_slot, pause_after_429
+from middleware.store.db import Database, Row, from_db_time, to_db_time
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LaneState:
+    lane: Lane
+    failures: int
+    next_attempt_at: datetime | None
+    pause_count: int
+    paused_until: datetime | None
+    last_push_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    calls_in_window: int
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else from_db_time(text)
+
+
+async def _ensure(conn: aiosqlite.Connection, lane: Lane) -> None:
+    await conn.execute(
+        "INSERT INTO lanes (property_id, kind) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        (lane.property_id, lane.kind),
+    )
+
+
+async def reserve_call(
+    db: Database, lane: Lane, now: datetime, *, limit: int, window_s: float = WINDOW_S
+) -> datetime | None:
+    """Take a call slot: None if a call may go now (and it is recorded at `now`), else the
+    earliest time one may (nothing recorded)."""
+    horizon = to_db_time(now - timedelta(seconds=window_s))
+    async with db.transaction() as conn:
+        await conn.execute(
+            "DELETE FROM rate_calls WHERE property_id = ? AND kind = ? AND sent_at <= ?",
+            (lane.property_id, lane.kind, horizon),
+        )
+        cursor = await conn.execute(
+            "SELECT sent_at FROM rate_calls WHERE property_id = ? AND kind = ?",
+            (lane.property_id, lane.kind),
+        )
+        sent = [from_db_time(row["sent_at"]) for row in await cursor.fetchall()]
+        slot = next_slot(sent, now, limit=limit, window_s=window_s)
+        if slot > now:
+            return slot
+        await conn.execute(
+            "INSERT INTO rate_calls (property_id, kind, sent_at) VALUES (?, ?, ?)",
+            (lane.property_id, lane.kind, to_db_time(now)),
+        )
+        return None
+
+
+async def pause(
+    db: Database, lane: Lane, now: datetime, *, retry_after_s: float | None
+) -> datetime:
+    """After a 429: hold the lane 60, 120, 240, 480, then 600 s (or Retry-After if longer)."""
+    async with db.transaction() as conn:
+        await _ensure(conn, lane)
+        cursor = await conn.execute(
+            "SELECT pause_count FROM lanes WHERE property_id = ? AND kind = ?",
+            (lane.property_id, lane.kind),
+        )
+        row = await cursor.fetchone()
+        count = (int(row["pause_count"]) if row else 0) + 1
+        until = now + timedelta(seconds=pause_after_429(count, retry_after_s))
+        await conn.execute(
+            "UPDATE lanes SET pause_count = ?, paused_until = ? WHERE property_id = ? AND kind = ?",
+            (count, to_db_time(until), lane.property_id, lane.kind),
+        )
+    return until
+
+
+async def clean_push(db: Database, lane: Lane, now: datetime) -> None:
+    """A push went through: the next 429 starts the pause ladder from 60 s again."""
+    await db.execute(
+        "UPDATE lanes SET pause_count = 0, paused_until = NULL WHERE property_id = ? AND kind = ?",
+        (lane.property_id, lane.kind),
+    )
+
+
+async def record_success(conn: aiosqlite.Connection, lane: Lane, now: datetime) -> None:
+    stamp = to_db_time(now)
+    await _ensure(conn, lane)
+    await conn.execute(
+        "UPDATE lanes SET failures = 0, next_attempt_at = NULL, last_error = NULL,"
+        " last_success_at = ?, last_push_at = ? WHERE property_id = ? AND kind = ?",
+        (stamp, stamp, lane.property_id, lane.kind),
+    )
+
+
+async def record_failure(
+    conn: aiosqlite.Connection, lane: Lane, now: datetime, *, error: str, retry_at: datetime
+) -> None:
+    await _ensure(conn, lane)
+    await conn.execute(
+        "UPDATE lanes SET failures = failures + 1, next_attempt_at = ?, last_error = ?,"
+        " last_push_at = ? WHERE property_id = ? AND kind = ?",
+        (to_db_time(retry_at), error, to_db_time(now), lane.property_id, lane.kind),
+    )
+
+
+async def record_rejection(
+    conn: aiosqlite.Connection, lane: Lane, now: datetime, *, error: str
+) -> None:
+    """A refused push: noted, but no back-off (the rows are dead-lettered, not retried)."""
+    await _ensure(conn, lane)
+    await conn.execute(
+        "UPDATE lanes SET last_error = ?, last_push_at = ? WHERE property_id = ? AND kind = ?",
+        (error, to_db_time(now), lane.property_id, lane.kind),
+    )
+
+
+STATES_SQL = """
+WITH known AS (
+    SELECT property_id, kind FROM lanes
+    UNION SELECT DISTINCT property_id, kind FROM rate_calls
+)
+SELECT k.property_id, k.kind, l.failures, l.next_attempt_at, l.pause_count, l.paused_until,
+       l.last_push_at, l.last_success_at, l.last_error,
+       (SELECT COUNT(*) FROM rate_calls r
+         WHERE r.property_id = k.property_id AND r.kind = k.kind AND r.sent_at > ?) AS calls
+FROM known k LEFT JOIN lanes l ON l.property_id = k.property_id AND l.kind = k.kind
+"""
+
+
+def _state(row: Row) -> LaneState:
+    return LaneState(
+        lane=Lane(row["property_id"], row["kind"]),
+        failures=row["failures"] or 0,
+        next_attempt_at=_time(row["next_attempt_at"]),
+        pause_count=row["pause_count"] or 0,
+        paused_until=_time(row["paused_until"]),
+        last_push_at=_time(row["last_push_at"]),
+        last_success_at=_time(row["last_success_at"]),
+        last_error=row["last_error"],
+        calls_in_window=row["calls"],
+    )
+
+
+async def states(db: Database, now: datetime, *, window_s: float = WINDOW_S) -> list[LaneState]:
+    """Every lane that has a state row or recent calls, ordered by property and kind."""
+    horizon = to_db_time(now - timedelta(seconds=window_s))
+    rows = await db.fetchall(STATES_SQL + " ORDER BY k.property_id, k.kind", (horizon,))
+    return [_state(row) for row in rows]
+
+
+async def get(
+    db: Database, lane: Lane, now: datetime, *, window_s: float = WINDOW_S
+) -> LaneState | None:
+    horizon = to_db_time(now - timedelta(seconds=window_s))
+    row = await db.fetchone(
+        STATES_SQL + " WHERE k.property_id = ? AND k.kind = ?",
+        (horizon, lane.property_id, lane.kind),
+    )
+    return None if row is None else _state(row)
