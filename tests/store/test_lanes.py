@@ -1,0 +1,105 @@
+"""Lane state: the persisted call log, the 429 pause ladder, the view for /status."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from middleware.domain.models import Lane
+from middleware.store import lanes
+from middleware.store.db import Database
+
+T0 = datetime(2026, 11, 1, 9, 0, 0, tzinfo=UTC)
+LANE = Lane("prop-1", "restrictions")
+AVAIL = Lane("prop-1", "availability")
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "m.db")
+    yield database
+    await database.close()
+
+
+async def test_reserve_call_allows_limit_per_window_per_lane(db: Database) -> None:
+    granted = [await lanes.reserve_call(db, LANE, at(n), limit=3) for n in range(3)]
+    assert granted == [None, None, None]
+    assert await lanes.reserve_call(db, LANE, at(3), limit=3) == at(60)
+    assert await lanes.reserve_call(db, LANE, at(59.9), limit=3) == at(60)
+    assert await lanes.reserve_call(db, AVAIL, at(4), limit=3) is None  # separate allowance
+    assert await lanes.reserve_call(db, LANE, at(60), limit=3) is None
+    assert await lanes.reserve_call(db, LANE, at(60.5), limit=3) == at(61)
+
+
+async def test_reserve_call_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    before = await Database.open(path)
+    for n in range(10):
+        assert await lanes.reserve_call(before, LANE, at(n), limit=10) is None
+    await before.close()
+
+    after = await Database.open(path)
+    try:
+        assert await lanes.reserve_call(after, LANE, at(15), limit=10) == at(60)
+    finally:
+        await after.close()
+
+
+async def test_reserve_call_prunes_calls_older_than_the_window(db: Database) -> None:
+    for n in range(5):
+        await lanes.reserve_call(db, LANE, at(n), limit=10)
+    await lanes.reserve_call(db, LANE, at(62), limit=10)
+    rows = await db.fetchall("SELECT sent_at FROM rate_calls ORDER BY sent_at")
+    assert [r["sent_at"] for r in rows] == [
+        "2026-11-01T09:00:03.000000Z",
+        "2026-11-01T09:00:04.000000Z",
+        "2026-11-01T09:01:02.000000Z",
+    ]
+
+
+async def test_pause_climbs_the_ladder_and_honours_retry_after(db: Database) -> None:
+    untils = [await lanes.pause(db, LANE, at(0), retry_after_s=None) for _ in range(6)]
+    assert untils == [at(60), at(120), at(240), at(480), at(600), at(600)]
+    await lanes.clean_push(db, LANE, at(1))
+    assert await lanes.pause(db, LANE, at(1), retry_after_s=None) == at(61)
+    assert await lanes.pause(db, LANE, at(1), retry_after_s=300) == at(301)
+    assert await lanes.pause(db, AVAIL, at(2), retry_after_s=30.5) == at(62)
+
+
+async def test_states_lists_every_known_lane(db: Database) -> None:
+    await lanes.reserve_call(db, AVAIL, at(0), limit=10)
+    await lanes.reserve_call(db, AVAIL, at(30), limit=10)
+    await lanes.pause(db, LANE, at(40), retry_after_s=None)
+    assert await lanes.states(db, at(70)) == [
+        lanes.LaneState(
+            lane=AVAIL,
+            failures=0,
+            next_attempt_at=None,
+            pause_count=0,
+            paused_until=None,
+            last_push_at=None,
+            last_success_at=None,
+            last_error=None,
+            calls_in_window=1,
+        ),
+        lanes.LaneState(
+            lane=LANE,
+            failures=0,
+            next_attempt_at=None,
+            pause_count=1,
+            paused_until=at(100),
+            last_push_at=None,
+            last_success_at=None,
+            last_error=None,
+            calls_in_window=0,
+        ),
+    ]
+    await lanes.clean_push(db, LANE, at(200))
+    state = await lanes.get(db, LANE, at(200))
+    assert state is not None and (state.pause_count, state.paused_until) == (0, None)
+    assert await lanes.get(db, Lane("prop-9", "availability"), at(200)) is None
