@@ -149,6 +149,7 @@ class PmsState:
         self._guests: list[Guest] = []
         self._rates: dict[Key, Decimal] = {}
         self._restrictions: dict[Key, dict[str, int | bool]] = {}
+        self._idempotency: dict[str, int] = {}
         self._next_id = FIRST_BOOKING_ID
 
     # ------------------------------------------------------------------ rates and restrictions
@@ -268,7 +269,15 @@ class PmsState:
             raise UnknownBookingError(f"booking {booking_id} not found")
         return found
 
-    def create_booking(self, request: BookingRequest) -> Booking:
+    def booking_for_key(self, idempotency_key: str) -> Booking | None:
+        """The booking an earlier create with this `Idempotency-Key` made, if any."""
+        found = self._idempotency.get(idempotency_key)
+        return None if found is None else self._bookings[found]
+
+    def create_booking(
+        self, request: BookingRequest, *, idempotency_key: str | None = None
+    ) -> Booking:
+        """A new booking on a free apartment; the key, when given, is remembered on success."""
         _check_stay(request.checkin, request.checkout)
         apartment = self._free_apartment(request.categoria, request.checkin, request.checkout)
         guest = self.find_or_create_guest(
@@ -295,6 +304,8 @@ class PmsState:
         )
         self._next_id += 1
         self._bookings[booking.id] = booking
+        if idempotency_key is not None:
+            self._idempotency[idempotency_key] = booking.id
         return booking
 
     def modify_booking(self, booking_id: int, changes: BookingChanges) -> Booking:
