@@ -169,13 +169,25 @@ async def test_import_never_overwrites_a_booking_we_already_track(
 ) -> None:
     async with db.transaction() as conn:
         await bookings.save_room(
-            conn, channex_booking_id="bk-a", room_index=0, pms_id="900", active=True,
-            request=None, revision_id="rev-new", now=T0,
-        )  # fmt: skip
+            conn,
+            channex_booking_id="bk-a",
+            room_index=0,
+            pms_id="900",
+            active=True,
+            request=None,
+            revision_id="rev-new",
+            now=T0,
+        )
         await bookings.save_booking(
-            conn, channex_booking_id="bk-a", property_id="prop-1", ota_code=None,
-            status="new", revision_id="rev-new", inserted_at=T0, now=T0,
-        )  # fmt: skip
+            conn,
+            channex_booking_id="bk-a",
+            property_id="prop-1",
+            ota_code=None,
+            status="new",
+            revision_id="rev-new",
+            inserted_at=T0,
+            now=T0,
+        )
     path = tmp_path / "bookings.json"
     path.write_bytes(orjson.dumps({"bk-a": LEGACY["bk-a"]}))
     assert await bookings.import_legacy(db, path, T0) == bookings.ImportReport(

@@ -158,9 +158,13 @@ async def test_retry_later_keeps_an_applied_row_applied(db: Database) -> None:
 async def test_park_raises_a_notice_and_ack_resolves_it_after_replay(db: Database) -> None:
     await add(db, "r1")
     await revisions.park(
-        db, "r1", "room 0: room type x is not mapped", T0,
-        notice_kind="booking_unmapped_room", property_id="p",
-    )  # fmt: skip
+        db,
+        "r1",
+        "room 0: room type x is not mapped",
+        T0,
+        notice_kind="booking_unmapped_room",
+        property_id="p",
+    )
     (notice,) = await notices.open_notices(db)
     assert (notice.kind, notice.ref, notice.property_id, notice.detail) == (
         "booking_unmapped_room",
@@ -183,9 +187,14 @@ async def test_record_fetched_and_stale(db: Database) -> None:
     await add(db, "r1")
     inserted = T0 - timedelta(minutes=5)
     await revisions.record_fetched(
-        db, "r1", booking_id="bk9", property_id="p9", revision_status="modified",
-        inserted_at=inserted, now=T0,
-    )  # fmt: skip
+        db,
+        "r1",
+        booking_id="bk9",
+        property_id="p9",
+        revision_status="modified",
+        inserted_at=inserted,
+        now=T0,
+    )
     await revisions.mark_stale(db, "r1", T0)
     row = await revisions.get(db, "r1")
     assert row is not None

@@ -1,0 +1,558 @@
+"""The booking processor against a real SQLite store and recording fakes of Channex and the PMS:
+exactly one PMS booking per room, in the latest state, acked only once the PMS has it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from structlog.testing import capture_logs
+
+from middleware.domain.bookings import Touched
+from middleware.domain.models import (
+    BookingRevision,
+    Guest,
+    PmsBookingChanges,
+    PmsBookingRef,
+    PmsBookingRequest,
+)
+from middleware.errors import ConflictUpstreamError, RejectedUpstreamError, TransientUpstreamError
+from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.store import bookings, notices, revisions
+from middleware.store.db import Database
+from middleware.worker.booking_sync import BookingProcessor, Outcome, Result
+from tests.domain.test_bookings import make_revision, make_room
+
+T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+D10, D13 = date(2026, 12, 10), date(2026, 12, 13)
+
+
+def make_mapping(*extra: tuple[str, str]) -> Mapping:
+    rooms = [("ov", "rt-ov"), ("lvu", "rt-lvu"), *extra]
+    return Mapping(
+        (
+            PropertyMap(
+                property_id="prop-1",
+                name="Duke Beach",
+                currency="BRL",
+                timezone="America/Sao_Paulo",
+                room_types=tuple(
+                    RoomTypeMap(
+                        room_code=code,
+                        room_type_id=type_id,
+                        rate_plans=(RatePlanMap(plan_code="padrao", rate_plan_id=f"rp-{code}"),),
+                    )
+                    for code, type_id in rooms
+                ),
+            ),
+        )
+    )
+
+
+class FakeChannex:
+    """Serves revisions by id and records acks; queued exceptions are raised first."""
+
+    def __init__(self) -> None:
+        self.revisions: dict[str, BookingRevision] = {}
+        self.fetches: list[str] = []
+        self.acks: list[str] = []
+        self.fetch_failures: list[Exception] = []
+        self.ack_failures: list[Exception] = []
+
+    async def get_revision(self, revision_id: str) -> BookingRevision:
+        self.fetches.append(revision_id)
+        if self.fetch_failures:
+            raise self.fetch_failures.pop(0)
+        if revision_id not in self.revisions:
+            raise RejectedUpstreamError("channex", "Resource Not Found", status=404)
+        return self.revisions[revision_id]
+
+    async def ack(self, revision_id: str) -> None:
+        if self.ack_failures:
+            raise self.ack_failures.pop(0)
+        self.acks.append(revision_id)
+
+
+@dataclasses.dataclass
+class PmsBooking:
+    request: PmsBookingRequest
+    status: str = "CONFIRMADA"
+
+
+class FakePms:
+    """Like sistema-os: creates are idempotent per Idempotency-Key; a full categoria is a 409."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+        self.bookings: dict[str, PmsBooking] = {}
+        self.by_key: dict[str, str] = {}
+        self.full: set[str] = set()
+        self.failures: list[Exception] = []
+
+    def _ref(self, pms_id: str) -> PmsBookingRef:
+        return PmsBookingRef(pms_id=pms_id, unit=None, status=self.bookings[pms_id].status)
+
+    async def create_booking(self, request: PmsBookingRequest) -> PmsBookingRef:
+        self.calls.append(("create", request.idempotency_key))
+        if self.failures:
+            raise self.failures.pop(0)
+        if request.idempotency_key in self.by_key:
+            return self._ref(self.by_key[request.idempotency_key])
+        if request.room_code in self.full:
+            body = orjson.dumps({"detail": f"no free apartment of {request.room_code}"}).decode()
+            raise ConflictUpstreamError("sistema-os", "conflict", status=409, body=body)
+        pms_id = str(101 + len(self.bookings))
+        self.bookings[pms_id] = PmsBooking(request=request)
+        self.by_key[request.idempotency_key] = pms_id
+        return self._ref(pms_id)
+
+    async def modify_booking(self, pms_id: str, changes: PmsBookingChanges) -> PmsBookingRef:
+        self.calls.append(("modify", pms_id, changes))
+        if self.failures:
+            raise self.failures.pop(0)
+        fields = {n: getattr(changes, n) for n in changes.__slots__}
+        booking = self.bookings[pms_id]
+        booking.request = dataclasses.replace(
+            booking.request, **{n: v for n, v in fields.items() if v is not None}
+        )
+        return self._ref(pms_id)
+
+    async def cancel_booking(self, pms_id: str, reason: str) -> PmsBookingRef:
+        self.calls.append(("cancel", pms_id, reason))
+        if self.failures:
+            raise self.failures.pop(0)
+        if pms_id not in self.bookings:
+            raise RejectedUpstreamError("sistema-os", "not found", status=404)
+        self.bookings[pms_id].status = "CANCELADA"
+        return self._ref(pms_id)
+
+
+class Harness:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.now = T0
+        self.channex = FakeChannex()
+        self.pms = FakePms()
+        self.resynced: list[tuple[Touched, ...]] = []
+        self.resync_failures: list[Exception] = []
+        self.processor = self.build(make_mapping())
+
+    def build(self, mapping: Mapping) -> BookingProcessor:
+        return BookingProcessor(
+            self.channex, self.pms, self.db, mapping, resync=self.resync, clock=lambda: self.now
+        )
+
+    async def resync(self, touched: Sequence[Touched]) -> None:
+        if self.resync_failures:
+            raise self.resync_failures.pop(0)
+        self.resynced.append(tuple(touched))
+
+    async def deliver(self, revision: BookingRevision) -> bool:
+        """What the webhook intake does: Channex has the revision, we queue its id."""
+        self.channex.revisions[revision.id] = revision
+        async with self.db.transaction() as conn:
+            return await revisions.enqueue(
+                conn,
+                revision_id=revision.id,
+                booking_id=revision.booking_id,
+                property_id=revision.property_id,
+                source="webhook",
+                now=self.now,
+            )
+
+    async def run(self) -> list[Outcome]:
+        return list((await self.processor.run_once()).outcomes)
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    async def statuses(self) -> dict[str, str]:
+        rows = await self.db.fetchall("SELECT revision_id, status FROM revisions")
+        return {row[0]: row[1] for row in rows}
+
+
+@pytest.fixture
+async def h(tmp_path: Path) -> AsyncIterator[Harness]:
+    db = await Database.open(tmp_path / "m.db")
+    yield Harness(db)
+    await db.close()
+
+
+def stay(code: str, start: date, end: date) -> Touched:
+    return Touched(room_code=code, date_from=start, date_to=end)
+
+
+def outcome(
+    revision_id: str,
+    result: Result,
+    status: str = "new",
+    *,
+    created: int = 0,
+    modified: int = 0,
+    cancelled: int = 0,
+    reason: str | None = None,
+) -> Outcome:
+    return Outcome(
+        revision_id=revision_id,
+        result=result,
+        booking_id="bk-1",
+        status=status,
+        created=created,
+        modified=modified,
+        cancelled=cancelled,
+        reason=reason,
+    )
+
+
+NEW = make_revision()
+MODIFIED = make_revision(
+    id="rev-2",
+    status="modified",
+    inserted_at=T0 + timedelta(minutes=5),
+    guest=Guest(name="Maria S. Souza", email="maria@example.com", phone="+55 11 99999-0000"),
+    rooms=(make_room(room_type_id="rt-lvu", checkin=date(2026, 12, 11), checkout=D13),),
+)
+CANCELLED = dataclasses.replace(
+    MODIFIED, id="rev-3", status="cancelled", inserted_at=T0 + timedelta(minutes=9)
+)
+
+
+async def test_new_modified_cancelled(h: Harness) -> None:
+    """One create, one PATCH with exactly the changed fields, one cancel; each acked once."""
+    await h.deliver(NEW)
+    assert await h.run() == [outcome("rev-1", "acked", created=1)]
+    await h.deliver(MODIFIED)
+    assert await h.run() == [outcome("rev-2", "acked", "modified", modified=1)]
+    await h.deliver(CANCELLED)
+    assert await h.run() == [outcome("rev-3", "acked", "cancelled", cancelled=1)]
+
+    assert h.pms.calls == [
+        ("create", "bk-1:0"),
+        (
+            "modify",
+            "101",
+            PmsBookingChanges(
+                room_code="lvu", checkin=date(2026, 12, 11), guest_name="Maria S. Souza"
+            ),
+        ),
+        ("cancel", "101", "cancelled at Booking.com"),
+    ]
+    assert h.pms.bookings["101"].status == "CANCELADA"
+    assert h.channex.acks == ["rev-1", "rev-2", "rev-3"]
+    assert h.resynced == [
+        (stay("ov", D10, D13),),
+        (stay("ov", D10, D13), stay("lvu", date(2026, 12, 11), D13)),
+        (stay("lvu", date(2026, 12, 11), D13),),
+    ]
+    assert await h.statuses() == {"rev-1": "acked", "rev-2": "acked", "rev-3": "acked"}
+    record = await bookings.load(h.db, "bk-1")
+    assert record is not None
+    assert (record.status, record.last_revision_id) == ("cancelled", "rev-3")
+
+
+async def test_processing_a_revision_twice_creates_one_booking(h: Harness) -> None:
+    assert await h.deliver(NEW) is True
+    assert await h.deliver(NEW) is False
+    await h.run()
+    assert await h.processor.process("rev-1") == Outcome(revision_id="rev-1", result="skipped")
+    h.advance(3600)
+    assert await h.run() == []
+    assert h.pms.calls == [("create", "bk-1:0")]
+    assert h.channex.acks == ["rev-1"]
+
+
+async def test_process_now_handles_a_revision_that_is_not_due_yet(h: Harness) -> None:
+    await h.deliver(NEW)
+    h.channex.fetch_failures.append(TransientUpstreamError("channex", "timeout"))
+    assert [o.result for o in await h.run()] == ["retry"]
+    assert await h.processor.process("rev-1") == outcome("rev-1", "acked", created=1)
+    assert list(h.pms.bookings) == ["101"]
+
+
+async def test_out_of_order_arrival_keeps_the_newest_state(h: Harness) -> None:
+    """The modification arrives first: it creates; the older 'new' is then stale, and acked."""
+    await h.deliver(MODIFIED)
+    assert await h.run() == [outcome("rev-2", "acked", "modified", created=1)]
+    await h.deliver(NEW)
+    assert await h.run() == [outcome("rev-1", "stale")]
+    assert h.pms.calls == [("create", "bk-1:0")]
+    created = h.pms.bookings["101"].request
+    assert (created.room_code, created.guest_name, created.checkin, created.checkout) == (
+        "lvu",
+        "Maria S. Souza",
+        date(2026, 12, 11),
+        D13,
+    )
+    assert h.channex.acks == ["rev-2", "rev-1"]
+    assert await h.statuses() == {"rev-1": "stale", "rev-2": "acked"}
+    assert len(h.resynced) == 1
+
+
+async def test_cancellation_of_a_booking_never_created_is_recorded(h: Harness) -> None:
+    await h.deliver(CANCELLED)
+    assert await h.run() == [outcome("rev-3", "acked", "cancelled")]
+    await h.deliver(NEW)
+    assert await h.run() == [outcome("rev-1", "stale")]
+    assert h.pms.calls == []
+    assert h.channex.acks == ["rev-3", "rev-1"]
+    assert h.resynced == []
+
+
+async def test_pms_transient_failure_then_success(h: Harness) -> None:
+    await h.deliver(NEW)
+    h.pms.failures.append(TransientUpstreamError("sistema-os", "timeout"))
+    assert await h.run() == [outcome("rev-1", "retry", reason="PMS: sistema-os: timeout")]
+    row = await revisions.get(h.db, "rev-1")
+    assert row is not None
+    assert (row.status, row.attempts, row.next_attempt_at) == (
+        "pending",
+        1,
+        T0 + timedelta(seconds=5),
+    )
+    h.advance(4)
+    assert await h.run() == []
+    h.advance(1)
+    assert await h.run() == [outcome("rev-1", "acked", created=1)]
+    assert h.pms.calls == [("create", "bk-1:0"), ("create", "bk-1:0")]
+    assert list(h.pms.bookings) == ["101"]
+    assert h.channex.acks == ["rev-1"]
+
+
+async def test_fetch_backoff_grows_and_gives_up_after_max_attempts(h: Harness) -> None:
+    await h.deliver(NEW)
+    h.processor = BookingProcessor(
+        h.channex,
+        h.pms,
+        h.db,
+        make_mapping(),
+        resync=h.resync,
+        clock=lambda: h.now,
+        max_attempts=3,
+    )
+    h.channex.fetch_failures += [TransientUpstreamError("channex", "HTTP 503")] * 3
+    delays = []
+    for _ in range(2):
+        await h.run()
+        row = await revisions.get(h.db, "rev-1")
+        assert row is not None
+        delays.append((row.next_attempt_at - h.now).total_seconds())
+        h.now = row.next_attempt_at
+    assert delays == [5.0, 10.0]
+    (last,) = await h.run()
+    assert (last.result, last.reason) == (
+        "parked",
+        "gave up after 3 attempts: fetching the revision: channex: HTTP 503",
+    )
+    assert h.channex.acks == []
+
+
+async def test_crash_between_pms_create_and_mapping_write(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PMS created the booking but the mapping was never written: the retry sends the same
+    Idempotency-Key, the PMS answers with the same booking, and it is mapped once."""
+    real_save_room = bookings.save_room
+
+    async def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("worker died")
+
+    await h.deliver(NEW)
+    monkeypatch.setattr(bookings, "save_room", crash)
+    assert [o.result for o in await h.run()] == ["error"]
+    assert list(h.pms.bookings) == ["101"]
+    assert await bookings.load(h.db, "bk-1") is None
+    assert h.channex.acks == []
+
+    monkeypatch.setattr(bookings, "save_room", real_save_room)
+    h.advance(5)
+    assert await h.run() == [outcome("rev-1", "acked", created=1)]
+    assert h.pms.calls == [("create", "bk-1:0"), ("create", "bk-1:0")]
+    assert list(h.pms.bookings) == ["101"]
+    record = await bookings.load(h.db, "bk-1")
+    assert record is not None
+    assert {i: r.pms_id for i, r in record.rooms.items()} == {0: "101"}
+    assert h.channex.acks == ["rev-1"]
+
+
+async def test_ack_failure_is_retried_without_touching_the_pms(h: Harness) -> None:
+    await h.deliver(NEW)
+    h.channex.ack_failures.append(TransientUpstreamError("channex", "HTTP 502"))
+    assert await h.run() == [
+        outcome("rev-1", "ack_pending", created=1, reason="ack: channex: HTTP 502")
+    ]
+    assert await h.statuses() == {"rev-1": "applied"}
+    assert h.resynced == [(stay("ov", D10, D13),)]
+    h.advance(5)
+    assert await h.run() == [outcome("rev-1", "acked")]
+    assert h.pms.calls == [("create", "bk-1:0")]
+    assert h.channex.fetches == ["rev-1"]
+    assert h.channex.acks == ["rev-1"]
+    assert await h.statuses() == {"rev-1": "acked"}
+
+
+async def test_multi_room_booking_and_a_dropped_room(h: Harness) -> None:
+    two_rooms = make_revision(
+        amount=Decimal("2000.00"),
+        rooms=(make_room(amount=None), make_room(1, room_type_id="rt-lvu", amount=None)),
+    )
+    await h.deliver(two_rooms)
+    assert await h.run() == [outcome("rev-1", "acked", created=2)]
+    assert [(b.request.room_code, b.request.total) for b in h.pms.bookings.values()] == [
+        ("ov", Decimal("1000.00")),
+        ("lvu", Decimal("1000.00")),
+    ]
+    one_room = make_revision(
+        id="rev-2",
+        status="modified",
+        inserted_at=T0 + timedelta(minutes=1),
+        amount=Decimal("1000.00"),
+        rooms=(make_room(amount=None),),
+    )
+    await h.deliver(one_room)
+    assert await h.run() == [outcome("rev-2", "acked", "modified", cancelled=1)]
+    assert h.pms.calls == [
+        ("create", "bk-1:0"),
+        ("create", "bk-1:1"),
+        ("cancel", "102", "room removed at Booking.com"),
+    ]
+    assert h.resynced[-1] == (stay("lvu", D10, D13),)
+
+
+async def test_unmapped_room_type_is_parked_then_replayed(h: Harness) -> None:
+    unmapped = make_revision(rooms=(make_room(room_type_id="rt-ovp"),))
+    await h.deliver(unmapped)
+    with capture_logs() as logs:
+        results = await h.run()
+    reason = "needs attention: room 0: room type rt-ovp is not mapped"
+    assert results == [outcome("rev-1", "parked", reason=reason)]
+    assert logs == [
+        {
+            "event": "booking_revision_processed",
+            "log_level": "error",
+            "revision_id": "rev-1",
+            "booking_id": "bk-1",
+            "status": "new",
+            "outcome": "parked",
+            "rooms_created": 0,
+            "rooms_modified": 0,
+            "rooms_cancelled": 0,
+            "reason": reason,
+        }
+    ]
+    assert (h.channex.acks, h.pms.calls) == ([], [])
+    (notice,) = await notices.open_notices(h.db)
+    assert (notice.kind, notice.ref, notice.detail) == ("booking_unmapped_room", "rev-1", reason)
+
+    h.processor = h.build(make_mapping(("ovp", "rt-ovp")))
+    assert await revisions.replay(h.db, "rev-1", h.now) is True
+    assert await h.run() == [outcome("rev-1", "acked", created=1)]
+    assert h.pms.bookings["101"].request.room_code == "ovp"
+    assert h.channex.acks == ["rev-1"]
+    assert await notices.open_notices(h.db) == []
+
+
+async def test_no_free_apartment_is_parked_then_replayed(h: Harness) -> None:
+    await h.deliver(NEW)
+    h.pms.full.add("ov")
+    reason = "PMS has no free apartment: no free apartment of ov"
+    assert await h.run() == [outcome("rev-1", "parked", reason=reason)]
+    (notice,) = await notices.open_notices(h.db)
+    assert (notice.kind, notice.ref, notice.property_id) == (
+        "booking_needs_attention",
+        "rev-1",
+        "prop-1",
+    )
+    assert h.channex.acks == []
+    h.advance(3600)
+    assert await h.run() == []
+
+    h.pms.full.clear()
+    assert await revisions.replay(h.db, "rev-1", h.now) is True
+    assert await h.run() == [outcome("rev-1", "acked", created=1)]
+    assert list(h.pms.bookings) == ["101"]
+    assert h.channex.acks == ["rev-1"]
+    assert await notices.open_notices(h.db) == []
+
+
+async def test_unknown_revision_is_parked(h: Harness) -> None:
+    async with h.db.transaction() as conn:
+        await revisions.enqueue(
+            conn, revision_id="rev-x", booking_id=None, property_id=None, source="feed", now=T0
+        )
+    (result,) = await h.run()
+    assert (result.result, result.reason) == (
+        "parked",
+        "cannot fetch the revision: channex: Resource Not Found (HTTP 404)",
+    )
+    assert h.channex.acks == []
+
+
+@pytest.mark.parametrize("id_field", ["pms_reserva_id", "qloapps_order_id"])
+async def test_imported_booking_is_cancelled_without_any_create(
+    h: Harness, tmp_path: Path, id_field: str
+) -> None:
+    legacy = tmp_path / "bookings.json"
+    legacy.write_bytes(
+        orjson.dumps({"bk-1": {id_field: 501, "status": "confirmed", "revision_id": "rev-1"}})
+    )
+    h.pms.bookings["501"] = PmsBooking(request=dataclasses.replace(PMS_REQUEST, room_index=0))
+    report = await bookings.import_legacy(h.db, legacy, T0)
+    assert (report.imported, report.skipped, report.problems) == (1, 0, ())
+
+    await h.deliver(NEW)  # the legacy system's own revision, redelivered by the feed
+    await h.deliver(CANCELLED)
+    assert await h.run() == [
+        outcome("rev-1", "acked"),
+        outcome("rev-3", "acked", "cancelled", cancelled=1),
+    ]
+    assert h.pms.calls == [("cancel", "501", "cancelled at Booking.com")]
+    assert h.resynced == [(stay("lvu", date(2026, 12, 11), D13),)]
+
+
+async def test_resync_failure_is_logged_and_the_ack_stands(h: Harness) -> None:
+    await h.deliver(NEW)
+    h.resync_failures.append(RuntimeError("outbox closed"))
+    with capture_logs() as logs:
+        assert await h.run() == [outcome("rev-1", "acked", created=1)]
+    assert [entry["event"] for entry in logs] == [
+        "booking_resync_failed",
+        "booking_revision_processed",
+    ]
+    assert h.channex.acks == ["rev-1"]
+
+
+async def test_logs_carry_no_guest_data(h: Harness) -> None:
+    await h.deliver(NEW)
+    await h.deliver(MODIFIED)
+    with capture_logs() as logs:
+        await h.run()
+    text = repr(logs)
+    assert [entry["event"] for entry in logs] == ["booking_revision_processed"] * 2
+    for secret in ("Maria", "Souza", "maria@example.com", "99999"):
+        assert secret not in text
+
+
+PMS_REQUEST = PmsBookingRequest(
+    room_code="ov",
+    checkin=D10,
+    checkout=D13,
+    guest_name="Legacy Guest",
+    guest_email=None,
+    guest_phone=None,
+    adults=2,
+    children=0,
+    total=Decimal("1350.00"),
+    currency="BRL",
+    channel="Booking.com",
+    ota_code="BDC-9996013801",
+    channex_booking_id="bk-1",
+    channex_revision_id="rev-1",
+    room_index=0,
+    notes=None,
+)
