@@ -3,8 +3,8 @@
 Two shapes (pms-contract §2.1): *per date* (every room type carries `days`) and *flat* (one
 `available`/`rate` per categoria, valid for the whole queried range). A day — or a flat
 entry — carries either `rates: [{plano, rate, <restrictions>}]` or the fields of the single
-plan `padrao` directly (`rate` and any restriction field). A restriction field that is absent
-or null is not managed by the PMS and stays `None`.
+plan `padrao` directly (`rate` and any restriction field; `rates` wins when both are there).
+A restriction field that is absent or null is not managed by the PMS and stays `None`.
 
 Structure that cannot be read (not an object, `room_types`/`days`/`rates` not lists, a
 missing `categoria`/`total`/`date`/`plano`) raises `PayloadError` naming the path. Impossible
@@ -56,7 +56,12 @@ class AriProblem:
 
 
 def load_ari_json(text: str) -> Any:
-    """Decode an ARI body; JSON numbers with a fraction become `Decimal`, never float."""
+    """Decode an ARI body; JSON numbers with a fraction become `Decimal`, never float.
+
+    The stdlib parser with `parse_float=Decimal` builds each number from its own text, so
+    `450.10` stays `Decimal("450.10")` and no digit is lost to binary rounding; orjson would
+    hand us a float first. ARI bodies are small, so orjson's speed does not matter here.
+    """
     try:
         return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except ValueError as exc:  # JSONDecodeError is a ValueError
