@@ -144,11 +144,17 @@ class BookingProcessor:
         self._lease_s = lease_s
 
     async def run_once(self, *, limit: int = 50) -> ProcessReport:
-        """Claim the due revisions and process each."""
-        rows = await revisions.claim_due(
-            self._db, self._clock(), limit=limit, lease_s=self._lease_s
-        )
-        return ProcessReport(outcomes=tuple([await self._guarded(_Run(row)) for row in rows]))
+        """Process up to `limit` due revisions, oldest first. Each is claimed just before it is
+        processed, so its lease never runs out while it waits behind the others."""
+        outcomes: list[Outcome] = []
+        for _ in range(limit):
+            rows = await revisions.claim_due(
+                self._db, self._clock(), limit=1, lease_s=self._lease_s
+            )
+            if not rows:
+                break
+            outcomes.append(await self._guarded(_Run(rows[0])))
+        return ProcessReport(outcomes=tuple(outcomes))
 
     async def process(self, revision_id: str) -> Outcome:
         """Process one revision now, due or not ("skipped" if finished, parked or leased)."""

@@ -223,6 +223,26 @@ CANCELLED = dataclasses.replace(
 )
 
 
+LEGACY_REQUEST = PmsBookingRequest(
+    room_code="ov",
+    checkin=D10,
+    checkout=D13,
+    guest_name="Legacy Guest",
+    guest_email=None,
+    guest_phone=None,
+    adults=2,
+    children=0,
+    total=Decimal("1350.00"),
+    currency="BRL",
+    channel="Booking.com",
+    ota_code="BDC-9996013801",
+    channex_booking_id="bk-1",
+    channex_revision_id="rev-1",
+    room_index=0,
+    notes=None,
+)
+
+
 async def test_new_modified_cancelled(h: Harness) -> None:
     """One create, one PATCH with exactly the changed fields, one cancel; each acked once."""
     await h.deliver(NEW)
@@ -501,7 +521,7 @@ async def test_imported_booking_is_cancelled_without_any_create(
     legacy.write_bytes(
         orjson.dumps({"bk-1": {id_field: 501, "status": "confirmed", "revision_id": "rev-1"}})
     )
-    h.pms.bookings["501"] = PmsBooking(request=dataclasses.replace(PMS_REQUEST, room_index=0))
+    h.pms.bookings["501"] = PmsBooking(request=LEGACY_REQUEST)
     report = await bookings.import_legacy(h.db, legacy, T0)
     assert (report.imported, report.skipped, report.problems) == (1, 0, ())
 
@@ -538,21 +558,13 @@ async def test_logs_carry_no_guest_data(h: Harness) -> None:
         assert secret not in text
 
 
-PMS_REQUEST = PmsBookingRequest(
-    room_code="ov",
-    checkin=D10,
-    checkout=D13,
-    guest_name="Legacy Guest",
-    guest_email=None,
-    guest_phone=None,
-    adults=2,
-    children=0,
-    total=Decimal("1350.00"),
-    currency="BRL",
-    channel="Booking.com",
-    ota_code="BDC-9996013801",
-    channex_booking_id="bk-1",
-    channex_revision_id="rev-1",
-    room_index=0,
-    notes=None,
-)
+async def test_run_once_processes_at_most_limit_oldest_first(h: Harness) -> None:
+    for n in range(3):
+        await h.deliver(make_revision(id=f"rev-{n}", booking_id=f"bk-{n}"))
+        h.advance(1)
+    first = await h.processor.run_once(limit=2)
+    second = await h.processor.run_once(limit=2)
+    assert [o.revision_id for o in first.outcomes] == ["rev-0", "rev-1"]
+    assert [o.revision_id for o in second.outcomes] == ["rev-2"]
+    assert first.count("acked") == 2
+    assert h.pms.calls == [("create", "bk-0:0"), ("create", "bk-1:0"), ("create", "bk-2:0")]
