@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -24,12 +24,14 @@ from starlette.routing import Route
 
 from middleware.sandbox import (
     channex_ari,
+    channex_bookings,
     channex_content,
     channex_control,
     channex_rate_plans,
     channex_webhooks,
 )
 from middleware.sandbox import channex_http as http
+from middleware.sandbox.channex_delivery import Deliverer, Delivery, envelope, post_once, target_url
 from middleware.sandbox.channex_limits import SlidingWindowLimiter, max_calls_in_window
 from middleware.sandbox.channex_state import ChannexState
 from middleware.sandbox.faults import FaultInjector, FaultPlan
@@ -62,18 +64,25 @@ class ChannexEmulator:
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], date] | None = None,
         faults: FaultPlan | None = None,
+        now: Callable[[], datetime] | None = None,
+        webhook_retry_backoff_s: float = 0.2,
     ) -> None:
         self.state = ChannexState(today=today)
+        self._now = now or (lambda: datetime.now(UTC))
         self.requests: list[RecordedRequest] = []
         self.window_s = window_s
         self._api_key: str | None = api_key
         self._clock = clock
         self._limiter = SlidingWindowLimiter(limit=rate_limit, window_s=window_s)
         self._injector = FaultInjector(faults)
+        self._deliverer = Deliverer(
+            injector=lambda: self._injector, retry_backoff_s=webhook_retry_backoff_s
+        )
         endpoints = [
             *channex_content.endpoints(self.state),
             *channex_rate_plans.endpoints(self.state),
-            *channex_webhooks.endpoints(self.state),
+            *channex_webhooks.endpoints(self.state, self._test_webhook),
+            *channex_bookings.endpoints(self.state),
             *channex_ari.endpoints(self.state, lambda n: self._injector.rejection_index(n)),
         ]
         routes = [self._route(endpoint) for endpoint in endpoints]
@@ -98,6 +107,50 @@ class ChannexEmulator:
     @property
     def fault_log(self) -> list[str]:
         return self._injector.log
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every webhook delivery attempt, in the order they completed."""
+        return self._deliverer.deliveries
+
+    @property
+    def dropped_deliveries(self) -> list[tuple[str, str]]:
+        """(webhook id, event) of deliveries a fault swallowed."""
+        return self._deliverer.dropped
+
+    def create_booking(self, **spec: Any) -> tuple[str, str]:
+        """A new booking (status "new"); returns (booking_id, revision_id). Fires webhooks."""
+        revision = channex_bookings.create(self.state, spec, self._now())
+        self._announce(revision)
+        return revision["booking_id"], revision["id"]
+
+    def modify_booking(self, booking_id: str, **changes: Any) -> str:
+        """A "modified" revision with `changes` applied (rooms, dates, customer, ...)."""
+        revision = channex_bookings.modify(self.state, booking_id, changes, self._now())
+        self._announce(revision)
+        return str(revision["id"])
+
+    def cancel_booking(self, booking_id: str) -> str:
+        revision = channex_bookings.cancel(self.state, booking_id, self._now())
+        self._announce(revision)
+        return str(revision["id"])
+
+    async def deliver_pending(self) -> None:
+        """Wait until every webhook delivery in flight (retries included) has finished."""
+        await self._deliverer.drain()
+
+    def _announce(self, revision: dict[str, Any]) -> None:
+        property_id = revision["property_id"]
+        for event, payload in channex_webhooks.booking_events(revision):
+            for hook in channex_webhooks.targets(self.state, property_id, event):
+                data = payload if hook["send_data"] else None
+                self._deliverer.send(hook, envelope(event, property_id, data, self._now()))
+
+    async def _test_webhook(self, hook: dict[str, Any]) -> tuple[int | None, str]:
+        data = {"message": "test"} if hook["send_data"] else None
+        body = envelope("test", hook["property_id"], data, self._now())
+        headers = {"Content-Type": "application/json", **hook["headers"]}
+        return await post_once(target_url(hook), body, headers)
 
     def revoke_key(self) -> None:
         """Every API call answers 401 from now on (until `rotate_key`)."""
@@ -157,7 +210,10 @@ class ChannexEmulator:
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        yield
+        try:
+            yield
+        finally:
+            await self._deliverer.aclose()
 
     def _route(self, endpoint: http.Endpoint) -> Route:
         async def handle(request: Request) -> Response:

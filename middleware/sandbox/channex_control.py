@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -27,6 +28,22 @@ BASE = "/_control"
 
 
 def routes(emulator: ChannexEmulator) -> list[Route]:
+    async def create_booking(request: Request) -> Response:
+        spec = _object(await _json(request))
+        booking_id, revision_id = emulator.create_booking(**spec)
+        return JSONResponse({"booking_id": booking_id, "revision_id": revision_id}, 201)
+
+    async def modify_booking(request: Request) -> Response:
+        changes = _object(await _json(request))
+        revision_id = emulator.modify_booking(request.path_params["id"], **changes)
+        return JSONResponse({"revision_id": revision_id})
+
+    async def cancel_booking(request: Request) -> Response:
+        return JSONResponse({"revision_id": emulator.cancel_booking(request.path_params["id"])})
+
+    async def read_deliveries(request: Request) -> Response:
+        return JSONResponse([dataclasses.asdict(d) for d in emulator.deliveries])
+
     async def read_faults(request: Request) -> Response:
         plan = emulator.faults
         return JSONResponse(
@@ -39,10 +56,7 @@ def routes(emulator: ChannexEmulator) -> list[Route]:
 
     async def set_faults(request: Request) -> Response:
         raw = await _json(request)
-        try:
-            emulator.faults = None if raw is None else FaultPlan.from_json(_object(raw))
-        except ValueError as exc:
-            return _problem(str(exc))
+        emulator.faults = None if raw is None else FaultPlan.from_json(_object(raw))
         return await read_faults(request)
 
     async def clear_faults(request: Request) -> Response:
@@ -67,13 +81,31 @@ def routes(emulator: ChannexEmulator) -> list[Route]:
         return JSONResponse({"ok": True})
 
     return [
+        Route(f"{BASE}/bookings", _guarded(create_booking), methods=["POST"]),
+        Route(f"{BASE}/bookings/{{id}}/modify", _guarded(modify_booking), methods=["POST"]),
+        Route(f"{BASE}/bookings/{{id}}/cancel", _guarded(cancel_booking), methods=["POST"]),
+        Route(f"{BASE}/deliveries", read_deliveries, methods=["GET"]),
         Route(f"{BASE}/faults", read_faults, methods=["GET"]),
-        Route(f"{BASE}/faults", set_faults, methods=["PUT", "POST"]),
+        Route(f"{BASE}/faults", _guarded(set_faults), methods=["PUT", "POST"]),
         Route(f"{BASE}/faults", clear_faults, methods=["DELETE"]),
         Route(f"{BASE}/requests", read_requests, methods=["GET"]),
         Route(f"{BASE}/requests", clear_requests, methods=["DELETE"]),
-        Route(f"{BASE}/api_key", api_key, methods=["POST"]),
+        Route(f"{BASE}/api_key", _guarded(api_key), methods=["POST"]),
     ]
+
+
+def _guarded(
+    endpoint: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """Bad JSON or a spec the emulator refuses → 400 with the reason."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except (ValueError, TypeError) as exc:  # BookingSpecError is a ValueError
+            return _problem(str(exc))
+
+    return guarded
 
 
 async def _json(request: Request) -> Any:

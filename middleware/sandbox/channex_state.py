@@ -69,8 +69,12 @@ def naive_utc_text(instant: datetime) -> str:
 class Booking:
     id: str
     property_id: str
+    unique_id: str  # e.g. "BDC-9996013801"
+    ota_reservation_code: str
+    channel_id: str
+    spec: JsonObject  # the current normalised booking spec
+    status: str = "new"
     revision_ids: list[str] = field(default_factory=list)
-    spec: JsonObject = field(default_factory=dict)  # the current normalised booking spec
 
 
 class ChannexState:
@@ -88,6 +92,7 @@ class ChannexState:
         self.revisions: dict[str, JsonObject] = {}  # revision id → attributes
         self.revision_order: list[str] = []  # insertion order
         self.acked: set[str] = set()
+        self.last_inserted_at = ""
         self.tasks: dict[str, JsonObject] = {}  # ARI task id → {"kind", "values" applied}
 
     def today_for(self, property_id: str) -> date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from middleware.sandbox import channex_http as http
@@ -69,6 +70,29 @@ def targets(state: ChannexState, property_id: str, event: str) -> list[JsonObjec
     return own or [w for w in active if w["property_id"] is None]
 
 
+SPECIFIC_EVENTS = {
+    "new": "booking_new",
+    "modified": "booking_modification",
+    "cancelled": "booking_cancellation",
+}
+
+
+def booking_events(revision: JsonObject) -> list[tuple[str, JsonObject]]:
+    """(event, payload) pairs a new revision raises: generic, specific, unmapped room/rate."""
+    payload = {
+        "booking_id": revision["booking_id"],
+        "property_id": revision["property_id"],
+        "revision_id": revision["id"],
+    }
+    events = [("booking", payload), (SPECIFIC_EVENTS[revision["status"]], payload)]
+    unmapped = {"booking_id": revision["booking_id"], "booking_revision_id": revision["id"]}
+    if any(room["room_type_id"] is None for room in revision["rooms"]):
+        events.append(("booking_unmapped_room", unmapped))
+    elif any(room["rate_plan_id"] is None for room in revision["rooms"]):
+        events.append(("booking_unmapped_rate", unmapped))
+    return events
+
+
 def check_webhook(state: ChannexState, attrs: JsonObject, *, partial: bool) -> None:
     checks = Checks(attrs, partial=partial)
     checks.string("callback_url", required=True)
@@ -94,7 +118,10 @@ def check_webhook(state: ChannexState, attrs: JsonObject, *, partial: bool) -> N
     checks.raise_if_any()
 
 
-def endpoints(state: ChannexState) -> list[http.Endpoint]:
+Tester = Callable[[JsonObject], Awaitable[tuple[int | None, str]]]  # webhook → (status, body)
+
+
+def endpoints(state: ChannexState, tester: Tester) -> list[http.Endpoint]:
     async def list_webhooks(call: http.Call) -> http.Reply:
         rows: list[Any] = list(state.webhooks.values())
         wanted = http.filter_values(call, "property_id")
@@ -126,8 +153,15 @@ def endpoints(state: ChannexState) -> list[http.Endpoint]:
         del state.webhooks[row["id"]]
         return http.success(_ids(row))
 
+    async def test_webhook(call: http.Call) -> http.Reply:
+        attrs = http.write_body(call, "webhook")
+        check_webhook(state, attrs, partial=False)
+        status, body = await tester({"id": None, **WEBHOOK_DEFAULTS, **attrs})
+        return http.reply({"status_code": status, "body": body})
+
     E = http.Endpoint
     return [
+        E(method="POST", path="/webhooks/test", handler=test_webhook),
         E(method="GET", path="/webhooks", handler=list_webhooks),
         E(method="POST", path="/webhooks", handler=create_webhook),
         E(method="GET", path="/webhooks/{id}", handler=get_webhook),

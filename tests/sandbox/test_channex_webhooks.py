@@ -1,0 +1,211 @@
+"""Channex emulator webhooks: delivery to a loopback receiver, headers, payloads, retries."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from middleware.sandbox.channex import ChannexEmulator
+from middleware.serving import serve_app
+from tests.sandbox.channex_harness import Api, Hotel, make_hotel, running
+
+NOW = datetime(2026, 11, 21, 12, 30, 0, tzinfo=UTC)
+
+
+@dataclass
+class Receiver:
+    """Records every POST; answers the scripted statuses per path, then 200."""
+
+    root: str = ""
+    got: list[dict[str, Any]] = field(default_factory=list)
+    script: dict[str, list[int]] = field(default_factory=dict)
+
+    async def hook(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        self.got.append(
+            {
+                "name": name,
+                "headers": dict(request.headers),
+                "query": dict(request.query_params),
+                "json": await request.json(),
+            }
+        )
+        statuses = self.script.get(name) or [200]
+        status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
+        return PlainTextResponse(f"ok {name}", status_code=status)
+
+    def events(self, name: str) -> list[str]:
+        return [g["json"]["event"] for g in self.got if g["name"] == name]
+
+
+@contextlib.asynccontextmanager
+async def receiver() -> AsyncIterator[Receiver]:
+    rec = Receiver()
+    app = Starlette(routes=[Route("/{name}", rec.hook, methods=["POST"])])
+    async with serve_app(app) as root:
+        rec.root = root
+        yield rec
+
+
+def emulator() -> ChannexEmulator:
+    return ChannexEmulator(
+        today=lambda: date(2026, 11, 1), now=lambda: NOW, webhook_retry_backoff_s=0.01
+    )
+
+
+async def hook(api: Api, rec: Receiver, name: str, pid: str | None, **attrs: Any) -> str:
+    body = {"callback_url": f"{rec.root}/{name}", "property_id": pid, **attrs}
+    return await api.created("/webhooks", "webhook", body)
+
+
+def stay(h: Hotel, room_type_id: str | None = None) -> dict[str, Any]:
+    room: dict[str, str | None] = {
+        "room_type_id": room_type_id or h.twin,
+        "rate_plan_id": h.twin_bar,
+        "checkin_date": "2026-11-21",
+        "checkout_date": "2026-11-22",
+    }
+    if room_type_id == "unmapped":
+        room.update(room_type_id=None, rate_plan_id=None)
+    return {"property_id": h.property_id, "rooms": [room]}
+
+
+async def test_booking_delivers_generic_and_specific_events_with_custom_headers() -> None:
+    emu = emulator()
+    async with receiver() as rec, running(emu) as api:
+        h = await make_hotel(api)
+        await hook(
+            api,
+            rec,
+            "main",
+            h.property_id,
+            event_mask="booking;booking_new",
+            is_active=True,
+            send_data=True,
+            headers={"X-Channex-Secret": "s3cr3t"},
+            request_params={"hotel": "duke"},
+        )
+        await hook(api, rec, "lean", h.property_id, event_mask="booking_new", is_active=True)
+        await hook(api, rec, "off", h.property_id, event_mask="*", is_active=False)
+        booking_id, revision_id = emu.create_booking(**stay(h))
+        await emu.deliver_pending()
+    main = sorted((g for g in rec.got if g["name"] == "main"), key=lambda g: g["json"]["event"])
+    payload = {"booking_id": booking_id, "property_id": h.property_id, "revision_id": revision_id}
+    assert [g["json"] for g in main] == [
+        {
+            "event": "booking",
+            "payload": payload,
+            "property_id": h.property_id,
+            "user_id": None,
+            "timestamp": "2026-11-21T12:30:00.000Z",
+        },
+        {
+            "event": "booking_new",
+            "payload": payload,
+            "property_id": h.property_id,
+            "user_id": None,
+            "timestamp": "2026-11-21T12:30:00.000Z",
+        },
+    ]
+    assert {g["headers"]["x-channex-secret"] for g in main} == {"s3cr3t"}
+    assert {g["headers"]["content-type"] for g in main} == {"application/json"}
+    assert [g["query"] for g in main] == [{"hotel": "duke"}, {"hotel": "duke"}]
+    assert [g["json"] for g in rec.got if g["name"] == "lean"] == [
+        {
+            "event": "booking_new",
+            "property_id": h.property_id,
+            "user_id": None,
+            "timestamp": "2026-11-21T12:30:00.000Z",
+        },
+    ]
+    assert rec.events("off") == []
+    assert sorted((d.event, d.status, d.attempt) for d in emu.deliveries) == [
+        ("booking", 200, 1),
+        ("booking_new", 200, 1),
+        ("booking_new", 200, 1),
+    ]
+
+
+async def test_modification_cancellation_and_unmapped_room_events() -> None:
+    emu = emulator()
+    async with receiver() as rec, running(emu) as api:
+        h = await make_hotel(api)
+        await hook(api, rec, "all", h.property_id, event_mask="*", is_active=True, send_data=True)
+        booking_id, _ = emu.create_booking(**stay(h))
+        await emu.deliver_pending()
+        emu.modify_booking(booking_id, notes="x")
+        await emu.deliver_pending()
+        emu.cancel_booking(booking_id)
+        await emu.deliver_pending()
+        _, unmapped_rev = emu.create_booking(**stay(h, "unmapped"))
+        await emu.deliver_pending()
+    events = rec.events("all")
+    assert sorted(events[0:2]) == ["booking", "booking_new"]
+    assert sorted(events[2:4]) == ["booking", "booking_modification"]
+    assert sorted(events[4:6]) == ["booking", "booking_cancellation"]
+    assert sorted(events[6:]) == ["booking", "booking_new", "booking_unmapped_room"]
+    unmapped = next(g["json"] for g in rec.got if g["json"]["event"] == "booking_unmapped_room")
+    assert unmapped["payload"] == {
+        "booking_id": emu.state.revisions[unmapped_rev]["booking_id"],
+        "booking_revision_id": unmapped_rev,
+    }
+
+
+async def test_property_webhook_wins_over_global_and_global_covers_the_rest() -> None:
+    emu = emulator()
+    async with receiver() as rec, running(emu) as api:
+        own = await make_hotel(api)
+        other = await make_hotel(api)
+        await hook(api, rec, "own", own.property_id, event_mask="booking", is_active=True)
+        await hook(api, rec, "global", None, event_mask="booking", is_active=True, is_global=True)
+        emu.create_booking(**stay(own))
+        emu.create_booking(**stay(other))
+        await emu.deliver_pending()
+    assert [g["json"]["property_id"] for g in rec.got if g["name"] == "own"] == [own.property_id]
+    assert [g["json"]["property_id"] for g in rec.got if g["name"] == "global"] == [
+        other.property_id
+    ]
+
+
+async def test_receiver_5xx_is_retried_and_4xx_is_not() -> None:
+    emu = emulator()
+    async with receiver() as rec, running(emu) as api:
+        h = await make_hotel(api)
+        rec.script = {"flaky": [500, 503, 200], "picky": [400]}
+        await hook(api, rec, "flaky", h.property_id, event_mask="booking_new", is_active=True)
+        await hook(api, rec, "picky", h.property_id, event_mask="booking_new", is_active=True)
+        emu.create_booking(**stay(h))
+        await emu.deliver_pending()
+    by_url = sorted((d.url.rsplit("/", 1)[1], d.attempt, d.status) for d in emu.deliveries)
+    assert by_url == [("flaky", 1, 500), ("flaky", 2, 503), ("flaky", 3, 200), ("picky", 1, 400)]
+
+
+async def test_webhooks_test_route_posts_a_test_message_and_returns_the_answer() -> None:
+    emu = emulator()
+    async with receiver() as rec, running(emu) as api:
+        h = await make_hotel(api)
+        body = {
+            "webhook": {
+                "callback_url": f"{rec.root}/probe",
+                "event_mask": "*",
+                "property_id": h.property_id,
+                "headers": {"X-Secret": "t"},
+            }
+        }
+        assert await api.post("/webhooks/test", body) == (
+            200,
+            {"data": {"status_code": 200, "body": "ok probe"}},
+        )
+        assert await api.get("/webhooks") == (
+            200,
+            {"data": [], "meta": {"page": 1, "limit": 10, "total": 0}},
+        )
+    assert [(g["json"]["event"], g["headers"]["x-secret"]) for g in rec.got] == [("test", "t")]
