@@ -126,6 +126,10 @@ async def test_a_repeated_idempotency_key_returns_the_same_booking() -> None:
     assert first == again == (201, {"id": 1, "apartamento": "OV-109", "status": "CONFIRMADA"})
     assert other == (201, {"id": 2, "apartamento": "OV-110", "status": "CONFIRMADA"})
     assert [(b.id, str(b.valor_total)) for b in pms.bookings()] == [(1, "1350.00"), (2, "1350.00")]
+    assert [(r.status, r.headers) for r in pms.requests] == [
+        (201, {"idempotency-key": key(n)["Idempotency-Key"], "content-type": "application/json"})
+        for n in (1, 1, 2)
+    ]
 
 
 async def test_guest_is_found_by_email_then_by_phone() -> None:
