@@ -2,80 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
-
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from middleware.sandbox.channex import ChannexEmulator
-from middleware.serving import serve_app
-from tests.sandbox.channex_harness import Api, Hotel, make_hotel, running
+from tests.sandbox.channex_harness import hook, make_hotel, receiver, running, stay
 
 NOW = datetime(2026, 11, 21, 12, 30, 0, tzinfo=UTC)
-
-
-@dataclass
-class Receiver:
-    """Records every POST; answers the scripted statuses per path, then 200."""
-
-    root: str = ""
-    got: list[dict[str, Any]] = field(default_factory=list)
-    script: dict[str, list[int]] = field(default_factory=dict)
-
-    async def hook(self, request: Request) -> Response:
-        name = request.path_params["name"]
-        self.got.append(
-            {
-                "name": name,
-                "headers": dict(request.headers),
-                "query": dict(request.query_params),
-                "json": await request.json(),
-            }
-        )
-        statuses = self.script.get(name) or [200]
-        status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
-        return PlainTextResponse(f"ok {name}", status_code=status)
-
-    def events(self, name: str) -> list[str]:
-        return [g["json"]["event"] for g in self.got if g["name"] == name]
-
-
-@contextlib.asynccontextmanager
-async def receiver() -> AsyncIterator[Receiver]:
-    rec = Receiver()
-    app = Starlette(routes=[Route("/{name}", rec.hook, methods=["POST"])])
-    async with serve_app(app) as root:
-        rec.root = root
-        yield rec
 
 
 def emulator() -> ChannexEmulator:
     return ChannexEmulator(
         today=lambda: date(2026, 11, 1), now=lambda: NOW, webhook_retry_backoff_s=0.01
     )
-
-
-async def hook(api: Api, rec: Receiver, name: str, pid: str | None, **attrs: Any) -> str:
-    body = {"callback_url": f"{rec.root}/{name}", "property_id": pid, **attrs}
-    return await api.created("/webhooks", "webhook", body)
-
-
-def stay(h: Hotel, room_type_id: str | None = None) -> dict[str, Any]:
-    room: dict[str, str | None] = {
-        "room_type_id": room_type_id or h.twin,
-        "rate_plan_id": h.twin_bar,
-        "checkin_date": "2026-11-21",
-        "checkout_date": "2026-11-22",
-    }
-    if room_type_id == "unmapped":
-        room.update(room_type_id=None, rate_plan_id=None)
-    return {"property_id": h.property_id, "rooms": [room]}
 
 
 async def test_booking_delivers_generic_and_specific_events_with_custom_headers() -> None:
