@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -184,27 +183,13 @@ class ChannexEmulator:
         self, property_id: str, date_from: date | None = None, date_to: date | None = None
     ) -> dict[str, dict[date, int]]:
         """Stored availability per room type: the written dates, or every date of a range."""
-        state = self.state
-        out: dict[str, dict[date, int]] = {}
-        for room_type in state.room_types.values():
-            if room_type["property_id"] == property_id:
-                rt_id = room_type["id"]
-                days = _days(date_from, date_to) or sorted(state.availability.get(rt_id, {}))
-                out[rt_id] = {day: state.availability_on(rt_id, day) for day in days}
-        return out
+        return self.state.availability_grid(property_id, date_from, date_to)
 
     def restrictions(
         self, property_id: str, date_from: date | None = None, date_to: date | None = None
     ) -> dict[str, dict[date, dict[str, Any]]]:
         """Full cells per rate plan (`rate` and `rates` as Decimal) for written dates or a range."""
-        state = self.state
-        out: dict[str, dict[date, dict[str, Any]]] = {}
-        for plan in state.rate_plans.values():
-            if plan["property_id"] == property_id:
-                plan_id = plan["id"]
-                days = _days(date_from, date_to) or sorted(state.cells.get(plan_id, {}))
-                out[plan_id] = {day: state.cell_on(plan_id, day) for day in days}
-        return out
+        return self.state.restriction_grid(property_id, date_from, date_to)
 
     # ------------------------------------------------------------------ HTTP plumbing
 
@@ -230,19 +215,30 @@ class ChannexEmulator:
     async def _handle(self, request: Request, handler: http.Handler) -> Response:
         at = self._clock()
         query = dict(request.query_params)
-        call: http.Call | None = None
-        try:
-            call = await self._read_call(request, query)
+        raw = await http.read_body(request, MAX_BODY_BYTES)
+        body, readable = http.parse_json(raw or b"")
+        call = http.Call(
+            method=request.method,
+            path=request.url.path,
+            params={k: str(v) for k, v in request.path_params.items()},
+            query=query,
+            body=body,
+        )
+        if raw is None:
+            reply = http.TOO_LARGE
+        elif not self._authorised(request.headers.get("user-api-key", "")):
+            reply = http.UNAUTHORIZED
+        elif not readable:
+            reply = http.bad_request("body is not valid JSON").reply
+        else:
             reply = await self._answer(call, handler)
-        except http.ApiError as exc:
-            reply = exc.reply
-        property_ids = reply.property_ids or _query_property_ids(query)
+        property_ids = reply.property_ids or _body_property_ids(body) or _query_property_ids(query)
         self.requests.append(
             RecordedRequest(
                 method=request.method,
                 path=request.url.path,
                 query=query,
-                body=None if call is None else call.body,
+                body=body,
                 status=reply.status,
                 at=at,
                 property_id=property_ids[0] if property_ids else None,
@@ -256,69 +252,24 @@ class ChannexEmulator:
             headers=reply.headers,
         )
 
-    async def _read_call(self, request: Request, query: dict[str, str]) -> http.Call:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():  # drained in full so the client sees the answer
-            size += len(chunk)
-            if size <= MAX_BODY_BYTES:
-                chunks.append(chunk)
-        if size > MAX_BODY_BYTES:
-            raise http.ApiError(http.TOO_LARGE)
-        raw = b"".join(chunks)
-        supplied = request.headers.get("user-api-key", "")
-        if self._api_key is None or not hmac.compare_digest(
-            supplied.encode(), self._api_key.encode()
-        ):
-            raise http.ApiError(http.UNAUTHORIZED)
-        call = http.Call(
-            method=request.method,
-            path=request.url.path,
-            params={k: str(v) for k, v in request.path_params.items()},
-            query=query,
-            body=None,
-        )
-        if not raw.strip():
-            return call
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise http.bad_request("body is not valid JSON") from None
-        return http.Call(
-            method=call.method, path=call.path, params=call.params, query=query, body=body
-        )
+    def _authorised(self, supplied: str) -> bool:
+        key = self._api_key
+        return key is not None and hmac.compare_digest(supplied.encode(), key.encode())
 
     async def _answer(self, call: http.Call, handler: http.Handler) -> http.Reply:
         fault = self._injector.api_call()
         if fault.delay_s > 0:
             await asyncio.sleep(fault.delay_s)
-        if fault.status == 429:
-            return http.TOO_MANY_REQUESTS
         if fault.status is not None:
-            return http.INTERNAL_ERROR
-        ari_ids: tuple[str, ...] = ()
+            return http.TOO_MANY_REQUESTS if fault.status == 429 else http.INTERNAL_ERROR
         if call.method == "POST" and call.path in ARI_WRITE_PATHS:
-            ari_ids = _body_property_ids(call.body)
-            keys = [(pid, call.path) for pid in ari_ids]
+            keys = [(pid, call.path) for pid in _body_property_ids(call.body)]
             if not self._limiter.admit(keys, self._clock()):
-                return _with_ids(http.TOO_MANY_REQUESTS, ari_ids)
+                return http.TOO_MANY_REQUESTS
         try:
-            reply = await handler(call)
+            return await handler(call)
         except http.ApiError as exc:
-            reply = exc.reply
-        return _with_ids(reply, ari_ids) if ari_ids else reply
-
-
-def _days(date_from: date | None, date_to: date | None) -> list[date]:
-    if date_from is None or date_to is None:
-        return []
-    return [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
-
-
-def _with_ids(reply: http.Reply, property_ids: tuple[str, ...]) -> http.Reply:
-    return http.Reply(
-        status=reply.status, body=reply.body, property_ids=property_ids, headers=reply.headers
-    )
+            return exc.reply
 
 
 def _body_property_ids(body: Any) -> tuple[str, ...]:

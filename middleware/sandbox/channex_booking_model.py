@@ -73,6 +73,7 @@ def normalise_spec(
                 if name in raw:
                     room[name] = raw[name]
                     room.pop("amount", None)
+                    room.pop("days", None)
     if not isinstance(rooms_raw, list) or not rooms_raw:
         raise BookingSpecError("rooms must be a non-empty list")
     old_rooms = previous["rooms"] if previous else []
@@ -93,6 +94,7 @@ def _room_input(room: JsonObject) -> JsonObject:
         "children": room["children"],
         "infants": room["infants"],
         "amount": room["amount"],
+        "days": room["days"],  # kept while dates and amount stay
         "guests": room["guests"],
     }
 
@@ -129,7 +131,11 @@ def _room(
     if checkout <= checkin:
         raise BookingSpecError("checkout_date must be after checkin_date")
     nights = [checkin + timedelta(days=n) for n in range((checkout - checkin).days)]
-    prices = _night_prices(state, rate_plan_id, nights, item.get("amount"))
+    kept = item.get("days")
+    if isinstance(kept, dict) and list(kept) == nights:
+        prices = list(kept.values())
+    else:
+        prices = _night_prices(state, rate_plan_id, nights, item.get("amount"))
     return {
         "room_type_id": room_type_id,
         "rate_plan_id": rate_plan_id,

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.requests import Request
+
 DEFAULT_PAGE_LIMIT = 10
 MAX_PAGE_LIMIT = 100
 
@@ -151,6 +153,28 @@ def ordered(items: list[JsonObject], call: Call, default_field: str) -> list[Jso
 
 def _sort_key(value: Any) -> tuple[int, str]:
     return (0, "") if value is None else (1, str(value))
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes | None:
+    """The whole body, or None when it is over `max_bytes` (drained anyway, so the client
+    gets to read the 413)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= max_bytes:
+            chunks.append(chunk)
+    return b"".join(chunks) if size <= max_bytes else None
+
+
+def parse_json(raw: bytes) -> tuple[Any, bool]:
+    """(parsed body or None, readable?) — an empty body is readable and None."""
+    if not raw.strip():
+        return None, True
+    try:
+        return json.loads(raw), True
+    except (ValueError, UnicodeDecodeError):
+        return None, False
 
 
 def encode(body: Any) -> bytes:

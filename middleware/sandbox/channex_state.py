@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -124,6 +124,34 @@ class ChannexState:
         cell["rates"] = rates
         cell["rate"] = rates[primary_occupancy(plan)]
         return cell
+
+    def availability_grid(
+        self, property_id: str, date_from: date | None, date_to: date | None
+    ) -> dict[str, dict[date, int]]:
+        out: dict[str, dict[date, int]] = {}
+        for room_type in self.room_types.values():
+            if room_type["property_id"] == property_id:
+                rt_id = room_type["id"]
+                days = _days(date_from, date_to) or sorted(self.availability.get(rt_id, {}))
+                out[rt_id] = {day: self.availability_on(rt_id, day) for day in days}
+        return out
+
+    def restriction_grid(
+        self, property_id: str, date_from: date | None, date_to: date | None
+    ) -> dict[str, dict[date, JsonObject]]:
+        out: dict[str, dict[date, JsonObject]] = {}
+        for plan in self.rate_plans.values():
+            if plan["property_id"] == property_id:
+                plan_id = plan["id"]
+                days = _days(date_from, date_to) or sorted(self.cells.get(plan_id, {}))
+                out[plan_id] = {day: self.cell_on(plan_id, day) for day in days}
+        return out
+
+
+def _days(date_from: date | None, date_to: date | None) -> list[date]:
+    if date_from is None or date_to is None:
+        return []
+    return [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
 
 
 def primary_occupancy(plan: JsonObject) -> int:

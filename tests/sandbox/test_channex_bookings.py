@@ -147,6 +147,11 @@ async def test_modify_and_cancel_make_full_state_revisions_and_bookings_show_lat
     assert [r["status"] for r in (new, modified, cancelled)] == ["new", "modified", "cancelled"]
     assert (new["amount"], new["departure_date"]) == ("200.00", "2026-11-23")
     assert (modified["amount"], modified["departure_date"]) == ("300.00", "2026-11-24")
+    assert modified["rooms"][0]["days"] == {
+        "2026-11-21": "100.00",
+        "2026-11-22": "100.00",
+        "2026-11-23": "100.00",
+    }
     assert modified["customer"]["surname"] == "Souza"
     assert modified["customer"]["name"] == "Guest"
     assert {new["unique_id"], modified["unique_id"], cancelled["unique_id"]} == {"BDC-9996013801"}
@@ -268,3 +273,30 @@ async def test_new_booking_takes_availability_and_control_routes_drive_bookings(
             400,
             {"error": "unknown booking fields: colour"},
         )
+
+
+async def test_amounts_come_from_stored_rates_and_survive_a_modification() -> None:
+    emu = emulator()
+    async with running(emu) as api:
+        h = await make_hotel(api)
+        await api.post(
+            "/restrictions",
+            {
+                "values": [
+                    {
+                        "property_id": h.property_id,
+                        "rate_plan_id": h.twin_bar,
+                        "date": "2026-11-22",
+                        "rate": "350.00",
+                    },
+                ]
+            },
+        )
+        booking_id, first = emu.create_booking(**twin_stay(h))
+        emu.state.cells[h.twin_bar].clear()  # later rate changes don't rewrite a booking
+        second = emu.modify_booking(booking_id, notes="quiet room")
+        new, modified = [await revision(api, r) for r in (first, second)]
+    for attrs in (new, modified):
+        assert attrs["amount"] == "450.00"
+        assert attrs["rooms"][0]["days"] == {"2026-11-21": "100.00", "2026-11-22": "350.00"}
+    assert modified["notes"] == "quiet room"

@@ -68,6 +68,19 @@ async def test_injected_429_and_500_bodies_and_slow_answers_are_counted() -> Non
     assert [r.status for r in emu.requests] == [429, 500, 200]
 
 
+async def test_injected_429_on_ari_counts_for_the_rate_limit_oracle() -> None:
+    emu = ChannexEmulator(today=lambda: TODAY)
+    async with running(emu) as api:
+        h = await make_hotel(api)
+        emu.faults = FaultPlan(1, p_429=1.0)
+        value = {"property_id": h.property_id, "room_type_id": h.twin, "date": "2026-11-21"}
+        status, _ = await api.post("/availability", {"values": [{**value, "availability": 1}]})
+    assert status == 429
+    assert emu.max_calls_in_any_window(h.property_id, "/availability") == 1
+    assert emu.max_calls_in_any_window(h.property_id, "/availability", accepted_only=True) == 0
+    assert emu.calls("POST", "/availability")[0].property_id == h.property_id
+
+
 async def test_partial_rejection_drops_one_value_with_a_warning() -> None:
     emu = ChannexEmulator(today=lambda: TODAY)
     async with running(emu) as api:
