@@ -54,6 +54,13 @@ class RecordedRequest:
 
 
 class ChannexEmulator:
+    """In-memory Channex: content, ARI, bookings, webhooks, rate limits, seeded faults.
+
+    `clock` drives the rate-limit window and `RecordedRequest.at`; `today` (default: the
+    property's local date) decides what is "past"; `now` stamps revisions and webhooks.
+    Control routes (`/_control/...`) are not recorded in `requests`.
+    """
+
     def __init__(
         self,
         *,

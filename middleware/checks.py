@@ -1,0 +1,145 @@
+"""The fail-fast health checks behind `GET /health` and `python -m middleware check`.
+
+One entry per check with a detail a person can act on. Remote checks (Channex, the mapping
+against Channex, sistema-os) are cached for `REMOTE_CACHE_S` so a monitor polling every few
+seconds does not spend Channex's rate limit or load the PMS.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from middleware.errors import MiddlewareError, RejectedUpstreamError, UpstreamError
+from middleware.runtime import Runtime
+from middleware.store import audit, outbox, revisions
+from middleware.worker.runner import HEARTBEAT_NAME
+
+REMOTE_CACHE_S = 30.0
+OUTBOX_MAX_AGE_S = 600.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+class Checker:
+    """Runs the checks; remembers remote results for a short while."""
+
+    def __init__(self, runtime: Runtime, *, monotonic: Callable[[], float] = time.monotonic):
+        self._rt = runtime
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[float, Check]] = {}
+
+    async def run(self) -> list[Check]:
+        now = self._rt.clock()
+        return [
+            Check(name="settings", ok=True, detail=self._settings_detail()),
+            await self._database(now),
+            await self._cached("channex", self._channex),
+            await self._cached("mapping", self._mapping),
+            await self._cached("pms", self._pms),
+            await self._worker(now),
+            await self._outbox(now),
+            await self._bookings(now),
+        ]
+
+    def _settings_detail(self) -> str:
+        s = self._rt.settings
+        state = "enabled" if s.channex_enabled else "DISABLED (CHANNEX_ENABLED=false)"
+        return (
+            f"valid; Channex integration {state}; {len(self._rt.mapping.properties)} property(ies)"
+        )
+
+    async def _cached(self, name: str, probe: Callable[[], Awaitable[Check]]) -> Check:
+        hit = self._cache.get(name)
+        if hit is not None and self._monotonic() - hit[0] < REMOTE_CACHE_S:
+            return hit[1]
+        result = await probe()
+        self._cache[name] = (self._monotonic(), result)
+        return result
+
+    async def _database(self, now: datetime) -> Check:
+        try:
+            await audit.set_value(self._rt.db, "health_probe", now.isoformat(), now)
+        except Exception as exc:  # any failure to write is the finding itself
+            return Check(name="database", ok=False, detail=f"not writable: {exc}")
+        return Check(name="database", ok=True, detail=f"writable ({self._rt.db.path})")
+
+    async def _channex(self) -> Check:
+        if not self._rt.settings.channex_enabled:
+            return Check(name="channex", ok=True, detail="integration disabled; not called")
+        try:
+            for prop in self._rt.mapping:
+                await self._rt.channex.get_property(prop.property_id)
+        except RejectedUpstreamError as exc:
+            if exc.status in (401, 403):
+                return Check(name="channex", ok=False, detail="the API key was rejected")
+            return Check(name="channex", ok=False, detail=str(exc))
+        except UpstreamError as exc:
+            return Check(name="channex", ok=False, detail=f"unreachable: {exc}")
+        return Check(name="channex", ok=True, detail="reachable, API key valid, property found")
+
+    async def _mapping(self) -> Check:
+        if not self._rt.settings.channex_enabled:
+            return Check(name="mapping", ok=True, detail="integration disabled; not compared")
+        missing: list[str] = []
+        try:
+            for prop in self._rt.mapping:
+                room_types = {
+                    r["id"] for r in await self._rt.channex.list_room_types(prop.property_id)
+                }
+                plans = {p["id"] for p in await self._rt.channex.list_rate_plans(prop.property_id)}
+                for room in prop.room_types:
+                    if room.room_type_id not in room_types:
+                        missing.append(f"room type of {room.room_code} ({room.room_type_id})")
+                    missing.extend(
+                        f"rate plan {room.room_code}/{plan.plan_code} ({plan.rate_plan_id})"
+                        for plan in room.rate_plans
+                        if plan.rate_plan_id not in plans
+                    )
+        except MiddlewareError as exc:
+            return Check(name="mapping", ok=False, detail=f"could not compare: {exc}")
+        if missing:
+            return Check(name="mapping", ok=False, detail="not in Channex: " + "; ".join(missing))
+        count = sum(len(p.room_types) for p in self._rt.mapping)
+        return Check(name="mapping", ok=True, detail=f"{count} room types and their plans exist")
+
+    async def _pms(self) -> Check:
+        try:
+            await self._rt.pms.ping()
+        except MiddlewareError as exc:
+            return Check(name="pms", ok=False, detail=f"unreachable: {exc}")
+        return Check(name="pms", ok=True, detail=f"reachable ({self._rt.settings.pms_base_url})")
+
+    async def _worker(self, now: datetime) -> Check:
+        beat = await audit.last_heartbeat(self._rt.db, HEARTBEAT_NAME)
+        if beat is None:
+            return Check(name="worker", ok=False, detail="no heartbeat yet: is the worker running?")
+        age = (now - beat[0]).total_seconds()
+        stale = age > self._rt.settings.heartbeat_stale_s
+        detail = f"last heartbeat {age:.0f} s ago" + (" (stale)" if stale else "")
+        return Check(name="worker", ok=not stale, detail=detail)
+
+    async def _outbox(self, now: datetime) -> Check:
+        lanes = await outbox.backlog(self._rt.db, now)
+        pending = sum(b.pending + b.in_flight for b in lanes)
+        dead = sum(b.dead for b in lanes)
+        oldest = min((b.oldest_enqueued_at for b in lanes if b.oldest_enqueued_at), default=None)
+        age = 0.0 if oldest is None else (now - oldest).total_seconds()
+        detail = f"{pending} pending, {dead} dead-lettered, oldest {age:.0f} s"
+        return Check(name="outbox", ok=dead == 0 and age <= OUTBOX_MAX_AGE_S, detail=detail)
+
+    async def _bookings(self, now: datetime) -> Check:
+        oldest = await revisions.oldest_unacked(self._rt.db)
+        counts = await revisions.counts(self._rt.db)
+        parked = counts.get("parked", 0)
+        age = 0.0 if oldest is None else (now - oldest).total_seconds()
+        limit = self._rt.settings.unacked_warn_s
+        detail = f"oldest unacked revision {age:.0f} s (limit {limit} s), {parked} need attention"
+        return Check(name="bookings", ok=age <= limit and parked == 0, detail=detail)

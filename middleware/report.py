@@ -1,0 +1,113 @@
+"""The status report behind `GET /status` and `python -m middleware status` (JSON-ready)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from typing import Any
+
+from middleware.runtime import Runtime
+from middleware.store import audit, inbox, lanes, notices, outbox, revisions, sync_requests
+from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY
+
+RECENT_PUSHES = 10
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses, datetimes and dates into plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+async def status_report(rt: Runtime) -> dict[str, Any]:
+    now = rt.clock()
+    lane_states = {(s.lane.property_id, s.lane.kind): s for s in await lanes.states(rt.db, now)}
+    backlog = {(b.lane.property_id, b.lane.kind): b for b in await outbox.backlog(rt.db, now)}
+    properties = []
+    for prop in rt.mapping:
+        lanes_out: dict[str, Any] = {}
+        for kind in ("availability", "restrictions"):
+            state = lane_states.get((prop.property_id, kind))
+            queue = backlog.get((prop.property_id, kind))
+            limit = (
+                rt.settings.channex_avail_rate_limit
+                if kind == "availability"
+                else rt.settings.channex_price_rate_limit
+            )
+            lanes_out[kind] = {
+                "pending": queue.pending if queue else 0,
+                "in_flight": queue.in_flight if queue else 0,
+                "dead_lettered": queue.dead if queue else 0,
+                "oldest_pending_at": jsonable(queue.oldest_enqueued_at) if queue else None,
+                "last_push_at": jsonable(state.last_push_at) if state else None,
+                "last_success_at": jsonable(state.last_success_at) if state else None,
+                "last_error": state.last_error if state else None,
+                "rate_limit": {
+                    "per_minute": limit,
+                    "used_in_window": state.calls_in_window if state else 0,
+                    "tokens_left": limit - (state.calls_in_window if state else 0),
+                    "paused_until": jsonable(state.paused_until) if state else None,
+                    "pause_count": state.pause_count if state else 0,
+                },
+            }
+        properties.append(
+            {
+                "property_id": prop.property_id,
+                "name": prop.name,
+                "last_full_sync": await audit.get_value(
+                    rt.db, LAST_FULL_SYNC_KEY.format(property_id=prop.property_id)
+                ),
+                "lanes": lanes_out,
+            }
+        )
+    attention = await revisions.list_by_status(rt.db, ["parked"], limit=100)
+    pushes = await outbox.recent_pushes(rt.db, limit=RECENT_PUSHES)
+    open_notices = await notices.open_notices(rt.db, limit=100)
+    return {
+        "now": now.isoformat(),
+        "channex_enabled": rt.settings.channex_enabled,
+        "properties": properties,
+        "bookings": {
+            "revisions": await revisions.counts(rt.db),
+            "oldest_unacked_at": jsonable(await revisions.oldest_unacked(rt.db)),
+            "needs_attention": [
+                {
+                    "revision_id": r.revision_id,
+                    "booking_id": r.booking_id,
+                    "reason": r.reason,
+                    "since": r.received_at.isoformat(),
+                }
+                for r in attention
+            ],
+        },
+        "webhooks": {"waiting": await inbox.pending_count(rt.db)},
+        "sync_requests": {
+            "pending": await sync_requests.pending_count(rt.db),
+            "last_error": await sync_requests.last_error(rt.db),
+        },
+        "channex_warnings": [jsonable(n) for n in open_notices if n.kind == "channex_warning"],
+        "notices": [jsonable(n) for n in open_notices if n.kind != "channex_warning"],
+        "recent_pushes": [
+            {
+                "id": p.id,
+                "property_id": p.lane.property_id,
+                "endpoint": p.lane.kind,
+                "status": p.status,
+                "values": p.values_count,
+                "calls": p.calls,
+                "task_ids": list(p.task_ids),
+                "warnings": len(p.warnings),
+                "error": p.error,
+                "full_sync": p.full_sync,
+                "at": p.claimed_at.isoformat(),
+            }
+            for p in pushes
+        ],
+    }

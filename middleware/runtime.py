@@ -1,0 +1,117 @@
+"""The composition root: build every long-lived component from `Settings`, close them after.
+
+Both entry points (`middleware.web`, `middleware.worker`) and the sandbox open one `Runtime`
+and pass its parts down; nothing else constructs clients or opens the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import aiohttp
+import structlog
+
+from middleware import clock as clocks
+from middleware.alerts import Alerter
+from middleware.channex.client import ChannexClient
+from middleware.config import Settings
+from middleware.domain.bookings import Touched
+from middleware.mapping import Mapping, load_mapping
+from middleware.pms.sistemaos import SistemaOsAdapter
+from middleware.store import audit, sync_requests
+from middleware.store.db import Database
+from middleware.worker.ari_sync import AriSync
+from middleware.worker.booking_sync import BookingProcessor
+from middleware.worker.feed_poll import FeedPoller
+from middleware.worker.outbox_pump import OutboxPump
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(slots=True, kw_only=True)
+class Runtime:
+    settings: Settings
+    db: Database
+    session: aiohttp.ClientSession
+    mapping: Mapping
+    channex: ChannexClient
+    pms: SistemaOsAdapter
+    ari_sync: AriSync
+    pump: OutboxPump
+    bookings: BookingProcessor
+    feed: FeedPoller
+    alerter: Alerter
+    clock: clocks.Clock
+
+
+def _secret(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    *,
+    clock: clocks.Clock = clocks.utc_now,
+    mapping: Mapping | None = None,
+) -> AsyncIterator[Runtime]:
+    """Open the database and one HTTP session, wire the components, close on exit."""
+    mapping = mapping if mapping is not None else load_mapping(settings.mapping_file)
+    db = await Database.open(settings.database_path)
+    session = aiohttp.ClientSession()
+    try:
+        sink = audit.sink(db, clock)
+        channex = ChannexClient(
+            session,
+            settings.channex_base_url,
+            _secret(settings.channex_api_key) or "",
+            timeout_s=settings.channex_timeout_s,
+            on_call=sink,
+        )
+        pms = SistemaOsAdapter(
+            session,
+            settings.pms_base_url,
+            api_token=_secret(settings.pms_api_token),
+            timeout_s=settings.pms_timeout_s,
+            flat_concurrency=settings.pms_flat_concurrency,
+            on_call=sink,
+        )
+        alerter = Alerter(session, settings.alert_webhook_url, clock=clock)
+
+        async def resync(touched: Sequence[Touched]) -> None:
+            now = clock()
+            for item in touched:
+                await sync_requests.request(
+                    db,
+                    source="booking",
+                    now=now,
+                    room_codes=[item.room_code],
+                    date_from=item.date_from,
+                    date_to=item.date_to - timedelta(days=1)
+                    if item.date_to > item.date_from
+                    else item.date_to,
+                )
+
+        runtime = Runtime(
+            settings=settings,
+            db=db,
+            session=session,
+            mapping=mapping,
+            channex=channex,
+            pms=pms,
+            ari_sync=AriSync(db, pms, mapping, settings, clock=clock),
+            pump=OutboxPump(db, channex, mapping, settings, clock=clock, alert=alerter.send),
+            bookings=BookingProcessor(
+                channex, pms, db, mapping, resync=resync, clock=clock, alert=alerter.send
+            ),
+            feed=FeedPoller(channex, db, mapping, clock=clock),
+            alerter=alerter,
+            clock=clock,
+        )
+        yield runtime
+    finally:
+        await session.close()
+        await db.close()

@@ -1,0 +1,43 @@
+"""`python -m middleware.web [--port N]`: the web process (Procfile `web`; honours PORT)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import uvicorn
+
+from middleware.config import load_settings
+from middleware.errors import ConfigError, MappingFileError
+from middleware.logs import configure_logging
+from middleware.mapping import load_mapping
+from middleware.web.app import create_app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m middleware.web")
+    parser.add_argument("--host", default="0.0.0.0", help="bind address (default 0.0.0.0)")
+    parser.add_argument("--port", type=int, default=None, help="port (default: PORT or 8001)")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(os.environ)
+        mapping = load_mapping(settings.mapping_file)
+    except (ConfigError, MappingFileError) as exc:
+        print(f"middleware: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, secrets=settings.secret_values())
+    app = create_app(settings, mapping=mapping)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port or settings.port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,  # CHANNEX_TRUST_FORWARDED_FOR decides whether X-Forwarded-For counts
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""The web app (port 8001): webhooks, sync triggers, health, status, metrics and admin routes.
+
+One `lifespan` opens the runtime (database, one aiohttp session, clients) and the webhook
+intake writer, and — in one-process mode (`WORKER_IN_PROCESS=true`, the sandbox) — runs the
+worker inside the same event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import structlog
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from middleware import clock as clocks
+from middleware.checks import Checker
+from middleware.config import Settings
+from middleware.mapping import Mapping
+from middleware.runtime import open_runtime
+from middleware.store.inbox import IntakeWriter
+from middleware.web import admin, health, status, sync, webhook_channex
+from middleware.web.context import WebContext
+from middleware.worker.runner import Worker
+
+log = structlog.get_logger(__name__)
+
+
+class _ChannexWebhook:
+    """`POST /webhook/channex`, bound once the lifespan has built the intake writer."""
+
+    def __init__(self, app: Starlette, settings: Settings) -> None:
+        self._app = app
+        self._settings = settings
+        self._inner: Starlette | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._inner is None:
+            context: WebContext = self._app.state.ctx
+            self._inner = Starlette(routes=webhook_channex.routes(context.intake, self._settings))
+        await self._inner(scope, receive, send)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: clocks.Clock = clocks.utc_now,
+    mapping: Mapping | None = None,
+    run_worker: bool | None = None,
+) -> Starlette:
+    in_process = settings.worker_in_process if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_runtime(settings, clock=clock, mapping=mapping) as runtime:
+            intake = IntakeWriter(runtime.db, clock=clock)
+            await intake.start()
+            worker = Worker(runtime) if in_process else None
+            worker_task = (
+                asyncio.create_task(worker.run(), name="worker") if worker is not None else None
+            )
+            app.state.ctx = WebContext(
+                runtime=runtime,
+                intake=intake,
+                worker=worker,
+                checker=Checker(runtime),
+                started_at=clock(),
+            )
+            log.info("web_started", worker_in_process=in_process)
+            try:
+                yield
+            finally:
+                if worker is not None and worker_task is not None:
+                    await worker.stop()
+                    await worker_task
+                await intake.stop()
+                log.info("web_stopped")
+
+    app = Starlette(lifespan=lifespan)
+    channex_webhook = _ChannexWebhook(app, settings)
+    routes: list[BaseRoute] = [
+        Route("/webhook/channex", channex_webhook, methods=["POST"]),
+        *sync.routes(),
+        *health.routes(),
+        *status.routes(),
+        *admin.routes(),
+    ]
+    app.router.routes.extend(routes)
+    return app

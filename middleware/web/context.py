@@ -1,0 +1,45 @@
+"""What every route reaches through `request.app.state.ctx`: set by the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from starlette.requests import Request
+
+from middleware import metrics
+from middleware.checks import Checker
+from middleware.runtime import Runtime
+from middleware.store import inbox, outbox, revisions, sync_requests
+from middleware.store.inbox import IntakeWriter
+from middleware.worker.runner import Worker
+
+
+@dataclass(slots=True, kw_only=True)
+class WebContext:
+    runtime: Runtime
+    intake: IntakeWriter
+    worker: Worker | None
+    checker: Checker
+    started_at: datetime
+
+    def wake_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.wake()
+
+    async def refresh_gauges(self) -> None:
+        """Queue depths for /metrics, read from the store at scrape time."""
+        db = self.runtime.db
+        lanes = await outbox.backlog(db, self.runtime.clock())
+        metrics.QUEUE_DEPTH.labels("outbox_pending").set(sum(b.pending for b in lanes))
+        metrics.QUEUE_DEPTH.labels("outbox_dead").set(sum(b.dead for b in lanes))
+        counts = await revisions.counts(db)
+        for status in ("pending", "applied", "parked"):
+            metrics.QUEUE_DEPTH.labels(f"revisions_{status}").set(counts.get(status, 0))
+        metrics.QUEUE_DEPTH.labels("sync_requests").set(await sync_requests.pending_count(db))
+        metrics.QUEUE_DEPTH.labels("webhooks_waiting").set(await inbox.pending_count(db))
+
+
+def ctx(request: Request) -> WebContext:
+    return cast(WebContext, request.app.state.ctx)

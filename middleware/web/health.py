@@ -1,0 +1,33 @@
+"""`GET /health` (open: monitors call it; it reveals no secrets) and `GET /metrics`."""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from middleware import metrics
+from middleware.web.context import ctx
+
+
+async def health(request: Request) -> Response:
+    checks = await ctx(request).checker.run()
+    healthy = all(c.ok for c in checks)
+    body = {
+        "status": "ok" if healthy else "failing",
+        "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
+    }
+    return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+async def metrics_route(request: Request) -> Response:
+    await ctx(request).refresh_gauges()
+    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/health", health, methods=["GET"]),
+        Route("/metrics", metrics_route, methods=["GET"]),
+    ]

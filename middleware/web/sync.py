@@ -1,0 +1,100 @@
+"""ARI triggers: `POST /webhook/pms` (sistema-os says what changed) and `POST /sync/full` /
+`POST /sync/incremental` (operators). Each records a durable sync request and answers 202 at
+once; the worker reads the PMS and pushes only what changed.
+"""
+
+from __future__ import annotations
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from middleware.errors import PayloadError
+from middleware.store import sync_requests
+from middleware.web.auth import require_admin, token_matches
+from middleware.web.context import ctx
+from middleware.web.requests import SyncScope, parse_scope
+
+log = structlog.get_logger(__name__)
+
+DISABLED = {"error": "Channex integration is disabled"}
+
+
+async def _record(request: Request, scope: SyncScope, *, source: str, full: bool) -> Response:
+    context = ctx(request)
+    rt = context.runtime
+    known = set(rt.mapping.room_codes())
+    unmapped = sorted(set(scope.room_codes or ()) - known)
+    request_id = await sync_requests.request(
+        rt.db,
+        source=source,
+        now=rt.clock(),
+        full_sync=full,
+        room_codes=scope.room_codes,
+        date_from=scope.date_from,
+        date_to=scope.date_to,
+    )
+    context.wake_worker()
+    log.info(
+        "sync_requested",
+        source=source,
+        request_id=request_id,
+        full_sync=full,
+        room_codes=list(scope.room_codes or ()),
+        unmapped=unmapped,
+    )
+    body: dict[str, object] = {"status": "accepted", "request_id": request_id}
+    if unmapped:
+        body["unmapped_categorias"] = unmapped
+    return JSONResponse(body, status_code=202)
+
+
+async def _scope(request: Request) -> SyncScope | Response:
+    try:
+        return parse_scope(await request.body())
+    except PayloadError as exc:
+        log.warning("sync_request_invalid", path=request.url.path, error=str(exc))
+        return JSONResponse({"error": str(exc)}, status_code=422)
+
+
+async def pms_webhook(request: Request) -> Response:
+    settings = ctx(request).runtime.settings
+    token = settings.pms_webhook_token
+    if token is not None and not token_matches(request, token):
+        log.warning("pms_webhook_unauthorized", client=request.client and request.client.host)
+        return JSONResponse({"error": "invalid or missing bearer token"}, status_code=401)
+    scope = await _scope(request)
+    if isinstance(scope, Response):
+        return scope
+    return await _record(request, scope, source="pms_webhook", full=False)
+
+
+async def sync_full(request: Request) -> Response:
+    settings = ctx(request).runtime.settings
+    if (denied := require_admin(request, settings.admin_token)) is not None:
+        return denied
+    if not settings.channex_enabled:
+        return JSONResponse(DISABLED, status_code=503)
+    full_scope = SyncScope(room_codes=None, date_from=None, date_to=None)
+    return await _record(request, full_scope, source="sync_full", full=True)
+
+
+async def sync_incremental(request: Request) -> Response:
+    settings = ctx(request).runtime.settings
+    if (denied := require_admin(request, settings.admin_token)) is not None:
+        return denied
+    if not settings.channex_enabled:
+        return JSONResponse(DISABLED, status_code=503)
+    scope = await _scope(request)
+    if isinstance(scope, Response):
+        return scope
+    return await _record(request, scope, source="sync_incremental", full=False)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/webhook/pms", pms_webhook, methods=["POST"]),
+        Route("/sync/full", sync_full, methods=["POST"]),
+        Route("/sync/incremental", sync_incremental, methods=["POST"]),
+    ]

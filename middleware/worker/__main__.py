@@ -1,0 +1,41 @@
+"""`python -m middleware.worker`: the worker process (Procfile `worker`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+import structlog
+
+from middleware.config import load_settings
+from middleware.errors import ConfigError, MappingFileError
+from middleware.logs import configure_logging
+from middleware.runtime import open_runtime
+from middleware.worker.runner import Worker
+
+
+async def main() -> int:
+    try:
+        settings = load_settings(os.environ)
+    except ConfigError as exc:
+        print(f"worker: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, secrets=settings.secret_values())
+    log = structlog.get_logger("middleware.worker")
+    try:
+        async with open_runtime(settings) as runtime:
+            worker = Worker(runtime)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, lambda: asyncio.ensure_future(worker.stop()))
+            await worker.run()
+    except MappingFileError as exc:
+        log.error("mapping_invalid", problems=list(exc.problems))
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

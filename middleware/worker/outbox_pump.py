@@ -1,0 +1,257 @@
+"""The outbox pump: send each due lane's coalesced changes to Channex, within the rate limit.
+
+One pass (`run_once`): release claims whose lease expired (a crashed worker), then for every
+lane that is due (debounced, not paused, not backing off) reserve a rate-limit slot, claim
+every pending row of the lane, encode them as range-compressed values, and push. The outcome
+is recorded before the next lane: accepted (ari_state updated, rows removed; values Channex
+dropped with a warning are recorded, counted and raised as a notice), transient (rows back to
+pending with backoff; a 429 also pauses the lane 60 s, 120 s, ... 600 s), or rejected (rows
+dead-lettered for a person to look at).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import orjson
+import structlog
+
+from middleware import clock as clocks
+from middleware import metrics
+from middleware.channex.client import PushResult
+from middleware.config import Settings
+from middleware.domain import encode, warnings
+from middleware.domain.models import CellKey, Kind, Lane
+from middleware.errors import RejectedUpstreamError, TransientUpstreamError
+from middleware.mapping import Mapping
+from middleware.ratelimit import retry_delay_s
+from middleware.store import lanes, notices, outbox
+from middleware.store.db import Database
+
+log = structlog.get_logger(__name__)
+
+LEASE_MARGIN_S = 60.0
+
+Alert = Callable[[str, str], Awaitable[None]]
+
+
+class AriPusher(Protocol):
+    async def push(self, kind: Kind, values: list[dict[str, Any]]) -> PushResult: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LaneResult:
+    lane: Lane
+    outcome: str  # sent | partial | failed | rate_limited | rejected | waiting | empty
+    calls: int = 0
+    values: int = 0
+    task_ids: tuple[str, ...] = ()
+
+
+async def _no_alert(_kind: str, _text: str) -> None:
+    return None
+
+
+class OutboxPump:
+    def __init__(
+        self,
+        db: Database,
+        channex: AriPusher,
+        mapping: Mapping,
+        settings: Settings,
+        *,
+        clock: clocks.Clock = clocks.utc_now,
+        alert: Alert = _no_alert,
+    ) -> None:
+        self._db = db
+        self._channex = channex
+        self._mapping = mapping
+        self._settings = settings
+        self._clock = clock
+        self._alert = alert
+        self._lease_s = settings.channex_timeout_s * 2 + LEASE_MARGIN_S
+
+    def _limit(self, kind: Kind) -> int:
+        s = self._settings
+        return s.channex_avail_rate_limit if kind == "availability" else s.channex_price_rate_limit
+
+    async def run_once(self) -> list[LaneResult]:
+        now = self._clock()
+        await outbox.release_expired(self._db, now)
+        due = await outbox.due_lanes(
+            self._db,
+            now,
+            debounce_s=self._settings.ari_debounce_s,
+            max_delay_s=self._settings.ari_max_delay_s,
+        )
+        return [await self.push_lane(lane) for lane in due]
+
+    async def push_lane(self, lane: Lane) -> LaneResult:
+        prop = self._mapping.property(lane.property_id)
+        now = self._clock()
+        if prop is None:
+            log.error("outbox_lane_unmapped", property_id=lane.property_id, kind=lane.kind)
+            return LaneResult(lane=lane, outcome="rejected")
+        await outbox.drop_past(self._db, lane.property_id, clocks.hotel_today(prop.timezone, now))
+        slot = await lanes.reserve_call(self._db, lane, now, limit=self._limit(lane.kind))
+        if slot is not None:
+            return LaneResult(lane=lane, outcome="waiting")
+        claim = await outbox.claim(self._db, lane, now, lease_s=self._lease_s)
+        if claim is None:
+            return LaneResult(lane=lane, outcome="empty")
+        try:
+            values = encode.encode_values(
+                lane.kind,
+                lane.property_id,
+                claim.cells,
+                currency=prop.currency,
+                rate_format=self._settings.channex_rate_format,
+            )
+            chunks = encode.split_values(values, self._settings.channex_max_payload_bytes)
+        except ValueError as exc:  # a cell Channex would refuse: dead-letter it, say why
+            return await self._rejected(claim, RejectedUpstreamError("middleware", str(exc)))
+        started = time.monotonic()
+        results: list[PushResult] = []
+        try:
+            for index, chunk in enumerate(chunks):
+                if index > 0:
+                    await self._wait_for_slot(lane)
+                results.append(await self._channex.push(lane.kind, chunk))
+        except TransientUpstreamError as exc:
+            return await self._transient(claim, exc, calls=len(results) + 1)
+        except RejectedUpstreamError as exc:
+            return await self._rejected(claim, exc)
+        except BaseException:
+            await asyncio.shield(outbox.release(self._db, claim, self._clock()))
+            raise
+        return await self._accepted(claim, values, chunks, results, started)
+
+    async def _wait_for_slot(self, lane: Lane) -> None:
+        while True:
+            now = self._clock()
+            slot = await lanes.reserve_call(self._db, lane, now, limit=self._limit(lane.kind))
+            if slot is None:
+                return
+            await asyncio.sleep(max(0.05, (slot - now).total_seconds()))
+
+    async def _accepted(
+        self,
+        claim: outbox.Claim,
+        values: Sequence[dict[str, Any]],
+        chunks: Sequence[Sequence[dict[str, Any]]],
+        results: Sequence[PushResult],
+        started: float,
+    ) -> LaneResult:
+        lane = claim.lane
+        now = self._clock()
+        task_ids = tuple(t for r in results for t in r.task_ids)
+        found = [w for r in results for w in r.warnings]
+        rejected: set[tuple[CellKey, str]] = set()
+        for warning in found:
+            rejected |= warnings.rejected_fields(lane.kind, warning)
+        body_bytes = sum(len(orjson.dumps({"values": list(c)})) for c in chunks)
+        await outbox.complete(
+            self._db,
+            claim,
+            now,
+            task_ids=task_ids,
+            warnings=found,
+            rejected=rejected,
+            values_count=len(values),
+            bytes_sent=body_bytes,
+            calls=len(chunks),
+            payload_sha256=hashlib.sha256(orjson.dumps(list(values))).hexdigest(),
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+        await lanes.clean_push(self._db, lane, now)
+        outcome = "partial" if found else "sent"
+        metrics.PUSHES.labels(lane.kind, outcome).inc()
+        metrics.PUSH_VALUES.labels(lane.kind).inc(len(values))
+        log.info(
+            "outbox_pushed",
+            property_id=lane.property_id,
+            kind=lane.kind,
+            cells=len(claim.cells),
+            values=len(values),
+            calls=len(chunks),
+            task_ids=list(task_ids),
+            warnings=len(found),
+            full_sync=claim.full_sync,
+        )
+        if found:
+            detail = f"Channex dropped {len(found)} value(s) of a {lane.kind} push: " + "; ".join(
+                orjson.dumps(w).decode()[:300] for w in found[:5]
+            )
+            log.warning("channex_push_warnings", property_id=lane.property_id, detail=detail)
+            await notices.add(
+                self._db, "channex_warning", detail, now, property_id=lane.property_id
+            )
+            await self._alert("channex_warning", detail)
+        return LaneResult(
+            lane=lane, outcome=outcome, calls=len(chunks), values=len(values), task_ids=task_ids
+        )
+
+    async def _transient(
+        self, claim: outbox.Claim, exc: TransientUpstreamError, *, calls: int
+    ) -> LaneResult:
+        lane = claim.lane
+        now = self._clock()
+        state = await lanes.get(self._db, lane, now)
+        failures = (state.failures if state else 0) + 1
+        if exc.rate_limited:
+            retry_at: datetime = await lanes.pause(
+                self._db, lane, now, retry_after_s=exc.retry_after_s
+            )
+            metrics.CHANNEX_429.labels(lane.kind).inc()
+            outcome = "rate_limited"
+        else:
+            retry_at = now + timedelta(seconds=retry_delay_s(failures))
+            outcome = "failed"
+        dead = await outbox.fail(
+            self._db,
+            claim,
+            now,
+            error=str(exc),
+            retry_at=retry_at,
+            max_attempts=self._settings.outbox_max_attempts,
+        )
+        metrics.PUSHES.labels(lane.kind, outcome).inc()
+        log.warning(
+            "outbox_push_failed",
+            property_id=lane.property_id,
+            kind=lane.kind,
+            error=str(exc),
+            status=exc.status,
+            retry_at=retry_at.isoformat(),
+            dead_lettered=dead,
+        )
+        if dead:
+            await self._dead_letter_notice(lane, dead, str(exc), now)
+        return LaneResult(lane=lane, outcome=outcome, calls=calls)
+
+    async def _rejected(self, claim: outbox.Claim, exc: RejectedUpstreamError) -> LaneResult:
+        lane = claim.lane
+        now = self._clock()
+        dead = await outbox.reject(self._db, claim, now, error=str(exc))
+        metrics.PUSHES.labels(lane.kind, "rejected").inc()
+        log.error(
+            "outbox_push_rejected",
+            property_id=lane.property_id,
+            kind=lane.kind,
+            error=str(exc),
+            status=exc.status,
+            dead_lettered=dead,
+        )
+        await self._dead_letter_notice(lane, dead, str(exc), now)
+        return LaneResult(lane=lane, outcome="rejected", calls=1)
+
+    async def _dead_letter_notice(self, lane: Lane, rows: int, error: str, now: datetime) -> None:
+        detail = f"{rows} {lane.kind} change(s) dead-lettered: {error}"
+        await notices.add(self._db, "dead_letter", detail, now, property_id=lane.property_id)
+        await self._alert("dead_letter", detail)

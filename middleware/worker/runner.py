@@ -1,0 +1,143 @@
+"""The worker: named periodic loops under one supervisor, interruptible, with a heartbeat.
+
+Loops: `ari` (sync requests → outbox), `pump` (outbox → Channex), `bookings` (revisions →
+sistema-os → ack), `feed` (the revision feed safety net), `poll` (change-detection read of the
+PMS), `nightly` (the optional off-peak full sync) and `heartbeat`. Each sleep is a wait on the
+stop event (or a wake-up); one failed iteration is logged and the loop goes on. `stop()` stops
+claiming, lets in-flight work finish up to `SHUTDOWN_TIMEOUT_S`, then cancels: a cancelled push
+gives its outbox rows back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from middleware.runtime import Runtime
+from middleware.store import audit, sync_requests
+from middleware.store.db import from_db_time
+from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY
+from middleware.worker.schedule import full_sync_due
+
+log = structlog.get_logger(__name__)
+
+SHUTDOWN_TIMEOUT_S = 10.0
+HEARTBEAT_INTERVAL_S = 5.0
+NIGHTLY_CHECK_S = 60.0
+HEARTBEAT_NAME = "worker"
+
+
+class Worker:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def wake(self) -> None:
+        """Run the short loops now (one-process mode: a webhook just stored work)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        s = self._rt.settings
+        tick = s.worker_interval_s
+        loops: list[tuple[str, float, Callable[[], Awaitable[object]]]] = [
+            ("ari", tick, self._rt.ari_sync.run_once),
+            ("pump", min(tick, 1.0), self._pump),
+            ("bookings", tick, self._bookings),
+            ("heartbeat", min(tick, HEARTBEAT_INTERVAL_S), self._heartbeat),
+        ]
+        if s.feed_poll_interval_s > 0:
+            loops.append(("feed", float(s.feed_poll_interval_s), self._rt.feed.run_once))
+        if s.pms_poll_interval_s > 0:
+            loops.append(("poll", float(s.pms_poll_interval_s), self._poll))
+        if s.full_sync_hour is not None:
+            loops.append(("nightly", NIGHTLY_CHECK_S, self._nightly))
+        await self._heartbeat()
+        self._tasks = [
+            asyncio.create_task(self._loop(name, every, step), name=f"worker:{name}")
+            for name, every, step in loops
+        ]
+        log.info("worker_started", loops=[name for name, _, _ in loops], tick_s=tick)
+        await self._stop.wait()
+        await self._shutdown()
+
+    async def stop(self) -> None:
+        self._stop.set()
+
+    async def _shutdown(self) -> None:
+        done, pending = await asyncio.wait(self._tasks, timeout=SHUTDOWN_TIMEOUT_S)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        log.info("worker_stopped", finished=len(done), cancelled=len(pending))
+
+    async def _loop(self, name: str, every_s: float, step: Callable[[], Awaitable[object]]) -> None:
+        while not self._stop.is_set():
+            try:
+                await step()
+            except Exception:
+                log.exception("worker_loop_failed", loop=name)
+            await self._sleep(every_s, wakeable=name in ("ari", "pump", "bookings"))
+
+    async def _sleep(self, seconds: float, *, wakeable: bool) -> None:
+        waits = [asyncio.ensure_future(self._stop.wait())]
+        if wakeable:
+            waits.append(asyncio.ensure_future(self._wake.wait()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
+        if wakeable and self._wake.is_set():
+            await asyncio.sleep(0)
+            self._wake.clear()
+
+    async def _pump(self) -> None:
+        results = await self._rt.pump.run_once()
+        # Keep draining while lanes are actually sending (a burst can leave more due at once).
+        while results and any(r.outcome in ("sent", "partial") for r in results):
+            if self._stop.is_set():
+                return
+            results = await self._rt.pump.run_once()
+
+    async def _bookings(self) -> None:
+        await self._rt.bookings.run_once(limit=self._rt.settings.worker_batch_size)
+
+    async def _heartbeat(self) -> None:
+        await audit.heartbeat(self._rt.db, HEARTBEAT_NAME, self._rt.clock())
+
+    async def _poll(self) -> None:
+        await sync_requests.request(self._rt.db, source="poll", now=self._rt.clock())
+
+    async def _nightly(self) -> None:
+        now = self._rt.clock()
+        hour = self._rt.settings.full_sync_hour
+        if hour is None:
+            return
+        for prop in self._rt.mapping:
+            key = LAST_FULL_SYNC_KEY.format(property_id=prop.property_id)
+            last_text = await audit.get_value(self._rt.db, key)
+            last = None if last_text is None else from_db_time(last_text)
+            if full_sync_due(now, prop.timezone, hour, last):
+                log.info("nightly_full_sync_requested", property_id=prop.property_id)
+                await sync_requests.request(self._rt.db, source="nightly", now=now, full_sync=True)
+                return
+
+
+async def run_worker(runtime: Runtime) -> None:
+    """Run until cancelled or signalled (entry point helper)."""
+    worker = Worker(runtime)
+    runner = asyncio.create_task(worker.run(), name="worker")
+    try:
+        await runner
+    except asyncio.CancelledError:
+        await worker.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+        raise
