@@ -7,8 +7,8 @@ Idempotent: entities that already exist are matched by title (property by title;
 title within the property; rate plan by room type and title) and mapped, never duplicated; a
 second run creates nothing and says "up to date". Reads CHANNEX_API_KEY, CHANNEX_BASE_URL,
 CHANNEX_WEBHOOK_SECRET, CHANNEX_WEBHOOK_SECRET_HEADER and MAPPING_FILE through `load_settings`.
-The logic is `run_setup` (in `scripts/channex_setup.py`, re-exported here), which tests and the
-sandbox call with their own client; this file holds the hotel tables and the command.
+The logic is `middleware.channex.setup.run_setup` and the hotel tables are in
+`middleware.channex.hotel_plans` (the sandbox uses both); this file is the command.
 """
 
 from __future__ import annotations
@@ -22,24 +22,17 @@ if __package__ in (None, ""):  # run as a file: make the `middleware` package im
 import argparse
 import asyncio
 import os
-from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 import aiohttp
 
 from middleware import logs
 from middleware.channex.client import ChannexClient
+from middleware.channex.hotel_plans import HOTELS, certification_plan, duke_beach_plan
+from middleware.channex.setup import HotelPlan, SetupError, SetupReport, run_setup
 from middleware.config import load_settings
 from middleware.errors import MiddlewareError, RejectedUpstreamError, TransientUpstreamError
-from scripts.channex_setup import (
-    HotelPlan,
-    RatePlanSpec,
-    RoomSpec,
-    SetupError,
-    SetupReport,
-    run_setup,
-)
 
 __all__ = [
     "HotelPlan",
@@ -52,72 +45,6 @@ __all__ = [
 ]
 
 EXIT_FAILED = 2
-
-# categoria, nome, unidades, adults, default rate (BRL; the full ARI sync sets the real rates)
-DUKE_BEACH_ROOMS = (
-    ("lvu", "Lateral Vista Urbana", 11, 2, "450.00"),
-    ("dlvu", "De Luxe Vista Urbana", 2, 2, "600.00"),
-    ("dlvl", "De Luxe Vista Lateral", 2, 2, "650.00"),
-    ("lvl", "Lateral Vista Lateral", 11, 2, "500.00"),
-    ("ov", "Ocean View", 5, 3, "800.00"),
-    ("ovp", "Ocean View Premier", 2, 3, "1000.00"),
-)
-# contract §8.1: Twin + Double (occupancy 2), BAR (100) and B&B (120) on each
-CERTIFICATION_ROOMS = (("twin", "Twin Room"), ("double", "Double Room"))
-CERTIFICATION_PLANS = (
-    ("bar", "Best Available Rate", "100.00", None),
-    ("bb", "Bed & Breakfast", "120.00", "breakfast"),
-)
-
-
-def duke_beach_plan(title: str = "Duke Beach") -> HotelPlan:
-    rooms = tuple(
-        RoomSpec(
-            code=code,
-            title=name,
-            units=units,
-            occ_adults=adults,
-            occ_children=1,
-            occ_infants=1,
-            default_occupancy=2,
-            rate_plans=(
-                RatePlanSpec(code="padrao", title=f"{name} - Padrão", default_rate=Decimal(rate)),
-            ),
-        )
-        for code, name, units, adults, rate in DUKE_BEACH_ROOMS
-    )
-    return HotelPlan(title=title, currency="BRL", timezone="America/Sao_Paulo", rooms=rooms)
-
-
-def certification_plan(title: str = "Test Property - Middleware") -> HotelPlan:
-    rooms = tuple(
-        RoomSpec(
-            code=code,
-            title=name,
-            units=10,
-            occ_adults=2,
-            occ_children=0,
-            occ_infants=0,
-            default_occupancy=2,
-            rate_plans=tuple(
-                RatePlanSpec(
-                    code=plan_code,
-                    title=f"{name} - {plan_title}",
-                    default_rate=Decimal(rate),
-                    meal_type=meal,
-                )
-                for plan_code, plan_title, rate, meal in CERTIFICATION_PLANS
-            ),
-        )
-        for code, name in CERTIFICATION_ROOMS
-    )
-    return HotelPlan(title=title, currency="USD", timezone="America/Sao_Paulo", rooms=rooms)
-
-
-HOTELS: dict[str, Callable[..., HotelPlan]] = {
-    "duke_beach": duke_beach_plan,
-    "certification": certification_plan,
-}
 
 # --------------------------------------------------------------------------- the command
 

@@ -1,6 +1,6 @@
 """Reconcile Channex content with a hotel plan: find-or-create, map by title, write the mapping.
 
-The engine behind `scripts/setup_channex_duke.py`, importable by tests and the sandbox. Entities
+The engine behind `scripts/setup_channex_duke.py`, used by the sandbox and tests too. Entities
 that already exist are matched by title (property by title; room type by title within the
 property; rate plan by room type and title) and mapped, never duplicated; a room type whose
 unit count or occupancy differs is updated. A dry run reads only.

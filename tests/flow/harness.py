@@ -24,6 +24,8 @@ from typing import Any
 import aiohttp
 
 from middleware.channex.client import ChannexClient
+from middleware.channex.hotel_plans import certification_plan, duke_beach_plan
+from middleware.channex.setup import run_setup
 from middleware.clock import hotel_today
 from middleware.config import Settings, load_settings
 from middleware.mapping import Mapping as ChannexMapping
@@ -33,7 +35,6 @@ from middleware.serving import serve_app
 from middleware.store import outbox, revisions, sync_requests
 from middleware.web.app import create_app
 from middleware.web.context import WebContext
-from scripts.setup_channex_duke import certification_plan, duke_beach_plan, run_setup
 
 API_KEY = "flow-test-api-key-0123456789"
 WEBHOOK_SECRET = "flow-test-webhook-secret-abcdef"
