@@ -322,6 +322,7 @@ async def test_8_half_year_is_one_call_with_two_range_values(tmp_path: Path) -> 
             closed_to_departure=True,
             min_stay_arrival=1,
         )
+        pms.set_restrictions("double", "bar", first, last, min_stay_arrival=1)
         await _go_live(system)
         pms.set_rate("twin", "bar", first, last, Decimal("432"))
         pms.set_restrictions(

@@ -105,8 +105,8 @@ def test_certification_serves_every_plan_of_a_categoria() -> None:
                         "date": "2026-11-02",
                         "available": 10,
                         "rates": [
-                            {**plan("100.00", plano="bar"), "closed_to_arrival": True},
-                            plan("120.00", plano="bb"),
+                            {**plan("104.00", plano="bar"), "closed_to_arrival": True},
+                            plan("126.00", plano="bb"),
                         ],
                     }
                 ],
@@ -118,7 +118,7 @@ def test_certification_serves_every_plan_of_a_categoria() -> None:
                     {
                         "date": "2026-11-02",
                         "available": 10,
-                        "rates": [plan("100.00", plano="bar"), plan("135.00", plano="bb")],
+                        "rates": [plan("109.00", plano="bar"), plan("135.00", plano="bb")],
                     }
                 ],
             },

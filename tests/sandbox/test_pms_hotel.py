@@ -33,7 +33,7 @@ def test_duke_beach_loads_with_the_contract_units() -> None:
 
 def test_certification_has_two_plans_per_categoria() -> None:
     hotel = load_hotel("certification")
-    assert (hotel.currency, hotel.timezone) == ("USD", "America/New_York")
+    assert (hotel.currency, hotel.timezone) == ("USD", "America/Sao_Paulo")
     summary = [
         (r.categoria, r.nome, len(r.apartamentos), r.ocupacao, [p.plano for p in r.planos])
         for r in hotel.room_types
@@ -43,8 +43,10 @@ def test_certification_has_two_plans_per_categoria() -> None:
         ("double", "Double Room", 10, 2, ["bar", "bb"]),
     ]
     twin = hotel.room_types[0]
-    rates = [hotel.base_rate(p, date(2026, 7, 4)) for p in twin.planos]
-    assert rates == [Decimal("100.00"), Decimal("120.00")]
+    summer_saturday = [hotel.base_rate(p, date(2026, 7, 4)) for p in twin.planos]
+    assert summer_saturday == [Decimal("179.00"), Decimal("201.00")]
+    regular_monday = [hotel.base_rate(p, date(2026, 11, 2)) for p in twin.planos]
+    assert regular_monday == [Decimal("104.00"), Decimal("126.00")]
 
 
 def test_a_path_loads_too(tmp_path: Path) -> None:
