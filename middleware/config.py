@@ -71,6 +71,7 @@ class Settings:
     worker_batch_size: int = 50
     worker_in_process: bool = False
     heartbeat_stale_s: int = 60
+    worker_lease_s: float = 120.0
     # Operations
     alert_webhook_url: str | None = None
     log_level: str = "INFO"
@@ -242,6 +243,7 @@ def load_settings(
         worker_batch_size=r.integer("WORKER_BATCH_SIZE", d.worker_batch_size, 1),
         worker_in_process=r.boolean("WORKER_IN_PROCESS", d.worker_in_process),
         heartbeat_stale_s=r.integer("HEARTBEAT_STALE", d.heartbeat_stale_s, 1),
+        worker_lease_s=r.number("WORKER_LEASE", d.worker_lease_s, 1.0),
         alert_webhook_url=r.url("ALERT_WEBHOOK_URL", "http://unset")
         if r.raw("ALERT_WEBHOOK_URL")
         else None,
@@ -254,6 +256,12 @@ def load_settings(
         r.problems.append(
             f"ARI_MAX_DELAY={settings.ari_max_delay_s}: must be >= ARI_DEBOUNCE "
             f"({settings.ari_debounce_s})"
+        )
+    longest_call_s = max(settings.channex_timeout_s, settings.pms_timeout_s)
+    if settings.worker_lease_s <= longest_call_s:
+        r.problems.append(
+            f"WORKER_LEASE={settings.worker_lease_s}: must exceed the longest call timeout"
+            f" ({longest_call_s} s), or a slow call would lose its claim"
         )
     if r.problems:
         raise ConfigError(r.problems)

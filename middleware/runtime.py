@@ -105,7 +105,14 @@ async def open_runtime(
             ari_sync=AriSync(db, pms, mapping, settings, clock=clock),
             pump=OutboxPump(db, channex, mapping, settings, clock=clock, alert=alerter.send),
             bookings=BookingProcessor(
-                channex, pms, db, mapping, resync=resync, clock=clock, alert=alerter.send
+                channex,
+                pms,
+                db,
+                mapping,
+                resync=resync,
+                clock=clock,
+                alert=alerter.send,
+                lease_s=settings.worker_lease_s,
             ),
             feed=FeedPoller(channex, db, mapping, clock=clock),
             alerter=alerter,

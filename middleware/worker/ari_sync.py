@@ -28,7 +28,6 @@ from middleware.store.db import Database, to_db_time
 
 log = structlog.get_logger(__name__)
 
-REQUEST_LEASE_S = 300.0
 LAST_FULL_SYNC_KEY = "last_full_sync:{property_id}"
 
 
@@ -59,7 +58,9 @@ class AriSync:
     async def run_once(self) -> SyncReport | None:
         """Process every due sync request as one coalesced sync; None when nothing was due."""
         now = self._clock()
-        requests = await sync_requests.claim_due(self._db, now, lease_s=REQUEST_LEASE_S)
+        requests = await sync_requests.claim_due(
+            self._db, now, lease_s=self._settings.worker_lease_s
+        )
         if not requests:
             return None
         ids = [r.id for r in requests]

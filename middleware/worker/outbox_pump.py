@@ -36,7 +36,6 @@ from middleware.store.db import Database
 
 log = structlog.get_logger(__name__)
 
-LEASE_MARGIN_S = 60.0
 
 Alert = Callable[[str, str], Awaitable[None]]
 
@@ -75,7 +74,7 @@ class OutboxPump:
         self._settings = settings
         self._clock = clock
         self._alert = alert
-        self._lease_s = settings.channex_timeout_s * 2 + LEASE_MARGIN_S
+        self._lease_s = settings.worker_lease_s
 
     def _limit(self, kind: Kind) -> int:
         s = self._settings

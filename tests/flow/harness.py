@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ class ShiftedClock:
     def __call__(self) -> datetime:
         return datetime.now(UTC) + self._offset
 
+    def advance(self, seconds: float) -> None:
+        """Jump forward (pauses and backoffs expire without waiting for them)."""
+        self._offset += timedelta(seconds=seconds)
+
 
 @dataclass(slots=True, kw_only=True)
 class System:
@@ -66,6 +71,8 @@ class System:
     clock: ShiftedClock
     session: aiohttp.ClientSession
     context: WebContext
+    port: int
+    stack: contextlib.AsyncExitStack
 
     @property
     def property_id(self) -> str:
@@ -123,10 +130,39 @@ class System:
         ) as response:
             return response.status, await response.json()
 
+    async def restart(self, settings: Settings | None = None) -> None:
+        """Stop the middleware (web and worker, gracefully) and start it again on the same
+        port and database; optionally with other settings."""
+        await self.stack.aclose()
+        self.stack = contextlib.AsyncExitStack()
+        self.settings = settings or self.settings
+        self.url, self.context = await _serve_middleware(
+            self.stack, self.settings, self.clock, self.mapping, self.port
+        )
+
     async def full_sync(self) -> None:
         status, _ = await self.admin("POST", "/sync/full")
         assert status == 202
         await self.settle()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _serve_middleware(
+    stack: contextlib.AsyncExitStack,
+    settings: Settings,
+    clock: ShiftedClock,
+    mapping: ChannexMapping,
+    port: int,
+) -> tuple[str, WebContext]:
+    app = create_app(settings, clock=clock, mapping=mapping)
+    url = await stack.enter_async_context(serve_app(app, port=port))
+    context: WebContext = app.state.ctx
+    return url, context
 
 
 @contextlib.asynccontextmanager
@@ -136,6 +172,7 @@ async def start_system(
     hotel: str = "duke_beach",
     extra_env: Mapping[str, str] | None = None,
     clock: ShiftedClock | None = None,
+    pms_shape: str = "per_date",
 ) -> AsyncIterator[System]:
     clock = clock or ShiftedClock()
     plan = certification_plan() if hotel == "certification" else duke_beach_plan()
@@ -144,11 +181,16 @@ async def start_system(
         now=clock,
         today=lambda: hotel_today(plan.timezone, clock()),
     )
-    pms = PmsEmulator(hotel=hotel, today=lambda: hotel_today(plan.timezone, clock()))
+    pms = PmsEmulator(
+        hotel=hotel,
+        today=lambda: hotel_today(plan.timezone, clock()),
+        shape="flat" if pms_shape == "flat" else "per_date",
+    )
     async with (
         aiohttp.ClientSession() as session,
         serve_app(channex.app) as channex_url,
         serve_app(pms.app) as pms_url,
+        contextlib.AsyncExitStack() as stack,
     ):
         mapping_path = tmp_path / "mapping.json"
         setup_client = ChannexClient(session, channex_url + "/api/v1", API_KEY)
@@ -178,35 +220,37 @@ async def start_system(
             **(extra_env or {}),
         }
         settings = load_settings(env, env_file=None)
-        app = create_app(settings, clock=clock, mapping=report.mapping)
-        async with serve_app(app) as url:
-            await run_setup(
-                setup_client,
-                plan,
-                mapping_path=mapping_path,
-                webhook_url=url + "/webhook/channex",
-                webhook_secret=WEBHOOK_SECRET,
-                secret_header=SECRET_HEADER,
-                dry_run=False,
-            )
-            pms.middleware_url = url
-            context: WebContext = app.state.ctx
-            system = System(
-                channex=channex,
-                pms=pms,
-                url=url,
-                channex_url=channex_url,
-                pms_url=pms_url,
-                settings=settings,
-                mapping=report.mapping,
-                clock=clock,
-                session=session,
-                context=context,
-            )
-            try:
-                yield system
-            finally:
-                pms.middleware_url = None
+        port = free_port()
+        url, context = await _serve_middleware(stack, settings, clock, report.mapping, port)
+        await run_setup(
+            setup_client,
+            plan,
+            mapping_path=mapping_path,
+            webhook_url=url + "/webhook/channex",
+            webhook_secret=WEBHOOK_SECRET,
+            secret_header=SECRET_HEADER,
+            dry_run=False,
+        )
+        pms.middleware_url = url
+        system = System(
+            channex=channex,
+            pms=pms,
+            url=url,
+            channex_url=channex_url,
+            pms_url=pms_url,
+            settings=settings,
+            mapping=report.mapping,
+            clock=clock,
+            session=session,
+            context=context,
+            port=port,
+            stack=stack,
+        )
+        try:
+            yield system
+        finally:
+            pms.middleware_url = None
+            await system.stack.aclose()  # the current one: a restart replaces the first
 
 
 def nights(first: date, last: date) -> list[date]:
