@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -16,26 +15,18 @@ import pytest
 from aioresponses import aioresponses
 from multidict import CIMultiDict
 from structlog.testing import capture_logs
-from yarl import URL
 
 from middleware.calllog import CallRecord
 from middleware.channex import transport
 from middleware.channex.client import ChannexClient, FeedPage, PushResult
 from middleware.errors import PayloadError, RejectedUpstreamError, TransientUpstreamError
+from tests.aiohttp_compat import CompatResponse
 from tests.channex.test_revisions import EXPECTED, attributes
 
 BASE = "https://channex.test/api/v1"
 KEY = "uk-4f9d2c1b8e7a6f5d"
 PROP = "716305c4-561a-4561-a187-7f5b8aeb5920"
 TASK = "a1b2c3d4-0000-4000-8000-000000000001"
-
-
-class _Response(aiohttp.ClientResponse):
-    """aioresponses 0.7.9 predates aiohttp 3.14's `stream_writer` argument."""
-
-    def __init__(self, method: str, url: URL, **kwargs: Any) -> None:
-        kwargs.setdefault("stream_writer", SimpleNamespace(output_size=0))
-        super().__init__(method, url, **kwargs)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,7 +45,7 @@ class Mock:
         self.inner = inner
 
     def add(self, method: str, path: str, **kwargs: Any) -> None:
-        self.inner.add(BASE + path, method, response_class=_Response, **kwargs)
+        self.inner.add(BASE + path, method, response_class=CompatResponse, **kwargs)
 
     def sent(self) -> list[Sent]:
         """Every request (grouped by URL in first-call order, as aioresponses keeps them)."""

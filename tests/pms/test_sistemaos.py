@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -42,6 +41,7 @@ from middleware.errors import (
 from middleware.pms.port import PmsPort
 from middleware.pms.sistemaos import SistemaOsAdapter
 from middleware.serving import serve_app
+from tests.aiohttp_compat import CompatResponse
 
 BASE = "http://127.0.0.1:8000"
 ARI_URL = f"{BASE}/api/v1/channex/ari"
@@ -70,17 +70,9 @@ REQUEST = PmsBookingRequest(
 )
 
 
-class _Response(aiohttp.ClientResponse):
-    """aioresponses 0.7.9 predates aiohttp 3.14's `stream_writer` argument."""
-
-    def __init__(self, method: str, url: URL, **kwargs: Any) -> None:
-        kwargs.setdefault("stream_writer", SimpleNamespace(output_size=0))
-        super().__init__(method, url, **kwargs)
-
-
 @pytest.fixture
 def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
-    monkeypatch.setattr("aioresponses.core.ClientResponse", _Response)
+    monkeypatch.setattr("aioresponses.core.ClientResponse", CompatResponse)
     with aioresponses() as mock:
         yield mock
 
