@@ -114,7 +114,8 @@ class OutboxPump:
             )
             chunks = encode.split_values(values, self._settings.channex_max_payload_bytes)
         except ValueError as exc:  # a cell Channex would refuse: dead-letter it, say why
-            return await self._rejected(claim, RejectedUpstreamError("middleware", str(exc)))
+            error = RejectedUpstreamError("middleware", str(exc))
+            return await self._rejected(claim, error, calls=0)
         started = time.monotonic()
         results: list[PushResult] = []
         try:
@@ -125,7 +126,7 @@ class OutboxPump:
         except TransientUpstreamError as exc:
             return await self._transient(claim, exc, calls=len(results) + 1)
         except RejectedUpstreamError as exc:
-            return await self._rejected(claim, exc)
+            return await self._rejected(claim, exc, calls=len(results) + 1)
         except BaseException:
             await asyncio.shield(outbox.release(self._db, claim, self._clock()))
             raise
@@ -234,7 +235,9 @@ class OutboxPump:
             await self._dead_letter_notice(lane, dead, str(exc), now)
         return LaneResult(lane=lane, outcome=outcome, calls=calls)
 
-    async def _rejected(self, claim: outbox.Claim, exc: RejectedUpstreamError) -> LaneResult:
+    async def _rejected(
+        self, claim: outbox.Claim, exc: RejectedUpstreamError, *, calls: int
+    ) -> LaneResult:
         lane = claim.lane
         now = self._clock()
         dead = await outbox.reject(self._db, claim, now, error=str(exc))
@@ -248,7 +251,7 @@ class OutboxPump:
             dead_lettered=dead,
         )
         await self._dead_letter_notice(lane, dead, str(exc), now)
-        return LaneResult(lane=lane, outcome="rejected", calls=1)
+        return LaneResult(lane=lane, outcome="rejected", calls=calls)
 
     async def _dead_letter_notice(self, lane: Lane, rows: int, error: str, now: datetime) -> None:
         detail = f"{rows} {lane.kind} change(s) dead-lettered: {error}"
