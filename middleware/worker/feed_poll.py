@@ -53,39 +53,40 @@ class FeedPoller:
         self._clock = clock
 
     async def run_once(self) -> FeedReport:
+        """`seen`: revision ids the feed listed; `new`: those the store did not know yet."""
         seen: set[str] = set()
         new = 0
         for prop in self._mapping:
             for _ in range(MAX_PASSES):
-                found = await self._one_pass(prop.property_id, seen)
-                new += found
+                found, added = await self._one_pass(prop.property_id, seen)
+                new += added
                 if found == 0:
                     break
         if new:
             log.info("feed_poll_found", new=new, seen=len(seen))
         return FeedReport(seen=len(seen), new=new)
 
-    async def _one_pass(self, property_id: str, seen: set[str]) -> int:
-        """Read every page once; returns how many ids this pass saw for the first time."""
-        fresh = 0
+    async def _one_pass(self, property_id: str, seen: set[str]) -> tuple[int, int]:
+        """Read every page once; returns (ids this pass saw for the first time, of those the
+        ones the store did not know)."""
+        fresh = added = 0
         page = 1
         while page <= MAX_PAGES:
             result = await self._channex.feed(property_id=property_id, page=page, limit=PAGE_LIMIT)
             items = [(r.id, r.booking_id, r.property_id) for r in result.revisions] + [
                 (rid, None, property_id) for rid, _ in result.problems
             ]
-            for revision_id, booking_id, prop_id in items:
-                if revision_id in seen:
-                    continue
-                seen.add(revision_id)
-                fresh += 1
-                await revisions.enqueue_many(
-                    self._db,
-                    [(revision_id, booking_id, prop_id)],
-                    self._clock(),
-                    source="feed",
+            unseen = []
+            for item in items:
+                if item[0] not in seen:
+                    seen.add(item[0])
+                    unseen.append(item)
+            fresh += len(unseen)
+            if unseen:
+                added += await revisions.enqueue_many(
+                    self._db, unseen, self._clock(), source="feed"
                 )
             if not result.raw_ids or page * result.limit >= result.total:
                 break
             page += 1
-        return fresh
+        return fresh, added
