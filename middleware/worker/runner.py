@@ -18,7 +18,7 @@ import structlog
 
 from middleware.runtime import Runtime
 from middleware.store import audit, sync_requests
-from middleware.store.db import from_db_time
+from middleware.store.db import from_db_time, to_db_time
 from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY
 from middleware.worker.schedule import full_sync_due
 
@@ -28,6 +28,7 @@ SHUTDOWN_TIMEOUT_S = 10.0
 HEARTBEAT_INTERVAL_S = 5.0
 NIGHTLY_CHECK_S = 60.0
 HEARTBEAT_NAME = "worker"
+NIGHTLY_REQUESTED_KEY = "nightly_full_sync_requested:{property_id}"
 
 
 class Worker:
@@ -121,12 +122,19 @@ class Worker:
         if hour is None:
             return
         for prop in self._rt.mapping:
-            key = LAST_FULL_SYNC_KEY.format(property_id=prop.property_id)
-            last_text = await audit.get_value(self._rt.db, key)
-            last = None if last_text is None else from_db_time(last_text)
+            # The request counts as much as the sync it asks for: a sync still waiting (PMS
+            # down, worker busy) must not be asked for again at the next check.
+            stamps = [
+                await audit.get_value(self._rt.db, key.format(property_id=prop.property_id))
+                for key in (LAST_FULL_SYNC_KEY, NIGHTLY_REQUESTED_KEY)
+            ]
+            last = max((from_db_time(s) for s in stamps if s is not None), default=None)
             if full_sync_due(now, prop.timezone, hour, last):
                 log.info("nightly_full_sync_requested", property_id=prop.property_id)
                 await sync_requests.request(self._rt.db, source="nightly", now=now, full_sync=True)
+                for each in self._rt.mapping:  # one full sync covers every property
+                    key = NIGHTLY_REQUESTED_KEY.format(property_id=each.property_id)
+                    await audit.set_value(self._rt.db, key, to_db_time(now), now)
                 return
 
 

@@ -1,0 +1,287 @@
+"""The worker's supervisor: its loops start, wake on demand, survive a failing pass, stop in
+time giving back a claim in flight, beat, poll the PMS and ask for the nightly sync once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from starlette.datastructures import Secret
+from structlog.testing import capture_logs
+
+from middleware.channex.client import PushResult
+from middleware.clock import hotel_today
+from middleware.config import Settings
+from middleware.domain.models import CellKey, Cells, Kind, Lane
+from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.runtime import Runtime, open_runtime
+from middleware.store import audit, outbox
+from middleware.worker import runner, schedule
+from middleware.worker.ari_sync import AriSync
+from middleware.worker.booking_sync import BookingProcessor
+from middleware.worker.feed_poll import FeedPoller
+from middleware.worker.outbox_pump import OutboxPump
+from middleware.worker.runner import Worker
+
+DEADLINE_S = 10.0
+NOWHERE = "http://127.0.0.1:9"  # never called: the loops' components are fakes
+MAPPING = Mapping(
+    (
+        PropertyMap(
+            property_id="prop-1",
+            name="Duke Beach",
+            currency="BRL",
+            timezone="America/Sao_Paulo",
+            room_types=(
+                RoomTypeMap(
+                    room_code="ov",
+                    room_type_id="rt-ov",
+                    rate_plans=(RatePlanMap(plan_code="padrao", rate_plan_id="rp-ov"),),
+                ),
+            ),
+        ),
+    )
+)
+
+
+class Step:
+    """A loop's pass: counts runs; queued exceptions are raised first."""
+
+    def __init__(self, result: Any = None) -> None:
+        self.runs = 0
+        self.result = result
+        self.failures: list[Exception] = []
+
+    async def run_once(self, **_: Any) -> Any:
+        self.runs += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return self.result
+
+
+class FakeClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def eventually(condition: Callable[[], object], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {DEADLINE_S} s: {what}")
+        await asyncio.sleep(0.01)
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    base: dict[str, Any] = {
+        "channex_api_key": Secret("key"),
+        "channex_base_url": NOWHERE + "/api/v1",
+        "pms_base_url": NOWHERE,
+        "database_path": tmp_path / "m.db",
+        "worker_interval_s": 3600.0,  # the short loops run at start and when woken, no more
+        "pms_poll_interval_s": 0,
+        "feed_poll_interval_s": 0,
+    }
+    return Settings(**(base | overrides))
+
+
+class Rig:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.ari, self.pump, self.bookings, self.feed = Step(), Step([]), Step(), Step()
+        runtime.ari_sync = cast(AriSync, self.ari)
+        runtime.pump = cast(OutboxPump, self.pump)
+        runtime.bookings = cast(BookingProcessor, self.bookings)
+        runtime.feed = cast(FeedPoller, self.feed)
+        self.worker = Worker(runtime)
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self.worker.run())
+
+    async def stop(self) -> None:
+        await self.worker.stop()
+        assert self.task is not None
+        await asyncio.wait_for(self.task, timeout=runner.SHUTDOWN_TIMEOUT_S + DEADLINE_S)
+
+
+OpenRig = Callable[..., contextlib.AbstractAsyncContextManager[Rig]]
+
+
+def rig_factory(tmp_path: Path) -> OpenRig:
+    @contextlib.asynccontextmanager
+    async def open_rig(
+        clock: Callable[[], datetime] | None = None, **overrides: Any
+    ) -> AsyncIterator[Rig]:
+        settings = make_settings(tmp_path, **overrides)
+        kwargs: dict[str, Any] = {"mapping": MAPPING}
+        if clock is not None:
+            kwargs["clock"] = clock
+        async with open_runtime(settings, **kwargs) as runtime:
+            rig = Rig(runtime)
+            try:
+                yield rig
+            finally:
+                if rig.task is not None and not rig.task.done():
+                    await rig.stop()
+
+    return open_rig
+
+
+@pytest.fixture
+def open_rig(tmp_path: Path) -> OpenRig:
+    return rig_factory(tmp_path)
+
+
+async def test_the_loops_start_and_the_heartbeat_is_written(open_rig: OpenRig) -> None:
+    async with open_rig() as rig:
+        with capture_logs() as logs:
+            rig.start()
+            await eventually(
+                lambda: rig.ari.runs and rig.pump.runs and rig.bookings.runs, "first passes"
+            )
+        started = [e for e in logs if e["event"] == "worker_started"]
+        assert [e["loops"] for e in started] == [["ari", "pump", "bookings", "heartbeat"]]
+        beat = await audit.last_heartbeat(rig.runtime.db, runner.HEARTBEAT_NAME)
+        assert beat is not None
+        assert abs((datetime.now(UTC) - beat[0]).total_seconds()) < 60
+        assert rig.feed.runs == 0  # FEED_POLL_INTERVAL=0: no feed loop
+        await rig.stop()
+
+
+async def test_wake_runs_the_short_loops_at_once(open_rig: OpenRig) -> None:
+    async with open_rig() as rig:
+        rig.start()
+        await eventually(lambda: rig.ari.runs and rig.pump.runs and rig.bookings.runs, "start")
+        assert (rig.ari.runs, rig.pump.runs, rig.bookings.runs) == (1, 1, 1)
+        rig.worker.wake()
+        await eventually(
+            lambda: rig.ari.runs == 2 and rig.pump.runs == 2 and rig.bookings.runs == 2, "wake"
+        )
+        rig.worker.wake()
+        await eventually(lambda: rig.ari.runs == 3 and rig.pump.runs == 3, "second wake")
+        await rig.stop()
+
+
+async def test_a_failing_pass_is_logged_and_the_loop_goes_on(open_rig: OpenRig) -> None:
+    async with open_rig() as rig:
+        rig.ari.failures = [RuntimeError("PMS grid exploded")]
+        with capture_logs() as logs:
+            rig.start()
+            await eventually(lambda: rig.ari.runs == 1, "first pass")
+            rig.worker.wake()
+            await eventually(lambda: rig.ari.runs == 2, "the pass after the failure")
+        failed = [e for e in logs if e["event"] == "worker_loop_failed"]
+        assert [(e["loop"], e["log_level"], e["exc_info"]) for e in failed] == [
+            ("ari", "error", True)
+        ]
+        await rig.stop()
+
+
+class BlockedChannex:
+    """A Channex that never answers."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+
+    async def push(self, kind: Kind, values: list[dict[str, Any]]) -> PushResult:
+        self.entered.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_stop_gives_back_a_claim_in_flight(
+    open_rig: OpenRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "SHUTDOWN_TIMEOUT_S", 0.2)
+    lane = Lane("prop-1", "availability")
+    async with open_rig(ari_debounce_s=0.0) as rig:
+        rt = rig.runtime
+        channex = BlockedChannex()
+        rt.pump = OutboxPump(rt.db, channex, rt.mapping, rt.settings, clock=rt.clock)
+        rig.worker = Worker(rt)
+        day = hotel_today("America/Sao_Paulo", rt.clock()) + timedelta(days=2)
+        change: Cells = {CellKey("rt-ov", day): {"availability": 4}}
+        await outbox.enqueue(rt.db, lane, change, rt.clock())
+        rig.start()
+        await asyncio.wait_for(channex.entered.wait(), timeout=DEADLINE_S)
+        [backlog] = await outbox.backlog(rt.db, rt.clock())
+        assert (backlog.pending, backlog.in_flight) == (0, 1)
+        with capture_logs() as logs:
+            await rig.stop()  # bounded: wait_for(SHUTDOWN_TIMEOUT_S + DEADLINE_S)
+        assert [
+            (e["finished"], e["cancelled"]) for e in logs if e["event"] == "worker_stopped"
+        ] == [(3, 1)]
+        [backlog] = await outbox.backlog(rt.db, rt.clock())
+        assert (backlog.pending, backlog.in_flight) == (1, 0)
+        [push] = await outbox.recent_pushes(rt.db)
+        assert push.status == "released"
+        claim = await outbox.claim(rt.db, lane, rt.clock(), lease_s=60)
+        assert claim is not None
+        assert claim.cells == change
+
+
+async def poll_requests(rig: Rig) -> list[tuple[str, int]]:
+    rows = await rig.runtime.db.fetchall("SELECT source, full_sync FROM sync_requests ORDER BY id")
+    return [(row[0], row[1]) for row in rows]
+
+
+async def test_the_poll_loop_requests_a_sync_every_interval(open_rig: OpenRig) -> None:
+    async with open_rig(pms_poll_interval_s=1) as rig:
+        rig.start()
+        found: list[tuple[str, int]] = []
+
+        async def two_polls() -> None:
+            while len(found) < 2:
+                found[:] = await poll_requests(rig)
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(two_polls(), timeout=DEADLINE_S)
+        await rig.stop()
+        assert found[:2] == [("poll", 0), ("poll", 0)]
+
+
+async def test_without_a_poll_interval_nothing_polls(open_rig: OpenRig) -> None:
+    async with open_rig() as rig:
+        rig.start()
+        await eventually(lambda: rig.ari.runs == 1, "start")
+        await rig.stop()
+        assert await poll_requests(rig) == []
+
+
+async def test_the_nightly_loop_asks_for_one_full_sync_a_day(
+    open_rig: OpenRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """03:00 at the hotel is 06:00 UTC. Checked over and over while the sync has not run yet
+    (the ARI loop here never does it), only one request is made; the next night, another."""
+    monkeypatch.setattr(runner, "NIGHTLY_CHECK_S", 0.01)
+    checks: list[datetime] = []
+
+    def counting_due(now: datetime, timezone: str, hour: int, last: datetime | None) -> bool:
+        checks.append(now)
+        return schedule.full_sync_due(now, timezone, hour, last)
+
+    monkeypatch.setattr(runner, "full_sync_due", counting_due)
+    clock = FakeClock(datetime(2026, 11, 21, 5, 50, tzinfo=UTC))
+    async with open_rig(clock=clock, full_sync_hour=3) as rig:
+        rig.start()
+        await eventually(lambda: len(checks) >= 5, "checks before the hour")
+        assert await poll_requests(rig) == []
+        clock.now = datetime(2026, 11, 21, 6, 5, tzinfo=UTC)
+        seen = len(checks)
+        await eventually(lambda: len(checks) >= seen + 20, "checks during the hour")
+        assert await poll_requests(rig) == [("nightly", 1)]
+        clock.now = datetime(2026, 11, 22, 6, 1, tzinfo=UTC)
+        seen = len(checks)
+        await eventually(lambda: len(checks) >= seen + 20, "checks the next night")
+        await rig.stop()
+        assert await poll_requests(rig) == [("nightly", 1), ("nightly", 1)]
