@@ -57,12 +57,21 @@ class Worker:
             loops.append(("poll", float(s.pms_poll_interval_s), self._poll))
         if s.full_sync_hour is not None:
             loops.append(("nightly", NIGHTLY_CHECK_S, self._nightly))
+        if not s.channex_enabled:
+            # CHANNEX_ENABLED=false: no loop calls Channex (there may be no API key); sync
+            # requests and webhooks stay stored for when the integration is switched back on.
+            loops = [loop for loop in loops if loop[0] == "heartbeat"]
         await self._heartbeat()
         self._tasks = [
             asyncio.create_task(self._loop(name, every, step), name=f"worker:{name}")
             for name, every, step in loops
         ]
-        log.info("worker_started", loops=[name for name, _, _ in loops], tick_s=tick)
+        log.info(
+            "worker_started",
+            loops=[name for name, _, _ in loops],
+            tick_s=tick,
+            channex_enabled=s.channex_enabled,
+        )
         await self._stop.wait()
         await self._shutdown()
 

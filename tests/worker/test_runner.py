@@ -158,6 +158,25 @@ async def test_the_loops_start_and_the_heartbeat_is_written(open_rig: OpenRig) -
         await rig.stop()
 
 
+async def test_with_channex_disabled_only_the_heartbeat_runs(open_rig: OpenRig) -> None:
+    """CHANNEX_ENABLED=false (and no API key): nothing may call Channex; the PMS is not read
+    either, so sync requests wait, coalesced, for the integration to be switched on."""
+    overrides: dict[str, Any] = {"channex_enabled": False, "channex_api_key": None}
+    async with open_rig(pms_poll_interval_s=1, feed_poll_interval_s=1, **overrides) as rig:
+        with capture_logs() as logs:
+            rig.start()
+            await eventually(
+                lambda: any(e["event"] == "worker_started" for e in logs), "worker started"
+            )
+            rig.worker.wake()
+            await rig.stop()
+        started = [e for e in logs if e["event"] == "worker_started"]
+        assert [(e["loops"], e["channex_enabled"]) for e in started] == [(["heartbeat"], False)]
+        runs = (rig.ari.runs, rig.pump.runs, rig.bookings.runs, rig.feed.runs)
+        assert runs == (0, 0, 0, 0)
+        assert await audit.last_heartbeat(rig.runtime.db, runner.HEARTBEAT_NAME) is not None
+
+
 async def test_wake_runs_the_short_loops_at_once(open_rig: OpenRig) -> None:
     async with open_rig() as rig:
         rig.start()
