@@ -8,6 +8,7 @@ Accepts the full `{"data": {"type", "id", "attributes"}}` envelope, a bare resou
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,6 +17,10 @@ from middleware.domain.models import BookingRevision, Guest, RevisionRoom, Revis
 from middleware.errors import PayloadError
 
 STATUSES: tuple[RevisionStatus, ...] = ("new", "modified", "cancelled")
+MAX_AMOUNT = Decimal("1000000000000")  # a booking or room total above this is not real money
+MAX_GUESTS = 999  # per room and kind (adults, children, infants)
+# ASCII digits only: `Decimal` also reads "１２３" and "1_000", which no Channex amount is.
+MONEY_TEXT = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?")
 
 
 def parse_revision(raw: Any) -> BookingRevision:
@@ -35,6 +40,8 @@ def parse_revision(raw: Any) -> BookingRevision:
     raw_rooms = attrs.get("rooms")
     if not isinstance(raw_rooms, list):
         raise PayloadError(f"{where}: 'rooms' must be a list")
+    if not raw_rooms and status != "cancelled":
+        raise PayloadError(f"{where}: 'rooms' is empty in a {status} revision")
     rooms = tuple(
         _room(item, index, arrival, departure, f"{where}: rooms[{index}]")
         for index, item in enumerate(raw_rooms)
@@ -128,12 +135,17 @@ def _money(obj: dict[str, Any], key: str, where: str) -> Decimal | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise PayloadError(f"{where}: '{key}' must be a decimal string")
+    text = str(value).strip()
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(text)
     except InvalidOperation as exc:
         raise PayloadError(f"{where}: '{key}' {value!r} is not a decimal amount") from exc
     if not amount.is_finite():
         raise PayloadError(f"{where}: '{key}' {value!r} is not a finite amount")
+    if not MONEY_TEXT.fullmatch(text):
+        raise PayloadError(f"{where}: '{key}' {value!r} is not a decimal amount")
+    if not 0 <= amount <= MAX_AMOUNT:
+        raise PayloadError(f"{where}: '{key}' {value!r} is not an amount in [0, {MAX_AMOUNT}]")
     return amount
 
 
@@ -142,9 +154,9 @@ def _count(obj: dict[str, Any], key: str, where: str, *, required: bool) -> int:
     if value is None and not required:
         return 0
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise PayloadError(f"{where}: '{key}' must be a non-negative integer")
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_GUESTS:
+        raise PayloadError(f"{where}: '{key}' must be a non-negative integer <= {MAX_GUESTS}")
     return value
 
 

@@ -10,7 +10,8 @@ Structure that cannot be read (not an object, `room_types`/`days`/`rates` not li
 missing `categoria`/`total`/`date`/`plano`) raises `PayloadError` naming the path. Impossible
 values are corrected and reported as problems, never raised:
 
-- `available` outside `[0, total]` → clamped; missing or not a whole number → day ignored;
+- `available` outside `[0, total]` → clamped; missing, not a whole number or 15+ digits →
+  day ignored;
 - `rate` not a positive decimal (or absurd: above `MAX_RATE`, more than `MAX_RATE_PLACES`
   decimal places) → dropped from that plan day; a negative `total` → 0;
 - a negative or non-integer stay restriction, a non-boolean flag → dropped;
@@ -271,13 +272,13 @@ def _whole(value: Any) -> int | None:
     """An integer from a JSON int, an integral decimal/float or a digit string; else None."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, str):
         try:
-            return int(value.strip())
+            value = int(value.strip())
         except ValueError:
             value = _money(value)
+    if isinstance(value, int):  # as wide as any: a huge one must not reach a JSON encoder
+        return value if abs(value) < 10**MAX_WHOLE_DIGITS else None
     if isinstance(value, float):
         value = _money(value)
     if not isinstance(value, Decimal) or not value.is_finite():
