@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 import uvicorn
@@ -28,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level, secrets=settings.secret_values())
     app = create_app(settings, mapping=mapping)
+    # uvicorn re-raises the signal that stopped it after its graceful shutdown; with these
+    # (restored) handlers in place that is a no-op, so SIGTERM ends the process with exit 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     uvicorn.run(
         app,
         host=args.host,

@@ -1,0 +1,190 @@
+"""The Procfile's processes as real subprocesses: `python -m middleware.worker` and
+`python -m middleware.web` start against the emulators (served here on loopback), answer
+`/health`, stop on SIGTERM with exit code 0, and refuse bad configuration with exit code 2."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import aiohttp
+import orjson
+
+from middleware.channex.client import ChannexClient
+from middleware.channex.hotel_plans import certification_plan
+from middleware.channex.setup import run_setup
+from middleware.sandbox.channex import ChannexEmulator
+from middleware.sandbox.pms import PmsEmulator
+from middleware.serving import serve_app
+
+ROOT = Path(__file__).resolve().parent.parent
+API_KEY = "process-test-api-key-0123"
+ADMIN = "process-test-admin-token-4567"
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 15.0  # the worker's own shutdown timeout is 10 s
+CHECKS = ("settings", "database", "channex", "mapping", "pms", "worker", "outbox", "bookings")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def child_env(extra: Mapping[str, str]) -> dict[str, str]:
+    """Only what the child needs: no inherited settings, the repo importable."""
+    return {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **extra}
+
+
+@contextlib.asynccontextmanager
+async def emulators(tmp_path: Path) -> AsyncIterator[dict[str, str]]:
+    """Both emulators on loopback and a mapping file written by the setup engine; yields the
+    environment for the processes."""
+    channex = ChannexEmulator(api_key=API_KEY)
+    pms = PmsEmulator(hotel="certification")
+    mapping_path = tmp_path / "mapping.json"
+    async with (
+        aiohttp.ClientSession() as session,
+        serve_app(channex.app) as channex_url,
+        serve_app(pms.app) as pms_url,
+    ):
+        client = ChannexClient(session, channex_url + "/api/v1", API_KEY)
+        report = await run_setup(
+            client,
+            certification_plan(),
+            mapping_path=mapping_path,
+            webhook_url=None,
+            webhook_secret=None,
+            secret_header="X-Channex-Webhook-Secret",
+            dry_run=False,
+        )
+        assert report.mapping is not None
+        yield {
+            "CHANNEX_BASE_URL": channex_url + "/api/v1",
+            "CHANNEX_API_KEY": API_KEY,
+            "PMS_BASE_URL": pms_url,
+            "MAPPING_FILE": str(mapping_path),
+            "DATABASE_PATH": str(tmp_path / "middleware.db"),
+            "ADMIN_TOKEN": ADMIN,
+            "CHANNEX_SYNC_DAYS": "30",
+            "WORKER_INTERVAL": "0.5",
+        }
+
+
+async def spawn(args: list[str], env: dict[str, str], cwd: Path, log: IO[bytes]) -> Any:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *args, env=child_env(env), cwd=cwd, stdout=log, stderr=log
+    )
+
+
+async def healthy(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
+    """The /health body once it says 200 (the worker's first heartbeat may come later)."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            async with session.get(url + "/health") as response:
+                last = (response.status, await response.text())
+                if response.status == 200:
+                    body: dict[str, Any] = orjson.loads(last[1])
+                    return body
+        except aiohttp.ClientConnectionError as exc:
+            last = exc
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"/health not 200 within {START_TIMEOUT_S} s: {last!r}")
+
+
+async def terminate(process: Any) -> int:
+    process.send_signal(signal.SIGTERM)
+    code: int = await asyncio.wait_for(process.wait(), timeout=STOP_TIMEOUT_S)
+    return code
+
+
+async def test_worker_and_web_start_answer_health_and_stop_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    async with emulators(tmp_path) as env, aiohttp.ClientSession() as session:
+        with (
+            (tmp_path / "worker.log").open("wb") as worker_log,
+            (tmp_path / "web.log").open("wb") as web_log,
+        ):
+            worker = await spawn(["-m", "middleware.worker"], env, tmp_path, worker_log)
+            web = await spawn(
+                ["-m", "middleware.web", "--host", "127.0.0.1", "--port", str(port)],
+                env,
+                tmp_path,
+                web_log,
+            )
+            try:
+                body = await healthy(session, f"http://127.0.0.1:{port}")
+            finally:
+                codes = [await terminate(web), await terminate(worker)]
+        logs = (tmp_path / "worker.log").read_text() + (tmp_path / "web.log").read_text()
+        assert codes == [0, 0], logs
+        assert body["status"] == "ok"
+        assert [(c["name"], c["ok"]) for c in body["checks"]] == [(n, True) for n in CHECKS]
+        assert API_KEY not in logs
+        assert ADMIN not in logs
+        events = [orjson.loads(line)["event"] for line in logs.splitlines() if line.startswith("{")]
+        assert "worker_started" in events
+        assert "worker_stopped" in events
+        assert "web_stopped" in events
+
+
+def run_process(module: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", module],
+        env=child_env(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_S,
+        check=False,
+    )
+
+
+BAD_SETTINGS = {
+    "CHANNEX_PRICE_RATE_LIMIT": "lots",
+    "WORKER_INTERVAL": "-1",
+    "PMS_BASE_URL": "ftp://pms.local",
+    "MAPPING_FILE": "unused.json",
+}
+BAD_SETTINGS_PROBLEMS = [
+    "CHANNEX_PRICE_RATE_LIMIT=lots: expected an integer",
+    "PMS_BASE_URL=ftp://pms.local: expected an http(s) URL",
+    "WORKER_INTERVAL=-1.0: must be >= 0.01",
+    "CHANNEX_API_KEY is required while CHANNEX_ENABLED is true",
+]
+
+
+def test_bad_settings_exit_2_naming_every_problem(tmp_path: Path) -> None:
+    for module, prefix in (("middleware.worker", "worker"), ("middleware.web", "middleware")):
+        result = run_process(module, BAD_SETTINGS, tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (
+            f"{prefix}: invalid configuration: " + "; ".join(BAD_SETTINGS_PROBLEMS) + "\n"
+        )
+        assert result.stdout == ""
+        assert not (tmp_path / "data").exists()  # nothing created on the way out
+
+
+def test_a_missing_mapping_file_exits_2_naming_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "mapping.json"
+    env = {
+        "CHANNEX_API_KEY": API_KEY,
+        "MAPPING_FILE": str(missing),
+        "DATABASE_PATH": str(tmp_path / "m.db"),
+    }
+    for module in ("middleware.worker", "middleware.web"):
+        result = run_process(module, env, tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert f"{missing}: cannot be read (No such file or directory)" in result.stderr
+        assert result.stdout == ""
