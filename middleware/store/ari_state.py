@@ -104,3 +104,20 @@ async def forget_before(db: Database, today_by_property: Mapping[str, date]) -> 
             )
             removed += cursor.rowcount
     return removed
+
+
+async def forget(
+    db: Database, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date
+) -> int:
+    """Drop what Channex is believed to hold for these entities and days (inclusive), so the
+    next sync sends the PMS values again (after a manual test push); returns rows removed."""
+    removed = 0
+    async with db.transaction() as conn:
+        for entity_id in sorted(set(entity_ids)):
+            cursor = await conn.execute(
+                "DELETE FROM ari_state WHERE property_id = ? AND kind = ? AND day BETWEEN ? AND ?"
+                " AND entity_id = ?",
+                (*lane_range_params(lane, day_from, day_to), entity_id),
+            )
+            removed += cursor.rowcount
+    return removed

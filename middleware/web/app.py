@@ -22,7 +22,7 @@ from middleware.config import Settings
 from middleware.mapping import Mapping
 from middleware.runtime import open_runtime
 from middleware.store.inbox import IntakeWriter
-from middleware.web import admin, health, status, sync, webhook_channex
+from middleware.web import admin, health, manual, status, sync, webhook_channex
 from middleware.web.context import WebContext
 from middleware.worker.runner import Worker
 
@@ -87,6 +87,7 @@ def create_app(
         *health.routes(),
         *status.routes(),
         *admin.routes(),
+        *manual.routes(),
     ]
     app.router.routes.extend(routes)
     return app
