@@ -26,6 +26,11 @@ log = structlog.get_logger(__name__)
 
 SHUTDOWN_TIMEOUT_S = 10.0
 HEARTBEAT_INTERVAL_S = 5.0
+# The pump looks for due lanes a few times per debounce, so a settled lane waits at most a
+# quarter of ARI_DEBOUNCE more (not up to a whole second more), within these bounds.
+PUMP_TICK_MAX_S = 1.0
+PUMP_TICK_MIN_S = 0.05
+PUMP_TICKS_PER_DEBOUNCE = 4
 NIGHTLY_CHECK_S = 60.0
 HEARTBEAT_NAME = "worker"
 NIGHTLY_REQUESTED_KEY = "nightly_full_sync_requested:{property_id}"
@@ -45,9 +50,10 @@ class Worker:
     async def run(self) -> None:
         s = self._rt.settings
         tick = s.worker_interval_s
+        pump_tick = max(s.ari_debounce_s / PUMP_TICKS_PER_DEBOUNCE, PUMP_TICK_MIN_S)
         loops: list[tuple[str, float, Callable[[], Awaitable[object]]]] = [
             ("ari", tick, self._rt.ari_sync.run_once),
-            ("pump", min(tick, 1.0), self._pump),
+            ("pump", min(tick, PUMP_TICK_MAX_S, pump_tick), self._pump),
             ("bookings", tick, self._bookings),
             ("heartbeat", min(tick, HEARTBEAT_INTERVAL_S), self._heartbeat),
         ]
