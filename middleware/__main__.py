@@ -1,0 +1,19 @@
+"""`python -m middleware <command>`: the operator CLI (see `middleware.cli`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from middleware import cli
+from middleware.logs import configure_logging
+
+
+def main() -> int:
+    configure_logging("WARNING", stream=sys.stderr)
+    return asyncio.run(cli.run(sys.argv[1:], os.environ, out=sys.stdout, err=sys.stderr))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

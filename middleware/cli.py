@@ -1,0 +1,296 @@
+"""The operator's command line: `python -m middleware <command>`.
+
+    status [--json]                 the status report (what `GET /status` answers)
+    sync full                       record a full ARI sync request
+    sync incremental [--categorias lvu,ov] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+    replay <revision_id>            a parked booking revision back to pending
+    retry-dead [--property-id ID] [--kind availability|restrictions]
+    check                           the health checks, one line each (exit 1 if any fails)
+    import-legacy [PATH]            the legacy booking store (default data/bookings.json)
+
+Settings come from the environment (and `.env`) like the services; bad settings or a missing
+or invalid mapping file exit 2 with every problem named. Sync, replay and retry only write to
+the database: the worker (its own process, or inside `web`) acts on them at its next pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
+
+from middleware import clock as clocks
+from middleware import logs
+from middleware.checks import Checker
+from middleware.config import DEFAULT_ENV_FILE, Settings, load_settings
+from middleware.domain.models import KINDS, Kind
+from middleware.errors import ConfigError, MappingFileError
+from middleware.mapping import load_mapping
+from middleware.report import status_report
+from middleware.runtime import open_runtime
+from middleware.store import bookings, notices, outbox, revisions, sync_requests
+from middleware.store.db import Database
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+DEFAULT_LEGACY_PATH = Path("data/bookings.json")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m middleware", description="Operate the sistema-os ⇄ Channex middleware."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    status = commands.add_parser("status", help="the status report")
+    status.add_argument("--json", action="store_true", help="print the report as JSON")
+    sync = commands.add_parser("sync", help="record an ARI sync request for the worker")
+    kinds = sync.add_subparsers(dest="sync_kind", required=True, metavar="full|incremental")
+    kinds.add_parser("full", help="the whole horizon, every cell")
+    incremental = kinds.add_parser("incremental", help="re-read and push what changed")
+    incremental.add_argument("--categorias", help="comma-separated, e.g. lvu,ov (default all)")
+    incremental.add_argument("--from", dest="date_from", type=date.fromisoformat)
+    incremental.add_argument("--to", dest="date_to", type=date.fromisoformat)
+    replay = commands.add_parser("replay", help="a parked booking revision back to pending")
+    replay.add_argument("revision_id")
+    retry = commands.add_parser("retry-dead", help="dead-lettered pushes back to pending")
+    retry.add_argument("--property-id")
+    retry.add_argument("--kind", choices=KINDS)
+    commands.add_parser("check", help="run the health checks")
+    legacy = commands.add_parser("import-legacy", help="import the legacy booking store")
+    legacy.add_argument("path", nargs="?", type=Path, default=DEFAULT_LEGACY_PATH)
+    return parser
+
+
+async def run(
+    argv: Sequence[str],
+    environ: Mapping[str, str],
+    *,
+    out: TextIO,
+    err: TextIO,
+    env_file: str | Path | None = DEFAULT_ENV_FILE,
+    clock: clocks.Clock = clocks.utc_now,
+) -> int:
+    """The command without process concerns; returns the exit code."""
+    args = build_parser().parse_args(list(argv))
+    try:
+        settings = load_settings(environ, env_file=env_file)
+        if args.command in ("status", "check", "sync"):
+            load_mapping(settings.mapping_file)  # fail fast with every problem named
+    except (ConfigError, MappingFileError) as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_CONFIG
+    for secret in settings.secret_values():
+        logs.register_secret(secret)
+    if args.command == "status":
+        return await show_status(settings, out=out, as_json=args.json, clock=clock)
+    if args.command == "check":
+        return await check(settings, out=out, clock=clock)
+    if args.command == "sync":
+        codes = None if args.sync_kind == "full" else _codes(args.categorias)
+        full = args.sync_kind == "full"
+        date_from = None if full else args.date_from
+        date_to = None if full else args.date_to
+        return await request_sync(
+            settings,
+            full=full,
+            room_codes=codes,
+            date_from=date_from,
+            date_to=date_to,
+            out=out,
+            err=err,
+            clock=clock,
+        )
+    if args.command == "replay":
+        return await replay(settings, args.revision_id, out=out, err=err, clock=clock)
+    if args.command == "retry-dead":
+        kind = next((k for k in KINDS if k == args.kind), None)
+        return await retry_dead(
+            settings, property_id=args.property_id, kind=kind, out=out, clock=clock
+        )
+    return await import_legacy(settings, args.path, out=out, err=err, clock=clock)
+
+
+def _codes(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(code.strip() for code in text.split(",") if code.strip()) or None
+
+
+# --------------------------------------------------------------------------- commands
+
+
+async def show_status(
+    settings: Settings, *, out: TextIO, as_json: bool, clock: clocks.Clock = clocks.utc_now
+) -> int:
+    async with open_runtime(settings, clock=clock) as rt:
+        report = await status_report(rt)
+    if as_json:
+        print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode(), file=out)
+    else:
+        print("\n".join(status_lines(report)), file=out)
+    return EXIT_OK
+
+
+async def check(settings: Settings, *, out: TextIO, clock: clocks.Clock = clocks.utc_now) -> int:
+    async with open_runtime(settings, clock=clock) as rt:
+        results = await Checker(rt).run()
+    for result in results:
+        print(f"{'ok' if result.ok else 'FAIL':<4}  {result.name:<9} {result.detail}", file=out)
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+async def request_sync(
+    settings: Settings,
+    *,
+    full: bool,
+    room_codes: Sequence[str] | None,
+    date_from: date | None,
+    date_to: date | None,
+    out: TextIO,
+    err: TextIO,
+    clock: clocks.Clock = clocks.utc_now,
+) -> int:
+    """Record a sync request as `/sync/*` do; the worker picks it up."""
+    if not settings.channex_enabled:
+        print("error: Channex integration is disabled (CHANNEX_ENABLED=false)", file=err)
+        return EXIT_FAILED
+    if date_from and date_to and date_to < date_from:
+        print(f"error: --to {date_to} is before --from {date_from}", file=err)
+        return EXIT_CONFIG
+    known = set(load_mapping(settings.mapping_file).room_codes())
+    unmapped = sorted(set(room_codes or ()) - known)
+    if unmapped:
+        print(f"warning: not in the mapping, ignored: {', '.join(unmapped)}", file=err)
+    db = await Database.open(settings.database_path)
+    try:
+        request_id = await sync_requests.request(
+            db,
+            source="cli_sync_full" if full else "cli_sync_incremental",
+            now=clock(),
+            full_sync=full,
+            room_codes=room_codes,
+            date_from=date_from,
+            date_to=date_to,
+        )
+    finally:
+        await db.close()
+    scope = "full" if full else _scope_text(room_codes, date_from, date_to)
+    print(f"sync request {request_id} recorded ({scope}); the worker runs it next pass", file=out)
+    return EXIT_OK
+
+
+def _scope_text(codes: Sequence[str] | None, first: date | None, last: date | None) -> str:
+    where = ", ".join(codes) if codes else "every categoria"
+    span = f"{first or 'today'} .. {last or 'end of horizon'}"
+    return f"incremental: {where}, {span}"
+
+
+async def replay(
+    settings: Settings, revision_id: str, *, out: TextIO, err: TextIO, clock: clocks.Clock
+) -> int:
+    db = await Database.open(settings.database_path)
+    try:
+        if not await revisions.replay(db, revision_id, clock()):
+            print(f"error: revision {revision_id} is not parked", file=err)
+            return EXIT_FAILED
+        await notices.resolve(db, clock(), kind="booking_needs_attention", ref=revision_id)
+    finally:
+        await db.close()
+    print(f"revision {revision_id} is pending again; the worker replays it next pass", file=out)
+    return EXIT_OK
+
+
+async def retry_dead(
+    settings: Settings,
+    *,
+    property_id: str | None,
+    kind: Kind | None,
+    out: TextIO,
+    clock: clocks.Clock,
+) -> int:
+    db = await Database.open(settings.database_path)
+    try:
+        count = await outbox.retry_dead(db, clock(), property_id=property_id, kind=kind)
+        await notices.resolve(db, clock(), kind="dead_letter")
+    finally:
+        await db.close()
+    print(f"{count} dead-lettered change(s) back to pending", file=out)
+    return EXIT_OK
+
+
+async def import_legacy(
+    settings: Settings, path: Path, *, out: TextIO, err: TextIO, clock: clocks.Clock
+) -> int:
+    db = await Database.open(settings.database_path)
+    try:
+        report = await bookings.import_legacy(db, path, clock())
+    finally:
+        await db.close()
+    print(f"imported {report.imported}, skipped {report.skipped} already known", file=out)
+    for problem in report.problems:
+        print(f"problem: {problem}", file=err)
+    return EXIT_FAILED if report.problems else EXIT_OK
+
+
+# --------------------------------------------------------------------------- status as text
+
+
+def _or_dash(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def _lane_line(kind: str, lane: dict[str, Any]) -> str:
+    limit = lane["rate_limit"]
+    paused = f", paused until {limit['paused_until']}" if limit["paused_until"] else ""
+    error = f", last error: {lane['last_error']}" if lane["last_error"] else ""
+    return (
+        f"  {kind:<13} pending {lane['pending']}, in flight {lane['in_flight']},"
+        f" dead {lane['dead_lettered']}; last success {_or_dash(lane['last_success_at'])};"
+        f" rate limit {limit['used_in_window']}/{limit['per_minute']} used{paused}{error}"
+    )
+
+
+def status_lines(report: dict[str, Any]) -> list[str]:
+    """The status report as lines a person reads on a terminal."""
+    state = "enabled" if report["channex_enabled"] else "DISABLED"
+    lines = [f"now {report['now']}; Channex integration {state}"]
+    for prop in report["properties"]:
+        lines.append(
+            f"{prop['name']} ({prop['property_id']}): last full sync"
+            f" {_or_dash(prop['last_full_sync'])}"
+        )
+        lines.extend(_lane_line(kind, lane) for kind, lane in prop["lanes"].items())
+    booked = report["bookings"]
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(booked["revisions"].items())) or "none"
+    lines.append(
+        f"booking revisions: {counts}; oldest unacked {_or_dash(booked['oldest_unacked_at'])}"
+    )
+    lines.extend(
+        f"  needs attention: {r['revision_id']} (booking {r['booking_id']}) since {r['since']}:"
+        f" {r['reason']}"
+        for r in booked["needs_attention"]
+    )
+    syncs = report["sync_requests"]
+    lines.append(
+        f"webhooks waiting {report['webhooks']['waiting']}; sync requests pending"
+        f" {syncs['pending']}"
+        + (f" (last error: {syncs['last_error']})" if syncs["last_error"] else "")
+    )
+    lines.extend(
+        f"  {n['kind']} ({n['at']}): {n['detail']}"
+        for n in [*report["channex_warnings"], *report["notices"]]
+    )
+    if report["recent_pushes"]:
+        lines.append("recent pushes:")
+    lines.extend(
+        f"  #{p['id']} {p['at']} /{p['endpoint']} {p['status']}: {p['values']} value(s) in"
+        f" {p['calls']} call(s)"
+        + (" (full sync)" if p["full_sync"] else "")
+        + (f", {p['warnings']} warning(s)" if p["warnings"] else "")
+        + (f", error: {p['error']}" if p["error"] else "")
+        for p in report["recent_pushes"]
+    )
+    return lines

@@ -1,0 +1,347 @@
+"""`python -m middleware <command>`: each command against a real SQLite file and mapping file
+(and, for `check`, both emulators on loopback), through `cli.run` with captured output."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from middleware import cli
+from middleware.domain.models import CellKey, Cells, Lane
+from middleware.mapping import write_mapping
+from middleware.sandbox.pms import PmsEmulator
+from middleware.serving import serve_app
+from middleware.store import audit, outbox, revisions
+from middleware.store.db import Database
+from tests.test_processes import ROOT, emulators
+from tests.web.test_sync_routes import MAPPING
+
+NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
+D = date.fromisoformat
+
+
+def fixed_clock() -> datetime:
+    return NOW
+
+
+def base_env(tmp_path: Path) -> dict[str, str]:
+    mapping_path = tmp_path / "mapping.json"
+    if not mapping_path.exists():
+        write_mapping(mapping_path, MAPPING)
+    return {
+        "CHANNEX_API_KEY": "cli-test-key-0123456789",
+        "CHANNEX_BASE_URL": "http://127.0.0.1:9/api/v1",
+        "PMS_BASE_URL": "http://127.0.0.1:9",
+        "MAPPING_FILE": str(mapping_path),
+        "DATABASE_PATH": str(tmp_path / "m.db"),
+    }
+
+
+async def run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = await cli.run(argv, env, out=out, err=err, env_file=None, clock=fixed_clock)
+    return code, out.getvalue(), err.getvalue()
+
+
+@contextlib.asynccontextmanager
+async def database(tmp_path: Path, name: str = "m.db") -> AsyncIterator[Database]:
+    db = await Database.open(tmp_path / name)
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+async def sync_rows(tmp_path: Path) -> list[tuple[Any, ...]]:
+    async with database(tmp_path) as db:
+        rows = await db.fetchall(
+            "SELECT id, source, full_sync, room_codes, date_from, date_to, status"
+            " FROM sync_requests ORDER BY id"
+        )
+    return [tuple(row) for row in rows]
+
+
+# --------------------------------------------------------------------------- settings
+
+
+async def test_bad_settings_exit_2_naming_every_problem(tmp_path: Path) -> None:
+    env = base_env(tmp_path) | {"WORKER_INTERVAL": "soon", "CHANNEX_API_KEY": ""}
+    code, out, err = await run(["status"], env)
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: invalid configuration: WORKER_INTERVAL=soon: expected a number;"
+        " CHANNEX_API_KEY is required while CHANNEX_ENABLED is true\n"
+    )
+
+
+@pytest.mark.parametrize("argv", [["status"], ["check"], ["sync", "full"]])
+async def test_a_missing_mapping_file_exits_2(tmp_path: Path, argv: list[str]) -> None:
+    missing = tmp_path / "nowhere.json"
+    code, out, err = await run(argv, base_env(tmp_path) | {"MAPPING_FILE": str(missing)})
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: invalid mapping file: {missing}: cannot be read (No such file or directory)\n"
+    )
+
+
+def test_the_module_runs_as_a_command(tmp_path: Path) -> None:
+    """The real entry point: argparse usage errors exit 2, and settings come from the env."""
+    env = {"PATH": "", "PYTHONPATH": str(ROOT), **base_env(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "middleware", "sync", "full"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "sync request 1 recorded (full); the worker runs it next pass\n"
+    bad = subprocess.run(
+        [sys.executable, "-m", "middleware", "frobnicate"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "invalid choice: 'frobnicate'" in bad.stderr
+
+
+# --------------------------------------------------------------------------- sync
+
+
+async def test_sync_full_and_incremental_record_requests_for_the_worker(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    assert await run(["sync", "full"], env) == (
+        0,
+        "sync request 1 recorded (full); the worker runs it next pass\n",
+        "",
+    )
+    argv = ["sync", "incremental", "--categorias", "lvu, ov,xyz", "--from", "2026-12-01"]
+    assert await run([*argv, "--to", "2026-12-03"], env) == (
+        0,
+        "sync request 2 recorded (incremental: lvu, ov, xyz, 2026-12-01 .. 2026-12-03);"
+        " the worker runs it next pass\n",
+        "warning: not in the mapping, ignored: xyz\n",
+    )
+    assert await run(["sync", "incremental"], env) == (
+        0,
+        "sync request 3 recorded (incremental: every categoria, today .. end of horizon);"
+        " the worker runs it next pass\n",
+        "",
+    )
+    assert await sync_rows(tmp_path) == [
+        (1, "cli_sync_full", 1, None, None, None, "pending"),
+        (2, "cli_sync_incremental", 0, '["lvu","ov","xyz"]', "2026-12-01", "2026-12-03", "pending"),
+        (3, "cli_sync_incremental", 0, None, None, None, "pending"),
+    ]
+
+
+async def test_sync_refuses_a_reversed_range_and_a_disabled_integration(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    reversed_range = ["sync", "incremental", "--from", "2026-12-03", "--to", "2026-12-01"]
+    assert await run(reversed_range, env) == (
+        2,
+        "",
+        "error: --to 2026-12-01 is before --from 2026-12-03\n",
+    )
+    disabled = env | {"CHANNEX_ENABLED": "false"}
+    assert await run(["sync", "full"], disabled) == (
+        1,
+        "",
+        "error: Channex integration is disabled (CHANNEX_ENABLED=false)\n",
+    )
+    assert await sync_rows(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- replay, retry
+
+
+async def test_replay_puts_a_parked_revision_back_and_refuses_others(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    async with database(tmp_path) as db:
+        async with db.transaction() as conn:
+            for revision_id in ("rev-parked", "rev-pending"):
+                await revisions.enqueue(
+                    conn,
+                    revision_id=revision_id,
+                    booking_id="bk-1",
+                    property_id="prop-1",
+                    source="webhook",
+                    now=NOW,
+                )
+        await revisions.park(db, "rev-parked", "no free apartment", NOW)
+    assert await run(["replay", "rev-parked"], env) == (
+        0,
+        "revision rev-parked is pending again; the worker replays it next pass\n",
+        "",
+    )
+    for revision_id in ("rev-parked", "rev-pending", "rev-unknown"):
+        assert await run(["replay", revision_id], env) == (
+            1,
+            "",
+            f"error: revision {revision_id} is not parked\n",
+        )
+    async with database(tmp_path) as db:
+        row = await revisions.get(db, "rev-parked")
+    assert row is not None
+    assert row.status == "pending"
+
+
+async def test_retry_dead_returns_dead_letters_to_pending(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    lanes_cells: dict[Lane, Cells] = {
+        Lane("prop-1", "availability"): {CellKey("rt-lvu", D("2026-11-05")): {"availability": 3}},
+        Lane("prop-1", "restrictions"): {
+            CellKey("rp-lvu", D("2026-11-05")): {"min_stay_arrival": 2},
+            CellKey("rp-lvu", D("2026-11-06")): {"min_stay_arrival": 2},
+        },
+    }
+    async with database(tmp_path) as db:
+        for lane, cells in lanes_cells.items():
+            await outbox.enqueue(db, lane, cells, NOW)
+            claim = await outbox.claim(db, lane, NOW, lease_s=60)
+            assert claim is not None
+            await outbox.reject(db, claim, NOW, error="HTTP 422")
+    assert await run(["retry-dead", "--kind", "restrictions"], env) == (
+        0,
+        "2 dead-lettered change(s) back to pending\n",
+        "",
+    )
+    assert await run(["retry-dead"], env) == (0, "1 dead-lettered change(s) back to pending\n", "")
+    assert await run(["retry-dead"], env) == (0, "0 dead-lettered change(s) back to pending\n", "")
+    async with database(tmp_path) as db:
+        backlog = await outbox.backlog(db, NOW)
+    assert sorted((b.lane.kind, b.pending, b.dead) for b in backlog) == [
+        ("availability", 1, 0),
+        ("restrictions", 2, 0),
+    ]
+
+
+# --------------------------------------------------------------------------- import-legacy
+
+
+async def test_import_legacy_imports_once_and_names_problems(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    legacy = tmp_path / "bookings.json"
+    legacy.write_bytes(
+        orjson.dumps(
+            {
+                "bk-1": {"pms_reserva_id": 101, "status": "new", "unique_id": "BDC-1"},
+                "bk-2": {"pms_reserva_id": 102, "status": "cancelled"},
+                "bk-3": {"status": "new"},
+            }
+        )
+    )
+    assert await run(["import-legacy", str(legacy)], env) == (
+        1,
+        "imported 2, skipped 0 already known\n",
+        "problem: bk-3: no pms_reserva_id or qloapps_order_id\n",
+    )
+    code, out, _ = await run(["import-legacy", str(legacy)], env)
+    assert (code, out) == (1, "imported 0, skipped 2 already known\n")
+    missing = tmp_path / "none.json"
+    code, out, err = await run(["import-legacy", str(missing)], env)
+    assert (code, out) == (1, "imported 0, skipped 0 already known\n")
+    assert err.startswith(f"problem: {missing}: cannot be read")
+
+
+# --------------------------------------------------------------------------- status
+
+
+async def test_status_as_text_and_as_json(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    await run(["sync", "full"], env)
+    async with database(tmp_path) as db:
+        async with db.transaction() as conn:
+            await revisions.enqueue(
+                conn,
+                revision_id="rev-1",
+                booking_id="bk-1",
+                property_id="prop-1",
+                source="webhook",
+                now=NOW,
+            )
+        await revisions.park(
+            db, "rev-1", "no free apartment", NOW, notice_kind="booking_needs_attention"
+        )
+    code, out, err = await run(["status", "--json"], env)
+    assert (code, err) == (0, "")
+    report = orjson.loads(out)
+    assert report["now"] == NOW.isoformat()
+    assert report["sync_requests"] == {"pending": 1, "last_error": None}
+    assert [p["property_id"] for p in report["properties"]] == ["prop-1"]
+    assert report["bookings"]["needs_attention"] == [
+        {
+            "revision_id": "rev-1",
+            "booking_id": "bk-1",
+            "reason": "no free apartment",
+            "since": NOW.isoformat(),
+        }
+    ]
+    code, out, err = await run(["status"], env)
+    assert (code, err) == (0, "")
+    lane = "pending 0, in flight 0, dead 0; last success -; rate limit 0/10 used"
+    assert out.splitlines() == [
+        f"now {NOW.isoformat()}; Channex integration enabled",
+        "Duke Beach (prop-1): last full sync -",
+        f"  availability  {lane}",
+        f"  restrictions  {lane}",
+        "booking revisions: acked 0, applied 0, parked 1, pending 0, stale 0;"
+        " oldest unacked 2026-10-31T12:00:00+00:00",
+        f"  needs attention: rev-1 (booking bk-1) since {NOW.isoformat()}: no free apartment",
+        "webhooks waiting 0; sync requests pending 1",
+        f"  booking_needs_attention ({NOW.isoformat()}): no free apartment",
+    ]
+
+
+# --------------------------------------------------------------------------- check
+
+
+async def test_check_passes_with_everything_up_and_fails_without_the_pms(tmp_path: Path) -> None:
+    async with emulators(tmp_path) as env:
+        async with database(tmp_path, Path(env["DATABASE_PATH"]).name) as db:
+            await audit.heartbeat(db, "worker", NOW - timedelta(seconds=5))
+        code, out, err = await run(["check"], env)
+        assert (code, err) == (0, ""), out
+        lines = out.splitlines()
+        assert [line.split()[:2] for line in lines] == [
+            ["ok", name]
+            for name in (
+                "settings",
+                "database",
+                "channex",
+                "mapping",
+                "pms",
+                "worker",
+                "outbox",
+                "bookings",
+            )
+        ]
+        assert lines[5] == "ok    worker    last heartbeat 5 s ago"
+        stopped_pms = env | {"PMS_BASE_URL": await _stopped_pms_url()}
+        code, out, _ = await run(["check"], stopped_pms)
+        assert code == 1
+        failed = [line for line in out.splitlines() if line.startswith("FAIL")]
+        assert len(failed) == 1
+        assert failed[0].startswith("FAIL  pms       unreachable: ")
+
+
+async def _stopped_pms_url() -> str:
+    """The address of a sistema-os emulator that has been stopped (nothing listens there)."""
+    async with serve_app(PmsEmulator(hotel="certification").app) as url:
+        pass
+    return url
