@@ -62,6 +62,12 @@ class Stack:
     def today(self) -> date:
         return clocks.hotel_today(self.mapping.properties[0].timezone, self.clock())
 
+    def room_type_id(self, room_code: str) -> str:
+        ref = self.mapping.by_room_code(room_code)
+        if ref is None:
+            raise KeyError(room_code)
+        return ref.room.room_type_id
+
     def rate_plan_id(self, room_code: str, plan_code: str) -> str:
         ref = self.mapping.by_room_code(room_code)
         if ref is None:
@@ -106,9 +112,13 @@ async def open_stack(
     clock: clocks.Clock = clocks.utc_now,
     channex_rate_limit: int = 10,
     port: int = 0,
+    channex_port: int = 0,
+    pms_port: int = 0,
 ) -> AsyncIterator[Stack]:
     """Serve everything until the block ends. `env` adds to (or overrides) the middleware's
-    settings; `channex_rate_limit` is the emulated Channex's calls per minute per endpoint."""
+    settings; `channex_rate_limit` is the emulated Channex's calls per minute per endpoint.
+    `port`, `channex_port`, `pms_port`: where the middleware and the emulators listen (0: any
+    free port)."""
     plan = HOTELS[hotel]()
     channex = ChannexEmulator(
         api_key=API_KEY,
@@ -119,8 +129,8 @@ async def open_stack(
     pms = PmsEmulator(hotel=hotel, today=lambda: clocks.hotel_today(plan.timezone, clock()))
     async with (
         aiohttp.ClientSession() as session,
-        serve_app(channex.app) as channex_url,
-        serve_app(pms.app) as pms_url,
+        serve_app(channex.app, port=channex_port) as channex_url,
+        serve_app(pms.app, port=pms_port) as pms_url,
     ):
         mapping_path = workdir / "mapping.json"
         setup_client = ChannexClient(session, channex_url + "/api/v1", API_KEY)
