@@ -41,6 +41,7 @@ class Settings:
     channex_webhook_max_body_bytes: int = 1_000_000
     channex_price_rate_limit: int = 10
     channex_avail_rate_limit: int = 10
+    channex_rate_window_s: float = 60.0  # the rate-limit window; scales the 429 pauses
     channex_sync_days: int = 500
     channex_max_payload_bytes: int = 10_000_000
     channex_rate_format: RateFormat = "auto"
@@ -215,6 +216,7 @@ def load_settings(
         ),
         channex_price_rate_limit=r.integer("CHANNEX_PRICE_RATE_LIMIT", 10, 1, 1000),
         channex_avail_rate_limit=r.integer("CHANNEX_AVAIL_RATE_LIMIT", 10, 1, 1000),
+        channex_rate_window_s=r.number("CHANNEX_RATE_WINDOW", d.channex_rate_window_s, 1.0),
         channex_sync_days=r.integer("CHANNEX_SYNC_DAYS", d.channex_sync_days, 1, 730),
         channex_max_payload_bytes=r.integer(
             "CHANNEX_MAX_PAYLOAD_BYTES", d.channex_max_payload_bytes, 1024, 10_000_000

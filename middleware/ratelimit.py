@@ -41,12 +41,16 @@ def next_slot(
     return max(now, recent[-limit] + window)
 
 
-def pause_after_429(pause_count: int, retry_after_s: float | None) -> float:
+def pause_after_429(
+    pause_count: int, retry_after_s: float | None, *, window_s: float = WINDOW_S
+) -> float:
     """Seconds to pause a lane after its `pause_count`-th consecutive 429 (1 = the first).
 
-    60, 120, 240, 480, then 600 s for every later one; never shorter than Retry-After.
+    60, 120, 240, 480, then 600 s for every later one; never shorter than Retry-After. The
+    steps are window × (1, 2, 4, 8, 10): a shorter `window_s` (CHANNEX_RATE_WINDOW, used to
+    time-compress chaos runs) shrinks them in proportion.
     """
-    step = PAUSE_STEPS_S[min(max(pause_count, 1), len(PAUSE_STEPS_S)) - 1]
+    step = PAUSE_STEPS_S[min(max(pause_count, 1), len(PAUSE_STEPS_S)) - 1] * window_s / WINDOW_S
     if retry_after_s is None:
         return float(step)
     return max(float(step), retry_after_s)

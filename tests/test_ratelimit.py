@@ -114,6 +114,13 @@ def test_pause_after_429(pause_count: int, retry_after_s: float | None, expected
     assert pause_after_429(pause_count, retry_after_s) == expected
 
 
+def test_pause_after_429_scales_with_the_rate_window() -> None:
+    """CHANNEX_RATE_WINDOW=6 (a time-compressed run): the ladder is 6, 12, 24, 48, 60 s."""
+    ladder = [pause_after_429(n, None, window_s=6.0) for n in range(1, 7)]
+    assert ladder == [6.0, 12.0, 24.0, 48.0, 60.0, 60.0]
+    assert pause_after_429(1, 30.0, window_s=6.0) == 30.0  # Retry-After still wins
+
+
 @pytest.mark.parametrize(
     ("failures", "expected"),
     [(0, 5.0), (1, 5.0), (2, 10.0), (3, 20.0), (4, 40.0), (6, 160.0), (7, 300.0), (500, 300.0)],

@@ -70,9 +70,15 @@ async def reserve_call(
 
 
 async def pause(
-    db: Database, lane: Lane, now: datetime, *, retry_after_s: float | None
+    db: Database,
+    lane: Lane,
+    now: datetime,
+    *,
+    retry_after_s: float | None,
+    window_s: float = WINDOW_S,
 ) -> datetime:
-    """After a 429: hold the lane 60, 120, 240, 480, then 600 s (or Retry-After if longer)."""
+    """After a 429: hold the lane 60, 120, 240, 480, then 600 s (or Retry-After if longer);
+    scaled by `window_s` / 60 (see `ratelimit.pause_after_429`)."""
     async with db.transaction() as conn:
         await _ensure(conn, lane)
         cursor = await conn.execute(
@@ -81,7 +87,7 @@ async def pause(
         )
         row = await cursor.fetchone()
         count = (int(row["pause_count"]) if row else 0) + 1
-        until = now + timedelta(seconds=pause_after_429(count, retry_after_s))
+        until = now + timedelta(seconds=pause_after_429(count, retry_after_s, window_s=window_s))
         await conn.execute(
             "UPDATE lanes SET pause_count = ?, paused_until = ? WHERE property_id = ? AND kind = ?",
             (count, to_db_time(until), lane.property_id, lane.kind),

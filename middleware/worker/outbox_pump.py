@@ -75,6 +75,7 @@ class OutboxPump:
         self._clock = clock
         self._alert = alert
         self._lease_s = settings.worker_lease_s
+        self._window_s = settings.channex_rate_window_s
 
     def _limit(self, kind: Kind) -> int:
         s = self._settings
@@ -98,7 +99,9 @@ class OutboxPump:
             log.error("outbox_lane_unmapped", property_id=lane.property_id, kind=lane.kind)
             return LaneResult(lane=lane, outcome="rejected")
         await outbox.drop_past(self._db, lane.property_id, clocks.hotel_today(prop.timezone, now))
-        slot = await lanes.reserve_call(self._db, lane, now, limit=self._limit(lane.kind))
+        slot = await lanes.reserve_call(
+            self._db, lane, now, limit=self._limit(lane.kind), window_s=self._window_s
+        )
         if slot is not None:
             return LaneResult(lane=lane, outcome="waiting")
         claim = await outbox.claim(self._db, lane, now, lease_s=self._lease_s)
@@ -135,7 +138,9 @@ class OutboxPump:
     async def _wait_for_slot(self, lane: Lane) -> None:
         while True:
             now = self._clock()
-            slot = await lanes.reserve_call(self._db, lane, now, limit=self._limit(lane.kind))
+            slot = await lanes.reserve_call(
+                self._db, lane, now, limit=self._limit(lane.kind), window_s=self._window_s
+            )
             if slot is None:
                 return
             await asyncio.sleep(max(0.05, (slot - now).total_seconds()))
@@ -202,11 +207,11 @@ class OutboxPump:
     ) -> LaneResult:
         lane = claim.lane
         now = self._clock()
-        state = await lanes.get(self._db, lane, now)
+        state = await lanes.get(self._db, lane, now, window_s=self._window_s)
         failures = (state.failures if state else 0) + 1
         if exc.rate_limited:
             retry_at: datetime = await lanes.pause(
-                self._db, lane, now, retry_after_s=exc.retry_after_s
+                self._db, lane, now, retry_after_s=exc.retry_after_s, window_s=self._window_s
             )
             metrics.CHANNEX_429.labels(lane.kind).inc()
             outcome = "rate_limited"
