@@ -20,6 +20,7 @@ STATUSES: tuple[RevisionStatus, ...] = ("new", "modified", "cancelled")
 MAX_AMOUNT = Decimal("1000000000000")  # a booking or room total above this is not real money
 MAX_GUESTS = 999  # per room and kind (adults, children, infants)
 # ASCII digits only: `Decimal` also reads "１２３" and "1_000", which no Channex amount is.
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 MONEY_TEXT = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?")
 
 
@@ -58,7 +59,7 @@ def parse_revision(raw: Any) -> BookingRevision:
         arrival_date=arrival,
         departure_date=departure,
         amount=_money(attrs, "amount", where),
-        currency=_opt_text(attrs, "currency", where),
+        currency=_currency(attrs, where),
         notes=_opt_text(attrs, "notes", where),
         guest=_guest(attrs, raw_rooms, where),
         rooms=rooms,
@@ -147,6 +148,13 @@ def _money(obj: dict[str, Any], key: str, where: str) -> Decimal | None:
     if not 0 <= amount <= MAX_AMOUNT:
         raise PayloadError(f"{where}: '{key}' {value!r} is not an amount in [0, {MAX_AMOUNT}]")
     return amount
+
+
+def _currency(obj: dict[str, Any], where: str) -> str | None:
+    code = _opt_text(obj, "currency", where)
+    if code is not None and not CURRENCY_CODE.fullmatch(code):
+        raise PayloadError(f"{where}: 'currency' {code[:40]!r} is not an ISO 4217 code")
+    return code
 
 
 def _count(obj: dict[str, Any], key: str, where: str, *, required: bool) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -25,6 +25,10 @@ CENT = Decimal("0.01")
 DEFAULT_CHANNEL = "Channex"
 STAY_FIELDS = ("room_code", "checkin", "checkout")
 CHANGE_FIELDS = (*STAY_FIELDS, "guest_name", "guest_phone", "adults", "children", "total")
+# Stays no real booking has (hostile or broken input): the revision is parked, not applied.
+MAX_STAY_NIGHTS = 366
+MAX_DAYS_PAST = 366  # the stay ended longer ago than this
+MAX_DAYS_AHEAD = 1096  # the stay starts later than this (Channex keeps at most 730 days)
 
 RoomsByType = Callable[[str], str | None]
 
@@ -86,9 +90,11 @@ def plan_revision(
     last_inserted_at: datetime | None,
     last_revision_id: str | None = None,
     currency: str | None = None,
+    today: date | None = None,
 ) -> RevisionPlan:
     """What applying `revision` takes. `currency` is the property's, used when the revision
-    has none; `last_revision_id` is the revision last applied to this booking."""
+    has none; `last_revision_id` is the revision last applied to this booking; with `today`
+    (the hotel's), a stay no real booking has blocks the revision (`stay_problem`)."""
     if last_inserted_at is not None and revision.inserted_at < last_inserted_at:
         return RevisionPlan(stale=True)
     if revision.id == last_revision_id:
@@ -110,8 +116,13 @@ def plan_revision(
     money = revision.currency or currency
     if money is None:
         unmapped.append("currency missing (neither the revision nor the property has one)")
-    if unmapped or money is None:
-        return RevisionPlan(unmapped=tuple(unmapped))
+    implausible = [
+        f"room {room.index}: {problem}"
+        for room in desired
+        if today is not None and (problem := stay_problem(room.checkin, room.checkout, today))
+    ]
+    if unmapped or money is None or implausible:
+        return RevisionPlan(unmapped=tuple(unmapped), blocked=tuple(implausible))
 
     totals = room_totals(revision)
     creates: list[PmsBookingRequest] = []
@@ -191,6 +202,18 @@ def _old_stay(
         return []
     code = rooms_by_type(room.room_type_id)
     return [] if code is None else [_stay(code, room.checkin, room.checkout)]
+
+
+def stay_problem(checkin: date, checkout: date, today: date) -> str | None:
+    """Why a stay cannot be a real booking seen on `today`, or None."""
+    nights = (checkout - checkin).days
+    if nights > MAX_STAY_NIGHTS:
+        return f"stay of {nights} nights is longer than {MAX_STAY_NIGHTS}"
+    if checkout < today - timedelta(days=MAX_DAYS_PAST):
+        return f"stay ended {checkout}, more than {MAX_DAYS_PAST} days ago"
+    if checkin > today + timedelta(days=MAX_DAYS_AHEAD):
+        return f"stay starts {checkin}, more than {MAX_DAYS_AHEAD} days ahead"
+    return None
 
 
 def build_request(

@@ -28,7 +28,8 @@ def to_db_time(moment: datetime) -> str:
     """A UTC-aware instant as sortable text."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+    # isoformat, not strftime: glibc's %Y writes year 1 as "1", which strptime cannot read back
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def from_db_time(text: str) -> datetime:

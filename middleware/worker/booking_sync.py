@@ -48,6 +48,8 @@ log = structlog.get_logger(__name__)
 
 LEASE_S = 600.0
 MAX_ATTEMPTS = 20
+# A revision stamped later than now + this would make every real revision after it "stale".
+MAX_CLOCK_SKEW = timedelta(days=1)
 UNMAPPED_NOTICE = "booking_unmapped_room"
 ATTENTION_NOTICE = "booking_needs_attention"
 
@@ -203,6 +205,8 @@ class BookingProcessor:
             return await self._retry(run, f"fetching the revision: {exc}", exc.retry_after_s)
         except (RejectedUpstreamError, PayloadError) as exc:
             return await self._park(run, f"cannot fetch the revision: {exc}", ATTENTION_NOTICE)
+        if (problem := self._implausible(row, revision)) is not None:
+            return await self._park(run, problem, ATTENTION_NOTICE)
         run.booking_id, run.property_id, run.status = (
             revision.booking_id,
             revision.property_id,
@@ -255,6 +259,14 @@ class BookingProcessor:
                 log.exception("booking_resync_failed", revision_id=row.revision_id)
         return outcome
 
+    def _implausible(self, row: RevisionRow, revision: BookingRevision) -> str | None:
+        """A fetched revision that cannot be trusted to order or identify the booking."""
+        if revision.id != row.revision_id:
+            return f"Channex answered revision {revision.id[:80]!r} when asked for this one"
+        if revision.inserted_at > self._clock() + MAX_CLOCK_SKEW:
+            return f"inserted_at {revision.inserted_at.isoformat()} is in the future"
+        return None
+
     def _plan(
         self, revision: BookingRevision, record: bookings.BookingRecord | None
     ) -> planning.RevisionPlan:
@@ -272,6 +284,7 @@ class BookingProcessor:
             last_inserted_at=record.last_inserted_at if record else None,
             last_revision_id=record.last_revision_id if record else None,
             currency=prop.currency if prop else None,
+            today=clocks.hotel_today(prop.timezone, self._clock()) if prop else None,
         )
 
     async def _apply(
