@@ -19,10 +19,11 @@ from typing import TextIO
 
 from middleware.domain import encode
 from middleware.domain.models import CellKey, Cells, Kind
+from middleware.sandbox import tour_checks as checks
 from middleware.sandbox import tour_log
-from middleware.sandbox.pms_api import RecordedRequest as PmsCall
 from middleware.sandbox.pms_state import Booking
-from middleware.sandbox.stack import SECRET_HEADER, Stack
+from middleware.sandbox.stack import Stack
+from middleware.sandbox.tour_checks import Check, days, nights
 from middleware.sandbox.tour_log import StepLog
 
 # (room for the OTA booking and the PMS changes, its plan, room for the direct booking)
@@ -39,8 +40,6 @@ GUEST = {
     "phone": "+5511999990000",
 }
 
-Check = tuple[str, str | None]  # (what must hold, None if it held else what was seen)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepResult:
@@ -51,10 +50,6 @@ class StepResult:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def nights(checkin: date, checkout: date) -> list[date]:
-    return [checkin + timedelta(days=n) for n in range((checkout - checkin).days)]
 
 
 class Tour:
@@ -147,7 +142,7 @@ class Tour:
             self.say(
                 f"  sistema-os booking #{booking.id}: {booking.categoria} apartment"
                 f" {booking.apartamento}, {booking.checkin}..{booking.checkout}, {booking.status}"
-                f" ({booking.channel} {booking.ota_code or ''})".rstrip()
+                f" ({' '.join(filter(None, (booking.channel, booking.ota_code)))})"
             )
 
     # ------------------------------------------------------------------ actions
@@ -203,7 +198,7 @@ class Tour:
 
     def _new_price(self, first: date, last: date) -> Decimal:
         state = self._stack.pms.state
-        held = {state.plan_day(self.room, self.plan, d).rate for d in _days(first, last)}
+        held = {state.plan_day(self.room, self.plan, d).rate for d in days(first, last)}
         price = TOUR_PRICE
         while price in held:
             price += 2
@@ -214,7 +209,7 @@ class Tour:
         state = self._stack.pms.state
         held = [
             state.plan_day(self.room, self.plan, d).restrictions.min_stay_arrival
-            for d in _days(first, last)
+            for d in days(first, last)
         ]
         self._min_stay = max(held) + 1
         self._stack.pms.set_restrictions(
@@ -232,109 +227,72 @@ class Tour:
         found = [b for b in self._stack.pms.bookings() if b.channex_booking_id == self._booking_id]
         return found[0] if len(found) == 1 else None
 
-    def _cells(self, log: StepLog, kind: Kind) -> tuple[int, Cells]:
-        bodies = log.ari_bodies(kind)
-        cells: Cells = {}
-        for body in bodies:
-            cells.update(encode.expand_values(kind, body["values"], currency=self.currency))
-        return len(bodies), cells
-
-    def _availability_cells(self, room: str, days: list[date]) -> Cells:
+    def _availability(self, room: str, dates: list[date]) -> Cells:
+        """What the availability of `room` on `dates` is in sistema-os now, as Channex cells."""
         rt = self._stack.room_type_id(room)
-        return {
-            CellKey(rt, d): {"availability": self._stack.pms.availability(room, d)} for d in days
-        }
+        pms = self._stack.pms
+        return {CellKey(rt, d): {"availability": pms.availability(room, d)} for d in dates}
 
     def _one_call(self, log: StepLog, kind: Kind, want: Cells, what: str) -> list[Check]:
-        other: Kind = "restrictions" if kind == "availability" else "availability"
-        calls, cells = self._cells(log, kind)
-        stray, _ = self._cells(log, other)
-        checks: list[Check] = [
-            (f"exactly one /{kind} call", None if calls == 1 else f"{calls} calls"),
-            (what, None if cells == want else f"got {_describe(cells)}, want {_describe(want)}"),
-            (f"no /{other} call", None if stray == 0 else f"{stray} calls"),
-        ]
-        refused = [c for c in log.channex if c.status != 200]
-        checks.append(
-            ("every Channex call answered 200", None if not refused else f"{len(refused)} did not")
-        )
-        return checks
+        return checks.one_call(log, kind, want, what, self.currency)
 
-    def _revision_checks(self, log: StepLog) -> list[Check]:
-        revision = self._revision
-        fetched = log.channex_calls("GET", f"/booking_revisions/{revision}")
-        acks = log.channex_calls("POST", f"/booking_revisions/{revision}/ack")
-        hooks = [d for d in log.deliveries if d.status == 200 and SECRET_HEADER in d.headers]
-        delivered = hooks and len(hooks) == len(log.deliveries)
-        answers = [d.status for d in log.deliveries]
+    def _ota_checks(self, log: StepLog, status: str) -> list[Check]:
         return [
-            ("webhooks carry the secret header, answered 200", None if delivered else f"{answers}"),
-            ("the revision fetched by id", None if fetched else "no GET of the revision"),
-            ("the revision acked exactly once", None if len(acks) == 1 else f"{len(acks)} acks"),
+            *checks.revision_handled(log, self._revision),
+            checks.booking_is(self._pms_booking(), self.room, self._stay, status),
         ]
-
-    def _booking_check(self, status: str) -> Check:
-        booking = self._pms_booking()
-        want = (self.room, self._stay[0], self._stay[1], status)
-        if booking is None:
-            return ("one sistema-os booking for the OTA booking", "none or several")
-        got = (booking.categoria, booking.checkin, booking.checkout, booking.status)
-        ok = got == want and bool(booking.apartamento)
-        return (f"sistema-os booking {status} with an apartment", None if ok else f"{got}")
 
     def _expect_full(self, log: StepLog) -> list[Check]:
-        counts = {kind: len(log.ari_bodies(kind)) for kind in ("availability", "restrictions")}
-        seen = None if counts == {"availability": 1, "restrictions": 1} else f"{counts}"
-        return [("one /availability and one /restrictions call", seen)]
+        return checks.full_sync(log)
 
     def _expect_new(self, log: StepLog) -> list[Check]:
-        want = self._availability_cells(self.room, nights(*self._stay))
+        want = self._availability(self.room, nights(*self._stay))
+        created = checks.answered(log.pms_calls("POST", "/booking"), 201)
         return [
-            *self._revision_checks(log),
-            ("one sistema-os POST /booking", _count(log.pms_calls("POST", "/booking"), 201)),
-            self._booking_check("CONFIRMADA"),
+            *self._ota_checks(log, "CONFIRMADA"),
+            ("one sistema-os POST /booking", created),
             *self._one_call(log, "availability", want, "availability of the stay = sistema-os"),
         ]
 
     def _expect_moved(self, log: StepLog) -> list[Check]:
         booking = self._pms_booking()
-        patches = log.pms_calls("PATCH", f"/booking/{booking.id if booking else 0}")
-        days = sorted(set(nights(*self._old_stay)) | set(nights(*self._stay)))
-        want = self._availability_cells(self.room, days)
+        patched = checks.answered(log.pms_calls("PATCH", f"/booking/{booking and booking.id}"), 200)
+        want = self._availability(
+            self.room, sorted(set(nights(*self._old_stay)) | set(nights(*self._stay)))
+        )
         return [
-            *self._revision_checks(log),
-            ("one sistema-os PATCH of the booking", _count(patches, 200)),
-            self._booking_check("CONFIRMADA"),
+            *self._ota_checks(log, "CONFIRMADA"),
+            ("one sistema-os PATCH of the booking", patched),
             *self._one_call(log, "availability", want, "old and new nights = sistema-os"),
         ]
 
     def _expect_cancelled(self, log: StepLog) -> list[Check]:
         booking = self._pms_booking()
-        cancels = log.pms_calls("POST", f"/booking/{booking.id if booking else 0}/cancel")
-        want = self._availability_cells(self.room, nights(*self._stay))
+        path = f"/booking/{booking and booking.id}/cancel"
+        want = self._availability(self.room, nights(*self._stay))
         return [
-            *self._revision_checks(log),
-            ("one sistema-os cancel of the booking", _count(cancels, 200)),
-            self._booking_check("CANCELADA"),
+            *self._ota_checks(log, "CANCELADA"),
+            (
+                "one sistema-os cancel of the booking",
+                checks.answered(log.pms_calls("POST", path), 200),
+            ),
             *self._one_call(log, "availability", want, "the freed nights = sistema-os"),
         ]
 
     def _expect_price(self, log: StepLog) -> list[Check]:
         rp = self._stack.rate_plan_id(self.room, self.plan)
-        want: Cells = {CellKey(rp, d): {"rate": self._price} for d in _days(*self._price_days())}
+        want: Cells = {CellKey(rp, d): {"rate": self._price} for d in days(*self._price_days())}
         return self._one_call(log, "restrictions", want, f"rate {self._price} on those dates only")
 
     def _expect_min_stay(self, log: StepLog) -> list[Check]:
         rp = self._stack.rate_plan_id(self.room, self.plan)
-        want: Cells = {
-            CellKey(rp, d): {"min_stay_arrival": self._min_stay}
-            for d in _days(*self._min_stay_days())
-        }
+        dates = days(*self._min_stay_days())
+        want: Cells = {CellKey(rp, d): {"min_stay_arrival": self._min_stay} for d in dates}
         what = f"min_stay_arrival {self._min_stay} only (no rate) on those dates"
         return self._one_call(log, "restrictions", want, what)
 
     def _expect_direct(self, log: StepLog) -> list[Check]:
-        want = self._availability_cells(self.other_room, nights(*self._direct_stay()))
+        want = self._availability(self.other_room, nights(*self._direct_stay()))
         return self._one_call(log, "availability", want, "availability of the stay = sistema-os")
 
     # ------------------------------------------------------------------ titles
@@ -358,19 +316,3 @@ class Tour:
     def _title_direct(self) -> str:
         first, last = self._direct_stay()
         return f"A direct booking in sistema-os: {self.other_room}, {first} → {last}"
-
-
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def _count(calls: list[PmsCall], status: int) -> str | None:
-    answered = [c.status for c in calls]
-    return None if answered == [status] else f"answers {answered}"
-
-
-def _describe(cells: Cells) -> str:
-    """A short, stable text of some cells for a failure message."""
-    items = sorted(cells.items())
-    shown = ", ".join(f"{k.day}:{v}" for k, v in items[:4])
-    return f"{len(items)} cells [{shown}{', …' if len(items) > 4 else ''}]"
