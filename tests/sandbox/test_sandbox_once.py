@@ -130,8 +130,8 @@ async def test_the_tour_names_the_steps_whose_outcome_it_did_not_see(tmp_path: P
         "webhooks carry the secret header, answered 200: []",
         "the revision fetched by id: no GET of the revision",
         "the revision acked exactly once: 0 acks",
-        "one sistema-os POST /booking: answers []",
         "one sistema-os booking for the OTA booking: none or several",
+        "one sistema-os POST /booking: answers []",
         "exactly one /availability call: 0 calls",
         "availability of the stay = sistema-os: got 0 cells [], want 3 cells ["
         + ", ".join(f"{start + timedelta(days=n)}:{{'availability': 11}}" for n in range(3))
