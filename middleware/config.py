@@ -64,6 +64,7 @@ class Settings:
     # Files
     mapping_file: Path = Path("data/mapping.json")
     database_path: Path = Path("data/middleware.db")
+    legacy_bookings_file: Path | None = None  # None: bookings.json beside the database
     # Access
     admin_token: Secret | None = None
     pms_webhook_token: Secret | None = None
@@ -77,6 +78,11 @@ class Settings:
     alert_webhook_url: str | None = None
     log_level: str = "INFO"
     port: int = 8001
+
+    @property
+    def legacy_bookings_path(self) -> Path:
+        """The legacy booking store imported once at the first start."""
+        return self.legacy_bookings_file or self.database_path.parent / "bookings.json"
 
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret, for the log masker."""
@@ -239,6 +245,7 @@ def load_settings(
         unacked_warn_s=r.integer("UNACKED_WARN", d.unacked_warn_s, 1),
         mapping_file=Path(r.raw("MAPPING_FILE") or d.mapping_file),
         database_path=Path(r.raw("DATABASE_PATH") or d.database_path),
+        legacy_bookings_file=Path(legacy) if (legacy := r.raw("LEGACY_BOOKINGS_FILE")) else None,
         admin_token=r.secret("ADMIN_TOKEN"),
         pms_webhook_token=r.secret("PMS_WEBHOOK_TOKEN"),
         worker_interval_s=r.number("WORKER_INTERVAL", d.worker_interval_s, 0.01),

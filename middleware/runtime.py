@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
+import orjson
 import structlog
 
 from middleware import clock as clocks
@@ -21,7 +22,7 @@ from middleware.config import Settings
 from middleware.domain.bookings import Touched
 from middleware.mapping import Mapping, load_mapping
 from middleware.pms.sistemaos import SistemaOsAdapter
-from middleware.store import audit, sync_requests
+from middleware.store import audit, bookings, sync_requests
 from middleware.store.db import Database
 from middleware.worker.ari_sync import AriSync
 from middleware.worker.booking_sync import BookingProcessor
@@ -29,6 +30,8 @@ from middleware.worker.feed_poll import FeedPoller
 from middleware.worker.outbox_pump import OutboxPump
 
 log = structlog.get_logger(__name__)
+
+LEGACY_IMPORTED_KEY = "legacy_bookings_imported"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -51,6 +54,28 @@ def _secret(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+async def import_legacy_once(db: Database, settings: Settings, now: datetime) -> None:
+    """Import the legacy booking store (`settings.legacy_bookings_path`) if it exists and was
+    not imported yet. Its bookings are already in the PMS: later revisions modify or cancel
+    them there, never create them again. A file that cannot be read is tried again at the next
+    start; once read, a kv marker keeps it from being imported again."""
+    path = settings.legacy_bookings_path
+    if not path.is_file() or await audit.get_value(db, LEGACY_IMPORTED_KEY) is not None:
+        return
+    report = await bookings.import_legacy(db, path, now)
+    fields = {
+        "path": str(path),
+        "imported": report.imported,
+        "skipped": report.skipped,
+        "problems": list(report.problems),
+    }
+    if report.problems and report.imported == report.skipped == 0:
+        log.error("legacy_bookings_import_failed", **fields)
+        return
+    await audit.set_value(db, LEGACY_IMPORTED_KEY, orjson.dumps(fields).decode(), now)
+    (log.warning if report.problems else log.info)("legacy_bookings_imported", **fields)
+
+
 @contextlib.asynccontextmanager
 async def open_runtime(
     settings: Settings,
@@ -63,6 +88,7 @@ async def open_runtime(
     db = await Database.open(settings.database_path)
     session = aiohttp.ClientSession()
     try:
+        await import_legacy_once(db, settings, clock())
         sink = audit.sink(db, clock)
         channex = ChannexClient(
             session,
