@@ -173,7 +173,7 @@ def hostile_scalars() -> st.SearchStrategy[Any]:
         st.none(),
         st.booleans(),
         st.integers(),
-        st.floats(),
+        st.floats(allow_nan=False, allow_infinity=False),
         st.text(max_size=40),
     )
 
@@ -326,7 +326,7 @@ def json_bytes(value: Any, *, ascii_only: bool) -> bytes:
 
 def documents(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     """Mostly mutated valid documents, sometimes valid ones or random JSON."""
-    return st.one_of(*(valid.flatmap(mutated),) * 4, valid, json_values())
+    return weighted((4, valid.flatmap(mutated)), (1, valid), (1, json_values()))
 
 
 def encoded(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
@@ -335,6 +335,12 @@ def encoded(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
 
 
 def bodies(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
-    """Request bodies: `encoded(valid)`, and (one in six) bytes that are no JSON at all."""
+    """Request bodies: `encoded(valid)`, and (one in ten) bytes that are no JSON at all."""
     junk = st.one_of(st.binary(max_size=200), st.sampled_from(NOT_JSON))
-    return st.one_of(*(encoded(valid),) * 5, junk)
+    return weighted((9, encoded(valid)), (1, junk))
+
+
+def weighted(*choices: tuple[int, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
+    """One of the strategies, in proportion to its weight (`one_of` drops repeated ones)."""
+    pool = [strategy for weight, strategy in choices for _ in range(weight)]
+    return st.sampled_from(pool).flatmap(lambda strategy: strategy)
