@@ -8,7 +8,10 @@ what the middleware asked of Channex (revision fetches, acks, availability pushe
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -113,3 +116,14 @@ def delivered_bodies(system: System, revision_id: str) -> list[dict[str, Any]]:
         if isinstance(d.body.get("payload"), dict)
         and d.body["payload"].get("revision_id") == revision_id
     ]
+
+
+async def until(
+    condition: Callable[[], Awaitable[bool]], *, timeout_s: float = 15.0, what: str = ""
+) -> None:
+    """Wait (polling) until `condition()` is true; fail after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        await asyncio.sleep(0.05)
