@@ -28,6 +28,7 @@ from middleware import metrics, ratelimit
 from middleware.domain import bookings as planning
 from middleware.domain.models import (
     BookingRevision,
+    Lane,
     PmsBookingChanges,
     PmsBookingRef,
     PmsBookingRequest,
@@ -40,7 +41,7 @@ from middleware.errors import (
     UpstreamError,
 )
 from middleware.mapping import Mapping
-from middleware.store import bookings, revisions
+from middleware.store import ari_state, bookings, revisions
 from middleware.store.db import Database
 from middleware.store.revisions import RevisionRow
 
@@ -223,22 +224,30 @@ class BookingProcessor:
         )
         plan = self._plan(revision, await bookings.load(self._db, revision.booking_id))
         if plan.stale:
-            return await self._ack(run, "stale")
+            outcome = await self._ack(run, "stale")
+            await self._resync_after(revision, ())
+            return outcome
         if plan.needs_attention:
             kind = UNMAPPED_NOTICE if plan.unmapped else ATTENTION_NOTICE
             reason = "needs attention: " + "; ".join(plan.unmapped + plan.blocked)
-            return await self._park(run, reason, kind)
+            outcome = await self._park(run, reason, kind)
+            await self._resync_after(revision, ())
+            return outcome
         try:
             await self._apply(run, revision, plan)
         except TransientUpstreamError as exc:
             return await self._retry(run, f"PMS: {exc}", exc.retry_after_s)
         except PayloadError as exc:
             return await self._retry(run, f"PMS answer unreadable: {exc}", None)
-        except ConflictUpstreamError as exc:
-            reason = f"PMS has no free apartment: {_pms_detail(exc)}"
-            return await self._park(run, reason, ATTENTION_NOTICE)
-        except RejectedUpstreamError as exc:
-            return await self._park(run, f"PMS refused: {_pms_detail(exc)}", ATTENTION_NOTICE)
+        except (ConflictUpstreamError, RejectedUpstreamError) as exc:
+            reason = (
+                f"PMS has no free apartment: {_pms_detail(exc)}"
+                if isinstance(exc, ConflictUpstreamError)
+                else f"PMS refused: {_pms_detail(exc)}"
+            )
+            outcome = await self._park(run, reason, ATTENTION_NOTICE)
+            await self._resync_after(revision, plan.touched)  # rooms applied before the refusal
+            return outcome
         async with self._db.transaction() as conn:
             await bookings.save_booking(
                 conn,
@@ -252,12 +261,47 @@ class BookingProcessor:
             )
             await revisions.mark_applied(conn, row.revision_id, self._clock())
         outcome = await self._ack(run, "acked")
-        if plan.touched:
-            try:
-                await self._resync(plan.touched)
-            except Exception:
-                log.exception("booking_resync_failed", revision_id=row.revision_id)
+        await self._resync_after(revision, plan.touched)
         return outcome
+
+    async def _resync_after(
+        self, revision: BookingRevision, touched: Sequence[planning.Touched]
+    ) -> None:
+        """Ask for an ARI resync of the nights the PMS changed (`touched`) and, for a new
+        booking, of the nights Channex took by itself when it arrived (its read-only
+        `allow_availability_autoupdate_on_confirmation`). For those the availability last
+        pushed is forgotten first, so the PMS's values go out again even where they equal it:
+        a booking stale, parked, or moved or cancelled before it was applied leaves the PMS as
+        it was, and Channex one room short, until then."""
+        took = self._taken_by_channex(revision)
+        try:
+            for room_type_id, stay in took:
+                lane = Lane(revision.property_id, "availability")
+                last_night = stay.date_to - timedelta(days=1)
+                await ari_state.forget(self._db, lane, [room_type_id], stay.date_from, last_night)
+            wanted = tuple(dict.fromkeys([*touched, *(stay for _, stay in took)]))
+            if wanted:
+                await self._resync(wanted)
+        except Exception:
+            log.exception("booking_resync_failed", revision_id=revision.id)
+
+    def _taken_by_channex(self, revision: BookingRevision) -> list[tuple[str, planning.Touched]]:
+        """(room type id, stay) of each mapped room of a `new` revision."""
+        if revision.status != "new":
+            return []
+        taken = []
+        for room in revision.rooms:
+            ref = (
+                None if room.room_type_id is None else self._mapping.by_room_type(room.room_type_id)
+            )
+            if ref is None or ref.property.property_id != revision.property_id:
+                continue
+            if room.checkout > room.checkin and not room.is_cancelled:
+                stay = planning.Touched(
+                    room_code=ref.room.room_code, date_from=room.checkin, date_to=room.checkout
+                )
+                taken.append((ref.room.room_type_id, stay))
+        return taken
 
     def _implausible(self, row: RevisionRow, revision: BookingRevision) -> str | None:
         """A fetched revision that cannot be trusted to order or identify the booking."""

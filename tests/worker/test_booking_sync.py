@@ -17,14 +17,16 @@ from structlog.testing import capture_logs
 from middleware.domain.bookings import Touched
 from middleware.domain.models import (
     BookingRevision,
+    CellKey,
     Guest,
+    Lane,
     PmsBookingChanges,
     PmsBookingRef,
     PmsBookingRequest,
 )
 from middleware.errors import ConflictUpstreamError, RejectedUpstreamError, TransientUpstreamError
 from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
-from middleware.store import bookings, notices, revisions
+from middleware.store import ari_state, bookings, notices, revisions
 from middleware.store.db import Database
 from middleware.worker.booking_sync import BookingProcessor, Outcome, Result
 from tests.domain.test_bookings import make_revision, make_room
@@ -311,7 +313,11 @@ async def test_out_of_order_arrival_keeps_the_newest_state(h: Harness) -> None:
     )
     assert h.channex.acks == ["rev-2", "rev-1"]
     assert await h.statuses() == {"rev-1": "stale", "rev-2": "acked"}
-    assert len(h.resynced) == 1
+    # the stale 'new' still resyncs the nights Channex took for it when it arrived
+    assert h.resynced == [
+        (stay("lvu", date(2026, 12, 11), D13),),
+        (stay("ov", date(2026, 12, 10), D13),),
+    ]
 
 
 async def test_cancellation_of_a_booking_never_created_is_recorded(h: Harness) -> None:
@@ -321,7 +327,23 @@ async def test_cancellation_of_a_booking_never_created_is_recorded(h: Harness) -
     assert await h.run() == [outcome("rev-1", "stale")]
     assert h.pms.calls == []
     assert h.channex.acks == ["rev-3", "rev-1"]
-    assert h.resynced == []
+    assert h.resynced == [(stay("ov", date(2026, 12, 10), D13),)]  # Channex took the room
+
+
+async def test_a_new_booking_makes_the_nights_channex_took_be_pushed_again(h: Harness) -> None:
+    """Channex takes a room by itself when a booking arrives; when the PMS ends up unchanged
+    (here the booking was cancelled first), the availability last pushed for those nights is
+    forgotten, so the resync sends the PMS's value again even though it equals it."""
+    lane = Lane("prop-1", "availability")
+    pushed = {("rt-ov", f"2026-12-{day:02d}", "availability"): "3" for day in range(9, 14)}
+    async with h.db.transaction() as conn:
+        await ari_state.write_in(conn, lane, pushed, T0)
+    await h.deliver(CANCELLED)
+    assert await h.run() == [outcome("rev-3", "acked", "cancelled")]
+    await h.deliver(NEW)
+    assert await h.run() == [outcome("rev-1", "stale")]
+    left = await ari_state.acked(h.db, lane, None, date(2026, 12, 1), date(2026, 12, 31))
+    assert sorted(left) == [CellKey("rt-ov", date(2026, 12, 9)), CellKey("rt-ov", D13)]
 
 
 async def test_pms_transient_failure_then_success(h: Harness) -> None:
@@ -532,7 +554,10 @@ async def test_imported_booking_is_cancelled_without_any_create(
         outcome("rev-3", "acked", "cancelled", cancelled=1),
     ]
     assert h.pms.calls == [("cancel", "501", "cancelled at Booking.com")]
-    assert h.resynced == [(stay("lvu", date(2026, 12, 11), D13),)]
+    assert h.resynced == [
+        (stay("ov", date(2026, 12, 10), D13),),  # the nights Channex took for rev-1
+        (stay("lvu", date(2026, 12, 11), D13),),
+    ]
 
 
 async def test_resync_failure_is_logged_and_the_ack_stands(h: Harness) -> None:
