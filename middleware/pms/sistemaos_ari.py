@@ -23,6 +23,7 @@ A minimum stay of 0 means "no minimum" and becomes 1, silently: Channex's floor 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -43,6 +44,7 @@ MAX_SHOWN_CHARS = 40
 STAY_FIELDS = ("min_stay_arrival", "min_stay_through", "max_stay")
 FLAG_FIELDS = ("closed_to_arrival", "closed_to_departure", "stop_sell")
 PLAN_FIELDS = ("rate", *STAY_FIELDS, *FLAG_FIELDS)
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,9 +66,14 @@ def load_ari_json(text: str) -> Any:
     hand us a float first. ARI bodies are small, so orjson's speed does not matter here.
     """
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except ValueError as exc:  # JSONDecodeError is a ValueError
         raise PayloadError(f"PMS ARI: body is not JSON: {exc}") from exc
+    if SURROGATE_ESCAPE.search(text) and not _utf8_only(doc):
+        # the stdlib reads a lone "\ud800" into a str that no UTF-8 writer (orjson logs,
+        # SQLite) accepts: one such categoria would make every sync fail on its log line
+        raise PayloadError("PMS ARI: body is not JSON: a string holds a lone surrogate")
+    return doc
 
 
 def ari_shape(doc: Any) -> AriShape | None:
@@ -318,6 +325,16 @@ def _iso_date(value: Any) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def _utf8_only(value: Any) -> bool:
+    if isinstance(value, str):
+        return not any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return all(_utf8_only(key) and _utf8_only(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_utf8_only(item) for item in value)
+    return True
 
 
 def _reject_constant(name: str) -> Any:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -267,13 +268,34 @@ def test_ari_parser_answers_clamped_values_or_payload_error(doc: Any) -> None:
 @FUZZ
 @given(body=hs.bodies(st.sampled_from([ari_per_date(), ari_flat()])))
 def test_ari_body_bytes_load_and_parse_or_payload_error(body: bytes) -> None:
-    """Raw bytes as the PMS might answer: the loader and parser raise only PayloadError."""
+    """Raw bytes as the PMS might answer: the loader and parser raise only PayloadError, and
+    what they answer can be written as UTF-8 (to the JSON logs and the store)."""
     try:
         doc = load_ari_json(body.decode("utf-8", "replace"))
-        ari, _ = parse_ari_document(doc, date_from=D1, date_to=D3)
+        ari, problems = parse_ari_document(doc, date_from=D1, date_to=D3)
     except PayloadError:
         return
     check_ari(ari, flat=sistemaos_ari.ari_shape(doc) == "flat")
+    orjson.dumps([problems, [(room.room_code, room.days) for room in ari.rooms]], default=str)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"room_types": [{"categoria": "\\ud800", "total": 1, "available": "x"}]}',
+        '{"room_types": [], "currency": ["\\udfff"]}',
+        '{"room_types": [{"categoria": "lvu", "total": 1, "days": [], "\\ud800": 1}]}',
+    ],
+)
+def test_ari_lone_surrogates_are_refused(text: str) -> None:
+    """The stdlib parser reads "\\ud800" into a str no UTF-8 writer takes: a categoria like
+    that made every sync fail on its log line. Refused at the door instead."""
+    with pytest.raises(PayloadError, match="lone surrogate"):
+        load_ari_json(text)
+
+
+def test_ari_escaped_surrogate_pairs_still_load() -> None:
+    assert load_ari_json('{"currency": "\\ud83c\\udfe8"}') == {"currency": "🏨"}
 
 
 @pytest.mark.parametrize(
