@@ -1,20 +1,28 @@
-"""Operator alerts: one Slack-compatible message per new problem to `ALERT_WEBHOOK_URL`.
+"""Operator alerts: one Slack-compatible message (`{"text": ...}`) per new problem to
+`ALERT_WEBHOOK_URL`.
 
-Rate-limited by itself (the same kind at most once per `PER_KIND_INTERVAL_S`, and at most
-`MAX_PER_HOUR` in all), masked like the logs (no secrets, no guest e-mail or phone), and it
-never raises: an alert that cannot be delivered is logged and dropped.
+Rate-limited by itself: the same kind at most once per `PER_KIND_INTERVAL_S` (the next message
+of that kind says how many were held back meanwhile) and at most `MAX_PER_HOUR` in all. The
+text is masked like the logs — the configured secrets, e-mail addresses and phone numbers
+never leave — and `send` never raises: an alert that cannot be delivered is logged and
+dropped.
+
+Who alerts: the outbox pump (dead letters, Channex warnings on a push), the booking processor
+(a booking needing attention) and the web process's `watch.ProblemWatch` (a stale worker,
+Channex's own warning webhooks).
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import aiohttp
 import structlog
 
 from middleware import clock as clocks
-from middleware.logs import mask_text
+from middleware.logs import MASK, MIN_SECRET_LENGTH, mask_text
 
 log = structlog.get_logger(__name__)
 
@@ -32,12 +40,15 @@ class Alerter:
         *,
         clock: clocks.Clock = clocks.utc_now,
         source: str = "channex-middleware",
+        secrets: Iterable[str] = (),
     ) -> None:
         self._session = session
         self._url = url
         self._clock = clock
         self._source = source
+        self._secrets = tuple(s for s in secrets if len(s) >= MIN_SECRET_LENGTH)
         self._last_by_kind: dict[str, datetime] = {}
+        self._held_by_kind: dict[str, int] = {}
         self._sent: deque[datetime] = deque()
         self.suppressed = 0
         self.delivered = 0
@@ -50,16 +61,25 @@ class Alerter:
             self._sent.popleft()
         return len(self._sent) < MAX_PER_HOUR
 
+    def render(self, kind: str, text: str, held: int = 0) -> str:
+        """The message text: masked, capped at `MAX_TEXT`."""
+        more = f" (+{held} more of this kind held back)" if held else ""
+        line = f"[{self._source}] {kind}: {text}{more}"
+        for secret in self._secrets:
+            line = line.replace(secret, MASK)
+        return mask_text(line)[:MAX_TEXT]
+
     async def send(self, kind: str, text: str) -> None:
         if self._url is None:
             return
         now = self._clock()
         if not self._allowed(kind, now):
             self.suppressed += 1
+            self._held_by_kind[kind] = self._held_by_kind.get(kind, 0) + 1
             return
         self._last_by_kind[kind] = now
         self._sent.append(now)
-        body = {"text": mask_text(f"[{self._source}] {kind}: {text}")[:MAX_TEXT]}
+        body = {"text": self.render(kind, text, self._held_by_kind.pop(kind, 0))}
         try:
             async with self._session.post(
                 self._url, json=body, timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)

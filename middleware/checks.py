@@ -1,16 +1,19 @@
 """The fail-fast health checks behind `GET /health` and `python -m middleware check`.
 
 One entry per check with a detail a person can act on. Remote checks (Channex, the mapping
-against Channex, sistema-os) are cached for `REMOTE_CACHE_S` so a monitor polling every few
-seconds does not spend Channex's rate limit or load the PMS.
+against Channex, sistema-os) are cached for `REMOTE_CACHE_S`, and concurrent requests share one
+probe, so a monitor polling every few seconds does not spend Channex's rate limit or load the
+PMS. `/health` is open: details name counts, ages and ids, never a secret or a credential.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from middleware.errors import MiddlewareError, RejectedUpstreamError, UpstreamError
 from middleware.runtime import Runtime
@@ -35,6 +38,7 @@ class Checker:
         self._rt = runtime
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, Check]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def run(self) -> list[Check]:
         now = self._rt.clock()
@@ -44,7 +48,7 @@ class Checker:
             await self._cached("channex", self._channex),
             await self._cached("mapping", self._mapping),
             await self._cached("pms", self._pms),
-            await self._worker(now),
+            await self.worker_check(now),
             await self._outbox(now),
             await self._bookings(now),
         ]
@@ -57,19 +61,20 @@ class Checker:
         )
 
     async def _cached(self, name: str, probe: Callable[[], Awaitable[Check]]) -> Check:
-        hit = self._cache.get(name)
-        if hit is not None and self._monotonic() - hit[0] < REMOTE_CACHE_S:
-            return hit[1]
-        result = await probe()
-        self._cache[name] = (self._monotonic(), result)
-        return result
+        async with self._locks.setdefault(name, asyncio.Lock()):
+            hit = self._cache.get(name)
+            if hit is not None and self._monotonic() - hit[0] < REMOTE_CACHE_S:
+                return hit[1]
+            result = await probe()
+            self._cache[name] = (self._monotonic(), result)
+            return result
 
     async def _database(self, now: datetime) -> Check:
         try:
             await audit.set_value(self._rt.db, "health_probe", now.isoformat(), now)
         except Exception as exc:  # any failure to write is the finding itself
             return Check(name="database", ok=False, detail=f"not writable: {exc}")
-        return Check(name="database", ok=True, detail=f"writable ({self._rt.db.path})")
+        return Check(name="database", ok=True, detail="writable")
 
     async def _channex(self) -> Check:
         if not self._rt.settings.channex_enabled:
@@ -115,9 +120,15 @@ class Checker:
             await self._rt.pms.ping()
         except MiddlewareError as exc:
             return Check(name="pms", ok=False, detail=f"unreachable: {exc}")
-        return Check(name="pms", ok=True, detail=f"reachable ({self._rt.settings.pms_base_url})")
+        return Check(name="pms", ok=True, detail=f"reachable ({self._pms_host()})")
 
-    async def _worker(self, now: datetime) -> Check:
+    def _pms_host(self) -> str:
+        """The PMS address without credentials, path or query."""
+        parts = urlsplit(self._rt.settings.pms_base_url)
+        return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+
+    async def worker_check(self, now: datetime) -> Check:
+        """The worker's heartbeat (also what the web process's problem watch alerts on)."""
         beat = await audit.last_heartbeat(self._rt.db, HEARTBEAT_NAME)
         if beat is None:
             return Check(name="worker", ok=False, detail="no heartbeat yet: is the worker running?")

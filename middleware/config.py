@@ -76,6 +76,7 @@ class Settings:
     worker_lease_s: float = 120.0
     # Operations
     alert_webhook_url: str | None = None
+    metrics_dir: Path | None = None  # set: prometheus multiprocess mode (web + worker)
     log_level: str = "INFO"
     port: int = 8001
 
@@ -256,6 +257,7 @@ def load_settings(
         alert_webhook_url=r.url("ALERT_WEBHOOK_URL", "http://unset")
         if r.raw("ALERT_WEBHOOK_URL")
         else None,
+        metrics_dir=Path(metrics) if (metrics := r.raw("METRICS_DIR")) else None,
         log_level=r.parse("LOG_LEVEL", d.log_level, _log_level, "DEBUG, INFO, WARNING or ERROR"),
         port=r.integer("PORT", d.port, 1, 65535),
     )

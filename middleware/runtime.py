@@ -16,7 +16,9 @@ import orjson
 import structlog
 
 from middleware import clock as clocks
+from middleware import metrics
 from middleware.alerts import Alerter
+from middleware.calllog import CallRecord, CallSink
 from middleware.channex.client import ChannexClient
 from middleware.config import Settings
 from middleware.domain.bookings import Touched
@@ -48,6 +50,16 @@ class Runtime:
     feed: FeedPoller
     alerter: Alerter
     clock: clocks.Clock
+
+
+def _metered(audit_sink: CallSink) -> CallSink:
+    """The clients' one call sink: count the call in the metrics, then audit it."""
+
+    async def on_call(record: CallRecord) -> None:
+        metrics.observe_call(record)
+        await audit_sink(record)
+
+    return on_call
 
 
 def _secret(value: object) -> str | None:
@@ -89,7 +101,7 @@ async def open_runtime(
     session = aiohttp.ClientSession()
     try:
         await import_legacy_once(db, settings, clock())
-        sink = audit.sink(db, clock)
+        sink = _metered(audit.sink(db, clock))
         channex = ChannexClient(
             session,
             settings.channex_base_url,
@@ -105,7 +117,9 @@ async def open_runtime(
             flat_concurrency=settings.pms_flat_concurrency,
             on_call=sink,
         )
-        alerter = Alerter(session, settings.alert_webhook_url, clock=clock)
+        alerter = Alerter(
+            session, settings.alert_webhook_url, clock=clock, secrets=settings.secret_values()
+        )
 
         async def resync(touched: Sequence[Touched]) -> None:
             now = clock()

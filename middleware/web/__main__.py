@@ -9,11 +9,11 @@ import sys
 
 import uvicorn
 
+from middleware import metrics_dir
 from middleware.config import load_settings
 from middleware.errors import ConfigError, MappingFileError
 from middleware.logs import configure_logging
 from middleware.mapping import load_mapping
-from middleware.web.app import create_app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"middleware: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, secrets=settings.secret_values())
+    metrics_dir.use(settings.metrics_dir)  # before the app (and prometheus_client) is imported
+    from middleware.web.app import create_app
+
     app = create_app(settings, mapping=mapping)
     # uvicorn re-raises the signal that stopped it after its graceful shutdown; with these
     # (restored) handlers in place that is a no-op, so SIGTERM ends the process with exit 0.

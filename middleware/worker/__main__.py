@@ -9,11 +9,10 @@ import sys
 
 import structlog
 
+from middleware import metrics_dir
 from middleware.config import load_settings
 from middleware.errors import ConfigError, MappingFileError
 from middleware.logs import configure_logging
-from middleware.runtime import open_runtime
-from middleware.worker.runner import Worker
 
 
 async def main() -> int:
@@ -23,6 +22,10 @@ async def main() -> int:
         print(f"worker: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, secrets=settings.secret_values())
+    metrics_dir.use(settings.metrics_dir)  # before the worker (and prometheus_client) is imported
+    from middleware.runtime import open_runtime
+    from middleware.worker.runner import Worker
+
     log = structlog.get_logger("middleware.worker")
     try:
         async with open_runtime(settings) as runtime:
