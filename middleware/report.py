@@ -1,4 +1,11 @@
-"""The status report behind `GET /status` and `python -m middleware status` (JSON-ready)."""
+"""The status report behind `GET /status` and `python -m middleware status` (JSON-ready).
+
+Per property: the last full sync, per endpoint (lane) the queue, the last push and the
+rate-limit state (calls used in the current window, tokens left, the 429 pause), the Channex
+warnings and the bookings needing attention with their reason. The same warnings and bookings
+are also listed for the whole install (`channex_warnings`, `bookings.needs_attention`), with
+those not tied to a known property.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +33,25 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _attention(row: revisions.RevisionRow) -> dict[str, Any]:
+    return {
+        "revision_id": row.revision_id,
+        "booking_id": row.booking_id,
+        "reason": row.reason,
+        "since": row.received_at.isoformat(),
+    }
+
+
 async def status_report(rt: Runtime) -> dict[str, Any]:
     now = rt.clock()
-    lane_states = {(s.lane.property_id, s.lane.kind): s for s in await lanes.states(rt.db, now)}
+    window_s = rt.settings.channex_rate_window_s
+    lane_states = {
+        (s.lane.property_id, s.lane.kind): s
+        for s in await lanes.states(rt.db, now, window_s=window_s)
+    }
+    attention = await revisions.list_by_status(rt.db, ["parked"], limit=100)
+    open_notices = await notices.open_notices(rt.db, limit=100)
+    warnings = [n for n in open_notices if n.kind == "channex_warning"]
     backlog = {(b.lane.property_id, b.lane.kind): b for b in await outbox.backlog(rt.db, now)}
     properties = []
     for prop in rt.mapping:
@@ -41,6 +64,8 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
                 if kind == "availability"
                 else rt.settings.channex_price_rate_limit
             )
+            used = state.calls_in_window if state else 0
+            paused_until = state.paused_until if state else None
             lanes_out[kind] = {
                 "pending": queue.pending if queue else 0,
                 "in_flight": queue.in_flight if queue else 0,
@@ -51,9 +76,11 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
                 "last_error": state.last_error if state else None,
                 "rate_limit": {
                     "per_minute": limit,
-                    "used_in_window": state.calls_in_window if state else 0,
-                    "tokens_left": limit - (state.calls_in_window if state else 0),
-                    "paused_until": jsonable(state.paused_until) if state else None,
+                    "window_s": window_s,
+                    "used_in_window": used,
+                    "tokens_left": max(limit - used, 0),
+                    "paused": paused_until is not None and paused_until > now,
+                    "paused_until": jsonable(paused_until),
                     "pause_count": state.pause_count if state else 0,
                 },
             }
@@ -65,11 +92,15 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
                     rt.db, LAST_FULL_SYNC_KEY.format(property_id=prop.property_id)
                 ),
                 "lanes": lanes_out,
+                "channex_warnings": [
+                    jsonable(n) for n in warnings if n.property_id == prop.property_id
+                ],
+                "needs_attention": [
+                    _attention(r) for r in attention if r.property_id == prop.property_id
+                ],
             }
         )
-    attention = await revisions.list_by_status(rt.db, ["parked"], limit=100)
     pushes = await outbox.recent_pushes(rt.db, limit=RECENT_PUSHES)
-    open_notices = await notices.open_notices(rt.db, limit=100)
     return {
         "now": now.isoformat(),
         "channex_enabled": rt.settings.channex_enabled,
@@ -77,22 +108,14 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
         "bookings": {
             "revisions": await revisions.counts(rt.db),
             "oldest_unacked_at": jsonable(await revisions.oldest_unacked(rt.db)),
-            "needs_attention": [
-                {
-                    "revision_id": r.revision_id,
-                    "booking_id": r.booking_id,
-                    "reason": r.reason,
-                    "since": r.received_at.isoformat(),
-                }
-                for r in attention
-            ],
+            "needs_attention": [_attention(r) for r in attention],
         },
         "webhooks": {"waiting": await inbox.pending_count(rt.db)},
         "sync_requests": {
             "pending": await sync_requests.pending_count(rt.db),
             "last_error": await sync_requests.last_error(rt.db),
         },
-        "channex_warnings": [jsonable(n) for n in open_notices if n.kind == "channex_warning"],
+        "channex_warnings": [jsonable(n) for n in warnings],
         "notices": [jsonable(n) for n in open_notices if n.kind != "channex_warning"],
         "recent_pushes": [
             {

@@ -26,6 +26,7 @@ from middleware.report import jsonable
 from middleware.store import audit, inbox, notices, outbox, revisions
 from middleware.web.auth import require_admin
 from middleware.web.context import WebContext, ctx
+from middleware.web.sync import DISABLED
 
 LIST_LIMIT = 100
 
@@ -53,6 +54,8 @@ async def process_now(request: Request) -> Response:
     context, denied = _guard(request)
     if denied:
         return denied
+    if not context.runtime.settings.channex_enabled:  # it would fetch and ack at Channex
+        return JSONResponse(DISABLED, status_code=503)
     report = await context.runtime.bookings.run_once(
         limit=context.runtime.settings.worker_batch_size
     )
@@ -89,6 +92,8 @@ async def feed_poll(request: Request) -> Response:
     context, denied = _guard(request)
     if denied:
         return denied
+    if not context.runtime.settings.channex_enabled:
+        return JSONResponse(DISABLED, status_code=503)
     report = await context.runtime.feed.run_once()
     context.wake_worker()
     return JSONResponse({"feed": jsonable(report)})
