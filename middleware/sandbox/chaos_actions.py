@@ -1,0 +1,209 @@
+"""Carry out a chaos run: the workload's operations and the plan's episodes, on time.
+
+`WorkloadDriver` turns workload operations into emulator calls (an OTA booking through the
+Channex emulator, a price or a direct booking in the sistema-os emulator). `FaultSwitch`
+changes the emulators' fault plans during the run and keeps the count of injected faults
+across the changes. `Timeline` runs both schedules against the clock; every kill and restart
+is a real `kill -9` and a new process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from middleware.mapping import Mapping
+from middleware.sandbox.channex import ChannexEmulator
+from middleware.sandbox.chaos_plan import ChaosPlan, Episode
+from middleware.sandbox.chaos_processes import MiddlewareProcess
+from middleware.sandbox.chaos_workload import (
+    Op,
+    OtaCancel,
+    OtaCreate,
+    OtaModify,
+    PmsBook,
+    PmsCancel,
+    PmsRate,
+    PmsRestrict,
+    Stay,
+)
+from middleware.sandbox.faults import FaultPlan
+from middleware.sandbox.pms import PmsEmulator
+from middleware.sandbox.pms_state import NoFreeApartmentError
+
+PLAN_CODE = "padrao"
+
+
+class WorkloadDriver:
+    def __init__(self, channex: ChannexEmulator, pms: PmsEmulator, mapping: Mapping) -> None:
+        self._channex = channex
+        self._pms = pms
+        self._mapping = mapping
+        self._ota_ids: dict[int, str] = {}
+        self._direct_ids: dict[int, int] = {}
+        self.done: Counter[str] = Counter()
+
+    def apply(self, op: Op) -> None:
+        if isinstance(op, OtaCreate):
+            booking_id, _ = self._channex.create_booking(
+                rooms=self._rooms(op.stays), customer=_customer(op.guest), ota_name=op.ota
+            )
+            self._ota_ids[op.key] = booking_id
+            self.done["ota_create"] += 1
+        elif isinstance(op, OtaModify):
+            self._channex.modify_booking(
+                self._ota_ids[op.key], rooms=self._rooms(op.stays), customer=_customer(op.guest)
+            )
+            self.done["ota_modify"] += 1
+        elif isinstance(op, OtaCancel):
+            self._channex.cancel_booking(self._ota_ids[op.key])
+            self.done["ota_cancel"] += 1
+        elif isinstance(op, PmsRate):
+            self._pms.set_rate(op.categoria, PLAN_CODE, op.date_from, op.date_to, op.rate)
+            self.done["pms_rate"] += 1
+        elif isinstance(op, PmsRestrict):
+            fields = dict(op.fields)
+            self._pms.set_restrictions(op.categoria, PLAN_CODE, op.date_from, op.date_to, **fields)
+            self.done["pms_restriction"] += 1
+        elif isinstance(op, PmsBook):
+            try:
+                self._direct_ids[op.key] = self._pms.book_direct(
+                    op.categoria, op.checkin, op.checkout
+                )
+                self.done["pms_direct_booking"] += 1
+            except NoFreeApartmentError:
+                self.done["pms_direct_full"] += 1
+        elif isinstance(op, PmsCancel) and op.key in self._direct_ids:
+            self._pms.cancel_direct(self._direct_ids[op.key])
+            self.done["pms_direct_cancel"] += 1
+
+    def _rooms(self, stays: tuple[Stay, ...]) -> list[dict[str, object]]:
+        rooms: list[dict[str, object]] = []
+        for stay in stays:
+            ref = self._mapping.by_room_code(stay.categoria)
+            if ref is None:
+                raise ValueError(f"categoria {stay.categoria!r} is not mapped")
+            plan = next(p for p in ref.room.rate_plans if p.plan_code == PLAN_CODE)
+            rooms.append(
+                {
+                    "room_type_id": ref.room.room_type_id,
+                    "rate_plan_id": plan.rate_plan_id,
+                    "checkin_date": stay.checkin.isoformat(),
+                    "checkout_date": stay.checkout.isoformat(),
+                    "adults": stay.adults,
+                }
+            )
+        return rooms
+
+
+def _customer(guest: str) -> dict[str, str]:
+    name, _, surname = guest.partition(" ")
+    slug = guest.lower().replace(" ", ".")
+    return {"name": name, "surname": surname, "mail": f"{slug}@example.com"}
+
+
+class FaultSwitch:
+    """The emulators' fault plans during a run; `injected` survives plan changes."""
+
+    def __init__(self, channex: ChannexEmulator, pms: PmsEmulator) -> None:
+        self._channex = channex
+        self._pms = pms
+        self._earlier: Counter[str] = Counter()
+
+    def channex_plan(self, plan: FaultPlan | None) -> None:
+        self._earlier.update(self._channex.fault_counts)
+        self._channex.faults = plan
+
+    def off(self) -> None:
+        self.channex_plan(None)
+        self._pms.faults = None
+
+    @property
+    def injected(self) -> Counter[str]:
+        return self._earlier + Counter(self._channex.fault_counts)
+
+
+@dataclass(slots=True, kw_only=True)
+class Timeline:
+    """Runs the workload and the episodes from `start()`; `notes` says what went wrong."""
+
+    plan: ChaosPlan
+    ops: tuple[Op, ...]
+    driver: WorkloadDriver
+    switch: FaultSwitch
+    pms: PmsEmulator
+    web: MiddlewareProcess
+    worker: MiddlewareProcess
+    episodes_run: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    def _actions(self) -> list[tuple[float, int, Callable[[], Awaitable[None]]]]:
+        actions: list[tuple[float, int, Callable[[], Awaitable[None]]]] = []
+        for n, op in enumerate(self.ops):
+            actions.append((op.at_s, 2 * n + 1, _now(self.driver.apply, op)))
+        for n, episode in enumerate(self.plan.episodes):
+            begin, end = self._episode(episode)
+            actions.append((episode.at_s, 2 * n, begin))
+            actions.append((episode.end_s, 2 * n, end))
+        actions.sort(key=lambda item: (item[0], item[1]))
+        return actions
+
+    def _episode(
+        self, e: Episode
+    ) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
+        if e.kind in ("kill_worker", "kill_web"):
+            process = self.worker if e.kind == "kill_worker" else self.web
+
+            async def kill() -> None:
+                if not process.running:
+                    self.notes.append(
+                        f"{process.name} had exited by itself ({process.exit_code()})"
+                    )
+                    return
+                await process.kill()
+                self.episodes_run[e.kind] += 1
+
+            async def restart() -> None:
+                if not process.running:
+                    await process.start()
+
+            return kill, restart
+        if e.kind in ("channex_429_streak", "channex_5xx_streak"):
+
+            async def streak() -> None:
+                self.switch.channex_plan(self.plan.streak(e.kind))
+                self.episodes_run[e.kind] += 1
+
+            async def calm() -> None:
+                self.switch.channex_plan(self.plan.channex)
+
+            return streak, calm
+
+        async def pms_faults() -> None:
+            self.pms.faults = e.pms_faults
+            self.episodes_run[e.kind] += 1
+
+        async def pms_calm() -> None:
+            self.pms.faults = None
+
+        return pms_faults, pms_calm
+
+    async def run(self) -> None:
+        """Everything in time order; late actions run at once (the clock never waits twice)."""
+        self.switch.channex_plan(self.plan.channex)
+        started = time.monotonic()
+        for at_s, _, action in self._actions():
+            delay_s = at_s - (time.monotonic() - started)
+            if delay_s > 0:
+                await asyncio.sleep(delay_s)
+            await action()
+
+
+def _now(apply: Callable[[Op], None], op: Op) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        apply(op)
+
+    return run

@@ -1,0 +1,311 @@
+"""One chaos run per seed: the real middleware processes, both emulators, faults, a verdict.
+
+`run_seed(seed, options, workdir)`:
+1. serves the Channex and sistema-os emulators in this process on loopback, creates Duke Beach
+   in the emulated Channex with the setup engine (mapping file, webhook with its secret);
+2. starts `python -m middleware.web` and `python -m middleware.worker` as subprocesses on a
+   database and logs in `workdir`, and takes the hotel live with `POST /sync/full`;
+3. runs the seed's workload and fault plan together (`chaos_actions.Timeline`);
+4. turns every fault off, restarts whatever is down, waits (bounded) until the middleware's
+   queues are empty and stay empty for longer than both safety-net polls;
+5. asks `/status`, stops both processes with SIGTERM, and hands everything to the oracle.
+
+Time is compressed by default: `CHANNEX_RATE_WINDOW` and the emulator's window are
+`options.window_s` (6 s: 10 calls per 6 s, the 60 s model ten times faster).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import aiohttp
+
+from middleware import clock as clocks
+from middleware.channex.client import ChannexClient
+from middleware.channex.hotel_plans import duke_beach_plan
+from middleware.channex.setup import run_setup
+from middleware.mapping import Mapping
+from middleware.sandbox import chaos_oracle
+from middleware.sandbox.channex import ChannexEmulator
+from middleware.sandbox.chaos_actions import FaultSwitch, Timeline, WorkloadDriver
+from middleware.sandbox.chaos_plan import make_plan
+from middleware.sandbox.chaos_processes import MiddlewareProcess, wait_until_answering
+from middleware.sandbox.chaos_snapshot import MiddlewareSnapshot, read_snapshot
+from middleware.sandbox.chaos_workload import make_workload
+from middleware.sandbox.pms import PmsEmulator
+from middleware.serving import serve_app
+
+API_KEY = "chaos-channex-api-key-0123"
+WEBHOOK_SECRET = "chaos-webhook-secret-4567"
+ADMIN_TOKEN = "chaos-admin-token-89ab"
+SECRET_HEADER = "X-Channex-Webhook-Secret"
+POLL_S = 0.25
+GO_LIVE_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChaosOptions:
+    duration_s: float = 40.0  # the workload and its faults
+    window_s: float = 6.0  # rate-limit window (Channex: 60)
+    rate_limit: int = 10
+    channex_timeout_s: float = 1.5
+    pms_timeout_s: float = 1.5
+    lease_s: float = 4.0
+    feed_poll_s: int = 3
+    pms_poll_s: int = 5
+    sync_days: int = 90
+    quiet_timeout_s: float = 150.0
+    bookings: tuple[int, int] = (20, 40)
+    pms_changes: tuple[int, int] = (50, 150)
+
+    @property
+    def quiet_s(self) -> float:
+        """Empty queues this long mean quiet: both safety-net polls have run since."""
+        return max(self.feed_poll_s, self.pms_poll_s) + 2.0
+
+    def env(self, *, channex_url: str, pms_url: str, workdir: Path) -> dict[str, str]:
+        return {
+            "CHANNEX_BASE_URL": channex_url + "/api/v1",
+            "CHANNEX_API_KEY": API_KEY,
+            "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "CHANNEX_WEBHOOK_SECRET_HEADER": SECRET_HEADER,
+            "CHANNEX_RATE_WINDOW": str(self.window_s),
+            "CHANNEX_PRICE_RATE_LIMIT": str(self.rate_limit),
+            "CHANNEX_AVAIL_RATE_LIMIT": str(self.rate_limit),
+            "CHANNEX_TIMEOUT": str(self.channex_timeout_s),
+            "CHANNEX_SYNC_DAYS": str(self.sync_days),
+            "ARI_DEBOUNCE": "0.5",
+            "ARI_MAX_DELAY": "2",
+            "PMS_BASE_URL": pms_url,
+            "PMS_TIMEOUT": str(self.pms_timeout_s),
+            "PMS_POLL_INTERVAL": str(self.pms_poll_s),
+            "FEED_POLL_INTERVAL": str(self.feed_poll_s),
+            "MAPPING_FILE": str(workdir / "mapping.json"),
+            "DATABASE_PATH": str(workdir / "middleware.db"),
+            "ADMIN_TOKEN": ADMIN_TOKEN,
+            "WORKER_INTERVAL": "0.1",
+            "WORKER_LEASE": str(self.lease_s),
+            "LOG_LEVEL": "INFO",
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeedResult:
+    seed: int
+    faults: Counter[str]  # injected faults and episodes, by kind
+    done: Counter[str]  # workload operations carried out, by kind
+    bookings: int  # OTA bookings at Channex
+    revisions: int
+    parked: int  # bookings with a parked revision (e.g. a full hotel)
+    pushes: int  # ARI calls Channex accepted
+    attempts: int  # ARI calls the middleware made
+    max_in_window: int  # most ARI calls of one lane in any window (all attempts)
+    excluded_cells: int
+    violations: tuple[str, ...]
+    seconds: float
+    workdir: Path
+
+    @property
+    def fault_total(self) -> int:
+        return sum(self.faults.values())
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def _emulators(
+    options: ChaosOptions, today: Callable[[], date]
+) -> AsyncIterator[tuple[ChannexEmulator, PmsEmulator, str, str]]:
+    channex = ChannexEmulator(
+        api_key=API_KEY, rate_limit=options.rate_limit, window_s=options.window_s, today=today
+    )
+    pms = PmsEmulator(hotel="duke_beach", today=today)
+    async with serve_app(channex.app) as channex_url, serve_app(pms.app) as pms_url:
+        yield channex, pms, channex_url, pms_url
+
+
+async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResult:
+    """Run `seed` in `workdir` (an existing, empty directory: database, mapping, logs)."""
+    started = time.monotonic()
+    hotel = duke_beach_plan()
+
+    def today() -> date:
+        return clocks.hotel_today(hotel.timezone, clocks.utc_now())
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    async with (
+        _emulators(options, today) as (channex, pms, channex_url, pms_url),
+        aiohttp.ClientSession() as session,
+    ):
+        report = await run_setup(
+            ChannexClient(session, channex_url + "/api/v1", API_KEY),
+            hotel,
+            mapping_path=workdir / "mapping.json",
+            webhook_url=url + "/webhook/channex",
+            webhook_secret=WEBHOOK_SECRET,
+            secret_header=SECRET_HEADER,
+            dry_run=False,
+        )
+        if report.mapping is None:
+            raise RuntimeError("the setup engine wrote no mapping")
+        env = options.env(channex_url=channex_url, pms_url=pms_url, workdir=workdir)
+        web = MiddlewareProcess.web(env, port=port, cwd=workdir)
+        worker = MiddlewareProcess.worker(env, cwd=workdir)
+        await web.start()
+        await worker.start()
+        try:
+            await wait_until_answering(url + "/health")
+            pms.middleware_url = url
+            await _go_live(session, url, workdir / "middleware.db")
+            timeline = Timeline(
+                plan=make_plan(
+                    seed,
+                    duration_s=options.duration_s,
+                    channex_timeout_s=options.channex_timeout_s,
+                    pms_timeout_s=options.pms_timeout_s,
+                ),
+                ops=make_workload(
+                    seed,
+                    today=today(),
+                    duration_s=options.duration_s,
+                    bookings=options.bookings,
+                    pms_changes=options.pms_changes,
+                ).ops,
+                driver=WorkloadDriver(channex, pms, report.mapping),
+                switch=FaultSwitch(channex, pms),
+                pms=pms,
+                web=web,
+                worker=worker,
+            )
+            await timeline.run()
+            timeline.switch.off()
+            notes = await _restart_the_fallen(web, worker)
+            notes += await _wait_for_quiet(channex, pms, workdir / "middleware.db", options)
+            attention = await _attention(session, url)
+        finally:
+            codes = {p.name: await p.stop() for p in (web, worker)}
+            pms.middleware_url = None
+        notes += [f"{name} exited {code} after SIGTERM" for name, code in codes.items() if code]
+        verdict = chaos_oracle.judge(
+            chaos_oracle.Evidence(
+                channex=channex,
+                pms=pms,
+                mapping=report.mapping,
+                snapshot=read_snapshot(workdir / "middleware.db"),
+                attention=attention,
+                today=today(),
+                horizon_days=options.sync_days,
+                rate_limit=options.rate_limit,
+            )
+        )
+        return _result(seed, timeline, channex, report.mapping, verdict, notes, started, workdir)
+
+
+async def _go_live(session: aiohttp.ClientSession, url: str, db_path: Path) -> None:
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with session.post(url + "/sync/full", headers=headers) as response:
+        if response.status != 202:
+            raise RuntimeError(f"POST /sync/full answered {response.status}")
+    deadline = time.monotonic() + GO_LIVE_TIMEOUT_S
+    while read_snapshot(db_path).busy:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the go-live full sync did not finish in {GO_LIVE_TIMEOUT_S} s")
+        await asyncio.sleep(POLL_S)
+
+
+async def _restart_the_fallen(*processes: MiddlewareProcess) -> list[str]:
+    notes = []
+    for process in processes:
+        if not process.running:
+            if process.exit_code() not in (None, -9):
+                notes.append(f"{process.name} had exited by itself ({process.exit_code()})")
+            await process.start()
+    return notes
+
+
+async def _wait_for_quiet(
+    channex: ChannexEmulator, pms: PmsEmulator, db_path: Path, options: ChaosOptions
+) -> list[str]:
+    """Until nothing is pending for `quiet_s` on end; a note when `quiet_timeout_s` passes."""
+    deadline = time.monotonic() + options.quiet_timeout_s
+    quiet_since: float | None = None
+    busy: list[str] = []
+    while time.monotonic() < deadline:
+        await channex.deliver_pending()
+        await pms.drain_notifications()
+        snapshot = read_snapshot(db_path)
+        busy = snapshot.busy + _unheard(channex, snapshot)
+        now = time.monotonic()
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= options.quiet_s:
+            return []
+        await asyncio.sleep(POLL_S)
+    return [f"not quiet {options.quiet_timeout_s} s after the faults stopped: {busy}"]
+
+
+def _unheard(channex: ChannexEmulator, snapshot: MiddlewareSnapshot) -> list[str]:
+    """Unacked Channex revisions the middleware has not parked (the feed poll will find them)."""
+    state = channex.state
+    waiting = [
+        rid
+        for rid in state.revision_order
+        if rid not in state.acked
+        and (rid not in snapshot.revisions or snapshot.revisions[rid].status != "parked")
+    ]
+    return [f"{len(waiting)} unacked revisions"] if waiting else []
+
+
+async def _attention(session: aiohttp.ClientSession, url: str) -> frozenset[str]:
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with session.get(url + "/status", headers=headers) as response:
+        body = await response.json()
+    return frozenset(item["revision_id"] for item in body["bookings"]["needs_attention"])
+
+
+def _result(
+    seed: int,
+    timeline: Timeline,
+    channex: ChannexEmulator,
+    mapping: Mapping,
+    verdict: chaos_oracle.Verdict,
+    notes: list[str],
+    started: float,
+    workdir: Path,
+) -> SeedResult:
+    calls = [
+        r
+        for path in chaos_oracle.ARI_PATHS
+        for r in channex.calls("POST", path)
+        if any(p.property_id in r.property_ids for p in mapping)
+    ]
+    return SeedResult(
+        seed=seed,
+        faults=timeline.switch.injected + timeline.episodes_run,
+        done=timeline.driver.done,
+        bookings=len(channex.state.bookings),
+        revisions=len(channex.state.revisions),
+        parked=verdict.parked_bookings,
+        pushes=sum(1 for r in calls if r.status == 200),
+        attempts=len(calls),
+        max_in_window=verdict.max_attempts_in_window,
+        excluded_cells=verdict.excluded_cells,
+        violations=tuple(notes + timeline.notes) + verdict.violations,
+        seconds=time.monotonic() - started,
+        workdir=workdir,
+    )
