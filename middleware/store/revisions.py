@@ -8,7 +8,7 @@ leases (`claimed_until`), taken inside `BEGIN IMMEDIATE`, so two workers never t
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -76,6 +76,39 @@ async def enqueue(
         (revision_id, booking_id, property_id, source, stamp, stamp, stamp),
     )
     return cursor.rowcount == 1
+
+
+BATCH_ROWS = 140  # 7 parameters a row: under SQLite's oldest 999-variable limit
+
+
+async def enqueue_batch(
+    conn: aiosqlite.Connection,
+    items: Sequence[tuple[str, str | None, str | None]],
+    *,
+    source: str,
+    now: datetime,
+) -> set[str]:
+    """Queue `(revision_id, booking_id, property_id)` items inside the caller's transaction,
+    one statement per `BATCH_ROWS`; returns the revision ids that were not known yet (an id
+    repeated within `items` is new at most once)."""
+    stamp = to_db_time(now)
+    new: set[str] = set()
+    for start in range(0, len(items), BATCH_ROWS):
+        chunk = items[start : start + BATCH_ROWS]
+        rows = ", ".join(["(?, ?, ?, ?, 'pending', ?, ?, ?)"] * len(chunk))
+        params = [
+            value
+            for revision_id, booking_id, property_id in chunk
+            for value in (revision_id, booking_id, property_id, source, stamp, stamp, stamp)
+        ]
+        inserted = await conn.execute_fetchall(
+            "INSERT OR IGNORE INTO revisions (revision_id, booking_id, property_id, source,"  # noqa: S608
+            f" status, received_at, next_attempt_at, updated_at) VALUES {rows}"
+            " RETURNING revision_id",
+            params,
+        )
+        new.update(str(row[0]) for row in inserted)
+    return new
 
 
 async def enqueue_many(

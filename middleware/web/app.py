@@ -14,9 +14,10 @@ from collections.abc import AsyncIterator
 import structlog
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from middleware import clock as clocks
+from middleware import watch
 from middleware.checks import Checker
 from middleware.config import Settings
 from middleware.mapping import Mapping
@@ -35,12 +36,12 @@ class _ChannexWebhook:
     def __init__(self, app: Starlette, settings: Settings) -> None:
         self._app = app
         self._settings = settings
-        self._inner: Starlette | None = None
+        self._inner: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._inner is None:
             context: WebContext = self._app.state.ctx
-            self._inner = Starlette(routes=webhook_channex.routes(context.intake, self._settings))
+            self._inner = webhook_channex.asgi_app(context.intake, self._settings)
         await self._inner(scope, receive, send)
 
 
@@ -62,16 +63,18 @@ def create_app(
             worker_task = (
                 asyncio.create_task(worker.run(), name="worker") if worker is not None else None
             )
+            checker = Checker(runtime)
             app.state.ctx = WebContext(
                 runtime=runtime,
                 intake=intake,
                 worker=worker,
-                checker=Checker(runtime),
+                checker=checker,
                 started_at=clock(),
             )
             log.info("web_started", worker_in_process=in_process)
             try:
-                yield
+                async with watch.running(watch.ProblemWatch(runtime, checker)):
+                    yield  # the watch alerts on a stale worker and Channex's warning events
             finally:
                 if worker is not None and worker_task is not None:
                     await worker.stop()

@@ -19,22 +19,31 @@ The peer address is what the ASGI server reports. Note that uvicorn's own `proxy
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 import orjson
 import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, request_response
+from starlette.types import ASGIApp
 
 from middleware import clock as clocks
 from middleware.config import Settings
-from middleware.store.inbox import InboundEvent, IntakeWriter
+from middleware.store.inbox import InboundEvent, IntakeWriter, Status
 from middleware.web import security
 
 PATH = "/webhook/channex"
 SIGNATURE_HEADER = "X-Channex-Signature"
+CALLER_CACHE_SIZE = 256  # distinct (peer, X-Forwarded-For) pairs remembered
+INFO_LEVELS = frozenset({"DEBUG", "INFO"})
+# The 200 bodies, rendered once: `{"status": "queued"}` and the other outcomes.
+_ANSWERS: dict[str, bytes] = {
+    status: orjson.dumps({"status": status}) for status in get_args(Status)
+}
 
 log = structlog.get_logger(__name__)
 
@@ -100,25 +109,48 @@ def routes(
     intake: IntakeWriter, settings: Settings, *, clock: clocks.Clock | None = None
 ) -> list[BaseRoute]:
     """The Channex webhook route; `clock` defaults to the intake writer's."""
+    return [Route(PATH, endpoint(intake, settings, clock=clock), methods=["POST"])]
+
+
+def asgi_app(
+    intake: IntakeWriter, settings: Settings, *, clock: clocks.Clock | None = None
+) -> ASGIApp:
+    """The same endpoint as a bare ASGI app, for a caller that has already routed the request
+    (the web app mounts it without a second router and middleware stack)."""
+    return request_response(endpoint(intake, settings, clock=clock))
+
+
+def endpoint(
+    intake: IntakeWriter, settings: Settings, *, clock: clocks.Clock | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    """The request handler; `clock` defaults to the intake writer's."""
     now_fn = clock or intake.clock
     secret = settings.channex_webhook_secret
     expected = None if secret is None else str(secret)
     cap_bytes = settings.channex_webhook_max_body_bytes
+    secret_header = settings.channex_webhook_secret_header
+    # The success line is the one logged per request: skip building it when nobody reads it.
+    log_stored = settings.log_level in INFO_LEVELS
+
+    @functools.lru_cache(maxsize=CALLER_CACHE_SIZE)
+    def caller(peer: str | None, forwarded_for: str | None) -> tuple[str | None, str | None]:
+        """(client ip, allowlist refusal or None): senders are few, parsing an address is not
+        free, so each (peer, X-Forwarded-For) pair is worked out once."""
+        ip = security.client_ip(peer, forwarded_for, settings.channex_trust_forwarded_for)
+        return ip, security.check_ip(ip, settings.channex_allowed_ips)
 
     async def receive(request: Request) -> Response:
         peer = request.client.host if request.client is not None else None
-        ip = security.client_ip(
-            peer, request.headers.get("x-forwarded-for"), settings.channex_trust_forwarded_for
-        )
-        reason = security.check_ip(ip, settings.channex_allowed_ips)
+        ip, reason = caller(peer, request.headers.get("x-forwarded-for"))
         if reason is not None:
             return _refuse(403, reason, ip)
         try:
             body = await _read_capped(request, cap_bytes)
         except _TooLargeError:
             return _refuse(413, f"body larger than {cap_bytes} bytes", ip)
+        given = request.headers.get(secret_header)  # Starlette's lookup is case-insensitive
         reason = security.check_secret(
-            request.headers, expected, settings.channex_webhook_secret_header
+            {} if given is None else {secret_header: given}, expected, secret_header
         ) or security.check_signature(body, request.headers.get(SIGNATURE_HEADER), expected)
         if reason is not None:
             return _refuse(401, reason, ip)
@@ -140,14 +172,15 @@ def routes(
         except Exception as exc:
             log.error("webhook_store_failed", webhook_event=event.event, error=repr(exc))
             return JSONResponse({"error": "could not store the event, retry later"}, 503)
-        log.info(
-            "webhook_stored",
-            webhook_event=event.event,
-            status=outcome.status,
-            event_id=outcome.event_id,
-            revision_id=event.revision_id,
-            client_ip=ip,
-        )
-        return JSONResponse({"status": outcome.status})
+        if log_stored:
+            log.info(
+                "webhook_stored",
+                webhook_event=event.event,
+                status=outcome.status,
+                event_id=outcome.event_id,
+                revision_id=event.revision_id,
+                client_ip=ip,
+            )
+        return Response(_ANSWERS[outcome.status], media_type="application/json")
 
-    return [Route(PATH, receive, methods=["POST"])]
+    return receive

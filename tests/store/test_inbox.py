@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from middleware.store import inbox
+from middleware.store import inbox, revisions
 from middleware.store.db import Database
 from middleware.store.inbox import InboundEvent, IntakeStoppedError, IntakeWriter, StoreOutcome
 
@@ -202,3 +202,74 @@ async def test_a_failed_batch_does_not_stop_the_writer(db: Database, writer: Int
         " payload TEXT NOT NULL, status TEXT NOT NULL, detail TEXT)"
     )
     assert (await writer.submit(_event())).status == "queued"
+
+
+async def test_one_batch_dedups_within_itself_and_against_known_revisions(
+    db: Database, writer: IntakeWriter
+) -> None:
+    """Events of one transaction: the first event of a revision id queues it, the rest of the
+    batch (and ids already known) are duplicates; notices and ignored events ride along."""
+    await writer.submit(_event(revision_id="known"))
+    names_and_ids = [
+        ("booking", "r1"),
+        ("booking_new", "r1"),
+        ("booking", "known"),
+        ("non_acked_booking", "r9"),
+        ("test", None),
+        ("booking_new", "r2"),
+    ]
+    outcomes = await asyncio.gather(
+        *(writer.submit(_event(event=name, revision_id=rev)) for name, rev in names_and_ids)
+    )
+    assert (writer.commits, writer.events_stored) == (2, 7)
+    assert outcomes == [
+        StoreOutcome(event_id=2, status="queued"),
+        StoreOutcome(event_id=3, status="duplicate"),
+        StoreOutcome(event_id=4, status="duplicate"),
+        StoreOutcome(event_id=5, status="noted"),
+        StoreOutcome(event_id=6, status="ignored"),
+        StoreOutcome(event_id=7, status="queued"),
+    ]
+    stored = await inbox.list_events(db)
+    assert [(e.id, e.event, e.revision_id, e.status) for e in reversed(stored)] == [
+        (1, "booking", "known", "queued"),
+        (2, "booking", "r1", "queued"),
+        (3, "booking_new", "r1", "duplicate"),
+        (4, "booking", "known", "duplicate"),
+        (5, "non_acked_booking", "r9", "noted"),
+        (6, "test", None, "ignored"),
+        (7, "booking_new", "r2", "queued"),
+    ]
+    assert [row[0] for row in await _revision_rows(db)] == ["known", "r1", "r2"]
+
+
+async def test_a_batch_larger_than_one_insert_statement_queues_every_revision(
+    db: Database,
+) -> None:
+    """More events than `revisions.BATCH_ROWS` in one transaction: every id queued once."""
+    writer = IntakeWriter(db, max_batch=500)
+    await writer.start()
+    count = 2 * revisions.BATCH_ROWS + 7
+    outcomes = await asyncio.gather(
+        *(writer.submit(_event(revision_id=f"r{i:04d}")) for i in range(count))
+    )
+    await writer.stop()
+    assert writer.commits == 1
+    assert sorted(o.event_id for o in outcomes) == list(range(1, count + 1))
+    assert {o.status for o in outcomes} == {"queued"}
+    assert [row[0] for row in await _revision_rows(db)] == [f"r{i:04d}" for i in range(count)]
+
+
+async def test_events_arriving_on_the_next_loop_turns_join_the_batch(
+    db: Database, writer: IntakeWriter
+) -> None:
+    """While each turn of the event loop brings another event, the writer waits for it."""
+
+    async def arriving_after(turns: int) -> StoreOutcome:
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        return await writer.submit(_event(revision_id=f"r{turns}"))
+
+    outcomes = await asyncio.gather(*(arriving_after(turns) for turns in range(4)))
+    assert [o.status for o in outcomes] == ["queued"] * 4
+    assert (writer.commits, writer.events_stored) == (1, 4)
