@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import structlog
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from middleware import clock as clocks
 from middleware import watch
@@ -36,12 +36,12 @@ class _ChannexWebhook:
     def __init__(self, app: Starlette, settings: Settings) -> None:
         self._app = app
         self._settings = settings
-        self._inner: Starlette | None = None
+        self._inner: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._inner is None:
             context: WebContext = self._app.state.ctx
-            self._inner = Starlette(routes=webhook_channex.routes(context.intake, self._settings))
+            self._inner = webhook_channex.asgi_app(context.intake, self._settings)
         await self._inner(scope, receive, send)
 
 
