@@ -32,6 +32,7 @@ from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import ASGIApp
 
 from middleware import clock as clocks
+from middleware import metrics
 from middleware.config import Settings
 from middleware.store.inbox import InboundEvent, IntakeWriter, Status
 from middleware.web import security
@@ -54,6 +55,7 @@ class _TooLargeError(Exception):
 
 def _refuse(status: int, reason: str, ip: str | None) -> Response:
     log.warning("webhook_rejected", reason=reason, client_ip=ip, http_status=status)
+    metrics.webhook_refused(reason)
     return JSONResponse({"error": reason}, status_code=status)
 
 
@@ -171,7 +173,9 @@ def endpoint(
             outcome = await intake.submit(event)
         except Exception as exc:
             log.error("webhook_store_failed", webhook_event=event.event, error=repr(exc))
+            metrics.webhook_event(event.event, "store_failed")
             return JSONResponse({"error": "could not store the event, retry later"}, 503)
+        metrics.webhook_event(event.event, outcome.status)
         if log_stored:
             log.info(
                 "webhook_stored",
