@@ -12,7 +12,7 @@ Clocks: the subprocess reads the real clock, so the harness's clock starts at th
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from middleware.sandbox.pms_faults import PmsFaultPlan
@@ -21,7 +21,6 @@ from tests.flow import ota
 from tests.flow.harness import ShiftedClock, start_system
 from tests.flow.processes import MiddlewareProcess, middleware_env, running
 
-D = date.fromisoformat
 CRASH_ENV = {
     "WORKER_IN_PROCESS": "false",
     "WORKER_LEASE": "3",
@@ -43,10 +42,11 @@ async def test_a_worker_killed_after_the_pms_commit_leaves_one_booking_and_one_a
         worker = MiddlewareProcess.worker(middleware_env(system.settings), cwd=tmp_path)
         async with running(worker):
             await worker.wait_for_event("worker_started")
+            checkin = system.today() + timedelta(days=30)
             system.pms.faults = PmsFaultPlan(seed=11, fail_after_commit=1, commit_stall_s=STALL_S)
             booking_id, revision_id = system.channex.create_booking(
                 property_id=system.property_id,
-                rooms=[ota.room(system, "ovp", D("2026-12-27"), D("2027-01-02"))],
+                rooms=[ota.room(system, "ovp", checkin, checkin + timedelta(days=6))],
                 customer=ota.customer("Rita", "Melo", mail="rita@example.com", phone="+55 84"),
             )
 
