@@ -69,6 +69,21 @@ async def reserve_call(
         return None
 
 
+async def call_answered(db: Database, lane: Lane, reserved_at: datetime, now: datetime) -> None:
+    """The call reserved at `reserved_at` has its answer (or gave up) at `now`: log it at `now`.
+
+    Channex counts a call when it arrives, somewhere between the two. Logged at the reservation,
+    a slow call (a big claim to encode, a slow network) could arrive later than the log says,
+    and the call 10 places after it — sent exactly a window after the logged time — would land
+    inside Channex's window and be refused. The answer time is never earlier than the arrival.
+    """
+    await db.execute(
+        "UPDATE rate_calls SET sent_at = ? WHERE rowid = (SELECT rowid FROM rate_calls"
+        " WHERE property_id = ? AND kind = ? AND sent_at = ? LIMIT 1)",
+        (to_db_time(max(now, reserved_at)), lane.property_id, lane.kind, to_db_time(reserved_at)),
+    )
+
+
 async def pause(
     db: Database,
     lane: Lane,

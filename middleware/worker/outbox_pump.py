@@ -121,11 +121,16 @@ class OutboxPump:
             return await self._rejected(claim, error, calls=0)
         started = time.monotonic()
         results: list[PushResult] = []
+        reserved_at = now
         try:
             for index, chunk in enumerate(chunks):
                 if index > 0:
-                    await self._wait_for_slot(lane)
-                results.append(await self._channex.push(lane.kind, chunk))
+                    reserved_at = await self._wait_for_slot(lane)
+                try:
+                    results.append(await self._channex.push(lane.kind, chunk))
+                finally:  # the rate-limit log keeps the call at its answer time (lanes)
+                    answered = lanes.call_answered(self._db, lane, reserved_at, self._clock())
+                    await asyncio.shield(answered)
         except TransientUpstreamError as exc:
             return await self._transient(claim, exc, calls=len(results) + 1)
         except RejectedUpstreamError as exc:
@@ -135,14 +140,15 @@ class OutboxPump:
             raise
         return await self._accepted(claim, values, chunks, results, started)
 
-    async def _wait_for_slot(self, lane: Lane) -> None:
+    async def _wait_for_slot(self, lane: Lane) -> datetime:
+        """Wait for and take a call slot; returns the time it was reserved at."""
         while True:
             now = self._clock()
             slot = await lanes.reserve_call(
                 self._db, lane, now, limit=self._limit(lane.kind), window_s=self._window_s
             )
             if slot is None:
-                return
+                return now
             await asyncio.sleep(max(0.05, (slot - now).total_seconds()))
 
     async def _accepted(

@@ -1,0 +1,139 @@
+"""A storm of sistema-os changes at real speed: 1,000 in under a minute (rates, restrictions,
+direct bookings and their cancellations over the next 60 days). Channex must never see more
+than 10 calls a minute per endpoint — counting every attempt, refused or not — nor answer a
+single 429, and once the storm has settled it must hold exactly what sistema-os holds."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from random import Random
+
+from middleware.sandbox.pms_state import PmsStateError
+from tests.flow.harness import System, start_system
+from tests.flow.oracle import assert_channex_matches_pms
+
+SEED = 20261031
+CHANGES = 1000
+STORM_S = 55.0  # the changes are spread evenly over this (about 18 a second)
+SPAN_DAYS = 60  # the changes touch today .. today + 59
+RATE_LIMIT = 10
+ENDPOINTS = ("/availability", "/restrictions")
+SETTLE_S = 30.0
+# A pump this eager would push about once a second: only the rate limiter holds it to 10.
+EAGER = {"ARI_DEBOUNCE": "0.2", "ARI_MAX_DELAY": "1"}
+
+
+@dataclass(slots=True)
+class Storm:
+    """Seeded PMS changes, one `step()` at a time; `made` counts them by kind."""
+
+    system: System
+    rng: Random
+    today: date
+    live: list[int] = field(default_factory=list)
+    made: Counter[str] = field(default_factory=Counter)
+
+    def _range(self, longest: int) -> tuple[date, date]:
+        start = self.rng.randrange(SPAN_DAYS)
+        length = self.rng.randint(1, longest)
+        last = min(start + length - 1, SPAN_DAYS - 1)
+        return self.today + timedelta(days=start), self.today + timedelta(days=last)
+
+    def _categoria(self) -> str:
+        return self.rng.choice(self.system.mapping.properties[0].room_types).room_code
+
+    def step(self) -> None:
+        roll = self.rng.random()
+        if roll < 0.10 and self.live:
+            booking = self.live.pop(self.rng.randrange(len(self.live)))
+            self.system.pms.cancel_direct(booking)
+            self.made["cancel_direct"] += 1
+        elif roll < 0.30 and self._book():
+            self.made["book_direct"] += 1
+        elif roll < 0.55:
+            first, last = self._range(10)
+            self.system.pms.set_restrictions(
+                self._categoria(), "padrao", first, last, **self._restrictions()
+            )
+            self.made["set_restrictions"] += 1
+        else:
+            first, last = self._range(14)
+            cents = self.rng.randint(15_000, 150_000)
+            rate = Decimal(cents) / 100
+            self.system.pms.set_rate(self._categoria(), "padrao", first, last, rate)
+            self.made["set_rate"] += 1
+
+    def _book(self) -> bool:
+        checkin, _ = self._range(1)
+        nights = self.rng.randint(1, 5)
+        checkout = min(checkin + timedelta(days=nights), self.today + timedelta(days=SPAN_DAYS))
+        try:
+            booking = self.system.pms.book_direct(self._categoria(), checkin, checkout)
+        except PmsStateError:  # sold out on one of the nights: not a change
+            return False
+        self.live.append(booking)
+        return True
+
+    def _restrictions(self) -> dict[str, int | bool]:
+        choices: dict[str, int | bool] = {
+            "min_stay_arrival": self.rng.randint(1, 5),
+            "min_stay_through": self.rng.randint(1, 4),
+            "max_stay": self.rng.choice([0, 7, 10, 14]),
+            "closed_to_arrival": self.rng.random() < 0.5,
+            "closed_to_departure": self.rng.random() < 0.5,
+            "stop_sell": self.rng.random() < 0.3,
+        }
+        names = self.rng.sample(sorted(choices), self.rng.randint(1, 3))
+        return {name: choices[name] for name in names}
+
+
+async def run_storm(storm: Storm, changes: int, seconds: float) -> None:
+    """`changes` steps at real speed, evenly spread over `seconds`."""
+    started = time.monotonic()
+    for index in range(changes):
+        delay = started + index * seconds / changes - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        storm.step()
+
+
+def assert_rate_limit_kept(system: System) -> dict[str, int]:
+    """No endpoint saw more than 10 calls in any minute, none was refused; calls per endpoint."""
+    counts = {}
+    for endpoint in ENDPOINTS:
+        calls = system.channex.calls("POST", endpoint)
+        assert [r.status for r in calls if r.status != 200] == []
+        assert system.channex.max_calls_in_any_window(system.property_id, endpoint) <= RATE_LIMIT
+        counts[endpoint] = len(calls)
+    return counts
+
+
+async def test_a_thousand_changes_in_a_minute_keep_the_rate_limit_and_end_equal(
+    tmp_path: Path,
+) -> None:
+    async with start_system(tmp_path, extra_env=EAGER) as system:
+        await system.full_sync()
+        storm = Storm(system=system, rng=Random(SEED), today=system.today())
+        started = time.monotonic()
+        await run_storm(storm, CHANGES, STORM_S)
+        storm_s = time.monotonic() - started
+        await system.settle(timeout_s=SETTLE_S)
+        settled_s = time.monotonic() - started
+
+        counts = assert_rate_limit_kept(system)
+        windows = {
+            e: system.channex.max_calls_in_any_window(system.property_id, e) for e in ENDPOINTS
+        }
+        print(
+            f"\nstorm: {sum(storm.made.values())} changes {dict(storm.made)} in {storm_s:.1f} s,"
+            f" settled at {settled_s:.1f} s; POSTs (full sync included) {counts};"
+            f" most in any 60 s window {windows}"
+        )
+        assert sum(storm.made.values()) == CHANGES
+        await assert_channex_matches_pms(system, days=500)
