@@ -186,6 +186,7 @@ def summary(
         "bare_p50_ms": bare["p50_ms"] if bare else None,
         "bare_p99_ms": bare["p99_ms"] if bare else None,
         "intake_ratio": intake["ratio"] if intake else None,
+        "intake_cpu_ratio": intake["cpu_ratio"] if intake else None,
         "intake_ratio_target": TARGET_RATIO,
         "intake_ratio_met": intake["ratio"] >= TARGET_RATIO if intake else None,
         "web_peak_rss_mib": _mib(mw["peak_rss_kib"]) if mw else None,
@@ -223,6 +224,11 @@ def _intake_table(intake: dict[str, Any]) -> list[str]:
     stored = intake["middleware"]["stored"]
     lines += [
         f"{'ratio (throughput)':<22}{intake['ratio']:>9}   target >= {TARGET_RATIO}",
+        f"{'ratio (server CPU)':<22}{intake['cpu_ratio']!s:>9}   bare cpu ms/req ÷ middleware's: "
+        "the throughput ratio if the server's CPU were the only limit",
+        f"load generator (this process, aiohttp): {intake['bare']['client_cpu_share']} / "
+        f"{intake['middleware']['client_cpu_share']} of a core busy during the bare / "
+        "middleware rounds (near 1.0 it, not the server, set the pace)",
         f"stored by the middleware: {stored['webhook_events']} webhook events, "
         f"{stored['revisions_pending']} revisions queued (sent: "
         f"{intake['middleware']['sent_total']}); failures: bare "

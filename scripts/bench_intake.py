@@ -95,6 +95,10 @@ class Tally:
             "max_ms": round(max(ms), 2) if ok else None,
             "server_cpu_ms_per_request": round(self.server_cpu_s * 1000 / ok, 3) if ok else None,
             "client_cpu_ms_per_request": round(self.client_cpu_s * 1000 / ok, 3) if ok else None,
+            # of one core: near 1.0 the load generator, not the server, set the pace
+            "client_cpu_share": round(self.client_cpu_s / self.seconds, 2)
+            if self.seconds
+            else None,
         }
 
 
@@ -235,6 +239,11 @@ def stored_rows(db_path: Path) -> dict[str, int]:
     return {"webhook_events": int(events), "revisions_pending": int(queued[0])}
 
 
+def _cost_ratio(bare: dict[str, Any], middleware: dict[str, Any]) -> float | None:
+    cheap, dear = bare["server_cpu_ms_per_request"], middleware["server_cpu_ms_per_request"]
+    return round(cheap / dear, 3) if cheap and dear else None
+
+
 async def bench_intake(
     workdir: Path, *, requests: int, concurrency: int, warmup: int, rounds: int = ROUNDS
 ) -> dict[str, Any]:
@@ -272,5 +281,7 @@ async def bench_intake(
         "rounds": rounds,
         **figures,
         "ratio": round(web_rps / bare_rps, 3) if bare_rps else 0.0,
+        # the throughput ratio the servers' CPU cost alone would give (contention-proof)
+        "cpu_ratio": _cost_ratio(figures["bare"], figures["middleware"]),
         "nagle_suspected": max(sequential) >= NAGLE_SUSPECT_MS,
     }

@@ -44,6 +44,7 @@ def _check_load(figures: dict[str, Any]) -> None:
     assert 0 < figures["p50_ms"] <= figures["p99_ms"] <= figures["max_ms"]
     assert figures["sequential_p50_ms"] > 0
     assert figures["server_cpu_ms_per_request"] > 0
+    assert figures["client_cpu_share"] > 0
     assert figures["peak_rss_kib"] > 0
 
 
@@ -66,6 +67,11 @@ def test_quick_run_reports_every_section_from_one_run(tmp_path: Path) -> None:
     assert intake["middleware"]["stored"] == {"webhook_events": SENT, "revisions_pending": SENT}
     assert intake["ratio"] > 0
     assert intake["ratio"] == round(intake["middleware"]["rps"] / intake["bare"]["rps"], 3)
+    assert intake["cpu_ratio"] == round(
+        intake["bare"]["server_cpu_ms_per_request"]
+        / intake["middleware"]["server_cpu_ms_per_request"],
+        3,
+    )
     assert isinstance(intake["nagle_suspected"], bool)
 
     worker = report["worker"]
