@@ -242,9 +242,11 @@ def _intake_table(intake: dict[str, Any]) -> list[str]:
 
 def _worker_table(worker: dict[str, Any]) -> list[str]:
     return [
-        f"2. Memory: worker through a {worker['days']}-day full sync and {worker['bookings']} "
-        f"OTA bookings ({worker['seconds']} s, {worker['channex_ari_pushes']} ARI pushes, "
-        f"{worker['channex_acks']} acks, {worker['pms_bookings']} PMS bookings)",
+        f"2. Memory: worker through a {worker['days']}-day full sync "
+        f"({worker['full_sync_seconds']} s, {worker['channex_ari_pushes_full_sync']} ARI pushes),"
+        f" then {worker['bookings']} OTA bookings ({worker['bookings_seconds']} s, "
+        f"{worker['channex_acks']} acks, {worker['pms_bookings']} PMS bookings, "
+        f"{worker['channex_ari_pushes'] - worker['channex_ari_pushes_full_sync']} ARI pushes)",
         f"   peak RSS: worker {_mib(worker['worker_peak_rss_kib'])} MiB, web "
         f"{_mib(worker['web_peak_rss_kib'])} MiB (web under the intake load: see 1.)",
     ]

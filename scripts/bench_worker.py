@@ -4,10 +4,10 @@ The Channex and sistema-os emulators run in this process (loopback); the middlew
 its two production processes, `python -m middleware.web` and `python -m middleware.worker`,
 on one temporary database. The setup engine creates Duke Beach in the emulated Channex (and
 registers the booking webhook at the web process); a full-sync request row is written into the
-database (as `POST /sync/full` would), then `bookings` OTA bookings are made in the emulated
-Channex, whose webhooks reach the web process; the worker pushes the horizon, fetches each
-revision, books it in sistema-os, acks it and pushes the availability it moved. When all of
-that is done, the peak RSS (`VmHWM`) of both processes is read.
+database (as `POST /sync/full` would) and the worker pushes the horizon; then `bookings` OTA
+bookings are made in the emulated Channex, whose webhooks reach the web process, and the
+worker fetches each revision, books it in sistema-os, acks it and pushes the availability it
+moved. When all of that is done, the peak RSS (`VmHWM`) of both processes is read.
 
 The rate limit is raised to `RATE_LIMIT` calls a minute (emulator and middleware) and the
 worker polls every `WORKER_INTERVAL_S`, so the run takes seconds, not the minutes Channex's
@@ -64,6 +64,10 @@ async def _settle(db: Database, channex: ChannexEmulator) -> dict[str, int]:
             return counts
         await asyncio.sleep(SETTLE_POLL_S)
     raise TimeoutError(f"the worker did not finish within {SETTLE_TIMEOUT_S} s")
+
+
+def _ari_pushes(channex: ChannexEmulator) -> int:
+    return sum(len(channex.calls("POST", path)) for path in ("/availability", "/restrictions"))
 
 
 def _book(channex: ChannexEmulator, mapping: Mapping, count: int, days: int, seed: int) -> None:
@@ -155,6 +159,9 @@ async def bench_worker(workdir: Path, *, days: int, bookings: int, seed: int) ->
                 await sync_requests.request(
                     db, source="bench", now=clocks.utc_now(), full_sync=True
                 )
+                await _settle(db, channex)
+                full_sync_s = time.perf_counter() - started
+                full_sync_pushes = _ari_pushes(channex)
                 _book(channex, mapping, bookings, days, seed)
                 counts = await _settle(db, channex)
                 elapsed_s = time.perf_counter() - started
@@ -168,12 +175,13 @@ async def bench_worker(workdir: Path, *, days: int, bookings: int, seed: int) ->
         "days": days,
         "bookings": bookings,
         "seconds": round(elapsed_s, 3),
+        "full_sync_seconds": round(full_sync_s, 3),
+        "bookings_seconds": round(elapsed_s - full_sync_s, 3),
         "revisions": {status: n for status, n in counts.items() if n},
         "pms_bookings": len(pms.bookings()),
         "channex_calls": len(channex.requests),
-        "channex_ari_pushes": sum(
-            len(channex.calls("POST", path)) for path in ("/availability", "/restrictions")
-        ),
+        "channex_ari_pushes": _ari_pushes(channex),
+        "channex_ari_pushes_full_sync": full_sync_pushes,
         "channex_acks": sum(
             1 for r in channex.requests if r.method == "POST" and r.path.endswith("/ack")
         ),
