@@ -8,13 +8,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from random import Random
+from typing import TypeVar
 
+from middleware.domain.models import Kind, Lane
+from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.pms_state import PmsStateError
+from middleware.store import outbox, sync_requests
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import assert_channex_matches_pms
 
@@ -27,6 +32,7 @@ ENDPOINTS = ("/availability", "/restrictions")
 SETTLE_S = 30.0
 # A pump this eager would push about once a second: only the rate limiter holds it to 10.
 EAGER = {"ARI_DEBOUNCE": "0.2", "ARI_MAX_DELAY": "1"}
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -137,3 +143,81 @@ async def test_a_thousand_changes_in_a_minute_keep_the_rate_limit_and_end_equal(
         )
         assert sum(storm.made.values()) == CHANGES
         await assert_channex_matches_pms(system, days=500)
+
+
+RESTART_CHANGES = 300  # half before the restart, half after
+RESTART_STORM_S = 10.0
+RESTART_DAYS = 90
+RESTART_ENV = {"CHANNEX_SYNC_DAYS": str(RESTART_DAYS)}
+
+
+async def _storm_across_a_restart(system: System, before_restart: Callable[[], Awaitable[T]]) -> T:
+    """Half the storm, every notice stored, `before_restart`, a graceful restart, the other
+    half, settled. Returns what `before_restart` returned."""
+    await system.full_sync()
+    storm = Storm(system=system, rng=Random(SEED + 1), today=system.today())
+    half = RESTART_CHANGES // 2
+    await run_storm(storm, half, RESTART_STORM_S / 2)
+    await system.pms.drain_notifications()
+    found = await before_restart()
+    db = system.context.runtime.db
+    backlog = await outbox.backlog(db, system.clock())
+    unfinished = await sync_requests.pending_count(db) + sum(
+        b.pending + b.in_flight for b in backlog
+    )
+    assert unfinished > 0  # the restart interrupts work under way
+    await system.restart()
+    await run_storm(storm, RESTART_CHANGES - half, RESTART_STORM_S / 2)
+    await system.settle(timeout_s=SETTLE_S)
+    assert sum(storm.made.values()) == RESTART_CHANGES
+    # sistema-os lost no notice: every change reached the middleware, which stored it.
+    assert [n.status for n in system.pms.notifier.sent if n.status != 202] == []
+    return found
+
+
+async def test_a_restart_mid_storm_loses_nothing(tmp_path: Path) -> None:
+    async with start_system(tmp_path, extra_env=RESTART_ENV) as system:
+
+        async def nothing() -> None:
+            return None
+
+        await _storm_across_a_restart(system, nothing)
+        counts = assert_rate_limit_kept(system)
+        print(f"\nrestart mid-storm: POSTs {counts}")
+        await assert_channex_matches_pms(system, days=RESTART_DAYS)
+
+
+async def test_pushes_in_flight_at_a_restart_are_finished_or_resent(tmp_path: Path) -> None:
+    env = {**RESTART_ENV, "WORKER_LEASE": "3", "CHANNEX_TIMEOUT": "2", "PMS_TIMEOUT": "2"}
+    async with start_system(tmp_path, extra_env=env) as system:
+        # Every Channex call takes a second, so a push is in flight most of the time.
+        system.channex.faults = FaultPlan(SEED, p_slow=1.0, slow_s=1.0)
+
+        async def in_flight_and_crashed() -> tuple[int, outbox.Claim]:
+            """Wait for a push in flight; claim the other lane as a worker that then crashed
+            would have (its claim is only released once its lease runs out)."""
+            db = system.context.runtime.db
+            deadline = time.monotonic() + SETTLE_S
+            while time.monotonic() < deadline:
+                flying = [p for p in await outbox.recent_pushes(db) if p.status == "claimed"]
+                if flying:
+                    other: Kind = (
+                        "availability" if flying[0].lane.kind == "restrictions" else "restrictions"
+                    )
+                    lane = Lane(system.property_id, other)
+                    stale = await outbox.claim(db, lane, system.clock(), lease_s=3)
+                    if stale is not None:
+                        return flying[0].id, stale
+                system.context.wake_worker()
+                await asyncio.sleep(0.01)
+            raise AssertionError("no push in flight")
+
+        flying_id, stale = await _storm_across_a_restart(system, in_flight_and_crashed)
+        pushes = {p.id: p for p in await outbox.recent_pushes(system.context.runtime.db, limit=500)}
+        # The graceful stop let the push in flight finish; the crashed claim was released
+        # when its lease ran out and its rows went out again.
+        assert (pushes[flying_id].status, pushes[stale.push_id].status) == ("sent", "released")
+        assert not [p for p in pushes.values() if p.status == "claimed"]
+        counts = assert_rate_limit_kept(system)
+        print(f"\nrestart with pushes in flight: POSTs {counts}")
+        await assert_channex_matches_pms(system, days=RESTART_DAYS)
