@@ -82,8 +82,9 @@ class ChaosOptions:
             "CHANNEX_AVAIL_RATE_LIMIT": str(self.rate_limit),
             "CHANNEX_TIMEOUT": str(self.channex_timeout_s),
             "CHANNEX_SYNC_DAYS": str(self.sync_days),
-            "ARI_DEBOUNCE": "0.5",
-            "ARI_MAX_DELAY": "2",
+            # short enough that a busy lane wants more calls than the limit allows
+            "ARI_DEBOUNCE": "0.2",
+            "ARI_MAX_DELAY": "0.5",
             "PMS_BASE_URL": pms_url,
             "PMS_TIMEOUT": str(self.pms_timeout_s),
             "PMS_POLL_INTERVAL": str(self.pms_poll_s),

@@ -4,7 +4,8 @@
 - OTA bookings created in the Channex emulator (one to three rooms), some modified (dates,
   room type, a room added, the last room removed, the guest) and some cancelled;
 - sistema-os changes by hotel staff: prices, restrictions, direct bookings and their
-  cancellations.
+  cancellations, half of them in bursts (a bulk edit) that make the middleware want more
+  calls than the rate limit allows.
 Stays fall in the next weeks of a large horizon and mostly in the big categorias, so most
 bookings fit; a 409 (no free apartment) can still happen, as in a real hotel.
 
@@ -26,6 +27,8 @@ LAST_CHECKIN_DAYS = 40
 PMS_CHANGE_DAYS = 60  # staff change prices and restrictions up to this far ahead
 MAX_NIGHTS = 4
 CREATE_WITHIN = 0.8  # bookings are created in the first 80 % of the run
+BURST_SHARE = 0.5  # of the PMS changes, made in bursts ...
+BURST_S = 8.0  # ... each this long (longer than the 6 s compressed window)
 GUESTS = ("Ana Souza", "Bruno Lima", "Carla Dias", "Diego Alves", "Elisa Rocha", "Fábio Melo")
 OTAS = ("Booking.com", "Airbnb", "A-Expedia")
 RESTRICTION_CHOICES = (
@@ -134,8 +137,9 @@ def make_workload(
     for key in range(rng.randint(*bookings)):
         ops += _booking_life(rng, key, today, duration_s)
     direct = 0
+    bursts = [rng.uniform(0, duration_s - BURST_S) for _ in range(rng.randint(1, 3))]
     for _ in range(rng.randint(*pms_changes)):
-        at_s = round(rng.uniform(0, duration_s), 3)
+        at_s = _pms_moment(rng, bursts, duration_s)
         pick = rng.random()
         if pick < 0.45:
             ops.append(_rate(rng, at_s, today))
@@ -158,6 +162,15 @@ def make_workload(
             direct += 1
     ordered = sorted(enumerate(ops), key=lambda item: (item[1].at_s, item[0]))
     return Workload(seed=seed, ops=tuple(op for _, op in ordered))
+
+
+def _pms_moment(rng: Random, bursts: list[float], duration_s: float) -> float:
+    """Half the staff's changes come in bursts (a bulk edit), half spread over the run."""
+    if rng.random() < BURST_SHARE:
+        at_s = rng.choice(bursts) + rng.uniform(0, BURST_S)
+    else:
+        at_s = rng.uniform(0, duration_s)
+    return round(min(at_s, duration_s), 3)
 
 
 def _categoria(rng: Random) -> str:
