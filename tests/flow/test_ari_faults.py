@@ -314,12 +314,12 @@ async def test_values_channex_drops_are_recorded_and_not_resent(tmp_path: Path) 
         assert await _backlog(system, "restrictions") == (0, 0, len(dropped_days))
         lane = Lane(system.property_id, "restrictions")
         db = system.context.runtime.db
-        for plan, days, rate in (
-            (kept_plan, kept_days, new_rate[kept_code]),
-            (dropped_plan, dropped_days, before[dropped_plan][dropped_days[0]]["rate"]),
+        for plan, rates in (
+            (kept_plan, dict.fromkeys(kept_days, new_rate[kept_code])),
+            (dropped_plan, {d: before[dropped_plan][d]["rate"] for d in dropped_days}),
         ):
-            acked = await ari_state.acked(db, lane, [plan], days[0], days[-1])
-            assert {k.day: f["rate"] for k, f in acked.items()} == dict.fromkeys(days, rate)
+            acked = await ari_state.acked(db, lane, [plan], min(rates), max(rates))
+            assert {k.day: f["rate"] for k, f in acked.items()} == rates
         system.channex.faults = None
         system.clock.advance(600)
         await system.settle()
