@@ -39,7 +39,8 @@ SECRET_HEADER = "X-Channex-Webhook-Secret"
 PROPERTY_ID = "0b0e7c1e-5a1f-4d34-9d0c-6c0ffee00001"
 SEQUENTIAL_PROBES = 200
 ROUNDS = 4
-PHASE_TIMEOUT_S = 120.0
+PHASE_TIMEOUT_S = 120.0  # a round stops sending after this long
+REQUEST_TIMEOUT_S = 30.0  # a request that hangs counts as a failure
 NAGLE_SUSPECT_MS = 20.0  # a delayed ACK costs ~40 ms on Linux loopback
 
 
@@ -123,7 +124,7 @@ async def run_load(
                 async with session.post(url, data=body, headers=headers) as response:
                     await response.read()
                     status = response.status
-            except aiohttp.ClientError as exc:
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 tally.failures[type(exc).__name__] += 1
                 continue
             if status == 200:
@@ -253,8 +254,9 @@ async def bench_intake(
     bare_args = [str(procs.ROOT / "scripts" / "bench_bare.py"), "--port", str(bare_port)]
     web_args = ["-m", "middleware.web", "--host", procs.LOOPBACK, "--port", str(web_port)]
     connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
     async with (
-        aiohttp.ClientSession(connector=connector) as session,
+        aiohttp.ClientSession(connector=connector, timeout=timeout) as session,
         procs.running("bare", bare_args, {}, workdir) as bare,
         procs.running("web", web_args, env, workdir) as web,
     ):
