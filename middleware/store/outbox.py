@@ -372,11 +372,29 @@ async def complete(
 
 
 async def fail(
-    db: Database, claim: Claim, now: datetime, *, error: str, retry_at: datetime, max_attempts: int
+    db: Database,
+    claim: Claim,
+    now: datetime,
+    *,
+    error: str,
+    retry_at: datetime,
+    max_attempts: int,
+    outcome_unknown: bool = False,
 ) -> int:
     """A transient failure: the rows wait for `retry_at`; those that reached `max_attempts` are
-    dead-lettered. Returns the number of rows dead-lettered."""
+    dead-lettered. Returns the number of rows dead-lettered.
+
+    `outcome_unknown` (a timeout, a dropped connection, a 5xx: Channex may have applied the
+    push, or part of it, anyway): what Channex holds for the carried fields is forgotten, so
+    a later sync that finds the PMS back at the old value still sends it."""
     async with db.transaction() as conn:
+        if outcome_unknown:
+            await conn.execute(
+                "DELETE FROM ari_state WHERE property_id = ? AND kind = ?"
+                " AND (entity_id, day, field) IN"
+                " (SELECT entity_id, day, field FROM push_cells WHERE push_id = ?)",
+                (*_lane_params(claim.lane), claim.push_id),
+            )
         cursor = await conn.execute(
             "SELECT COUNT(*) FROM outbox WHERE push_id = ? AND attempts + 1 >= ?",
             (claim.push_id, max_attempts),

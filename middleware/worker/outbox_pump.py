@@ -231,6 +231,7 @@ class OutboxPump:
             error=str(exc),
             retry_at=retry_at,
             max_attempts=self._settings.outbox_max_attempts,
+            outcome_unknown=not exc.rate_limited,  # a 429 was refused; the rest may have landed
         )
         metrics.PUSHES.labels(lane.kind, outcome).inc()
         log.warning(

@@ -234,6 +234,40 @@ async def test_fail_backs_off_then_dead_letters_at_max_attempts(db: Database) ->
     ]
 
 
+async def test_a_push_with_an_unknown_outcome_makes_the_old_value_worth_sending(
+    db: Database,
+) -> None:
+    """A timed-out push may still land at Channex: if the PMS goes back to the value Channex
+    last acknowledged before the retry, that value must still be sent (found by chaos seed
+    11: Channex kept the timed-out value, the middleware believed the older one)."""
+    await ack(
+        db, LANE, cells(("bar", D21, {"rate": Decimal(100)}), ("bb", D21, {"rate": 90})), at(0)
+    )
+    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
+    claim = await outbox.claim(db, LANE, at(2), lease_s=LEASE_S)
+    assert claim is not None
+    await outbox.fail(
+        db, claim, at(3), error="timed out", retry_at=at(8), max_attempts=5, outcome_unknown=True
+    )
+    assert await acked(db) == cells(("bb", D21, {"rate": Decimal(90)}))  # bar: unknown now
+    back = cells(("bar", D21, {"rate": Decimal(100)}))
+    assert await outbox.enqueue_diff(db, LANE, back, at(4), day_from=D21, day_to=D21) == 1
+    retry = await outbox.claim(db, LANE, at(8), lease_s=LEASE_S)
+    assert retry is not None and retry.cells == back
+
+
+async def test_a_refused_push_keeps_what_channex_holds(db: Database) -> None:
+    """A 429 was not applied: going back to the acknowledged value leaves nothing to send."""
+    await ack(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
+    claim = await outbox.claim(db, LANE, at(2), lease_s=LEASE_S)
+    assert claim is not None
+    await outbox.fail(db, claim, at(3), error="HTTP 429", retry_at=at(8), max_attempts=5)
+    back = cells(("bar", D21, {"rate": Decimal(100)}))
+    assert await outbox.enqueue_diff(db, LANE, back, at(4), day_from=D21, day_to=D21) == 1
+    assert await outbox.claim(db, LANE, at(8), lease_s=LEASE_S) is None
+
+
 async def test_reject_dead_letters_the_whole_push(db: Database) -> None:
     await outbox.enqueue(
         db,
