@@ -16,6 +16,7 @@ messages, the test ping, a booking event without a revision id).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -80,9 +81,17 @@ class IntakeWriter:
     """Group-commit writer for inbound events; `start()` before use, `stop()` drains."""
 
     def __init__(
-        self, db: Database, *, clock: clocks.Clock = clocks.utc_now, max_batch: int = MAX_BATCH
+        self,
+        db: Database,
+        *,
+        clock: clocks.Clock = clocks.utc_now,
+        max_batch: int = MAX_BATCH,
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
+        """`on_queued` runs after a commit that queued a new revision (one-process mode wakes
+        the worker with it, so a booking does not wait for the worker's next tick)."""
         self.db = db
+        self._on_queued = on_queued
         self.clock = clock
         self.max_batch = max_batch
         self.commits = 0  # transactions committed (tests compare it with events stored)
@@ -175,6 +184,8 @@ class IntakeWriter:
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             if not future.done():  # the request may have gone away; the row stays stored
                 future.set_result(outcome)
+        if self._on_queued is not None and any(o.status == "queued" for o in outcomes):
+            self._on_queued()
 
 
 def _fail(batch: list[_Item], exc: BaseException) -> None:

@@ -57,9 +57,11 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_runtime(settings, clock=clock, mapping=mapping) as runtime:
-            intake = IntakeWriter(runtime.db, clock=clock)
-            await intake.start()
             worker = Worker(runtime) if in_process else None
+            intake = IntakeWriter(
+                runtime.db, clock=clock, on_queued=worker.wake if worker is not None else None
+            )
+            await intake.start()
             worker_task = (
                 asyncio.create_task(worker.run(), name="worker") if worker is not None else None
             )

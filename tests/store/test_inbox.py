@@ -273,3 +273,18 @@ async def test_events_arriving_on_the_next_loop_turns_join_the_batch(
     outcomes = await asyncio.gather(*(arriving_after(turns) for turns in range(4)))
     assert [o.status for o in outcomes] == ["queued"] * 4
     assert (writer.commits, writer.events_stored) == (1, 4)
+
+
+async def test_on_queued_runs_for_a_new_revision_only(db: Database) -> None:
+    """One-process mode wakes the worker when, and only when, a commit queued new work."""
+    wakes: list[str] = []
+    writer = IntakeWriter(db, on_queued=lambda: wakes.append("wake"))
+    await writer.start()
+    try:
+        first = await writer.submit(_event("booking", revision_id="rev-wake-1"))
+        again = await writer.submit(_event("booking_new", revision_id="rev-wake-1"))
+        ping = await writer.submit(_event("test", revision_id=None))
+    finally:
+        await writer.stop()
+    assert [first.status, again.status, ping.status] == ["queued", "duplicate", "ignored"]
+    assert wakes == ["wake"]
