@@ -389,12 +389,7 @@ async def fail(
     a later sync that finds the PMS back at the old value still sends it."""
     async with db.transaction() as conn:
         if outcome_unknown:
-            await conn.execute(
-                "DELETE FROM ari_state WHERE property_id = ? AND kind = ?"
-                " AND (entity_id, day, field) IN"
-                " (SELECT entity_id, day, field FROM push_cells WHERE push_id = ?)",
-                (*_lane_params(claim.lane), claim.push_id),
-            )
+            await _forget_carried(conn, claim.push_id)
         cursor = await conn.execute(
             "SELECT COUNT(*) FROM outbox WHERE push_id = ? AND attempts + 1 >= ?",
             (claim.push_id, max_attempts),
@@ -426,19 +421,33 @@ async def reject(db: Database, claim: Claim, now: datetime, *, error: str) -> in
     return dead
 
 
+async def _forget_carried(conn: aiosqlite.Connection, push_id: int) -> None:
+    """The push may have reached Channex: forget what Channex is believed to hold for the
+    fields it carried (a later sync then sends the PMS's value whatever it is)."""
+    await conn.execute(
+        "DELETE FROM ari_state WHERE (property_id, kind, entity_id, day, field) IN"
+        " (SELECT p.property_id, p.kind, c.entity_id, c.day, c.field FROM push_cells c"
+        " JOIN pushes p ON p.id = c.push_id WHERE c.push_id = ?)",
+        (push_id,),
+    )
+
+
 async def _release(conn: aiosqlite.Connection, push_id: int, now: datetime) -> None:
+    await _forget_carried(conn, push_id)  # cancelled or crashed mid-call: it may have left
     await conn.execute("UPDATE outbox SET push_id = NULL WHERE push_id = ?", (push_id,))
     await _finish(conn, push_id, "released", now, None)
 
 
 async def release(db: Database, claim: Claim, now: datetime) -> None:
-    """The push was not sent (shutdown, cancellation): its rows are pending again, untouched."""
+    """The push was not finished (shutdown, cancellation): its rows are pending again,
+    untouched; what Channex holds for them is unknown (it may have been sent)."""
     async with db.transaction() as conn:
         await _release(conn, claim.push_id, now)
 
 
 async def release_expired(db: Database, now: datetime) -> int:
-    """Release the claims of crashed workers (lease expired); returns how many."""
+    """Release the claims of crashed workers (lease expired; like `release`); returns how
+    many."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "SELECT id FROM pushes WHERE status = 'claimed' AND lease_until < ?",

@@ -358,6 +358,21 @@ async def test_release_expired_recovers_a_crashed_workers_claim(tmp_path: Path) 
         await db.close()
 
 
+async def test_a_crashed_push_may_have_landed_so_the_old_value_is_worth_sending(
+    db: Database,
+) -> None:
+    """kill -9 during a push: Channex may hold its value; the acknowledged one is forgotten."""
+    await ack(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
+    assert await outbox.claim(db, LANE, at(2), lease_s=LEASE_S) is not None
+    assert await outbox.release_expired(db, at(3 + LEASE_S)) == 1
+    assert await acked(db) == {}
+    back = cells(("bar", D21, {"rate": Decimal(100)}))
+    await outbox.enqueue_diff(db, LANE, back, at(4 + LEASE_S), day_from=D21, day_to=D21)
+    retry = await outbox.claim(db, LANE, at(5 + LEASE_S), lease_s=LEASE_S)
+    assert retry is not None and retry.cells == back
+
+
 async def test_two_processes_claiming_concurrently_never_share_a_row(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     one, two = await Database.open(path), await Database.open(path)
