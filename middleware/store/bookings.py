@@ -129,14 +129,15 @@ async def save_room(
     *,
     channex_booking_id: str,
     room_index: int,
-    pms_id: str,
+    pms_id: str | None,
     active: bool,
     request: PmsBookingRequest | None,
     revision_id: str,
     now: datetime,
 ) -> None:
     """Record one room's PMS booking (in the caller's transaction); `request` None keeps the
-    request stored before (a cancellation)."""
+    request stored before (a cancellation); `pms_id` None: a create of `request` is about to
+    be sent (its answer may be lost)."""
     await conn.execute(
         "INSERT INTO booking_rooms (channex_booking_id, room_index, pms_booking_id, status,"
         " applied, last_revision_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"

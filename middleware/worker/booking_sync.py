@@ -234,6 +234,11 @@ class BookingProcessor:
             await self._resync_after(revision, ())
             return outcome
         try:
+            if await self._settle_lost_creates(run, revision):
+                plan = self._plan(revision, await bookings.load(self._db, revision.booking_id))
+                if plan.stale or plan.needs_attention:
+                    reason = "needs attention: " + "; ".join(plan.unmapped + plan.blocked)
+                    return await self._park(run, reason, ATTENTION_NOTICE)
             await self._apply(run, revision, plan)
         except TransientUpstreamError as exc:
             return await self._retry(run, f"PMS: {exc}", exc.retry_after_s)
@@ -345,15 +350,37 @@ class BookingProcessor:
             await self._save_room(revision, modify.room_index, ref.pms_id, modify.request)
             run.modified += 1
         for request in plan.creates:
+            # What this create asks for is stored before it is sent: if its answer is lost,
+            # `_settle_lost_creates` finds out what the PMS made of it before anything else.
+            await self._save_room(revision, request.room_index, None, request)
             ref = await self._pms.create_booking(request)
             await self._save_room(revision, request.room_index, ref.pms_id, request)
             run.created += 1
+
+    async def _settle_lost_creates(self, run: _Run, revision: BookingRevision) -> bool:
+        """Rooms whose create was sent but never answered (timeout, 5xx, a crash) may exist in
+        the PMS as that create asked. Sending the same create again (same Idempotency-Key)
+        gives that booking back, or makes it; it is recorded as applied, so the revision is
+        then planned against what the PMS holds: a later revision's different dates become
+        a modification (a create would only get the old booking back, unchanged), and a
+        cancellation cancels it. True if there was any (the plan must be made again)."""
+        record = await bookings.load(self._db, revision.booking_id)
+        lost = [
+            (index, room.request)
+            for index, room in sorted((record.rooms if record else {}).items())
+            if room.pms_id is None and room.request is not None
+        ]
+        for index, request in lost:
+            ref = await self._pms.create_booking(request)
+            await self._save_room(revision, index, ref.pms_id, request)
+            run.created += 1
+        return bool(lost)
 
     async def _save_room(
         self,
         revision: BookingRevision,
         room_index: int,
-        pms_id: str,
+        pms_id: str | None,
         request: PmsBookingRequest | None,
         *,
         active: bool = True,

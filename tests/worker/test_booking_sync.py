@@ -96,6 +96,7 @@ class FakePms:
         self.by_key: dict[str, str] = {}
         self.full: set[str] = set()
         self.failures: list[Exception] = []
+        self.lost_replies = 0  # creates that commit, then time out
 
     def _ref(self, pms_id: str) -> PmsBookingRef:
         return PmsBookingRef(pms_id=pms_id, unit=None, status=self.bookings[pms_id].status)
@@ -112,6 +113,9 @@ class FakePms:
         pms_id = str(101 + len(self.bookings))
         self.bookings[pms_id] = PmsBooking(request=request)
         self.by_key[request.idempotency_key] = pms_id
+        if self.lost_replies:
+            self.lost_replies -= 1
+            raise TransientUpstreamError("sistema-os", "timeout")
         return self._ref(pms_id)
 
     async def modify_booking(self, pms_id: str, changes: PmsBookingChanges) -> PmsBookingRef:
@@ -346,6 +350,33 @@ async def test_a_new_booking_makes_the_nights_channex_took_be_pushed_again(h: Ha
     assert sorted(left) == [CellKey("rt-ov", date(2026, 12, 9)), CellKey("rt-ov", D13)]
 
 
+async def test_a_lost_create_then_other_dates_modifies_what_the_pms_made(h: Harness) -> None:
+    """The create of 'new' commits but its answer is lost; the modification (other room type
+    and dates) comes first: the same create again only gets the old booking back, so it is
+    then modified to the new stay (found by chaos seed 15: the PMS kept the old dates)."""
+    h.pms.lost_replies = 1
+    await h.deliver(NEW)
+    assert [o.result for o in await h.run()] == ["retry"]
+    await h.deliver(MODIFIED)
+    assert await h.run() == [outcome("rev-2", "acked", "modified", created=1, modified=1)]
+    assert [call[:2] for call in h.pms.calls] == [
+        ("create", "bk-1:0"),
+        ("create", "bk-1:0"),
+        ("modify", "101"),
+    ]
+    booked = h.pms.bookings["101"].request
+    assert (booked.room_code, booked.checkin, booked.checkout) == ("lvu", date(2026, 12, 11), D13)
+
+
+async def test_a_lost_create_then_a_cancellation_cancels_what_the_pms_made(h: Harness) -> None:
+    h.pms.lost_replies = 1
+    await h.deliver(NEW)
+    assert [o.result for o in await h.run()] == ["retry"]
+    await h.deliver(CANCELLED)
+    assert await h.run() == [outcome("rev-3", "acked", "cancelled", created=1, cancelled=1)]
+    assert {pms_id: b.status for pms_id, b in h.pms.bookings.items()} == {"101": "CANCELADA"}
+
+
 async def test_pms_transient_failure_then_success(h: Harness) -> None:
     await h.deliver(NEW)
     h.pms.failures.append(TransientUpstreamError("sistema-os", "timeout"))
@@ -402,13 +433,17 @@ async def test_crash_between_pms_create_and_mapping_write(
     real_save_room = bookings.save_room
 
     async def crash(*args: Any, **kwargs: Any) -> None:
+        if kwargs["pms_id"] is None:  # what the create asks for is stored before it is sent
+            await real_save_room(*args, **kwargs)
+            return
         raise RuntimeError("worker died")
 
     await h.deliver(NEW)
     monkeypatch.setattr(bookings, "save_room", crash)
     assert [o.result for o in await h.run()] == ["error"]
     assert list(h.pms.bookings) == ["101"]
-    assert await bookings.load(h.db, "bk-1") is None
+    record = await bookings.load(h.db, "bk-1")
+    assert record is not None and {i: r.pms_id for i, r in record.rooms.items()} == {0: None}
     assert h.channex.acks == []
 
     monkeypatch.setattr(bookings, "save_room", real_save_room)
