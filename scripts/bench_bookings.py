@@ -253,8 +253,9 @@ async def run(bookings: int, worker_interval_s: float) -> dict[str, Any]:
             "in-process emulators and middleware on loopback (web with the worker inside); "
             "one booking at a time, each timed from the revision's creation to the ack's "
             "arrival at the Channex emulator",
-            "the Channex webhook does not wake the worker: a revision waits for the next "
-            f"bookings pass (WORKER_INTERVAL={worker_interval_s} s here, 5 s by default)",
+            "in one process a stored booking webhook wakes the worker at once; with a "
+            "separate worker process a revision waits for its next bookings pass "
+            f"(WORKER_INTERVAL={worker_interval_s} s here, 5 s by default)",
             "the middleware also stores each webhook (twice: booking and booking_new), "
             "records the booking in SQLite and asks for the ARI resync the booking caused",
         ],
