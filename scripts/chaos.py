@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import shutil
 import tempfile
+from collections import Counter
 
 from middleware import logs
 from middleware.sandbox.chaos_run import ChaosOptions, SeedResult, run_seed
@@ -79,6 +80,24 @@ def row(result: SeedResult) -> str:
     )
 
 
+def broken(seed: int, exc: Exception, workdir: Path) -> SeedResult:
+    return SeedResult(
+        seed=seed,
+        faults=Counter(),
+        done=Counter(),
+        bookings=0,
+        revisions=0,
+        parked=0,
+        pushes=0,
+        attempts=0,
+        max_in_window=0,
+        excluded_cells=0,
+        violations=(f"the run did not finish: {type(exc).__name__}: {exc}",),
+        seconds=0.0,
+        workdir=workdir,
+    )
+
+
 async def campaign(args: argparse.Namespace) -> int:
     options = options_for(args)
     root = args.workdir or Path(tempfile.mkdtemp(prefix="chaos-"))
@@ -88,7 +107,10 @@ async def campaign(args: argparse.Namespace) -> int:
     for seed in range(args.start, args.start + args.seeds):
         workdir = root / f"seed-{seed}"
         workdir.mkdir()
-        result = await run_seed(seed, options, workdir)
+        try:
+            result = await run_seed(seed, options, workdir)
+        except Exception as exc:  # the harness itself broke: a failed seed, not the end
+            result = broken(seed, exc, workdir)
         print(row(result), flush=True)
         if args.verbose:
             faults = ", ".join(f"{k} {v}" for k, v in sorted(result.faults.items()))

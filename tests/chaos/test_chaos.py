@@ -29,6 +29,7 @@ from middleware.sandbox.chaos_workload import (
     OtaModify,
 )
 from middleware.sandbox.pms_state import BookingRequest
+from scripts import chaos
 from tests.chaos.harness import CI_OPTIONS, CI_SEEDS, run_ci_seed
 from tests.chaos.oracle import DAYS, World, snapshot, world
 from tests.chaos.workload import TODAY, ci_plan, ci_workload
@@ -264,3 +265,21 @@ async def test_work_left_pending_is_named(tmp_path: Path) -> None:
         "left unfinished: 3 outbox rows",
         "left unfinished: 1 sync requests",
     )
+
+
+# ---------------------------------------------------------------------------- the campaign
+
+
+def test_campaign_options_compress_time_unless_asked_for_real_time() -> None:
+    compressed = chaos.options_for(chaos.parse_args(["--seeds", "3"]))
+    real = chaos.options_for(chaos.parse_args(["--real-time", "--minutes-per-seed", "2"]))
+    assert (compressed.window_s, compressed.duration_s) == (6.0, 45.0)
+    assert (real.window_s, real.duration_s) == (60.0, 120.0)
+    with pytest.raises(SystemExit):
+        chaos.parse_args(["--seeds", "0"])
+
+
+def test_a_seed_whose_run_broke_is_a_failed_row(tmp_path: Path) -> None:
+    result = chaos.broken(12, RuntimeError("web never answered"), tmp_path)
+    assert result.violations == ("the run did not finish: RuntimeError: web never answered",)
+    assert chaos.row(result).split() == ["12", "0", "0", "0", "0", "0", "0", "0", "0", "1"]
