@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from middleware.mapping import Mapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.chaos_plan import ChaosPlan, Episode
-from middleware.sandbox.chaos_processes import MiddlewareProcess
 from middleware.sandbox.chaos_workload import (
     Op,
     OtaCancel,
@@ -33,6 +32,7 @@ from middleware.sandbox.chaos_workload import (
 from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.pms import PmsEmulator
 from middleware.sandbox.pms_state import NoFreeApartmentError
+from middleware.sandbox.processes import MiddlewareProcess
 
 PLAN_CODE = "padrao"
 
@@ -159,9 +159,7 @@ class Timeline:
 
             async def kill() -> None:
                 if not process.running:
-                    self.notes.append(
-                        f"{process.name} had exited by itself ({process.exit_code()})"
-                    )
+                    self.notes.append(f"{process.name} had exited by itself ({process.returncode})")
                     return
                 await process.kill()
                 self.episodes_run[e.kind] += 1

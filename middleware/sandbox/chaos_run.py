@@ -37,10 +37,10 @@ from middleware.sandbox import chaos_oracle
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.chaos_actions import FaultSwitch, Timeline, WorkloadDriver
 from middleware.sandbox.chaos_plan import make_plan
-from middleware.sandbox.chaos_processes import MiddlewareProcess, wait_until_answering
 from middleware.sandbox.chaos_snapshot import MiddlewareSnapshot, read_snapshot
 from middleware.sandbox.chaos_workload import make_workload
 from middleware.sandbox.pms import PmsEmulator
+from middleware.sandbox.processes import MiddlewareProcess, wait_until_answering
 from middleware.serving import serve_app
 
 API_KEY = "chaos-channex-api-key-0123"
@@ -231,8 +231,8 @@ async def _restart_the_fallen(*processes: MiddlewareProcess) -> list[str]:
     notes = []
     for process in processes:
         if not process.running:
-            if process.exit_code() not in (None, -9):
-                notes.append(f"{process.name} had exited by itself ({process.exit_code()})")
+            if process.returncode not in (None, -9):
+                notes.append(f"{process.name} had exited by itself ({process.returncode})")
             await process.start()
     return notes
 

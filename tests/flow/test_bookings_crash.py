@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from middleware.sandbox.pms_faults import PmsFaultPlan
+from middleware.sandbox.processes import MiddlewareProcess, middleware_env, running
 from middleware.store import notices, revisions
 from tests.flow import ota
 from tests.flow.harness import ShiftedClock, start_system
-from tests.flow.processes import MiddlewareProcess, middleware_env, running
 
 CRASH_ENV = {
     "WORKER_IN_PROCESS": "false",

@@ -1,4 +1,4 @@
-"""The middleware's processes as real subprocesses, for tests that crash them.
+"""The middleware's processes as real subprocesses, for tests and chaos runs that crash them.
 
 `MiddlewareProcess.worker(env, cwd=...)` runs `python -m middleware.worker`,
 `MiddlewareProcess.web(env, port=..., cwd=...)` runs `python -m middleware.web` on 127.0.0.1.
@@ -34,11 +34,13 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import orjson
 
 from middleware.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0  # the worker lets in-flight work finish for up to 10 s
 EVENT_TIMEOUT_S = 30.0
 POLL_S = 0.05
@@ -234,3 +236,19 @@ async def running(*processes: MiddlewareProcess) -> AsyncIterator[None]:
     finally:
         for process in reversed(processes):
             await process.stop()
+
+
+async def wait_until_answering(url: str, *, timeout_s: float = READY_TIMEOUT_S) -> None:
+    """Until `GET url` gets any HTTP answer (the web process is listening)."""
+    deadline = time.monotonic() + timeout_s
+    timeout = aiohttp.ClientTimeout(total=2.0)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        while True:
+            try:
+                async with session.get(url) as response:
+                    await response.read()
+                    return
+            except (aiohttp.ClientError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{url} did not answer within {timeout_s} s") from None
+                await asyncio.sleep(0.1)
