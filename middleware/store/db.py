@@ -8,6 +8,7 @@ separate processes (web, worker) coordinate through SQLite's own locking and `bu
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from typing import Any
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
+WAL_RETRY_S = 0.05
 SCHEMA_VERSION = 1
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -40,6 +42,23 @@ def _schema_sql() -> str:
     return resources.files("middleware.store").joinpath("schema.sql").read_text("utf-8")
 
 
+async def _use_wal(conn: aiosqlite.Connection) -> None:
+    """`journal_mode = WAL` needs the database to itself for a moment and does not wait on
+    `busy_timeout`: with the web and the worker starting together on a new database, one of
+    them got "database is locked" and exited (found by chaos seed 5). Try again, up to the
+    busy timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() > deadline:
+                raise
+            await asyncio.sleep(WAL_RETRY_S)
+
+
 # Version N's entry upgrades a database at version N-1. Version 1 is the whole schema.
 MIGRATIONS: dict[int, str] = {1: ""}
 
@@ -60,7 +79,7 @@ class Database:
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA journal_mode = WAL")
+        await _use_wal(conn)
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
         db = cls(conn, path)

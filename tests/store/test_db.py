@@ -1,5 +1,7 @@
 """The SQLite store: WAL, schema version, transactions that roll back."""
 
+import asyncio
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +23,27 @@ async def test_open_applies_schema_once_in_wal_mode(tmp_path: Path) -> None:
     row = await reopened.fetchone("SELECT value FROM kv WHERE key = 'a'")
     assert row is not None and row["value"] == "1"
     await reopened.close()
+
+
+async def test_open_waits_while_another_process_holds_a_new_database(tmp_path: Path) -> None:
+    """Web and worker starting together: switching to WAL waits for the other's lock."""
+    path = tmp_path / "m.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("CREATE TABLE first_one (x)")
+        opening = asyncio.create_task(Database.open(path))
+        await asyncio.sleep(0.3)
+        assert not opening.done()
+        other.execute("COMMIT")
+        db = await opening
+    finally:
+        other.close()
+    try:
+        row = await db.fetchone("PRAGMA journal_mode")
+        assert row is not None and row[0] == "wal"
+    finally:
+        await db.close()
 
 
 async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
