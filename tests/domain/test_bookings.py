@@ -415,3 +415,82 @@ def test_an_even_split_adds_up_to_the_booking_amount(cents: int, count: int) -> 
     totals = room_totals(make_revision(amount=amount, rooms=rooms))
     assert sum(totals.values()) == amount
     assert max(totals.values()) - min(totals.values()) < Decimal("0.01") * count
+
+
+# --------------------------------------------------------------------------- multi-room pins
+
+
+def test_an_unchanged_first_room_does_not_hide_the_second_rooms_change() -> None:
+    """A two-room modification whose first room is unchanged still applies the second room's
+    change (a `break` instead of a `continue` would skip it)."""
+    second = make_request(room_code="lvu", room_index=1, total=Decimal("900.00"))
+    applied = {0: live(make_request()), 1: live(second, "102")}
+    revision = make_revision(
+        **MODIFIED,
+        amount=Decimal("2250.00"),
+        rooms=(
+            make_room(),
+            make_room(1, room_type_id="rt-lvu", amount=Decimal("900.00"), adults=1),
+        ),
+    )
+    result = plan(revision, applied, last_inserted_at=T0)
+    assert [(m.room_index, m.pms_id) for m in result.modifies] == [(1, "102")]
+    assert result.cancels == ()
+    assert result.creates == ()
+
+
+def test_every_cancelled_room_gives_its_nights_back() -> None:
+    """A multi-room cancellation touches the nights of every room, an imported one included."""
+    applied = {
+        0: AppliedRoom(pms_id="77", active=True, request=None),
+        1: live(make_request(room_code="lvu", room_index=1), "102"),
+        2: live(
+            make_request(room_index=2, checkin=date(2026, 12, 20), checkout=D13 + timedelta(10)),
+            "103",
+        ),
+    }
+    revision = make_revision(id="rev-3", status="cancelled", inserted_at=T1)
+    result = plan(revision, applied, last_inserted_at=T0)
+    assert [c.pms_id for c in result.cancels] == ["77", "102", "103"]
+    assert result.touched == (
+        stay("ov", D10, D13),
+        stay("lvu", D10, D13),
+        stay("ov", date(2026, 12, 20), date(2026, 12, 23)),
+    )
+
+
+def test_every_removed_room_gives_its_nights_back() -> None:
+    """Two rooms removed in one modification: both stays are touched."""
+    applied = {
+        0: live(make_request()),
+        1: live(make_request(room_code="lvu", room_index=1), "102"),
+        2: live(
+            make_request(room_index=2, checkin=date(2026, 12, 20), checkout=date(2026, 12, 23)),
+            "103",
+        ),
+    }
+    result = plan(make_revision(**MODIFIED), applied, last_inserted_at=T0)
+    assert [c.pms_id for c in result.cancels] == ["102", "103"]
+    assert result.touched == (
+        stay("lvu", D10, D13),
+        stay("ov", date(2026, 12, 20), date(2026, 12, 23)),
+    )
+
+
+def test_every_moved_room_gives_old_and_new_nights() -> None:
+    """Both rooms of a two-room booking move: the old and new nights of each are touched."""
+    moved = {"checkin": date(2026, 12, 11), "checkout": date(2026, 12, 14)}
+    applied = {0: live(make_request()), 1: live(make_request(room_code="lvu", room_index=1), "102")}
+    revision = make_revision(
+        **MODIFIED,
+        amount=Decimal("2700.00"),
+        rooms=(make_room(**moved), make_room(1, room_type_id="rt-lvu", **moved)),
+    )
+    result = plan(revision, applied, last_inserted_at=T0)
+    new_from, new_to = moved["checkin"], moved["checkout"]
+    assert result.touched == (
+        stay("ov", D10, D13),
+        stay("ov", new_from, new_to),
+        stay("lvu", D10, D13),
+        stay("lvu", new_from, new_to),
+    )
