@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from middleware.channex import content, revisions, transport
-from middleware.domain.models import BookingRevision, Kind
+from middleware.domain.models import Kind
+from middleware.domain.revision import BookingRevision
 from middleware.errors import PayloadError
 
 FEED_ORDER = {"order[inserted_at]": "asc"}

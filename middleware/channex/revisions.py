@@ -1,9 +1,11 @@
-"""Channex booking revision JSON → `BookingRevision` (contract §5.2), through one named parser.
+"""Channex booking revision JSON → `BookingRevision` (contract §5.2, §5.2a), one named parser.
 
 Accepts the full `{"data": {"type", "id", "attributes"}}` envelope, a bare resource object
 (a feed item) or a bare attributes dict. Whatever the input, the only exception raised is
 `PayloadError`, and it names the offending field. Money is parsed to `Decimal` from strings
-(or JSON numbers via `str`), never through float arithmetic.
+(or JSON numbers via `str`), never through float arithmetic, and keeps the decimals Channex
+wrote (a KWD amount keeps its three). Of the `guarantee` only the card brand and the virtual
+flag are read: the number, CVV, expiry and holder never leave this module.
 """
 
 from __future__ import annotations
@@ -13,12 +15,27 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from middleware.domain.models import BookingRevision, Guest, RevisionRoom, RevisionStatus
+from middleware.domain.revision import (
+    BookingRevision,
+    Card,
+    NightPrice,
+    PaymentCollect,
+    PaymentType,
+    Person,
+    RevisionRoom,
+    RevisionStatus,
+    Service,
+    Tax,
+)
 from middleware.errors import PayloadError
 
 STATUSES: tuple[RevisionStatus, ...] = ("new", "modified", "cancelled")
 MAX_AMOUNT = Decimal("1000000000000")  # a booking or room total above this is not real money
 MAX_GUESTS = 999  # per room and kind (adults, children, infants)
+MAX_AGE = 17  # a child's age (Channex `occupancy.ages`)
+PAYMENT_COLLECT: tuple[PaymentCollect, ...] = ("ota", "property")
+PAYMENT_TYPES: tuple[PaymentType, ...] = ("credit_card", "bank_transfer")
+HOUR = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?")
 # ASCII digits only: `Decimal` also reads "１２３" and "1_000", which no Channex amount is.
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 MONEY_TEXT = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?")
@@ -61,8 +78,16 @@ def parse_revision(raw: Any) -> BookingRevision:
         amount=_money(attrs, "amount", where),
         currency=_currency(attrs, where),
         notes=_opt_text(attrs, "notes", where),
-        guest=_guest(attrs, raw_rooms, where),
+        customer=_customer(attrs, raw_rooms, where),
         rooms=rooms,
+        system_id=_opt_text(attrs, "system_id", where),
+        secondary_ota=_opt_text(attrs, "secondary_ota", where),
+        arrival_hour=_hour(attrs, where),
+        services=_services(attrs, where),
+        payment_collect=_choice(attrs, "payment_collect", PAYMENT_COLLECT, where),
+        payment_type=_choice(attrs, "payment_type", PAYMENT_TYPES, where),
+        card=_card(attrs, where),
+        ota_commission=_money(attrs, "ota_commission", where),
     )
 
 
@@ -181,44 +206,196 @@ def _room(raw: Any, index: int, arrival: date, departure: date, where: str) -> R
     is_cancelled = raw.get("is_cancelled")
     if is_cancelled is not None and not isinstance(is_cancelled, bool):
         raise PayloadError(f"{where}: 'is_cancelled' must be a boolean")
+    meta = raw.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise PayloadError(f"{where}: 'meta' must be an object or null")
+    meta = meta or {}
     return RevisionRoom(
         index=index,
         room_type_id=_opt_text(raw, "room_type_id", where),
-        rate_plan_id=_rate_plan_id(raw, where),
+        rate_plan_id=_rate_plan_id(raw, meta, where),
         checkin=checkin,
         checkout=checkout,
         adults=_count(occupancy, "adults", f"{where}.occupancy", required=True),
         children=_count(occupancy, "children", f"{where}.occupancy", required=False),
         infants=_count(occupancy, "infants", f"{where}.occupancy", required=False),
+        child_ages=_ages(occupancy, f"{where}.occupancy"),
         amount=_money(raw, "amount", where),
         is_cancelled=bool(is_cancelled),
+        booking_room_id=_opt_text(raw, "booking_room_id", where),
+        ota_unique_id=_opt_text(raw, "ota_unique_id", where),
+        guest_name=next((name for name in _guest_names(raw, where) if name), None),
+        nights=_nights(raw, checkin, checkout, where),
+        services=_services(raw, where),
+        taxes=_taxes(raw, "taxes", where),
+        withheld_taxes=_taxes(raw, "collected_taxes", where),
+        payment_instruction=_meta_text(meta, "payment_instruction"),
+        meal_plan=_meta_text(meta, "meal_plan"),
+        requests=_meta_text(meta, "free_text"),
     )
 
 
-def _rate_plan_id(raw: dict[str, Any], where: str) -> str | None:
+def _rate_plan_id(raw: dict[str, Any], meta: dict[str, Any], where: str) -> str | None:
     """The plan the room was sold on; for derived/occupancy plans, the real (parent) plan."""
-    meta = raw.get("meta")
-    if isinstance(meta, dict):
-        parent = _opt_text(meta, "parent_rate_plan_id", f"{where}.meta")
-        if parent is not None:
-            return parent
-    return _opt_text(raw, "rate_plan_id", where)
+    parent = _opt_text(meta, "parent_rate_plan_id", f"{where}.meta")
+    return parent if parent is not None else _opt_text(raw, "rate_plan_id", where)
 
 
-def _guest(attrs: dict[str, Any], rooms: list[Any], where: str) -> Guest:
+def _meta_text(meta: dict[str, Any], key: str) -> str | None:
+    """OTA-specific text: kept when it is text, passed over (not refused) when it is not."""
+    value = meta.get(key)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _ages(occupancy: dict[str, Any], where: str) -> tuple[int, ...]:
+    ages = occupancy.get("ages")
+    if ages is None:
+        return ()
+    if not isinstance(ages, list) or len(ages) > MAX_GUESTS:
+        raise PayloadError(f"{where}: 'ages' must be a list of ages")
+    out: list[int] = []
+    for age in ages:
+        if isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= MAX_AGE:
+            raise PayloadError(f"{where}: 'ages' must hold whole ages from 0 to {MAX_AGE}")
+        out.append(age)
+    return tuple(out)
+
+
+def _nights(
+    raw: dict[str, Any], checkin: date, checkout: date, where: str
+) -> tuple[NightPrice, ...]:
+    """`days` (night → price), in night order; every night inside the stay."""
+    days = raw.get("days")
+    if days is None:
+        return ()
+    if not isinstance(days, dict):
+        raise PayloadError(f"{where}: 'days' must be an object of night → price")
+    nights: list[NightPrice] = []
+    for key in days:
+        night = _date({"night": key}, "night", f"{where}: days")
+        if not checkin <= night < checkout:
+            raise PayloadError(f"{where}: days: night {key!r} is outside the stay")
+        price = _money(days, key, f"{where}: days")
+        nights.append(NightPrice(night=night, price=price or Decimal(0)))
+    return tuple(sorted(nights, key=lambda n: n.night))
+
+
+def _objects(obj: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+    items = obj.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise PayloadError(f"{where}: '{key}' must be a list of objects")
+    return items
+
+
+def _services(obj: dict[str, Any], where: str) -> tuple[Service, ...]:
+    services: list[Service] = []
+    for n, item in enumerate(_objects(obj, "services", where)):
+        here = f"{where}: services[{n}]"
+        total = _money(item, "total_price", here)
+        if total is None:
+            raise PayloadError(f"{here}: 'total_price' is missing")
+        nights, persons = _opt_count(item, "nights"), _opt_count(item, "persons")
+        quantity = None
+        if nights is not None and persons is not None:
+            quantity = max(nights, 1) * max(persons, 1)
+        services.append(
+            Service(
+                name=_opt_text(item, "name", here) or "Service",
+                kind=_opt_text(item, "type", here),
+                quantity=quantity,
+                total=total,
+            )
+        )
+    return tuple(services)
+
+
+def _opt_count(obj: dict[str, Any], key: str) -> int | None:
+    """A count that informs but decides nothing: kept when it is one, else None."""
+    value = obj.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_GUESTS:
+        return value
+    return None
+
+
+def _taxes(obj: dict[str, Any], key: str, where: str) -> tuple[Tax, ...]:
+    taxes: list[Tax] = []
+    for n, item in enumerate(_objects(obj, key, where)):
+        here = f"{where}: {key}[{n}]"
+        total = _money(item, "total_price", here)
+        if total is None:
+            raise PayloadError(f"{here}: 'total_price' is missing")
+        inclusive = item.get("is_inclusive", key == "collected_taxes")
+        if not isinstance(inclusive, bool):
+            raise PayloadError(f"{here}: 'is_inclusive' must be a boolean")
+        name = _opt_text(item, "name", here) or _opt_text(item, "type", here) or "Tax"
+        taxes.append(Tax(name=name, total=total, inclusive=inclusive))
+    return tuple(taxes)
+
+
+def _hour(attrs: dict[str, Any], where: str) -> str | None:
+    text = _opt_text(attrs, "arrival_hour", where)
+    if text is None:
+        return None
+    if not HOUR.fullmatch(text):
+        raise PayloadError(f"{where}: 'arrival_hour' {text[:20]!r} is not HH:MM")
+    return text[:5]
+
+
+def _choice(attrs: dict[str, Any], key: str, allowed: tuple[Any, ...], where: str) -> Any:
+    """One of `allowed`, or None; an unknown value is refused (it would decide who charges)."""
+    value = _opt_text(attrs, key, where)
+    if value is not None and value not in allowed:
+        raise PayloadError(f"{where}: '{key}' {value[:40]!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _card(attrs: dict[str, Any], where: str) -> Card | None:
+    """Brand and virtual flag of the guarantee; the rest of it is never read."""
+    guarantee = attrs.get("guarantee")
+    if guarantee is None:
+        return None
+    if not isinstance(guarantee, dict):
+        raise PayloadError(f"{where}: 'guarantee' must be an object or null")
+    virtual = guarantee.get("is_virtual")
+    brand = guarantee.get("card_type")
+    return Card(
+        brand=brand.strip()[:20] or None if isinstance(brand, str) else None,
+        virtual=virtual is True,
+    )
+
+
+def _customer(attrs: dict[str, Any], rooms: list[Any], where: str) -> Person:
     """The booker (`customer`); a room guest's name stands in when the customer has none."""
     customer = attrs.get("customer")
     if customer is None:
         customer = {}
     if not isinstance(customer, dict):
         raise PayloadError(f"{where}: 'customer' must be an object")
-    name = _full_name(customer, f"{where}: customer")
+    here = f"{where}: customer"
+    name = _full_name(customer, here)
     if not name:
-        name = next((n for n in _room_guest_names(rooms, where) if n), "")
-    return Guest(
+        name = next(
+            (
+                guest
+                for index, room in enumerate(rooms)
+                if isinstance(room, dict)
+                for guest in _guest_names(room, f"{where}: rooms[{index}]")
+                if guest
+            ),
+            "",
+        )
+    company = customer.get("company")
+    return Person(
         name=name,
-        email=_opt_text(customer, "mail", f"{where}: customer"),
-        phone=_opt_text(customer, "phone", f"{where}: customer"),
+        email=_opt_text(customer, "mail", here),
+        phone=_opt_text(customer, "phone", here),
+        country=_opt_text(customer, "country", here),
+        language=_opt_text(customer, "language", here),
+        company=_opt_text(company, "title", f"{here}.company")
+        if isinstance(company, dict)
+        else None,
     )
 
 
@@ -227,14 +404,12 @@ def _full_name(person: dict[str, Any], where: str) -> str:
     return " ".join(part for part in parts if part)
 
 
-def _room_guest_names(rooms: list[Any], where: str) -> list[str]:
-    names: list[str] = []
-    for index, room in enumerate(rooms):
-        guests = room.get("guests") if isinstance(room, dict) else None
-        if isinstance(guests, list):
-            names.extend(
-                _full_name(g, f"{where}: rooms[{index}].guests")
-                for g in guests
-                if isinstance(g, dict)
-            )
-    return names
+def _guest_names(room: dict[str, Any], where: str) -> list[str]:
+    guests = room.get("guests")
+    if not isinstance(guests, list):
+        return []
+    return [
+        _full_name(guest, f"{where}.guests[{n}]")
+        for n, guest in enumerate(guests)
+        if isinstance(guest, dict)
+    ]

@@ -1,52 +1,41 @@
 """Booking revisions → PMS bookings: the pure planning step.
 
-A Channex revision carries the FULL state of a booking. `plan_revision` compares it with what
-the store says was already applied, per room index (one PMS booking per room), and returns
-what to do: rooms to create, rooms to modify (only the fields that changed), rooms to cancel,
+A Channex revision carries the FULL state of a booking. `plan_revision` finds which applied
+PMS booking each room is (`room_identity.match_rooms`), builds each room's whole request
+(`pms_request.build_request`, money by `booking_money`), and returns what to do: rooms to
+create, rooms to modify (naming the fields that changed), rooms to cancel (the fee on the
+room that carries the booking), rooms whose identity alone changed (stored, no PMS call),
 and the categorias and nights whose availability that changes. Nothing here does I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from decimal import Decimal
 
-from middleware.domain.models import (
-    BookingRevision,
-    PmsBookingChanges,
-    PmsBookingRequest,
-    RevisionRoom,
-)
+from middleware.domain.booking_money import cancellation_fee, room_totals
+from middleware.domain.channels import channel_name
+from middleware.domain.pms_booking import CHANGEABLE_FIELDS, STAY_FIELDS, PmsBookingRequest
+from middleware.domain.pms_request import RoomPlace, build_request
+from middleware.domain.revision import BookingRevision, Person, RevisionRoom
+from middleware.domain.room_identity import AppliedRoom, match_rooms
 
-CENT = Decimal("0.01")
-DEFAULT_CHANNEL = "Channex"
-STAY_FIELDS = ("room_code", "checkin", "checkout")
-CHANGE_FIELDS = (*STAY_FIELDS, "guest_name", "guest_phone", "adults", "children", "total")
 # Stays no real booking has (hostile or broken input): the revision is parked, not applied.
 MAX_STAY_NIGHTS = 366
 MAX_DAYS_PAST = 366  # the stay ended longer ago than this
 MAX_DAYS_AHEAD = 1096  # the stay starts later than this (Channex keeps at most 730 days)
 
-RoomsByType = Callable[[str], str | None]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AppliedRoom:
-    """What the store says we applied for one room index (`request` None = imported)."""
-
-    pms_id: str | None
-    active: bool
-    request: PmsBookingRequest | None = None
+RoomsByType = Callable[[str], str | None]  # Channex room type id → room code
+PlansByRate = Callable[[str], str | None]  # Channex rate plan id → plan code
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoomModify:
-    room_index: int
+    room_index: int  # the slot
     pms_id: str
-    changes: PmsBookingChanges
+    changed: tuple[str, ...]  # fields of `request` that differ from what the PMS holds
     request: PmsBookingRequest  # the full new state, stored once the PMS accepts the changes
 
 
@@ -55,6 +44,17 @@ class RoomCancel:
     room_index: int
     pms_id: str
     reason: str
+    fee: Decimal | None = None  # what the hotel still receives (on the primary room only)
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoomRecord:
+    """A room whose PMS booking needs nothing, but whose Channex ids changed: stored only."""
+
+    room_index: int
+    pms_id: str
+    request: PmsBookingRequest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, order=True)
@@ -73,9 +73,11 @@ class RevisionPlan:
     creates: tuple[PmsBookingRequest, ...] = ()
     modifies: tuple[RoomModify, ...] = ()
     cancels: tuple[RoomCancel, ...] = ()
+    records: tuple[RoomRecord, ...] = ()
     unmapped: tuple[str, ...] = ()  # mapping problems: nothing may be applied
     blocked: tuple[str, ...] = ()  # other problems a person must resolve: nothing applied
     touched: tuple[Touched, ...] = ()
+    notes: tuple[str, ...] = ()  # applied anyway, but worth a warning
 
     @property
     def needs_attention(self) -> bool:
@@ -91,6 +93,7 @@ def plan_revision(
     last_revision_id: str | None = None,
     currency: str | None = None,
     today: date | None = None,
+    plans_by_rate: PlansByRate | None = None,
 ) -> RevisionPlan:
     """What applying `revision` takes. `currency` is the property's, used when the revision
     has none; `last_revision_id` is the revision last applied to this booking; with `today`
@@ -99,9 +102,9 @@ def plan_revision(
         return RevisionPlan(stale=True)
     if revision.id == last_revision_id:
         return RevisionPlan()
-    channel = revision.ota_name or DEFAULT_CHANNEL
+    channel = channel_name(revision.ota_name)
     if revision.status == "cancelled":
-        return _cancel_all(revision, rooms_by_type, applied, f"cancelled at {channel}")
+        return _cancel_all(revision, rooms_by_type, applied, f"cancelled at {channel}", currency)
 
     desired = [room for room in revision.rooms if not room.is_cancelled]
     codes: dict[int, str] = {}
@@ -123,20 +126,50 @@ def plan_revision(
     ]
     if unmapped or money is None or implausible:
         return RevisionPlan(unmapped=tuple(unmapped), blocked=tuple(implausible))
+    return _plan_rooms(
+        revision, desired, codes, applied, money, plans_by_rate, rooms_by_type, channel
+    )
 
-    totals = room_totals(revision)
+
+def _plan_rooms(
+    revision: BookingRevision,
+    desired: list[RevisionRoom],
+    codes: dict[int, str],
+    applied: Mapping[int, AppliedRoom],
+    currency: str,
+    plans_by_rate: PlansByRate | None,
+    rooms_by_type: RoomsByType,
+    channel: str,
+) -> RevisionPlan:
+    matched = match_rooms(desired, applied, lambda room: codes.get(room.index))
+    slots = _slots(desired, matched, applied)
+    primary = min(desired, key=lambda room: slots[room.index]).index if desired else None
+    money = room_totals(revision, currency=currency, primary=primary)
+    notes = [money.problem] if money.problem else []
     creates: list[PmsBookingRequest] = []
     modifies: list[RoomModify] = []
-    cancels: list[RoomCancel] = []
+    records: list[RoomRecord] = []
     blocked: list[str] = []
     touched: list[Touched] = []
-    wanted: set[int] = set()
     for room in desired:
-        wanted.add(room.index)
-        request = build_request(
-            revision, room, room_code=codes[room.index], total=totals[room.index], currency=money
+        plan_code = _plan_code(room, plans_by_rate, notes)
+        place = RoomPlace(
+            slot=slots[room.index],
+            primary=room.index == primary,
+            rooms=len(desired),
+            total=money.totals[room.index],
         )
-        prior = applied.get(room.index)
+        request = build_request(
+            revision,
+            room,
+            place=place,
+            room_code=codes[room.index],
+            plan_code=plan_code,
+            currency=currency,
+        )
+        prior = applied.get(place.slot) if room.index in matched else None
+        if prior is not None and prior.request is not None:
+            request = _keep_known(prior.request, request)
         if prior is None or prior.pms_id is None:
             creates.append(request)
             touched.append(stay_of(request))
@@ -145,35 +178,77 @@ def plan_revision(
                 f"room {room.index}: PMS booking {prior.pms_id} was cancelled"
                 " and the room is back in the booking"
             )
-        else:
-            changes = diff_request(prior.request, request)
-            if changes.is_empty():
-                continue
+        elif changed := diff_fields(prior.request, request):
             modifies.append(
                 RoomModify(
-                    room_index=room.index, pms_id=prior.pms_id, changes=changes, request=request
+                    room_index=place.slot, pms_id=prior.pms_id, changed=changed, request=request
                 )
             )
             if prior.request is None:
                 touched.append(stay_of(request))
-            elif any(getattr(changes, name) is not None for name in STAY_FIELDS):
+            elif any(name in changed for name in STAY_FIELDS):
                 touched += [stay_of(prior.request), stay_of(request)]
-    for index, prior in sorted(applied.items()):
-        if index not in wanted and prior.active and prior.pms_id is not None:
-            cancels.append(
-                RoomCancel(
-                    room_index=index, pms_id=prior.pms_id, reason=f"room removed at {channel}"
-                )
-            )
-            touched += _old_stay(index, prior, revision, rooms_by_type)
+        elif prior.request is not None and _ids(prior.request) != _ids(request):
+            records.append(RoomRecord(room_index=place.slot, pms_id=prior.pms_id, request=request))
+    cancels: list[RoomCancel] = []
+    kept = set(matched.values())
+    for slot, prior in sorted(applied.items()):
+        if slot not in kept and prior.active and prior.pms_id is not None:
+            reason = f"room removed at {channel}"
+            cancels.append(RoomCancel(room_index=slot, pms_id=prior.pms_id, reason=reason))
+            touched += _old_stay(slot, prior, revision, rooms_by_type)
     if blocked:
         return RevisionPlan(blocked=tuple(blocked))
     return RevisionPlan(
         creates=tuple(creates),
         modifies=tuple(modifies),
         cancels=tuple(cancels),
+        records=tuple(records),
         touched=_unique(touched),
+        notes=tuple(notes),
     )
+
+
+def _slots(
+    desired: list[RevisionRoom], matched: dict[int, int], applied: Mapping[int, AppliedRoom]
+) -> dict[int, int]:
+    """Each room's slot: the one it matched, else the next unused one (a new PMS booking)."""
+    following = max(applied, default=-1) + 1
+    slots: dict[int, int] = {}
+    for room in desired:
+        if room.index in matched:
+            slots[room.index] = matched[room.index]
+        else:
+            slots[room.index] = following
+            following += 1
+    return slots
+
+
+def _plan_code(
+    room: RevisionRoom, plans_by_rate: PlansByRate | None, notes: list[str]
+) -> str | None:
+    if plans_by_rate is None or room.rate_plan_id is None:
+        return None
+    code = plans_by_rate(room.rate_plan_id)
+    if code is None:
+        notes.append(f"room {room.index}: rate plan {room.rate_plan_id} is not mapped")
+    return code
+
+
+def _keep_known(old: PmsBookingRequest, new: PmsBookingRequest) -> PmsBookingRequest:
+    """The booker's details the OTA stopped sending stay what the PMS has (never cleared)."""
+    if old.booker is None or new.booker is None:
+        return new
+    kept = {
+        name: getattr(old.booker, name)
+        for name in Person.__dataclass_fields__
+        if getattr(new.booker, name) in (None, "") and getattr(old.booker, name)
+    }
+    return replace(new, booker=replace(new.booker, **kept)) if kept else new
+
+
+def _ids(request: PmsBookingRequest) -> tuple[str | None, str | None]:
+    return request.booking_room_id, request.ota_unique_id
 
 
 def _cancel_all(
@@ -181,23 +256,36 @@ def _cancel_all(
     rooms_by_type: RoomsByType,
     applied: Mapping[int, AppliedRoom],
     reason: str,
+    currency: str | None,
 ) -> RevisionPlan:
+    """Cancel every live room; the fee goes on the first live slot (the primary room)."""
+    fee = cancellation_fee(revision)
     cancels: list[RoomCancel] = []
     touched: list[Touched] = []
-    for index, prior in sorted(applied.items()):
+    for slot, prior in sorted(applied.items()):
         if prior.active and prior.pms_id is not None:
-            cancels.append(RoomCancel(room_index=index, pms_id=prior.pms_id, reason=reason))
-            touched += _old_stay(index, prior, revision, rooms_by_type)
+            first = not cancels
+            cancels.append(
+                RoomCancel(
+                    room_index=slot,
+                    pms_id=prior.pms_id,
+                    reason=reason,
+                    fee=fee if first else None,
+                    currency=(revision.currency or currency) if first and fee else None,
+                )
+            )
+            touched += _old_stay(slot, prior, revision, rooms_by_type)
     return RevisionPlan(cancels=tuple(cancels), touched=_unique(touched))
 
 
 def _old_stay(
-    index: int, prior: AppliedRoom, revision: BookingRevision, rooms_by_type: RoomsByType
+    slot: int, prior: AppliedRoom, revision: BookingRevision, rooms_by_type: RoomsByType
 ) -> list[Touched]:
-    """The stay a cancelled room held: from what we applied, else (imported) the revision."""
+    """The stay a cancelled room held: from what we applied, else (imported) the revision's
+    room at that position."""
     if prior.request is not None:
         return [stay_of(prior.request)]
-    room = next((r for r in revision.rooms if r.index == index), None)
+    room = next((r for r in revision.rooms if r.index == slot), None)
     if room is None or room.room_type_id is None:
         return []
     code = rooms_by_type(room.room_type_id)
@@ -216,58 +304,15 @@ def stay_problem(checkin: date, checkout: date, today: date) -> str | None:
     return None
 
 
-def build_request(
-    revision: BookingRevision, room: RevisionRoom, *, room_code: str, total: Decimal, currency: str
-) -> PmsBookingRequest:
-    guest_name = revision.guest.name.strip() or "Guest " + (
-        revision.unique_id or revision.ota_reservation_code or revision.booking_id
+def diff_fields(old: PmsBookingRequest | None, new: PmsBookingRequest) -> tuple[str, ...]:
+    """The fields of `new` that differ from `old` (all set ones when `old` is unknown). A
+    value that disappeared (a phone, an arrival hour) is not cleared: the PMS keeps its own."""
+    return tuple(
+        name
+        for name in CHANGEABLE_FIELDS
+        if (value := getattr(new, name)) is not None
+        and (old is None or getattr(old, name) != value)
     )
-    return PmsBookingRequest(
-        room_code=room_code,
-        checkin=room.checkin,
-        checkout=room.checkout,
-        guest_name=guest_name,
-        guest_email=revision.guest.email,
-        guest_phone=revision.guest.phone,
-        adults=room.adults,
-        children=room.children,
-        total=total,
-        currency=currency,
-        channel=revision.ota_name or DEFAULT_CHANNEL,
-        ota_code=revision.unique_id or revision.ota_reservation_code,
-        channex_booking_id=revision.booking_id,
-        channex_revision_id=revision.id,
-        room_index=room.index,
-        notes=revision.notes,
-    )
-
-
-def room_totals(revision: BookingRevision) -> dict[int, Decimal]:
-    """Each live room's total: its own amount, or an even split of what the booking amount
-    leaves for the rooms without one (to the cent; the remainder goes to the first of them)."""
-    rooms = [room for room in revision.rooms if not room.is_cancelled]
-    totals = {r.index: r.amount.quantize(CENT) for r in rooms if r.amount is not None}
-    missing = [r.index for r in rooms if r.amount is None]
-    if not missing:
-        return totals
-    booking = (revision.amount or Decimal(0)).quantize(CENT)
-    rest = max(booking - sum(totals.values(), Decimal(0)), Decimal(0))
-    share = (rest / len(missing)).quantize(CENT, rounding=ROUND_DOWN)
-    for index in missing:
-        totals[index] = share
-    totals[missing[0]] += rest - share * len(missing)
-    return totals
-
-
-def diff_request(old: PmsBookingRequest | None, new: PmsBookingRequest) -> PmsBookingChanges:
-    """The fields of `new` that differ from `old` (all of them when `old` is unknown). A phone
-    that disappeared is not cleared: the PMS keeps the one it has."""
-    changed: dict[str, Any] = {}
-    for name in CHANGE_FIELDS:
-        value = getattr(new, name)
-        if value is not None and (old is None or getattr(old, name) != value):
-            changed[name] = value
-    return PmsBookingChanges(**changed)
 
 
 def stay_of(request: PmsBookingRequest) -> Touched:

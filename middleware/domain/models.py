@@ -9,7 +9,7 @@ hotel-local `date`s; instants are UTC-aware `datetime`s.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -103,107 +103,6 @@ class Lane:
 
 # A lane's cells: for each cell, the fields and values to hold.
 Cells = dict[CellKey, dict[str, FieldValue]]
-
-
-# --------------------------------------------------------------------------- Bookings
-
-RevisionStatus = Literal["new", "modified", "cancelled"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Guest:
-    name: str
-    email: str | None = None
-    phone: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RevisionRoom:
-    """One room of a Channex booking revision (index = position in `rooms[]`)."""
-
-    index: int
-    room_type_id: str | None
-    rate_plan_id: str | None
-    checkin: date
-    checkout: date
-    adults: int
-    children: int
-    infants: int = 0
-    amount: Decimal | None = None
-    is_cancelled: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BookingRevision:
-    """A Channex booking revision: the full state of a booking at one moment."""
-
-    id: str
-    booking_id: str
-    property_id: str
-    status: RevisionStatus
-    inserted_at: datetime
-    unique_id: str | None
-    ota_name: str | None
-    ota_reservation_code: str | None
-    arrival_date: date
-    departure_date: date
-    amount: Decimal | None
-    currency: str | None
-    notes: str | None
-    guest: Guest
-    rooms: tuple[RevisionRoom, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PmsBookingRequest:
-    """What the PMS needs to create one booking (one room of a Channex booking)."""
-
-    room_code: str
-    checkin: date
-    checkout: date
-    guest_name: str
-    guest_email: str | None
-    guest_phone: str | None
-    adults: int
-    children: int
-    total: Decimal
-    currency: str
-    channel: str
-    ota_code: str | None
-    channex_booking_id: str
-    channex_revision_id: str
-    room_index: int
-    notes: str | None
-
-    @property
-    def idempotency_key(self) -> str:
-        return f"{self.channex_booking_id}:{self.room_index}"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PmsBookingChanges:
-    """A modification: only the fields that changed are set."""
-
-    room_code: str | None = None
-    checkin: date | None = None
-    checkout: date | None = None
-    guest_name: str | None = None
-    guest_phone: str | None = None
-    adults: int | None = None
-    children: int | None = None
-    total: Decimal | None = None
-
-    def is_empty(self) -> bool:
-        return all(getattr(self, name) is None for name in self.__slots__)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PmsBookingRef:
-    """The PMS's answer about one booking."""
-
-    pms_id: str
-    unit: str | None
-    status: str
 
 
 # --------------------------------------------------------------------------- canonical text

@@ -13,9 +13,11 @@ failures into the project's error tree at its own boundary:
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Protocol
 
-from middleware.domain.models import PmsAri, PmsBookingChanges, PmsBookingRef, PmsBookingRequest
+from middleware.domain.models import PmsAri
+from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 
 
 class PmsPort(Protocol):
@@ -30,12 +32,17 @@ class PmsPort(Protocol):
         """
         ...
 
-    async def modify_booking(self, pms_id: str, changes: PmsBookingChanges) -> PmsBookingRef:
-        """Apply the fields set in `changes` to the PMS booking `pms_id`."""
+    async def modify_booking(
+        self, pms_id: str, request: PmsBookingRequest, changed: tuple[str, ...]
+    ) -> PmsBookingRef:
+        """Bring the PMS booking `pms_id` to `request`, sending the `changed` fields only."""
         ...
 
-    async def cancel_booking(self, pms_id: str, reason: str) -> PmsBookingRef:
-        """Cancel the PMS booking `pms_id`; cancelling twice is not an error."""
+    async def cancel_booking(
+        self, pms_id: str, reason: str, *, fee: Decimal | None = None, currency: str | None = None
+    ) -> PmsBookingRef:
+        """Cancel the PMS booking `pms_id`, with what is still due (`fee` in `currency`) when
+        something is; cancelling twice is not an error."""
         ...
 
     async def ping(self) -> None:

@@ -14,22 +14,21 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-import orjson
 import structlog
 
 from middleware.calllog import CallSink
-from middleware.domain.models import PmsAri, PmsBookingChanges, PmsBookingRef, PmsBookingRequest
+from middleware.domain.models import PmsAri
+from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.errors import PayloadError, UpstreamError
-from middleware.pms import sistemaos_ari, sistemaos_http
+from middleware.pms import sistemaos_ari, sistemaos_booking, sistemaos_http
 
 ARI_PATH = "/api/v1/channex/ari"
 BOOKING_PATH = "/api/v1/channex/booking"
-CENTS = Decimal("0.01")
 
 log = structlog.get_logger(__name__)
 
@@ -117,84 +116,24 @@ class SistemaOsAdapter:
     async def create_booking(self, request: PmsBookingRequest) -> PmsBookingRef:
         headers = {"Idempotency-Key": request.idempotency_key}
         text = await self._http.call(
-            "POST", BOOKING_PATH, body=booking_body(request), headers=headers
+            "POST", BOOKING_PATH, body=sistemaos_booking.booking_body(request), headers=headers
         )
-        return booking_ref(text)
+        return sistemaos_booking.booking_ref(text)
 
-    async def modify_booking(self, pms_id: str, changes: PmsBookingChanges) -> PmsBookingRef:
-        """PATCH only the fields set in `changes` (an empty change reads the booking back)."""
+    async def modify_booking(
+        self, pms_id: str, request: PmsBookingRequest, changed: tuple[str, ...]
+    ) -> PmsBookingRef:
+        """PATCH the `changed` fields of `request` (§2.3)."""
         path = f"{BOOKING_PATH}/{quote(pms_id, safe='')}"
-        return booking_ref(await self._http.call("PATCH", path, body=changes_body(changes)))
+        body = sistemaos_booking.changes_body(request, changed)
+        return sistemaos_booking.booking_ref(await self._http.call("PATCH", path, body=body))
 
-    async def cancel_booking(self, pms_id: str, reason: str) -> PmsBookingRef:
+    async def cancel_booking(
+        self, pms_id: str, reason: str, *, fee: Decimal | None = None, currency: str | None = None
+    ) -> PmsBookingRef:
         path = f"{BOOKING_PATH}/{quote(pms_id, safe='')}/cancel"
-        return booking_ref(await self._http.call("POST", path, body={"motivo": reason}))
-
-
-# --------------------------------------------------------------------------- wire mapping
-
-
-def booking_body(request: PmsBookingRequest) -> dict[str, Any]:
-    """The create payload (§2.2); fields without a value are left out."""
-    body: dict[str, Any] = {
-        "categoria": request.room_code,
-        "data_checkin": request.checkin.isoformat(),
-        "data_checkout": request.checkout.isoformat(),
-        "hospede_nome": request.guest_name,
-        "hospede_email": request.guest_email,
-        "hospede_telefone": request.guest_phone,
-        "adultos": request.adults,
-        "criancas": request.children,
-        "valor_total": money_text(request.total),
-        "moeda": request.currency,
-        "canal": request.channel,
-        "codigo_ota": request.ota_code,
-        "channex_booking_id": request.channex_booking_id,
-        "channex_revision_id": request.channex_revision_id,
-        "quarto_indice": request.room_index,
-        "observacoes": request.notes,
-    }
-    return {name: value for name, value in body.items() if value is not None}
-
-
-def changes_body(changes: PmsBookingChanges) -> dict[str, Any]:
-    """The PATCH payload (§2.3): only the fields that changed."""
-    body: dict[str, Any] = {
-        "categoria": changes.room_code,
-        "data_checkin": None if changes.checkin is None else changes.checkin.isoformat(),
-        "data_checkout": None if changes.checkout is None else changes.checkout.isoformat(),
-        "hospede_nome": changes.guest_name,
-        "hospede_telefone": changes.guest_phone,
-        "adultos": changes.adults,
-        "criancas": changes.children,
-        "valor_total": None if changes.total is None else money_text(changes.total),
-    }
-    return {name: value for name, value in body.items() if value is not None}
-
-
-def booking_ref(text: str) -> PmsBookingRef:
-    """`{"id": 123, "apartamento": "OV-203", "status": "CONFIRMADA"}` → `PmsBookingRef`."""
-    try:
-        doc = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise PayloadError(f"PMS booking answer is not JSON: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise PayloadError("PMS booking answer is not a JSON object")
-    pms_id, unit, status = doc.get("id"), doc.get("apartamento"), doc.get("status")
-    if isinstance(pms_id, bool) or not isinstance(pms_id, int | str) or pms_id == "":
-        raise PayloadError("PMS booking answer: id is missing or not an integer/string")
-    if not isinstance(status, str):
-        raise PayloadError("PMS booking answer: status is missing or not a string")
-    if unit is not None and not isinstance(unit, str | int):
-        raise PayloadError("PMS booking answer: apartamento is not a string")
-    return PmsBookingRef(
-        pms_id=str(pms_id), unit=None if unit is None else str(unit), status=status
-    )
-
-
-def money_text(amount: Decimal) -> str:
-    """Major units with two places, half up: Decimal("1350") → "1350.00"."""
-    return format(amount.quantize(CENTS, rounding=ROUND_HALF_UP), "f")
+        body = sistemaos_booking.cancel_body(reason, fee, currency)
+        return sistemaos_booking.booking_ref(await self._http.call("POST", path, body=body))
 
 
 # --------------------------------------------------------------------------- helpers

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 import orjson
 
-from middleware.domain.bookings import AppliedRoom
-from middleware.domain.models import PmsBookingRequest
+from middleware.domain.pms_booking import PmsBookingRequest
+from middleware.domain.room_identity import AppliedRoom
+from middleware.store.booking_json import request_from_json, request_to_json
 from middleware.store.db import Database, from_db_time, to_db_time
 
 LEGACY_PMS_ID_KEYS = ("pms_reserva_id", "qloapps_order_id")
@@ -45,40 +45,6 @@ class ImportReport:
     imported: int
     skipped: int
     problems: tuple[str, ...]
-
-
-def request_to_json(request: PmsBookingRequest) -> str:
-    document = {
-        "room_code": request.room_code,
-        "checkin": request.checkin.isoformat(),
-        "checkout": request.checkout.isoformat(),
-        "guest_name": request.guest_name,
-        "guest_email": request.guest_email,
-        "guest_phone": request.guest_phone,
-        "adults": request.adults,
-        "children": request.children,
-        "total": str(request.total),
-        "currency": request.currency,
-        "channel": request.channel,
-        "ota_code": request.ota_code,
-        "channex_booking_id": request.channex_booking_id,
-        "channex_revision_id": request.channex_revision_id,
-        "room_index": request.room_index,
-        "notes": request.notes,
-    }
-    return orjson.dumps(document).decode()
-
-
-def request_from_json(text: str) -> PmsBookingRequest:
-    raw: dict[str, Any] = orjson.loads(text)
-    return PmsBookingRequest(
-        **{
-            **raw,
-            "checkin": date.fromisoformat(raw["checkin"]),
-            "checkout": date.fromisoformat(raw["checkout"]),
-            "total": Decimal(raw["total"]),
-        }
-    )
 
 
 async def load(db: Database, channex_booking_id: str) -> BookingRecord | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Literal, Protocol
 
 import orjson
@@ -26,13 +27,9 @@ import structlog
 from middleware import clock as clocks
 from middleware import metrics, ratelimit
 from middleware.domain import bookings as planning
-from middleware.domain.models import (
-    BookingRevision,
-    Lane,
-    PmsBookingChanges,
-    PmsBookingRef,
-    PmsBookingRequest,
-)
+from middleware.domain.models import Lane
+from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
+from middleware.domain.revision import BookingRevision
 from middleware.errors import (
     ConflictUpstreamError,
     PayloadError,
@@ -70,9 +67,13 @@ class BookingPms(Protocol):
 
     async def create_booking(self, request: PmsBookingRequest) -> PmsBookingRef: ...
 
-    async def modify_booking(self, pms_id: str, changes: PmsBookingChanges) -> PmsBookingRef: ...
+    async def modify_booking(
+        self, pms_id: str, request: PmsBookingRequest, changed: tuple[str, ...]
+    ) -> PmsBookingRef: ...
 
-    async def cancel_booking(self, pms_id: str, reason: str) -> PmsBookingRef: ...
+    async def cancel_booking(
+        self, pms_id: str, reason: str, *, fee: Decimal | None = None, currency: str | None = None
+    ) -> PmsBookingRef: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -239,6 +240,8 @@ class BookingProcessor:
                 if plan.stale or plan.needs_attention:
                     reason = "needs attention: " + "; ".join(plan.unmapped + plan.blocked)
                     return await self._park(run, reason, ATTENTION_NOTICE)
+            for note in plan.notes:
+                log.warning("booking_revision_note", revision_id=revision.id, note=note)
             await self._apply(run, revision, plan)
         except TransientUpstreamError as exc:
             return await self._retry(run, f"PMS: {exc}", exc.retry_after_s)
@@ -325,10 +328,17 @@ class BookingProcessor:
                 return None
             return ref.room.room_code
 
+        def plan_code(rate_plan_id: str) -> str | None:
+            ref = self._mapping.by_rate_plan(rate_plan_id)
+            if ref is None or ref.plan is None or ref.property.property_id != revision.property_id:
+                return None
+            return ref.plan.plan_code
+
         prop = self._mapping.property(revision.property_id)
         return planning.plan_revision(
             revision,
             rooms_by_type=room_code,
+            plans_by_rate=plan_code,
             applied=record.rooms if record else {},
             last_inserted_at=record.last_inserted_at if record else None,
             last_revision_id=record.last_revision_id if record else None,
@@ -342,13 +352,17 @@ class BookingProcessor:
         """Cancels first (they free apartments), then modifies, then creates; each room's
         result is stored as soon as the PMS has answered."""
         for cancel in plan.cancels:
-            await self._pms.cancel_booking(cancel.pms_id, cancel.reason)
+            await self._pms.cancel_booking(
+                cancel.pms_id, cancel.reason, fee=cancel.fee, currency=cancel.currency
+            )
             await self._save_room(revision, cancel.room_index, cancel.pms_id, None, active=False)
             run.cancelled += 1
         for modify in plan.modifies:
-            ref = await self._pms.modify_booking(modify.pms_id, modify.changes)
+            ref = await self._pms.modify_booking(modify.pms_id, modify.request, modify.changed)
             await self._save_room(revision, modify.room_index, ref.pms_id, modify.request)
             run.modified += 1
+        for record in plan.records:  # only the room's Channex ids changed: nothing to send
+            await self._save_room(revision, record.room_index, record.pms_id, record.request)
         for request in plan.creates:
             # What this create asks for is stored before it is sent: if its answer is lost,
             # `_settle_lost_creates` finds out what the PMS made of it before anything else.

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from middleware.channex.revisions import parse_revision
-from middleware.domain.models import BookingRevision, Guest, RevisionRoom
+from middleware.domain.revision import BookingRevision, NightPrice, Person, RevisionRoom
 from middleware.errors import PayloadError
 
 REV = "8ad5c1d6-9a4d-4c5f-8f67-0b2f1c0b7d11"
@@ -81,7 +81,9 @@ EXPECTED = BookingRevision(
     amount=Decimal("1350.00"),
     currency="BRL",
     notes="late arrival",
-    guest=Guest(name="Maria Silva", email="maria@example.com", phone="+55 11 99999-0000"),
+    customer=Person(
+        name="Maria Silva", email="maria@example.com", phone="+55 11 99999-0000", country="BR"
+    ),
     rooms=(
         RevisionRoom(
             index=0,
@@ -94,8 +96,13 @@ EXPECTED = BookingRevision(
             infants=0,
             amount=Decimal("1350.00"),
             is_cancelled=False,
+            guest_name="Maria Silva",
+            nights=tuple(
+                NightPrice(night=date(2026, 12, d), price=Decimal("450.00")) for d in (10, 11, 12)
+            ),
         ),
     ),
+    system_id="9996013801-1",
 )
 
 
@@ -148,13 +155,17 @@ def test_envelope_id_is_used_when_attributes_omit_it() -> None:
         ({"notes": "   "}, "notes", None),
         ({"ota_reservation_code": 9996013801}, "ota_reservation_code", "9996013801"),
         ({"unique_id": None, "ota_name": None}, "unique_id", None),
-        ({"customer": None}, "guest", Guest(name="Maria Silva")),  # falls back to the room guest
+        (
+            {"customer": None},
+            "customer",
+            Person(name="Maria Silva"),
+        ),  # falls back to the room guest
         (
             {"customer": {"name": "Ana", "surname": None, "mail": "", "phone": None}},
-            "guest",
-            Guest(name="Ana"),
+            "customer",
+            Person(name="Ana"),
         ),
-        ({"customer": {"surname": "Souza"}}, "guest", Guest(name="Souza")),
+        ({"customer": {"surname": "Souza"}}, "customer", Person(name="Souza")),
     ],
 )
 def test_field_variants(changes: dict[str, Any], field: str, expected: object) -> None:

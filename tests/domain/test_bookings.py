@@ -12,27 +12,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from middleware.domain.booking_money import room_totals
 from middleware.domain.bookings import (
-    AppliedRoom,
     RevisionPlan,
     RoomCancel,
     RoomModify,
     Touched,
     plan_revision,
-    room_totals,
 )
-from middleware.domain.models import (
-    BookingRevision,
-    Guest,
-    PmsBookingChanges,
-    PmsBookingRequest,
-    RevisionRoom,
-)
+from middleware.domain.pms_booking import Payment, PmsBookingRequest
+from middleware.domain.revision import BookingRevision, Person, RevisionRoom
+from middleware.domain.room_identity import AppliedRoom
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=1)
 D10, D13 = date(2026, 12, 10), date(2026, 12, 13)
 CODES = {"rt-ov": "ov", "rt-lvu": "lvu"}
+BOOKER = Person(name="Maria Silva", email="maria@example.com", phone="+55 11 99999-0000")
+NOTES = "late arrival\n[Channex] Pagamento: no hotel"
 
 
 def make_room(index: int = 0, **changes: Any) -> RevisionRoom:
@@ -64,7 +61,7 @@ def make_revision(**changes: Any) -> BookingRevision:
         amount=Decimal("1350.00"),
         currency="BRL",
         notes="late arrival",
-        guest=Guest(name="Maria Silva", email="maria@example.com", phone="+55 11 99999-0000"),
+        customer=BOOKER,
         rooms=(make_room(),),
     )
     return dataclasses.replace(base, **changes)
@@ -88,7 +85,10 @@ def make_request(**changes: Any) -> PmsBookingRequest:
         channex_booking_id="bk-1",
         channex_revision_id="rev-1",
         room_index=0,
-        notes="late arrival",
+        notes=NOTES,
+        booker=BOOKER,
+        payment=Payment(collector="hotel"),
+        booking_total=Decimal("1350.00"),
     )
     return dataclasses.replace(base, **changes)
 
@@ -143,16 +143,22 @@ CASES: list[tuple[str, BookingRevision, dict[int, AppliedRoom], RevisionPlan]] =
     ),
     (
         "guest name changed: one modify with that field, availability untouched",
-        make_revision(**MODIFIED, guest=Guest(name="Maria S. Souza", phone="+55 11 99999-0000")),
+        make_revision(
+            **MODIFIED, customer=Person(name="Maria S. Souza", phone="+55 11 99999-0000")
+        ),
         APPLIED,
         RevisionPlan(
             modifies=(
                 RoomModify(
                     room_index=0,
                     pms_id="101",
-                    changes=PmsBookingChanges(guest_name="Maria S. Souza"),
+                    changed=("guest_name", "booker"),
                     request=make_request(
-                        guest_name="Maria S. Souza", guest_email=None, channex_revision_id="rev-2"
+                        guest_name="Maria S. Souza",
+                        guest_email=None,
+                        channex_revision_id="rev-2",
+                        # the e-mail the OTA stopped sending is kept, not cleared
+                        booker=dataclasses.replace(BOOKER, name="Maria S. Souza"),
                     ),
                 ),
             )
@@ -169,9 +175,7 @@ CASES: list[tuple[str, BookingRevision, dict[int, AppliedRoom], RevisionPlan]] =
                 RoomModify(
                     room_index=0,
                     pms_id="101",
-                    changes=PmsBookingChanges(
-                        checkin=date(2026, 12, 11), checkout=date(2026, 12, 15)
-                    ),
+                    changed=("checkin", "checkout"),
                     request=make_request(
                         checkin=date(2026, 12, 11),
                         checkout=date(2026, 12, 15),
@@ -195,9 +199,12 @@ CASES: list[tuple[str, BookingRevision, dict[int, AppliedRoom], RevisionPlan]] =
                 RoomModify(
                     room_index=0,
                     pms_id="101",
-                    changes=PmsBookingChanges(room_code="lvu", total=Decimal("900.00")),
+                    changed=("room_code", "total", "booking_total"),
                     request=make_request(
-                        room_code="lvu", total=Decimal("900.00"), channex_revision_id="rev-2"
+                        room_code="lvu",
+                        total=Decimal("900.00"),
+                        booking_total=Decimal("900.00"),
+                        channex_revision_id="rev-2",
                     ),
                 ),
             ),
@@ -205,8 +212,8 @@ CASES: list[tuple[str, BookingRevision, dict[int, AppliedRoom], RevisionPlan]] =
         ),
     ),
     (
-        "cancelled: the live room is cancelled, its nights touched",
-        make_revision(id="rev-3", status="cancelled", inserted_at=T1),
+        "cancelled free of charge: the live room is cancelled, its nights touched",
+        make_revision(id="rev-3", status="cancelled", inserted_at=T1, amount=Decimal("0.00")),
         APPLIED,
         RevisionPlan(
             cancels=(RoomCancel(room_index=0, pms_id="101", reason="cancelled at Booking.com"),),
@@ -234,8 +241,16 @@ CASES: list[tuple[str, BookingRevision, dict[int, AppliedRoom], RevisionPlan]] =
         {},
         RevisionPlan(
             creates=(
-                make_request(total=Decimal("1000.00")),
-                make_request(room_code="lvu", room_index=1, total=Decimal("1000.00")),
+                make_request(
+                    total=Decimal("1000.00"), booking_total=Decimal("2000.00"), rooms_in_booking=2
+                ),
+                make_request(
+                    room_code="lvu",
+                    room_index=1,
+                    total=Decimal("1000.00"),
+                    booking_total=Decimal("2000.00"),
+                    rooms_in_booking=2,
+                ),
             ),
             touched=(stay("ov", D10, D13), stay("lvu", D10, D13)),
         ),
@@ -267,15 +282,30 @@ CASES: list[tuple[str, BookingRevision, dict[int, AppliedRoom], RevisionPlan]] =
                 RoomModify(
                     room_index=0,
                     pms_id="77",
-                    changes=PmsBookingChanges(
-                        room_code="ov",
-                        checkin=D10,
-                        checkout=D13,
-                        guest_name="Maria Silva",
-                        guest_phone="+55 11 99999-0000",
-                        adults=2,
-                        children=1,
-                        total=Decimal("1350.00"),
+                    changed=(
+                        "room_code",
+                        "checkin",
+                        "checkout",
+                        "guest_name",
+                        "guest_email",
+                        "guest_phone",
+                        "adults",
+                        "children",
+                        "infants",
+                        "child_ages",
+                        "booker",
+                        "total",
+                        "currency",
+                        "nights",
+                        "services",
+                        "taxes",
+                        "withheld_taxes",
+                        "payment",
+                        "booking_total",
+                        "rooms_in_booking",
+                        "channel",
+                        "ota_code",
+                        "notes",
                     ),
                     request=make_request(channex_revision_id="rev-2"),
                 ),
@@ -285,7 +315,7 @@ CASES: list[tuple[str, BookingRevision, dict[int, AppliedRoom], RevisionPlan]] =
     ),
     (
         "imported room cancelled: cancel its PMS booking, nights from the revision",
-        make_revision(id="rev-3", status="cancelled", inserted_at=T1),
+        make_revision(id="rev-3", status="cancelled", inserted_at=T1, amount=Decimal("0")),
         {0: AppliedRoom(pms_id="77", active=True, request=None)},
         RevisionPlan(
             cancels=(RoomCancel(room_index=0, pms_id="77", reason="cancelled at Booking.com"),),
@@ -350,10 +380,10 @@ def test_currency_falls_back_to_the_property() -> None:
 @pytest.mark.parametrize(
     ("changes", "guest_name", "ota_code"),
     [
-        ({"guest": Guest(name="  ")}, "Guest BDC-9996013801", "BDC-9996013801"),
-        ({"guest": Guest(name=""), "unique_id": None}, "Guest 9996013801", "9996013801"),
+        ({"customer": Person(name="  ")}, "Guest BDC-9996013801", "BDC-9996013801"),
+        ({"customer": Person(name=""), "unique_id": None}, "Guest 9996013801", "9996013801"),
         (
-            {"guest": Guest(name=""), "unique_id": None, "ota_reservation_code": None},
+            {"customer": Person(name=""), "unique_id": None, "ota_reservation_code": None},
             "Guest bk-1",
             None,
         ),
@@ -372,7 +402,9 @@ def test_no_ota_name_means_channex_channel() -> None:
 
 
 def test_vanished_phone_is_not_cleared() -> None:
-    revision = make_revision(**MODIFIED, guest=Guest(name="Maria Silva", email="maria@example.com"))
+    revision = make_revision(
+        **MODIFIED, customer=Person(name="Maria Silva", email="maria@example.com")
+    )
     assert plan(revision, APPLIED, last_inserted_at=T0) == RevisionPlan()
 
 
@@ -383,11 +415,12 @@ def _money(text: str | None) -> Decimal | None:
 @pytest.mark.parametrize(
     ("amount", "room_amounts", "expected"),
     [
-        ("300", ["100", "200.5"], ["100.00", "200.50"]),
+        ("300.50", ["100", "200.5"], ["100.00", "200.50"]),
         ("100.00", [None, None, None], ["33.34", "33.33", "33.33"]),
         ("100.01", ["50", None, None], ["50.00", "25.01", "25.00"]),
         (None, [None, None], ["0.00", "0.00"]),
-        ("10", ["30", None], ["30.00", "0.00"]),
+        # The booking amount is what the guest pays: a room amount above it gives way.
+        ("10", ["30", None], ["10.00", "0.00"]),
     ],
 )
 def test_room_totals(
@@ -396,13 +429,14 @@ def test_room_totals(
     """Room amounts win; otherwise an even split, the odd cent on the first room; text equal
     too (quantized to the cent)."""
     rooms = tuple(make_room(i, amount=_money(a)) for i, a in enumerate(room_amounts))
-    totals = room_totals(make_revision(amount=_money(amount), rooms=rooms))
-    assert {i: str(total) for i, total in totals.items()} == dict(enumerate(expected))
+    totals = room_totals(make_revision(amount=_money(amount), rooms=rooms), currency="BRL")
+    assert {i: str(total) for i, total in totals.totals.items()} == dict(enumerate(expected))
 
 
 def test_room_totals_skip_cancelled_rooms() -> None:
     rooms = (make_room(amount=None), make_room(1, amount=None, is_cancelled=True))
-    assert room_totals(make_revision(amount=Decimal("90"), rooms=rooms)) == {0: Decimal("90.00")}
+    totals = room_totals(make_revision(amount=Decimal("90"), rooms=rooms), currency="BRL")
+    assert totals.totals == {0: Decimal("90.00")}
 
 
 @given(
@@ -412,7 +446,7 @@ def test_room_totals_skip_cancelled_rooms() -> None:
 def test_an_even_split_adds_up_to_the_booking_amount(cents: int, count: int) -> None:
     amount = Decimal(cents).scaleb(-2)
     rooms = tuple(make_room(i, amount=None) for i in range(count))
-    totals = room_totals(make_revision(amount=amount, rooms=rooms))
+    totals = room_totals(make_revision(amount=amount, rooms=rooms), currency="BRL").totals
     assert sum(totals.values()) == amount
     assert max(totals.values()) - min(totals.values()) < Decimal("0.01") * count
 
@@ -423,16 +457,11 @@ def test_an_even_split_adds_up_to_the_booking_amount(cents: int, count: int) -> 
 def test_an_unchanged_first_room_does_not_hide_the_second_rooms_change() -> None:
     """A two-room modification whose first room is unchanged still applies the second room's
     change (a `break` instead of a `continue` would skip it)."""
-    second = make_request(room_code="lvu", room_index=1, total=Decimal("900.00"))
-    applied = {0: live(make_request()), 1: live(second, "102")}
-    revision = make_revision(
-        **MODIFIED,
-        amount=Decimal("2250.00"),
-        rooms=(
-            make_room(),
-            make_room(1, room_type_id="rt-lvu", amount=Decimal("900.00"), adults=1),
-        ),
-    )
+    rooms = (make_room(), make_room(1, room_type_id="rt-lvu", amount=Decimal("900.00")))
+    first = plan(make_revision(amount=Decimal("2250.00"), rooms=rooms))
+    applied = {r.room_index: live(r, f"10{r.room_index + 1}") for r in first.creates}
+    changed = (rooms[0], dataclasses.replace(rooms[1], adults=1))
+    revision = make_revision(**MODIFIED, amount=Decimal("2250.00"), rooms=changed)
     result = plan(revision, applied, last_inserted_at=T0)
     assert [(m.room_index, m.pms_id) for m in result.modifies] == [(1, "102")]
     assert result.cancels == ()
@@ -479,7 +508,7 @@ def test_every_removed_room_gives_its_nights_back() -> None:
 
 def test_every_moved_room_gives_old_and_new_nights() -> None:
     """Both rooms of a two-room booking move: the old and new nights of each are touched."""
-    moved = {"checkin": date(2026, 12, 11), "checkout": date(2026, 12, 14)}
+    moved: dict[str, Any] = {"checkin": date(2026, 12, 11), "checkout": date(2026, 12, 14)}
     applied = {0: live(make_request()), 1: live(make_request(room_code="lvu", room_index=1), "102")}
     revision = make_revision(
         **MODIFIED,

@@ -15,13 +15,8 @@ from hypothesis import strategies as st
 
 from middleware.channex.revisions import STATUSES, parse_revision
 from middleware.domain import encode
-from middleware.domain.models import (
-    AVAILABILITY_FIELD,
-    RESTRICTION_FIELDS,
-    BookingRevision,
-    PlanDay,
-    PmsAri,
-)
+from middleware.domain.models import AVAILABILITY_FIELD, RESTRICTION_FIELDS, PlanDay, PmsAri
+from middleware.domain.revision import BookingRevision
 from middleware.errors import PayloadError
 from middleware.pms import sistemaos_ari
 from middleware.pms.sistemaos_ari import load_ari_json, parse_ari_document

@@ -22,15 +22,9 @@ from structlog.testing import capture_logs
 from yarl import URL
 
 from middleware.calllog import CallRecord
-from middleware.domain.models import (
-    PlanDay,
-    PmsAri,
-    PmsBookingChanges,
-    PmsBookingRef,
-    PmsBookingRequest,
-    RoomAri,
-    RoomDay,
-)
+from middleware.domain.models import PlanDay, PmsAri, RoomAri, RoomDay
+from middleware.domain.pms_booking import Payment, PmsBookingRef, PmsBookingRequest
+from middleware.domain.revision import NightPrice, Person, Service, Tax
 from middleware.errors import (
     ConflictUpstreamError,
     PayloadError,
@@ -431,7 +425,124 @@ async def test_create_booking_pins_the_wire_format(
         "channex_revision_id": "0b1e0c5a-51e1-4c11-8d0a-4b5d7c1e2f3a",
         "quarto_indice": 0,
         "observacoes": "late arrival",
+        "bebes": 0,
+        "quartos_na_reserva": 1,
     }
+
+
+FULL_REQUEST = replace(
+    REQUEST,
+    plan_code="padrao",
+    infants=1,
+    child_ages=(7,),
+    arrival_hour="15:00",
+    booker=Person(
+        name="João Souza",
+        email="joao@example.com",
+        phone="+55 21 98888-0000",
+        country="BR",
+        language="pt",
+    ),
+    nights=tuple(
+        NightPrice(night=date(2026, 12, day), price=Decimal("450")) for day in (10, 11, 12)
+    ),
+    services=(Service(name="Breakfast", kind="meal", quantity=2, total=Decimal("40")),),
+    taxes=(Tax(name="City tax", total=Decimal("7.56"), inclusive=False),),
+    withheld_taxes=(Tax(name="VAT", total=Decimal("12"), inclusive=True),),
+    commission=Decimal("202.5"),
+    payment=Payment(
+        collector="ota",
+        kind="card",
+        virtual_card=True,
+        card_brand="MC",
+        instructions="Collect payment from Expedia (virtual card)",
+    ),
+    booking_total=Decimal("2740"),
+    rooms_in_booking=2,
+    booking_room_id="room-uuid",
+    ota_unique_id="49",
+)
+
+
+async def test_create_booking_sends_the_whole_booking(
+    session: aiohttp.ClientSession, mocked: aioresponses
+) -> None:
+    """Contract §2.2 to the byte: every field, money as strings in the currency's decimals,
+    booleans as JSON booleans, the Channex room ids kept out."""
+    mocked.post(BOOKING_URL, status=201, payload={"id": 1, "apartamento": "A", "status": "X"})
+    await _adapter(session).create_booking(FULL_REQUEST)
+    [sent] = _sent(mocked, "POST", BOOKING_URL)
+    assert sent["data"] == orjson.dumps(
+        {
+            "categoria": "ov",
+            "plano": "padrao",
+            "data_checkin": "2026-12-10",
+            "data_checkout": "2026-12-13",
+            "hospede_nome": "Maria Silva",
+            "hospede_email": "maria@example.com",
+            "hospede_telefone": "+55 11 99999-0000",
+            "adultos": 2,
+            "criancas": 1,
+            "valor_total": "1350.00",
+            "moeda": "BRL",
+            "canal": "Booking.com",
+            "codigo_ota": "BDC-9996013801",
+            "channex_booking_id": "7c504651-9b33-48bc-9896-892c351f3736",
+            "channex_revision_id": "0b1e0c5a-51e1-4c11-8d0a-4b5d7c1e2f3a",
+            "quarto_indice": 0,
+            "observacoes": "late arrival",
+            "bebes": 1,
+            "idades_criancas": [7],
+            "hora_chegada": "15:00",
+            "reservado_por": {
+                "nome": "João Souza",
+                "email": "joao@example.com",
+                "telefone": "+55 21 98888-0000",
+                "pais": "BR",
+                "idioma": "pt",
+                "empresa": None,
+            },
+            "diarias": [
+                {"data": "2026-12-10", "valor": "450.00"},
+                {"data": "2026-12-11", "valor": "450.00"},
+                {"data": "2026-12-12", "valor": "450.00"},
+            ],
+            "servicos": [
+                {"nome": "Breakfast", "tipo": "meal", "quantidade": 2, "valor_total": "40.00"}
+            ],
+            "impostos": [{"nome": "City tax", "valor": "7.56", "incluso": False}],
+            "impostos_retidos_ota": [{"nome": "VAT", "valor": "12.00"}],
+            "comissao_ota": "202.50",
+            "pagamento": {
+                "cobranca": "ota",
+                "tipo": "cartao",
+                "cartao_virtual": True,
+                "bandeira": "MC",
+                "instrucoes": "Collect payment from Expedia (virtual card)",
+            },
+            "valor_total_reserva": "2740.00",
+            "quartos_na_reserva": 2,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("currency", "amount", "text"),
+    [("BRL", "1350", "1350.00"), ("KWD", "123.45", "123.450"), ("JPY", "15000", "15000")],
+)
+async def test_money_keeps_the_currency_decimals(
+    session: aiohttp.ClientSession, mocked: aioresponses, currency: str, amount: str, text: str
+) -> None:
+    mocked.post(BOOKING_URL, status=201, payload={"id": 1, "apartamento": "A", "status": "X"})
+    await _adapter(session).create_booking(
+        replace(REQUEST, currency=currency, total=Decimal(amount), booking_total=Decimal(amount))
+    )
+    body = orjson.loads(_sent(mocked, "POST", BOOKING_URL)[0]["data"])
+    assert (body["valor_total"], body["valor_total_reserva"], body["moeda"]) == (
+        text,
+        text,
+        currency,
+    )
 
 
 async def test_create_booking_leaves_out_fields_without_a_value(
@@ -463,6 +574,8 @@ async def test_create_booking_leaves_out_fields_without_a_value(
             "channex_booking_id",
             "channex_revision_id",
             "quarto_indice",
+            "bebes",
+            "quartos_na_reserva",
         ]
     )
     assert body["valor_total"] == "100.00"
@@ -473,15 +586,21 @@ async def test_modify_booking_patches_only_the_changed_fields(
 ) -> None:
     url = f"{BOOKING_URL}/123"
     mocked.patch(url, payload={"id": 123, "apartamento": "OV-204", "status": "CONFIRMADA"})
-    changes = PmsBookingChanges(checkout=date(2026, 12, 14), adults=3, total=Decimal("1800.5"))
-    ref = await _adapter(session).modify_booking("123", changes)
+    request = replace(
+        REQUEST, checkout=date(2026, 12, 14), adults=3, total=Decimal("1800.5"), children=5
+    )
+    adapter = _adapter(session)
+    ref = await adapter.modify_booking("123", request, ("checkout", "adults", "total"))
     assert ref == PmsBookingRef(pms_id="123", unit="OV-204", status="CONFIRMADA")
     [sent] = _sent(mocked, "PATCH", url)
-    assert orjson.loads(sent["data"]) == {
-        "data_checkout": "2026-12-14",
-        "adultos": 3,
-        "valor_total": "1800.50",
-    }
+    assert sent["data"] == orjson.dumps(
+        {
+            "data_checkout": "2026-12-14",
+            "adultos": 3,
+            "valor_total": "1800.50",
+            "channex_revision_id": REQUEST.channex_revision_id,
+        }
+    )
     assert "Idempotency-Key" not in sent["headers"]
 
 
@@ -494,6 +613,21 @@ async def test_cancel_booking_posts_the_reason(
     assert ref == PmsBookingRef(pms_id="123", unit="OV-203", status="CANCELADA")
     [sent] = _sent(mocked, "POST", url)
     assert orjson.loads(sent["data"]) == {"motivo": "cancelled at Booking.com"}
+
+
+async def test_cancel_booking_carries_what_is_still_due(
+    session: aiohttp.ClientSession, mocked: aioresponses
+) -> None:
+    """`multa` in the currency's own decimals (KWD has three), with its currency."""
+    url = f"{BOOKING_URL}/123/cancel"
+    mocked.post(url, payload={"id": 123, "apartamento": "OV-203", "status": "CANCELADA"})
+    await _adapter(session).cancel_booking(
+        "123", "cancelled at Booking.com", fee=Decimal("76.5"), currency="KWD"
+    )
+    [sent] = _sent(mocked, "POST", url)
+    assert sent["data"] == orjson.dumps(
+        {"motivo": "cancelled at Booking.com", "multa": "76.500", "moeda": "KWD"}
+    )
 
 
 @pytest.mark.parametrize(
@@ -644,6 +778,8 @@ async def test_one_call_record_per_call_and_the_token_is_nowhere(
                     "channex_revision_id": "0b1e0c5a-51e1-4c11-8d0a-4b5d7c1e2f3a",
                     "quarto_indice": 0,
                     "observacoes": "late arrival",
+                    "bebes": 0,
+                    "quartos_na_reserva": 1,
                 }
             ).decode(),
             response_body='{"detail":"bad header Bearer ***"}',

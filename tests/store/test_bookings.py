@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from middleware.domain.bookings import AppliedRoom
-from middleware.domain.models import PmsBookingRequest
+from middleware.domain.pms_booking import PmsBookingRequest
+from middleware.domain.room_identity import AppliedRoom
 from middleware.store import bookings
 from middleware.store.db import Database
 from tests.domain.test_bookings import make_request

@@ -13,16 +13,8 @@ from starlette.datastructures import Secret
 from structlog.testing import capture_logs
 
 from middleware.config import Settings
-from middleware.domain.models import (
-    Lane,
-    PlanDay,
-    PmsAri,
-    PmsBookingChanges,
-    PmsBookingRef,
-    PmsBookingRequest,
-    RoomAri,
-    RoomDay,
-)
+from middleware.domain.models import Lane, PlanDay, PmsAri, RoomAri, RoomDay
+from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.errors import TransientUpstreamError
 from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.store import audit, outbox, sync_requests
@@ -100,10 +92,14 @@ class FakePms:
     async def create_booking(self, request: PmsBookingRequest) -> PmsBookingRef:
         raise NotImplementedError
 
-    async def modify_booking(self, pms_id: str, changes: PmsBookingChanges) -> PmsBookingRef:
+    async def modify_booking(
+        self, pms_id: str, request: PmsBookingRequest, changed: tuple[str, ...]
+    ) -> PmsBookingRef:
         raise NotImplementedError
 
-    async def cancel_booking(self, pms_id: str, reason: str) -> PmsBookingRef:
+    async def cancel_booking(
+        self, pms_id: str, reason: str, *, fee: Decimal | None = None, currency: str | None = None
+    ) -> PmsBookingRef:
         raise NotImplementedError
 
     async def ping(self) -> None:

@@ -15,15 +15,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from middleware.domain.bookings import Touched
-from middleware.domain.models import (
-    BookingRevision,
-    CellKey,
-    Guest,
-    Lane,
-    PmsBookingChanges,
-    PmsBookingRef,
-    PmsBookingRequest,
-)
+from middleware.domain.models import CellKey, Lane
+from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
+from middleware.domain.revision import BookingRevision, Person
 from middleware.errors import ConflictUpstreamError, RejectedUpstreamError, TransientUpstreamError
 from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.store import ari_state, bookings, notices, revisions
@@ -118,19 +112,23 @@ class FakePms:
             raise TransientUpstreamError("sistema-os", "timeout")
         return self._ref(pms_id)
 
-    async def modify_booking(self, pms_id: str, changes: PmsBookingChanges) -> PmsBookingRef:
-        self.calls.append(("modify", pms_id, changes))
+    async def modify_booking(
+        self, pms_id: str, request: PmsBookingRequest, changed: tuple[str, ...]
+    ) -> PmsBookingRef:
+        fields = {name: getattr(request, name) for name in changed}
+        self.calls.append(("modify", pms_id, fields))
         if self.failures:
             raise self.failures.pop(0)
-        fields = {n: getattr(changes, n) for n in changes.__slots__}
         booking = self.bookings[pms_id]
-        booking.request = dataclasses.replace(
-            booking.request, **{n: v for n, v in fields.items() if v is not None}
-        )
+        booking.request = dataclasses.replace(booking.request, **fields)
         return self._ref(pms_id)
 
-    async def cancel_booking(self, pms_id: str, reason: str) -> PmsBookingRef:
-        self.calls.append(("cancel", pms_id, reason))
+    async def cancel_booking(
+        self, pms_id: str, reason: str, *, fee: Decimal | None = None, currency: str | None = None
+    ) -> PmsBookingRef:
+        self.calls.append(
+            ("cancel", pms_id, reason) if fee is None else ("cancel", pms_id, reason, fee, currency)
+        )
         if self.failures:
             raise self.failures.pop(0)
         if pms_id not in self.bookings:
@@ -221,11 +219,15 @@ MODIFIED = make_revision(
     id="rev-2",
     status="modified",
     inserted_at=T0 + timedelta(minutes=5),
-    guest=Guest(name="Maria S. Souza", email="maria@example.com", phone="+55 11 99999-0000"),
+    customer=Person(name="Maria S. Souza", email="maria@example.com", phone="+55 11 99999-0000"),
     rooms=(make_room(room_type_id="rt-lvu", checkin=date(2026, 12, 11), checkout=D13),),
 )
 CANCELLED = dataclasses.replace(
-    MODIFIED, id="rev-3", status="cancelled", inserted_at=T0 + timedelta(minutes=9)
+    MODIFIED,
+    id="rev-3",
+    status="cancelled",
+    inserted_at=T0 + timedelta(minutes=9),
+    amount=Decimal("0.00"),  # nothing due: free cancellation
 )
 
 
@@ -263,9 +265,12 @@ async def test_new_modified_cancelled(h: Harness) -> None:
         (
             "modify",
             "101",
-            PmsBookingChanges(
-                room_code="lvu", checkin=date(2026, 12, 11), guest_name="Maria S. Souza"
-            ),
+            {
+                "room_code": "lvu",
+                "checkin": date(2026, 12, 11),
+                "guest_name": "Maria S. Souza",
+                "booker": MODIFIED.customer,
+            },
         ),
         ("cancel", "101", "cancelled at Booking.com"),
     ]
@@ -492,11 +497,13 @@ async def test_multi_room_booking_and_a_dropped_room(h: Harness) -> None:
         rooms=(make_room(amount=None),),
     )
     await h.deliver(one_room)
-    assert await h.run() == [outcome("rev-2", "acked", "modified", cancelled=1)]
+    assert await h.run() == [outcome("rev-2", "acked", "modified", modified=1, cancelled=1)]
     assert h.pms.calls == [
         ("create", "bk-1:0"),
         ("create", "bk-1:1"),
         ("cancel", "102", "room removed at Booking.com"),
+        # the room that stays now holds the whole booking
+        ("modify", "101", {"booking_total": Decimal("1000.00"), "rooms_in_booking": 1}),
     ]
     assert h.resynced[-1] == (stay("lvu", D10, D13),)
 

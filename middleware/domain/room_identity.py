@@ -1,0 +1,89 @@
+"""Which PMS booking is which room (contract §2.2, "Which PMS booking is which room").
+
+Channex sends the whole booking in every revision, and its room list can be reordered, shrink
+or grow. A room of a new revision is the same room as an applied one (a *slot*: one PMS
+booking, keyed by the index it was created with) when, in this order:
+1. its `booking_room_id` matches;
+2. its `ota_unique_id` matches (Channex changes `booking_room_id` between revisions of one
+   reservation while Booking.com's room id stays);
+3. its room type, dates and occupancy are unchanged;
+4. what is left is paired by position.
+Steps 3 and 4 pair with live slots only; a room may pair with a cancelled slot by its ids, or
+by position when no slot is live at all (the whole booking was cancelled and comes back): a
+person must then look, since that PMS booking's key is spent. Pure: values in, values out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from middleware.domain.pms_booking import PmsBookingRequest
+from middleware.domain.revision import RevisionRoom
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppliedRoom:
+    """What the store says we applied for one slot (`request` None = imported)."""
+
+    pms_id: str | None
+    active: bool
+    request: PmsBookingRequest | None = None
+
+
+def match_rooms(
+    rooms: Sequence[RevisionRoom],
+    applied: Mapping[int, AppliedRoom],
+    room_code: Callable[[RevisionRoom], str | None],
+) -> dict[int, int]:
+    """Revision room index → the slot it is; rooms absent from the answer are new."""
+    matched: dict[int, int] = {}
+    free = dict(sorted(applied.items()))
+
+    def pair(rule: Callable[[RevisionRoom, AppliedRoom], bool], *, live_only: bool) -> None:
+        for room in rooms:
+            if room.index in matched:
+                continue
+            for slot, prior in free.items():
+                if (prior.active or not live_only) and rule(room, prior):
+                    matched[room.index] = slot
+                    del free[slot]
+                    break
+
+    pair(_same_booking_room_id, live_only=False)
+    pair(_same_ota_unique_id, live_only=False)
+    pair(lambda room, prior: _same_stay(room, prior, room_code(room)), live_only=True)
+    pair(lambda _room, prior: True, live_only=True)
+    if not any(prior.active for prior in applied.values()):
+        pair(lambda _room, prior: True, live_only=False)
+    return matched
+
+
+def _same_booking_room_id(room: RevisionRoom, prior: AppliedRoom) -> bool:
+    request = prior.request
+    return (
+        request is not None
+        and room.booking_room_id is not None
+        and request.booking_room_id == room.booking_room_id
+    )
+
+
+def _same_ota_unique_id(room: RevisionRoom, prior: AppliedRoom) -> bool:
+    request = prior.request
+    return (
+        request is not None
+        and room.ota_unique_id is not None
+        and request.ota_unique_id == room.ota_unique_id
+    )
+
+
+def _same_stay(room: RevisionRoom, prior: AppliedRoom, code: str | None) -> bool:
+    request = prior.request
+    return (
+        request is not None
+        and code is not None
+        and (request.room_code, request.checkin, request.checkout)
+        == (code, room.checkin, room.checkout)
+        and (request.adults, request.children, request.infants)
+        == (room.adults, room.children, room.infants)
+    )
