@@ -6,7 +6,9 @@ are scrubbed too) and removes, wherever they appear in an event:
 
 - values under secret-looking keys (`api_key`, `token`, `secret`, `authorization`, ...);
 - every secret value registered with `register_secret` (the configured API key, tokens);
-- e-mail addresses and phone numbers, in any string, and values under contact keys.
+- e-mail addresses and phone numbers, in any string, and values under contact keys;
+- card data: values under card keys (number, CVV, expiry, holder) and card numbers in any
+  string (a Luhn-valid run of 13–19 digits, or a masked one like `411111******1111`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,24 @@ import structlog
 MASK = "***"
 SECRET_KEY_PARTS = ("api_key", "apikey", "api-key", "token", "secret", "password", "authorization")
 CONTACT_KEY_PARTS = ("mail", "phone", "telefone")
+CARD_KEY_PARTS = (
+    "card_number",
+    "cardnumber",
+    "cvv",
+    "cvc",
+    "expiration",
+    "expiry",
+    "cardholder",
+    "card_holder",
+    "numero_cartao",
+    "validade",
+)
+# 13–19 digits in one run, or in the printed groups (4-4-4-4…, Amex 4-6-5) split by one
+# space or dash; checked with Luhn before masking, so ids and dates are left alone.
+CARD_RE = re.compile(
+    r"(?<![\d-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{5})(?![\d-])"
+)
+MASKED_CARD_RE = re.compile(r"\d{2,6}[*xX•]{4,}\d{2,4}")
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # A phone number: an international "+" prefix, or digit groups split by spaces/parentheses.
 # Bare digit runs (ids, OTA codes) and ISO dates are left alone on purpose.
@@ -48,12 +68,33 @@ def _mask_phone_match(match: re.Match[str]) -> str:
     return MASK if digits >= MIN_PHONE_DIGITS else match.group(0)
 
 
+def _luhn(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _mask_card_match(match: re.Match[str]) -> str:
+    digits = "".join(ch for ch in match.group(0) if ch.isdigit())
+    return MASK if _luhn(digits) else match.group(0)
+
+
+def mask_cards(text: str) -> str:
+    """Scrub card numbers (whole or masked) from `text`."""
+    text = MASKED_CARD_RE.sub(MASK, text)
+    return CARD_RE.sub(_mask_card_match, text)
+
+
 def mask_text(text: str) -> str:
-    """Scrub registered secrets, e-mail addresses and phone numbers from `text`."""
+    """Scrub registered secrets, card numbers, e-mail addresses and phone numbers."""
     for secret in _registered_secrets:
         if secret in text:
             text = text.replace(secret, MASK)
-    text = mask_email(text)
+    text = mask_cards(mask_email(text))
     return PHONE_RE.sub(_mask_phone_match, text)
 
 
@@ -63,6 +104,8 @@ def _key_kind(key: object) -> str | None:
     lowered = key.lower()
     if any(part in lowered for part in SECRET_KEY_PARTS):
         return "secret"
+    if any(part in lowered for part in CARD_KEY_PARTS):
+        return "card"
     if any(part in lowered for part in CONTACT_KEY_PARTS):
         return "contact"
     return None
@@ -83,6 +126,23 @@ def mask_value(value: Any) -> Any:
         return masked
     if isinstance(value, list | tuple):
         return [mask_value(item) for item in value]
+    return value
+
+
+def scrub_card_data(value: Any) -> Any:
+    """`value` without card data (values under card keys, card numbers in strings), and
+    nothing else changed: for what is stored rather than logged."""
+    if isinstance(value, str):
+        return mask_cards(value)
+    if isinstance(value, dict):
+        return {
+            key: MASK
+            if _key_kind(key) == "card" and item not in (None, "")
+            else scrub_card_data(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [scrub_card_data(item) for item in value]
     return value
 
 

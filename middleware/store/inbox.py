@@ -34,7 +34,9 @@ SOURCE = "webhook"
 BOOKING_EVENTS = frozenset(
     {"booking", "booking_new", "booking_modification", "booking_cancellation"}
 )
-NOTED_EVENTS = frozenset({"non_acked_booking", "booking_unmapped_room", "booking_unmapped_rate"})
+NOTED_EVENTS = frozenset({"booking_unmapped_room", "booking_unmapped_rate"})
+# Channex's 30-minute alarm: its revision is fetched (or acked again) AND a notice raised.
+UNACKED_EVENT = "non_acked_booking"
 
 Status = Literal["queued", "duplicate", "noted", "ignored"]
 
@@ -196,8 +198,10 @@ def _fail(batch: list[_Item], exc: BaseException) -> None:
 
 def _classify(event: InboundEvent) -> tuple[Status, str | None]:
     """What to do with an event before looking at the database: revision, notice or nothing."""
-    if event.event in BOOKING_EVENTS:
+    if event.event in BOOKING_EVENTS or event.event == UNACKED_EVENT:
         if event.revision_id is None:
+            if event.event == UNACKED_EVENT:
+                return "noted", None
             return (
                 "ignored",
                 "no revision id (test ping, or send_data off: the feed poll covers it)",
@@ -247,6 +251,17 @@ async def _store_batch(
                 new.discard(event.revision_id)  # a second event with this id is a duplicate
             else:
                 status, detail = "duplicate", "revision already known"
+            if event.event == UNACKED_EVENT:
+                if await revisions.ack_again(conn, event.revision_id, now):
+                    status, detail = "queued", "finished here, not acked at Channex: ack again"
+                await notices.insert(
+                    conn,
+                    event.event,
+                    _notice_detail(event),
+                    now,
+                    property_id=event.property_id,
+                    ref=event.revision_id,
+                )
         elif status == "noted":
             detail = _notice_detail(event)
             await notices.insert(

@@ -266,6 +266,20 @@ async def park(
             )
 
 
+async def ack_again(conn: aiosqlite.Connection, revision_id: str, now: datetime) -> bool:
+    """Channex says the revision is still unacknowledged though we finished it (our ack was
+    lost, or it was superseded): an acked row goes back to `applied` (its processing only
+    acks, the PMS is not called again), a stale one to `pending`. False if neither."""
+    stamp = to_db_time(now)
+    cursor = await conn.execute(
+        "UPDATE revisions SET status = CASE status WHEN 'acked' THEN 'applied' ELSE 'pending'"
+        " END, attempts = 0, next_attempt_at = ?, claimed_until = NULL, updated_at = ?"
+        " WHERE revision_id = ? AND status IN ('acked', 'stale')",
+        (stamp, stamp, revision_id),
+    )
+    return cursor.rowcount == 1
+
+
 async def retry_later(
     db: Database,
     revision_id: str,

@@ -20,6 +20,7 @@ The peer address is what the ASGI server reports. Note that uvicorn's own `proxy
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, get_args
@@ -32,7 +33,7 @@ from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import ASGIApp
 
 from middleware import clock as clocks
-from middleware import metrics
+from middleware import logs, metrics
 from middleware.config import Settings
 from middleware.store.inbox import InboundEvent, IntakeWriter, Status
 from middleware.web import security
@@ -41,6 +42,8 @@ PATH = "/webhook/channex"
 SIGNATURE_HEADER = "X-Channex-Signature"
 CALLER_CACHE_SIZE = 256  # distinct (peer, X-Forwarded-For) pairs remembered
 INFO_LEVELS = frozenset({"DEBUG", "INFO"})
+# What card data in a body would contain: a card key, or a long run of digits.
+CARD_HINT = re.compile(r"card|cvv|cvc|expir|validade|\d{4}[ -]?\d{4}[ -]?\d{4}", re.IGNORECASE)
 # The 200 bodies, rendered once: `{"status": "queued"}` and the other outcomes.
 _ANSWERS: dict[str, bytes] = {
     status: orjson.dumps({"status": status}) for status in get_args(Status)
@@ -96,8 +99,18 @@ def inbound_event(envelope: dict[str, Any], body: bytes, now: datetime) -> Inbou
         property_id=_text(envelope.get("property_id")) or _text(fields.get("property_id")),
         booking_id=_text(fields.get("booking_id")),
         revision_id=_text(fields.get("revision_id")) or _text(fields.get("booking_revision_id")),
-        payload=body.decode("utf-8"),
+        payload=_storable(envelope, body),
     )
+
+
+def _storable(envelope: dict[str, Any], body: bytes) -> str:
+    """The body as stored: as received, unless it carries card data (a webhook should not;
+    if one does, the card data is scrubbed before anything is written)."""
+    text = body.decode("utf-8")
+    if not CARD_HINT.search(text):
+        return text
+    scrubbed = logs.scrub_card_data(envelope)
+    return text if scrubbed == envelope else orjson.dumps(scrubbed).decode()
 
 
 def _timestamp(envelope: dict[str, Any]) -> str | None:

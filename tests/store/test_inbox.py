@@ -92,10 +92,11 @@ async def test_same_revision_under_any_booking_event_name_is_one_revision(
 
 
 async def test_channex_warning_events_become_notices(db: Database, writer: IntakeWriter) -> None:
+    """A `non_acked_booking` also queues the revision it names (once); the others only note."""
     first = await writer.submit(_event(event="non_acked_booking", revision_id="rev-9"))
     again = await writer.submit(_event(event="non_acked_booking", revision_id="rev-9"))
     unmapped = await writer.submit(_event(event="booking_unmapped_room", revision_id=None))
-    assert [first.status, again.status, unmapped.status] == ["noted"] * 3
+    assert [first.status, again.status, unmapped.status] == ["queued", "duplicate", "noted"]
     rows = await db.fetchall("SELECT kind, property_id, ref, detail FROM notices ORDER BY id")
     assert [tuple(r) for r in rows] == [
         (
@@ -111,7 +112,33 @@ async def test_channex_warning_events_become_notices(db: Database, writer: Intak
             "Channex sent booking_unmapped_room, booking bk-1",
         ),
     ]
+    assert await _revision_rows(db) == [("rev-9", "bk-1", PROPERTY, "webhook", "pending")]
+
+
+async def test_non_acked_booking_without_a_revision_id_is_noted(
+    db: Database, writer: IntakeWriter
+) -> None:
+    outcome = await writer.submit(_event(event="non_acked_booking", revision_id=None))
+    assert outcome.status == "noted"
     assert await _revision_rows(db) == []
+
+
+@pytest.mark.parametrize(("finished", "again"), [("acked", "applied"), ("stale", "pending")])
+async def test_non_acked_booking_of_a_finished_revision_acks_it_again(
+    db: Database, writer: IntakeWriter, finished: str, again: str
+) -> None:
+    """Channex still waits for a revision we finished: an acked one goes back to `applied`
+    (processing it only acks, the PMS is not called), a stale one to `pending`."""
+    await writer.submit(_event(revision_id="rev-5"))
+    await db.execute("UPDATE revisions SET status = ? WHERE revision_id = 'rev-5'", (finished,))
+    outcome = await writer.submit(_event(event="non_acked_booking", revision_id="rev-5"))
+    assert outcome.status == "queued"
+    assert await _revision_rows(db) == [("rev-5", "bk-1", PROPERTY, "webhook", again)]
+    stored = await inbox.list_events(db)
+    assert [(e.event, e.status, e.detail) for e in stored] == [
+        ("non_acked_booking", "queued", "finished here, not acked at Channex: ack again"),
+        ("booking", "queued", None),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -214,7 +241,7 @@ async def test_one_batch_dedups_within_itself_and_against_known_revisions(
         ("booking", "r1"),
         ("booking_new", "r1"),
         ("booking", "known"),
-        ("non_acked_booking", "r9"),
+        ("booking_unmapped_room", "r9"),
         ("test", None),
         ("booking_new", "r2"),
     ]
@@ -236,7 +263,7 @@ async def test_one_batch_dedups_within_itself_and_against_known_revisions(
         (2, "booking", "r1", "queued"),
         (3, "booking_new", "r1", "duplicate"),
         (4, "booking", "known", "duplicate"),
-        (5, "non_acked_booking", "r9", "noted"),
+        (5, "booking_unmapped_room", "r9", "noted"),
         (6, "test", None, "ignored"),
         (7, "booking_new", "r2", "queued"),
     ]
