@@ -8,6 +8,7 @@ booking, keyed by the index it was created with) when, in this order:
    reservation while Booking.com's room id stays);
 3. its room type, dates and occupancy are unchanged;
 4. what is left is paired by position.
+Steps 3 and 4 never pair two rooms whose `ota_unique_id`s are both known and differ.
 Steps 3 and 4 pair with live slots only; a room may pair with a cancelled slot by its ids, or
 by position when no slot is live at all (the whole booking was cancelled and comes back): a
 person must then look, since that PMS booking's key is spent. Pure: values in, values out.
@@ -53,9 +54,9 @@ def match_rooms(
     pair(_same_booking_room_id, live_only=False)
     pair(_same_ota_unique_id, live_only=False)
     pair(lambda room, prior: _same_stay(room, prior, room_code(room)), live_only=True)
-    pair(lambda _room, prior: True, live_only=True)
+    pair(_may_be_same, live_only=True)
     if not any(prior.active for prior in applied.values()):
-        pair(lambda _room, prior: True, live_only=False)
+        pair(_may_be_same, live_only=False)
     return matched
 
 
@@ -77,10 +78,22 @@ def _same_ota_unique_id(room: RevisionRoom, prior: AppliedRoom) -> bool:
     )
 
 
+def _may_be_same(room: RevisionRoom, prior: AppliedRoom) -> bool:
+    """False when the OTA's own room ids say two rooms differ (Booking.com's stay put)."""
+    request = prior.request
+    return (
+        request is None
+        or room.ota_unique_id is None
+        or request.ota_unique_id is None
+        or room.ota_unique_id == request.ota_unique_id
+    )
+
+
 def _same_stay(room: RevisionRoom, prior: AppliedRoom, code: str | None) -> bool:
     request = prior.request
     return (
-        request is not None
+        _may_be_same(room, prior)
+        and request is not None
         and code is not None
         and (request.room_code, request.checkin, request.checkout)
         == (code, room.checkin, room.checkout)
