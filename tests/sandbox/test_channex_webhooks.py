@@ -36,7 +36,21 @@ async def test_booking_delivers_generic_and_specific_events_with_custom_headers(
         booking_id, revision_id = emu.create_booking(**stay(h))
         await emu.deliver_pending()
     main = sorted((g for g in rec.got if g["name"] == "main"), key=lambda g: g["json"]["event"])
-    payload = {"booking_id": booking_id, "property_id": h.property_id, "revision_id": revision_id}
+    payload = {
+        "booking_id": booking_id,
+        "booking_revision_id": revision_id,
+        "revision_id": revision_id,
+        "property_id": h.property_id,
+        "booking_unique_id": "BDC-9996013801",
+        "ota_code": "BDC",
+        "arrival_date": "2026-11-21",
+        "amount": "100.00",
+        "currency": "USD",
+        "count_of_rooms": 1,
+        "count_of_nights": 1,
+        "customer_name": "Guest Sandbox",
+        "channel_id": emu.state.revisions[revision_id]["channel_id"],
+    }
     assert [g["json"] for g in main] == [
         {
             "event": "booking",
