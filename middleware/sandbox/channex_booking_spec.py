@@ -167,7 +167,7 @@ def _object(value: Any, name: str) -> JsonObject:
 def _guarantee(raw: JsonObject, old: JsonObject, airbnb: bool) -> JsonObject | None:
     """None (no card), or the keys laid over the default masked card when rendered."""
     if "guarantee" not in raw:
-        return old["guarantee"] if "guarantee" in old else None if airbnb else {}
+        return old.get("guarantee", None if airbnb else {})
     if raw["guarantee"] is None:
         return None
     return {**(old.get("guarantee") or {}), **_object(raw["guarantee"], "guarantee")}

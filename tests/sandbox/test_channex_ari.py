@@ -400,3 +400,29 @@ async def test_malformed_requests_answer_400_and_huge_bodies_413() -> None:
             {"errors": {"code": "request_entity_too_large", "title": "Request Entity Too Large"}},
         )
     assert emu.calls("POST", "/restrictions")[-1].status == 413
+
+
+async def test_an_availability_answer_may_carry_only_meta() -> None:
+    """Real Channex: an availability success may have no `data` (no task id) at all."""
+    emu = emulator()
+    async with running(emu) as api:
+        h = await make_hotel(api)
+        status, settings = await api.call(
+            "PUT", "/_control/settings", {"availability_task_ids": False}
+        )
+        value = {"property_id": h.property_id, "room_type_id": h.twin, "date": "2026-11-11"}
+        ok = await api.post("/availability", {"values": [{**value, "availability": 3}]})
+        bad = await api.post("/availability", {"values": [{**value, "availability": -1}]})
+        restrictions = await api.post(
+            "/restrictions",
+            {"values": [{"property_id": h.property_id, "rate_plan_id": h.twin_bar,
+                         "date": "2026-11-11", "rate": "120.00"}]},
+        )  # fmt: skip
+    assert (status, settings["availability_task_ids"]) == (200, False)
+    assert ok == (200, {"meta": {"message": "Success"}})
+    assert bad[0] == 200 and set(bad[1]) == {"meta"}
+    assert [w["warning"] for w in bad[1]["meta"]["warnings"]] == [
+        {"availability": ["must be greater than or equal to 0"]}
+    ]
+    assert [t["type"] for t in restrictions[1]["data"]] == ["task"]  # restrictions keep theirs
+    assert emu.availability(h.property_id)[h.twin] == {date(2026, 11, 11): 3}
