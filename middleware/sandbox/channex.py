@@ -72,8 +72,12 @@ class ChannexEmulator:
         faults: FaultPlan | None = None,
         now: Callable[[], datetime] | None = None,
         webhook_retry_backoff_s: float = 0.2,
+        webhook_revision_keys: tuple[str, ...] = channex_webhooks.REVISION_KEYS,
+        availability_task_ids: bool = True,
     ) -> None:
         self.state = ChannexState(today=today)
+        self.webhook_revision_keys = webhook_revision_keys
+        self.availability_task_ids = availability_task_ids
         self._now = now or (lambda: datetime.now(UTC))
         self.requests: list[RecordedRequest] = []
         self.window_s = window_s
@@ -89,7 +93,11 @@ class ChannexEmulator:
             *channex_rate_plans.endpoints(self.state),
             *channex_webhooks.endpoints(self.state, self._test_webhook),
             *channex_bookings.endpoints(self.state),
-            *channex_ari.endpoints(self.state, lambda n: self._injector.rejection_index(n)),
+            *channex_ari.endpoints(
+                self.state,
+                lambda n: self._injector.rejection_index(n),
+                lambda: self.availability_task_ids,
+            ),
         ]
         routes = [self._route(endpoint) for endpoint in endpoints]
         routes += channex_control.routes(self)
@@ -124,33 +132,74 @@ class ChannexEmulator:
         """(webhook id, event) of deliveries a fault swallowed."""
         return self._deliverer.dropped
 
-    def create_booking(self, **spec: Any) -> tuple[str, str]:
-        """A new booking (status "new"); returns (booking_id, revision_id). Fires webhooks."""
+    @property
+    def webhook_revision_keys(self) -> tuple[str, ...]:
+        """Under which keys booking webhooks name the revision (`booking_revision_id`,
+        `revision_id` or both; real Channex sends `booking_revision_id`)."""
+        return self._revision_keys
+
+    @webhook_revision_keys.setter
+    def webhook_revision_keys(self, keys: tuple[str, ...]) -> None:
+        keys = tuple(keys)
+        if not keys or not set(keys) <= set(channex_webhooks.REVISION_KEYS):
+            raise ValueError(
+                f"webhook_revision_keys must be among {channex_webhooks.REVISION_KEYS}"
+            )
+        self._revision_keys = keys
+
+    def create_booking(self, *, deliver: bool = True, **spec: Any) -> tuple[str, str]:
+        """A new booking (status "new"); returns (booking_id, revision_id). Fires the booking
+        webhooks unless `deliver` is false. Spec keys: see `channex_control`."""
+        _check_deliver(deliver)
         revision = channex_bookings.create(self.state, spec, self._now())
-        self._announce(revision)
+        self._announce(revision, deliver)
         return revision["booking_id"], revision["id"]
 
-    def modify_booking(self, booking_id: str, **changes: Any) -> str:
+    def modify_booking(self, booking_id: str, *, deliver: bool = True, **changes: Any) -> str:
         """A "modified" revision with `changes` applied (rooms, dates, customer, ...)."""
+        _check_deliver(deliver)
         revision = channex_bookings.modify(self.state, booking_id, changes, self._now())
-        self._announce(revision)
+        self._announce(revision, deliver)
         return str(revision["id"])
 
-    def cancel_booking(self, booking_id: str) -> str:
-        revision = channex_bookings.cancel(self.state, booking_id, self._now())
-        self._announce(revision)
+    def cancel_booking(
+        self,
+        booking_id: str,
+        *,
+        fee: Any = None,
+        fee_service: bool | None = None,
+        deliver: bool = True,
+    ) -> str:
+        """A "cancelled" revision whose amount is `fee` (what is still due; none by default)."""
+        _check_deliver(deliver)
+        revision = channex_bookings.cancel(
+            self.state, booking_id, self._now(), fee=fee, fee_service=fee_service
+        )
+        self._announce(revision, deliver)
         return str(revision["id"])
+
+    def send_non_acked(self, revision_id: str) -> dict[str, Any]:
+        """Fire `non_acked_booking` for a revision (Channex does 30 min after an unacked one
+        arrived); returns the payload. Unknown revision → KeyError."""
+        revision = self.state.revisions[revision_id]
+        payload = channex_webhooks.non_acked_payload(revision)
+        self._send_event("non_acked_booking", revision["property_id"], payload)
+        return payload
 
     async def deliver_pending(self) -> None:
         """Wait until every webhook delivery in flight (retries included) has finished."""
         await self._deliverer.drain()
 
-    def _announce(self, revision: dict[str, Any]) -> None:
-        property_id = revision["property_id"]
-        for event, payload in channex_webhooks.booking_events(revision):
-            for hook in channex_webhooks.targets(self.state, property_id, event):
-                data = payload if hook["send_data"] else None
-                self._deliverer.send(hook, envelope(event, property_id, data, self._now()))
+    def _announce(self, revision: dict[str, Any], deliver: bool) -> None:
+        if not deliver:
+            return
+        for event, payload in channex_webhooks.booking_events(revision, self.webhook_revision_keys):
+            self._send_event(event, revision["property_id"], payload)
+
+    def _send_event(self, event: str, property_id: str, payload: dict[str, Any]) -> None:
+        for hook in channex_webhooks.targets(self.state, property_id, event):
+            data = payload if hook["send_data"] else None
+            self._deliverer.send(hook, envelope(event, property_id, data, self._now()))
 
     async def _test_webhook(self, hook: dict[str, Any]) -> tuple[int | None, str]:
         data = {"message": "test"} if hook["send_data"] else None
@@ -277,6 +326,11 @@ class ChannexEmulator:
             return await handler(call)
         except http.ApiError as exc:
             return exc.reply
+
+
+def _check_deliver(deliver: Any) -> None:
+    if not isinstance(deliver, bool):
+        raise ValueError(f"deliver must be a boolean, got {deliver!r}")
 
 
 def _body_property_ids(body: Any) -> tuple[str, ...]:

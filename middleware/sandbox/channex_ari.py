@@ -36,6 +36,7 @@ READABLE = (
 INJECTED_REJECTION = {"value": ["rejected by the channel manager (injected fault)"]}
 
 RejectHook = Callable[[int], int | None]  # how many were accepted → index to reject, or None
+TaskIdsHook = Callable[[], bool]  # False: an availability success carries only `meta`
 
 
 def apply(state: ChannexState, kind: Kind, change: Change) -> None:
@@ -58,7 +59,11 @@ def apply(state: ChannexState, kind: Kind, change: Change) -> None:
                 cell[name] = value
 
 
-def write(state: ChannexState, kind: Kind, call: http.Call, reject: RejectHook) -> http.Reply:
+def write(
+    state: ChannexState, kind: Kind, call: http.Call, reject: RejectHook, *, task_ids: bool = True
+) -> http.Reply:
+    """Apply the good values; `meta.warnings` only when some were dropped (as Channex does),
+    and no `data` at all when `task_ids` is false (an availability answer may carry none)."""
     values = call.body.get("values") if isinstance(call.body, dict) else None
     if not isinstance(values, list):
         raise http.bad_request("values is required")
@@ -78,12 +83,17 @@ def write(state: ChannexState, kind: Kind, call: http.Call, reject: RejectHook) 
         warnings.append(_warning(raw, INJECTED_REJECTION))
     for _, change in accepted:
         apply(state, kind, change)
+    meta: JsonObject = {"message": "Success"}
+    if warnings:
+        meta["warnings"] = warnings
+    if not task_ids:
+        return http.reply(meta=meta)
     data = []
     if accepted:
         task_id = str(uuid.uuid4())
         state.tasks[task_id] = {"kind": kind, "values": [raw for raw, _ in accepted]}
         data.append({"id": task_id, "type": "task"})
-    return http.reply(data, meta={"message": "Success", "warnings": warnings})
+    return http.reply(data, meta=meta)
 
 
 def _warning(raw: Any, problems: dict[str, list[str]]) -> JsonObject:
@@ -172,9 +182,11 @@ def _render(
     return out
 
 
-def endpoints(state: ChannexState, reject: RejectHook) -> list[http.Endpoint]:
+def endpoints(
+    state: ChannexState, reject: RejectHook, task_ids: TaskIdsHook = lambda: True
+) -> list[http.Endpoint]:
     async def post_availability(call: http.Call) -> http.Reply:
-        return write(state, "availability", call, reject)
+        return write(state, "availability", call, reject, task_ids=task_ids())
 
     async def post_restrictions(call: http.Call) -> http.Reply:
         return write(state, "restrictions", call, reject)

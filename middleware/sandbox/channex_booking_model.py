@@ -1,241 +1,137 @@
-"""Bookings as the emulator builds them: a normalised spec, rendered as revision attributes.
+"""Booking revisions as the emulator renders them: a normalised spec → revision attributes.
 
-A spec is what a test (or the control route) asks for: property, customer, rooms with dates,
-occupancy and amount, OTA name, currency, notes. `normalise_spec` fills the gaps (amounts from
-the stored rates, per-night `days`) and raises `BookingSpecError` on nonsense; `render`
-produces the full Channex booking-revision attributes (money as major-unit strings).
+What real Channex produces (contract §5.2a), and so what `render` produces:
+- a room's `amount` is its nights (`days`) plus its exclusive taxes (`is_inclusive: false`);
+  the booking's `amount` is the rooms' amounts plus every service (the rooms' own and the
+  booking-level ones) — so the rooms' totals add up to it as pms-contract §2.2 reads them;
+- money is a string with the currency's own decimals (KWD "123.450", JPY "12300");
+- a cancelled revision keeps its rooms (none flagged `is_cancelled`) and its `amount` is what
+  is still due: the fee ("0.00" when none); a fee > 0 also appears as a booking-level
+  "Cancellation Fee" service, except for Airbnb, whose kept payout is the amount alone;
+- `guarantee` is null or the masked default card (Visa, `VI`) with the spec's keys laid over
+  it (a spec may pass a whole card through, sample full numbers included);
+- `system_id` is a digit string, new for every revision; room `meta` is null or the spec's
+  dict (Expedia's payment instruction goes there under `payment_instruction`).
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from middleware.sandbox.channex_state import Booking, ChannexState, JsonObject, format_money
+from middleware.sandbox import channex_otas
+from middleware.sandbox.channex_state import Booking, JsonObject, format_money
 
-DEFAULT_NIGHT_PRICE = Decimal("100")
-OTA_CODES = {"Booking.com": "BDC", "BookingCom": "BDC", "Airbnb": "ABB", "A-Expedia": "EXP"}
-CUSTOMER_DEFAULTS: JsonObject = {
-    "name": "Guest",
-    "surname": "Sandbox",
-    "mail": "guest@example.com",
-    "phone": "+10000000000",
-    "address": None,
-    "city": None,
-    "zip": None,
-    "country": None,
-    "language": "en",
-    "company": None,
+FIRST_SYSTEM_ID = 12331233100
+FIRST_RESERVATION_CODE = 9996013800
+CANCELLATION_FEE = "Cancellation Fee"
+MASKED_CARD: JsonObject = {
+    "card_number": "411111******1111",
+    "card_type": "VI",
+    "cardholder_name": None,  # the customer's name when rendered
+    "cvv": "***",
+    "expiration_date": "12/2030",
+    "is_virtual": False,
     "meta": {},
 }
-SPEC_KEYS = frozenset(
-    {"property_id", "customer", "rooms", "ota_name", "currency", "notes", "arrival_hour"}
-    | {"checkin_date", "checkout_date", "payment_collect", "payment_type", "services"}
-)
-
-
-class BookingSpecError(ValueError):
-    """A create/modify spec the emulator cannot turn into a booking."""
-
-
-def normalise_spec(
-    state: ChannexState, raw: JsonObject, previous: JsonObject | None = None
-) -> JsonObject:
-    unknown = sorted(set(raw) - SPEC_KEYS)
-    if unknown:
-        raise BookingSpecError(f"unknown booking fields: {', '.join(unknown)}")
-    spec: JsonObject = dict(previous or {})
-    property_id = raw.get("property_id", spec.get("property_id"))
-    if property_id is None and len(state.properties) == 1:
-        property_id = next(iter(state.properties))
-    if property_id not in state.properties:
-        raise BookingSpecError(f"unknown property_id {property_id!r}")
-    spec["property_id"] = property_id
-    spec["currency"] = raw.get("currency", spec.get("currency")) or state.property_currency(
-        property_id
-    )
-    for name, default in (("ota_name", "Booking.com"), ("notes", None), ("arrival_hour", None)):
-        spec[name] = raw.get(name, spec.get(name, default))
-    spec["payment_collect"] = raw.get("payment_collect", spec.get("payment_collect", "property"))
-    spec["payment_type"] = raw.get("payment_type", spec.get("payment_type", "credit_card"))
-    spec["services"] = raw.get("services", spec.get("services", []))
-    customer = raw.get("customer") or {}
-    if not isinstance(customer, dict):
-        raise BookingSpecError("customer must be an object")
-    spec["customer"] = {**CUSTOMER_DEFAULTS, **spec.get("customer", {}), **customer}
-    rooms_raw = raw.get("rooms")
-    if rooms_raw is None and previous is not None:
-        rooms_raw = [_room_input(room) for room in previous["rooms"]]
-        for room in rooms_raw:  # top-level dates move every room; amounts are recomputed
-            for name in ("checkin_date", "checkout_date"):
-                if name in raw:
-                    room[name] = raw[name]
-                    room.pop("amount", None)
-                    room.pop("days", None)
-    if not isinstance(rooms_raw, list) or not rooms_raw:
-        raise BookingSpecError("rooms must be a non-empty list")
-    old_rooms = previous["rooms"] if previous else []
-    spec["rooms"] = [
-        _room(state, spec, item, old_rooms[n]["booking_room_id"] if n < len(old_rooms) else None)
-        for n, item in enumerate(rooms_raw)
-    ]
-    return spec
-
-
-def _room_input(room: JsonObject) -> JsonObject:
-    return {
-        "room_type_id": room["room_type_id"],
-        "rate_plan_id": room["rate_plan_id"],
-        "checkin_date": room["checkin_date"],
-        "checkout_date": room["checkout_date"],
-        "adults": room["adults"],
-        "children": room["children"],
-        "infants": room["infants"],
-        "amount": room["amount"],
-        "days": room["days"],  # kept while dates and amount stay
-        "guests": room["guests"],
-    }
-
-
-def _as_date(value: Any, name: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise BookingSpecError(f"{name} must be a YYYY-MM-DD date, got {value!r}") from None
-
-
-def _room(
-    state: ChannexState, spec: JsonObject, item: Any, booking_room_id: str | None
-) -> JsonObject:
-    if not isinstance(item, dict):
-        raise BookingSpecError("each room must be an object")
-    property_id = spec["property_id"]
-    room_type_id = item.get("room_type_id")
-    rate_plan_id = item.get("rate_plan_id")
-    if (
-        room_type_id is not None
-        and state.room_types.get(room_type_id, {}).get("property_id") != property_id
-    ):
-        raise BookingSpecError(f"unknown room_type_id {room_type_id!r}")
-    if (
-        rate_plan_id is not None
-        and state.rate_plans.get(rate_plan_id, {}).get("property_id") != property_id
-    ):
-        raise BookingSpecError(f"unknown rate_plan_id {rate_plan_id!r}")
-    checkin = _as_date(item.get("checkin_date", item.get("checkin")), "checkin_date")
-    checkout = _as_date(item.get("checkout_date", item.get("checkout")), "checkout_date")
-    if checkout <= checkin:
-        raise BookingSpecError("checkout_date must be after checkin_date")
-    nights = [checkin + timedelta(days=n) for n in range((checkout - checkin).days)]
-    kept = item.get("days")
-    if isinstance(kept, dict) and list(kept) == nights:
-        prices = list(kept.values())
-    else:
-        prices = _night_prices(state, rate_plan_id, nights, item.get("amount"))
-    return {
-        "room_type_id": room_type_id,
-        "rate_plan_id": rate_plan_id,
-        "checkin_date": checkin,
-        "checkout_date": checkout,
-        "adults": int(item.get("adults", 2)),
-        "children": int(item.get("children", 0)),
-        "infants": int(item.get("infants", 0)),
-        "amount": sum(prices, Decimal(0)),
-        "days": dict(zip(nights, prices, strict=True)),
-        "guests": item.get("guests"),
-        "booking_room_id": booking_room_id or str(uuid.uuid4()),
-    }
-
-
-def _night_prices(
-    state: ChannexState, rate_plan_id: str | None, nights: list[date], amount: Any
-) -> list[Decimal]:
-    if amount is None:
-        if rate_plan_id is None:
-            return [DEFAULT_NIGHT_PRICE for _ in nights]
-        return [state.cell_on(rate_plan_id, night)["rate"] for night in nights]
-    try:
-        total = Decimal(str(amount))
-    except InvalidOperation:
-        raise BookingSpecError(f"amount must be a decimal, got {amount!r}") from None
-    each = (total / len(nights)).quantize(Decimal("0.01"))
-    return [each] * (len(nights) - 1) + [total - each * (len(nights) - 1)]
+MONEY_KEYS = ("price_per_unit", "total_price")
 
 
 def unique_id(ota_name: str, sequence: int) -> tuple[str, str]:
     """(unique_id, ota_reservation_code), e.g. ("BDC-9996013801", "9996013801")."""
-    code = str(9996013800 + sequence)
-    return f"{OTA_CODES.get(ota_name, 'OTA')}-{code}", code
+    code = str(FIRST_RESERVATION_CODE + sequence)
+    return f"{channex_otas.ota_code(ota_name)}-{code}", code
+
+
+def system_id(sequence: int) -> str:
+    """The source platform's message id: digits, not a UUID."""
+    return str(FIRST_SYSTEM_ID + sequence)
+
+
+def room_amount(room: JsonObject) -> Decimal:
+    exclusive = (t["total_price"] for t in room["taxes"] if not t["is_inclusive"])
+    return sum(room["days"].values(), Decimal(0)) + sum(exclusive, Decimal(0))
+
+
+def booking_amount(spec: JsonObject) -> Decimal:
+    rooms = sum(
+        (room_amount(r) + _services_total(r["services"]) for r in spec["rooms"]), Decimal(0)
+    )
+    return rooms + _services_total(spec["services"])
+
+
+def _services_total(items: list[JsonObject]) -> Decimal:
+    return sum((item["total_price"] for item in items), Decimal(0))
+
+
+def customer_name(customer: JsonObject) -> str:
+    return " ".join(str(customer[k]) for k in ("name", "surname") if customer.get(k))
+
+
+def fee_service(fee: Decimal) -> JsonObject:
+    return {
+        "name": CANCELLATION_FEE,
+        "type": "fee",
+        "nights": 1,
+        "persons": 1,
+        "price_mode": "per_stay",
+        "price_per_unit": fee,
+        "total_price": fee,
+    }
 
 
 def render(
-    booking: Booking, spec: JsonObject, *, status: str, cancelled: bool, inserted_at: str
+    booking: Booking,
+    spec: JsonObject,
+    *,
+    status: str,
+    inserted_at: str,
+    message_id: str,
+    fee: Decimal | None = None,
+    fee_as_service: bool | None = None,
 ) -> JsonObject:
-    """The revision attributes (without `id`) for the booking's current spec."""
+    """The revision attributes (without `id`); `fee` only for a cancellation."""
     currency = spec["currency"]
-    rooms = [
-        {
-            "room_type_id": room["room_type_id"],
-            "rate_plan_id": room["rate_plan_id"],
-            "checkin_date": room["checkin_date"].isoformat(),
-            "checkout_date": room["checkout_date"].isoformat(),
-            "occupancy": {
-                "adults": room["adults"],
-                "children": room["children"],
-                "infants": room["infants"],
-                "ages": [],
-            },
-            "amount": format_money(room["amount"], currency),
-            "days": {d.isoformat(): format_money(p, currency) for d, p in room["days"].items()},
-            "guests": room["guests"],
-            "services": [],
-            "taxes": [],
-            "booking_room_id": room["booking_room_id"],
-            "ota_unique_id": room["booking_room_id"][:8],
-            "is_cancelled": cancelled,
-            "meta": {},
-        }
-        for room in spec["rooms"]
-    ]
+    services = list(spec["services"])
+    amount = booking_amount(spec)
+    if status == "cancelled":
+        amount = fee or Decimal(0)
+        as_service = not channex_otas.is_airbnb(spec["ota_name"])
+        if fee_as_service is not None:
+            as_service = fee_as_service
+        if amount > 0 and as_service:
+            services.append(fee_service(amount))
     customer = spec["customer"]
+    guarantee = spec["guarantee"]
+    if guarantee is not None:
+        holder = customer_name(customer) or None
+        guarantee = {**MASKED_CARD, "cardholder_name": holder, **guarantee}
     return {
         "booking_id": booking.id,
         "property_id": booking.property_id,
         "unique_id": booking.unique_id,
-        "system_id": str(uuid.uuid4()),
+        "system_id": message_id,
         "ota_reservation_code": booking.ota_reservation_code,
         "ota_name": spec["ota_name"],
         "status": status,
         "arrival_date": min(r["checkin_date"] for r in spec["rooms"]).isoformat(),
         "departure_date": max(r["checkout_date"] for r in spec["rooms"]).isoformat(),
         "arrival_hour": spec["arrival_hour"],
-        "amount": format_money(sum((r["amount"] for r in spec["rooms"]), Decimal(0)), currency),
+        "amount": format_money(amount, currency),
         "currency": currency,
         "notes": spec["notes"],
         "occupancy": {
             name: sum(r[name] for r in spec["rooms"]) for name in ("adults", "children", "infants")
         },
-        "customer": customer,
-        "rooms": rooms,
-        "services": spec["services"],
-        "guarantee": {
-            "card_number": "411111******1111",
-            "card_type": "visa",
-            "cardholder_name": f"{customer['name']} {customer['surname']}",
-            "cvv": "***",
-            "expiration_date": "12/2030",
-            "is_virtual": False,
-            "meta": {},
-        },
+        "customer": dict(customer),
+        "rooms": [_room(room, currency) for room in spec["rooms"]],
+        "services": _money_items(services, currency),
+        "guarantee": guarantee,
         "payment_collect": spec["payment_collect"],
         "payment_type": spec["payment_type"],
-        "ota_commission": None,
+        "ota_commission": _opt_money(spec["ota_commission"], currency),
         "channel_id": booking.channel_id,
-        "secondary_ota": None,
+        "secondary_ota": spec["secondary_ota"],
         "is_crs_revision": False,
         "deposits": [],
         "agent": None,
@@ -243,3 +139,39 @@ def render(
         "inserted_at": inserted_at,
         "acknowledge_status": "pending",
     }
+
+
+def _room(room: JsonObject, currency: str) -> JsonObject:
+    return {
+        "room_type_id": room["room_type_id"],
+        "rate_plan_id": room["rate_plan_id"],
+        "checkin_date": room["checkin_date"].isoformat(),
+        "checkout_date": room["checkout_date"].isoformat(),
+        "occupancy": {
+            "adults": room["adults"],
+            "children": room["children"],
+            "infants": room["infants"],
+            "ages": list(room["ages"]),
+        },
+        "amount": format_money(room_amount(room), currency),
+        "days": {d.isoformat(): format_money(p, currency) for d, p in room["days"].items()},
+        "guests": None if room["guests"] is None else [dict(g) for g in room["guests"]],
+        "services": _money_items(room["services"], currency),
+        "taxes": _money_items(room["taxes"], currency),
+        "collected_taxes": _money_items(room["collected_taxes"], currency),
+        "booking_room_id": room["booking_room_id"],
+        "ota_unique_id": room["ota_unique_id"],
+        "is_cancelled": False,
+        "meta": None if room["meta"] is None else dict(room["meta"]),
+    }
+
+
+def _money_items(items: list[JsonObject], currency: str) -> list[JsonObject]:
+    return [
+        {k: format_money(v, currency) if k in MONEY_KEYS else v for k, v in item.items()}
+        for item in items
+    ]
+
+
+def _opt_money(value: Any, currency: str) -> str | None:
+    return None if value is None else format_money(value, currency)

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from middleware.sandbox import channex_booking_model as model
 from middleware.sandbox import channex_http as http
-from middleware.sandbox.channex_booking_model import BookingSpecError, normalise_spec, render
-from middleware.sandbox.channex_booking_model import unique_id as make_unique_id
+from middleware.sandbox.channex_booking_spec import BookingSpecError, build_spec, parse_money
 from middleware.sandbox.channex_state import Booking, ChannexState, JsonObject, naive_utc_text
 
 
 def create(state: ChannexState, raw: JsonObject, now: datetime) -> JsonObject:
-    spec = normalise_spec(state, raw)
-    code, reservation = make_unique_id(spec["ota_name"], len(state.bookings) + 1)
+    spec = build_spec(state, raw)
+    code, reservation = model.unique_id(spec["ota_name"], len(state.bookings) + 1)
     booking = Booking(
         id=str(uuid.uuid4()),
         property_id=spec["property_id"],
@@ -35,7 +36,7 @@ def create(state: ChannexState, raw: JsonObject, now: datetime) -> JsonObject:
 
 def modify(state: ChannexState, booking_id: str, changes: JsonObject, now: datetime) -> JsonObject:
     booking = _live(state, booking_id)
-    spec = normalise_spec(state, changes, booking.spec)
+    spec = build_spec(state, changes, booking.spec)
     if _settings(state, booking)["allow_availability_autoupdate_on_modification"]:
         _take_units(state, booking.spec, +1)
         _take_units(state, spec, -1)
@@ -43,11 +44,22 @@ def modify(state: ChannexState, booking_id: str, changes: JsonObject, now: datet
     return _revise(state, booking, "modified", now)
 
 
-def cancel(state: ChannexState, booking_id: str, now: datetime) -> JsonObject:
+def cancel(
+    state: ChannexState,
+    booking_id: str,
+    now: datetime,
+    *,
+    fee: Any = None,
+    fee_service: bool | None = None,
+) -> JsonObject:
+    """A cancelled revision; `fee` (still due, in the booking's currency) becomes its amount."""
     booking = _live(state, booking_id)
+    due = None if fee is None else parse_money(fee, booking.spec["currency"], "fee")
+    if fee_service is not None and not isinstance(fee_service, bool):
+        raise BookingSpecError("fee_service must be a boolean")
     if _settings(state, booking)["allow_availability_autoupdate_on_cancellation"]:
         _take_units(state, booking.spec, +1)
-    return _revise(state, booking, "cancelled", now)
+    return _revise(state, booking, "cancelled", now, fee=due, fee_service=fee_service)
 
 
 def _live(state: ChannexState, booking_id: str) -> Booking:
@@ -74,21 +86,32 @@ def _take_units(state: ChannexState, spec: JsonObject, delta: int) -> None:
                 grid[night] = max(0, grid[night] + delta)
 
 
-def _revise(state: ChannexState, booking: Booking, status: str, now: datetime) -> JsonObject:
+def _revise(
+    state: ChannexState,
+    booking: Booking,
+    status: str,
+    now: datetime,
+    *,
+    fee: Decimal | None = None,
+    fee_service: bool | None = None,
+) -> JsonObject:
     inserted_at = naive_utc_text(now)
     if inserted_at <= state.last_inserted_at:  # keep the feed order strict
         last = datetime.fromisoformat(state.last_inserted_at)
         inserted_at = naive_utc_text(last + timedelta(microseconds=1))
     state.last_inserted_at = inserted_at
+    state.messages_issued += 1
     booking.status = status
     attrs = {"id": str(uuid.uuid4())}
     attrs.update(
-        render(
+        model.render(
             booking,
             booking.spec,
             status=status,
-            cancelled=status == "cancelled",
             inserted_at=inserted_at,
+            message_id=model.system_id(state.messages_issued),
+            fee=fee,
+            fee_as_service=fee_service,
         )
     )
     booking.revision_ids.append(attrs["id"])

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from middleware.sandbox.channex import ChannexEmulator
 
 BASE = "/_control"
+CANCEL_KEYS = frozenset({"fee", "fee_service", "deliver"})
 
 
 def routes(emulator: ChannexEmulator) -> list[Route]:
@@ -39,7 +40,43 @@ def routes(emulator: ChannexEmulator) -> list[Route]:
         return JSONResponse({"revision_id": revision_id})
 
     async def cancel_booking(request: Request) -> Response:
-        return JSONResponse({"revision_id": emulator.cancel_booking(request.path_params["id"])})
+        raw = _object(await _json(request))
+        unknown = sorted(set(raw) - CANCEL_KEYS)
+        if unknown:
+            return _problem(f"unknown cancel fields: {', '.join(unknown)}")
+        revision_id = emulator.cancel_booking(request.path_params["id"], **raw)
+        return JSONResponse({"revision_id": revision_id})
+
+    async def non_acked(request: Request) -> Response:
+        revision_id = request.path_params["id"]
+        if revision_id not in emulator.state.revisions:
+            return JSONResponse({"error": f"unknown revision {revision_id!r}"}, 404)
+        payload = emulator.send_non_acked(revision_id)
+        return JSONResponse({"revision_id": revision_id, "payload": payload})
+
+    async def read_settings(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "webhook_revision_keys": list(emulator.webhook_revision_keys),
+                "availability_task_ids": emulator.availability_task_ids,
+            }
+        )
+
+    async def set_settings(request: Request) -> Response:
+        raw = _object(await _json(request))
+        unknown = sorted(set(raw) - {"webhook_revision_keys", "availability_task_ids"})
+        if unknown:
+            return _problem(f"unknown settings: {', '.join(unknown)}")
+        if "webhook_revision_keys" in raw:
+            keys = raw["webhook_revision_keys"]
+            if not isinstance(keys, list):
+                return _problem("webhook_revision_keys must be a list")
+            emulator.webhook_revision_keys = tuple(keys)
+        if "availability_task_ids" in raw:
+            if not isinstance(raw["availability_task_ids"], bool):
+                return _problem("availability_task_ids must be a boolean")
+            emulator.availability_task_ids = raw["availability_task_ids"]
+        return await read_settings(request)
 
     async def read_deliveries(request: Request) -> Response:
         return JSONResponse([dataclasses.asdict(d) for d in emulator.deliveries])
@@ -84,6 +121,9 @@ def routes(emulator: ChannexEmulator) -> list[Route]:
         Route(f"{BASE}/bookings", _guarded(create_booking), methods=["POST"]),
         Route(f"{BASE}/bookings/{{id}}/modify", _guarded(modify_booking), methods=["POST"]),
         Route(f"{BASE}/bookings/{{id}}/cancel", _guarded(cancel_booking), methods=["POST"]),
+        Route(f"{BASE}/revisions/{{id}}/non_acked", _guarded(non_acked), methods=["POST"]),
+        Route(f"{BASE}/settings", read_settings, methods=["GET"]),
+        Route(f"{BASE}/settings", _guarded(set_settings), methods=["PUT"]),
         Route(f"{BASE}/deliveries", read_deliveries, methods=["GET"]),
         Route(f"{BASE}/faults", read_faults, methods=["GET"]),
         Route(f"{BASE}/faults", _guarded(set_faults), methods=["PUT", "POST"]),

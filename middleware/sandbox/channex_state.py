@@ -93,6 +93,8 @@ class ChannexState:
         self.revision_order: list[str] = []  # insertion order
         self.acked: set[str] = set()
         self.last_inserted_at = ""
+        self.messages_issued = 0  # revisions made: each gets its own `system_id`
+        self.ota_rooms_issued = 0  # Booking.com room reservation ids handed out
         self.tasks: dict[str, JsonObject] = {}  # ARI task id → {"kind", "values" applied}
 
     def today_for(self, property_id: str) -> date:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from middleware.sandbox import channex_http as http
+from middleware.sandbox import channex_otas
+from middleware.sandbox.channex_booking_model import customer_name
 from middleware.sandbox.channex_checks import INVALID, Checks
 from middleware.sandbox.channex_state import ChannexState, JsonObject
 
@@ -77,13 +80,36 @@ SPECIFIC_EVENTS = {
 }
 
 
-def booking_events(revision: JsonObject) -> list[tuple[str, JsonObject]]:
-    """(event, payload) pairs a new revision raises: generic, specific, unmapped room/rate."""
-    payload = {
-        "booking_id": revision["booking_id"],
-        "property_id": revision["property_id"],
-        "revision_id": revision["id"],
+REVISION_KEYS = ("booking_revision_id", "revision_id")  # real Channex sends the first
+
+
+def summary(revision: JsonObject) -> JsonObject:
+    """The keys Channex's booking and `non_acked_booking` payloads use to describe a revision."""
+    arrival = date.fromisoformat(revision["arrival_date"])
+    departure = date.fromisoformat(revision["departure_date"])
+    return {
+        "booking_unique_id": revision["unique_id"],
+        "ota_code": channex_otas.ota_code(revision["ota_name"]),
+        "arrival_date": revision["arrival_date"],
+        "amount": revision["amount"],
+        "currency": revision["currency"],
+        "count_of_rooms": len(revision["rooms"]),
+        "count_of_nights": (departure - arrival).days,
+        "customer_name": customer_name(revision["customer"] or {}),
+        "channel_id": revision["channel_id"],
     }
+
+
+def booking_events(
+    revision: JsonObject, revision_keys: tuple[str, ...] = REVISION_KEYS
+) -> list[tuple[str, JsonObject]]:
+    """(event, payload) pairs a new revision raises: generic, specific, unmapped room/rate.
+
+    The booking payload names the revision under each of `revision_keys`."""
+    payload: JsonObject = {"booking_id": revision["booking_id"]}
+    payload.update(dict.fromkeys(revision_keys, revision["id"]))
+    payload["property_id"] = revision["property_id"]
+    payload.update(summary(revision))
     events = [("booking", payload), (SPECIFIC_EVENTS[revision["status"]], payload)]
     unmapped = {"booking_id": revision["booking_id"], "booking_revision_id": revision["id"]}
     if any(room["room_type_id"] is None for room in revision["rooms"]):
@@ -91,6 +117,16 @@ def booking_events(revision: JsonObject) -> list[tuple[str, JsonObject]]:
     elif any(room["rate_plan_id"] is None for room in revision["rooms"]):
         events.append(("booking_unmapped_rate", unmapped))
     return events
+
+
+def non_acked_payload(revision: JsonObject) -> JsonObject:
+    """The `non_acked_booking` payload (contract §5.3)."""
+    return {
+        "booking_revision_id": revision["id"],
+        "booking_id": revision["booking_id"],
+        **summary(revision),
+        "property_id": revision["property_id"],
+    }
 
 
 def check_webhook(state: ChannexState, attrs: JsonObject, *, partial: bool) -> None:

@@ -23,6 +23,7 @@ from middleware.sandbox.pms_payload import (
     PayloadError,
     booking_json,
     created_json,
+    parse_cancel,
     parse_changes,
     parse_create,
 )
@@ -144,11 +145,17 @@ def routes(emulator: PmsEmulator) -> list[BaseRoute]:
             return detail(decision.status, "internal error after commit (injected fault)")
         return JSONResponse(created_json(booking), status_code=201)
 
+    async def get_booking(request: Request, body: Any) -> Response:
+        try:
+            return JSONResponse(booking_json(state.booking(int(request.path_params["id"]))))
+        except UnknownBookingError as exc:
+            return detail(404, str(exc))
+
     async def patch_booking(request: Request, body: Any) -> Response:
         booking_id = int(request.path_params["id"])
         try:
-            changes = parse_changes(body, state.hotel)
             before = state.booking(booking_id)
+            changes = parse_changes(body, state.hotel, before)
             after = state.modify_booking(booking_id, changes)
         except PayloadError as exc:
             return detail(422, exc.detail)
@@ -167,16 +174,14 @@ def routes(emulator: PmsEmulator) -> list[BaseRoute]:
 
     async def cancel_booking(request: Request, body: Any) -> Response:
         booking_id = int(request.path_params["id"])
-        reason = body.get("motivo") if isinstance(body, dict) else None
-        if reason is not None and not isinstance(reason, str):
-            return detail(
-                422, [{"loc": ["body", "motivo"], "msg": "must be a string", "type": "value_error"}]
-            )
         try:
             before = state.booking(booking_id)
+            reason, fee = parse_cancel(body, state.hotel, before)
         except UnknownBookingError as exc:
             return detail(404, str(exc))
-        after = state.cancel_booking(booking_id, reason)
+        except PayloadError as exc:
+            return detail(422, exc.detail)
+        after = state.cancel_booking(booking_id, reason, fee)
         if after != before:
             emulator.booking_changed(after)
         return JSONResponse(booking_json(after))
@@ -187,6 +192,7 @@ def routes(emulator: PmsEmulator) -> list[BaseRoute]:
     return [
         route("/ari", get_ari, "GET"),
         route("/booking", create_booking, "POST"),
+        route("/booking/{id:int}", get_booking, "GET"),
         route("/booking/{id:int}", patch_booking, "PATCH"),
         route("/booking/{id:int}/cancel", cancel_booking, "POST"),
     ]

@@ -11,8 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from middleware.sandbox.pms_booking_details import (
+    CLEARED_VALUES,
+    DETAIL_FIELDS,
+    Booker,
+    NightPrice,
+    Payment,
+    Service,
+    Tax,
+    WithheldTax,
+)
 from middleware.sandbox.pms_calendar import days_between, nights
 from middleware.sandbox.pms_hotel import (
     CENT,
@@ -82,11 +92,25 @@ class BookingRequest:
     channex_revision_id: str | None = None
     quarto_indice: int | None = None
     notes: str | None = None
+    plan: str | None = None
+    infants: int = 0
+    children_ages: tuple[int, ...] = ()
+    arrival_hour: str | None = None
+    booker: Booker | None = None
+    nightly: tuple[NightPrice, ...] = ()
+    services: tuple[Service, ...] = ()
+    taxes: tuple[Tax, ...] = ()
+    withheld_taxes: tuple[WithheldTax, ...] = ()
+    ota_commission: Decimal | None = None
+    payment: Payment | None = None
+    booking_total: Decimal | None = None
+    rooms_in_booking: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BookingChanges:
-    """A modification: only the fields that are set change."""
+    """A modification: only the fields that are set change; `cleared` names attributes
+    (`guest_email`, `guest_phone`, `notes`, `ota_code` or one of `DETAIL_FIELDS`) to empty."""
 
     categoria: str | None = None
     checkin: date | None = None
@@ -102,6 +126,20 @@ class BookingChanges:
     ota_code: str | None = None
     channex_revision_id: str | None = None
     notes: str | None = None
+    plan: str | None = None
+    infants: int | None = None
+    children_ages: tuple[int, ...] | None = None
+    arrival_hour: str | None = None
+    booker: Booker | None = None
+    nightly: tuple[NightPrice, ...] | None = None
+    services: tuple[Service, ...] | None = None
+    taxes: tuple[Tax, ...] | None = None
+    withheld_taxes: tuple[WithheldTax, ...] | None = None
+    ota_commission: Decimal | None = None
+    payment: Payment | None = None
+    booking_total: Decimal | None = None
+    rooms_in_booking: int | None = None
+    cleared: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +162,20 @@ class Booking:
     quarto_indice: int | None
     notes: str | None
     cancel_reason: str | None = None
+    cancel_fee: Decimal | None = None  # `multa`: what the hotel still receives
+    plan: str | None = None
+    infants: int = 0
+    children_ages: tuple[int, ...] = ()
+    arrival_hour: str | None = None
+    booker: Booker | None = None
+    nightly: tuple[NightPrice, ...] = ()
+    services: tuple[Service, ...] = ()
+    taxes: tuple[Tax, ...] = ()
+    withheld_taxes: tuple[WithheldTax, ...] = ()
+    ota_commission: Decimal | None = None
+    payment: Payment | None = None
+    booking_total: Decimal | None = None
+    rooms_in_booking: int | None = None
 
     def occupies(self, night: date) -> bool:
         return self.status != CANCELLED and self.checkin <= night < self.checkout
@@ -301,6 +353,7 @@ class PmsState:
             channex_revision_id=request.channex_revision_id,
             quarto_indice=request.quarto_indice,
             notes=request.notes,
+            **{name: getattr(request, name) for name in DETAIL_FIELDS},
         )
         self._next_id += 1
         self._bookings[booking.id] = booking
@@ -327,8 +380,8 @@ class PmsState:
         guest = replace(
             old.guest,
             name=changes.guest_name or old.guest.name,
-            email=changes.guest_email or old.guest.email,
-            phone=changes.guest_phone or old.guest.phone,
+            email=_change(changes, "guest_email", old.guest.email, None),
+            phone=_change(changes, "guest_phone", old.guest.phone, None),
         )
         new = replace(
             old,
@@ -342,19 +395,25 @@ class PmsState:
             valor_total=_pick(changes.valor_total, old.valor_total),
             currency=changes.currency or old.currency,
             channel=changes.channel or old.channel,
-            ota_code=changes.ota_code or old.ota_code,
+            ota_code=_change(changes, "ota_code", old.ota_code, None),
             channex_revision_id=changes.channex_revision_id or old.channex_revision_id,
-            notes=_pick(changes.notes, old.notes),
+            notes=_change(changes, "notes", old.notes, None),
+            **{
+                name: _change(changes, name, getattr(old, name), CLEARED_VALUES[name])
+                for name in DETAIL_FIELDS
+            },
         )
         self._bookings[booking_id] = new
         return new
 
-    def cancel_booking(self, booking_id: int, reason: str | None = None) -> Booking:
-        """Cancel; cancelling a cancelled booking changes nothing."""
+    def cancel_booking(
+        self, booking_id: int, reason: str | None = None, fee: Decimal | None = None
+    ) -> Booking:
+        """Cancel, keeping what is still due (`fee`); a cancelled booking changes no more."""
         old = self.booking(booking_id)
         if old.status == CANCELLED:
             return old
-        new = replace(old, status=CANCELLED, cancel_reason=reason)
+        new = replace(old, status=CANCELLED, cancel_reason=reason, cancel_fee=fee)
         self._bookings[booking_id] = new
         return new
 
@@ -372,6 +431,14 @@ def _check_stay(checkin: date, checkout: date) -> None:
 
 def _pick(new: T | None, old: T) -> T:
     return old if new is None else new
+
+
+def _change(changes: BookingChanges, name: str, old: Any, cleared: Any) -> Any:
+    """The attribute after `changes`: the new value, the cleared one, or the old one."""
+    new = getattr(changes, name)
+    if new is not None:
+        return new
+    return cleared if name in changes.cleared else old
 
 
 def _digits(phone: str) -> str:

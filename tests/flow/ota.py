@@ -109,12 +109,14 @@ async def post_webhook(system: System, body: dict[str, Any]) -> tuple[int, Any]:
 
 
 def delivered_bodies(system: System, revision_id: str) -> list[dict[str, Any]]:
-    """The webhook bodies the emulator delivered about one revision (every event name)."""
+    """The webhook bodies the emulator delivered about one revision (every event name),
+    whichever key names it (`booking_revision_id`, as real Channex, or `revision_id`)."""
     return [
         d.body
         for d in system.channex.deliveries
         if isinstance(d.body.get("payload"), dict)
-        and d.body["payload"].get("revision_id") == revision_id
+        and revision_id
+        in (d.body["payload"].get("booking_revision_id"), d.body["payload"].get("revision_id"))
     ]
 
 

@@ -90,7 +90,7 @@ async def test_pushes_apply_ranges_weekdays_money_forms_and_later_values_win() -
         )
         assert status == 200
         assert [task["type"] for task in body["data"]] == ["task"]
-        assert body["meta"] == {"message": "Success", "warnings": []}
+        assert body["meta"] == {"message": "Success"}  # no `warnings` key when none
         status, body = await api.post(
             "/restrictions",
             {
@@ -130,7 +130,7 @@ async def test_pushes_apply_ranges_weekdays_money_forms_and_later_values_win() -
             },
         )
         assert status == 200
-        assert body["meta"]["warnings"] == []
+        assert body["meta"] == {"message": "Success"}
         assert await read(api, "availability", pid, "2026-11-10", "2026-11-12") == {
             h.twin: {"2026-11-10": 3, "2026-11-11": 7, "2026-11-12": 3},
             h.double: {"2026-11-10": 0, "2026-11-11": 0, "2026-11-12": 0},
@@ -211,7 +211,7 @@ async def test_minor_units_follow_the_plan_currency_and_per_occupancy_rates() ->
                 ]
             },
         )
-        assert (status, body["meta"]["warnings"]) == (200, [])
+        assert (status, body["meta"]) == (200, {"message": "Success"})
         rates = await read(api, "restrictions", pid, "2026-11-20", "2026-11-20", "rate")
         assert rates[h.twin_bar] == {"2026-11-20": {"rate": "15000"}}
         assert rates[kwd] == {"2026-11-20": {"rate": "12.345"}}
@@ -356,7 +356,7 @@ async def test_min_stay_alias_follows_property_min_stay_type() -> None:
                 ]
             },
         )
-        assert (status, body["meta"]["warnings"]) == (200, [])
+        assert (status, body["meta"]) == (200, {"message": "Success"})
         got = await read(
             api,
             "restrictions",
@@ -400,3 +400,29 @@ async def test_malformed_requests_answer_400_and_huge_bodies_413() -> None:
             {"errors": {"code": "request_entity_too_large", "title": "Request Entity Too Large"}},
         )
     assert emu.calls("POST", "/restrictions")[-1].status == 413
+
+
+async def test_an_availability_answer_may_carry_only_meta() -> None:
+    """Real Channex: an availability success may have no `data` (no task id) at all."""
+    emu = emulator()
+    async with running(emu) as api:
+        h = await make_hotel(api)
+        status, settings = await api.call(
+            "PUT", "/_control/settings", {"availability_task_ids": False}
+        )
+        value = {"property_id": h.property_id, "room_type_id": h.twin, "date": "2026-11-11"}
+        ok = await api.post("/availability", {"values": [{**value, "availability": 3}]})
+        bad = await api.post("/availability", {"values": [{**value, "availability": -1}]})
+        restrictions = await api.post(
+            "/restrictions",
+            {"values": [{"property_id": h.property_id, "rate_plan_id": h.twin_bar,
+                         "date": "2026-11-11", "rate": "120.00"}]},
+        )  # fmt: skip
+    assert (status, settings["availability_task_ids"]) == (200, False)
+    assert ok == (200, {"meta": {"message": "Success"}})
+    assert bad[0] == 200 and set(bad[1]) == {"meta"}
+    assert [w["warning"] for w in bad[1]["meta"]["warnings"]] == [
+        {"availability": ["must be greater than or equal to 0"]}
+    ]
+    assert [t["type"] for t in restrictions[1]["data"]] == ["task"]  # restrictions keep theirs
+    assert emu.availability(h.property_id)[h.twin] == {date(2026, 11, 11): 3}

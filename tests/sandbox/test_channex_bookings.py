@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from middleware.sandbox.channex import ChannexEmulator
-from middleware.sandbox.channex_booking_model import BookingSpecError
+from middleware.sandbox.channex_booking_spec import BookingSpecError
 from tests.sandbox.channex_harness import Api, Hotel, make_hotel, running
 
 SUCCESS = {"meta": {"message": "Success"}}
@@ -62,14 +62,15 @@ async def test_new_revision_carries_the_full_booking_state() -> None:
         )
         attrs = await revision(api, revision_id)
     room = attrs["rooms"][0]
+    assert len(room["booking_room_id"]) == 36
     assert attrs == {
         "id": revision_id,
         "booking_id": booking_id,
         "property_id": h.property_id,
         "unique_id": "BDC-9996013801",
-        "system_id": attrs["system_id"],
+        "system_id": "12331233101",
         "ota_reservation_code": "9996013801",
-        "ota_name": "Booking.com",
+        "ota_name": "BookingCom",
         "status": "new",
         "arrival_date": "2026-11-21",
         "departure_date": "2026-11-23",
@@ -82,14 +83,14 @@ async def test_new_revision_carries_the_full_booking_state() -> None:
             "name": "Ana",
             "surname": "Silva",
             "mail": "ana@example.com",
-            "phone": "+10000000000",
+            "phone": None,  # a given customer lacks what it does not say
             "address": None,
             "city": None,
             "zip": None,
             "country": None,
-            "language": "en",
+            "language": None,
             "company": None,
-            "meta": {},
+            "meta": None,
         },
         "rooms": [
             {
@@ -97,22 +98,23 @@ async def test_new_revision_carries_the_full_booking_state() -> None:
                 "rate_plan_id": h.twin_bar,
                 "checkin_date": "2026-11-21",
                 "checkout_date": "2026-11-23",
-                "occupancy": {"adults": 2, "children": 1, "infants": 0, "ages": []},
+                "occupancy": {"adults": 2, "children": 1, "infants": 0, "ages": [8]},
                 "amount": "250.50",
                 "days": {"2026-11-21": "125.25", "2026-11-22": "125.25"},
                 "guests": None,
                 "services": [],
                 "taxes": [],
+                "collected_taxes": [],
                 "booking_room_id": room["booking_room_id"],
-                "ota_unique_id": room["ota_unique_id"],
+                "ota_unique_id": "49",
                 "is_cancelled": False,
-                "meta": {},
+                "meta": None,
             }
         ],
         "services": [],
         "guarantee": {
             "card_number": "411111******1111",
-            "card_type": "visa",
+            "card_type": "VI",
             "cardholder_name": "Ana Silva",
             "cvv": "***",
             "expiration_date": "12/2030",
@@ -155,9 +157,16 @@ async def test_modify_and_cancel_make_full_state_revisions_and_bookings_show_lat
     assert modified["customer"]["surname"] == "Souza"
     assert modified["customer"]["name"] == "Guest"
     assert {new["unique_id"], modified["unique_id"], cancelled["unique_id"]} == {"BDC-9996013801"}
-    assert len({new["system_id"], modified["system_id"], cancelled["system_id"]}) == 3
+    assert [r["system_id"] for r in (new, modified, cancelled)] == [
+        "12331233101",
+        "12331233102",
+        "12331233103",
+    ]
     assert new["rooms"][0]["booking_room_id"] == cancelled["rooms"][0]["booking_room_id"]
-    assert [room["is_cancelled"] for room in cancelled["rooms"]] == [True]
+    # a cancellation keeps its rooms, unflagged; nothing is due by default
+    assert [room["is_cancelled"] for room in cancelled["rooms"]] == [False]
+    assert (cancelled["amount"], cancelled["services"]) == ("0.00", [])
+    assert cancelled["rooms"] == modified["rooms"]
     assert cancelled["departure_date"] == "2026-11-24"
     assert status == 200
     assert booking["data"]["id"] == booking_id

@@ -32,6 +32,7 @@ async def test_create_assigns_an_apartment_and_takes_the_nights() -> None:
         {
             "id": 1,
             "categoria": "ov",
+            "plano": None,
             "apartamento": "OV-109",
             "status": "CONFIRMADA",
             "data_checkin": "2026-12-10",
@@ -42,6 +43,8 @@ async def test_create_assigns_an_apartment_and_takes_the_nights() -> None:
             "hospede_telefone": "+55 11 99999-0000",
             "adultos": 2,
             "criancas": 1,
+            "bebes": 0,
+            "idades_criancas": [],
             "valor_total": "1350.00",
             "moeda": "BRL",
             "canal": "Booking.com",
@@ -50,7 +53,18 @@ async def test_create_assigns_an_apartment_and_takes_the_nights() -> None:
             "channex_revision_id": "0f1e2d3c-0000-4000-8000-0000000000aa",
             "quarto_indice": 0,
             "observacoes": "late arrival",
+            "hora_chegada": None,
+            "reservado_por": None,
+            "diarias": [],
+            "servicos": [],
+            "impostos": [],
+            "impostos_retidos_ota": [],
+            "comissao_ota": None,
+            "pagamento": None,
+            "valor_total_reserva": None,
+            "quartos_na_reserva": None,
             "motivo_cancelamento": None,
+            "multa": None,
         }
     ]
     assert nights_free(pms, "ov", date(2026, 12, 9), 5) == [5, 4, 4, 4, 5]
