@@ -33,7 +33,7 @@ WORKER_STALE_ALERT = "worker_stale"
 NOTICE_WATERMARK_KEY = "alerts_notice_watermark"
 # Channex events the intake notes; an unmapped room also parks the revision, and the booking
 # processor alerts about that.
-WATCHED_NOTICES = inbox.NOTED_EVENTS - {UNMAPPED_NOTICE}
+WATCHED_NOTICES = (inbox.NOTED_EVENTS | {inbox.UNACKED_EVENT}) - {UNMAPPED_NOTICE}
 MAX_INTERVAL_S = 30.0
 MIN_INTERVAL_S = 1.0
 NOTICES_PER_PASS = 100

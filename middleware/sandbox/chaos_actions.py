@@ -44,6 +44,7 @@ class WorkloadDriver:
         self._mapping = mapping
         self._ota_ids: dict[int, str] = {}
         self._direct_ids: dict[int, int] = {}
+        self._room_counts: dict[int, int] = {}
         self.done: Counter[str] = Counter()
 
     def apply(self, op: Op) -> None:
@@ -52,10 +53,18 @@ class WorkloadDriver:
                 rooms=self._rooms(op.stays), customer=_customer(op.guest), ota_name=op.ota
             )
             self._ota_ids[op.key] = booking_id
+            self._room_counts[op.key] = len(op.stays)
             self.done["ota_create"] += 1
         elif isinstance(op, OtaModify):
+            # The workload keeps rooms in order (changed in place, added last, removed last):
+            # each room that was there before is that same room (`from`), as at the OTA.
+            rooms = self._rooms(op.stays)
+            kept = self._room_counts.get(op.key, 0)
+            for index, room in enumerate(rooms[:kept]):
+                room["from"] = index
+            self._room_counts[op.key] = len(rooms)
             self._channex.modify_booking(
-                self._ota_ids[op.key], rooms=self._rooms(op.stays), customer=_customer(op.guest)
+                self._ota_ids[op.key], rooms=rooms, customer=_customer(op.guest)
             )
             self.done["ota_modify"] += 1
         elif isinstance(op, OtaCancel):

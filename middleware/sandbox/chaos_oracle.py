@@ -154,29 +154,46 @@ def _room_problems(
     newest: dict[str, Any],
     rooms: dict[int | None, list[PmsBooking]],
 ) -> list[str]:
+    """The live PMS bookings (one per room index; duplicates are named elsewhere) are exactly
+    the newest revision's rooms. Which PMS booking holds which room follows the room-identity
+    rule, not the position: rooms pair by equal stay first, what is left in order."""
     cancelled = newest["status"] == "cancelled"
     wanted = [] if cancelled else [r for r in newest["rooms"] if not r["is_cancelled"]]
-    problems = []
+    want: list[tuple[int, tuple[str | None, date, date]]] = []
     for index, room in enumerate(wanted):
-        same = rooms.get(index, [])
-        if not same:
-            problems.append(f"booking {booking_id} room {index}: no PMS booking")
-            continue
-        row = same[0]
         ref = e.mapping.by_room_type(room["room_type_id"])
-        want = (
-            CONFIRMED,
+        stay = (
             ref.room.room_code if ref else None,
             date.fromisoformat(room["checkin_date"]),
             date.fromisoformat(room["checkout_date"]),
         )
+        want.append((index, stay))
+    live = [
+        same[0]
+        for _, same in sorted(rooms.items(), key=lambda item: str(item[0]))
+        if same[0].status != CANCELLED
+    ]
+    unmatched = []
+    for index, stay in want:
+        row = next((r for r in live if (r.categoria, r.checkin, r.checkout) == stay), None)
+        if row is None:
+            unmatched.append((index, stay))
+        else:
+            live.remove(row)
+    problems = []
+    for index, stay in unmatched:
+        if not live:
+            problems.append(f"booking {booking_id} room {index}: no PMS booking")
+            continue
+        row = live.pop(0)
         got = (row.status, row.categoria, row.checkin, row.checkout)
-        if got != want:
-            problems.append(f"booking {booking_id} room {index}: PMS {got}, Channex {want}")
-    for extra, same in rooms.items():
-        live = [r.id for r in same if r.status != CANCELLED]
-        if (extra is None or extra >= len(wanted)) and live:
-            problems.append(f"booking {booking_id} room {extra}: PMS bookings {live} not cancelled")
+        problems.append(
+            f"booking {booking_id} room {index}: PMS {got}, Channex {(CONFIRMED, *stay)}"
+        )
+    for row in live:
+        problems.append(
+            f"booking {booking_id} room {row.quarto_indice}: PMS bookings {[row.id]} not cancelled"
+        )
     return problems
 
 

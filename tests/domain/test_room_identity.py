@@ -25,7 +25,7 @@ def applied(slot: int, *, active: bool = True, **changes: Any) -> AppliedRoom:
     return AppliedRoom(pms_id=f"p{slot}", active=active, request=request)
 
 
-LVU = {"room_code": "lvu"}
+LVU: dict[str, Any] = {"room_code": "lvu"}
 D11, D14 = date(2026, 12, 11), date(2026, 12, 14)
 
 CASES: list[tuple[str, list[RevisionRoom], dict[int, AppliedRoom], dict[int, int]]] = [

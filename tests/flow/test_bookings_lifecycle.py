@@ -4,6 +4,7 @@ room — each revision acked exactly once, and the availability it moved pushed 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -79,7 +80,7 @@ async def test_new_modified_cancelled_reaches_the_pms_acked_once_with_availabili
             "BDC-9996013801",
             0,
             new_rev,
-            "late arrival",
+            "late arrival\n[Channex] Pagamento: no hotel, cartão VI",
         )
         assert ota.availability_cells(system) == ota.stay_cells(
             "lvu", D("2026-12-10"), D("2026-12-13"), LVU_UNITS - 1
@@ -89,7 +90,13 @@ async def test_new_modified_cancelled_reaches_the_pms_acked_once_with_availabili
         mark = len(system.channex.requests)
         modified_rev = system.channex.modify_booking(
             booking_id,
-            rooms=[ota.room(system, "dlvu", D("2026-12-15"), D("2026-12-18"), adults=3)],
+            # the same room (as at the OTA), moved to another type and dates
+            rooms=[
+                {
+                    **ota.room(system, "dlvu", D("2026-12-15"), D("2026-12-18"), adults=3),
+                    "from": 0,
+                }
+            ],
             customer={"name": "Maria", "surname": "Souza"},
         )
         await system.settle()
@@ -193,7 +200,7 @@ async def test_multi_room_booking_is_one_pms_booking_per_room_and_a_removed_room
         }
 
         mark = len(system.channex.requests)
-        modified_rev = system.channex.modify_booking(booking_id, rooms=rooms[:2])
+        modified_rev = system.channex.modify_booking(booking_id, rooms=[{"from": 0}, {"from": 1}])
         await system.settle()
         after = ota.pms_rooms(system, booking_id)
         assert [(b.id, b.quarto_indice, b.status) for b in after] == [
@@ -201,7 +208,19 @@ async def test_multi_room_booking_is_one_pms_booking_per_room_and_a_removed_room
             (made[1].id, 1, "CONFIRMADA"),
             (made[2].id, 2, "CANCELADA"),
         ]
-        assert after[:2] == made[:2]  # the rooms that stayed were not touched
+        # The rooms that stayed keep their stay and apartment; only what the booking as a
+        # whole says changed (two rooms now, and their total).
+        total = Decimal(system.channex.state.revisions[modified_rev]["amount"])
+        assert after[:2] == [
+            dataclasses.replace(
+                room,
+                rooms_in_booking=2,
+                booking_total=total,
+                channex_revision_id=modified_rev,
+            )
+            for room in made[:2]
+        ]
+        assert total == sum(b.valor_total for b in after[:2])
         assert after[2].cancel_reason == "room removed at Booking.com"
         assert ota.availability_cells(system, mark) == ota.stay_cells(
             "lvl", D("2026-12-21"), D("2026-12-22"), 11
