@@ -1,16 +1,45 @@
 """Booking specs for the Channex emulator: what a test asks for, checked and completed.
 
 A spec is the body of `POST /_control/bookings` (or `emulator.create_booking(**spec)`); a
-modification spec says only what changes. `build_spec` checks it (`BookingSpecError` names
-the bad key), fills the defaults and returns the normalised spec that
-`channex_booking_model.render` turns into revision attributes. Every key is listed in
-`channex_control`'s docstring. Money is kept as `Decimal` in the currency's own decimals.
+modification spec (`.../modify`, `modify_booking`) says only what changes and inherits the
+rest. `build_spec` checks it (`BookingSpecError` names the bad key; the control route answers
+400 `{"error": ...}`), fills the defaults and returns the normalised spec that
+`channex_booking_model.render` turns into revision attributes. Money is a decimal string or
+number with at most the currency's decimals, kept as `Decimal`.
+
+Booking keys (all optional except `rooms` on create):
+- `property_id` — default: the only property; `currency` — default: the property's
+- `ota_name` — any string, default "BookingCom"; `secondary_ota` — e.g. "MakeMyTrip"
+- `customer` — {name, surname, mail, phone, address, city, zip, country, language, company,
+  meta}; absent: the sandbox guest (Guest Sandbox, guest@example.com, +10000000000); given:
+  missing keys are null; in a modification the given keys are laid over the previous ones
+- `notes`, `arrival_hour` ("HH:MM" or null), `ota_commission` (money or null)
+- `payment_collect` "ota" | "property" | null — default "property" ("ota" for Airbnb)
+- `payment_type` "credit_card" | "bank_transfer" | null — default "credit_card" (Airbnb null)
+- `guarantee` — null, or keys laid over the masked Visa ({card_number "411111******1111",
+  card_type "VI", cardholder_name = customer's name, cvv "***", expiration_date "12/2030",
+  is_virtual false, meta {}}); a whole card passes through verbatim; default the masked
+  Visa (Airbnb null)
+- `services` — booking level, [{name, total_price | price_per_unit, type="other", nights=1,
+  persons=1, price_mode="per_stay"}]; the missing price is derived (unit × nights × persons)
+- `checkin_date`, `checkout_date` — dates for rooms that give none (a modification without
+  `rooms`: every room moves to them)
+- `rooms` — a non-empty list, each {room_type_id, rate_plan_id (null = unmapped),
+  checkin_date, checkout_date, adults=2, children=0, infants=0, ages (one per child,
+  default 8 each), amount (the nights' price, spread over `days`) | days {date: price} |
+  neither (the stored rates), guests [{name, surname}] | null, services, taxes [{name,
+  total_price, is_inclusive=false, type="tax"}], collected_taxes [{name, total_price,
+  type="tax"}], meta (null or any object; Expedia's payment instruction goes under
+  `payment_instruction`), ota_unique_id (default: "49", "50"… for Booking.com, else null)}
+- modification only: `rooms[].from` and `renew_booking_room_ids` (below)
+- not part of the spec but accepted beside it: `deliver` (bool, default true; false = no
+  booking webhook for this revision, it waits in the feed)
 
 Rooms of a modification: an item with `"from": n` is the same room as room `n` of the
 previous revision (it keeps `booking_room_id` and `ota_unique_id` and inherits every field it
-does not give); an item without `from` is a new room; previous rooms nobody names are gone.
-A modification without `rooms` keeps every room (top-level `checkin_date`/`checkout_date`
-move them all). `renew_booking_room_ids: true` gives every room a new `booking_room_id`.
+does not give; new dates without a price are priced from the stored rates); an item without
+`from` is a new room; previous rooms nobody names are gone. A modification without `rooms`
+keeps every room. `renew_booking_room_ids: true` gives every room a new `booking_room_id`.
 """
 
 from __future__ import annotations
@@ -18,20 +47,29 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from middleware.domain import money
 from middleware.sandbox import channex_otas
+from middleware.sandbox.channex_booking_values import (
+    BookingSpecError,
+    count,
+    items,
+    json_object,
+    opt_text,
+    parse_money,
+    refuse_unknown,
+    services,
+    taxes,
+    text,
+)
 from middleware.sandbox.channex_state import ChannexState, JsonObject
 
 DEFAULT_OTA = "BookingCom"
 DEFAULT_NIGHT_PRICE = Decimal("100")
 DEFAULT_ADULTS = 2
 DEFAULT_CHILD_AGE = 8
-DEFAULT_SERVICE_TYPE = "other"
-DEFAULT_PRICE_MODE = "per_stay"
-DEFAULT_TAX_TYPE = "tax"
 FIRST_OTA_ROOM_NUMBER = 49  # Booking.com room reservation ids look like "49"
 CUSTOMER_KEYS = (
     "name",
@@ -66,24 +104,16 @@ ROOM_KEYS = frozenset(
     | {"checkout", "adults", "children", "infants", "ages", "amount", "days", "guests"}
     | {"services", "taxes", "collected_taxes", "meta", "ota_unique_id"}
 )
-SERVICE_KEYS = frozenset(
-    {"name", "type", "nights", "persons", "price_mode", "price_per_unit", "total_price"}
-)
-TAX_KEYS = frozenset({"is_inclusive", "name", "total_price", "type"})
 PAYMENT_COLLECT = ("ota", "property", None)
 PAYMENT_TYPES = ("credit_card", "bank_transfer", None)
 HOUR = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-class BookingSpecError(ValueError):
-    """A create/modify spec the emulator cannot turn into a booking."""
 
 
 def build_spec(
     state: ChannexState, raw: JsonObject, previous: JsonObject | None = None
 ) -> JsonObject:
     """The normalised spec of a new booking (`previous` None) or of a modification."""
-    _refuse_unknown(raw, SPEC_KEYS if previous is None else MODIFY_KEYS, "booking fields")
+    refuse_unknown(raw, SPEC_KEYS if previous is None else MODIFY_KEYS, "booking fields")
     old: JsonObject = previous or {}
     property_id = raw.get("property_id", old.get("property_id"))
     if property_id is None and len(state.properties) == 1:
@@ -93,7 +123,7 @@ def build_spec(
     if previous is not None and property_id != previous["property_id"]:
         raise BookingSpecError("a booking cannot move to another property")
     currency = raw.get("currency") or old.get("currency") or state.property_currency(property_id)
-    ota_name = _text(raw.get("ota_name", old.get("ota_name", DEFAULT_OTA)), "ota_name")
+    ota_name = text(raw.get("ota_name", old.get("ota_name", DEFAULT_OTA)), "ota_name")
     airbnb = channex_otas.is_airbnb(ota_name)
 
     def given(key: str, default: Any) -> Any:
@@ -101,10 +131,10 @@ def build_spec(
 
     spec: JsonObject = {
         "property_id": property_id,
-        "currency": _text(currency, "currency"),
+        "currency": text(currency, "currency"),
         "ota_name": ota_name,
-        "secondary_ota": _opt_text(given("secondary_ota", None), "secondary_ota"),
-        "notes": _opt_text(given("notes", None), "notes"),
+        "secondary_ota": opt_text(given("secondary_ota", None), "secondary_ota"),
+        "notes": opt_text(given("notes", None), "notes"),
         "arrival_hour": _hour(given("arrival_hour", None)),
         "payment_collect": _choice(
             given("payment_collect", "ota" if airbnb else "property"),
@@ -130,22 +160,6 @@ def build_spec(
     return spec
 
 
-def _refuse_unknown(raw: JsonObject, known: frozenset[str], what: str) -> None:
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise BookingSpecError(f"unknown {what}: {', '.join(unknown)}")
-
-
-def _text(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise BookingSpecError(f"{name} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _opt_text(value: Any, name: str) -> str | None:
-    return None if value is None else _text(value, name)
-
-
 def _hour(value: Any) -> str | None:
     if value is not None and not (isinstance(value, str) and HOUR.match(value)):
         raise BookingSpecError(f"arrival_hour must be HH:MM or null, got {value!r}")
@@ -158,109 +172,23 @@ def _choice(value: Any, allowed: tuple[str | None, ...], name: str) -> str | Non
     return value  # type: ignore[no-any-return]
 
 
-def _object(value: Any, name: str) -> JsonObject:
-    if not isinstance(value, dict):
-        raise BookingSpecError(f"{name} must be an object")
-    return value
-
-
 def _guarantee(raw: JsonObject, old: JsonObject, airbnb: bool) -> JsonObject | None:
     """None (no card), or the keys laid over the default masked card when rendered."""
     if "guarantee" not in raw:
         return old.get("guarantee", None if airbnb else {})
     if raw["guarantee"] is None:
         return None
-    return {**(old.get("guarantee") or {}), **_object(raw["guarantee"], "guarantee")}
+    return {**(old.get("guarantee") or {}), **json_object(raw["guarantee"], "guarantee")}
 
 
 def _customer(raw: JsonObject, previous: JsonObject | None) -> JsonObject:
     """No `customer` → the sandbox guest; a given one keeps its nulls, lacks nothing else."""
     if "customer" not in raw:
         return dict(previous["customer"]) if previous else dict(DEFAULT_CUSTOMER)
-    given = _object(raw["customer"], "customer")
-    _refuse_unknown(given, frozenset(CUSTOMER_KEYS), "customer fields")
+    given = json_object(raw["customer"], "customer")
+    refuse_unknown(given, frozenset(CUSTOMER_KEYS), "customer fields")
     base = previous["customer"] if previous else dict.fromkeys(CUSTOMER_KEYS)
     return {**base, **given}
-
-
-def parse_money(value: Any, currency: str, name: str) -> Decimal:
-    """A non-negative amount with at most the currency's decimals, as a quantized Decimal."""
-    places = money.exponent(currency)
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise BookingSpecError(f"{name} must be a decimal amount, got {value!r}")
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise BookingSpecError(f"{name} must be a decimal amount, got {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise BookingSpecError(f"{name} must be a non-negative amount, got {value!r}")
-    if -amount.as_tuple().exponent > places:  # type: ignore[operator]
-        raise BookingSpecError(f"{name} {value!r} has more than {places} decimals ({currency})")
-    return amount.quantize(Decimal(1).scaleb(-places))
-
-
-def _count(value: Any, name: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise BookingSpecError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return value
-
-
-def _items(value: Any, name: str) -> list[JsonObject]:
-    if not isinstance(value, list):
-        raise BookingSpecError(f"{name} must be a list")
-    return [_object(item, f"{name}[{n}]") for n, item in enumerate(value)]
-
-
-def services(value: Any, currency: str, name: str) -> list[JsonObject]:
-    """Service items; `total_price` or `price_per_unit` (× nights × persons) is required."""
-    out = []
-    for n, item in enumerate(_items(value, name)):
-        where = f"{name}[{n}]"
-        _refuse_unknown(item, SERVICE_KEYS, f"{where} fields")
-        nights = _count(item.get("nights", 1), f"{where}.nights", 1)
-        persons = _count(item.get("persons", 1), f"{where}.persons", 1)
-        total = item.get("total_price")
-        unit = item.get("price_per_unit")
-        if total is None and unit is None:
-            raise BookingSpecError(f"{where} needs total_price or price_per_unit")
-        unit_price = (
-            None if unit is None else parse_money(unit, currency, f"{where}.price_per_unit")
-        )
-        if total is None:
-            assert unit_price is not None
-            total_price = unit_price * nights * persons
-        else:
-            total_price = parse_money(total, currency, f"{where}.total_price")
-        if unit_price is None:
-            exact = total_price / (nights * persons)
-            unit_price = exact.quantize(Decimal(1).scaleb(-money.exponent(currency)))
-        out.append(
-            {
-                "name": _text(item.get("name"), f"{where}.name"),
-                "type": item.get("type", DEFAULT_SERVICE_TYPE),
-                "nights": nights,
-                "persons": persons,
-                "price_mode": item.get("price_mode", DEFAULT_PRICE_MODE),
-                "price_per_unit": unit_price,
-                "total_price": total_price,
-            }
-        )
-    return out
-
-
-def _taxes(value: Any, currency: str, name: str, *, collected: bool) -> list[JsonObject]:
-    out = []
-    for n, item in enumerate(_items(value, name)):
-        where = f"{name}[{n}]"
-        _refuse_unknown(item, TAX_KEYS - {"is_inclusive"} if collected else TAX_KEYS, where)
-        tax: JsonObject = {} if collected else {"is_inclusive": item.get("is_inclusive", False)}
-        if not isinstance(tax.get("is_inclusive", False), bool):
-            raise BookingSpecError(f"{where}.is_inclusive must be a boolean")
-        tax["name"] = _text(item.get("name"), f"{where}.name")
-        tax["total_price"] = parse_money(item.get("total_price"), currency, f"{where}.total_price")
-        tax["type"] = item.get("type", DEFAULT_TAX_TYPE)
-        out.append(tax)
-    return out
 
 
 def _rooms(
@@ -277,8 +205,8 @@ def _rooms(
     rooms = []
     for n, item in enumerate(items):
         where = f"rooms[{n}]"
-        item = _object(item, where)
-        _refuse_unknown(item, ROOM_KEYS, f"{where} fields")
+        item = json_object(item, where)
+        refuse_unknown(item, ROOM_KEYS, f"{where} fields")
         base = None
         if "from" in item:
             index = item["from"]
@@ -336,40 +264,40 @@ def _room(
     if checkout <= checkin:
         raise BookingSpecError("checkout_date must be after checkin_date")
     nights = [checkin + timedelta(days=n) for n in range((checkout - checkin).days)]
-    children = _count(pick("children", 0), f"{where}.children")
+    children = count(pick("children", 0), f"{where}.children")
     if "ages" in item:
         ages = item["ages"]
         if not isinstance(ages, list) or len(ages) != children:
             raise BookingSpecError(f"{where}.ages must list {children} ages")
-        ages = [_count(age, f"{where}.ages") for age in ages]
+        ages = [count(age, f"{where}.ages") for age in ages]
     elif base is not None and children == base["children"]:
         ages = list(base["ages"])
     else:
         ages = [DEFAULT_CHILD_AGE] * children
     guests = pick("guests", None)
     if guests is not None:
-        guests = _items(guests, f"{where}.guests")
+        guests = items(guests, f"{where}.guests")
     meta = pick("meta", None)
     if meta is not None:
-        meta = _object(meta, f"{where}.meta")
+        meta = json_object(meta, f"{where}.meta")
     return {
         "room_type_id": room_type_id,
         "rate_plan_id": rate_plan_id,
         "checkin_date": checkin,
         "checkout_date": checkout,
-        "adults": _count(pick("adults", DEFAULT_ADULTS), f"{where}.adults"),
+        "adults": count(pick("adults", DEFAULT_ADULTS), f"{where}.adults"),
         "children": children,
-        "infants": _count(pick("infants", 0), f"{where}.infants"),
+        "infants": count(pick("infants", 0), f"{where}.infants"),
         "ages": ages,
         "days": _days(state, currency, item, old, rate_plan_id, nights, where),
         "guests": guests,
         "services": services(item["services"], currency, f"{where}.services")
         if "services" in item
         else old.get("services", []),
-        "taxes": _taxes(item["taxes"], currency, f"{where}.taxes", collected=False)
+        "taxes": taxes(item["taxes"], currency, f"{where}.taxes", collected=False)
         if "taxes" in item
         else old.get("taxes", []),
-        "collected_taxes": _taxes(
+        "collected_taxes": taxes(
             item["collected_taxes"], currency, f"{where}.collected_taxes", collected=True
         )
         if "collected_taxes" in item
@@ -385,7 +313,7 @@ def _ota_unique_id(
 ) -> str | None:
     """Booking.com's room reservation id: kept by the same room, a new number for a new one."""
     if "ota_unique_id" in item:
-        return _opt_text(item["ota_unique_id"], "ota_unique_id")
+        return opt_text(item["ota_unique_id"], "ota_unique_id")
     if base is not None:
         kept: str | None = base["ota_unique_id"]
         return kept
@@ -406,7 +334,7 @@ def _days(
 ) -> dict[date, Decimal]:
     """Per-night prices: given `days`, `amount` spread, kept ones, else the stored rates."""
     if "days" in item:
-        given = _object(item["days"], f"{where}.days")
+        given = json_object(item["days"], f"{where}.days")
         if sorted(given) != [night.isoformat() for night in nights]:
             raise BookingSpecError(f"{where}.days must price exactly the nights of the stay")
         days = {

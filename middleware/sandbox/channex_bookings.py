@@ -14,7 +14,8 @@ from typing import Any
 
 from middleware.sandbox import channex_booking_model as model
 from middleware.sandbox import channex_http as http
-from middleware.sandbox.channex_booking_spec import BookingSpecError, build_spec, parse_money
+from middleware.sandbox.channex_booking_spec import build_spec
+from middleware.sandbox.channex_booking_values import BookingSpecError, parse_money
 from middleware.sandbox.channex_state import Booking, ChannexState, JsonObject, naive_utc_text
 
 

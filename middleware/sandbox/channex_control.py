@@ -1,11 +1,22 @@
 """The emulator's control routes under `/_control` (no api key): the Python controls over HTTP.
 
-- `POST /_control/bookings` (spec JSON) → 201 `{"booking_id", "revision_id"}`
-- `POST /_control/bookings/{id}/modify` (changes JSON) / `.../cancel` → `{"revision_id"}`
+- `POST /_control/bookings` (spec JSON, keys in `channex_booking_spec`, plus `deliver`)
+  → 201 `{"booking_id", "revision_id"}`
+- `POST /_control/bookings/{id}/modify` (changes JSON, plus `deliver`) → `{"revision_id"}`
+- `POST /_control/bookings/{id}/cancel` (optional `{"fee": "76.50", "fee_service": bool,
+  "deliver": bool}`) → `{"revision_id"}`; the revision's amount is the fee (default "0.00"), a
+  fee > 0 adds a "Cancellation Fee" service unless `fee_service` is false (default: false for
+  Airbnb, true otherwise)
+- `POST /_control/revisions/{id}/non_acked` → `{"revision_id", "payload"}`: fires the
+  `non_acked_booking` webhook for that revision; 404 for an unknown one
+- `GET|PUT /_control/settings` — `{"webhook_revision_keys": ["booking_revision_id",
+  "revision_id"], "availability_task_ids": true}` (PUT any subset)
 - `GET|PUT|DELETE /_control/faults` — read (plan, counts, log) / set (FaultPlan JSON) / turn off
 - `GET|DELETE /_control/requests` — the recorded API calls / clear them
 - `POST /_control/api_key` — `{"api_key": "new"}` rotates, `{"revoked": true}` revokes
 - `GET /_control/deliveries` — webhook delivery attempts
+
+A request the emulator refuses answers 400 `{"error": "..."}`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from middleware.sandbox.channex import ChannexEmulator
-from middleware.sandbox.channex_booking_spec import BookingSpecError
+from middleware.sandbox.channex_booking_values import BookingSpecError
 from tests.sandbox.channex_harness import Api, Hotel, make_hotel, running
 
 
