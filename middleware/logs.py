@@ -42,6 +42,12 @@ CARD_KEY_PARTS = (
 CARD_RE = re.compile(
     r"(?<![\d-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{5})(?![\d-])"
 )
+# A CVV or an expiry written out in free text ("cvv: 123", "exp 10/2031").
+CARD_WORDS_RE = re.compile(
+    r"\b(cvv2?|cvc2?|csc|c[oó]digo de seguran[cç]a|exp(?:iry|iration)?(?: date)?|validade)"
+    r"(\s*[:=]?\s*)(\d{3,4}\b|\d{1,2}\s*/\s*\d{2,4}\b)",
+    re.IGNORECASE,
+)
 MASKED_CARD_RE = re.compile(r"\d{2,6}[*xX•]{4,}\d{2,4}")
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # A phone number: an international "+" prefix, or digit groups split by spaces/parentheses.
@@ -86,6 +92,7 @@ def _mask_card_match(match: re.Match[str]) -> str:
 def mask_cards(text: str) -> str:
     """Scrub card numbers (whole or masked) from `text`."""
     text = MASKED_CARD_RE.sub(MASK, text)
+    text = CARD_WORDS_RE.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
     return CARD_RE.sub(_mask_card_match, text)
 
 
