@@ -17,6 +17,7 @@ from middleware.domain.bookings import (
     RevisionPlan,
     RoomCancel,
     RoomModify,
+    RoomRecord,
     Touched,
     plan_revision,
 )
@@ -523,3 +524,84 @@ def test_every_moved_room_gives_old_and_new_nights() -> None:
         stay("lvu", D10, D13),
         stay("lvu", new_from, new_to),
     )
+
+
+# --------------------------------------------------------------------------- whole bookings
+
+
+PLANS = {"rp-ov": "padrao", "rp-parent": "cafe"}
+
+
+def test_the_plan_is_the_mapped_plano_and_an_unmapped_one_is_noted() -> None:
+    """A derived plan's room arrives with its parent (the parser resolves it): its plano is
+    sent; a plan nobody mapped books anyway, without plano, and says so."""
+    revision = make_revision(
+        rooms=(make_room(0, rate_plan_id="rp-parent"), make_room(1, rate_plan_id="rp-x")),
+        amount=Decimal("2700.00"),
+    )
+    result = plan(revision, plans_by_rate=PLANS.get)
+    assert [(c.room_index, c.plan_code) for c in result.creates] == [(0, "cafe"), (1, None)]
+    assert result.notes == ("room 1: rate plan rp-x is not mapped",)
+
+
+def test_a_cancellation_fee_goes_on_the_first_live_room_only() -> None:
+    applied = {
+        0: AppliedRoom(pms_id="100", active=False, request=make_request()),
+        1: live(make_request(room_index=1), "101"),
+        2: live(make_request(room_index=2), "102"),
+    }
+    revision = make_revision(
+        id="rev-3", status="cancelled", inserted_at=T1, amount=Decimal("76.50"), currency="EUR"
+    )
+    assert plan(revision, applied, last_inserted_at=T0).cancels == (
+        RoomCancel(
+            room_index=1,
+            pms_id="101",
+            reason="cancelled at Booking.com",
+            fee=Decimal("76.50"),
+            currency="EUR",
+        ),
+        RoomCancel(room_index=2, pms_id="102", reason="cancelled at Booking.com"),
+    )
+
+
+def test_only_the_room_ids_changed_the_room_is_recorded_not_sent() -> None:
+    """Channex renewed booking_room_id and nothing else changed: no PMS call, but the new id
+    is stored so the next revision still finds the room."""
+    first = plan(make_revision(rooms=(make_room(booking_room_id="a", ota_unique_id="49"),)))
+    (request,) = first.creates
+    renewed = make_revision(**MODIFIED, rooms=(make_room(booking_room_id="b", ota_unique_id="49"),))
+    result = plan(renewed, {0: live(request)}, last_inserted_at=T0)
+    assert (result.creates, result.modifies, result.cancels) == ((), (), ())
+    assert result.records == (
+        RoomRecord(
+            room_index=0,
+            pms_id="101",
+            request=dataclasses.replace(request, channex_revision_id="rev-2", booking_room_id="b"),
+        ),
+    )
+
+
+def test_a_notes_only_change_is_a_patch_of_the_notes() -> None:
+    (request,) = plan(make_revision()).creates
+    result = plan(
+        make_revision(**MODIFIED, notes="arriving by boat"), {0: live(request)}, last_inserted_at=T0
+    )
+    assert [(m.pms_id, m.changed) for m in result.modifies] == [("101", ("notes",))]
+    assert result.modifies[0].request.notes == "arriving by boat\n[Channex] Pagamento: no hotel"
+
+
+def test_a_new_room_beside_kept_ones_takes_the_next_slot() -> None:
+    """Slots are never reused: a room added after another was removed gets a fresh
+    Idempotency-Key, so sistema-os cannot answer it with the removed room's booking."""
+    applied = {
+        0: live(make_request()),
+        1: AppliedRoom(pms_id="102", active=False, request=make_request(room_index=1)),
+    }
+    revision = make_revision(
+        **MODIFIED,
+        amount=Decimal("2700.00"),
+        rooms=(make_room(), make_room(1, room_type_id="rt-lvu", booking_room_id="new")),
+    )
+    (created,) = plan(revision, applied, last_inserted_at=T0).creates
+    assert (created.room_index, created.idempotency_key) == (2, "bk-1:2")
