@@ -1,8 +1,9 @@
-"""The sandbox's narrated tour: go live, then six things that happen at a hotel, each checked.
+"""The sandbox's narrated tour: go live, then eight things that happen at a hotel, each checked.
 
 Every step does one thing through an emulator (an OTA booking arrives in Channex and is
 modified and cancelled; sistema-os staff change a price, a minimum stay, take a direct
-booking), waits until the middleware has settled, prints what the middleware did — read from
+booking; a two-room Expedia-collect booking arrives whole and loses its first room —
+`tour_whole`), waits until the middleware has settled, prints what the middleware did — read from
 the emulators' request logs since the step began — and checks the outcome it must have had
 (e.g. exactly one `/restrictions` call carrying rate 589.00 for those dates, the revision
 acked once, the sistema-os booking CANCELADA). Dates are a few weeks ahead of the hotel's
@@ -25,6 +26,7 @@ from middleware.sandbox.pms_state import Booking
 from middleware.sandbox.stack import Stack
 from middleware.sandbox.tour_checks import Check, days, nights
 from middleware.sandbox.tour_log import StepLog
+from middleware.sandbox.tour_whole import WholeBookingSteps
 
 # (room for the OTA booking and the PMS changes, its plan, room for the direct booking)
 TOUR_ROOMS = {"duke_beach": ("lvu", "padrao", "ov"), "certification": ("twin", "bar", "double")}
@@ -74,6 +76,7 @@ class Tour:
         self._old_stay = self._stay
         self._price = TOUR_PRICE
         self._min_stay = 1
+        self.whole = WholeBookingSteps(stack, (self.room, self.other_room), self.plan, self.start)
 
     def say(self, text: str = "") -> None:
         print(text, file=self._out, flush=True)
@@ -81,7 +84,7 @@ class Tour:
     # ------------------------------------------------------------------ the steps
 
     async def run(self) -> list[StepResult]:
-        """Go live, then the six steps; returns every step's result (go live is step 0)."""
+        """Go live, then the eight steps; returns every step's result (go live is step 0)."""
         steps: list[tuple[str, Callable[[], Awaitable[None]], Callable[[StepLog], list[Check]]]] = [
             ("Going live: full ARI sync (POST /sync/full)", self._full_sync, self._expect_full),
             (self._title_new(), self._book_ota, self._expect_new),
@@ -90,6 +93,8 @@ class Tour:
             (self._title_price(), self._change_price, self._expect_price),
             (self._title_min_stay(), self._change_min_stay, self._expect_min_stay),
             (self._title_direct(), self._book_direct, self._expect_direct),
+            (self.whole.title_new(), self.whole.book, self.whole.expect_new),
+            (self.whole.title_removed(), self.whole.remove_first_room, self.whole.expect_removed),
         ]
         for number, (title, act, expect) in enumerate(steps):
             self.results.append(await self._step(number, len(steps) - 1, title, act, expect))
@@ -117,6 +122,8 @@ class Tour:
             self._summarise(log)
         else:
             for line in tour_log.lines(log, self._stack.mapping, self.currency):
+                self.say(line)
+            for line in self.whole.sent_lines(log) if number > 6 else ():
                 self.say(line)
         self._show_booking()
         checks = checks or expect(log)

@@ -21,13 +21,15 @@ from middleware.serving import LOOPBACK
 ROOT = Path(__file__).resolve().parents[2]
 ONCE_TIMEOUT_S = 90
 STEP_TITLES = (
-    "[0/6] Going live: full ARI sync (POST /sync/full)",
-    "[1/6] An OTA booking arrives: Booking.com, lvu, ",
-    "[2/6] The OTA booking is modified: dates moved to ",
-    "[3/6] The OTA booking is cancelled",
-    "[4/6] A price change in sistema-os: lvu/padrao ",
-    "[5/6] A minimum stay change in sistema-os: lvu/padrao ",
-    "[6/6] A direct booking in sistema-os: ov, ",
+    "[0/8] Going live: full ARI sync (POST /sync/full)",
+    "[1/8] An OTA booking arrives: Booking.com, lvu, ",
+    "[2/8] The OTA booking is modified: dates moved to ",
+    "[3/8] The OTA booking is cancelled",
+    "[4/8] A price change in sistema-os: lvu/padrao ",
+    "[5/8] A minimum stay change in sistema-os: lvu/padrao ",
+    "[6/8] A direct booking in sistema-os: ov, ",
+    "[7/8] A two-room Expedia-collect booking with breakfast arrives: lvu + ov, ",
+    "[8/8] Expedia removes the first room (lvu)",
 )
 
 
@@ -55,7 +57,7 @@ def test_once_runs_the_whole_tour_and_exits_0(tmp_path: Path) -> None:
     for title, start in zip(titles, STEP_TITLES, strict=True):
         assert title.startswith(start)
     assert not [line for line in lines if "FAIL" in line]
-    assert lines[-1] == "tour complete: all 7 steps showed what they should"
+    assert lines[-1] == "tour complete: all 9 steps showed what they should"
     assert sorted(p.name for p in tmp_path.rglob("*")) == [
         "mapping.json",
         "middleware.db",
@@ -91,13 +93,13 @@ async def test_the_tour_prints_each_call_with_its_values(tmp_path: Path) -> None
     async with open_stack(tmp_path, env=sandbox.SANDBOX_ENV) as stack:
         out = io.StringIO()
         results = await Tour(stack, out).run()
-    assert [(r.number, r.ok) for r in results] == [(n, True) for n in range(7)]
+    assert [(r.number, r.ok) for r in results] == [(n, True) for n in range(9)]
     assert sandbox.print_outcome(results, out)
     start = stack.today() + timedelta(days=21)
     price_from, price_to = start + timedelta(days=14), start + timedelta(days=16)
     stay_from, stay_to = start, start + timedelta(days=2)
     text = out.getvalue().splitlines()
-    step4 = text[text.index(next(t for t in text if t.startswith("[4/6]"))) :]
+    step4 = text[text.index(next(t for t in text if t.startswith("[4/8]"))) :]
     assert step4[1:8] == [
         f"  PMS → middleware      POST  /webhook/pms  lvu {price_from}..{price_to}  → 202",
         f"  middleware → PMS      GET   /ari  {price_from}..{price_to}  → 200",
@@ -108,16 +110,16 @@ async def test_the_tour_prints_each_call_with_its_values(tmp_path: Path) -> None
         "  ok    no /availability call",
         "  ok    every Channex call answered 200",
     ]
-    step1 = text[text.index(next(t for t in text if t.startswith("[1/6]"))) :]
+    step1 = text[text.index(next(t for t in text if t.startswith("[1/8]"))) :]
     assert (
         f"  middleware → Channex  POST  /availability  lvu {stay_from}..{stay_to}"
         " availability=10  → 200"
     ) in step1[:12]
-    assert text[-1] == "tour complete: all 7 steps showed what they should"
+    assert text[-1] == "tour complete: all 9 steps showed what they should"
 
 
 async def test_the_tour_names_the_steps_whose_outcome_it_did_not_see(tmp_path: Path) -> None:
-    """Channex's booking webhooks are lost (and the feed poll is off): the three booking
+    """Channex's booking webhooks are lost (and the feed poll is off): the five booking
     steps fail, saying what was missing; the ARI steps still pass."""
     async with open_stack(tmp_path, env=sandbox.SANDBOX_ENV) as stack:
         stack.channex.faults = FaultPlan(7, p_drop_webhook=1.0)
@@ -125,7 +127,8 @@ async def test_the_tour_names_the_steps_whose_outcome_it_did_not_see(tmp_path: P
         tour = Tour(stack, out)
         start = tour.start
         results = await tour.run()
-    assert [r.number for r in results if not r.ok] == [1, 2, 3]
+        amount = stack.channex.state.revisions[tour.whole.revision]["amount"]
+    assert [r.number for r in results if not r.ok] == [1, 2, 3, 7, 8]
     assert results[1].problems == (
         "webhooks carry the secret header, answered 200: []",
         "the revision fetched by id: no GET of the revision",
@@ -138,9 +141,22 @@ async def test_the_tour_names_the_steps_whose_outcome_it_did_not_see(tmp_path: P
         + "]",
     )
     assert not sandbox.print_outcome(results, out)
-    verdict = out.getvalue().splitlines()[-3:]
+    assert results[7].problems == (
+        "webhooks carry the secret header, answered 200: []",
+        "the revision fetched by id: no GET of the revision",
+        "the revision acked exactly once: 0 acks",
+        "two sistema-os bookings, one per room: 0",
+        f"their totals add up to Channex's amount {amount}: 0",
+        "the breakfast rides on the first room: []",
+        "Expedia collects (virtual card MC): None",
+        "each room's own guest stays, the booker is recorded: []",
+    )
+    assert results[8].problems == ("the booking had two rooms: 0",)
+    verdict = out.getvalue().splitlines()[-5:]
     assert [line.split(" (")[0] for line in verdict] == [
         "step 1 FAILED",
         "step 2 FAILED",
         "step 3 FAILED",
+        "step 7 FAILED",
+        "step 8 FAILED",
     ]
