@@ -1,7 +1,9 @@
 """Emulated ARI routes: `POST|GET /availability` and `POST|GET /restrictions`.
 
 Writes apply the good values in order (later wins), drop the bad ones and echo each with a
-`warning` in `meta.warnings`, and answer one task id; reads render rates as major-unit strings.
+`warning` in `meta.warnings` (a key present only when something was dropped, as on real
+Channex), and answer one task id — or, for availability when the emulator says so, only
+`meta`; reads render rates as major-unit strings.
 """
 
 from __future__ import annotations

@@ -71,6 +71,7 @@ DEFAULT_NIGHT_PRICE = Decimal("100")
 DEFAULT_ADULTS = 2
 DEFAULT_CHILD_AGE = 8
 FIRST_OTA_ROOM_NUMBER = 49  # Booking.com room reservation ids look like "49"
+NEW_OTA_ROOM = "<new Booking.com room>"  # placeholder until the spec is known to be good
 CUSTOMER_KEYS = (
     "name",
     "surname",
@@ -219,6 +220,10 @@ def _rooms(
             used.add(index)
             base = old[index]
         rooms.append(_room(state, spec, item, base, raw, where))
+    for room in rooms:  # numbered only once the whole spec is good
+        if room["ota_unique_id"] is NEW_OTA_ROOM:
+            state.ota_rooms_issued += 1
+            room["ota_unique_id"] = str(FIRST_OTA_ROOM_NUMBER - 1 + state.ota_rooms_issued)
     if raw.get("renew_booking_room_ids"):
         for room in rooms:
             room["booking_room_id"] = str(uuid.uuid4())
@@ -317,10 +322,7 @@ def _ota_unique_id(
     if base is not None:
         kept: str | None = base["ota_unique_id"]
         return kept
-    if not channex_otas.is_booking_com(spec["ota_name"]):
-        return None
-    state.ota_rooms_issued += 1
-    return str(FIRST_OTA_ROOM_NUMBER - 1 + state.ota_rooms_issued)
+    return NEW_OTA_ROOM if channex_otas.is_booking_com(spec["ota_name"]) else None
 
 
 def _days(

@@ -384,15 +384,15 @@ async def test_a_whole_card_passes_through_verbatim_and_customer_nulls_stay_null
         ({"customer": {"email": "x@example.com"}}, "unknown customer fields: email"),
         ({"services": [{"name": "Spa"}]}, r"services\[0\] needs total_price or price_per_unit"),
         ({"ota_commission": "1.234"}, "ota_commission '1.234' has more than 2 decimals"),
-        ({"rooms": [{"colour": "red"}]}, r"unknown rooms\[0\] fields: colour"),
-        ({"rooms": [{"from": 0}]}, r"rooms\[0\].from is only for a modification"),
-        ({"rooms": [{"children": 2, "ages": [5]}]}, r"rooms\[0\].ages must list 2 ages"),
+        ({"rooms": [{"colour": "red"}]}, r"unknown rooms\[1\] fields: colour"),
+        ({"rooms": [{"from": 0}]}, r"rooms\[1\].from is only for a modification"),
+        ({"rooms": [{"children": 2, "ages": [5]}]}, r"rooms\[1\].ages must list 2 ages"),
         (
             {"rooms": [{"days": {"2026-11-21": "1"}}]},
-            r"rooms\[0\].days must price exactly the nights",
+            r"rooms\[1\].days must price exactly the nights",
         ),
         ({"rooms": [{"amount": "10", "days": {"2026-11-21": "1", "2026-11-22": "2"}}]},
-         r"rooms\[0\].amount is not the sum of its days"),
+         r"rooms\[1\].amount is not the sum of its days"),
     ],
 )  # fmt: skip
 async def test_a_spec_the_emulator_cannot_honour_is_refused_by_name(
@@ -403,5 +403,8 @@ async def test_a_spec_the_emulator_cannot_honour_is_refused_by_name(
         h = await make_hotel(api)
         rooms = [twin(h, **room) for room in spec.pop("rooms", [{}])]
         with pytest.raises(BookingSpecError, match=message):
-            emu.create_booking(rooms=rooms, **spec)
-    assert emu.state.bookings == {}
+            emu.create_booking(rooms=[twin(h), *rooms], **spec)
+        assert emu.state.bookings == {}
+        _, revision_id = emu.create_booking(rooms=[twin(h)])
+        attrs = await revision(api, revision_id)
+    assert attrs["rooms"][0]["ota_unique_id"] == "49"  # a refused spec took no room number
