@@ -51,8 +51,8 @@ def match_rooms(
                     del free[slot]
                     break
 
-    pair(_same_booking_room_id, live_only=False)
-    pair(_same_ota_unique_id, live_only=False)
+    pair(_same_id("booking_room_id"), live_only=False)
+    pair(_same_id("ota_unique_id"), live_only=False)
     pair(lambda room, prior: _same_stay(room, prior, room_code(room)), live_only=True)
     pair(_may_be_same, live_only=True)
     if not any(prior.active for prior in applied.values()):
@@ -60,22 +60,16 @@ def match_rooms(
     return matched
 
 
-def _same_booking_room_id(room: RevisionRoom, prior: AppliedRoom) -> bool:
-    request = prior.request
-    return (
-        request is not None
-        and room.booking_room_id is not None
-        and request.booking_room_id == room.booking_room_id
-    )
+def _same_id(name: str) -> Callable[[RevisionRoom, AppliedRoom], bool]:
+    """A rule: the room's `name` id is known and equals the one applied."""
 
+    def same(room: RevisionRoom, prior: AppliedRoom) -> bool:
+        ours = getattr(room, name)
+        return (
+            prior.request is not None and ours is not None and getattr(prior.request, name) == ours
+        )
 
-def _same_ota_unique_id(room: RevisionRoom, prior: AppliedRoom) -> bool:
-    request = prior.request
-    return (
-        request is not None
-        and room.ota_unique_id is not None
-        and request.ota_unique_id == room.ota_unique_id
-    )
+    return same
 
 
 def _may_be_same(room: RevisionRoom, prior: AppliedRoom) -> bool:
