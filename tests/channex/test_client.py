@@ -47,6 +47,10 @@ class Mock:
     def add(self, method: str, path: str, **kwargs: Any) -> None:
         self.inner.add(BASE + path, method, response_class=CompatResponse, **kwargs)
 
+    def bodies(self) -> list[bytes | None]:
+        """The bytes of every request body, as they went on the wire."""
+        return [call.kwargs.get("data") for calls in self.inner.requests.values() for call in calls]
+
     def sent(self) -> list[Sent]:
         """Every request (grouped by URL in first-call order, as aioresponses keeps them)."""
         out = []
@@ -128,6 +132,11 @@ async def test_push_availability_sends_values_and_returns_task_ids(
             body={"values": values},
         )
     ]
+    assert mock.bodies() == [
+        b'{"values":[{"property_id":"' + PROP.encode() + b'","room_type_id":"rt1",'
+        b'"date":"2026-11-21","availability":7},{"property_id":"' + PROP.encode() + b'",'
+        b'"room_type_id":"rt2","date_from":"2026-11-10","date_to":"2026-11-16","availability":3}]}'
+    ]
 
 
 async def test_push_restrictions_surfaces_warnings_verbatim(
@@ -155,6 +164,37 @@ async def test_push_restrictions_surfaces_warnings_verbatim(
     assert result == PushResult(task_ids=(), warnings=(warning,), status=200)
     sent_body = mock.sent()[0].body
     assert sent_body == {"values": [{**values[0], "rate": "333.00"}]}  # Decimal → string, not float
+
+
+async def test_push_writes_flags_as_json_booleans_and_decimals_as_plain_strings(
+    client: ChannexClient, mock: Mock
+) -> None:
+    """The bytes Channex receives: `true`/`false` (never 1/0), integers, a Decimal rate as a
+    plain decimal string (never a float, never an exponent)."""
+    mock.add("POST", "/restrictions", payload={"data": [{"id": TASK, "type": "task"}]})
+    values = [
+        {
+            "property_id": PROP,
+            "rate_plan_id": "rp1",
+            "date_from": "2026-11-22",
+            "date_to": "2026-11-23",
+            "days": ["mo"],
+            "rate": Decimal("1E+3"),
+            "min_stay_arrival": 1,
+            "max_stay": 0,
+            "closed_to_arrival": True,
+            "stop_sell": False,
+        },
+        {"property_id": PROP, "rate_plan_id": "rp2", "date": "2026-11-24", "rate": 45050},
+    ]
+    await client.push("restrictions", values)
+    assert mock.bodies() == [
+        b'{"values":[{"property_id":"' + PROP.encode() + b'","rate_plan_id":"rp1",'
+        b'"date_from":"2026-11-22","date_to":"2026-11-23","days":["mo"],"rate":"1000",'
+        b'"min_stay_arrival":1,"max_stay":0,"closed_to_arrival":true,"stop_sell":false},'
+        b'{"property_id":"' + PROP.encode() + b'","rate_plan_id":"rp2","date":"2026-11-24",'
+        b'"rate":45050}]}'
+    ]
 
 
 async def test_get_availability_query_and_values(client: ChannexClient, mock: Mock) -> None:

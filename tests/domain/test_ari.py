@@ -247,3 +247,124 @@ D2 = CellKey("rp", date(2026, 11, 22))
 )
 def test_diff_cells(desired: Cells, acked: Cells, delta: Cells) -> None:
     assert ari.diff_cells(desired, acked) == delta
+
+
+def test_a_min_stay_of_one_is_sent() -> None:
+    """1 is the commonest min stay and a valid one: it is sent, with no problem reported."""
+    grid = PmsAri(
+        currency="BRL",
+        rooms=(
+            RoomAri(
+                room_code="ov",
+                total=5,
+                days=(_day(20, 2, _padrao("300", min_stay_arrival=1, min_stay_through=1)),),
+            ),
+        ),
+    )
+    avail, restr, problems = ari.grid_to_cells(grid, PROP, today=TODAY, horizon_end=HORIZON_END)
+    assert avail == {CellKey("rt-ov", date(2026, 11, 20)): {"availability": 2}}
+    assert restr == {
+        CellKey("rp-ov-padrao", date(2026, 11, 20)): {
+            "rate": Decimal("300"),
+            "min_stay_arrival": 1,
+            "min_stay_through": 1,
+        }
+    }
+    assert problems == []
+
+
+def test_an_unmapped_plan_does_not_hide_the_mapped_plans_after_it() -> None:
+    """A day whose first plan is unmapped still sends every mapped plan that follows it."""
+    promo = PlanDay(plan_code="promo", rate=Decimal("1"))
+    cafe = PlanDay(plan_code="cafe", rate=Decimal("520"))
+    grid = PmsAri(
+        currency="BRL",
+        rooms=(
+            RoomAri(
+                room_code="lvu",
+                total=11,
+                days=(_day(20, 4, promo, _padrao("480"), cafe), _day(21, 3, promo, cafe)),
+            ),
+        ),
+    )
+    avail, restr, problems = ari.grid_to_cells(grid, PROP, today=TODAY, horizon_end=HORIZON_END)
+    assert avail == {
+        CellKey("rt-lvu", date(2026, 11, 20)): {"availability": 4},
+        CellKey("rt-lvu", date(2026, 11, 21)): {"availability": 3},
+    }
+    assert restr == {
+        CellKey("rp-lvu-padrao", date(2026, 11, 20)): {"rate": Decimal("480")},
+        CellKey("rp-lvu-cafe", date(2026, 11, 20)): {"rate": Decimal("520")},
+        CellKey("rp-lvu-cafe", date(2026, 11, 21)): {"rate": Decimal("520")},
+    }
+    assert problems == [
+        ari.GridProblem(
+            room_code="lvu",
+            plan_code="promo",
+            day=None,
+            message="property prop-1: room 'lvu' plan 'promo' is not mapped",
+        )
+    ]
+
+
+def test_a_zero_unit_room_is_never_sold() -> None:
+    """A room type with no units (all out of order) sends 0, whatever the PMS says is free."""
+    grid = PmsAri(
+        currency="BRL",
+        rooms=(RoomAri(room_code="ov", total=0, days=(_day(20, 0), _day(21, 2))),),
+    )
+    avail, restr, problems = ari.grid_to_cells(grid, PROP, today=TODAY, horizon_end=HORIZON_END)
+    assert avail == {
+        CellKey("rt-ov", date(2026, 11, 20)): {"availability": 0},
+        CellKey("rt-ov", date(2026, 11, 21)): {"availability": 0},
+    }
+    assert restr == {}
+    assert problems == [
+        ari.GridProblem(
+            room_code="ov",
+            plan_code=None,
+            day=date(2026, 11, 21),
+            message="property prop-1: room 'ov' on 2026-11-21 available 2 clamped to 0",
+        )
+    ]
+
+
+def test_a_day_without_a_rate_under_a_currency_mismatch_keeps_its_restrictions() -> None:
+    """Rates are withheld for another currency; a day that has no rate at all is no error."""
+    grid = PmsAri(
+        currency="USD",
+        rooms=(
+            RoomAri(
+                room_code="ov",
+                total=5,
+                days=(
+                    _day(20, 2, PlanDay(plan_code="padrao", stop_sell=True)),
+                    _day(21, 2, _padrao("0", min_stay_arrival=3)),
+                ),
+            ),
+        ),
+    )
+    avail, restr, problems = ari.grid_to_cells(grid, PROP, today=TODAY, horizon_end=HORIZON_END)
+    assert avail == {
+        CellKey("rt-ov", date(2026, 11, 20)): {"availability": 2},
+        CellKey("rt-ov", date(2026, 11, 21)): {"availability": 2},
+    }
+    assert restr == {
+        CellKey("rp-ov-padrao", date(2026, 11, 20)): {"stop_sell": True},
+        CellKey("rp-ov-padrao", date(2026, 11, 21)): {"min_stay_arrival": 3},
+    }
+    assert problems == [
+        ari.GridProblem(
+            room_code="",
+            plan_code=None,
+            day=None,
+            message="property prop-1: PMS currency USD is not BRL, rates not sent",
+        ),
+        ari.GridProblem(
+            room_code="ov",
+            plan_code="padrao",
+            day=date(2026, 11, 21),
+            message="property prop-1: room 'ov' plan 'padrao' on 2026-11-21 rate 0 is not > 0,"
+            " not sent",
+        ),
+    ]

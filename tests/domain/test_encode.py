@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from middleware.domain import ari, encode
+from middleware.domain import ari, encode, money
 from middleware.domain.models import CellKey, Cells, FieldValue, Kind
 
 P = "prop"
@@ -55,6 +55,12 @@ def on(day: str) -> dict[str, str]:
 
 def between(first: str, last: str) -> dict[str, str]:
     return {"date_from": first, "date_to": last}
+
+
+def wire(values: list[dict[str, Any]]) -> bytes:
+    """The JSON text of `values` (keys sorted): where `1` is not `true` and `200` not `"200.00"`,
+    as they are for `==` in Python."""
+    return orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
 
 
 CERTIFICATION = [
@@ -224,6 +230,7 @@ def test_certification_scenarios(kind: Kind, cells: Cells, values: list[dict[str
     """Exactly the values the certification table expects, in USD minor units."""
     got = encode.encode_values(kind, P, cells, currency="USD", rate_format="auto")
     assert got == values
+    assert wire(got) == wire(values)
     assert encode.expand_values(kind, got, currency="USD") == cells
 
 
@@ -249,6 +256,61 @@ def test_rate_formats_and_currencies() -> None:
     assert encode.encode_values("restrictions", P, cells, currency="JPY", rate_format="minor") == [
         restr(TWIN_BAR, on("2026-11-22"), rate=333)
     ]
+
+
+@pytest.mark.parametrize(
+    ("rate_format", "flag", "text"),
+    [
+        pytest.param(
+            "auto",
+            True,
+            b'[{"property_id":"prop","rate_plan_id":"rp-twin-bar","date":"2026-11-22",'
+            b'"rate":33300,"min_stay_arrival":1,"min_stay_through":1,"max_stay":0,'
+            b'"closed_to_arrival":true,"closed_to_departure":false,"stop_sell":false}]',
+            id="minor units",
+        ),
+        pytest.param(
+            "decimal",
+            1,
+            b'[{"property_id":"prop","rate_plan_id":"rp-twin-bar","date":"2026-11-22",'
+            b'"rate":"333.00","min_stay_arrival":1,"min_stay_through":1,"max_stay":0,'
+            b'"closed_to_arrival":true,"closed_to_departure":false,"stop_sell":false}]',
+            id="decimal string, a flag held as 1",
+        ),
+    ],
+)
+def test_the_wire_text_of_every_restriction_field(
+    rate_format: money.RateFormat, flag: FieldValue, text: bytes
+) -> None:
+    """What Channex reads: flags as true/false (never 1/0), stays as integers, the rate as
+    integer minor units or a decimal string (never a float), fields in a fixed order."""
+    cells = one(
+        TWIN_BAR,
+        "2026-11-22",
+        stop_sell=False,
+        closed_to_departure=0,
+        closed_to_arrival=flag,
+        max_stay=0,
+        min_stay_through=1,
+        min_stay_arrival=1,
+        rate=Decimal("333.00"),
+    )
+    got = encode.encode_values("restrictions", P, cells, currency="USD", rate_format=rate_format)
+    assert orjson.dumps(got) == text
+
+
+def test_the_wire_text_of_availability() -> None:
+    """Availability goes out as an integer count, 0 included (not false, not "0")."""
+    cells = merged(
+        one(TWIN, "2026-11-21", availability=0),
+        span(DOUBLE, "2026-11-21", "2026-11-22", availability=1),
+    )
+    got = encode.encode_values("availability", P, cells, currency="USD", rate_format="auto")
+    assert orjson.dumps(got) == (
+        b'[{"property_id":"prop","room_type_id":"rt-double","date_from":"2026-11-21",'
+        b'"date_to":"2026-11-22","availability":1},'
+        b'{"property_id":"prop","room_type_id":"rt-twin","date":"2026-11-21","availability":0}]'
+    )
 
 
 def weekly(entity: str, first: str, nights: int, **by_weekday: Sequence[FieldValue]) -> Cells:
@@ -384,6 +446,7 @@ WEEKEND_STAY = [1, 1, 1, 1, 2, 2, 1]
 def test_restriction_compression(cells: Cells, values: list[dict[str, Any]]) -> None:
     got = encode.encode_values("restrictions", P, cells, currency="USD", rate_format="auto")
     assert got == values
+    assert wire(got) == wire(values)
     assert encode.expand_values("restrictions", got, currency="USD") == cells
 
 

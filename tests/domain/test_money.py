@@ -92,6 +92,11 @@ def test_format_rate_rejects_non_finite_and_huge(amount: Decimal) -> None:
         money.format_rate(amount, "USD", "auto")
 
 
+def test_format_rate_rejects_an_unknown_format() -> None:
+    with pytest.raises(ValueError, match=r"^unknown rate format 'cents'$"):
+        money.format_rate(Decimal("10"), "KWD", "cents")  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("wire", "currency", "amount"),
     [

@@ -500,7 +500,7 @@ def _check_invariants(ari: PmsAri) -> None:
                 assert plan.max_stay is None or plan.max_stay >= 0
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=JSON_DOCS | SHAPED_DOCS)
 def test_any_document_parses_or_raises_payload_error(doc: Any) -> None:
     """Whatever the PMS sends, the parser answers a clamped `PmsAri` or a `PayloadError`."""

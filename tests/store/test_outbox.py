@@ -487,6 +487,48 @@ async def test_enqueue_diff_force_sends_everything_as_a_full_sync(db: Database) 
     assert (claim.cells, claim.full_sync) == (desired, True)
 
 
+async def test_a_full_sync_repair_survives_an_incremental_sync_before_the_push(
+    db: Database,
+) -> None:
+    """The nightly full sync queues values Channex is believed to hold, to repair drift; an
+    incremental sync that reads the same PMS before the push must not take them back out."""
+    held = cells(("bar", D21, {"rate": Decimal(100), "stop_sell": False}))
+    await ack(db, LANE, held, at(0))
+    nightly = cells(
+        ("bar", D21, {"rate": Decimal(100), "stop_sell": False}),
+        ("bar", D22, {"rate": Decimal(90)}),
+    )
+    written = await outbox.enqueue_diff(
+        db, LANE, nightly, at(1), day_from=D21, day_to=D22, force=True, full_sync=True
+    )
+    assert written == 3
+    later = cells(
+        ("bar", D21, {"rate": Decimal(100), "stop_sell": False}),
+        ("bar", D22, {"rate": Decimal(95)}),
+    )
+    assert await outbox.enqueue_diff(db, LANE, later, at(2), day_from=D21, day_to=D22) == 1
+    claim = await outbox.claim(db, LANE, at(3), lease_s=LEASE_S)
+    assert claim is not None
+    assert (claim.cells, claim.full_sync) == (later, True)
+
+
+async def test_a_full_sync_marks_the_pending_row_it_also_wants(db: Database) -> None:
+    """A full sync finding its value already pending (from an incremental sync) writes nothing
+    but marks the row, so the push that carries it is recorded as a full sync."""
+    pending = cells(("bar", D21, {"rate": Decimal(120)}))
+    await outbox.enqueue(db, LANE, pending, at(0))
+    written = await outbox.enqueue_diff(
+        db, LANE, pending, at(1), day_from=D21, day_to=D21, force=True, full_sync=True
+    )
+    assert written == 0
+    claim = await outbox.claim(db, LANE, at(2), lease_s=LEASE_S)
+    assert claim is not None
+    assert (claim.cells, claim.full_sync) == (pending, True)
+    await push_ok(db, claim, at(3))
+    [record] = await outbox.recent_pushes(db)
+    assert (record.id, record.status, record.full_sync) == (claim.push_id, "sent", True)
+
+
 async def test_drop_past_keeps_today_and_rows_in_flight(db: Database) -> None:
     await outbox.enqueue(db, AVAIL, cells(("twin", D21, {"availability": 1})), at(0))
     claim = await outbox.claim(db, AVAIL, at(1), lease_s=LEASE_S)

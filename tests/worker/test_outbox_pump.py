@@ -480,3 +480,8 @@ async def test_lanes_of_both_kinds_are_pushed_separately(rig: Rig) -> None:
             ],
         ),
     ]
+    [restrictions] = [values for kind, values in rig.channex.calls if kind == "restrictions"]
+    assert orjson.dumps(restrictions) == (  # what the client writes: false, not 0
+        b'[{"property_id":"prop-1","rate_plan_id":"rp-lvu","date":"2026-12-01",'
+        b'"rate":45050,"stop_sell":false}]'
+    )

@@ -1,0 +1,52 @@
+"""Suite-wide settings: the Hypothesis profile, and a temp root of its own for each session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from hypothesis import settings
+
+# A deadline is a timing assertion, and timings on a shared or loaded machine (two sessions at
+# once, mutation testing, CI neighbours) trip Hypothesis's 200 ms default with no bug behind
+# it. Property tests here check behaviour; speed has its own benchmarks (scripts/bench*.py).
+settings.register_profile("middleware", deadline=None)
+settings.load_profile("middleware")
+
+SESSION_TEMP_PREFIX = "pytest-session-"
+_OWN_BASETEMP = pytest.StashKey[Path]()
+_PASSED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Point `tmp_path` at a directory only this session uses (unless `--basetemp` was given).
+
+    By default every session keeps its temp dirs under one shared `/tmp/pytest-of-<user>` and,
+    as it ends, deletes the older ones there. Two sessions ending together delete the same old
+    directory: one's `rmdir` meets the lock file the other has just written (ENOTEMPTY), pytest
+    warns `(rm_rf) error removing ...`, and the aborted cleanup leaves an `os.scandir` iterator
+    open (`ResourceWarning: unclosed scandir iterator`). Warnings being errors, the session
+    exits 1 with every test passed. A session with a root of its own never meets that cleanup.
+    xdist workers are given a directory inside the controller's, so they are left alone.
+    """
+    if config.option.basetemp is not None or hasattr(config, "workerinput"):
+        return
+    basetemp = Path(tempfile.gettempdir()) / f"{SESSION_TEMP_PREFIX}{os.getpid()}-{uuid4().hex}"
+    config.option.basetemp = str(basetemp)
+    config.stash[_OWN_BASETEMP] = basetemp
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_PASSED] = exitstatus == pytest.ExitCode.OK
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove this session's temp root when every test passed; keep it to look at otherwise."""
+    basetemp = config.stash.get(_OWN_BASETEMP, None)
+    if basetemp is not None and config.stash.get(_PASSED, False):
+        shutil.rmtree(basetemp, ignore_errors=True)
