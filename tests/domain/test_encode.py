@@ -441,6 +441,48 @@ WEEKEND_STAY = [1, 1, 1, 1, 2, 2, 1]
             ],
             id="never a field on a date that does not carry it",
         ),
+        pytest.param(
+            merged(
+                one(TWIN_BAR, "2026-11-08", closed_to_arrival=True),
+                one(TWIN_BAR, "2026-11-09", closed_to_arrival=False),
+                one(TWIN_BAR, "2026-11-10", closed_to_arrival=True),
+            ),
+            [
+                restr(TWIN_BAR, between("2026-11-08", "2026-11-10"), closed_to_arrival=True),
+                restr(
+                    TWIN_BAR,
+                    between("2026-11-09", "2026-11-09"),
+                    days=["mo"],
+                    closed_to_arrival=False,
+                ),
+            ],
+            id="one different day between equal ones is an overlay: two values, not three",
+        ),
+        pytest.param(
+            merged(
+                one(TWIN_BAR, "2026-11-06", stop_sell=False, closed_to_arrival=False),
+                one(TWIN_BAR, "2026-11-07", stop_sell=True),
+                one(TWIN_BAR, "2026-11-08", stop_sell=True, closed_to_arrival=False),
+                one(TWIN_BAR, "2026-11-09", stop_sell=True),
+            ),
+            [
+                restr(TWIN_BAR, on("2026-11-06"), closed_to_arrival=False, stop_sell=False),
+                restr(TWIN_BAR, between("2026-11-07", "2026-11-09"), stop_sell=True),
+                restr(TWIN_BAR, on("2026-11-08"), closed_to_arrival=False),
+            ],
+            id="no overlay that saves nothing: a plain run can share a value with another field",
+        ),
+        pytest.param(
+            merged(
+                one(TWIN_BAR, "2026-11-01", rate=Decimal(100)),
+                one(TWIN_BAR, "2026-11-02", rate=Decimal(100), stop_sell=True),
+            ),
+            [
+                restr(TWIN_BAR, on("2026-11-01"), rate=10000),
+                restr(TWIN_BAR, on("2026-11-02"), rate=10000, stop_sell=True),
+            ],
+            id="on a tie whole cells win: no two values write the same date",
+        ),
     ],
 )
 def test_restriction_compression(cells: Cells, values: list[dict[str, Any]]) -> None:
@@ -504,26 +546,96 @@ def test_expand_applies_in_order_later_wins_per_field() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("kind", "value"),
-    [
-        ("restrictions", restr(TWIN_BAR, on("2026-11-01"))),
-        ("restrictions", restr(TWIN_BAR, {"date_from": "2026-11-01"}, rate=100)),
-        ("restrictions", restr(TWIN_BAR, between("2026-11-02", "2026-11-01"), rate=100)),
-        ("restrictions", restr(TWIN_BAR, {**on("2026-11-01"), "date_to": "2026-11-02"}, rate=1)),
-        ("restrictions", restr(TWIN_BAR, between("2026-11-01", "2026-11-02"), days=[], rate=1)),
-        ("restrictions", restr(TWIN_BAR, between("2026-11-01", "2026-11-02"), days=["xx"])),
-        ("restrictions", restr(TWIN_BAR, on("2026-11-01"), rates=[{"occupancy": 1}])),
-        ("restrictions", restr(TWIN_BAR, on("2026-11-01"), stop_sell="yes")),
-        ("restrictions", restr(TWIN_BAR, on("2026-11-01"), min_stay_arrival=True)),
-        ("restrictions", restr(TWIN_BAR, on("2026-11-01"), rate=1.5)),
-        ("restrictions", {"property_id": P, "date": "2026-11-01", "rate": 100}),
-        ("availability", {**avail(TWIN, between("2026-11-01", "2026-11-07"), 1), "days": ["mo"]}),
-        ("availability", {"property_id": P, "room_type_id": TWIN, "date": "2026-11-01"}),
-    ],
-)
-def test_expand_refuses_malformed_values(kind: Kind, value: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match=r"."):
+def test_expand_reads_flags_sent_as_0_and_1_as_booleans() -> None:
+    """Channex may echo a flag as 0/1; it comes back as a bool, a stay stays an int."""
+    values = [restr(TWIN_BAR, on("2026-11-01"), stop_sell=0, closed_to_arrival=1, max_stay=1)]
+    cells = encode.expand_values("restrictions", values, currency="USD")
+    assert [
+        (key, [(name, type(v), v) for name, v in fields.items()]) for key, fields in cells.items()
+    ] == [
+        (
+            CellKey(TWIN_BAR, date(2026, 11, 1)),
+            [("max_stay", int, 1), ("closed_to_arrival", bool, True), ("stop_sell", bool, False)],
+        )
+    ]
+
+
+MALFORMED: list[tuple[Kind, dict[str, Any], str]] = [
+    ("restrictions", restr(TWIN_BAR, on("2026-11-01")), "value carries no field"),
+    (
+        "restrictions",
+        restr(TWIN_BAR, {"date_from": "2026-11-01"}, rate=100),
+        "not a date: None",
+    ),
+    ("restrictions", restr(TWIN_BAR, on("2026-11-31"), rate=100), "day is out of range"),
+    ("restrictions", {**restr(TWIN_BAR, {}, rate=100), "date": 20261101}, "not a date: 20261101"),
+    (
+        "restrictions",
+        restr(TWIN_BAR, between("2026-11-02", "2026-11-01"), rate=100),
+        "range ends before it starts",
+    ),
+    (
+        "restrictions",
+        restr(TWIN_BAR, {**on("2026-11-01"), "date_to": "2026-11-02"}, rate=1),
+        "value has both date and a range",
+    ),
+    (
+        "restrictions",
+        restr(TWIN_BAR, {**on("2026-11-01"), "date_from": "2026-11-01"}, rate=1),
+        "value has both date and a range",
+    ),
+    (
+        "restrictions",
+        restr(TWIN_BAR, between("2026-11-01", "2026-11-02"), days=[], rate=1),
+        r"bad days filter: \[\]",
+    ),
+    (
+        "restrictions",
+        restr(TWIN_BAR, between("2026-11-01", "2026-11-02"), days=["mo", "xx"], rate=1),
+        r"bad days filter: \['mo', 'xx'\]",
+    ),
+    (
+        "restrictions",
+        restr(TWIN_BAR, between("2026-11-01", "2026-11-02"), days="mo", rate=1),
+        "bad days filter: 'mo'",
+    ),
+    (
+        "restrictions",
+        restr(TWIN_BAR, on("2026-11-01"), rates=[{"occupancy": 1}]),
+        "not a restrictions value",
+    ),
+    ("restrictions", restr(TWIN_BAR, on("2026-11-01"), stop_sell="yes"), "bad stop_sell: 'yes'"),
+    ("restrictions", restr(TWIN_BAR, on("2026-11-01"), stop_sell=2), "bad stop_sell: 2"),
+    (
+        "restrictions",
+        restr(TWIN_BAR, on("2026-11-01"), min_stay_arrival=True),
+        "bad min_stay_arrival: True",
+    ),
+    ("restrictions", restr(TWIN_BAR, on("2026-11-01"), max_stay="2"), "bad max_stay: '2'"),
+    ("restrictions", restr(TWIN_BAR, on("2026-11-01"), rate=1.5), "rate must be an integer"),
+    (
+        "restrictions",
+        {"property_id": P, "date": "2026-11-01", "rate": 100},
+        "not a restrictions value",
+    ),
+    ("restrictions", restr("", on("2026-11-01"), rate=100), "not a restrictions value"),
+    (
+        "availability",
+        {**avail(TWIN, between("2026-11-01", "2026-11-07"), 1), "days": ["mo"]},
+        "availability value with days",
+    ),
+    (
+        "availability",
+        {"property_id": P, "room_type_id": TWIN, "date": "2026-11-01"},
+        "value carries no field",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "value", "message"), MALFORMED)
+def test_expand_refuses_malformed_values(kind: Kind, value: dict[str, Any], message: str) -> None:
+    """Each malformed value is refused with a message naming what is wrong with it."""
+    with pytest.raises(ValueError, match=f"^{message}"):
         encode.expand_values(kind, [value], currency="USD")
 
 

@@ -349,6 +349,206 @@ def test_structured_problems_name_room_day_field_and_action() -> None:
     ]
 
 
+def test_every_correction_is_a_structured_problem() -> None:
+    """Each correction names its room, day, field and action (what `/status` and logs show)."""
+    doc = {
+        "room_types": [
+            {
+                "categoria": "lvu",
+                "total": -2,
+                "days": [
+                    {"date": "2026-11-30", "available": 1},
+                    {"date": "2026-12-01", "available": "x"},
+                    {"date": "2026-12-02", "available": 1, "rate": "-1"},
+                    {
+                        "date": "2026-12-02",
+                        "available": 0,
+                        "rates": [{"plano": "p", "rate": "1"}, {"plano": "p", "stop_sell": "no"}],
+                    },
+                ],
+            },
+            {"categoria": "lvu", "total": 3, "available": "x"},
+        ]
+    }
+    ari, problems = sistemaos_ari.read_ari_document(doc, date_from=D1, date_to=D3)
+    assert ari == PmsAri(currency=None, rooms=(RoomAri(room_code="lvu", total=3, days=()),))
+    problem = sistemaos_ari.AriProblem
+    assert problems == [
+        problem(
+            room_code="lvu",
+            day=None,
+            field="total",
+            action="clamped",
+            message="lvu: total -2 < 0, clamped to 0",
+        ),
+        problem(
+            room_code="lvu",
+            day=date(2026, 11, 30),
+            field="date",
+            action="ignored",
+            message="lvu 2026-11-30: date outside 2026-12-01..2026-12-03, day ignored",
+        ),
+        problem(
+            room_code="lvu",
+            day=D1,
+            field="available",
+            action="ignored",
+            message="lvu 2026-12-01: available 'x' is not a whole number, day ignored",
+        ),
+        problem(
+            room_code="lvu",
+            day=D2,
+            field="available",
+            action="clamped",
+            message="lvu 2026-12-02: available 1 outside [0, 0], clamped to 0",
+        ),
+        problem(
+            room_code="lvu",
+            day=D2,
+            field="rate",
+            action="dropped",
+            message="lvu 2026-12-02: rate '-1' is not a positive decimal,"
+            " dropped from plano padrao",
+        ),
+        problem(
+            room_code="lvu",
+            day=D2,
+            field="plano",
+            action="last_wins",
+            message="lvu 2026-12-02: plano p repeated, last wins",
+        ),
+        problem(
+            room_code="lvu",
+            day=D2,
+            field="stop_sell",
+            action="dropped",
+            message="lvu 2026-12-02: stop_sell 'no' is not a boolean, dropped from plano p",
+        ),
+        problem(
+            room_code="lvu",
+            day=D2,
+            field="date",
+            action="last_wins",
+            message="lvu 2026-12-02: date repeated, last entry wins",
+        ),
+        problem(
+            room_code="lvu",
+            day=D1,
+            field="available",
+            action="ignored",
+            message="lvu 2026-12-01: available 'x' is not a whole number, day ignored",
+        ),
+        problem(
+            room_code="lvu",
+            day=None,
+            field="categoria",
+            action="last_wins",
+            message="lvu: categoria repeated, last entry wins",
+        ),
+    ]
+
+
+def test_an_unusable_day_does_not_end_the_room_and_the_last_day_counts() -> None:
+    days = [{"date": "2026-12-01", "available": None}, {"date": "2026-12-03", "available": 2}]
+    ari, problems = _parse({"room_types": [{"categoria": "lvu", "total": 4, "days": days}]})
+    assert ari.rooms == (RoomAri(room_code="lvu", total=4, days=(RoomDay(day=D3, available=2),)),)
+    assert problems == ["lvu 2026-12-01: available None is not a whole number, day ignored"]
+
+
+def test_a_room_with_no_units_is_no_problem() -> None:
+    ari, problems = _parse(_one_day({"date": "2026-12-01", "available": 0}, total=0))
+    assert ari.rooms == (RoomAri(room_code="lvu", total=0, days=(RoomDay(day=D1, available=0),)),)
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("total", "expected"),
+    [
+        (10**15 - 1, 10**15 - 1),
+        ("999999999999999", 10**15 - 1),
+        (Decimal("999999999999999"), 10**15 - 1),
+        (7.0, 7),
+        ("7.0", 7),
+        (" 8 ", 8),
+        (Decimal("8E0"), 8),
+    ],
+)
+def test_whole_numbers_up_to_fifteen_digits_are_read(total: object, expected: int) -> None:
+    doc = {"room_types": [{"categoria": "lvu", "total": total, "days": []}]}
+    assert _parse(doc) == (
+        PmsAri(currency=None, rooms=(RoomAri(room_code="lvu", total=expected, days=()),)),
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    "total", [10**15, -(10**15), "1000000000000000", Decimal("1E15"), "1e15", 7.5, "7.5", "seven"]
+)
+def test_what_is_not_a_whole_number_of_at_most_fifteen_digits_is_refused(total: object) -> None:
+    doc = {"room_types": [{"categoria": "lvu", "total": total, "days": []}]}
+    with pytest.raises(PayloadError) as caught:
+        _parse(doc)
+    assert str(caught.value) == "PMS ARI: room_types[0].total is missing or not a whole number"
+
+
+@pytest.mark.parametrize(
+    ("rate", "expected", "problems"),
+    [
+        ("100000000", Decimal("100000000"), []),
+        ("100000000.01", None, ["'100000000.01' is out of range"]),
+        ("450.1234", Decimal("450.1234"), []),
+        ("1E+3", Decimal("1E+3"), []),
+    ],
+)
+def test_rate_limits(rate: str, expected: Decimal | None, problems: list[str]) -> None:
+    """MAX_RATE itself and MAX_RATE_PLACES decimals are accepted; one step further is not."""
+    day = {"date": "2026-12-01", "available": 1, "rates": [{"plano": "p", "rate": rate}]}
+    ari, found = _parse(_one_day(day))
+    assert _first_day(ari).plans == (PlanDay(plan_code="p", rate=expected),)
+    assert found == [f"lvu 2026-12-01: rate {p}, dropped from plano p" for p in problems]
+
+
+@pytest.mark.parametrize(
+    ("rate", "shown"),
+    [
+        ("x" * 38, "'" + "x" * 38 + "'"),
+        ("x" * 39, "'" + "x" * 36 + "..."),
+    ],
+)
+def test_a_long_value_is_shortened_in_the_problem(rate: str, shown: str) -> None:
+    """A value is shown whole up to MAX_SHOWN_CHARS characters, else cut with an ellipsis."""
+    day = {"date": "2026-12-01", "available": 1, "rates": [{"plano": "p", "rate": rate}]}
+    _, problems = _parse(_one_day(day))
+    assert problems == [
+        f"lvu 2026-12-01: rate {shown} is not a positive decimal, dropped from plano p"
+    ]
+
+
+def test_a_flat_entry_with_unreadable_availability_is_a_room_without_days() -> None:
+    doc = {"room_types": [{"categoria": "ov", "total": 5, "available": 2.5, "rate": "900"}]}
+    ari, problems = sistemaos_ari.read_ari_document(doc, date_from=D2, date_to=D3)
+    assert ari == PmsAri(currency=None, rooms=(RoomAri(room_code="ov", total=5, days=()),))
+    assert problems == [
+        sistemaos_ari.AriProblem(
+            room_code="ov",
+            day=D2,
+            field="available",
+            action="ignored",
+            message="ov 2026-12-02: available 2.5 is not a whole number, day ignored",
+        )
+    ]
+
+
+def test_merge_aris_without_any_currency() -> None:
+    part = PmsAri(currency=None, rooms=(RoomAri(room_code="ov", total=5, days=()),))
+    assert sistemaos_ari.merge_aris([part, part]) == part
+
+
+def test_a_range_that_ends_before_it_starts_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match=r"^date_from 2026-12-03 is after date_to 2026-12-01$"):
+        _parse({"room_types": []}, D3, D1)
+
+
 # --------------------------------------------------------------------------- structure
 
 
@@ -375,6 +575,18 @@ def test_structured_problems_name_room_day_field_and_action() -> None:
         (
             {"room_types": [{"categoria": "a", "total": 1, "days": None}]},
             "PMS ARI: room_types[0].days is missing, expected a list",
+        ),
+        (
+            {"room_types": [{"categoria": "a", "total": 1, "days": "2026-12-01"}]},
+            "PMS ARI: room_types[0].days is a string, expected a list",
+        ),
+        (
+            {"room_types": ({"categoria": "a", "total": 1, "days": []},)},
+            "PMS ARI: room_types is tuple, expected a list",
+        ),
+        (
+            {"room_types": [{"categoria": "a", "total": 1, "available": 1, "rates": "450"}]},
+            "PMS ARI: room_types[0].rates is a string, expected a list",
         ),
         (
             {"room_types": [{"categoria": "a", "total": 1, "days": [True]}]},
@@ -408,6 +620,39 @@ def test_structural_garbage_is_a_payload_error_naming_the_path(doc: Any, message
 def test_load_ari_json_rejects_what_is_not_strict_json(text: str) -> None:
     with pytest.raises(PayloadError, match="body is not JSON"):
         sistemaos_ari.load_ari_json(text)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_load_ari_json_names_the_constant_it_refuses(constant: str) -> None:
+    with pytest.raises(PayloadError) as caught:
+        sistemaos_ari.load_ari_json(f'{{"rate": {constant}}}')
+    assert str(caught.value) == f"PMS ARI: body is not JSON: {constant} is not a number"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r'{"categoria": "\ud800"}',
+        r'{"categoria": "a\udfffb"}',
+        r'{"\udc00": 1}',
+        r'{"room_types": [1, ["\uDBFF"]]}',
+    ],
+)
+def test_load_ari_json_refuses_a_lone_surrogate(text: str) -> None:
+    """No UTF-8 writer (orjson logs, SQLite) takes one: it would fail every sync later."""
+    with pytest.raises(PayloadError) as caught:
+        sistemaos_ari.load_ari_json(text)
+    assert str(caught.value) == "PMS ARI: body is not JSON: a string holds a lone surrogate"
+
+
+def test_load_ari_json_keeps_an_escaped_surrogate_pair() -> None:
+    """A pair escapes one character beyond the BMP (an emoji in a name): that is fine."""
+    text = r'{"categoria": "su\ud83d\ude00te", "total": 2.0, "tags": [true, null, "\u00e9"]}'
+    assert sistemaos_ari.load_ari_json(text) == {
+        "categoria": "su\U0001f600te",
+        "total": Decimal("2.0"),
+        "tags": [True, None, "\u00e9"],
+    }
 
 
 def test_load_ari_json_keeps_numbers_exact() -> None:
