@@ -167,7 +167,7 @@ def _plan_rooms(
             plan_code=plan_code,
             currency=currency,
         )
-        prior = applied.get(place.slot) if room.index in matched else None
+        prior = applied.get(place.slot)  # None for a new slot
         if prior is not None and prior.request is not None:
             request = _keep_known(prior.request, request)
         if prior is None or prior.pms_id is None:
@@ -196,7 +196,7 @@ def _plan_rooms(
         if slot not in kept and prior.active and prior.pms_id is not None:
             reason = f"room removed at {channel}"
             cancels.append(RoomCancel(room_index=slot, pms_id=prior.pms_id, reason=reason))
-            touched += _old_stay(slot, prior, revision, rooms_by_type)
+            touched += [stay_of(prior.request)] if prior.request is not None else []
     if blocked:
         return RevisionPlan(blocked=tuple(blocked))
     return RevisionPlan(
@@ -242,9 +242,9 @@ def _keep_known(old: PmsBookingRequest, new: PmsBookingRequest) -> PmsBookingReq
     kept = {
         name: getattr(old.booker, name)
         for name in Person.__dataclass_fields__
-        if getattr(new.booker, name) in (None, "") and getattr(old.booker, name)
+        if not getattr(new.booker, name)
     }
-    return replace(new, booker=replace(new.booker, **kept)) if kept else new
+    return replace(new, booker=replace(new.booker, **kept))
 
 
 def _ids(request: PmsBookingRequest) -> tuple[str | None, str | None]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from middleware.domain.booking_money import services_total
 from middleware.domain.channels import channel_name
-from middleware.domain.pms_booking import Payment, PaymentKind, PmsBookingRequest
+from middleware.domain.pms_booking import Collector, Payment, PaymentKind, PmsBookingRequest
 from middleware.domain.revision import BookingRevision, Person, RevisionRoom, Service
 
 # Expedia's payment instruction decides who collects when it says so (Channex
@@ -109,24 +109,24 @@ def payment_of(revision: BookingRevision, room: RevisionRoom) -> Payment:
     Only the card's brand and virtual flag are ever kept."""
     card = revision.card
     instruction = room.payment_instruction
-    collector: str
+    collector: Collector
     if revision.payment_collect == "ota":
         collector = "ota"
     elif instruction is not None and HOTEL_COLLECTS.search(instruction):
         collector = "hotel"
     elif instruction is not None and OTA_COLLECTS.search(instruction):
         collector = "ota"
-    elif revision.payment_collect == "property":
+    elif revision.payment_collect == "property" or card is None or not card.virtual:
         collector = "hotel"
     else:
-        collector = "ota" if card is not None and card.virtual else "hotel"
+        collector = "ota"
     kind: PaymentKind | None = None
     if revision.payment_type == "bank_transfer":
         kind = "bank_transfer"
     elif revision.payment_type == "credit_card" or card is not None:
         kind = "card"
     return Payment(
-        collector="ota" if collector == "ota" else "hotel",
+        collector=collector,
         kind=kind,
         virtual_card=card is not None and card.virtual,
         card_brand=None if card is None else card.brand,

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.revision import RevisionRoom
 
+Rule = Callable[["RevisionRoom", "AppliedRoom"], bool]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AppliedRoom:
@@ -41,26 +43,26 @@ def match_rooms(
     matched: dict[int, int] = {}
     free = dict(sorted(applied.items()))
 
-    def pair(rule: Callable[[RevisionRoom, AppliedRoom], bool], *, live_only: bool) -> None:
+    def pair(rule: Callable[[RevisionRoom, AppliedRoom], bool]) -> None:
         for room in rooms:
-            if room.index in matched:
-                continue
-            for slot, prior in free.items():
-                if (prior.active or not live_only) and rule(room, prior):
-                    matched[room.index] = slot
-                    del free[slot]
-                    break
+            slot = next((s for s, prior in free.items() if rule(room, prior)), None)
+            if room.index not in matched and slot is not None:
+                matched[room.index] = slot
+                del free[slot]
 
-    pair(_same_id("booking_room_id"), live_only=False)
-    pair(_same_id("ota_unique_id"), live_only=False)
-    pair(lambda room, prior: _same_stay(room, prior, room_code(room)), live_only=True)
-    pair(_may_be_same, live_only=True)
+    def live(rule: Callable[[RevisionRoom, AppliedRoom], bool]) -> Rule:
+        return lambda room, prior: prior.active and rule(room, prior)
+
+    pair(_same_id("booking_room_id"))
+    pair(_same_id("ota_unique_id"))
+    pair(live(lambda room, prior: _same_stay(room, prior, room_code(room))))
+    pair(live(_may_be_same))
     if not any(prior.active for prior in applied.values()):
-        pair(_may_be_same, live_only=False)
+        pair(_may_be_same)
     return matched
 
 
-def _same_id(name: str) -> Callable[[RevisionRoom, AppliedRoom], bool]:
+def _same_id(name: str) -> Rule:
     """A rule: the room's `name` id is known and equals the one applied."""
 
     def same(room: RevisionRoom, prior: AppliedRoom) -> bool:

@@ -9,10 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from middleware.domain.booking_money import room_totals
 from middleware.domain.bookings import (
     RevisionPlan,
     RoomCancel,
@@ -20,9 +17,10 @@ from middleware.domain.bookings import (
     RoomRecord,
     Touched,
     plan_revision,
+    stay_problem,
 )
 from middleware.domain.pms_booking import Payment, PmsBookingRequest
-from middleware.domain.revision import BookingRevision, Person, RevisionRoom
+from middleware.domain.revision import BookingRevision, Person, RevisionRoom, Service
 from middleware.domain.room_identity import AppliedRoom
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -409,49 +407,6 @@ def test_vanished_phone_is_not_cleared() -> None:
     assert plan(revision, APPLIED, last_inserted_at=T0) == RevisionPlan()
 
 
-def _money(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
-
-
-@pytest.mark.parametrize(
-    ("amount", "room_amounts", "expected"),
-    [
-        ("300.50", ["100", "200.5"], ["100.00", "200.50"]),
-        ("100.00", [None, None, None], ["33.34", "33.33", "33.33"]),
-        ("100.01", ["50", None, None], ["50.00", "25.01", "25.00"]),
-        (None, [None, None], ["0.00", "0.00"]),
-        # The booking amount is what the guest pays: a room amount above it gives way.
-        ("10", ["30", None], ["10.00", "0.00"]),
-    ],
-)
-def test_room_totals(
-    amount: str | None, room_amounts: list[str | None], expected: list[str]
-) -> None:
-    """Room amounts win; otherwise an even split, the odd cent on the first room; text equal
-    too (quantized to the cent)."""
-    rooms = tuple(make_room(i, amount=_money(a)) for i, a in enumerate(room_amounts))
-    totals = room_totals(make_revision(amount=_money(amount), rooms=rooms), currency="BRL")
-    assert {i: str(total) for i, total in totals.totals.items()} == dict(enumerate(expected))
-
-
-def test_room_totals_skip_cancelled_rooms() -> None:
-    rooms = (make_room(amount=None), make_room(1, amount=None, is_cancelled=True))
-    totals = room_totals(make_revision(amount=Decimal("90"), rooms=rooms), currency="BRL")
-    assert totals.totals == {0: Decimal("90.00")}
-
-
-@given(
-    cents=st.integers(min_value=0, max_value=10**9),
-    count=st.integers(min_value=1, max_value=7),
-)
-def test_an_even_split_adds_up_to_the_booking_amount(cents: int, count: int) -> None:
-    amount = Decimal(cents).scaleb(-2)
-    rooms = tuple(make_room(i, amount=None) for i in range(count))
-    totals = room_totals(make_revision(amount=amount, rooms=rooms), currency="BRL").totals
-    assert sum(totals.values()) == amount
-    assert max(totals.values()) - min(totals.values()) < Decimal("0.01") * count
-
-
 # --------------------------------------------------------------------------- multi-room pins
 
 
@@ -605,3 +560,122 @@ def test_a_new_room_beside_kept_ones_takes_the_next_slot() -> None:
     )
     (created,) = plan(revision, applied, last_inserted_at=T0).creates
     assert (created.room_index, created.idempotency_key) == (2, "bk-1:2")
+
+
+def test_a_booker_who_disappears_or_loses_a_detail_keeps_what_the_pms_has() -> None:
+    (request,) = plan(make_revision()).creates
+    applied = {0: live(request)}
+    gone = plan(make_revision(**MODIFIED, customer=Person(name="")), applied, last_inserted_at=T0)
+    assert [m.request.booker for m in gone.modifies] == [None]
+    renamed = plan(
+        make_revision(**MODIFIED, customer=Person(name="", email="new@example.com")),
+        applied,
+        last_inserted_at=T0,
+    )
+    assert [m.request.booker for m in renamed.modifies] == [
+        dataclasses.replace(BOOKER, email="new@example.com")
+    ]
+
+
+def test_an_imported_room_the_revision_cannot_place_gives_no_nights() -> None:
+    """A cancelled booking's imported slot with no room at its position, or an unmapped one:
+    cancelled all the same, with no nights to guess."""
+    applied = {
+        0: AppliedRoom(pms_id="70", active=True, request=None),
+        1: AppliedRoom(pms_id="71", active=True, request=None),
+    }
+    revision = make_revision(
+        id="rev-3",
+        status="cancelled",
+        inserted_at=T1,
+        amount=Decimal("0"),
+        rooms=(make_room(room_type_id="rt-unknown"),),
+    )
+    result = plan(revision, applied, last_inserted_at=T0)
+    assert ([c.pms_id for c in result.cancels], result.touched) == (["70", "71"], ())
+
+
+def test_reordered_rooms_without_ids_change_nothing_and_the_extras_stay_put() -> None:
+    """Booking-level services ride on the room of the first slot wherever it now stands."""
+    breakfast = Service(name="Breakfast", total=Decimal("20.00"))
+    rooms = (
+        make_room(0, amount=Decimal("100.00")),
+        make_room(1, room_type_id="rt-lvu", amount=Decimal("200.00")),
+    )
+    first = plan(make_revision(amount=Decimal("320.00"), rooms=rooms, services=(breakfast,)))
+    assert [(c.room_index, c.services) for c in first.creates] == [(0, (breakfast,)), (1, ())]
+    applied = {c.room_index: live(c, f"p{c.room_index}") for c in first.creates}
+    swapped = tuple(
+        dataclasses.replace(room, index=position) for position, room in enumerate(reversed(rooms))
+    )
+    result = plan(
+        make_revision(**MODIFIED, amount=Decimal("320.00"), rooms=swapped, services=(breakfast,)),
+        applied,
+        last_inserted_at=T0,
+    )
+    assert result == RevisionPlan()
+
+
+def test_rooms_that_do_not_add_up_are_applied_with_a_note() -> None:
+    result = plan(make_revision(amount=Decimal("1400.00")))
+    assert [c.total for c in result.creates] == [Decimal("1400.00")]
+    assert result.notes == (
+        "the rooms add up to 1350.00, not the booking amount 1400.00:"
+        " 50.00 put on the room that carries the booking",
+    )
+
+
+def test_new_rooms_take_one_fresh_slot_each() -> None:
+    revision = make_revision(
+        **MODIFIED,
+        amount=Decimal("4050.00"),
+        rooms=(make_room(0), make_room(1, adults=1), make_room(2, adults=3)),
+    )
+    result = plan(revision, {0: live(make_request())}, last_inserted_at=T0)
+    assert [c.room_index for c in result.creates] == [1, 2]
+
+
+def test_a_cancellation_fee_takes_the_property_currency_when_the_revision_has_none() -> None:
+    revision = make_revision(
+        id="rev-3", status="cancelled", inserted_at=T1, amount=Decimal("10"), currency=None
+    )
+    (cancel,) = plan(revision, APPLIED, last_inserted_at=T0, currency="BRL").cancels
+    assert (cancel.fee, cancel.currency) == (Decimal("10"), "BRL")
+
+
+def test_a_revision_stamped_the_same_moment_is_not_stale() -> None:
+    same_moment = make_revision(id="rev-2", status="modified", inserted_at=T0)
+    assert plan(same_moment, APPLIED, last_inserted_at=T0).stale is False
+
+
+@pytest.mark.parametrize(
+    ("checkin", "checkout", "problem"),
+    [
+        (date(2026, 1, 1), date(2027, 1, 3), "stay of 367 nights is longer than 366"),
+        (date(2026, 1, 1), date(2027, 1, 2), None),
+        (date(2025, 10, 1), date(2025, 10, 29), "stay ended 2025-10-29, more than 366 days ago"),
+        (date(2025, 10, 1), date(2025, 10, 30), None),
+        (date(2029, 11, 1), date(2029, 11, 2), "stay starts 2029-11-01, more than 1096 days ahead"),
+        (date(2029, 10, 31), date(2029, 11, 2), None),
+    ],
+)
+def test_stay_problem(checkin: date, checkout: date, problem: str | None) -> None:
+    """Bounds around `today` 2026-10-31: exactly at each limit is still a booking."""
+    assert stay_problem(checkin, checkout, date(2026, 10, 31)) == problem
+
+
+def test_an_implausible_stay_blocks_with_every_problem_named() -> None:
+    revision = make_revision(
+        rooms=(
+            make_room(0, room_type_id="rt-x"),
+            make_room(1, checkin=date(2029, 11, 1), checkout=date(2029, 11, 2)),
+        )
+    )
+    assert plan(revision, today=date(2026, 10, 31)) == RevisionPlan(
+        unmapped=("room 0: room type rt-x is not mapped",),
+        blocked=("room 1: stay starts 2029-11-01, more than 1096 days ahead",),
+    )
+    alone = make_revision(rooms=(make_room(checkin=date(2029, 11, 1), checkout=date(2029, 11, 2)),))
+    assert plan(alone, today=date(2026, 10, 31)) == RevisionPlan(
+        blocked=("room 0: stay starts 2029-11-01, more than 1096 days ahead",)
+    )

@@ -190,3 +190,68 @@ def test_a_booker_with_nothing_known_is_not_sent() -> None:
 def test_the_channel_has_one_name() -> None:
     assert build({"ota_name": "BookingCom"}).channel == "Booking.com"
     assert build({"ota_name": "A-Expedia"}).channel == "Expedia"
+
+
+@pytest.mark.parametrize(
+    ("changes", "guest_name", "ota_code"),
+    [
+        ({"customer": Person(name="  ")}, "Guest BDC-9996013801", "BDC-9996013801"),
+        ({"customer": Person(name=""), "unique_id": None}, "Guest 9996013801", "9996013801"),
+        (
+            {"customer": Person(name=""), "unique_id": None, "ota_reservation_code": None},
+            "Guest bk-1",
+            None,
+        ),
+    ],
+)
+def test_a_nameless_booking_is_the_guest_of_its_code(
+    changes: dict[str, Any], guest_name: str, ota_code: str | None
+) -> None:
+    request = build(changes)
+    assert (request.guest_name, request.ota_code) == (guest_name, ota_code)
+
+
+def test_a_nameless_booker_still_gives_the_guest_its_contact() -> None:
+    """Nobody named: the guest is the booker, reachable by the booker's e-mail and phone."""
+    booker = Person(name="", email="x@example.com", phone="+55 11 98888-0000")
+    request = build({"customer": booker})
+    assert (request.guest_name, request.guest_email, request.guest_phone, request.booker) == (
+        "Guest BDC-9996013801",
+        "x@example.com",
+        "+55 11 98888-0000",
+        booker,
+    )
+
+
+@pytest.mark.parametrize(
+    "booker",
+    [Person(name="", email="x@example.com"), Person(name="", phone="+55 11 98888-0000")],
+)
+def test_a_booker_known_by_one_contact_is_sent(booker: Person) -> None:
+    assert build({"customer": booker}).booker == booker
+
+
+def test_every_service_is_named_in_the_digest() -> None:
+    services = (
+        Service(name="Breakfast", total=Decimal("40.00")),
+        Service(name="Parking", total=Decimal("15.00")),
+    )
+    assert build({"notes": None, "services": services}).notes == (
+        "[Channex] Pagamento: no hotel | Serviços: Breakfast, Parking (55.00 BRL)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("revision_changes", "payment"),
+    [
+        (
+            {"payment_collect": "property", "card": Card(brand="MC", virtual=True)},
+            Payment(collector="hotel", kind="card", virtual_card=True, card_brand="MC"),
+        ),
+        ({"payment_type": "credit_card"}, Payment(collector="hotel", kind="card")),
+    ],
+    ids=["property collects even with a virtual card", "a card payment without card data"],
+)
+def test_who_collects_more(revision_changes: dict[str, Any], payment: Payment) -> None:
+    room = make_room()
+    assert payment_of(make_revision(rooms=(room,), **revision_changes), room) == payment

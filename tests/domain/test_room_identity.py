@@ -191,3 +191,40 @@ def test_a_room_without_ids_is_the_unchanged_one_even_when_new_ids_appear() -> N
     """Other OTAs renew `booking_room_id` and send no `ota_unique_id`: the stay decides."""
     rooms = [make_room(0, booking_room_id="renewed")]
     assert match_rooms(rooms, {0: applied(0, booking_room_id="first")}, code_of) == {0: 0}
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "expected"),
+    [("49", None, {0: 0}), (None, "49", {0: 0}), ("49", "49", {0: 0}), ("50", "49", {})],
+)
+def test_position_pairs_unless_both_ota_ids_are_known_and_differ(
+    ours: str | None, theirs: str | None, expected: dict[int, int]
+) -> None:
+    rooms = [make_room(0, adults=1, ota_unique_id=ours)]
+    assert match_rooms(rooms, {0: applied(0, ota_unique_id=theirs)}, code_of) == expected
+
+
+def test_an_unchanged_stay_never_pairs_with_a_cancelled_room_while_a_live_one_is_left() -> None:
+    """Slot 0 was cancelled earlier; the live slot 1 differs. The room pairs with slot 1 by
+    position, not with the cancelled slot 0 by its (equal) stay."""
+    rooms = [make_room(0)]
+    prior = {0: applied(0, active=False), 1: applied(1, **LVU)}
+    assert match_rooms(rooms, prior, code_of) == {0: 1}
+
+
+def test_an_ota_id_finds_its_room_even_after_the_room_was_cancelled() -> None:
+    rooms = [make_room(0, ota_unique_id="49")]
+    prior = {0: applied(0, active=False, ota_unique_id="49"), 1: applied(1)}
+    assert match_rooms(rooms, prior, code_of) == {0: 0}
+
+
+def test_each_rule_looks_past_rooms_already_matched() -> None:
+    """Room 0 is found by booking_room_id; room 1 must still be found by its ota id (slot 2),
+    not paired by position with slot 1."""
+    rooms = [make_room(0, booking_room_id="a"), make_room(1, ota_unique_id="u2", adults=1)]
+    prior = {
+        0: applied(0, booking_room_id="a"),
+        1: applied(1, ota_unique_id="u1"),
+        2: applied(2, ota_unique_id="u2"),
+    }
+    assert match_rooms(rooms, prior, code_of) == {0: 0, 1: 2}
