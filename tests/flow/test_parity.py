@@ -1,0 +1,168 @@
+"""Channex parity against the emulators: drift at Channex is read back, compared with
+sistema-os and healed by the normal outbox, within one reconciliation period.
+
+Each test goes live (full sync), makes Channex differ from the PMS the way hotels see it
+happen — an edit in the Channex UI, a push Channex answered 200 but applied partly, its own
+auto-decrement on a new booking — with no webhook reaching the middleware, then moves the
+shared clock one `PARITY_INTERVAL` on. Only the scheduled read-back can notice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from middleware.sandbox.faults import FaultPlan
+from middleware.store import audit
+from tests.flow import ota
+from tests.flow.harness import System, start_system
+from tests.flow.oracle import ari_differences
+
+SYNC_DAYS = 60
+INTERVAL_S = 60
+ENV = {
+    "CHANNEX_SYNC_DAYS": str(SYNC_DAYS),
+    "ARI_DEBOUNCE": "0.1",
+    "ARI_MAX_DELAY": "0.5",
+    "PARITY_INTERVAL": str(INTERVAL_S),
+    "PARITY_DAYS": "30",
+    "PARITY_FULL_HOUR": "",
+}
+
+
+@pytest.fixture
+async def system(tmp_path: Path) -> AsyncIterator[System]:
+    async with start_system(tmp_path, extra_env=ENV) as running:
+        await running.full_sync()
+        await _read_backs_armed(running)
+        running.channex.reset_requests()
+        yield running
+
+
+async def _read_backs_armed(system: System) -> None:
+    """The worker has seen the lanes once (their period starts then)."""
+
+    async def armed() -> bool:
+        keys = [
+            f"parity_last:{system.property_id}:{kind}" for kind in ("availability", "restrictions")
+        ]
+        return all([await audit.get_value(system.context.runtime.db, k) for k in keys])
+
+    await ota.until(armed, what="the parity loop's first look")
+
+
+def _gets(system: System, endpoint: str) -> list[Any]:
+    return system.channex.calls("GET", f"/{endpoint}")
+
+
+async def _one_period_heals(system: System) -> None:
+    """Move the clock one period on; the read-back must bring Channex back to the PMS."""
+    assert ari_differences(system, days=30) != []
+    system.clock.advance(INTERVAL_S)
+    deadline = time.monotonic() + 15
+    while ari_differences(system, days=30):
+        assert time.monotonic() < deadline, ari_differences(system, days=30)[:5]
+        await system.settle()
+    await system.settle()
+
+
+async def test_a_rate_and_a_stop_sell_edited_in_the_channex_ui_are_healed_by_the_schedule(
+    system: System,
+) -> None:
+    day = system.today() + timedelta(days=5)
+    plan_id = system.rate_plan_id("lvu", "padrao")
+    pms_rate = Decimal(system.pms.ari(day, day)["room_types"][0]["days"][0]["rates"][0]["rate"])
+    system.channex.edit_ari(
+        "restrictions",
+        [
+            {
+                "property_id": system.property_id,
+                "rate_plan_id": plan_id,
+                "date": day.isoformat(),
+                "rate": "99.00",
+                "stop_sell": True,
+            },
+        ],
+        deliver=False,
+    )
+    await _one_period_heals(system)
+    cell = system.channex.restrictions(system.property_id, day, day)[plan_id][day]
+    assert (cell["rate"], cell["stop_sell"]) == (pms_rate, False)
+    [push] = system.posts("restrictions")
+    assert push == {
+        "values": [
+            {
+                "property_id": system.property_id,
+                "rate_plan_id": plan_id,
+                "date": day.isoformat(),
+                "rate": int(pms_rate * 100),
+                "stop_sell": False,
+            }
+        ]
+    }
+    assert system.posts("availability") == []
+    assert (len(_gets(system, "availability")), len(_gets(system, "restrictions"))) == (1, 1)
+
+
+async def test_a_push_channex_applied_only_partly_is_healed(system: System) -> None:
+    first = system.today() + timedelta(days=3)
+    system.channex.faults = FaultPlan(11, p_partial=1.0)
+    system.pms.set_rate("ov", "padrao", first, first + timedelta(days=1), Decimal("612.00"))
+    system.pms.set_rate("dlvl", "padrao", first, first, Decimal("701.00"))
+    await system.settle()
+    assert system.channex.fault_counts == {"partial": 1}
+    system.channex.faults = None
+    await _one_period_heals(system)
+    assert len(system.posts("restrictions")) == 2  # the partly applied push, then the heal
+
+
+async def test_channex_auto_decrement_on_a_new_booking_is_reconciled_to_the_pms(
+    system: System,
+) -> None:
+    """The booking's webhook never arrives (and the feed poll is off): Channex took a unit by
+    itself; the PMS, which never heard of the booking, still has it free."""
+    checkin = system.today() + timedelta(days=7)
+    before = system.pms.availability("ov", checkin)
+    system.channex.create_booking(
+        property_id=system.property_id,
+        rooms=[ota.room(system, "ov", checkin, checkin + timedelta(days=2))],
+        deliver=False,
+    )
+    room_type = system.room_type_id("ov")
+    assert system.channex.availability(system.property_id, checkin, checkin)[room_type] == {
+        checkin: before - 1
+    }
+    await _one_period_heals(system)
+    nights = [checkin, checkin + timedelta(days=1)]
+    assert system.channex.availability(system.property_id, nights[0], nights[1])[room_type] == {
+        night: system.pms.availability("ov", night) for night in nights
+    }
+    assert system.pms.availability("ov", checkin) == before
+    [push] = system.posts("availability")
+    assert push["values"] == [
+        {
+            "property_id": system.property_id,
+            "room_type_id": room_type,
+            "date_from": nights[0].isoformat(),
+            "date_to": nights[1].isoformat(),
+            "availability": before,
+        }
+    ]
+
+
+async def test_no_drift_costs_two_reads_and_no_push(system: System) -> None:
+    system.clock.advance(INTERVAL_S)
+
+    async def read_back() -> bool:
+        return len(_gets(system, "restrictions")) == 1
+
+    await ota.until(read_back, what="the scheduled read-back")
+    await system.settle()
+    assert system.posts("availability") == system.posts("restrictions") == []
+    assert len(_gets(system, "availability")) == 1
