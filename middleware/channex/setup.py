@@ -41,6 +41,14 @@ EVENT_MASK = ";".join(
         "booking_unmapped_room",
         "booking_unmapped_rate",
         "non_acked_booking",
+        "ari",
+        "sync_error",
+        "sync_warning",
+        "rate_error",
+        "disconnect_channel",
+        "disconnect_listing",
+        "channel_removal_warning",
+        "property_removal_warning",
     )
 )
 ROOM_FIELDS = ("count_of_rooms", "occ_adults", "occ_children", "occ_infants", "default_occupancy")

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Literal
 
 import aiosqlite
 
-from middleware.domain.models import Kind, Lane, value_to_text
+from middleware.domain import parity as domain
+from middleware.domain.models import CellKey, Cells, Kind, Lane, value_from_text, value_to_text
 from middleware.domain.parity import Drift
 from middleware.store.db import Database, from_db_time, to_db_time
 
@@ -49,6 +51,45 @@ async def request_in(
         " date_to = MAX(date_to, excluded.date_to), requested_at = excluded.requested_at",
         (lane.property_id, lane.kind, date_from.isoformat(), date_to.isoformat(), to_db_time(now)),
     )
+
+
+async def note_ari_event_in(
+    conn: aiosqlite.Connection, property_id: str | None, payload: Any, now: datetime
+) -> tuple[Literal["queued", "ignored"], str]:
+    """An `ari` webhook, inside the intake transaction: a read-back of the days it names, for
+    each lane whose reported values are not all what the middleware believes Channex holds
+    (acked, or in the outbox). An echo of the middleware's own push costs no read."""
+    touches = domain.cells_named_by_ari_event(payload)
+    if property_id is None or not touches:
+        return "ignored", "no cells named"
+    asked: list[str] = []
+    for touch in touches:
+        lane = Lane(property_id, touch.kind)
+        days = [key.day for key in touch.cells]
+        believed = await _believed(conn, lane, min(days), max(days))
+        if domain.is_echo(touch, believed):
+            continue
+        await request_in(conn, lane, min(days), max(days), now)
+        asked.append(f"{touch.kind} {min(days)}..{max(days)}")
+    if not asked:
+        return "ignored", "echo of the middleware's own push"
+    return "queued", "read-back scheduled: " + ", ".join(asked)
+
+
+async def _believed(conn: aiosqlite.Connection, lane: Lane, first: date, last: date) -> Cells:
+    """Acked values with outbox values (pending or in flight) over them."""
+    cursor = await conn.execute(
+        "SELECT entity_id, day, field, value, 0 AS layer FROM ari_state"
+        " WHERE property_id = ? AND kind = ? AND day BETWEEN ? AND ?"
+        " UNION ALL SELECT entity_id, day, field, value, 1 AS layer FROM outbox"
+        " WHERE property_id = ? AND kind = ? AND day BETWEEN ? AND ? ORDER BY layer",
+        (*_lane(lane), first.isoformat(), last.isoformat()) * 2,
+    )
+    cells: Cells = {}
+    for row in await cursor.fetchall():
+        key = CellKey(row[0], date.fromisoformat(row[1]))
+        cells.setdefault(key, {})[row[2]] = value_from_text(row[2], row[3])
+    return cells
 
 
 async def requests(db: Database) -> list[ParityRequest]:

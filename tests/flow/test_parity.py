@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import audit
+from middleware.store import audit, inbox, notices
+from middleware.store import parity as parity_store
 from tests.flow import ota
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import ari_differences
@@ -166,3 +167,90 @@ async def test_no_drift_costs_two_reads_and_no_push(system: System) -> None:
     await system.settle()
     assert system.posts("availability") == system.posts("restrictions") == []
     assert len(_gets(system, "availability")) == 1
+
+
+async def test_a_ui_edit_announced_by_webhook_is_healed_without_waiting_for_the_schedule(
+    system: System,
+) -> None:
+    """The `ari` webhook names the cells: they are read back at once (no clock advance)."""
+    day = system.today() + timedelta(days=9)
+    plan_id = system.rate_plan_id("ov", "padrao")
+    payload = system.channex.edit_ari(
+        "restrictions",
+        [
+            {
+                "property_id": system.property_id,
+                "rate_plan_id": plan_id,
+                "date": day.isoformat(),
+                "stop_sell": True,
+            }
+        ],
+    )
+    assert payload[0]["stop_sell"] is True
+    deadline = time.monotonic() + 15
+    while ari_differences(system, days=30):
+        assert time.monotonic() < deadline, ari_differences(system, days=30)[:5]
+        await system.settle()
+    [read] = _gets(system, "restrictions")
+    assert (read.query["filter[date][gte]"], read.query["filter[date][lte]"]) == (
+        day.isoformat(),
+        day.isoformat(),
+    )
+    assert _gets(system, "availability") == []
+    assert [v["stop_sell"] for v in system.posts("restrictions")[0]["values"]] == [False]
+
+
+async def test_the_echo_of_an_own_push_costs_no_read(system: System) -> None:
+    day = system.today() + timedelta(days=4)
+    plan_id = system.rate_plan_id("lvu", "padrao")
+    held = system.channex.restrictions(system.property_id, day, day)[plan_id][day]
+    status, _ = await ota.post_webhook(
+        system,
+        {
+            "event": "ari",
+            "property_id": system.property_id,
+            "user_id": None,
+            "timestamp": system.clock().isoformat().replace("+00:00", "Z"),
+            "payload": [
+                {
+                    "date": day.isoformat(),
+                    "rate_plan_id": plan_id,
+                    "rate": f"{held['rate']:.2f}",
+                    "stop_sell": held["stop_sell"],
+                }
+            ],
+        },
+    )
+    assert status == 200
+    [event] = await inbox.list_events(system.context.runtime.db, limit=1)
+    assert (event.event, event.status, event.detail) == (
+        "ari",
+        "ignored",
+        "echo of the middleware's own push",
+    )
+    assert await parity_store.requests(system.context.runtime.db) == []
+
+
+async def test_channex_sync_errors_become_notices_with_their_reasons(system: System) -> None:
+    status, _ = await ota.post_webhook(
+        system,
+        {
+            "event": "sync_error",
+            "property_id": system.property_id,
+            "user_id": None,
+            "timestamp": system.clock().isoformat().replace("+00:00", "Z"),
+            "payload": {
+                "channel": "BookingCom",
+                "channel_name": "Booking.com",
+                "error_type": "invalid_rate",
+                "property_name": "Duke Beach",
+            },
+        },
+    )
+    assert status == 200
+    [notice] = await notices.open_notices(system.context.runtime.db)
+    assert (notice.kind, notice.detail) == (
+        "sync_error",
+        "Channex sent sync_error, channel_name: Booking.com, channel: BookingCom,"
+        " error_type: invalid_rate, property_name: Duke Beach",
+    )
