@@ -254,3 +254,28 @@ async def test_channex_sync_errors_become_notices_with_their_reasons(system: Sys
         "Channex sent sync_error, channel_name: Booking.com, channel: BookingCom,"
         " error_type: invalid_rate, property_name: Duke Beach",
     )
+
+
+async def test_the_nightly_whole_horizon_comparison_shows_in_status(tmp_path: Path) -> None:
+    """At PARITY_FULL_HOUR (09:00 at the hotel when the harness clock starts) the whole
+    horizon is compared; /status shows when, over which days, and what was found."""
+    env = {**ENV, "PARITY_FULL_HOUR": "9"}
+    async with start_system(tmp_path, extra_env=env) as system:
+
+        async def compared() -> bool:
+            status, body = await system.admin("GET", "/status")
+            return status == 200 and body["properties"][0]["parity"]["last_full_comparison"]
+
+        await ota.until(compared, what="the whole-horizon comparison")
+        await system.settle()
+        _, body = await system.admin("GET", "/status")
+        last = body["properties"][0]["parity"]["last_full_comparison"]
+        today = system.today()
+        cells = 6 * SYNC_DAYS + 6 * SYNC_DAYS  # duke beach: 6 room types, one plan each
+        assert {k: last[k] for k in ("date_from", "date_to", "cells")} == {
+            "date_from": today.isoformat(),
+            "date_to": (today + timedelta(days=SYNC_DAYS - 1)).isoformat(),
+            "cells": cells,
+        }
+        assert last["drift"] == last["queued"] > 0  # before go-live Channex holds nothing
+        assert ari_differences(system, days=SYNC_DAYS) == []  # healed with no full sync
