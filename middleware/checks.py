@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from middleware.channex import property_settings
 from middleware.errors import MiddlewareError, RejectedUpstreamError, UpstreamError
 from middleware.runtime import Runtime
 from middleware.store import audit, outbox, revisions
@@ -39,6 +40,7 @@ class Checker:
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, Check]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._property_problems: list[str] = []  # found by the last channex probe
 
     async def run(self) -> list[Check]:
         now = self._rt.clock()
@@ -49,11 +51,17 @@ class Checker:
             if channex.ok
             else Check(name="mapping", ok=True, detail="not compared: see the channex check")
         )
+        property_check = (
+            self._property_settings()
+            if channex.ok
+            else Check(name="channex_settings", ok=True, detail="not read: see the channex check")
+        )
         return [
             Check(name="settings", ok=True, detail=self._settings_detail()),
             await self._database(now),
             channex,
             mapping,
+            property_check,
             await self._cached("pms", self._pms),
             await self.worker_check(now),
             await self._outbox(now),
@@ -86,9 +94,14 @@ class Checker:
     async def _channex(self) -> Check:
         if not self._rt.settings.channex_enabled:
             return Check(name="channex", ok=True, detail="integration disabled; not called")
+        problems: list[str] = []
         try:
             for prop in self._rt.mapping:
-                await self._rt.channex.get_property(prop.property_id)
+                resource = await self._rt.channex.get_property(prop.property_id)
+                current = property_settings.settings_of(resource)
+                wrong = property_settings.problems(current, self._rt.settings.channex_sync_days)
+                problems.extend(f"{prop.property_id}: {problem}" for problem in wrong)
+            self._property_problems = problems
         except RejectedUpstreamError as exc:
             if exc.status in (401, 403):
                 return Check(name="channex", ok=False, detail="the API key was rejected")
@@ -121,6 +134,19 @@ class Checker:
             return Check(name="mapping", ok=False, detail="not in Channex: " + "; ".join(missing))
         count = sum(len(p.room_types) for p in self._rt.mapping)
         return Check(name="mapping", ok=True, detail=f"{count} room types and their plans exist")
+
+    def _property_settings(self) -> Check:
+        """The property settings parity relies on (`channex.property_settings`), as read by
+        the channex probe (no call of its own)."""
+        name = "channex_settings"
+        if not self._rt.settings.channex_enabled:
+            return Check(name=name, ok=True, detail="integration disabled; not read")
+        if self._property_problems:
+            fix = "; run scripts/setup_channex_duke.py to fix"
+            return Check(name=name, ok=False, detail="; ".join(self._property_problems) + fix)
+        return Check(
+            name=name, ok=True, detail="state_length, min_stay_type, auto-update as needed"
+        )
 
     async def _pms(self) -> Check:
         try:

@@ -52,6 +52,11 @@ class Settings:
     ari_max_delay_s: float = 6.0
     full_sync_hour: int | None = None
     outbox_max_attempts: int = 12
+    # Channex parity (read back, compare with the PMS, heal)
+    parity_interval_s: int = 900  # 0 = off
+    parity_days: int = 30
+    parity_full_hour: int | None = 4  # hotel-local hour of the whole-horizon pass; None = off
+    parity_read_limit: int = 0  # reads' own budget per window and lane; 0 = share, pushes first
     # sistema-os
     pms_base_url: str = "http://localhost:8000"
     pms_api_token: Secret | None = None
@@ -110,6 +115,10 @@ class _Reader:
             return None
         value = value.strip()
         return value or None
+
+    def present(self, key: str) -> bool:
+        """Set at all, even to an empty value (which may mean "off")."""
+        return self._config(key, cast=str, default=None) is not None
 
     def parse(self, key: str, default: T, convert: Callable[[str], T], expect: str) -> T:
         text = self.raw(key)
@@ -204,6 +213,11 @@ def load_settings(
     d = Settings()
     full_sync_hour_text = r.raw("FULL_SYNC_HOUR")
     full_sync_hour = None if full_sync_hour_text is None else r.integer("FULL_SYNC_HOUR", 3, 0, 23)
+    parity_full_hour = (
+        (None if r.raw("PARITY_FULL_HOUR") is None else r.integer("PARITY_FULL_HOUR", 4, 0, 23))
+        if r.present("PARITY_FULL_HOUR")
+        else d.parity_full_hour
+    )
     settings = Settings(
         channex_base_url=r.url("CHANNEX_BASE_URL", d.channex_base_url),
         channex_api_key=r.secret("CHANNEX_API_KEY"),
@@ -237,6 +251,10 @@ def load_settings(
         ari_max_delay_s=r.number("ARI_MAX_DELAY", d.ari_max_delay_s),
         full_sync_hour=full_sync_hour,
         outbox_max_attempts=r.integer("OUTBOX_MAX_ATTEMPTS", d.outbox_max_attempts, 1),
+        parity_interval_s=r.integer("PARITY_INTERVAL", d.parity_interval_s),
+        parity_days=r.integer("PARITY_DAYS", d.parity_days, 1, 730),
+        parity_full_hour=parity_full_hour,
+        parity_read_limit=r.integer("PARITY_READ_LIMIT", d.parity_read_limit, 0, 1000),
         pms_base_url=r.url("PMS_BASE_URL", d.pms_base_url),
         pms_api_token=r.secret("PMS_API_TOKEN"),
         pms_poll_interval_s=r.integer("PMS_POLL_INTERVAL", d.pms_poll_interval_s),

@@ -85,6 +85,30 @@ PMS_LATENCY = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     registry=REGISTRY,
 )
+PARITY_READS = Counter(
+    "channex_parity_reads_total",
+    "ARI read-backs of Channex by endpoint and outcome (read, failed)",
+    ["endpoint", "outcome"],
+    registry=REGISTRY,
+)
+DRIFT_FOUND = Counter(
+    "channex_drift_cells_total",
+    "Cell fields found to differ from the PMS at Channex and queued to heal",
+    ["property_id", "field"],
+    registry=REGISTRY,
+)
+DRIFT_HEALED = Counter(
+    "channex_drift_healed_total",
+    "Drifted cell fields a later read-back found equal to the PMS again",
+    ["property_id", "field"],
+    registry=REGISTRY,
+)
+DRIFT_HEAL_SECONDS = Histogram(
+    "channex_drift_heal_seconds",
+    "From a drift found to a read-back finding it healed",
+    buckets=(1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 86400),
+    registry=REGISTRY,
+)
 QUEUE_DEPTH = Gauge(
     "queue_depth",
     "Items waiting by queue (outbox, dead, revisions, sync, webhooks), read at scrape time",

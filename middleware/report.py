@@ -13,8 +13,12 @@ import dataclasses
 from datetime import date, datetime
 from typing import Any
 
+import orjson
+
 from middleware.runtime import Runtime
 from middleware.store import audit, inbox, lanes, notices, outbox, revisions, sync_requests
+from middleware.store import parity as parity_store
+from middleware.worker import parity
 from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY
 
 RECENT_PUSHES = 10
@@ -39,6 +43,16 @@ def _attention(row: revisions.RevisionRow) -> dict[str, Any]:
         "booking_id": row.booking_id,
         "reason": row.reason,
         "since": row.received_at.isoformat(),
+    }
+
+
+async def _parity(rt: Runtime, property_id: str) -> dict[str, Any]:
+    """The last whole-horizon comparison with Channex (when, days, cells, drift found and
+    queued) and the drifted fields not yet seen healed."""
+    last = await audit.get_value(rt.db, parity.LAST_FULL_KEY.format(property_id=property_id))
+    return {
+        "last_full_comparison": None if last is None else orjson.loads(last),
+        "open_drift": await parity_store.open_drift(rt.db, property_id),
     }
 
 
@@ -91,6 +105,7 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
                 "last_full_sync": await audit.get_value(
                     rt.db, LAST_FULL_SYNC_KEY.format(property_id=prop.property_id)
                 ),
+                "parity": await _parity(rt, prop.property_id),
                 "lanes": lanes_out,
                 "channex_warnings": [
                     jsonable(n) for n in warnings if n.property_id == prop.property_id

@@ -30,6 +30,7 @@ from middleware.worker.ari_sync import AriSync
 from middleware.worker.booking_sync import BookingProcessor
 from middleware.worker.feed_poll import FeedPoller
 from middleware.worker.outbox_pump import OutboxPump
+from middleware.worker.parity import ParityCheck
 
 log = structlog.get_logger(__name__)
 
@@ -48,6 +49,7 @@ class Runtime:
     pump: OutboxPump
     bookings: BookingProcessor
     feed: FeedPoller
+    parity: ParityCheck
     alerter: Alerter
     clock: clocks.Clock
 
@@ -155,6 +157,9 @@ async def open_runtime(
                 lease_s=settings.worker_lease_s,
             ),
             feed=FeedPoller(channex, db, mapping, clock=clock),
+            parity=ParityCheck(
+                db, channex, pms, mapping, settings, clock=clock, alert=alerter.send
+            ),
             alerter=alerter,
             clock=clock,
         )

@@ -93,6 +93,7 @@ async def cli(argv: Sequence[str], environ: Mapping[str, str], *, out: TextIO, e
                 webhook_secret=str(secret) if secret is not None else None,
                 secret_header=settings.channex_webhook_secret_header,
                 dry_run=args.dry_run,
+                sync_days=settings.channex_sync_days,
             )
     except MiddlewareError as exc:
         print(f"error: {explain(exc, base_url)}", file=err)

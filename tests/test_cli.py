@@ -325,13 +325,14 @@ async def test_check_passes_with_everything_up_and_fails_without_the_pms(tmp_pat
                 "database",
                 "channex",
                 "mapping",
+                "channex_settings",
                 "pms",
                 "worker",
                 "outbox",
                 "bookings",
             )
         ]
-        assert lines[5] == "ok    worker    last heartbeat 5 s ago"
+        assert lines[6] == "ok    worker    last heartbeat 5 s ago"
         stopped_pms = env | {"PMS_BASE_URL": await _stopped_pms_url()}
         code, out, _ = await run(["check"], stopped_pms)
         assert code == 1

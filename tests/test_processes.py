@@ -31,7 +31,17 @@ API_KEY = "process-test-api-key-0123"
 ADMIN = "process-test-admin-token-4567"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0  # the worker's own shutdown timeout is 10 s
-CHECKS = ("settings", "database", "channex", "mapping", "pms", "worker", "outbox", "bookings")
+CHECKS = (
+    "settings",
+    "database",
+    "channex",
+    "mapping",
+    "channex_settings",
+    "pms",
+    "worker",
+    "outbox",
+    "bookings",
+)
 
 
 def free_port() -> int:

@@ -32,6 +32,11 @@ class ContentCalls(transport.ChannexTransport):
     async def create_property(self, attributes: dict[str, Any]) -> dict[str, Any]:
         return await self._one("POST", "/properties", {"property": attributes})
 
+    async def update_property(self, property_id: str, attributes: dict[str, Any]) -> dict[str, Any]:
+        return await self._one(
+            "PUT", f"/properties/{transport.segment(property_id)}", {"property": attributes}
+        )
+
     async def list_room_types(self, property_id: str) -> list[dict[str, Any]]:
         return await self._all("/room_types", {"filter[property_id]": property_id})
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import orjson
 
-from middleware.channex import content
+from middleware.channex import content, property_settings
 from middleware.channex.client import ChannexClient
 from middleware.domain import money
 from middleware.errors import MiddlewareError
@@ -41,6 +41,14 @@ EVENT_MASK = ";".join(
         "booking_unmapped_room",
         "booking_unmapped_rate",
         "non_acked_booking",
+        "ari",
+        "sync_error",
+        "sync_warning",
+        "rate_error",
+        "disconnect_channel",
+        "disconnect_listing",
+        "channel_removal_warning",
+        "property_removal_warning",
     )
 )
 ROOM_FIELDS = ("count_of_rooms", "occ_adults", "occ_children", "occ_infants", "default_occupancy")
@@ -147,10 +155,13 @@ async def run_setup(
     webhook_secret: str | None,
     secret_header: str,
     dry_run: bool,
+    sync_days: int = 500,
 ) -> SetupReport:
-    """Reconcile Channex with `plan`, write the mapping file, optionally register the webhook."""
+    """Reconcile Channex with `plan`, write the mapping file, optionally register the webhook.
+    The property's settings are brought to what parity needs (`property_settings`) for a
+    horizon of `sync_days`."""
     run = _Run(client=client, plan=plan, dry_run=dry_run)
-    property_id = await _property(run)
+    property_id = await _property(run, sync_days)
     existing_rooms = await client.list_room_types(property_id) if property_id else []
     existing_plans = await client.list_rate_plans(property_id) if property_id else []
     rooms: list[RoomTypeMap] = []
@@ -191,7 +202,7 @@ async def run_setup(
     return SetupReport(actions=tuple(run.actions), dry_run=dry_run, mapping=mapping)
 
 
-async def _property(run: _Run) -> str | None:
+async def _property(run: _Run, sync_days: int) -> str | None:
     plan = run.plan
     found = [p for p in await run.client.properties_options() if content.title_of(p) == plan.title]
     name = repr(plan.title)
@@ -204,8 +215,10 @@ async def _property(run: _Run) -> str | None:
             raise SetupError(
                 f"property {name} exists in {currency}, the plan needs {plan.currency}"
             )
-        run.note("match", "property", name, str(found[0]["id"]))
-        return str(found[0]["id"])
+        property_id = str(found[0]["id"])
+        run.note("match", "property", name, property_id)
+        await _property_settings(run, property_id, sync_days)
+        return property_id
     if run.dry_run:
         run.note("create", "property", name)
         return None
@@ -215,11 +228,22 @@ async def _property(run: _Run) -> str | None:
             "currency": plan.currency,
             "timezone": plan.timezone,
             "property_type": "hotel",
-            "settings": {"min_stay_type": "both"},
+            "settings": property_settings.fixes({}, sync_days),
         }
     )
     run.note("create", "property", name, created["id"])
     return str(created["id"])
+
+
+async def _property_settings(run: _Run, property_id: str, sync_days: int) -> None:
+    current = property_settings.settings_of(await run.client.get_property(property_id))
+    change = property_settings.fixes(current, sync_days)
+    if not change:
+        return
+    if not run.dry_run:
+        await run.client.update_property(property_id, {"settings": change})
+    names = ", ".join(f"{k}={v}" for k, v in sorted(change.items()))
+    run.note("update", "property settings", names, property_id)
 
 
 def _room_attributes(room: RoomSpec) -> dict[str, Any]:

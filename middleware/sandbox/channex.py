@@ -39,6 +39,7 @@ API_BASE = "/api/v1"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # Channex: messages up to 10 MB
 ARI_WRITE_PATHS = frozenset({f"{API_BASE}/availability", f"{API_BASE}/restrictions"})
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+UI_USER_ID = "5e0c1f6a-0000-4000-8000-00000000a11e"  # the person editing in the Channex UI
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,6 +98,7 @@ class ChannexEmulator:
                 self.state,
                 lambda n: self._injector.rejection_index(n),
                 lambda: self.availability_task_ids,
+                lambda n: self._injector.silent_drop_index(n),
             ),
         ]
         routes = [self._route(endpoint) for endpoint in endpoints]
@@ -186,6 +188,19 @@ class ChannexEmulator:
         self._send_event("non_acked_booking", revision["property_id"], payload)
         return payload
 
+    def edit_ari(self, kind: str, values: Any, *, deliver: bool = True) -> list[Any]:
+        """Someone changes cells in the Channex UI: apply `values` (the API's shape, validated
+        like a push but not rate limited or recorded) and, unless `deliver` is false, send the
+        `ari` webhook naming each changed cell. Returns the payload; bad values → ValueError."""
+        _check_deliver(deliver)
+        if kind not in ("availability", "restrictions"):
+            raise ValueError(f"kind must be availability or restrictions, got {kind!r}")
+        payload = channex_ari.edit(self.state, kind, values)  # type: ignore[arg-type]
+        if deliver:
+            for property_id in dict.fromkeys(v["property_id"] for v in values):
+                self._send_event("ari", property_id, payload, user_id=UI_USER_ID)
+        return payload
+
     async def deliver_pending(self) -> None:
         """Wait until every webhook delivery in flight (retries included) has finished."""
         await self._deliverer.drain()
@@ -196,10 +211,15 @@ class ChannexEmulator:
         for event, payload in channex_webhooks.booking_events(revision, self.webhook_revision_keys):
             self._send_event(event, revision["property_id"], payload)
 
-    def _send_event(self, event: str, property_id: str, payload: dict[str, Any]) -> None:
+    def _send_event(
+        self, event: str, property_id: str, payload: Any, *, user_id: str | None = None
+    ) -> None:
         for hook in channex_webhooks.targets(self.state, property_id, event):
             data = payload if hook["send_data"] else None
-            self._deliverer.send(hook, envelope(event, property_id, data, self._now()))
+            body = envelope(event, property_id, data, self._now())
+            if user_id is not None:
+                body["user_id"] = user_id
+            self._deliverer.send(hook, body)
 
     async def _test_webhook(self, hook: dict[str, Any]) -> tuple[int | None, str]:
         data = {"message": "test"} if hook["send_data"] else None

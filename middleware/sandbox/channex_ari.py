@@ -38,6 +38,7 @@ READABLE = (
 INJECTED_REJECTION = {"value": ["rejected by the channel manager (injected fault)"]}
 
 RejectHook = Callable[[int], int | None]  # how many were accepted → index to reject, or None
+DropHook = Callable[[int], int | None]  # how many were accepted → index not to store, or None
 TaskIdsHook = Callable[[], bool]  # False: an availability success carries only `meta`
 
 
@@ -61,11 +62,22 @@ def apply(state: ChannexState, kind: Kind, change: Change) -> None:
                 cell[name] = value
 
 
+def _no_drop(_count: int) -> int | None:
+    return None
+
+
 def write(
-    state: ChannexState, kind: Kind, call: http.Call, reject: RejectHook, *, task_ids: bool = True
+    state: ChannexState,
+    kind: Kind,
+    call: http.Call,
+    reject: RejectHook,
+    *,
+    task_ids: bool = True,
+    drop: DropHook = _no_drop,
 ) -> http.Reply:
     """Apply the good values; `meta.warnings` only when some were dropped (as Channex does),
-    and no `data` at all when `task_ids` is false (an availability answer may carry none)."""
+    and no `data` at all when `task_ids` is false (an availability answer may carry none).
+    `drop` names an accepted value to leave unstored without a word (a partly applied push)."""
     values = call.body.get("values") if isinstance(call.body, dict) else None
     if not isinstance(values, list):
         raise http.bad_request("values is required")
@@ -83,8 +95,10 @@ def write(
     if index is not None:
         raw, _ = accepted.pop(index)
         warnings.append(_warning(raw, INJECTED_REJECTION))
-    for _, change in accepted:
-        apply(state, kind, change)
+    silent = drop(len(accepted))
+    for position, (_, change) in enumerate(accepted):
+        if position != silent:
+            apply(state, kind, change)
     meta: JsonObject = {"message": "Success"}
     if warnings:
         meta["warnings"] = warnings
@@ -96,6 +110,53 @@ def write(
         state.tasks[task_id] = {"kind": kind, "values": [raw for raw, _ in accepted]}
         data.append({"id": task_id, "type": "task"})
     return http.reply(data, meta=meta)
+
+
+def edit(state: ChannexState, kind: Kind, values: Any) -> list[JsonObject]:
+    """An edit in the Channex UI (or by another system): apply `values` (the API's shape) and
+    return the `ari` webhook payload, one item per changed cell. A bad value → ValueError."""
+    if not isinstance(values, list) or not values:
+        raise ValueError("values must be a non-empty list")
+    changes: list[Change] = []
+    for raw in values:
+        parsed = parse_value(state, kind, raw)
+        if not isinstance(parsed, Change):
+            raise ValueError(f"value refused: {parsed}")
+        changes.append(parsed)
+    payload: list[JsonObject] = []
+    for change in changes:
+        apply(state, kind, change)
+        payload.extend(_ari_items(state, kind, change))
+    return payload
+
+
+def _ari_items(state: ChannexState, kind: Kind, change: Change) -> list[JsonObject]:
+    """The `ari` webhook items for one applied change: the cell's key and its new values."""
+    if kind == "availability":
+        return [
+            {
+                "date": day.isoformat(),
+                "room_type_id": change.target_id,
+                "availability": state.availability_on(change.target_id, day),
+            }
+            for day in change.days
+        ]
+    plan = state.rate_plans[change.target_id]
+    items = []
+    for day in change.days:
+        cell = state.cell_on(change.target_id, day)
+        item: JsonObject = {
+            "date": day.isoformat(),
+            "room_type_id": plan["room_type_id"],
+            "rate_plan_id": change.target_id,
+        }
+        for name in change.fields:
+            if name in ("rate", "rates"):
+                item["rate"] = format_money(cell["rate"], plan["currency"])
+            elif name in cell:
+                item[name] = cell[name]
+        items.append(item)
+    return items
 
 
 def _warning(raw: Any, problems: dict[str, list[str]]) -> JsonObject:
@@ -185,13 +246,16 @@ def _render(
 
 
 def endpoints(
-    state: ChannexState, reject: RejectHook, task_ids: TaskIdsHook = lambda: True
+    state: ChannexState,
+    reject: RejectHook,
+    task_ids: TaskIdsHook = lambda: True,
+    drop: DropHook = _no_drop,
 ) -> list[http.Endpoint]:
     async def post_availability(call: http.Call) -> http.Reply:
-        return write(state, "availability", call, reject, task_ids=task_ids())
+        return write(state, "availability", call, reject, task_ids=task_ids(), drop=drop)
 
     async def post_restrictions(call: http.Call) -> http.Reply:
-        return write(state, "restrictions", call, reject)
+        return write(state, "restrictions", call, reject, drop=drop)
 
     async def get_availability(call: http.Call) -> http.Reply:
         return read_availability(state, call)

@@ -9,6 +9,9 @@
   Airbnb, true otherwise)
 - `POST /_control/revisions/{id}/non_acked` → `{"revision_id", "payload"}`: fires the
   `non_acked_booking` webhook for that revision; 404 for an unknown one
+- `POST /_control/ari/{availability|restrictions}` — `{"values": [...], "deliver": true}`: an
+  edit in the Channex UI (values in the API's shape), answered with the `ari` webhook payload
+  it sent `{"payload": [...]}`
 - `GET|PUT /_control/settings` — `{"webhook_revision_keys": ["booking_revision_id",
   "revision_id"], "availability_task_ids": true}` (PUT any subset)
 - `GET|PUT|DELETE /_control/faults` — read (plan, counts, log) / set (FaultPlan JSON) / turn off
@@ -64,6 +67,16 @@ def routes(emulator: ChannexEmulator) -> list[Route]:
             return JSONResponse({"error": f"unknown revision {revision_id!r}"}, 404)
         payload = emulator.send_non_acked(revision_id)
         return JSONResponse({"revision_id": revision_id, "payload": payload})
+
+    async def edit_ari(request: Request) -> Response:
+        raw = _object(await _json(request))
+        unknown = sorted(set(raw) - {"values", "deliver"})
+        if unknown:
+            return _problem(f"unknown edit fields: {', '.join(unknown)}")
+        payload = emulator.edit_ari(
+            request.path_params["kind"], raw.get("values"), deliver=raw.get("deliver", True)
+        )
+        return JSONResponse({"payload": payload})
 
     async def read_settings(request: Request) -> Response:
         return JSONResponse(
@@ -133,6 +146,7 @@ def routes(emulator: ChannexEmulator) -> list[Route]:
         Route(f"{BASE}/bookings/{{id}}/modify", _guarded(modify_booking), methods=["POST"]),
         Route(f"{BASE}/bookings/{{id}}/cancel", _guarded(cancel_booking), methods=["POST"]),
         Route(f"{BASE}/revisions/{{id}}/non_acked", _guarded(non_acked), methods=["POST"]),
+        Route(f"{BASE}/ari/{{kind}}", _guarded(edit_ari), methods=["POST"]),
         Route(f"{BASE}/settings", read_settings, methods=["GET"]),
         Route(f"{BASE}/settings", _guarded(set_settings), methods=["PUT"]),
         Route(f"{BASE}/deliveries", read_deliveries, methods=["GET"]),

@@ -36,9 +36,7 @@ class Delivery:
     error: str | None = None
 
 
-def envelope(
-    event: str, property_id: str | None, payload: JsonObject | None, now: datetime
-) -> JsonObject:
+def envelope(event: str, property_id: str | None, payload: Any, now: datetime) -> JsonObject:
     body: JsonObject = {"event": event}
     if payload is not None:
         body["payload"] = payload

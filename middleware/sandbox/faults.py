@@ -1,8 +1,9 @@
 """Seeded fault injection for the sandbox emulators: same seed and same calls → same faults.
 
 Off by default. An emulator asks its `FaultInjector` once per API call (`api_call`), once per
-webhook delivery (`webhook_delivery`) and once per ARI write (`rejection_index`); the answers
-depend only on the seed and the order of the questions.
+webhook delivery (`webhook_delivery`) and once per ARI write (`rejection_index`, then
+`silent_drop_index`); the answers depend only on the seed and the order of the questions. A plan
+without `p_partial` draws nothing for it, so older seeds keep their fault sequence.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class FaultPlan:
     p_reorder_webhook: float = 0.0
     p_drop_webhook: float = 0.0
     p_warning: float = 0.0
+    p_partial: float = 0.0  # a 200 with one value silently not stored (no warning)
     reorder_delay_s: float = REORDER_DELAY_S
 
     def __post_init__(self) -> None:
@@ -143,4 +145,17 @@ class FaultInjector:
         if not hit:
             return None
         self._count("warning")
+        return index
+
+    def silent_drop_index(self, count: int) -> int | None:
+        """Which of `count` accepted ARI values to leave unstored while answering 200 with no
+        warning (the "partly applied" fault), if any."""
+        plan = self.plan
+        if plan is None or count == 0 or plan.p_partial == 0.0:
+            return None
+        hit = self._roll({"partial": plan.p_partial})["partial"]
+        index = self._rng.randrange(count)
+        if not hit:
+            return None
+        self._count("partial")
         return index

@@ -20,7 +20,7 @@ import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_RETRY_S = 0.05
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Row = aiosqlite.Row
@@ -60,7 +60,18 @@ async def _use_wal(conn: aiosqlite.Connection) -> None:
 
 
 # Version N's entry upgrades a database at version N-1. Version 1 is the whole schema.
-MIGRATIONS: dict[int, str] = {1: ""}
+MIGRATIONS: dict[int, str] = {
+    1: "",
+    2: """
+CREATE TABLE IF NOT EXISTS parity_requests (
+    property_id TEXT NOT NULL, kind TEXT NOT NULL, date_from TEXT NOT NULL,
+    date_to TEXT NOT NULL, requested_at TEXT NOT NULL, PRIMARY KEY (property_id, kind));
+CREATE TABLE IF NOT EXISTS parity_drift (
+    property_id TEXT NOT NULL, kind TEXT NOT NULL, entity_id TEXT NOT NULL, day TEXT NOT NULL,
+    field TEXT NOT NULL, found_at TEXT NOT NULL, heals INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (property_id, kind, entity_id, day, field)) WITHOUT ROWID;
+""",
+}
 
 
 class Database:

@@ -8,9 +8,12 @@ then resolves the futures. Under load many requests share one fsync; alone, a re
 exactly one transaction. A failed transaction fails every event of its batch (the caller
 answers 503 and Channex retries).
 
-Status of a stored event: `queued` (a new revision for the worker), `duplicate` (that revision
-id was already known), `noted` (a notice for a person), `ignored` (nothing to act on: `ari`,
-messages, the test ping, a booking event without a revision id).
+Status of a stored event: `queued` (a new revision for the worker, or for an `ari` event a
+read-back of the cells it names), `duplicate` (that revision id was already known), `noted`
+(a notice for a person: unmapped rooms and rates, sync errors and warnings, disconnects,
+removal warnings — with the reasons the payload gives), `ignored` (nothing to act on:
+messages, the test ping, a booking event without a revision id, an `ari` event that only
+echoes values the middleware believes Channex holds).
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import aiosqlite
+import orjson
 import structlog
 
 from middleware import clock as clocks
-from middleware.store import notices, revisions
+from middleware.store import notices, parity, revisions
 from middleware.store.db import Database, Row, from_db_time, to_db_time
 
 MAX_BATCH = 200
@@ -34,7 +38,33 @@ SOURCE = "webhook"
 BOOKING_EVENTS = frozenset(
     {"booking", "booking_new", "booking_modification", "booking_cancellation"}
 )
-NOTED_EVENTS = frozenset({"booking_unmapped_room", "booking_unmapped_rate"})
+NOTED_EVENTS = frozenset(
+    {
+        "booking_unmapped_room",
+        "booking_unmapped_rate",
+        # Channex telling us a channel refused or lost what it sent, or a removal coming
+        "sync_error",
+        "sync_warning",
+        "rate_error",
+        "disconnect_channel",
+        "disconnect_listing",
+        "channel_removal_warning",
+        "property_removal_warning",
+    }
+)
+# Payload keys that say why, copied into the notice (and so into the alert).
+REASON_KEYS = (
+    "channel_name",
+    "channel",
+    "error_type",
+    "reason",
+    "message",
+    "warning",
+    "errors",
+    "property_name",
+)
+# Cells changed at Channex (its UI, another system, or our own push echoed): a read-back.
+ARI_EVENT = "ari"
 # Channex's 30-minute alarm: its revision is fetched (or acked again) AND a notice raised.
 UNACKED_EVENT = "non_acked_booking"
 
@@ -209,9 +239,19 @@ def _classify(event: InboundEvent) -> tuple[Status, str | None]:
         return "queued", None
     if event.event in NOTED_EVENTS:
         return "noted", None
+    if event.event == ARI_EVENT:
+        return "queued", None
     if event.event == "test":
         return "ignored", "test ping"
     return "ignored", "event not acted on"
+
+
+def _payload(event: InboundEvent) -> Any:
+    try:
+        envelope = orjson.loads(event.payload)
+    except orjson.JSONDecodeError:
+        return None
+    return envelope.get("payload") if isinstance(envelope, dict) else None
 
 
 def _notice_detail(event: InboundEvent) -> str:
@@ -220,6 +260,12 @@ def _notice_detail(event: InboundEvent) -> str:
         parts.append(f"booking {event.booking_id}")
     if event.revision_id is not None:
         parts.append(f"revision {event.revision_id}")
+    payload = _payload(event)
+    if isinstance(payload, dict):
+        for key in REASON_KEYS:
+            value = payload.get(key)
+            if value not in (None, "", [], {}):
+                parts.append(f"{key}: {str(value)[:200]}")
     return ", ".join(parts)
 
 
@@ -246,7 +292,11 @@ async def _store_batch(
     last = await cursor.fetchone()
     next_id = int(last[0] if last is not None else 0) + 1
     for event, (status, detail) in zip(events, decided, strict=True):
-        if status == "queued" and event.revision_id is not None:
+        if event.event == ARI_EVENT:
+            status, detail = await parity.note_ari_event_in(
+                conn, event.property_id, _payload(event), now
+            )
+        elif status == "queued" and event.revision_id is not None:
             if event.revision_id in new:
                 new.discard(event.revision_id)  # a second event with this id is a duplicate
             else:

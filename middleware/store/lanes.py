@@ -69,6 +69,55 @@ async def reserve_call(
         return None
 
 
+async def reserve_read(
+    db: Database,
+    lane: Lane,
+    now: datetime,
+    *,
+    limit: int,
+    own_limit: int = 0,
+    window_s: float = WINDOW_S,
+) -> bool:
+    """Take a slot for an ARI read-back (GET) of the lane; False: not now.
+
+    With `own_limit` (> 0) reads have a budget of their own, logged apart from pushes. Without,
+    a read takes a slot of the push limit, pushes first: only while the lane has nothing to
+    push, is not paused, and keeps at least half its slots free after the read — so a read
+    never stands in the way of a push that is waiting or about to be.
+    """
+    read_kind = f"read:{lane.kind}"
+    horizon = to_db_time(now - timedelta(seconds=window_s))
+    async with db.transaction() as conn:
+        if own_limit > 0:
+            log_kind, allowed = read_kind, own_limit
+        else:
+            log_kind, allowed = lane.kind, limit - max(1, limit // 2)
+            cursor = await conn.execute(
+                "SELECT 1 FROM outbox WHERE property_id = ? AND kind = ? AND status = 'pending'"
+                " UNION ALL SELECT 1 FROM lanes WHERE property_id = ? AND kind = ?"
+                " AND paused_until > ? LIMIT 1",
+                (lane.property_id, lane.kind, lane.property_id, lane.kind, to_db_time(now)),
+            )
+            if await cursor.fetchone() is not None:
+                return False
+        await conn.execute(
+            "DELETE FROM rate_calls WHERE property_id = ? AND kind IN (?, ?) AND sent_at <= ?",
+            (lane.property_id, lane.kind, read_kind, horizon),
+        )
+        cursor = await conn.execute(
+            "SELECT sent_at FROM rate_calls WHERE property_id = ? AND kind = ?",
+            (lane.property_id, log_kind),
+        )
+        sent = [from_db_time(row["sent_at"]) for row in await cursor.fetchall()]
+        if allowed < 1 or next_slot(sent, now, limit=allowed, window_s=window_s) > now:
+            return False
+        await conn.execute(
+            "INSERT INTO rate_calls (property_id, kind, sent_at) VALUES (?, ?, ?)",
+            (lane.property_id, log_kind, to_db_time(now)),
+        )
+        return True
+
+
 async def call_answered(db: Database, lane: Lane, reserved_at: datetime, now: datetime) -> None:
     """The call reserved at `reserved_at` has its answer (or gave up) at `now`: log it at `now`.
 
@@ -154,6 +203,7 @@ STATES_SQL = """
 WITH known AS (
     SELECT property_id, kind FROM lanes
     UNION SELECT DISTINCT property_id, kind FROM rate_calls
+    WHERE kind IN ('availability', 'restrictions')
 )
 SELECT k.property_id, k.kind, l.failures, l.next_attempt_at, l.pause_count, l.paused_until,
        l.last_push_at, l.last_success_at, l.last_error,

@@ -207,3 +207,26 @@ CREATE TABLE IF NOT EXISTS sync_requests (
     error           TEXT
 );
 CREATE INDEX IF NOT EXISTS sync_requests_due ON sync_requests (status, next_attempt_at);
+
+-- Channex parity: read-backs wanted (an `ari` webhook named these days), merged per lane.
+CREATE TABLE IF NOT EXISTS parity_requests (
+    property_id  TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    date_from    TEXT NOT NULL,
+    date_to      TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    PRIMARY KEY (property_id, kind)
+);
+
+-- Channex parity: fields found to differ from the PMS and queued to heal, until a read-back
+-- finds them equal (then the time from drift to healed is observed and the row removed).
+CREATE TABLE IF NOT EXISTS parity_drift (
+    property_id TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    day         TEXT NOT NULL,
+    field       TEXT NOT NULL,
+    found_at    TEXT NOT NULL,
+    heals       INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (property_id, kind, entity_id, day, field)
+) WITHOUT ROWID;

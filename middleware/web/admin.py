@@ -9,6 +9,7 @@
 - `GET  /admin/outbox/failures` failed / rejected pushes and dead-letter counts
 - `POST /admin/outbox/retry` dead letters back to pending (`{"property_id", "kind"}` optional)
 - `GET  /admin/calls?service=` recent HTTP calls, bodies masked
+- `POST /admin/parity/check` read Channex's ARI back now, compare with the PMS, queue the drift
 """
 
 from __future__ import annotations
@@ -39,6 +40,31 @@ def _guard(request: Request) -> tuple[WebContext, Response | None]:
 def _limit(request: Request) -> int:
     text = request.query_params.get("limit", "")
     return min(int(text), LIST_LIMIT) if text.isdigit() and int(text) > 0 else 50
+
+
+async def parity_check(request: Request) -> Response:
+    context, denied = _guard(request)
+    if denied:
+        return denied
+    if not context.runtime.settings.channex_enabled:
+        return JSONResponse(DISABLED, status_code=503)
+    results = await context.runtime.parity.run_once(force=True)
+    return JSONResponse(
+        {
+            "passes": [
+                {
+                    "property_id": r.lane.property_id,
+                    "kind": r.lane.kind,
+                    "date_from": r.date_from.isoformat(),
+                    "date_to": r.date_to.isoformat(),
+                    "cells": r.cells,
+                    "drift": len(r.drift),
+                    "queued": r.queued,
+                }
+                for r in results
+            ]
+        }
+    )
 
 
 async def webhooks(request: Request) -> Response:
@@ -168,4 +194,5 @@ def routes() -> list[BaseRoute]:
         Route("/admin/outbox/failures", failures, methods=["GET"]),
         Route("/admin/outbox/retry", retry, methods=["POST"]),
         Route("/admin/calls", calls, methods=["GET"]),
+        Route("/admin/parity/check", parity_check, methods=["POST"]),
     ]

@@ -2,7 +2,8 @@
 
 Loops: `ari` (sync requests → outbox), `pump` (outbox → Channex), `bookings` (revisions →
 sistema-os → ack), `feed` (the revision feed safety net), `poll` (change-detection read of the
-PMS), `nightly` (the optional off-peak full sync) and `heartbeat`. Each sleep is a wait on the
+PMS), `nightly` (the optional off-peak full sync), `parity` (Channex read back and compared
+with the PMS) and `heartbeat`. Each sleep is a wait on the
 stop event (or a wake-up); one failed iteration is logged and the loop goes on. `stop()` stops
 claiming, lets in-flight work finish up to `SHUTDOWN_TIMEOUT_S`, then cancels: a cancelled push
 gives its outbox rows back.
@@ -63,6 +64,8 @@ class Worker:
             loops.append(("poll", float(s.pms_poll_interval_s), self._poll))
         if s.full_sync_hour is not None:
             loops.append(("nightly", NIGHTLY_CHECK_S, self._nightly))
+        if s.parity_interval_s > 0 or s.parity_full_hour is not None:
+            loops.append(("parity", tick, self._rt.parity.run_once))
         if not s.channex_enabled:
             # CHANNEX_ENABLED=false: no loop calls Channex (there may be no API key); sync
             # requests and webhooks stay stored for when the integration is switched back on.

@@ -17,6 +17,9 @@ from typing import Any
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import assert_channex_matches_pms
 
+# Parity on and reading back every second: the scenarios must not gain a POST or a 429 from it.
+PARITY_ON = {"PARITY_INTERVAL": "1", "PARITY_DAYS": "30"}
+
 D = date.fromisoformat
 
 
@@ -37,14 +40,15 @@ async def _go_live(system: System) -> None:
 
 
 async def test_1_full_sync_is_exactly_two_calls_covering_every_cell(tmp_path: Path) -> None:
-    async with start_system(tmp_path, hotel="certification") as system:
+    async with start_system(tmp_path, hotel="certification", extra_env=PARITY_ON) as system:
         await system.full_sync()
         avail = system.posts("availability")
         restr = system.posts("restrictions")
         assert (len(avail), len(restr)) == (1, 1)
         ari_paths = ("/api/v1/availability", "/api/v1/restrictions")
-        order = [r.path for r in system.channex.requests if r.path in ari_paths]
-        assert order == ["/api/v1/availability", "/api/v1/restrictions"]
+        posts = [r for r in system.channex.requests if r.path in ari_paths and r.method == "POST"]
+        assert [r.path for r in posts] == ["/api/v1/availability", "/api/v1/restrictions"]
+        assert [r.status for r in system.channex.requests if r.status == 429] == []
         await assert_channex_matches_pms(system, days=500)
         rate_plans = {v["rate_plan_id"] for v in restr[0]["values"]}
         assert len(rate_plans) == 4
@@ -55,7 +59,7 @@ async def test_1_full_sync_is_exactly_two_calls_covering_every_cell(tmp_path: Pa
 
 
 async def test_2_single_date_single_rate(tmp_path: Path) -> None:
-    async with start_system(tmp_path, hotel="certification") as system:
+    async with start_system(tmp_path, hotel="certification", extra_env=PARITY_ON) as system:
         await _go_live(system)
         system.pms.set_rate("twin", "bar", D("2026-11-22"), D("2026-11-22"), Decimal("333"))
         await system.settle()
@@ -75,7 +79,7 @@ async def test_2_single_date_single_rate(tmp_path: Path) -> None:
 
 
 async def test_3_three_rates_within_seconds_are_one_call(tmp_path: Path) -> None:
-    async with start_system(tmp_path, hotel="certification") as system:
+    async with start_system(tmp_path, hotel="certification", extra_env=PARITY_ON) as system:
         await _go_live(system)
         system.pms.set_rate("twin", "bar", D("2026-11-21"), D("2026-11-21"), Decimal("333"))
         await asyncio.sleep(0.7)
@@ -111,7 +115,7 @@ async def test_3_three_rates_within_seconds_are_one_call(tmp_path: Path) -> None
 
 
 async def test_4_rate_ranges_on_several_plans_are_one_call_of_ranges(tmp_path: Path) -> None:
-    async with start_system(tmp_path, hotel="certification") as system:
+    async with start_system(tmp_path, hotel="certification", extra_env=PARITY_ON) as system:
         await _go_live(system)
         system.pms.set_rate("twin", "bar", D("2026-11-01"), D("2026-11-10"), Decimal("241"))
         system.pms.set_rate("double", "bar", D("2026-11-10"), D("2026-11-16"), Decimal("312.66"))
@@ -149,7 +153,7 @@ async def test_4_rate_ranges_on_several_plans_are_one_call_of_ranges(tmp_path: P
 
 
 async def test_5_min_stay_carries_the_min_stay_field_only(tmp_path: Path) -> None:
-    async with start_system(tmp_path, hotel="certification") as system:
+    async with start_system(tmp_path, hotel="certification", extra_env=PARITY_ON) as system:
         await _go_live(system)
         system.pms.set_restrictions(
             "twin", "bar", D("2026-11-23"), D("2026-11-23"), min_stay_arrival=3
@@ -189,7 +193,7 @@ async def test_5_min_stay_carries_the_min_stay_field_only(tmp_path: Path) -> Non
 
 
 async def test_6_stop_sell(tmp_path: Path) -> None:
-    async with start_system(tmp_path, hotel="certification") as system:
+    async with start_system(tmp_path, hotel="certification", extra_env=PARITY_ON) as system:
         await _go_live(system)
         system.pms.set_restrictions("twin", "bar", D("2026-11-14"), D("2026-11-14"), stop_sell=True)
         system.pms.set_restrictions(
@@ -227,7 +231,7 @@ async def test_6_stop_sell(tmp_path: Path) -> None:
 
 
 async def test_7_mixed_restrictions_each_value_carries_exactly_its_fields(tmp_path: Path) -> None:
-    async with start_system(tmp_path, hotel="certification") as system:
+    async with start_system(tmp_path, hotel="certification", extra_env=PARITY_ON) as system:
         # Start from values that differ from the table's, so every listed field is a change.
         pms = system.pms
         pms.set_restrictions(
@@ -310,7 +314,7 @@ async def test_7_mixed_restrictions_each_value_carries_exactly_its_fields(tmp_pa
 
 
 async def test_8_half_year_is_one_call_with_two_range_values(tmp_path: Path) -> None:
-    async with start_system(tmp_path, hotel="certification") as system:
+    async with start_system(tmp_path, hotel="certification", extra_env=PARITY_ON) as system:
         pms = system.pms
         first, last = D("2026-12-01"), D("2027-05-01")
         pms.set_restrictions(
@@ -365,7 +369,7 @@ async def test_8_half_year_is_one_call_with_two_range_values(tmp_path: Path) -> 
 
 
 async def test_9_single_date_availability_from_pms_bookings(tmp_path: Path) -> None:
-    async with start_system(tmp_path, hotel="certification") as system:
+    async with start_system(tmp_path, hotel="certification", extra_env=PARITY_ON) as system:
         pms = system.pms
         twin_night, double_night = D("2026-11-21"), D("2026-11-22")
         for _ in range(pms.availability("twin", twin_night) - 8):
@@ -400,7 +404,7 @@ async def test_9_single_date_availability_from_pms_bookings(tmp_path: Path) -> N
 
 
 async def test_10_multi_date_availability_is_ranges(tmp_path: Path) -> None:
-    async with start_system(tmp_path, hotel="certification") as system:
+    async with start_system(tmp_path, hotel="certification", extra_env=PARITY_ON) as system:
         await _go_live(system)
         pms = system.pms
         for _ in range(pms.availability("twin", D("2026-11-10")) - 3):

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from middleware.sandbox.channex import ChannexEmulator
-from tests.sandbox.channex_harness import Api, make_hotel, running
+from tests.sandbox.channex_harness import Api, hook, make_hotel, receiver, running
 
 TODAY = date(2026, 11, 1)
 ALL = "rate,min_stay_arrival,min_stay_through,max_stay"
@@ -426,3 +426,50 @@ async def test_an_availability_answer_may_carry_only_meta() -> None:
     ]
     assert [t["type"] for t in restrictions[1]["data"]] == ["task"]  # restrictions keep theirs
     assert emu.availability(h.property_id)[h.twin] == {date(2026, 11, 11): 3}
+
+
+async def test_an_edit_in_the_channex_ui_changes_cells_and_sends_the_ari_webhook() -> None:
+    emu = ChannexEmulator(today=lambda: date(2026, 11, 1), webhook_retry_backoff_s=0.01)
+    async with receiver() as rec, running(emu) as api:
+        h = await make_hotel(api)
+        await hook(api, rec, "ari", h.property_id, event_mask="ari", is_active=True, send_data=True)
+        emu.reset_requests()
+        status, body = await api.post(
+            "/_control/ari/restrictions",
+            {
+                "values": [
+                    {
+                        "property_id": h.property_id,
+                        "rate_plan_id": h.twin_bar,
+                        "date_from": "2026-11-21",
+                        "date_to": "2026-11-22",
+                        "rate": "250.00",
+                        "stop_sell": True,
+                    }
+                ]
+            },
+        )
+        refused, problem = await api.post(
+            "/_control/ari/availability",
+            {"values": [{"property_id": h.property_id, "room_type_id": h.twin, "date": "x"}]},
+        )
+        await emu.deliver_pending()
+    expected = [
+        {
+            "date": day,
+            "room_type_id": h.twin,
+            "rate_plan_id": h.twin_bar,
+            "rate": "250.00",
+            "stop_sell": True,
+        }
+        for day in ("2026-11-21", "2026-11-22")
+    ]
+    assert (status, body) == (200, {"payload": expected})
+    assert refused == 400 and "value refused" in problem["error"]
+    [delivered] = rec.got
+    assert delivered["json"]["event"] == "ari"
+    assert delivered["json"]["payload"] == expected
+    assert delivered["json"]["user_id"] is not None
+    cell = emu.restrictions(h.property_id)[h.twin_bar][date(2026, 11, 22)]
+    assert (cell["rate"], cell["stop_sell"]) == (Decimal("250.00"), True)
+    assert emu.requests == []  # a UI edit is not an API call

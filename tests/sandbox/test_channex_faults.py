@@ -170,3 +170,42 @@ async def test_control_route_sets_reads_and_clears_faults() -> None:
         ]
         assert (await api.call("DELETE", "/_control/requests"))[0] == 200
         assert emu.requests == []
+
+
+async def test_partly_applied_push_answers_200_without_a_warning_and_stores_the_rest() -> None:
+    emu = ChannexEmulator(today=lambda: TODAY)
+    async with running(emu) as api:
+        h = await make_hotel(api)
+        emu.faults = FaultPlan(5, p_partial=1.0)
+        values: list[dict[str, Any]] = [
+            {"property_id": h.property_id, "rate_plan_id": plan, "date": "2026-11-21", "rate": r}
+            for plan, r in ((h.twin_bar, 20100), (h.twin_bb, 20200), (h.double_bar, 20300))
+        ]
+        status, body = await api.post("/restrictions", {"values": values})
+        _, read = await api.get(
+            "/restrictions",
+            **{
+                "filter[property_id]": h.property_id,
+                "filter[date]": "2026-11-21",
+                "filter[restrictions]": "rate",
+            },
+        )
+    assert status == 200
+    assert "warnings" not in body["meta"] and len(body["data"]) == 1
+    rates = {plan: read["data"][plan]["2026-11-21"]["rate"] for plan in read["data"]}
+    written = {v["rate_plan_id"]: f"{v['rate'] / 100:.2f}" for v in values}
+    kept = {plan: rate for plan, rate in written.items() if rates[plan] == rate}
+    assert len(kept) == 2  # exactly one value silently not stored
+    assert emu.fault_counts == {"partial": 1}
+
+
+def test_a_plan_without_partial_draws_the_same_sequence_as_before() -> None:
+    """Adding `p_partial` must not shift the faults an older seed produces."""
+    plain = FaultInjector(FaultPlan(3, p_warning=0.5))
+    asked = FaultInjector(FaultPlan(3, p_warning=0.5))
+    first = [plain.rejection_index(4) for _ in range(20)]
+    second = []
+    for _ in range(20):
+        second.append(asked.rejection_index(4))
+        assert asked.silent_drop_index(4) is None
+    assert first == second

@@ -28,7 +28,9 @@ HOOK = "https://middleware.example/webhook/channex"
 SECRET_HEADER = "X-Channex-Webhook-Secret"
 EVENT_MASK = (
     "booking;booking_new;booking_modification;booking_cancellation;"
-    "booking_unmapped_room;booking_unmapped_rate;non_acked_booking"
+    "booking_unmapped_room;booking_unmapped_rate;non_acked_booking;"
+    "ari;sync_error;sync_warning;rate_error;disconnect_channel;disconnect_listing;"
+    "channel_removal_warning;property_removal_warning"
 )
 # categoria, title, units, adults, default rate in minor units (pms-contract §1)
 DUKE = [

@@ -16,7 +16,7 @@ async def test_open_applies_schema_once_in_wal_mode(tmp_path: Path) -> None:
     mode = await db.fetchone("PRAGMA journal_mode")
     version = await db.fetchone("PRAGMA user_version")
     assert mode is not None and mode[0] == "wal"
-    assert version is not None and version[0] == 1
+    assert version is not None and version[0] == 2
     await db.execute("INSERT INTO kv (key, value, updated_at) VALUES ('a', '1', 't')")
     await db.close()
     reopened = await Database.open(path)
@@ -62,3 +62,18 @@ def test_db_time_round_trip_sorts_as_text() -> None:
     assert to_db_time(early) == "2026-11-21T12:00:00.000000Z"
     assert to_db_time(early) < to_db_time(late)
     assert from_db_time(to_db_time(late)) == late
+
+
+async def test_a_version_1_database_gains_the_parity_tables(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = await Database.open(path)
+    await db.execute("DROP TABLE parity_requests")
+    await db.execute("DROP TABLE parity_drift")
+    await db.execute("PRAGMA user_version = 1")
+    await db.close()
+    reopened = await Database.open(path)
+    rows = await reopened.fetchall(
+        "SELECT name FROM sqlite_master WHERE name IN ('parity_requests', 'parity_drift')"
+    )
+    assert sorted(row["name"] for row in rows) == ["parity_drift", "parity_requests"]
+    await reopened.close()

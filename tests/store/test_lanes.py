@@ -2,12 +2,13 @@
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from middleware.domain.models import Lane
-from middleware.store import lanes
+from middleware.domain.models import CellKey, Lane
+from middleware.store import lanes, outbox
 from middleware.store.db import Database
 
 T0 = datetime(2026, 11, 1, 9, 0, 0, tzinfo=UTC)
@@ -103,3 +104,27 @@ async def test_states_lists_every_known_lane(db: Database) -> None:
     state = await lanes.get(db, LANE, at(200))
     assert state is not None and (state.pause_count, state.paused_until) == (0, None)
     assert await lanes.get(db, Lane("prop-9", "availability"), at(200)) is None
+
+
+async def test_a_read_takes_a_push_slot_only_with_nothing_to_push_and_half_the_slots_free(
+    db: Database,
+) -> None:
+    for n in range(4):
+        assert await lanes.reserve_call(db, LANE, at(n), limit=10) is None
+    assert await lanes.reserve_read(db, LANE, at(5), limit=10) is True  # 5 of 10 used after
+    assert await lanes.reserve_read(db, LANE, at(6), limit=10) is False  # would leave 4 free
+    assert await lanes.reserve_read(db, LANE, at(66), limit=10) is True  # window moved on
+    day = T0.date() + timedelta(days=3)
+    await outbox.enqueue(db, LANE, {CellKey("rp", day): {"rate": Decimal(5)}}, at(70))
+    assert await lanes.reserve_read(db, LANE, at(130), limit=10) is False  # a push waits
+    await lanes.pause(db, AVAIL, at(130), retry_after_s=None)
+    assert await lanes.reserve_read(db, AVAIL, at(131), limit=10) is False  # paused lane
+    # Reads with a budget of their own never count against (or wait for) pushes.
+    assert [await lanes.reserve_read(db, LANE, at(131), limit=10, own_limit=2) for _ in "abc"] == [
+        True,
+        True,
+        False,
+    ]
+    assert await lanes.reserve_call(db, LANE, at(132), limit=1) is None
+    [state] = [s for s in await lanes.states(db, at(132)) if s.lane == LANE]
+    assert state.calls_in_window == 1

@@ -10,7 +10,17 @@ from middleware.store import audit
 from middleware.worker.runner import HEARTBEAT_NAME
 from tests.flow.harness import START, ShiftedClock, System
 
-CHECKS = ("settings", "database", "channex", "mapping", "pms", "worker", "outbox", "bookings")
+CHECKS = (
+    "settings",
+    "database",
+    "channex",
+    "mapping",
+    "channex_settings",
+    "pms",
+    "worker",
+    "outbox",
+    "bookings",
+)
 # No worker in the web process: the tests write the heartbeat themselves.
 NO_WORKER = {"WORKER_IN_PROCESS": "false"}
 # A worker whose pushes go out at once (the frozen clock never lets a debounce pass).

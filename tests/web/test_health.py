@@ -17,6 +17,9 @@ from typing import Any
 
 import orjson
 
+from middleware.channex.client import ChannexClient
+from middleware.channex.hotel_plans import duke_beach_plan
+from middleware.channex.setup import run_setup
 from middleware.checks import REMOTE_CACHE_S, Checker
 from middleware.mapping import Mapping
 from middleware.sandbox.faults import FaultPlan
@@ -39,6 +42,7 @@ def _detail_ok() -> dict[str, str]:
         "database": "writable",
         "channex": "reachable, API key valid, property found",
         "mapping": "6 room types and their plans exist",
+        "channex_settings": "state_length, min_stay_type, auto-update as needed",
         "pms": "",  # the emulator's address: filled in by `_expected`
         "worker": "last heartbeat 0 s ago",
         "outbox": "0 pending, 0 dead-lettered, oldest 0 s",
@@ -148,7 +152,10 @@ async def test_a_revoked_api_key_fails_the_channex_check_alone(tmp_path: Path) -
     async with start_system(tmp_path, clock=FrozenClock(), extra_env=ENV) as system:
         await beat(system)
         system.channex.revoke_key()
-        skipped = {"mapping": "not compared: see the channex check"}
+        skipped = {
+            "mapping": "not compared: see the channex check",
+            "channex_settings": "not read: see the channex check",
+        }
         expected = _expected(system, passing=skipped, channex="the API key was rejected")
         assert await _health(system) == (503, expected)
 
@@ -201,4 +208,40 @@ async def test_a_database_that_cannot_be_written_fails_the_database_check_alone(
             assert await _health(system) == (503, _expected(system, database=detail))
         finally:
             await db.fetchall("PRAGMA query_only = OFF")
+        assert await _health(system) == (200, _expected(system))
+
+
+async def test_a_short_state_length_fails_the_channex_settings_check_until_setup_fixes_it(
+    tmp_path: Path,
+) -> None:
+    """Someone set `state_length` below the horizon (and switched an auto-update on): /health
+    names both; the setup script puts them back and the check passes."""
+    monotonic = [0.0]
+    async with start_system(tmp_path, clock=FrozenClock(), extra_env=ENV) as system:
+        await beat(system)
+        settings = system.channex.state.properties[system.property_id]["settings"]
+        settings.update(state_length=365, allow_availability_autoupdate_on_cancellation=True)
+        system.context.checker = Checker(system.context.runtime, monotonic=lambda: monotonic[0])
+        pid = system.property_id
+        wrong = (
+            f"{pid}: state_length 365 is shorter than CHANNEX_SYNC_DAYS (500); "
+            f"{pid}: allow_availability_autoupdate_on_cancellation is on; "
+            "run scripts/setup_channex_duke.py to fix"
+        )
+        assert await _health(system) == (503, _expected(system, channex_settings=wrong))
+        client = ChannexClient(system.session, system.channex_url + "/api/v1", API_KEY)
+        report = await run_setup(
+            client,
+            duke_beach_plan(),
+            mapping_path=tmp_path / "mapping.json",
+            webhook_url=None,
+            webhook_secret=None,
+            secret_header="X-Channex-Webhook-Secret",
+            dry_run=False,
+            sync_days=500,
+        )
+        assert [a.name for a in report.actions if a.kind == "property settings"] == [
+            "allow_availability_autoupdate_on_cancellation=False, state_length=500"
+        ]
+        monotonic[0] += 60  # past the probe cache
         assert await _health(system) == (200, _expected(system))

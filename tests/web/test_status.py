@@ -139,6 +139,7 @@ async def test_status_after_a_full_sync_a_parked_booking_a_warning_and_a_429(
             "property_id": pid,
             "name": "Duke Beach",
             "last_full_sync": "2026-10-31T12:00:00.000000Z",
+            "parity": {"last_full_comparison": None, "open_drift": 0},
             "lanes": {
                 "availability": _lane(pending=0, dead=0, used=3),
                 # the dropped value is dead-lettered; the ov rate waits for the pause to end

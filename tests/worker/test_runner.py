@@ -27,6 +27,7 @@ from middleware.worker.ari_sync import AriSync
 from middleware.worker.booking_sync import BookingProcessor
 from middleware.worker.feed_poll import FeedPoller
 from middleware.worker.outbox_pump import OutboxPump
+from middleware.worker.parity import ParityCheck
 from middleware.worker.runner import Worker
 
 DEADLINE_S = 10.0
@@ -98,6 +99,8 @@ class Rig:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.ari, self.pump, self.bookings, self.feed = Step(), Step([]), Step(), Step()
+        self.parity = Step([])
+        runtime.parity = cast(ParityCheck, self.parity)
         runtime.ari_sync = cast(AriSync, self.ari)
         runtime.pump = cast(OutboxPump, self.pump)
         runtime.bookings = cast(BookingProcessor, self.bookings)
@@ -150,11 +153,12 @@ async def test_the_loops_start_and_the_heartbeat_is_written(open_rig: OpenRig) -
                 lambda: rig.ari.runs and rig.pump.runs and rig.bookings.runs, "first passes"
             )
         started = [e for e in logs if e["event"] == "worker_started"]
-        assert [e["loops"] for e in started] == [["ari", "pump", "bookings", "heartbeat"]]
+        assert [e["loops"] for e in started] == [["ari", "pump", "bookings", "heartbeat", "parity"]]
         beat = await audit.last_heartbeat(rig.runtime.db, runner.HEARTBEAT_NAME)
         assert beat is not None
         assert abs((datetime.now(UTC) - beat[0]).total_seconds()) < 60
         assert rig.feed.runs == 0  # FEED_POLL_INTERVAL=0: no feed loop
+        await eventually(lambda: rig.parity.runs, "a parity pass")  # PARITY_INTERVAL default
         await rig.stop()
 
 
@@ -239,7 +243,7 @@ async def test_stop_gives_back_a_claim_in_flight(
             await rig.stop()  # bounded: wait_for(SHUTDOWN_TIMEOUT_S + DEADLINE_S)
         assert [
             (e["finished"], e["cancelled"]) for e in logs if e["event"] == "worker_stopped"
-        ] == [(3, 1)]
+        ] == [(4, 1)]  # ari, bookings, heartbeat, parity finished
         [backlog] = await outbox.backlog(rt.db, rt.clock())
         assert (backlog.pending, backlog.in_flight) == (1, 0)
         [push] = await outbox.recent_pushes(rt.db)

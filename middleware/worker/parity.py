@@ -1,0 +1,293 @@
+"""Channex parity: read Channex's ARI back, compare it with sistema-os, heal the difference.
+
+One pass (`run_once`) looks at each property: a read-back is due for a lane when an `ari`
+webhook asked for days of it (`parity_requests`), every `PARITY_INTERVAL` for the next
+`PARITY_DAYS`, and once a night at `PARITY_FULL_HOUR` for the whole horizon. A due lane takes a
+read slot (`lanes.reserve_read`: pushes first), reads Channex (`GET /availability` or
+`GET /restrictions`, one property per request), then reads the PMS through its port — not what
+the middleware believes it sent — and compares field by field. Every difference is queued with
+the PMS value (`store.parity.heal`), so the normal outbox heals it; drift found again after a
+heal went out, or found pass after pass, is alerted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+import orjson
+import structlog
+
+from middleware import clock as clocks
+from middleware import metrics
+from middleware.config import Settings
+from middleware.domain import ari, parity
+from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Cells, Kind, Lane
+from middleware.errors import PayloadError, UpstreamError
+from middleware.mapping import Mapping, PropertyMap
+from middleware.pms.port import PmsPort
+from middleware.store import audit, lanes, notices
+from middleware.store import parity as store
+from middleware.store.db import Database, from_db_time, to_db_time
+from middleware.worker.schedule import full_sync_due
+
+log = structlog.get_logger(__name__)
+
+LAST_PASS_KEY = "parity_last:{property_id}:{kind}"
+LAST_FULL_KEY = "parity_last_full:{property_id}"
+RECURRING_KEY = "parity_drift_passes:{property_id}"
+RECURRING_PASSES = 3  # passes in a row that find new drift: someone keeps editing in Channex
+
+Alert = Callable[[str, str], Awaitable[None]]
+
+
+class AriReader(Protocol):
+    async def get_availability(
+        self, property_id: str, date_from: date, date_to: date
+    ) -> dict[str, dict[date, int]]: ...
+
+    async def get_restrictions(
+        self, property_id: str, date_from: date, date_to: date, fields: Sequence[str]
+    ) -> dict[str, dict[date, dict[str, Any]]]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PassResult:
+    lane: Lane
+    date_from: date
+    date_to: date
+    source: str  # event | schedule | full
+    cells: int  # cells compared
+    drift: tuple[parity.Drift, ...]
+    queued: int
+
+
+async def _no_alert(_kind: str, _text: str) -> None:
+    return None
+
+
+class ParityCheck:
+    def __init__(
+        self,
+        db: Database,
+        channex: AriReader,
+        pms: PmsPort,
+        mapping: Mapping,
+        settings: Settings,
+        *,
+        clock: clocks.Clock = clocks.utc_now,
+        alert: Alert = _no_alert,
+    ) -> None:
+        self._db = db
+        self._channex = channex
+        self._pms = pms
+        self._mapping = mapping
+        self._settings = settings
+        self._clock = clock
+        self._alert = alert
+
+    async def run_once(self, *, force: bool = False) -> list[PassResult]:
+        """Every read-back that is due (all of them, now, with `force`)."""
+        results: list[PassResult] = []
+        wanted = {(r.property_id, r.kind): r for r in await store.requests(self._db)}
+        for prop in self._mapping:
+            full = await self._full_due(prop)
+            done: list[PassResult] = []
+            for kind in KINDS:
+                lane = Lane(prop.property_id, kind)
+                request = wanted.get((prop.property_id, kind))
+                scheduled = force or full or await self._scheduled_due(lane)
+                if request is None and not scheduled:
+                    continue
+                result = await self._pass(prop, lane, request, scheduled=scheduled, full=full)
+                if result is not None:
+                    done.append(result)
+            if full and len(done) == len(KINDS):
+                await self._record_full(prop, done)
+            results.extend(done)
+        return results
+
+    async def _full_due(self, prop: PropertyMap) -> bool:
+        hour = self._settings.parity_full_hour
+        if hour is None:
+            return False
+        text = await audit.get_value(self._db, LAST_FULL_KEY.format(property_id=prop.property_id))
+        last = None if text is None else from_db_time(orjson.loads(text)["at"])
+        return full_sync_due(self._clock(), prop.timezone, hour, last)
+
+    async def _scheduled_due(self, lane: Lane) -> bool:
+        interval = self._settings.parity_interval_s
+        if interval <= 0:
+            return False
+        key = LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
+        text = await audit.get_value(self._db, key)
+        if text is None:  # first sight: the period starts now (go-live comes first)
+            now = self._clock()
+            await audit.set_value(self._db, key, to_db_time(now), now)
+            return False
+        return self._clock() - from_db_time(text) >= timedelta(seconds=interval)
+
+    def _limit(self, kind: Kind) -> int:
+        s = self._settings
+        return s.channex_avail_rate_limit if kind == "availability" else s.channex_price_rate_limit
+
+    async def _pass(
+        self,
+        prop: PropertyMap,
+        lane: Lane,
+        request: store.ParityRequest | None,
+        *,
+        scheduled: bool,
+        full: bool,
+    ) -> PassResult | None:
+        now = self._clock()
+        today, end = clocks.horizon(prop.timezone, now, self._settings.channex_sync_days)
+        if scheduled:
+            first, last = parity.read_window(today, end, self._settings.parity_days, full=full)
+            if request is not None:
+                first, last = min(first, request.date_from), max(last, request.date_to)
+        else:
+            assert request is not None
+            first, last = request.date_from, request.date_to
+        first, last = max(first, today), min(last, end)
+        source = "full" if full else "schedule" if scheduled else "event"
+        if first > last:
+            if request is not None:
+                await store.finish_request(self._db, request)
+            return None
+        s = self._settings
+        if not await _reserve(self._db, lane, now, self._limit(lane.kind), s):
+            return None
+        try:
+            channex, pms = await self._read(prop, lane, first, last, today, end)
+        except (UpstreamError, PayloadError) as exc:
+            metrics.PARITY_READS.labels(lane.kind, "failed").inc()
+            log.warning(
+                "parity_read_failed", property_id=lane.property_id, kind=lane.kind, error=str(exc)
+            )
+            return None
+        metrics.PARITY_READS.labels(lane.kind, "read").inc()
+        drift = parity.find_drift(lane.kind, pms, channex)
+        settled = await store.settle(self._db, lane, first, last, drift, self._clock())
+        queued = await store.heal(self._db, lane, drift, self._clock(), read_at=now)
+        await self._report(prop, lane, drift, queued, settled)
+        if request is not None:
+            await store.finish_request(self._db, request)
+        if scheduled:
+            key = LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
+            await audit.set_value(self._db, key, to_db_time(now), now)
+        log.info(
+            "parity_pass",
+            property_id=lane.property_id,
+            kind=lane.kind,
+            source=source,
+            date_from=first.isoformat(),
+            date_to=last.isoformat(),
+            cells=len(pms),
+            drift=len(drift),
+            queued=len(queued),
+        )
+        return PassResult(
+            lane=lane,
+            date_from=first,
+            date_to=last,
+            source=source,
+            cells=len(pms),
+            drift=tuple(drift),
+            queued=len(queued),
+        )
+
+    async def _read(
+        self, prop: PropertyMap, lane: Lane, first: date, last: date, today: date, end: date
+    ) -> tuple[Cells, Cells]:
+        """(Channex's cells, the PMS's cells) for the lane over the days; Channex first, so a
+        push landing between the two reads shows as busy rather than as drift."""
+        if lane.kind == "availability":
+            got = await self._channex.get_availability(prop.property_id, first, last)
+            channex = parity.cells_from_availability(got)
+        else:
+            read = await self._channex.get_restrictions(
+                prop.property_id, first, last, RESTRICTION_FIELDS
+            )
+            channex = parity.cells_from_restrictions(read)
+        pms_ari = await self._pms.read_ari(first, last)
+        avail, restr, _problems = ari.grid_to_cells(
+            pms_ari, prop, today=today, horizon_end=min(end, last)
+        )
+        cells = avail if lane.kind == "availability" else restr
+        return channex, {k: v for k, v in cells.items() if first <= k.day <= last}
+
+    async def _report(
+        self,
+        prop: PropertyMap,
+        lane: Lane,
+        drift: list[parity.Drift],
+        queued: list[parity.Drift],
+        settled: store.Settled,
+    ) -> None:
+        pid = lane.property_id
+        for item in queued:
+            metrics.DRIFT_FOUND.labels(pid, item.field).inc()
+        for field, seconds in settled.healed:
+            metrics.DRIFT_HEALED.labels(pid, field).inc()
+            metrics.DRIFT_HEAL_SECONDS.observe(seconds)
+        persisting = [d for d in settled.persisting if d in queued]
+        now = self._clock()
+        if persisting:
+            first = persisting[0]
+            detail = (
+                f"property {pid}: {len(persisting)} {lane.kind} field(s) still differ from the"
+                f" PMS after a heal went out (first: {first.entity_id} {first.day} {first.field}"
+                f" channex {first.channex} pms {first.pms})"
+            )
+            await notices.add(
+                self._db,
+                "parity_drift_persists",
+                detail,
+                now,
+                property_id=pid,
+                ref=f"{pid}:{lane.kind}",
+            )
+            await self._alert("parity_drift_persists", detail)
+        await self._count_recurring(pid, lane, bool(drift), now)
+
+    async def _count_recurring(self, pid: str, lane: Lane, drifted: bool, now: datetime) -> None:
+        key = RECURRING_KEY.format(property_id=pid) + f":{lane.kind}"
+        text = await audit.get_value(self._db, key)
+        passes = (int(text) if text else 0) + 1 if drifted else 0
+        await audit.set_value(self._db, key, str(passes), now)
+        if passes >= RECURRING_PASSES:
+            detail = (
+                f"property {pid}: {lane.kind} drift found in {passes} read-backs in a row —"
+                " someone or something keeps changing Channex"
+            )
+            await notices.add(
+                self._db,
+                "parity_drift_recurring",
+                detail,
+                now,
+                property_id=pid,
+                ref=f"{pid}:{lane.kind}",
+            )
+            await self._alert("parity_drift_recurring", detail)
+
+    async def _record_full(self, prop: PropertyMap, results: list[PassResult]) -> None:
+        now = self._clock()
+        value = {
+            "at": to_db_time(now),
+            "date_from": min(r.date_from for r in results).isoformat(),
+            "date_to": max(r.date_to for r in results).isoformat(),
+            "cells": sum(r.cells for r in results),
+            "drift": sum(len(r.drift) for r in results),
+            "queued": sum(r.queued for r in results),
+        }
+        key = LAST_FULL_KEY.format(property_id=prop.property_id)
+        await audit.set_value(self._db, key, orjson.dumps(value).decode(), now)
+
+
+async def _reserve(db: Database, lane: Lane, now: datetime, limit: int, s: Settings) -> bool:
+    return await lanes.reserve_read(
+        db, lane, now, limit=limit, own_limit=s.parity_read_limit, window_s=s.channex_rate_window_s
+    )
