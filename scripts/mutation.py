@@ -30,6 +30,7 @@ PACKAGE = "middleware"
 EQUIVALENT_FILE = ROOT / "scripts" / "mutation_equivalent.txt"
 MUTANTS_DIR = "mutants"
 DETECTED = frozenset({"killed", "timeout"})
+NOT_RUN = "not checked"  # mutmut's status for a mutant a timed-out run never reached
 DEFAULT_MAX_CHILDREN = 2
 
 
@@ -166,8 +167,10 @@ def score(module: Module) -> tuple[Score, list[str], list[str]]:
         status = found.get(name)
         if status is None:
             stale.append(f"{name}: no such mutant any more")
-        elif status in DETECTED:
-            stale.append(f"{name}: now {status}, not equivalent")
+        elif status == NOT_RUN:
+            continue  # a timed-out run: neither caught nor set aside
+        elif status != "survived":
+            stale.append(f"{name}: {status}, so not an equivalent")
         elif (now := fingerprint(name, module)) != entry.fingerprint:
             stale.append(f"{name}: the mutant changed (fingerprint {now}), check it again")
         else:
@@ -176,7 +179,7 @@ def score(module: Module) -> tuple[Score, list[str], list[str]]:
         f"{name} {fingerprint(name, module)} ({status})\n"
         + "\n".join(f"        {line.strip()}" for line in change(name, module))
         for name, status in found.items()
-        if status not in DETECTED and name not in equivalent
+        if status not in DETECTED and status != NOT_RUN and name not in equivalent
     )
     result = Score(
         total=len(found),
@@ -197,7 +200,8 @@ def report(module: Module, *, timed_out: bool) -> str:
     )
     print(f"\n{line}\n    {counts or 'no mutants'}")
     if timed_out:
-        print("    TIMED OUT: mutants not run count as not caught")
+        not_run = result.by_status.get(NOT_RUN, 0)
+        print(f"    TIMED OUT: {not_run} mutants not run, counted as not caught")
     for survivor in survivors:
         print(f"    not caught: {survivor}")
     for entry in stale:

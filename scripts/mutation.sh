@@ -40,6 +40,7 @@ for module in "${modules[@]}"; do
   elif [ "$status" -ne 0 ]; then
     echo "mutmut failed on $module (exit $status); the end of its output:"
     tail -n 40 "$log" | tr '\r' '\n' | tail -n 40
+    echo "$module: no score, the run failed (exit $status)" >>"$summary"
     failed=1
     continue
   fi
