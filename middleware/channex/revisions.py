@@ -78,7 +78,7 @@ def parse_revision(raw: Any) -> BookingRevision:
         amount=_money(attrs, "amount", where),
         currency=_currency(attrs, where),
         notes=_opt_text(attrs, "notes", where),
-        customer=_customer(attrs, raw_rooms, where),
+        customer=_customer(attrs, rooms, where),
         rooms=rooms,
         system_id=_opt_text(attrs, "system_id", where),
         secondary_ota=_opt_text(attrs, "secondary_ota", where),
@@ -182,7 +182,7 @@ def _currency(obj: dict[str, Any], where: str) -> str | None:
     return code
 
 
-def _count(obj: dict[str, Any], key: str, where: str, *, required: bool) -> int:
+def _count(obj: dict[str, Any], key: str, where: str, *, required: bool = False) -> int:
     value = obj.get(key)
     if value is None and not required:
         return 0
@@ -217,8 +217,8 @@ def _room(raw: Any, index: int, arrival: date, departure: date, where: str) -> R
         checkin=checkin,
         checkout=checkout,
         adults=_count(occupancy, "adults", f"{where}.occupancy", required=True),
-        children=_count(occupancy, "children", f"{where}.occupancy", required=False),
-        infants=_count(occupancy, "infants", f"{where}.occupancy", required=False),
+        children=_count(occupancy, "children", f"{where}.occupancy"),
+        infants=_count(occupancy, "infants", f"{where}.occupancy"),
         child_ages=_ages(occupancy, f"{where}.occupancy"),
         amount=_money(raw, "amount", where),
         is_cancelled=bool(is_cancelled),
@@ -366,8 +366,9 @@ def _card(attrs: dict[str, Any], where: str) -> Card | None:
     )
 
 
-def _customer(attrs: dict[str, Any], rooms: list[Any], where: str) -> Person:
-    """The booker (`customer`); a room guest's name stands in when the customer has none."""
+def _customer(attrs: dict[str, Any], rooms: tuple[RevisionRoom, ...], where: str) -> Person:
+    """The booker (`customer`); the first room guest's name stands in when the customer has
+    none (the rooms are parsed first, so their guests are already checked)."""
     customer = attrs.get("customer")
     if customer is None:
         customer = {}
@@ -376,16 +377,7 @@ def _customer(attrs: dict[str, Any], rooms: list[Any], where: str) -> Person:
     here = f"{where}: customer"
     name = _full_name(customer, here)
     if not name:
-        name = next(
-            (
-                guest
-                for index, room in enumerate(rooms)
-                if isinstance(room, dict)
-                for guest in _guest_names(room, f"{where}: rooms[{index}]")
-                if guest
-            ),
-            "",
-        )
+        name = next((room.guest_name for room in rooms if room.guest_name), "")
     company = customer.get("company")
     return Person(
         name=name,
