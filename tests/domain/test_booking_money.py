@@ -279,3 +279,9 @@ def test_a_gap_larger_than_the_room_is_reported_and_left() -> None:
 def test_services_total_is_a_decimal_even_when_empty() -> None:
     assert repr(services_total(())) == "Decimal('0')"
     assert services_total((BREAKFAST, BREAKFAST)) == Decimal("40.00")
+
+
+def test_the_booking_amount_rounds_half_up_too() -> None:
+    """20.025 is 20.03 (half even would make it 20.02 and invent a gap)."""
+    revision = make_revision(amount=Decimal("20.025"), rooms=(make_room(amount=Decimal("20.03")),))
+    assert room_totals(revision, currency="BRL") == RoomTotals(totals={0: Decimal("20.03")})
