@@ -15,7 +15,7 @@ Channex's own warning webhooks).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -30,6 +30,13 @@ PER_KIND_INTERVAL_S = 300.0
 MAX_PER_HOUR = 30
 TIMEOUT_S = 5.0
 MAX_TEXT = 1500
+
+# How a worker part raises an alert: (kind, text). `no_alert` for parts run without one.
+Alert = Callable[[str, str], Awaitable[None]]
+
+
+async def no_alert(_kind: str, _text: str) -> None:
+    return None
 
 
 class Alerter:

@@ -24,8 +24,8 @@ from typing import Literal, Protocol
 import orjson
 import structlog
 
+from middleware import alerts, metrics, ratelimit
 from middleware import clock as clocks
-from middleware import metrics, ratelimit
 from middleware.domain import bookings as planning
 from middleware.domain.models import Lane
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
@@ -53,7 +53,6 @@ ATTENTION_NOTICE = "booking_needs_attention"
 
 Result = Literal["acked", "stale", "parked", "retry", "ack_pending", "skipped", "error"]
 Resync = Callable[[Sequence[planning.Touched]], Awaitable[None]]
-Alert = Callable[[str, str], Awaitable[None]]
 
 
 class RevisionSource(Protocol):
@@ -109,10 +108,6 @@ class _Run:
     cancelled: int = 0
 
 
-async def _no_alert(_kind: str, _text: str) -> None:
-    return None
-
-
 def _pms_detail(exc: UpstreamError) -> str:
     """The PMS's own explanation (`{"detail": ...}`) when it gave one."""
     try:
@@ -133,7 +128,7 @@ class BookingProcessor:
         *,
         resync: Resync,
         clock: clocks.Clock = clocks.utc_now,
-        alert: Alert = _no_alert,
+        alert: alerts.Alert = alerts.no_alert,
         max_attempts: int = MAX_ATTEMPTS,
         lease_s: float = LEASE_S,
     ) -> None:

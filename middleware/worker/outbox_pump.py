@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -22,8 +22,8 @@ from typing import Any, Protocol
 import orjson
 import structlog
 
+from middleware import alerts, metrics
 from middleware import clock as clocks
-from middleware import metrics
 from middleware.channex.client import PushResult
 from middleware.config import Settings
 from middleware.domain import encode, warnings
@@ -35,9 +35,6 @@ from middleware.store import lanes, notices, outbox
 from middleware.store.db import Database
 
 log = structlog.get_logger(__name__)
-
-
-Alert = Callable[[str, str], Awaitable[None]]
 
 
 class AriPusher(Protocol):
@@ -53,10 +50,6 @@ class LaneResult:
     task_ids: tuple[str, ...] = ()
 
 
-async def _no_alert(_kind: str, _text: str) -> None:
-    return None
-
-
 class OutboxPump:
     def __init__(
         self,
@@ -66,7 +59,7 @@ class OutboxPump:
         settings: Settings,
         *,
         clock: clocks.Clock = clocks.utc_now,
-        alert: Alert = _no_alert,
+        alert: alerts.Alert = alerts.no_alert,
     ) -> None:
         self._db = db
         self._channex = channex

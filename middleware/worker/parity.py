@@ -12,7 +12,7 @@ heal went out, or found pass after pass, is alerted.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -20,8 +20,8 @@ from typing import Any, Protocol
 import orjson
 import structlog
 
+from middleware import alerts, metrics
 from middleware import clock as clocks
-from middleware import metrics
 from middleware.config import Settings
 from middleware.domain import ari, parity
 from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Cells, Kind, Lane
@@ -39,8 +39,6 @@ LAST_PASS_KEY = "parity_last:{property_id}:{kind}"
 LAST_FULL_KEY = "parity_last_full:{property_id}"
 RECURRING_KEY = "parity_drift_passes:{property_id}"
 RECURRING_PASSES = 3  # passes in a row that find new drift: someone keeps editing in Channex
-
-Alert = Callable[[str, str], Awaitable[None]]
 
 
 class AriReader(Protocol):
@@ -64,10 +62,6 @@ class PassResult:
     queued: int
 
 
-async def _no_alert(_kind: str, _text: str) -> None:
-    return None
-
-
 class ParityCheck:
     def __init__(
         self,
@@ -78,7 +72,7 @@ class ParityCheck:
         settings: Settings,
         *,
         clock: clocks.Clock = clocks.utc_now,
-        alert: Alert = _no_alert,
+        alert: alerts.Alert = alerts.no_alert,
     ) -> None:
         self._db = db
         self._channex = channex
