@@ -8,7 +8,7 @@ the brand and whether the card is virtual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -75,21 +75,25 @@ class Payment:
     instructions: str | None = None
 
 
-# Attributes `BookingRequest`, `BookingChanges` and `Booking` share beyond the stay; a change
-# that clears one sets it to its value here.
-CLEARED_VALUES: dict[str, object] = {
-    "plan": None,
-    "infants": 0,
-    "children_ages": (),
-    "arrival_hour": None,
-    "booker": None,
-    "nightly": (),
-    "services": (),
-    "taxes": (),
-    "withheld_taxes": (),
-    "ota_commission": None,
-    "payment": None,
-    "booking_total": None,
-    "rooms_in_booking": None,
-}
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingDetails:
+    """What `BookingRequest` and `Booking` record beyond the stay (`BookingChanges` names the
+    same fields); each default is also what a change that clears the field sets."""
+
+    plan: str | None = None
+    infants: int = 0
+    children_ages: tuple[int, ...] = ()
+    arrival_hour: str | None = None
+    booker: Booker | None = None
+    nightly: tuple[NightPrice, ...] = ()
+    services: tuple[Service, ...] = ()
+    taxes: tuple[Tax, ...] = ()
+    withheld_taxes: tuple[WithheldTax, ...] = ()
+    ota_commission: Decimal | None = None
+    payment: Payment | None = None
+    booking_total: Decimal | None = None
+    rooms_in_booking: int | None = None
+
+
+CLEARED_VALUES: dict[str, object] = {f.name: f.default for f in fields(BookingDetails)}
 DETAIL_FIELDS = tuple(CLEARED_VALUES)

@@ -17,6 +17,7 @@ from middleware.sandbox.pms_booking_details import (
     CLEARED_VALUES,
     DETAIL_FIELDS,
     Booker,
+    BookingDetails,
     NightPrice,
     Payment,
     Service,
@@ -75,7 +76,7 @@ class Guest:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BookingRequest:
+class BookingRequest(BookingDetails):
     categoria: str
     checkin: date
     checkout: date
@@ -92,19 +93,6 @@ class BookingRequest:
     channex_revision_id: str | None = None
     quarto_indice: int | None = None
     notes: str | None = None
-    plan: str | None = None
-    infants: int = 0
-    children_ages: tuple[int, ...] = ()
-    arrival_hour: str | None = None
-    booker: Booker | None = None
-    nightly: tuple[NightPrice, ...] = ()
-    services: tuple[Service, ...] = ()
-    taxes: tuple[Tax, ...] = ()
-    withheld_taxes: tuple[WithheldTax, ...] = ()
-    ota_commission: Decimal | None = None
-    payment: Payment | None = None
-    booking_total: Decimal | None = None
-    rooms_in_booking: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,7 +131,7 @@ class BookingChanges:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Booking:
+class Booking(BookingDetails):
     id: int
     categoria: str
     apartamento: str
@@ -163,19 +151,6 @@ class Booking:
     notes: str | None
     cancel_reason: str | None = None
     cancel_fee: Decimal | None = None  # `multa`: what the hotel still receives
-    plan: str | None = None
-    infants: int = 0
-    children_ages: tuple[int, ...] = ()
-    arrival_hour: str | None = None
-    booker: Booker | None = None
-    nightly: tuple[NightPrice, ...] = ()
-    services: tuple[Service, ...] = ()
-    taxes: tuple[Tax, ...] = ()
-    withheld_taxes: tuple[WithheldTax, ...] = ()
-    ota_commission: Decimal | None = None
-    payment: Payment | None = None
-    booking_total: Decimal | None = None
-    rooms_in_booking: int | None = None
 
     def occupies(self, night: date) -> bool:
         return self.status != CANCELLED and self.checkin <= night < self.checkout
