@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from middleware.domain.money import exponent
+from middleware.domain import money
 from middleware.domain.revision import BookingRevision, RevisionRoom, Service
 
 CANCELLATION_FEE_WORDS = ("cancellation", "cancel")
@@ -22,11 +22,6 @@ CANCELLATION_FEE_WORDS = ("cancellation", "cancel")
 class RoomTotals:
     totals: dict[int, Decimal]  # revision room index → total
     problem: str | None = None  # the amount did not add up and how that was settled
-
-
-def step(currency: str) -> Decimal:
-    """The smallest amount of `currency`: Decimal("0.01") for BRL, ("0.001") for KWD."""
-    return Decimal(1).scaleb(-exponent(currency))
 
 
 def services_total(services: Sequence[Service]) -> Decimal:
@@ -40,7 +35,7 @@ def room_totals(
     carries the booking-level services (and any difference to the booking amount; the
     first live room when None). Rooms without an amount share what the booking amount
     leaves, evenly, the remainder on the first of them."""
-    unit = step(currency)
+    smallest = money.unit(currency)
     rooms: list[RevisionRoom] = [room for room in revision.rooms if not room.is_cancelled]
     if not rooms:
         return RoomTotals(totals={})
@@ -55,17 +50,17 @@ def room_totals(
         taken = sum(totals.values(), Decimal(0)) + booking_services
         taken += sum((extras[index] for index in missing), Decimal(0))
         rest = max((revision.amount or Decimal(0)) - taken, Decimal(0))
-        share = (rest / len(missing)).quantize(unit, rounding=ROUND_DOWN)
+        share = (rest / len(missing)).quantize(smallest, rounding=ROUND_DOWN)
         for index in missing:
             totals[index] = share + extras[index]
         totals[missing[0]] += rest - share * len(missing)
     totals[head] += booking_services
     totals = {
-        index: total.quantize(unit, rounding=ROUND_HALF_UP) for index, total in totals.items()
+        index: total.quantize(smallest, rounding=ROUND_HALF_UP) for index, total in totals.items()
     }
     if revision.amount is None:
         return RoomTotals(totals=totals)
-    return _settle(totals, extras, revision.amount.quantize(unit, ROUND_HALF_UP), head)
+    return _settle(totals, extras, revision.amount.quantize(smallest, ROUND_HALF_UP), head)
 
 
 def _settle(

@@ -37,12 +37,17 @@ def exponent(currency: str) -> int:
     return CURRENCY_EXPONENTS.get(currency.strip().upper(), DEFAULT_EXPONENT)
 
 
+def unit(currency: str) -> Decimal:
+    """The smallest amount of `currency`: Decimal("0.01") for BRL, ("0.001") for KWD, ("1") JPY."""
+    return Decimal(1).scaleb(-exponent(currency))
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """`amount` rounded half-up to the currency's decimals; not finite or <= 0 raises."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
         raise ValueError(f"rate must be a finite Decimal, got {amount!r}")
     try:
-        rounded = amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_UP)
+        rounded = amount.quantize(unit(currency), rounding=ROUND_HALF_UP)
     except InvalidOperation as exc:
         raise ValueError(f"rate {amount} {currency} is out of range") from exc
     if rounded <= 0:

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from middleware.domain.money import exponent
+from middleware.domain import money
 from middleware.domain.pms_booking import Payment, PmsBookingRef, PmsBookingRequest
 from middleware.domain.revision import NightPrice, Person, Service, Tax
 from middleware.errors import PayloadError
@@ -27,8 +27,7 @@ Render = Callable[[Any, str], Any]  # (value, currency) → JSON value
 
 def money_text(amount: Decimal, currency: str) -> str:
     """Major units in the currency's decimals, half up: (Decimal("1350"), "BRL") → "1350.00"."""
-    places = Decimal(1).scaleb(-exponent(currency))
-    return format(amount.quantize(places, rounding=ROUND_HALF_UP), "f")
+    return format(amount.quantize(money.unit(currency), rounding=ROUND_HALF_UP), "f")
 
 
 def _plain(value: Any, _currency: str) -> Any:

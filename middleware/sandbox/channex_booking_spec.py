@@ -346,7 +346,7 @@ def _days(
         if "amount" in item and parse_money(item["amount"], currency, where) != sum(days.values()):
             raise BookingSpecError(f"{where}.amount is not the sum of its days")
         return days
-    unit = Decimal(1).scaleb(-money.exponent(currency))
+    unit = money.unit(currency)
     if "amount" in item:
         total = parse_money(item["amount"], currency, f"{where}.amount")
         each = (total / len(nights)).quantize(unit)

@@ -98,7 +98,7 @@ def services(value: Any, currency: str, name: str) -> list[JsonObject]:
             total_price = parse_money(total, currency, f"{where}.total_price")
         if unit_price is None:
             exact = total_price / (nights * persons)
-            unit_price = exact.quantize(Decimal(1).scaleb(-money.exponent(currency)))
+            unit_price = exact.quantize(money.unit(currency))
         out.append(
             {
                 "name": text(item.get("name"), f"{where}.name"),

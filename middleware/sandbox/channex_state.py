@@ -49,7 +49,7 @@ def parse_money(value: Any, currency: str) -> Decimal | None:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    return str(amount.quantize(Decimal(1).scaleb(-money.exponent(currency))))
+    return str(amount.quantize(money.unit(currency)))
 
 
 def is_timezone(name: str) -> bool:

@@ -80,7 +80,7 @@ def money_value(raw: Any, ctx: Context) -> Decimal:
 
 
 def money_text(amount: Decimal, currency: str) -> str:
-    return format(amount.quantize(Decimal(1).scaleb(-money.exponent(currency))), "f")
+    return format(amount.quantize(money.unit(currency)), "f")
 
 
 def hour(raw: Any, ctx: Context) -> str:

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from middleware.domain import money
 from middleware.domain.booking_money import (
     RoomTotals,
     cancellation_fee,
     room_totals,
     services_total,
-    step,
 )
 from middleware.domain.revision import Service
 from tests.domain.test_bookings import make_revision, make_room
@@ -93,13 +93,6 @@ def test_three_decimal_currencies_keep_their_three() -> None:
 
 
 @pytest.mark.parametrize(
-    ("currency", "unit"), [("BRL", "0.01"), ("KWD", "0.001"), ("JPY", "1"), ("XYZ", "0.01")]
-)
-def test_step(currency: str, unit: str) -> None:
-    assert str(step(currency)) == unit
-
-
-@pytest.mark.parametrize(
     ("amount", "services", "fee"),
     [
         ("76.50", [("Cancellation Fee", "76.50")], Decimal("76.50")),  # Booking.com's example
@@ -135,7 +128,7 @@ def test_the_rooms_always_add_up_to_the_booking_amount(
 ) -> None:
     """Whatever the rooms say, the PMS totals add up to what the guest pays (when they can:
     the rooms alone never exceed the amount here)."""
-    unit = step(currency)
+    unit = money.unit(currency)
     rooms = tuple(
         make_room(i, amount=None if a is None else a * unit) for i, a in enumerate(amounts)
     )

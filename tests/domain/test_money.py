@@ -125,3 +125,10 @@ def test_parse_inverts_format(currency: str, mode: money.RateFormat) -> None:
     amount = Decimal("1234.567")
     wire = money.format_rate(amount, currency, mode)
     assert money.parse_rate(wire, currency) == money.quantize(amount, currency)
+
+
+@pytest.mark.parametrize(
+    ("currency", "unit"), [("BRL", "0.01"), ("KWD", "0.001"), ("JPY", "1"), ("XYZ", "0.01")]
+)
+def test_unit(currency: str, unit: str) -> None:
+    assert str(money.unit(currency)) == unit
