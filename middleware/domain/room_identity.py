@@ -45,8 +45,10 @@ def match_rooms(
 
     def pair(rule: Callable[[RevisionRoom, AppliedRoom], bool]) -> None:
         for room in rooms:
+            if room.index in matched:
+                continue
             slot = next((s for s, prior in free.items() if rule(room, prior)), None)
-            if room.index not in matched and slot is not None:
+            if slot is not None:
                 matched[room.index] = slot
                 del free[slot]
 
