@@ -1,6 +1,6 @@
 """`python -m middleware.sandbox`: the whole system on this machine, no credentials, one command.
 
-    python -m middleware.sandbox [--once] [--hotel duke_beach|certification]
+    python -m middleware.sandbox [--once | --emulators-only] [--hotel duke_beach|certification]
                                  [--ports-offset N | --free-ports] [--data-dir PATH]
 
 Starts the sistema-os emulator (127.0.0.1:8000), the middleware with its worker (8001) and
@@ -10,8 +10,13 @@ header, runs a full sync and the narrated tour (`middleware.sandbox.tour`). `--o
 after the tour: 0 if every step showed what it should, 1 naming the steps that did not.
 Otherwise it stays up, printing where to look, until Ctrl-C. Exit 2: a port is taken.
 
-Files: only `data/sandbox/` (or `--data-dir`): the mapping, the database and
-`middleware.log` (the middleware's own log lines), recreated on every run.
+`--emulators-only` starts just the two emulators (the hotel created in the emulated Channex,
+its booking webhook pointed at 127.0.0.1:8001) so the Procfile's `web` and `worker` can be
+tried against them; it stays up until Ctrl-C.
+
+Files: only `data/sandbox/` (or `--data-dir`): the mapping, the database,
+`middleware.log` (the middleware's own log lines) and `.env` (the settings that point the CLI
+and the Procfile processes at this sandbox), recreated on every run.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import json
 import signal
 import socket
 import sys
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -38,7 +43,8 @@ from middleware.serving import LOOPBACK
 
 PMS_PORT, MIDDLEWARE_PORT, CHANNEX_PORT = 8000, 8001, 8002
 DEFAULT_DATA_DIR = Path("data/sandbox")
-OWN_FILES = ("mapping.json", "middleware.db", "middleware.db-wal", "middleware.db-shm")
+OWN_FILES = ("mapping.json", "middleware.db", "middleware.db-wal", "middleware.db-shm", ".env")
+ENV_FILE = ".env"
 LOG_FILE = "middleware.log"
 EXIT_OK, EXIT_TOUR_FAILED, EXIT_PORTS, EXIT_INTERRUPTED = 0, 1, 2, 130
 # The middleware as the sandbox runs it: quick ticks, polls off (webhooks and sistema-os's
@@ -66,7 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m middleware.sandbox",
         description="Both emulators and the middleware on this machine, then a narrated tour.",
     )
-    parser.add_argument("--once", action="store_true", help="exit after the tour (0 = all ok)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="exit after the tour (0 = all ok)")
+    mode.add_argument(
+        "--emulators-only",
+        action="store_true",
+        help="just the two emulators, for the Procfile's web and worker (see data/sandbox/.env)",
+    )
     parser.add_argument("--hotel", choices=sorted(HOTELS), default="duke_beach")
     ports = parser.add_mutually_exclusive_group()
     ports.add_argument("--ports-offset", type=int, default=0, help="add N to 8000/8001/8002")
@@ -76,7 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def port_free(port: int) -> bool:
+    """Whether a server could listen on `port` now. SO_REUSEADDR as the servers themselves set
+    it: a port whose last connections are in TIME_WAIT (a sandbox just stopped) is free."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((LOOPBACK, port))
         except OSError:
@@ -84,10 +99,18 @@ def port_free(port: int) -> bool:
     return True
 
 
-def choose_ports(offset: int, free: bool) -> Ports | str:
-    """The ports to use, or why the sandbox cannot start."""
+def any_free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def choose_ports(offset: int, free: bool, *, fixed_middleware: bool = False) -> Ports | str:
+    """The ports to use, or why the sandbox cannot start. `fixed_middleware`: the middleware
+    port must be a number now (another process will listen there), even with `free`."""
     if free:
-        return Ports(pms=0, middleware=0, channex=0)
+        middleware = any_free_port() if fixed_middleware else 0
+        return Ports(pms=0, middleware=middleware, channex=0)
     wanted = Ports(
         pms=PMS_PORT + offset, middleware=MIDDLEWARE_PORT + offset, channex=CHANNEX_PORT + offset
     )
@@ -187,6 +210,33 @@ def explore_text(stack: Stack) -> list[str]:
     ]
 
 
+def env_file_text(settings: Mapping[str, str]) -> str:
+    """`KEY=value` lines a shell (`set -a; . FILE; set +a`), honcho and the middleware's own
+    `.env` reading all accept."""
+    lines = ["# Written by python -m middleware.sandbox: points the CLI and the Procfile here."]
+    lines += [f"{key}={value}" for key, value in settings.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_env_file(data_dir: Path, settings: Mapping[str, str]) -> Path:
+    path = data_dir / ENV_FILE
+    path.write_text(env_file_text(settings), encoding="utf-8")
+    path.chmod(0o600)  # it holds the (sandbox) admin token and API key
+    return path
+
+
+def cli_env(stack: Stack, data_dir: Path) -> dict[str, str]:
+    """The running sandbox's settings with absolute paths, for the CLI in another shell."""
+    env = {key: value for key, value in stack.env.items() if key != "WORKER_IN_PROCESS"}
+    env["MAPPING_FILE"] = str((data_dir / "mapping.json").resolve())
+    env["DATABASE_PATH"] = str((data_dir / "middleware.db").resolve())
+    return env
+
+
+def load_hint(path: Path) -> str:
+    return f"load it in a shell with:  set -a; . {path}; set +a"
+
+
 def print_outcome(results: Sequence[StepResult], out: TextIO) -> bool:
     """The tour's verdict: one line per failed step, naming it; True when none failed."""
     failed = [r for r in results if not r.ok]
@@ -216,6 +266,8 @@ async def run_sandbox(args: argparse.Namespace, ports: Ports, out: TextIO) -> in
             print(f"sistema-os emulator  {stack.pms_url}", file=out)
             print(f"middleware           {stack.url}  (worker inside)", file=out)
             print(f"Channex emulator     {stack.channex_url}", file=out)
+            env_path = write_env_file(data_dir, cli_env(stack, data_dir))
+            print(f"settings for the CLI: {env_path} ({load_hint(env_path)})", file=out)
             print(
                 f"setup: {stack.mapping.properties[0].name} created in the emulated Channex with"
                 f" {len(stack.mapping.properties[0].room_types)} room types; booking webhook"
@@ -237,15 +289,64 @@ async def run_sandbox(args: argparse.Namespace, ports: Ports, out: TextIO) -> in
     return EXIT_OK
 
 
+async def run_emulators(args: argparse.Namespace, ports: Ports, out: TextIO) -> int:
+    """Both emulators until Ctrl-C, with `.env` pointing the Procfile processes at them."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    data_dir = fresh_data_dir(args.data_dir)
+    async with stacks.open_emulators(
+        data_dir, hotel=args.hotel, channex_port=ports.channex, pms_port=ports.pms
+    ) as emulators:
+        middleware_url = f"http://{LOOPBACK}:{ports.middleware}"
+        await emulators.register_webhook(middleware_url + "/webhook/channex")
+        emulators.pms.middleware_url = middleware_url
+        env = {
+            **emulators.middleware_env(data_dir.resolve()),
+            "MAPPING_FILE": str(emulators.mapping_path.resolve()),
+            "PORT": str(ports.middleware),
+            **{k: v for k, v in SANDBOX_ENV.items() if k != "LOG_LEVEL"},
+        }
+        env_path = write_env_file(data_dir, env)
+        print(f"sistema-os emulator  {emulators.pms_url}", file=out)
+        print(f"Channex emulator     {emulators.channex_url}", file=out)
+        print(
+            f"setup: {emulators.mapping.properties[0].name} created in the emulated Channex;"
+            f" its booking webhook points at {middleware_url}/webhook/channex",
+            file=out,
+        )
+        print(f"settings for the middleware: {env_path}", file=out)
+        print(f"  {load_hint(env_path)}", file=out)
+        print(
+            "  then, each in its own shell:  .venv/bin/python -m middleware.web --port"
+            f" {ports.middleware}   and   .venv/bin/python -m middleware.worker",
+            file=out,
+        )
+        print("  control routes:  curl " + emulators.pms_url + "/_control", file=out)
+        print(
+            "                   curl "
+            + emulators.channex_url.removesuffix("/api/v1")
+            + "/_control",
+            file=out,
+        )
+        print("Ctrl-C stops the emulators.", file=out, flush=True)
+        await stop.wait()
+        emulators.pms.middleware_url = None
+        print("\nstopping…", file=out, flush=True)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = build_parser().parse_args(argv)
     logs.configure_logging("WARNING", stream=sys.stderr)
-    ports = choose_ports(args.ports_offset, args.free_ports)
+    ports = choose_ports(args.ports_offset, args.free_ports, fixed_middleware=args.emulators_only)
     if isinstance(ports, str):
         print(f"sandbox: {ports}", file=sys.stderr)
         return EXIT_PORTS
+    runner = run_emulators if args.emulators_only else run_sandbox
     try:
-        return asyncio.run(run_sandbox(args, ports, out))
+        return asyncio.run(runner(args, ports, out))
     except OSError as exc:  # a port taken between the check and the bind
         print(f"sandbox: cannot listen: {exc}", file=sys.stderr)
         return EXIT_PORTS

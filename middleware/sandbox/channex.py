@@ -33,6 +33,7 @@ from middleware.sandbox import channex_http as http
 from middleware.sandbox.channex_delivery import Deliverer, Delivery, envelope, post_once, target_url
 from middleware.sandbox.channex_limits import SlidingWindowLimiter, max_calls_in_window
 from middleware.sandbox.channex_state import ChannexState
+from middleware.sandbox.control_index import index_route
 from middleware.sandbox.faults import FaultInjector, FaultPlan
 
 API_BASE = "/api/v1"
@@ -102,7 +103,8 @@ class ChannexEmulator:
             ),
         ]
         routes = [self._route(endpoint) for endpoint in endpoints]
-        routes += channex_control.routes(self)
+        control = channex_control.routes(self)
+        routes += [*control, index_route("Channex", control, channex_control.__doc__)]
         routes.append(Route(API_BASE + "/{rest:path}", self._unknown_route, methods=ALL_METHODS))
         self.app = Starlette(routes=routes, lifespan=self._lifespan)
 

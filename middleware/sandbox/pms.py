@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from middleware import clock
 from middleware.sandbox import pms_api, pms_control
+from middleware.sandbox.control_index import index_route
 from middleware.sandbox.pms_api import RecordedRequest
 from middleware.sandbox.pms_ari import Shape, per_date_document
 from middleware.sandbox.pms_faults import FaultRunner, PmsFaultPlan
@@ -58,8 +59,14 @@ class PmsEmulator:
         self.requests: list[RecordedRequest] = []
         self.notifier = Notifier(middleware_url, middleware_token)
         self.faults = faults
+        control = pms_control.routes(self)
         self.app = Starlette(
-            routes=pms_api.routes(self) + pms_control.routes(self), lifespan=self._lifespan
+            routes=[
+                *pms_api.routes(self),
+                *control,
+                index_route("sistema-os", control, pms_control.__doc__),
+            ],
+            lifespan=self._lifespan,
         )
 
     # ------------------------------------------------------------------ settings

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -54,6 +54,7 @@ class Stack:
     context: WebContext
     session: aiohttp.ClientSession
     clock: clocks.Clock
+    env: dict[str, str]  # the settings the middleware was given (the CLI can use them too)
 
     @property
     def property_id(self) -> str:
@@ -103,22 +104,45 @@ class Stack:
             return response.status, await response.json()
 
 
+@dataclass(slots=True, kw_only=True)
+class Emulators:
+    """Both emulators serving, the hotel created in the emulated Channex, its mapping written."""
+
+    channex: ChannexEmulator
+    pms: PmsEmulator
+    channex_url: str  # the emulated Channex API root (…/api/v1)
+    pms_url: str
+    mapping: ChannexMapping
+    mapping_path: Path
+    session: aiohttp.ClientSession
+    register_webhook: Callable[[str], Awaitable[object]]
+
+    def middleware_env(self, workdir: Path) -> dict[str, str]:
+        """The settings that point a middleware at these emulators."""
+        return {
+            "CHANNEX_BASE_URL": self.channex_url,
+            "CHANNEX_API_KEY": API_KEY,
+            "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "CHANNEX_WEBHOOK_SECRET_HEADER": SECRET_HEADER,
+            "ADMIN_TOKEN": ADMIN_TOKEN,
+            "PMS_BASE_URL": self.pms_url,
+            "MAPPING_FILE": str(self.mapping_path),
+            "DATABASE_PATH": str(workdir / "middleware.db"),
+        }
+
+
 @contextlib.asynccontextmanager
-async def open_stack(
+async def open_emulators(
     workdir: Path,
     *,
     hotel: str = "duke_beach",
-    env: Mapping[str, str] | None = None,
     clock: clocks.Clock = clocks.utc_now,
     channex_rate_limit: int = 10,
-    port: int = 0,
     channex_port: int = 0,
     pms_port: int = 0,
-) -> AsyncIterator[Stack]:
-    """Serve everything until the block ends. `env` adds to (or overrides) the middleware's
-    settings; `channex_rate_limit` is the emulated Channex's calls per minute per endpoint.
-    `port`, `channex_port`, `pms_port`: where the middleware and the emulators listen (0: any
-    free port)."""
+) -> AsyncIterator[Emulators]:
+    """Serve both emulators until the block ends, with the hotel set up in the emulated
+    Channex (mapping file `workdir/mapping.json`); no webhook registered yet."""
     plan = HOTELS[hotel]()
     channex = ChannexEmulator(
         api_key=API_KEY,
@@ -150,37 +174,64 @@ async def open_stack(
         mapping = await setup(None)
         if mapping is None:
             raise RuntimeError("the setup engine wrote no mapping")
-        settings = load_settings(
-            {
-                "CHANNEX_BASE_URL": channex_url + "/api/v1",
-                "CHANNEX_API_KEY": API_KEY,
-                "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
-                "CHANNEX_WEBHOOK_SECRET_HEADER": SECRET_HEADER,
-                "ADMIN_TOKEN": ADMIN_TOKEN,
-                "PMS_BASE_URL": pms_url,
-                "MAPPING_FILE": str(mapping_path),
-                "DATABASE_PATH": str(workdir / "middleware.db"),
-                "WORKER_IN_PROCESS": "true",
-                **(env or {}),
-            },
-            env_file=None,
+        yield Emulators(
+            channex=channex,
+            pms=pms,
+            channex_url=channex_url + "/api/v1",
+            pms_url=pms_url,
+            mapping=mapping,
+            mapping_path=mapping_path,
+            session=session,
+            register_webhook=setup,
         )
+
+
+@contextlib.asynccontextmanager
+async def open_stack(
+    workdir: Path,
+    *,
+    hotel: str = "duke_beach",
+    env: Mapping[str, str] | None = None,
+    clock: clocks.Clock = clocks.utc_now,
+    channex_rate_limit: int = 10,
+    port: int = 0,
+    channex_port: int = 0,
+    pms_port: int = 0,
+) -> AsyncIterator[Stack]:
+    """Serve everything until the block ends. `env` adds to (or overrides) the middleware's
+    settings; `channex_rate_limit` is the emulated Channex's calls per minute per endpoint.
+    `port`, `channex_port`, `pms_port`: where the middleware and the emulators listen (0: any
+    free port)."""
+    async with open_emulators(
+        workdir,
+        hotel=hotel,
+        clock=clock,
+        channex_rate_limit=channex_rate_limit,
+        channex_port=channex_port,
+        pms_port=pms_port,
+    ) as emulators:
+        given = {**emulators.middleware_env(workdir), "WORKER_IN_PROCESS": "true", **(env or {})}
+        settings = load_settings(given, env_file=None)
+        mapping = emulators.mapping
+        pms = emulators.pms
         app = create_app(settings, clock=clock, mapping=mapping)
         async with serve_app(app, port=port) as url:
-            await setup(url + "/webhook/channex")  # now that the middleware has an address
+            # now that the middleware has an address
+            await emulators.register_webhook(url + "/webhook/channex")
             pms.middleware_url = url
             try:
                 yield Stack(
-                    channex=channex,
+                    channex=emulators.channex,
                     pms=pms,
                     url=url,
-                    channex_url=channex_url + "/api/v1",
-                    pms_url=pms_url,
+                    channex_url=emulators.channex_url,
+                    pms_url=emulators.pms_url,
                     settings=settings,
                     mapping=mapping,
                     context=app.state.ctx,
-                    session=session,
+                    session=emulators.session,
                     clock=clock,
+                    env=given,
                 )
             finally:
                 pms.middleware_url = None
