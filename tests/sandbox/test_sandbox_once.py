@@ -59,6 +59,7 @@ def test_once_runs_the_whole_tour_and_exits_0(tmp_path: Path) -> None:
     assert not [line for line in lines if "FAIL" in line]
     assert lines[-1] == "tour complete: all 9 steps showed what they should"
     assert sorted(p.name for p in tmp_path.rglob("*")) == [
+        ".env",
         "mapping.json",
         "middleware.db",
         "middleware.log",
