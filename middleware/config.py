@@ -50,6 +50,8 @@ class Settings:
     weekend_days: tuple[int, ...] = (4, 5)
     ari_debounce_s: float = 2.0
     ari_max_delay_s: float = 6.0
+    # a PMS change notice or a booking's re-sync waits this long for others to share its read
+    pms_read_coalesce_s: float = 1.0
     full_sync_hour: int | None = None
     outbox_max_attempts: int = 12
     # Channex parity (read back, compare with the PMS, heal)
@@ -249,6 +251,7 @@ def load_settings(
         weekend_days=r.parse("WEEKEND_DAYS", d.weekend_days, _weekdays, "weekdays 0-6, commas"),
         ari_debounce_s=r.number("ARI_DEBOUNCE", d.ari_debounce_s),
         ari_max_delay_s=r.number("ARI_MAX_DELAY", d.ari_max_delay_s),
+        pms_read_coalesce_s=r.number("PMS_READ_COALESCE", d.pms_read_coalesce_s),
         full_sync_hour=full_sync_hour,
         outbox_max_attempts=r.integer("OUTBOX_MAX_ATTEMPTS", d.outbox_max_attempts, 1),
         parity_interval_s=r.integer("PARITY_INTERVAL", d.parity_interval_s),

@@ -130,6 +130,7 @@ async def open_runtime(
                     db,
                     source="booking",
                     now=now,
+                    due_in_s=settings.pms_read_coalesce_s,
                     room_codes=[item.room_code],
                     date_from=item.date_from,
                     date_to=item.date_to - timedelta(days=1)

@@ -47,8 +47,10 @@ async def request(
     room_codes: Collection[str] | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    due_in_s: float = 0.0,
 ) -> int:
-    """Record a request; returns its id."""
+    """Record a request; returns its id. `due_in_s`: how long it waits for others to join
+    its PMS read (a change notice and a booking's re-sync of the same nights)."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "INSERT INTO sync_requests (requested_at, source, full_sync, room_codes, date_from,"
@@ -60,20 +62,25 @@ async def request(
                 None if room_codes is None else orjson.dumps(sorted(room_codes)).decode(),
                 None if date_from is None else date_from.isoformat(),
                 None if date_to is None else date_to.isoformat(),
-                to_db_time(now),
+                to_db_time(now + timedelta(seconds=due_in_s)),
             ),
         )
         return int(cursor.lastrowid or 0)
 
 
 async def claim_due(db: Database, now: datetime, *, lease_s: float) -> list[SyncRequest]:
-    """Atomically take every due request (pending, or running with an expired lease)."""
+    """Atomically take every due request (pending, or running with an expired lease) and,
+    when there is one, every fresh pending request waiting to coalesce: they share its read
+    (a request in retry backoff keeps waiting)."""
     stamp = to_db_time(now)
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "SELECT * FROM sync_requests WHERE (status = 'pending' AND next_attempt_at <= ?)"
-            " OR (status = 'running' AND claimed_until < ?) ORDER BY id",
-            (stamp, stamp),
+            " OR (status = 'running' AND claimed_until < ?)"
+            " OR (status = 'pending' AND attempts = 0 AND EXISTS (SELECT 1 FROM sync_requests"
+            " WHERE (status = 'pending' AND next_attempt_at <= ?)"
+            " OR (status = 'running' AND claimed_until < ?))) ORDER BY id",
+            (stamp, stamp, stamp, stamp),
         )
         rows = list(await cursor.fetchall())
         if rows:

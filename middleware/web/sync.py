@@ -21,7 +21,9 @@ log = structlog.get_logger(__name__)
 DISABLED = {"error": "Channex integration is disabled"}
 
 
-async def _record(request: Request, scope: SyncScope, *, source: str, full: bool) -> Response:
+async def _record(
+    request: Request, scope: SyncScope, *, source: str, full: bool, due_in_s: float = 0.0
+) -> Response:
     context = ctx(request)
     rt = context.runtime
     known = set(rt.mapping.room_codes())
@@ -34,6 +36,7 @@ async def _record(request: Request, scope: SyncScope, *, source: str, full: bool
         room_codes=scope.room_codes,
         date_from=scope.date_from,
         date_to=scope.date_to,
+        due_in_s=due_in_s,
     )
     context.wake_worker()
     log.info(
@@ -67,7 +70,9 @@ async def pms_webhook(request: Request) -> Response:
     scope = await _scope(request)
     if isinstance(scope, Response):
         return scope
-    return await _record(request, scope, source="pms_webhook", full=False)
+    # the notice of an OTA booking the middleware just wrote reads the nights its re-sync reads
+    coalesce = settings.pms_read_coalesce_s
+    return await _record(request, scope, source="pms_webhook", full=False, due_in_s=coalesce)
 
 
 async def sync_full(request: Request) -> Response:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tests.flow import ota
 from tests.flow.harness import System, start_system
 
 SYNC_DAYS = 40
@@ -106,3 +107,22 @@ async def test_flat_pms_full_sync_and_a_rate_change(tmp_path: Path) -> None:
         ]
         assert sorted(_ari_reads(system)) == [(d.isoformat(), d.isoformat()) for d in changed]
         assert _differences(system, horizon) == []
+
+
+async def test_an_ota_booking_costs_one_pms_read_of_its_nights(tmp_path: Path) -> None:
+    """sistema-os's change notice for the booking the middleware just wrote and the booking's
+    own availability re-sync cover the same nights: they share one read."""
+    async with start_system(tmp_path, extra_env=ENV) as system:
+        await system.full_sync()
+        system.pms.requests.clear()
+        system.channex.reset_requests()
+        first = system.today() + timedelta(days=12)
+        system.channex.create_booking(
+            property_id=system.property_id,
+            rooms=[ota.room(system, "lvu", first, first + timedelta(days=3))],
+        )
+        await system.settle()
+        assert len(system.pms.notifier.sent) == 1  # sistema-os did send its change notice
+        stay = (first.isoformat(), (first + timedelta(days=2)).isoformat())
+        assert _ari_reads(system) == [stay]
+        assert _differences(system, [first + timedelta(days=n) for n in range(3)]) == []

@@ -98,7 +98,7 @@ async def test_each_emulator_lists_its_control_routes_at_control() -> None:
             async with session.get(url + "/_control") as response:
                 assert response.status == 200
                 body = await response.json()
-            expected = control_routes(module.routes(emulator))  # type: ignore[arg-type]
+            expected = control_routes(module.routes(emulator))
             listed = sorted(body["routes"], key=lambda r: (r["path"], r["method"]))
             assert listed == expected
             assert body["emulator"] == name

@@ -23,8 +23,13 @@ CHECKS = (
 )
 # No worker in the web process: the tests write the heartbeat themselves.
 NO_WORKER = {"WORKER_IN_PROCESS": "false"}
-# A worker whose pushes go out at once (the frozen clock never lets a debounce pass).
-INSTANT_ARI = {"ARI_DEBOUNCE": "0", "ARI_MAX_DELAY": "0", "CHANNEX_SYNC_DAYS": "60"}
+# A worker whose pushes and PMS reads go out at once (the frozen clock never lets a debounce pass).
+INSTANT_ARI = {
+    "ARI_DEBOUNCE": "0",
+    "ARI_MAX_DELAY": "0",
+    "PMS_READ_COALESCE": "0",
+    "CHANNEX_SYNC_DAYS": "60",
+}
 
 
 class FrozenClock(ShiftedClock):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -240,7 +240,9 @@ async def test_request_dates_round_trip(tmp_path: Path) -> None:
     async with serve(tmp_path) as app:
         body = b'{"categorias": ["lvu"], "date_from": "2026-12-01", "date_to": "2026-12-31"}'
         await app.post("/webhook/pms", body)
-        [claimed] = await sync_requests.claim_due(app.db, app.context.runtime.clock(), lease_s=60)
+        # a change notice waits PMS_READ_COALESCE for a booking's re-sync of the same nights
+        after = app.context.runtime.clock() + timedelta(seconds=1)
+        [claimed] = await sync_requests.claim_due(app.db, after, lease_s=60)
         assert claimed == sync_requests.SyncRequest(
             id=1,
             source="pms_webhook",
