@@ -9,6 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import aiosqlite
 import orjson
 
 from middleware.store.db import Database, Row, to_db_time
@@ -50,20 +51,42 @@ async def request(
 ) -> int:
     """Record a request; returns its id."""
     async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "INSERT INTO sync_requests (requested_at, source, full_sync, room_codes, date_from,"
-            " date_to, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                to_db_time(now),
-                source,
-                int(full_sync),
-                None if room_codes is None else orjson.dumps(sorted(room_codes)).decode(),
-                None if date_from is None else date_from.isoformat(),
-                None if date_to is None else date_to.isoformat(),
-                to_db_time(now),
-            ),
+        return await insert(
+            conn,
+            source=source,
+            now=now,
+            full_sync=full_sync,
+            room_codes=room_codes,
+            date_from=date_from,
+            date_to=date_to,
         )
-        return int(cursor.lastrowid or 0)
+
+
+async def insert(
+    conn: aiosqlite.Connection,
+    *,
+    source: str,
+    now: datetime,
+    full_sync: bool = False,
+    room_codes: Collection[str] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> int:
+    """`request` inside the caller's transaction (a request that commits with other rows)."""
+    cursor = await conn.execute(
+        "INSERT INTO sync_requests (requested_at, source, full_sync, room_codes, date_from,"
+        " date_to, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            to_db_time(now),
+            source,
+            int(full_sync),
+            None if room_codes is None else orjson.dumps(sorted(room_codes)).decode(),
+            None if date_from is None else date_from.isoformat(),
+            None if date_to is None else date_to.isoformat(),
+            to_db_time(now),
+        ),
+    )
+    return int(cursor.lastrowid or 0)
 
 
 async def claim_due(db: Database, now: datetime, *, lease_s: float) -> list[SyncRequest]:
