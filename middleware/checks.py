@@ -201,6 +201,8 @@ class Checker:
             detail = (
                 "UNSIGNED: CHANNEX_WEBHOOK_SECRET is empty, /webhook/channex takes anyone's POST"
             )
+            if s.channex_webhook_allow_unsigned:
+                detail += " (allowed by CHANNEX_WEBHOOK_ALLOW_UNSIGNED=true)"
             return Check(name="webhook", ok=True, detail=detail, warning=True)
         header = s.channex_webhook_secret_header
         return Check(name="webhook", ok=True, detail=f"secret header {header} required")

@@ -7,12 +7,12 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from middleware.domain.models import CellKey, Lane
+from middleware.domain.models import CellKey, Cells, Lane
 from middleware.store import live, outbox, sync_requests
 from middleware.store.db import Database
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-CELL = {CellKey("rt-lvu", date(2026, 12, 1)): {"availability": 3}}
+CELL: Cells = {CellKey("rt-lvu", date(2026, 12, 1)): {"availability": 3}}
 
 
 async def test_a_property_goes_live_once_and_keeps_its_first_record(tmp_path: Path) -> None:
