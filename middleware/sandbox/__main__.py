@@ -16,6 +16,11 @@ Files: only `data/sandbox/` (or `--data-dir`): the mapping, the database and
 
 from __future__ import annotations
 
+from middleware import pyversion
+
+if pyversion.problem() is not None:  # first: one clear line on a Python older than 3.11
+    pyversion.refuse()
+
 import argparse
 import asyncio
 import contextlib

@@ -9,6 +9,11 @@ win over both. With Channex enabled and CHANNEX_WEBHOOK_SECRET empty it refuses 
 
 from __future__ import annotations
 
+from middleware import pyversion
+
+if pyversion.problem() is not None:  # first: one clear line on a Python older than 3.11
+    pyversion.refuse()
+
 import argparse
 import os
 import signal
