@@ -362,7 +362,10 @@ async def test_a_property_not_live_is_read_but_nothing_is_enqueued(fresh_db: Dat
         report = await sync.run_once()
     assert report is not None
     assert (report.requests, report.full_sync, report.rows_enqueued) == (2, True, 0)
-    assert report.problems != ()
+    assert report.problems == tuple(
+        f"property p1: room 'ov' on {TODAY + timedelta(days=n)} available 3 clamped to 2"
+        for n in range(SYNC_DAYS)
+    )
     assert pms.reads == [(TODAY, TODAY + timedelta(days=SYNC_DAYS - 1))]
     assert await outbox_rows(db) == set()
     assert await audit.get_value(db, LAST_FULL_SYNC_KEY.format(property_id="p1")) is None
