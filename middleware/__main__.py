@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from middleware import pyversion
+
+if pyversion.problem() is not None:  # first: one clear line on a Python older than 3.11
+    pyversion.refuse()
+
 import asyncio
 import os
 import sys

@@ -1,9 +1,11 @@
 """The fail-fast health checks behind `GET /health` and `python -m middleware check`.
 
-One entry per check with a detail a person can act on. Remote checks (Channex, the mapping
-against Channex, sistema-os) are cached for `REMOTE_CACHE_S`, and concurrent requests share one
-probe, so a monitor polling every few seconds does not spend Channex's rate limit or load the
-PMS. `/health` is open: details name counts, ages and ids, never a secret or a credential.
+One entry per check with a detail a person can act on. A check that passes with a `warning`
+(a property not live yet, an unsigned webhook) keeps `/health` at 200 and says so. Remote
+checks (Channex, the mapping against Channex, sistema-os) are cached for `REMOTE_CACHE_S`, and
+concurrent requests share one probe, so a monitor polling every few seconds does not spend
+Channex's rate limit or load the PMS. `/health` is open: details name counts, ages and ids,
+never a secret or a credential.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from urllib.parse import urlsplit
 from middleware.channex import property_settings
 from middleware.errors import MiddlewareError, RejectedUpstreamError, UpstreamError
 from middleware.runtime import Runtime
-from middleware.store import audit, outbox, revisions
+from middleware.store import audit, live, outbox, revisions
 from middleware.worker.runner import HEARTBEAT_NAME
 
 REMOTE_CACHE_S = 30.0
@@ -30,6 +32,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    warning: bool = False  # passes, but a person should know (not live yet, unsigned webhook)
 
 
 class Checker:
@@ -66,6 +69,8 @@ class Checker:
             await self.worker_check(now),
             await self._outbox(now),
             await self._bookings(now),
+            self._webhook(),
+            await self._live(),
         ]
 
     def _settings_detail(self) -> str:
@@ -187,3 +192,36 @@ class Checker:
         limit = self._rt.settings.unacked_warn_s
         detail = f"oldest unacked revision {age:.0f} s (limit {limit} s), {parked} need attention"
         return Check(name="bookings", ok=age <= limit and parked == 0, detail=detail)
+
+    def _webhook(self) -> Check:
+        s = self._rt.settings
+        if not s.channex_enabled:
+            return Check(name="webhook", ok=True, detail="integration disabled")
+        if s.channex_webhook_secret is None:
+            detail = (
+                "UNSIGNED: CHANNEX_WEBHOOK_SECRET is empty, /webhook/channex takes anyone's POST"
+            )
+            if s.channex_webhook_allow_unsigned:
+                detail += " (allowed by CHANNEX_WEBHOOK_ALLOW_UNSIGNED=true)"
+            return Check(name="webhook", ok=True, detail=detail, warning=True)
+        header = s.channex_webhook_secret_header
+        return Check(name="webhook", ok=True, detail=f"secret header {header} required")
+
+    async def _live(self) -> Check:
+        """Per property: live (since when, by whom) or not live yet. Not live is a warning,
+        not a failure: before go-live nothing is meant to reach Channex."""
+        live_now = await live.live_properties(self._rt.db)
+        parts: list[str] = []
+        for prop in self._rt.mapping:
+            went = live_now.get(prop.property_id)
+            parts.append(
+                f"{prop.name} ({prop.property_id}): "
+                + (
+                    f"live since {went.since.isoformat()} ({went.by})"
+                    if went is not None
+                    else "not live yet, nothing is sent to Channex until the first full sync"
+                    " (POST /sync/full or python -m middleware sync full)"
+                )
+            )
+        waiting = any(prop.property_id not in live_now for prop in self._rt.mapping)
+        return Check(name="live", ok=True, detail="; ".join(parts), warning=waiting)

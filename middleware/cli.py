@@ -1,7 +1,7 @@
 """The operator's command line: `python -m middleware <command>`.
 
     status [--json]                 the status report (what `GET /status` answers)
-    sync full                       record a full ARI sync request
+    sync full                       record a full ARI sync request (the first one goes live)
     sync incremental [--categorias lvu,ov] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
     replay <revision_id>            a parked booking revision back to pending
     retry-dead [--property-id ID] [--kind availability|restrictions]
@@ -32,10 +32,11 @@ from middleware.errors import ConfigError, MappingFileError
 from middleware.mapping import load_mapping
 from middleware.report import status_report
 from middleware.runtime import open_runtime
-from middleware.store import bookings, notices, outbox, revisions, sync_requests
+from middleware.store import bookings, live, notices, outbox, revisions, sync_requests
 from middleware.store.db import Database
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+NOT_LIVE = "not live yet: nothing is sent to Channex until `sync full`"
 DEFAULT_LEGACY_PATH = Path("data/bookings.json")
 
 
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print the report as JSON")
     sync = commands.add_parser("sync", help="record an ARI sync request for the worker")
     kinds = sync.add_subparsers(dest="sync_kind", required=True, metavar="full|incremental")
-    kinds.add_parser("full", help="the whole horizon, every cell")
+    kinds.add_parser("full", help="the whole horizon, every cell; the first one goes live")
     incremental = kinds.add_parser("incremental", help="re-read and push what changed")
     incremental.add_argument("--categorias", help="comma-separated, e.g. lvu,ov (default all)")
     incremental.add_argument("--from", dest="date_from", type=date.fromisoformat)
@@ -102,6 +103,7 @@ async def run(
             out=out,
             err=err,
             clock=clock,
+            by=f"python -m middleware sync full (user {environ.get('USER') or 'unknown'})",
         )
     if args.command == "replay":
         return await replay(settings, args.revision_id, out=out, err=err, clock=clock)
@@ -138,7 +140,8 @@ async def check(settings: Settings, *, out: TextIO, clock: clocks.Clock = clocks
     async with open_runtime(settings, clock=clock) as rt:
         results = await Checker(rt).run()
     for result in results:
-        print(f"{'ok' if result.ok else 'FAIL':<4}  {result.name:<9} {result.detail}", file=out)
+        mark = "FAIL" if not result.ok else "warn" if result.warning else "ok"
+        print(f"{mark:<4}  {result.name:<9} {result.detail}", file=out)
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
@@ -152,33 +155,47 @@ async def request_sync(
     out: TextIO,
     err: TextIO,
     clock: clocks.Clock = clocks.utc_now,
+    by: str = "python -m middleware sync full",
 ) -> int:
-    """Record a sync request as `/sync/*` do; the worker picks it up."""
+    """Record a sync request as `/sync/*` do; the worker picks it up. A full sync puts every
+    mapped property live (`store.live`), recorded as done `by` this caller."""
     if not settings.channex_enabled:
         print("error: Channex integration is disabled (CHANNEX_ENABLED=false)", file=err)
         return EXIT_FAILED
     if date_from and date_to and date_to < date_from:
         print(f"error: --to {date_to} is before --from {date_from}", file=err)
         return EXIT_CONFIG
-    known = set(load_mapping(settings.mapping_file).room_codes())
-    unmapped = sorted(set(room_codes or ()) - known)
+    mapping = load_mapping(settings.mapping_file)
+    unmapped = sorted(set(room_codes or ()) - set(mapping.room_codes()))
     if unmapped:
         print(f"warning: not in the mapping, ignored: {', '.join(unmapped)}", file=err)
     db = await Database.open(settings.database_path)
     try:
-        request_id = await sync_requests.request(
-            db,
-            source="cli_sync_full" if full else "cli_sync_incremental",
-            now=clock(),
-            full_sync=full,
-            room_codes=room_codes,
-            date_from=date_from,
-            date_to=date_to,
-        )
+        was_live = await live.live_properties(db)
+        if full:
+            ids = [prop.property_id for prop in mapping]
+            request_id = await live.go_live(db, ids, clock(), by=by, source="cli_sync_full")
+        else:
+            request_id = await sync_requests.request(
+                db,
+                source="cli_sync_incremental",
+                now=clock(),
+                room_codes=room_codes,
+                date_from=date_from,
+                date_to=date_to,
+            )
     finally:
         await db.close()
     scope = "full" if full else _scope_text(room_codes, date_from, date_to)
     print(f"sync request {request_id} recorded ({scope}); the worker runs it next pass", file=out)
+    for prop in mapping:
+        if prop.property_id in was_live:
+            continue
+        print(
+            f"{prop.name} ({prop.property_id}): "
+            + ("live now: the full sync pushes the whole horizon" if full else NOT_LIVE),
+            file=out,
+        )
     return EXIT_OK
 
 
@@ -258,8 +275,10 @@ def status_lines(report: dict[str, Any]) -> list[str]:
     state = "enabled" if report["channex_enabled"] else "DISABLED"
     lines = [f"now {report['now']}; Channex integration {state}"]
     for prop in report["properties"]:
+        went = prop["live"]
+        state = NOT_LIVE if went is None else f"live since {went['since']} ({went['by']})"
         lines.append(
-            f"{prop['name']} ({prop['property_id']}): last full sync"
+            f"{prop['name']} ({prop['property_id']}): {state}; last full sync"
             f" {_or_dash(prop['last_full_sync'])}"
         )
         lines.extend(_lane_line(kind, lane) for kind, lane in prop["lanes"].items())

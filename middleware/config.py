@@ -35,6 +35,7 @@ class Settings:
     channex_enabled: bool = True
     channex_webhook_secret: Secret | None = None
     channex_webhook_secret_header: str = "X-Channex-Webhook-Secret"
+    channex_webhook_allow_unsigned: bool = False  # the web process starts without the secret
     channex_allowed_ips: tuple[IpNetwork, ...] = ()
     channex_trust_forwarded_for: bool = False
     channex_webhook_replay_window_s: int = 300
@@ -85,6 +86,7 @@ class Settings:
     alert_webhook_url: str | None = None
     metrics_dir: Path | None = None  # set: prometheus multiprocess mode (web + worker)
     log_level: str = "INFO"
+    host: str = "0.0.0.0"  # the web process's bind address
     port: int = 8001
 
     @property
@@ -227,6 +229,9 @@ def load_settings(
         channex_webhook_secret=r.secret("CHANNEX_WEBHOOK_SECRET"),
         channex_webhook_secret_header=r.raw("CHANNEX_WEBHOOK_SECRET_HEADER")
         or d.channex_webhook_secret_header,
+        channex_webhook_allow_unsigned=r.boolean(
+            "CHANNEX_WEBHOOK_ALLOW_UNSIGNED", d.channex_webhook_allow_unsigned
+        ),
         channex_allowed_ips=r.parse("CHANNEX_ALLOWED_IPS", (), _networks, "IPs or CIDRs, commas"),
         channex_trust_forwarded_for=r.boolean(
             "CHANNEX_TRUST_FORWARDED_FOR", d.channex_trust_forwarded_for
@@ -280,6 +285,7 @@ def load_settings(
         else None,
         metrics_dir=Path(metrics) if (metrics := r.raw("METRICS_DIR")) else None,
         log_level=r.parse("LOG_LEVEL", d.log_level, _log_level, "DEBUG, INFO, WARNING or ERROR"),
+        host=r.raw("HOST") or d.host,
         port=r.integer("PORT", d.port, 1, 65535),
     )
     if settings.channex_enabled and settings.channex_api_key is None:

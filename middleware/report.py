@@ -1,6 +1,7 @@
 """The status report behind `GET /status` and `python -m middleware status` (JSON-ready).
 
-Per property: the last full sync, per endpoint (lane) the queue, the last push and the
+Per property: whether it is live (since when, put live by whom; `None`: not live yet, nothing
+is sent to Channex), the last full sync, per endpoint (lane) the queue, the last push and the
 rate-limit state (calls used in the current window, tokens left, the 429 pause), the Channex
 warnings and the bookings needing attention with their reason. The same warnings and bookings
 are also listed for the whole install (`channex_warnings`, `bookings.needs_attention`), with
@@ -16,7 +17,7 @@ from typing import Any
 import orjson
 
 from middleware.runtime import Runtime
-from middleware.store import audit, inbox, lanes, notices, outbox, revisions, sync_requests
+from middleware.store import audit, inbox, lanes, live, notices, outbox, revisions, sync_requests
 from middleware.store import parity as parity_store
 from middleware.worker import parity
 from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY
@@ -46,6 +47,10 @@ def _attention(row: revisions.RevisionRow) -> dict[str, Any]:
     }
 
 
+def _live(record: live.LiveProperty | None) -> dict[str, str] | None:
+    return None if record is None else {"since": record.since.isoformat(), "by": record.by}
+
+
 async def _parity(rt: Runtime, property_id: str) -> dict[str, Any]:
     """The last whole-horizon comparison with Channex (when, days, cells, drift found and
     queued) and the drifted fields not yet seen healed."""
@@ -67,6 +72,7 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
     open_notices = await notices.open_notices(rt.db, limit=100)
     warnings = [n for n in open_notices if n.kind == "channex_warning"]
     backlog = {(b.lane.property_id, b.lane.kind): b for b in await outbox.backlog(rt.db, now)}
+    live_now = await live.live_properties(rt.db)
     properties = []
     for prop in rt.mapping:
         lanes_out: dict[str, Any] = {}
@@ -102,6 +108,7 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
             {
                 "property_id": prop.property_id,
                 "name": prop.name,
+                "live": _live(live_now.get(prop.property_id)),
                 "last_full_sync": await audit.get_value(
                     rt.db, LAST_FULL_SYNC_KEY.format(property_id=prop.property_id)
                 ),

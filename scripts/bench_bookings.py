@@ -25,6 +25,11 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the `middleware` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from middleware import pyversion
+
+if pyversion.problem() is not None:  # first: one clear line on a Python older than 3.11
+    pyversion.refuse()
+
 import argparse
 import asyncio
 import math
@@ -43,6 +48,7 @@ import orjson
 from middleware import logs
 from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.stack import API_KEY, Stack, open_stack
+from middleware.store import live
 
 HOTEL = "duke_beach"
 FIRST_NIGHT_DAYS = 20  # the first stay starts this many days after today
@@ -226,6 +232,9 @@ async def run(bookings: int, worker_interval_s: float) -> dict[str, Any]:
     env = {"WORKER_INTERVAL": str(worker_interval_s), "FEED_POLL_INTERVAL": "0"}
     with tempfile.TemporaryDirectory(prefix="bench-bookings-") as workdir:
         async with open_stack(Path(workdir), hotel=HOTEL, env=env) as stack:
+            # live (without the full sync): each booking's availability re-sync is pushed
+            ids = [prop.property_id for prop in stack.mapping]
+            await live.put_live(stack.context.runtime.db, ids, stack.clock(), by="bench")
             codes = stack.mapping.room_codes()
             plan = stays(codes, 2 * bookings, stack.today() + timedelta(days=FIRST_NIGHT_DAYS))
             direct = await bench_direct(stack, plan[bookings:], bookings)

@@ -3,11 +3,12 @@
 The Channex and sistema-os emulators run in this process (loopback); the middleware runs as
 its two production processes, `python -m middleware.web` and `python -m middleware.worker`,
 on one temporary database. The setup engine creates Duke Beach in the emulated Channex (and
-registers the booking webhook at the web process); a full-sync request row is written into the
-database (as `POST /sync/full` would) and the worker pushes the horizon; then `bookings` OTA
-bookings are made in the emulated Channex, whose webhooks reach the web process, and the
-worker fetches each revision, books it in sistema-os, acks it and pushes the availability it
-moved. When all of that is done, the peak RSS (`VmHWM`) of both processes is read.
+registers the booking webhook at the web process); the hotel goes live with a full-sync
+request written into the database (as `POST /sync/full` would) and the worker pushes the
+horizon; then `bookings` OTA bookings are made in the emulated Channex, whose webhooks reach
+the web process, and the worker fetches each revision, books it in sistema-os, acks it and
+pushes the availability it moved. When all of that is done, the peak RSS (`VmHWM`) of both
+processes is read.
 
 The rate limit is raised to `RATE_LIMIT` calls a minute (emulator and middleware) and the
 worker polls every `WORKER_INTERVAL_S`, so the run takes seconds, not the minutes Channex's
@@ -33,7 +34,7 @@ from middleware.mapping import Mapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
-from middleware.store import outbox, revisions, sync_requests
+from middleware.store import live, outbox, revisions, sync_requests
 from middleware.store.db import Database
 from scripts import bench_process as procs
 
@@ -156,9 +157,8 @@ async def bench_worker(workdir: Path, *, days: int, bookings: int, seed: int) ->
             db = await Database.open(db_path)
             try:
                 started = time.perf_counter()
-                await sync_requests.request(
-                    db, source="bench", now=clocks.utc_now(), full_sync=True
-                )
+                ids = [prop.property_id for prop in mapping]
+                await live.go_live(db, ids, clocks.utc_now(), by="bench", source="bench")
                 await _settle(db, channex)
                 full_sync_s = time.perf_counter() - started
                 full_sync_pushes = _ari_pushes(channex)

@@ -22,6 +22,11 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the `middleware` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from middleware import pyversion
+
+if pyversion.problem() is not None:  # first: one clear line on a Python older than 3.11
+    pyversion.refuse()
+
 import argparse
 import asyncio
 import shutil

@@ -14,6 +14,11 @@ stale and is not left out.
 
 from __future__ import annotations
 
+from middleware import pyversion
+
+if pyversion.problem() is not None:  # first: one clear line on a Python older than 3.11
+    pyversion.refuse()
+
 import argparse
 import dataclasses
 import hashlib

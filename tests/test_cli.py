@@ -17,10 +17,10 @@ import pytest
 
 from middleware import cli
 from middleware.domain.models import CellKey, Cells, Lane
-from middleware.mapping import write_mapping
+from middleware.mapping import load_mapping, write_mapping
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
-from middleware.store import audit, outbox, revisions
+from middleware.store import audit, live, outbox, revisions
 from middleware.store.db import Database
 from tests.test_processes import ROOT, emulators
 from tests.web.test_sync_routes import MAPPING
@@ -106,7 +106,10 @@ def test_the_module_runs_as_a_command(tmp_path: Path) -> None:
         check=False,
     )
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout == "sync request 1 recorded (full); the worker runs it next pass\n"
+    assert done.stdout == (
+        "sync request 1 recorded (full); the worker runs it next pass\n"
+        "Duke Beach (prop-1): live now: the full sync pushes the whole horizon\n"
+    )
     bad = subprocess.run(
         [sys.executable, "-m", "middleware", "frobnicate"],
         env=env,
@@ -127,7 +130,8 @@ async def test_sync_full_and_incremental_record_requests_for_the_worker(tmp_path
     env = base_env(tmp_path)
     assert await run(["sync", "full"], env) == (
         0,
-        "sync request 1 recorded (full); the worker runs it next pass\n",
+        "sync request 1 recorded (full); the worker runs it next pass\n"
+        "Duke Beach (prop-1): live now: the full sync pushes the whole horizon\n",
         "",
     )
     argv = ["sync", "incremental", "--categorias", "lvu, ov,xyz", "--from", "2026-12-01"]
@@ -147,6 +151,45 @@ async def test_sync_full_and_incremental_record_requests_for_the_worker(tmp_path
         (1, "cli_sync_full", 1, None, None, None, "pending"),
         (2, "cli_sync_incremental", 0, '["lvu","ov","xyz"]', "2026-12-01", "2026-12-03", "pending"),
         (3, "cli_sync_incremental", 0, None, None, None, "pending"),
+    ]
+
+
+async def test_the_first_sync_full_puts_the_property_live_once(tmp_path: Path) -> None:
+    """Before it, an incremental sync says the property is not live; the first full sync
+    records who put it live and when, and a later one changes neither."""
+    env = base_env(tmp_path) | {"USER": "maria"}
+    assert await run(["sync", "incremental"], env) == (
+        0,
+        "sync request 1 recorded (incremental: every categoria, today .. end of horizon);"
+        " the worker runs it next pass\n"
+        "Duke Beach (prop-1): not live yet: nothing is sent to Channex until `sync full`\n",
+        "",
+    )
+    async with database(tmp_path) as db:
+        assert await live.live_properties(db) == {}
+    assert await run(["sync", "full"], env) == (
+        0,
+        "sync request 2 recorded (full); the worker runs it next pass\n"
+        "Duke Beach (prop-1): live now: the full sync pushes the whole horizon\n",
+        "",
+    )
+    first = live.LiveProperty(
+        property_id="prop-1", since=NOW, by="python -m middleware sync full (user maria)"
+    )
+    async with database(tmp_path) as db:
+        assert await live.live_properties(db) == {"prop-1": first}
+    later = env | {"USER": "joao"}
+    assert await run(["sync", "full"], later) == (
+        0,
+        "sync request 3 recorded (full); the worker runs it next pass\n",
+        "",
+    )
+    async with database(tmp_path) as db:
+        assert await live.live_properties(db) == {"prop-1": first}
+    assert [row[1:3] for row in await sync_rows(tmp_path)] == [
+        ("cli_sync_incremental", 0),
+        ("cli_sync_full", 1),
+        ("cli_sync_full", 1),
     ]
 
 
@@ -297,7 +340,8 @@ async def test_status_as_text_and_as_json(tmp_path: Path) -> None:
     lane = "pending 0, in flight 0, dead 0; last success -; rate limit 0/10 used"
     assert out.splitlines() == [
         f"now {NOW.isoformat()}; Channex integration enabled",
-        "Duke Beach (prop-1): last full sync -",
+        f"Duke Beach (prop-1): live since {NOW.isoformat()}"
+        " (python -m middleware sync full (user unknown)); last full sync -",
         f"  availability  {lane}",
         f"  restrictions  {lane}",
         "booking revisions: acked 0, applied 0, parked 1, pending 0, stale 0;"
@@ -330,9 +374,17 @@ async def test_check_passes_with_everything_up_and_fails_without_the_pms(tmp_pat
                 "worker",
                 "outbox",
                 "bookings",
+                "webhook",
             )
-        ]
+        ] + [["warn", "live"]]
         assert lines[6] == "ok    worker    last heartbeat 5 s ago"
+        prop = load_mapping(Path(env["MAPPING_FILE"])).properties[0]
+        assert lines[9:] == [
+            "ok    webhook   secret header X-Channex-Webhook-Secret required",
+            f"warn  live      {prop.name} ({prop.property_id}): not live yet, nothing is sent"
+            " to Channex until the first full sync (POST /sync/full or python -m middleware sync"
+            " full)",
+        ]
         stopped_pms = env | {"PMS_BASE_URL": await _stopped_pms_url()}
         code, out, _ = await run(["check"], stopped_pms)
         assert code == 1

@@ -29,6 +29,7 @@ from middleware.serving import serve_app
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "process-test-api-key-0123"
 ADMIN = "process-test-admin-token-4567"
+WEBHOOK_SECRET = "process-test-webhook-secret-89ab"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0  # the worker's own shutdown timeout is 10 s
 CHECKS = (
@@ -41,6 +42,8 @@ CHECKS = (
     "worker",
     "outbox",
     "bookings",
+    "webhook",
+    "live",
 )
 
 
@@ -85,6 +88,7 @@ async def emulators(tmp_path: Path) -> AsyncIterator[dict[str, str]]:
             "MAPPING_FILE": str(mapping_path),
             "DATABASE_PATH": str(tmp_path / "middleware.db"),
             "ADMIN_TOKEN": ADMIN,
+            "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "CHANNEX_SYNC_DAYS": "30",
             "WORKER_INTERVAL": "0.5",
         }
@@ -139,8 +143,13 @@ async def test_worker_and_web_start_answer_health_and_stop_on_sigterm(tmp_path: 
                 codes = [await terminate(web), await terminate(worker)]
         logs = (tmp_path / "worker.log").read_text() + (tmp_path / "web.log").read_text()
         assert codes == [0, 0], logs
-        assert body["status"] == "ok"
+        # all pass; the property has not gone live (no full sync yet), which is a warning
+        assert body["status"] == "warning"
         assert [(c["name"], c["ok"]) for c in body["checks"]] == [(n, True) for n in CHECKS]
+        assert body["checks"][-1]["detail"].endswith(
+            "not live yet, nothing is sent to Channex until the first full sync"
+            " (POST /sync/full or python -m middleware sync full)"
+        )
         assert API_KEY not in logs
         assert ADMIN not in logs
         events = [orjson.loads(line)["event"] for line in logs.splitlines() if line.startswith("{")]

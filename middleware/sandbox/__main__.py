@@ -21,6 +21,11 @@ and the Procfile processes at this sandbox), recreated on every run.
 
 from __future__ import annotations
 
+from middleware import pyversion
+
+if pyversion.problem() is not None:  # first: one clear line on a Python older than 3.11
+    pyversion.refuse()
+
 import argparse
 import asyncio
 import contextlib

@@ -27,6 +27,7 @@ from middleware.sandbox.stack import Stack
 from middleware.sandbox.tour_checks import Check, days, nights
 from middleware.sandbox.tour_log import StepLog
 from middleware.sandbox.tour_whole import WholeBookingSteps
+from middleware.store import live
 
 # (room for the OTA booking and the PMS changes, its plan, room for the direct booking)
 TOUR_ROOMS = {"duke_beach": ("lvu", "padrao", "ov"), "certification": ("twin", "bar", "double")}
@@ -76,6 +77,7 @@ class Tour:
         self._old_stay = self._stay
         self._price = TOUR_PRICE
         self._min_stay = 1
+        self._live: list[bool] = []  # per mapped property, once step 0 went live
         self.whole = WholeBookingSteps(stack, (self.room, self.other_room), self.plan, self.start)
 
     def say(self, text: str = "") -> None:
@@ -155,9 +157,15 @@ class Tour:
     # ------------------------------------------------------------------ actions
 
     async def _full_sync(self) -> None:
+        """Go live: nothing reached Channex's ARI before this, everything is pushed after."""
         status, _ = await self._stack.admin("POST", "/sync/full")
         if status != 202:
             raise ValueError(f"POST /sync/full answered {status}")
+        went = await live.live_properties(self._stack.context.runtime.db)
+        self._live = [prop.property_id in went for prop in self._stack.mapping]
+        for prop in self._stack.mapping:
+            if (record := went.get(prop.property_id)) is not None:
+                self.say(f"  {prop.name} is live ({record.by}): from now on changes are pushed")
 
     async def _book_ota(self) -> None:
         s = self._stack
@@ -250,7 +258,8 @@ class Tour:
         ]
 
     def _expect_full(self, log: StepLog) -> list[Check]:
-        return checks.full_sync(log)
+        went = None if self._live and all(self._live) else "not recorded as live"
+        return [("the hotel is live", went), *checks.full_sync(log)]
 
     def _expect_new(self, log: StepLog) -> list[Check]:
         want = self._availability(self.room, nights(*self._stay))

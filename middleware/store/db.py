@@ -20,7 +20,7 @@ import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_RETRY_S = 0.05
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Row = aiosqlite.Row
@@ -70,6 +70,18 @@ CREATE TABLE IF NOT EXISTS parity_drift (
     property_id TEXT NOT NULL, kind TEXT NOT NULL, entity_id TEXT NOT NULL, day TEXT NOT NULL,
     field TEXT NOT NULL, found_at TEXT NOT NULL, heals INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (property_id, kind, entity_id, day, field)) WITHOUT ROWID;
+""",
+    # Go-live recorded. A database from before it belongs to an install that was already
+    # pushing: each property with a push keeps pushing (live since its first push); what a
+    # property never pushed waits for its go-live full sync, which sends the whole horizon.
+    3: """
+CREATE TABLE IF NOT EXISTS live_properties (
+    property_id TEXT PRIMARY KEY, live_since TEXT NOT NULL, put_live_by TEXT NOT NULL);
+INSERT OR IGNORE INTO live_properties (property_id, live_since, put_live_by)
+    SELECT property_id, MIN(claimed_at), 'pushing before go-live was recorded (upgrade)'
+    FROM pushes GROUP BY property_id;
+DELETE FROM outbox WHERE push_id IS NULL
+    AND property_id NOT IN (SELECT property_id FROM live_properties);
 """,
 }
 

@@ -230,3 +230,12 @@ CREATE TABLE IF NOT EXISTS parity_drift (
     heals       INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (property_id, kind, entity_id, day, field)
 ) WITHOUT ROWID;
+
+
+-- Properties put live: nothing is pushed to Channex for a property before its row is here.
+-- Written once, by the first `sync full` (route or CLI), with when and by whom.
+CREATE TABLE IF NOT EXISTS live_properties (
+    property_id TEXT PRIMARY KEY,
+    live_since  TEXT NOT NULL,
+    put_live_by TEXT NOT NULL
+);

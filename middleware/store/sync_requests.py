@@ -9,6 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import aiosqlite
 import orjson
 
 from middleware.store.db import Database, Row, to_db_time
@@ -52,20 +53,44 @@ async def request(
     """Record a request; returns its id. `due_in_s`: how long it waits for others to join
     its PMS read (a change notice and a booking's re-sync of the same nights)."""
     async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "INSERT INTO sync_requests (requested_at, source, full_sync, room_codes, date_from,"
-            " date_to, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                to_db_time(now),
-                source,
-                int(full_sync),
-                None if room_codes is None else orjson.dumps(sorted(room_codes)).decode(),
-                None if date_from is None else date_from.isoformat(),
-                None if date_to is None else date_to.isoformat(),
-                to_db_time(now + timedelta(seconds=due_in_s)),
-            ),
+        return await insert(
+            conn,
+            source=source,
+            now=now,
+            full_sync=full_sync,
+            room_codes=room_codes,
+            date_from=date_from,
+            date_to=date_to,
+            due_in_s=due_in_s,
         )
-        return int(cursor.lastrowid or 0)
+
+
+async def insert(
+    conn: aiosqlite.Connection,
+    *,
+    source: str,
+    now: datetime,
+    full_sync: bool = False,
+    room_codes: Collection[str] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    due_in_s: float = 0.0,
+) -> int:
+    """`request` inside the caller's transaction (a request that commits with other rows)."""
+    cursor = await conn.execute(
+        "INSERT INTO sync_requests (requested_at, source, full_sync, room_codes, date_from,"
+        " date_to, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            to_db_time(now),
+            source,
+            int(full_sync),
+            None if room_codes is None else orjson.dumps(sorted(room_codes)).decode(),
+            None if date_from is None else date_from.isoformat(),
+            None if date_to is None else date_to.isoformat(),
+            to_db_time(now + timedelta(seconds=due_in_s)),
+        ),
+    )
+    return int(cursor.lastrowid or 0)
 
 
 async def claim_due(db: Database, now: datetime, *, lease_s: float) -> list[SyncRequest]:

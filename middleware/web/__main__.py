@@ -1,6 +1,18 @@
-"""`python -m middleware.web [--port N]`: the web process (Procfile `web`; honours PORT)."""
+"""`python -m middleware.web [--host ADDR] [--port N]`: the web process (Procfile `web`).
+
+Binds HOST (default 0.0.0.0: every interface) and PORT (default 8001); `--host` and `--port`
+win over both. With Channex enabled and CHANNEX_WEBHOOK_SECRET empty it refuses to start
+(exit 2, one line) unless CHANNEX_WEBHOOK_ALLOW_UNSIGNED=true names the risk: an unsigned
+`/webhook/channex` takes anyone's POST. This covers the one-process mode too
+(WORKER_IN_PROCESS=true runs the worker inside this process).
+"""
 
 from __future__ import annotations
+
+from middleware import pyversion
+
+if pyversion.problem() is not None:  # first: one clear line on a Python older than 3.11
+    pyversion.refuse()
 
 import argparse
 import os
@@ -10,15 +22,29 @@ import sys
 import uvicorn
 
 from middleware import metrics_dir
-from middleware.config import load_settings
+from middleware.config import Settings, load_settings
 from middleware.errors import ConfigError, MappingFileError
 from middleware.logs import configure_logging
 from middleware.mapping import load_mapping
 
 
+def unsigned_webhook_refusal(settings: Settings) -> str | None:
+    """Why the web process must not start as configured, or None."""
+    if not settings.channex_enabled or settings.channex_webhook_secret is not None:
+        return None
+    if settings.channex_webhook_allow_unsigned:
+        return None
+    return (
+        "CHANNEX_WEBHOOK_SECRET is empty: /webhook/channex would take anyone's POST; set it"
+        " (and register the webhook with it: scripts/setup_channex_duke.py --webhook-url), or"
+        " set CHANNEX_WEBHOOK_ALLOW_UNSIGNED=true to accept that risk"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m middleware.web")
-    parser.add_argument("--host", default="0.0.0.0", help="bind address (default 0.0.0.0)")
+    parser = argparse.ArgumentParser(prog="python -m middleware.web", description=__doc__)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--host", default=None, help="bind address (default: HOST or 0.0.0.0)")
     parser.add_argument("--port", type=int, default=None, help="port (default: PORT or 8001)")
     args = parser.parse_args(argv)
     try:
@@ -26,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         mapping = load_mapping(settings.mapping_file)
     except (ConfigError, MappingFileError) as exc:
         print(f"middleware: {exc}", file=sys.stderr)
+        return 2
+    if (refusal := unsigned_webhook_refusal(settings)) is not None:
+        print(f"middleware: {refusal}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, secrets=settings.secret_values())
     metrics_dir.use(settings.metrics_dir)  # before the app (and prometheus_client) is imported
@@ -38,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: None)
     uvicorn.run(
         app,
-        host=args.host,
+        host=args.host or settings.host,
         port=args.port or settings.port,
         log_level="warning",
         access_log=False,

@@ -1,6 +1,7 @@
 """ARI triggers: `POST /webhook/pms` (sistema-os says what changed) and `POST /sync/full` /
 `POST /sync/incremental` (operators). Each records a durable sync request and answers 202 at
-once; the worker reads the PMS and pushes only what changed.
+once; the worker reads the PMS and pushes only what changed. The first `POST /sync/full` puts
+every mapped property live (`store.live`): nothing is pushed before it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from middleware.errors import PayloadError
-from middleware.store import sync_requests
+from middleware.store import live, sync_requests
 from middleware.web.auth import require_admin, token_matches
 from middleware.web.context import ctx
 from middleware.web.requests import SyncScope, parse_scope
@@ -28,16 +29,25 @@ async def _record(
     rt = context.runtime
     known = set(rt.mapping.room_codes())
     unmapped = sorted(set(scope.room_codes or ()) - known)
-    request_id = await sync_requests.request(
-        rt.db,
-        source=source,
-        now=rt.clock(),
-        full_sync=full,
-        room_codes=scope.room_codes,
-        date_from=scope.date_from,
-        date_to=scope.date_to,
-        due_in_s=due_in_s,
-    )
+    if full:  # a full sync is the go-live: the properties go live with the request
+        caller = request.client.host if request.client else "unknown"
+        request_id = await live.go_live(
+            rt.db,
+            [prop.property_id for prop in rt.mapping],
+            rt.clock(),
+            by=f"POST /sync/full from {caller}",
+            source=source,
+        )
+    else:
+        request_id = await sync_requests.request(
+            rt.db,
+            source=source,
+            now=rt.clock(),
+            room_codes=scope.room_codes,
+            date_from=scope.date_from,
+            date_to=scope.date_to,
+            due_in_s=due_in_s,
+        )
     context.wake_worker()
     log.info(
         "sync_requested",

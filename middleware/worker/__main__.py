@@ -1,7 +1,19 @@
-"""`python -m middleware.worker`: the worker process (Procfile `worker`)."""
+"""`python -m middleware.worker`: the worker process (Procfile `worker`).
+
+Reads sistema-os, pushes ARI changes to Channex (for properties that are live: the first
+`sync full` puts them live), takes OTA bookings into sistema-os and acks them, polls the
+revision feed and reads Channex back for parity. Settings come from the environment and
+`.env` (see .env.example); it runs until SIGTERM or Ctrl-C.
+"""
 
 from __future__ import annotations
 
+from middleware import pyversion
+
+if pyversion.problem() is not None:  # first: one clear line on a Python older than 3.11
+    pyversion.refuse()
+
+import argparse
 import asyncio
 import os
 import signal
@@ -15,7 +27,17 @@ from middleware.errors import ConfigError, MappingFileError
 from middleware.logs import configure_logging
 
 
-async def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m middleware.worker",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.parse_args(argv)
+    return asyncio.run(run())
+
+
+async def run() -> int:
     try:
         settings = load_settings(os.environ)
     except ConfigError as exc:
@@ -41,4 +63,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(main())

@@ -5,6 +5,10 @@ bookings) only record durable sync requests; `AriSync.run_once` claims every due
 coalesces them into one PMS read per range, and writes the differences to the outbox in one
 transaction per lane. A full sync enqueues every cell of the horizon regardless of what
 Channex last acknowledged (go-live, recovery, drift correction).
+
+A property that is not live yet (`store.live`) has its PMS grid read and checked like any
+other, but nothing enqueued: the full sync that puts it live pushes the whole horizon as
+sistema-os has it then, bookings taken in before included.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from middleware.errors import PayloadError, TransientUpstreamError, UpstreamErro
 from middleware.mapping import Mapping, PropertyMap
 from middleware.pms.port import PmsPort
 from middleware.ratelimit import retry_delay_s
-from middleware.store import audit, outbox, sync_requests
+from middleware.store import audit, live, outbox, sync_requests
 from middleware.store.db import Database, to_db_time
 
 log = structlog.get_logger(__name__)
@@ -104,8 +108,10 @@ class AriSync:
         read_from = min(w[0] for w in active)
         read_to = max(w[1] for w in active)
         pms_ari = await self._pms.read_ari(read_from, read_to)
+        live_now = await live.live_properties(self._db)
         rows = 0
         problems: list[str] = []
+        held: list[str] = []
         for prop in self._mapping:
             window = windows[prop.property_id]
             if window is None:
@@ -118,6 +124,9 @@ class AriSync:
                 horizon_end=end,
             )
             problems.extend(p.message for p in grid_problems)
+            if prop.property_id not in live_now:
+                held.append(prop.property_id)
+                continue
             for kind, cells in (("availability", avail), ("restrictions", restr)):
                 lane = Lane(prop.property_id, kind)  # type: ignore[arg-type]
                 rows += await outbox.enqueue_diff(
@@ -139,6 +148,8 @@ class AriSync:
                 )
         for problem in sorted(set(problems)):
             log.warning("pms_ari_problem", problem=problem)
+        if held:
+            log.info("ari_sync_held_not_live", property_ids=held)
         log.info(
             "ari_sync_done",
             full_sync=full,

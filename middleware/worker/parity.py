@@ -7,7 +7,8 @@ read slot (`lanes.reserve_read`: pushes first), reads Channex (`GET /availabilit
 `GET /restrictions`, one property per request), then reads the PMS through its port — not what
 the middleware believes it sent — and compares field by field. Every difference is queued with
 the PMS value (`store.parity.heal`), so the normal outbox heals it; drift found again after a
-heal went out, or found pass after pass, is alerted.
+heal went out, or found pass after pass, is alerted. A property that is not live yet
+(`store.live`) is not read back: nothing of it reaches Channex before go-live.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Cells, Kind, Lan
 from middleware.errors import PayloadError, UpstreamError
 from middleware.mapping import Mapping, PropertyMap
 from middleware.pms.port import PmsPort
-from middleware.store import audit, lanes, notices
+from middleware.store import audit, lanes, live, notices
 from middleware.store import parity as store
 from middleware.store.db import Database, from_db_time, to_db_time
 from middleware.worker.schedule import full_sync_due
@@ -86,7 +87,10 @@ class ParityCheck:
         """Every read-back that is due (all of them, now, with `force`)."""
         results: list[PassResult] = []
         wanted = {(r.property_id, r.kind): r for r in await store.requests(self._db)}
+        live_now = await live.live_properties(self._db)
         for prop in self._mapping:
+            if prop.property_id not in live_now:
+                continue
             full = await self._full_due(prop)
             done: list[PassResult] = []
             for kind in KINDS:

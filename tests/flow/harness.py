@@ -3,7 +3,9 @@
 `System.start(...)` serves the Channex emulator and the sistema-os emulator, runs the real
 setup script against the Channex emulator (writing the mapping file), then serves the
 middleware app (web + worker in one process) pointed at both, registers its webhook in the
-emulated Channex and tells the emulated sistema-os where to send its change notices.
+emulated Channex and tells the emulated sistema-os where to send its change notices. The
+property is put live at once (`live=False` leaves that to the test), without the full sync
+that going live asks for in production: each test decides what Channex holds first.
 
 Time: every party shares one `ShiftedClock` that runs at real speed from a fixed start
 (31 Oct 2026, 12:00 UTC by default), so the certification table's literal dates (Nov 2026 –
@@ -33,6 +35,7 @@ from middleware.mapping import Mapping as ChannexMapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
+from middleware.store import live as live_store
 from middleware.store import outbox, revisions, sync_requests
 from middleware.web.app import create_app
 from middleware.web.context import WebContext
@@ -173,6 +176,7 @@ async def start_system(
     extra_env: Mapping[str, str] | None = None,
     clock: ShiftedClock | None = None,
     pms_shape: str = "per_date",
+    live: bool = True,
 ) -> AsyncIterator[System]:
     clock = clock or ShiftedClock()
     plan = certification_plan() if hotel == "certification" else duke_beach_plan()
@@ -222,6 +226,9 @@ async def start_system(
         settings = load_settings(env, env_file=None)
         port = free_port()
         url, context = await _serve_middleware(stack, settings, clock, report.mapping, port)
+        if live:
+            ids = [prop.property_id for prop in report.mapping]
+            await live_store.put_live(context.runtime.db, ids, clock(), by="test harness")
         await run_setup(
             setup_client,
             plan,

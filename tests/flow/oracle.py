@@ -8,10 +8,26 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from tests.flow.harness import System
+from middleware.mapping import Mapping
+from middleware.sandbox.channex import ChannexEmulator
+from middleware.sandbox.pms import PmsEmulator
+
+
+class Parties(Protocol):
+    """Both emulators and the mapping between them (`tests.flow.harness.System` is one)."""
+
+    @property
+    def channex(self) -> ChannexEmulator: ...
+    @property
+    def pms(self) -> PmsEmulator: ...
+    @property
+    def mapping(self) -> Mapping: ...
+    @property
+    def property_id(self) -> str: ...
+    def today(self) -> date: ...
+
 
 RESTRICTION_FIELDS = (
     "min_stay_arrival",
@@ -23,7 +39,7 @@ RESTRICTION_FIELDS = (
 )
 
 
-def ari_differences(system: System, *, days: int, first: date | None = None) -> list[str]:
+def ari_differences(system: Parties, *, days: int, first: date | None = None) -> list[str]:
     """Every cell where the Channex emulator disagrees with the PMS over `days` from today."""
     start = first or system.today()
     end = start + timedelta(days=days - 1)
@@ -62,6 +78,6 @@ def ari_differences(system: System, *, days: int, first: date | None = None) -> 
     return problems
 
 
-async def assert_channex_matches_pms(system: System, *, days: int) -> None:
+async def assert_channex_matches_pms(system: Parties, *, days: int) -> None:
     differences = ari_differences(system, days=days)
     assert differences == [], f"{len(differences)} cells differ, first: {differences[:5]}"

@@ -16,7 +16,7 @@ async def test_open_applies_schema_once_in_wal_mode(tmp_path: Path) -> None:
     mode = await db.fetchone("PRAGMA journal_mode")
     version = await db.fetchone("PRAGMA user_version")
     assert mode is not None and mode[0] == "wal"
-    assert version is not None and version[0] == 2
+    assert version is not None and version[0] == 3
     await db.execute("INSERT INTO kv (key, value, updated_at) VALUES ('a', '1', 't')")
     await db.close()
     reopened = await Database.open(path)

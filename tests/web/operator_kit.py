@@ -20,6 +20,8 @@ CHECKS = (
     "worker",
     "outbox",
     "bookings",
+    "webhook",
+    "live",
 )
 # No worker in the web process: the tests write the heartbeat themselves.
 NO_WORKER = {"WORKER_IN_PROCESS": "false"}

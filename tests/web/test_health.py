@@ -47,6 +47,8 @@ def _detail_ok() -> dict[str, str]:
         "worker": "last heartbeat 0 s ago",
         "outbox": "0 pending, 0 dead-lettered, oldest 0 s",
         "bookings": "oldest unacked revision 0 s (limit 1200 s), 0 need attention",
+        "webhook": "secret header X-Channex-Webhook-Secret required",
+        "live": "",  # names the property: filled in by `_expected`
     }
 
 
@@ -55,7 +57,14 @@ def _expected(
 ) -> dict[str, Any]:
     """The whole /health body: every check passing (with the usual detail, or the one in
     `passing`) except `failing` (name → its detail)."""
-    details = {**_detail_ok(), "pms": f"reachable ({system.pms_url})", **(passing or {})}
+    prop = system.mapping.properties[0]
+    details = {
+        **_detail_ok(),
+        "pms": f"reachable ({system.pms_url})",
+        "live": f"{prop.name} ({prop.property_id}): live since 2026-10-31T12:00:00+00:00"
+        " (test harness)",
+        **(passing or {}),
+    }
     return {
         "status": "failing" if failing else "ok",
         "checks": [

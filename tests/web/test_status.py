@@ -138,6 +138,7 @@ async def test_status_after_a_full_sync_a_parked_booking_a_warning_and_a_429(
         {
             "property_id": pid,
             "name": "Duke Beach",
+            "live": {"since": T0, "by": "test harness"},
             "last_full_sync": "2026-10-31T12:00:00.000000Z",
             "parity": {"last_full_comparison": None, "open_drift": 0},
             "lanes": {

@@ -17,7 +17,7 @@ from middleware.config import load_settings
 from middleware.mapping import Mapping as ChannexMapping
 from middleware.mapping import PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.serving import serve_app
-from middleware.store import sync_requests
+from middleware.store import live, sync_requests
 from middleware.store.db import Database
 from middleware.web.app import create_app
 from middleware.web.context import WebContext
@@ -205,11 +205,18 @@ async def test_sync_routes_refuse_a_wrong_token(tmp_path: Path, path: str, token
         assert await stored_requests(app.db) == []
 
 
-async def test_sync_full_records_a_full_request(tmp_path: Path) -> None:
+async def test_sync_full_records_a_full_request_and_goes_live(tmp_path: Path) -> None:
     async with serve(tmp_path) as app:
+        await app.post("/sync/incremental", b"{}", token=ADMIN)
+        assert await live.live_properties(app.db) == {}  # only a full sync goes live
         status, answer, _ = await app.post("/sync/full", b"", token=ADMIN)
-        assert (status, answer) == (202, {"status": "accepted", "request_id": 1})
-        assert await stored_requests(app.db) == [(1, "sync_full", 1, None, None, None, "pending")]
+        assert (status, answer) == (202, {"status": "accepted", "request_id": 2})
+        assert await stored_requests(app.db) == [
+            (1, "sync_incremental", 0, None, None, None, "pending"),
+            (2, "sync_full", 1, None, None, None, "pending"),
+        ]
+        went = await live.live_properties(app.db)
+        assert {p: r.by for p, r in went.items()} == {"prop-1": "POST /sync/full from 127.0.0.1"}
 
 
 async def test_sync_incremental_records_its_scope(tmp_path: Path) -> None:

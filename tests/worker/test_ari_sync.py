@@ -17,7 +17,7 @@ from middleware.domain.models import Lane, PlanDay, PmsAri, RoomAri, RoomDay
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.errors import TransientUpstreamError
 from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
-from middleware.store import audit, outbox, sync_requests
+from middleware.store import audit, live, outbox, sync_requests
 from middleware.store.db import Database, to_db_time
 from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY, AriSync, SyncReport
 
@@ -108,7 +108,17 @@ class FakePms:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A database where both test properties are live (pushes allowed)."""
     database = await Database.open(tmp_path / "m.db")
+    await live.put_live(database, ["p1", "p2"], T0, by="test")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def fresh_db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A database where no property has gone live yet."""
+    database = await Database.open(tmp_path / "fresh.db")
     yield database
     await database.close()
 
@@ -337,3 +347,50 @@ async def test_each_property_gets_its_own_cells_and_no_false_unmapped(db: Databa
     for property_id in ("p1", "p2"):
         key = LAST_FULL_SYNC_KEY.format(property_id=property_id)
         assert await audit.get_value(db, key) == to_db_time(T0)
+
+
+async def test_a_property_not_live_is_read_but_nothing_is_enqueued(fresh_db: Database) -> None:
+    """Before go-live the PMS is still read (and its problems reported) on every trigger, a
+    nightly full sync included, but no outbox row is written for the property."""
+    db = fresh_db
+    pms, clock = FakePms(), FakeClock()
+    pms.totals["ov"] = 2  # 3 free of 2: a grid problem, still reported before go-live
+    sync = make_sync(db, pms, clock)
+    await sync_requests.request(db, source="poll", now=T0)
+    await sync_requests.request(db, source="nightly", now=T0, full_sync=True)
+    with capture_logs() as logs:
+        report = await sync.run_once()
+    assert report is not None
+    assert (report.requests, report.full_sync, report.rows_enqueued) == (2, True, 0)
+    assert report.problems == tuple(
+        f"property p1: room 'ov' on {TODAY + timedelta(days=n)} available 3 clamped to 2"
+        for n in range(SYNC_DAYS)
+    )
+    assert pms.reads == [(TODAY, TODAY + timedelta(days=SYNC_DAYS - 1))]
+    assert await outbox_rows(db) == set()
+    assert await audit.get_value(db, LAST_FULL_SYNC_KEY.format(property_id="p1")) is None
+    assert [e for e in logs if e["event"] == "ari_sync_held_not_live"] == [
+        {"event": "ari_sync_held_not_live", "property_ids": ["p1"], "log_level": "info"}
+    ]
+    assert [row[1] for row in await request_status(db)] == ["done", "done"]
+
+
+async def test_going_live_enqueues_the_whole_horizon_for_the_live_property_only(
+    fresh_db: Database,
+) -> None:
+    """`go_live` records the property live and its full sync together; a second property
+    that is not live still gets nothing."""
+    db = fresh_db
+    mapping = Mapping((prop_map("p1", "lvu"), prop_map("p2", "ov")))
+    pms, clock = FakePms(codes=("lvu", "ov")), FakeClock()
+    sync = make_sync(db, pms, clock, mapping)
+    request_id = await live.go_live(db, ["p1"], T0, by="operator", source="sync_full")
+    assert await live.live_properties(db) == {
+        "p1": live.LiveProperty(property_id="p1", since=T0, by="operator")
+    }
+    report = await sync.run_once()
+    assert report is not None
+    assert (report.requests, report.full_sync) == (1, True)
+    last = TODAY + timedelta(days=SYNC_DAYS - 1)
+    assert await outbox_rows(db) == expected_rows("p1", ("lvu",), TODAY, last)
+    assert await request_status(db) == [(request_id, "done", 0, to_db_time(T0), None)]
