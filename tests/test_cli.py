@@ -201,6 +201,62 @@ async def test_replay_puts_a_parked_revision_back_and_refuses_others(tmp_path: P
     assert row.status == "pending"
 
 
+async def test_handled_closes_a_parked_revision_and_reports_the_ack(tmp_path: Path) -> None:
+    env = base_env(tmp_path)  # Channex at 127.0.0.1:9: nothing listens, the ack fails
+    async with database(tmp_path) as db:
+        async with db.transaction() as conn:
+            for revision_id in ("rev-parked", "rev-pending"):
+                await revisions.enqueue(
+                    conn,
+                    revision_id=revision_id,
+                    booking_id="bk-1",
+                    property_id="prop-1",
+                    source="webhook",
+                    now=NOW,
+                )
+        await revisions.park(db, "rev-parked", "no free apartment", NOW)
+    argv = ["handled", "rev-parked", "--by", "Ana", "--reason", "moved to room 12 by phone"]
+    code, out, err = await run(argv, env)
+    assert (code, out) == (
+        1,
+        f"revision rev-parked handled by Ana at {NOW.isoformat()}; NOT acked at Channex\n",
+    )
+    assert err.startswith("error: the ack failed: channex: ")
+    assert err.endswith("; run 'handled' again to retry the ack\n")
+    async with database(tmp_path) as db:
+        row = await revisions.get(db, "rev-parked")
+        assert row is not None and row.status == "handled"
+        assert await revisions.oldest_unacked(db) == NOW  # rev-pending only
+    async with emulators(tmp_path) as up:  # a Channex that answers: it does not know the id
+        again = env | {"CHANNEX_BASE_URL": up["CHANNEX_BASE_URL"]}
+        again |= {"CHANNEX_API_KEY": up["CHANNEX_API_KEY"]}
+        assert await run(argv, again) == (
+            0,
+            f"revision rev-parked handled by Ana at {NOW.isoformat()};"
+            " no ack: Channex does not know this revision: nothing to ack\n",
+            "",
+        )
+    async with database(tmp_path) as db:
+        done = await revisions.handling(db, "rev-parked")
+    assert done is not None
+    assert (done.by, done.reason, done.channex_ack) == (
+        "Ana",
+        "moved to room 12 by phone",
+        "not_needed",
+    )
+    for revision_id in ("rev-parked", "rev-pending"):
+        assert await run(["handled", revision_id, "--by", "Ana", "--reason", "x"], env) == (
+            1,
+            "",
+            f"error: revision {revision_id} is not parked\n",
+        )
+    assert await run(["handled", "rev-pending", "--by", " ", "--reason", "x"], env) == (
+        2,
+        "",
+        "error: 'by' must be a name of 1 to 200 characters\n",
+    )
+
+
 async def test_retry_dead_returns_dead_letters_to_pending(tmp_path: Path) -> None:
     env = base_env(tmp_path)
     lanes_cells: dict[Lane, Cells] = {
@@ -300,7 +356,8 @@ async def test_status_as_text_and_as_json(tmp_path: Path) -> None:
         "Duke Beach (prop-1): last full sync -",
         f"  availability  {lane}",
         f"  restrictions  {lane}",
-        "booking revisions: acked 0, applied 0, parked 1, pending 0, stale 0;"
+        "booking revisions: acked 0, applied 0, handled 0, parked 1, pending 0, stale 0,"
+        " unknown 0;"
         " oldest unacked 2026-10-31T12:00:00+00:00",
         f"  needs attention: rev-1 (booking bk-1) since {NOW.isoformat()}: no free apartment",
         "webhooks waiting 0; sync requests pending 1",

@@ -20,7 +20,7 @@ import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_RETRY_S = 0.05
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Row = aiosqlite.Row
@@ -60,6 +60,9 @@ async def _use_wal(conn: aiosqlite.Connection) -> None:
 
 
 # Version N's entry upgrades a database at version N-1. Version 1 is the whole schema.
+# Version 4 rebuilds `revisions` (SQLite cannot alter a CHECK) for the two states a person
+# closes parked work with — `handled` (dealt with by hand, who/why in `revision_handling`) and
+# `unknown` (Channex answered 404 for the id) — and touches no other table.
 MIGRATIONS: dict[int, str] = {
     1: "",
     2: """
@@ -70,6 +73,30 @@ CREATE TABLE IF NOT EXISTS parity_drift (
     property_id TEXT NOT NULL, kind TEXT NOT NULL, entity_id TEXT NOT NULL, day TEXT NOT NULL,
     field TEXT NOT NULL, found_at TEXT NOT NULL, heals INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (property_id, kind, entity_id, day, field)) WITHOUT ROWID;
+""",
+    3: "",  # another branch's migration; the lead numbers them at merge
+    4: """
+CREATE TABLE revisions_v4 (
+    revision_id TEXT PRIMARY KEY, booking_id TEXT, property_id TEXT, source TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN
+        ('pending', 'applied', 'acked', 'stale', 'parked', 'handled', 'unknown')),
+    revision_status TEXT, inserted_at TEXT, received_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, claimed_until TEXT,
+    reason TEXT, updated_at TEXT NOT NULL);
+INSERT INTO revisions_v4 (revision_id, booking_id, property_id, source, status,
+    revision_status, inserted_at, received_at, attempts, next_attempt_at, claimed_until, reason,
+    updated_at)
+SELECT revision_id, booking_id, property_id, source, status, revision_status, inserted_at,
+    received_at, attempts, next_attempt_at, claimed_until, reason, updated_at FROM revisions;
+DROP TABLE revisions;
+ALTER TABLE revisions_v4 RENAME TO revisions;
+CREATE INDEX IF NOT EXISTS revisions_due ON revisions (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS revision_handling (
+    revision_id TEXT PRIMARY KEY, handled_by TEXT NOT NULL, reason TEXT NOT NULL,
+    handled_at TEXT NOT NULL, prior_status TEXT NOT NULL, prior_reason TEXT,
+    channex_ack TEXT NOT NULL DEFAULT 'pending'
+        CHECK (channex_ack IN ('pending', 'acked', 'failed', 'not_needed', 'not_sent')),
+    ack_detail TEXT, ack_at TEXT);
 """,
 }
 

@@ -24,6 +24,7 @@ ADMIN_ROUTES = [
     ("POST", "/admin/webhooks/process"),
     ("GET", "/admin/revisions"),
     ("POST", "/admin/revisions/rev-1/replay"),
+    ("POST", "/admin/revisions/rev-1/handled"),
     ("POST", "/admin/feed/poll"),
     ("GET", "/admin/pushes"),
     ("GET", "/admin/outbox/failures"),
