@@ -31,6 +31,7 @@ from middleware import clock as clocks
 from middleware import logs
 from middleware.checks import Checker
 from middleware.config import DEFAULT_ENV_FILE, Settings, load_settings
+from middleware.domain import sync_scope
 from middleware.domain.models import KINDS, Kind
 from middleware.errors import ConfigError, MappingFileError, PayloadError
 from middleware.mapping import load_mapping
@@ -175,10 +176,18 @@ async def request_sync(
     if date_from and date_to and date_to < date_from:
         print(f"error: --to {date_to} is before --from {date_from}", file=err)
         return EXIT_CONFIG
-    known = set(load_mapping(settings.mapping_file).room_codes())
-    unmapped = sorted(set(room_codes or ()) - known)
-    if unmapped:
-        print(f"warning: not in the mapping, ignored: {', '.join(unmapped)}", file=err)
+    try:
+        sync_scope.check_scope(
+            load_mapping(settings.mapping_file),
+            room_codes=room_codes,
+            date_from=date_from,
+            date_to=date_to,
+            now=clock(),
+            horizon_days=settings.channex_sync_days,
+        )
+    except PayloadError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_CONFIG
     db = await Database.open(settings.database_path)
     try:
         request_id = await sync_requests.request(

@@ -130,12 +130,12 @@ async def test_sync_full_and_incremental_record_requests_for_the_worker(tmp_path
         "sync request 1 recorded (full); the worker runs it next pass\n",
         "",
     )
-    argv = ["sync", "incremental", "--categorias", "lvu, ov,xyz", "--from", "2026-12-01"]
+    argv = ["sync", "incremental", "--categorias", "lvu, ov", "--from", "2026-12-01"]
     assert await run([*argv, "--to", "2026-12-03"], env) == (
         0,
-        "sync request 2 recorded (incremental: lvu, ov, xyz, 2026-12-01 .. 2026-12-03);"
+        "sync request 2 recorded (incremental: lvu, ov, 2026-12-01 .. 2026-12-03);"
         " the worker runs it next pass\n",
-        "warning: not in the mapping, ignored: xyz\n",
+        "",
     )
     assert await run(["sync", "incremental"], env) == (
         0,
@@ -145,9 +145,33 @@ async def test_sync_full_and_incremental_record_requests_for_the_worker(tmp_path
     )
     assert await sync_rows(tmp_path) == [
         (1, "cli_sync_full", 1, None, None, None, "pending"),
-        (2, "cli_sync_incremental", 0, '["lvu","ov","xyz"]', "2026-12-01", "2026-12-03", "pending"),
+        (2, "cli_sync_incremental", 0, '["lvu","ov"]', "2026-12-01", "2026-12-03", "pending"),
         (3, "cli_sync_incremental", 0, None, None, None, "pending"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--categorias", "lvu,xyz"], "categorias not in the mapping: xyz; mapped: lvu, ov"),
+        (
+            ["--from", "2026-10-30"],
+            "date_from 2026-10-30 is in the past (today at the hotel is 2026-10-31)",
+        ),
+        (
+            ["--to", "2028-03-14"],
+            "date_to 2028-03-14 is beyond the sync horizon (CHANNEX_SYNC_DAYS:"
+            " last day 2028-03-13)",
+        ),
+    ],
+)
+async def test_sync_incremental_refuses_what_it_would_not_do(
+    tmp_path: Path, args: list[str], error: str
+) -> None:
+    """As `POST /sync/incremental` does: exit 2, one message, nothing recorded."""
+    code, out, err = await run(["sync", "incremental", *args], base_env(tmp_path))
+    assert (code, out, err) == (2, "", f"error: {error}\n")
+    assert await sync_rows(tmp_path) == []
 
 
 async def test_sync_refuses_a_reversed_range_and_a_disabled_integration(tmp_path: Path) -> None:
