@@ -54,12 +54,13 @@ class Runtime:
     clock: clocks.Clock
 
 
-def _metered(audit_sink: CallSink) -> CallSink:
-    """The clients' one call sink: count the call in the metrics, then audit it."""
+def _metered(audit_sink: CallSink | None) -> CallSink:
+    """The clients' one call sink: count the call in the metrics, then audit it (if auditing)."""
 
     async def on_call(record: CallRecord) -> None:
         metrics.observe_call(record)
-        await audit_sink(record)
+        if audit_sink is not None:
+            await audit_sink(record)
 
     return on_call
 
@@ -96,14 +97,26 @@ async def open_runtime(
     *,
     clock: clocks.Clock = clocks.utc_now,
     mapping: Mapping | None = None,
+    read_only: bool = False,
 ) -> AsyncIterator[Runtime]:
-    """Open the database and one HTTP session, wire the components, close on exit."""
+    """Open the database and one HTTP session, wire the components, close on exit.
+
+    `read_only` (the `check` command, which must change nothing): the database is opened for
+    reading only — or, when there is no file, an empty in-memory stand-in is used that the
+    caller must not read — the legacy store is not imported and calls are not audited."""
     mapping = mapping if mapping is not None else load_mapping(settings.mapping_file)
-    db = await Database.open(settings.database_path)
+    path = settings.database_path
+    if not read_only:
+        db = await Database.open(path)
+    elif path.is_file():
+        db = await Database.open_read_only(path)
+    else:
+        db = await Database.open(":memory:")
     session = aiohttp.ClientSession()
     try:
-        await import_legacy_once(db, settings, clock())
-        sink = _metered(audit.sink(db, clock))
+        if not read_only:
+            await import_legacy_once(db, settings, clock())
+        sink = _metered(None if read_only else audit.sink(db, clock))
         channex = ChannexClient(
             session,
             settings.channex_base_url,

@@ -413,13 +413,13 @@ async def test_check_passes_with_everything_up_and_fails_without_the_pms(tmp_pat
                 "bookings",
             )
         ]
-        assert lines[6] == "ok    worker    last heartbeat 5 s ago"
+        assert lines[6] == "ok    worker           last heartbeat 5 s ago"
         stopped_pms = env | {"PMS_BASE_URL": await _stopped_pms_url()}
         code, out, _ = await run(["check"], stopped_pms)
         assert code == 1
         failed = [line for line in out.splitlines() if line.startswith("FAIL")]
         assert len(failed) == 1
-        assert failed[0].startswith("FAIL  pms       unreachable: ")
+        assert failed[0].startswith("FAIL  pms              unreachable: ")
 
 
 async def _stopped_pms_url() -> str:

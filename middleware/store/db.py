@@ -101,6 +101,13 @@ CREATE TABLE IF NOT EXISTS revision_handling (
 }
 
 
+def _read_only_uri(path: Path) -> str:
+    if not path.is_file():
+        raise FileNotFoundError(str(path))
+    wal_in_use = Path(f"{path}-wal").is_file()
+    return f"{path.resolve().as_uri()}?mode=ro" + ("" if wal_in_use else "&immutable=1")
+
+
 class Database:
     """One SQLite connection with a lock; use `transaction()` for writes."""
 
@@ -123,6 +130,18 @@ class Database:
         db = cls(conn, path)
         await db._migrate()
         return db
+
+    @classmethod
+    async def open_read_only(cls, path: Path | str) -> Database:
+        """Open an existing database for reading only: nothing is created, migrated or
+        written (`python -m middleware check`). `FileNotFoundError` if there is no file. With
+        no `-wal` file beside it no process has it open, and it is opened `immutable` so that
+        SQLite does not leave `-wal` / `-shm` files behind either."""
+        path = Path(path)
+        conn = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return cls(conn, path)
 
     async def _migrate(self) -> None:
         """Bring the schema to `SCHEMA_VERSION`, each step one script in its own transaction."""
