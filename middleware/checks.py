@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from middleware.channex import property_settings
 from middleware.errors import MiddlewareError, RejectedUpstreamError, UpstreamError
 from middleware.runtime import Runtime
-from middleware.store import audit, outbox, revisions
+from middleware.store import audit, outbox, pms_rooms, revisions
 from middleware.store.db import SCHEMA_VERSION
 from middleware.worker.runner import HEARTBEAT_NAME
 
@@ -64,9 +64,13 @@ class Checker:
         self._cache: dict[str, tuple[float, Check]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._property_problems: list[str] = []  # found by the last channex probe
+        self._mapping_seen = runtime.mapping  # the remote results cached were found with this one
 
     async def run(self) -> list[Check]:
         now = self._rt.clock()
+        if self._rt.mapping is not self._mapping_seen:  # reloaded: compare the new one at once
+            self._mapping_seen = self._rt.mapping
+            self._cache.clear()
         channex = await self._cached("channex", self._channex)
         # One cause, one failing entry: without a working key the mapping cannot be compared.
         mapping = (
@@ -92,7 +96,7 @@ class Checker:
             channex,
             mapping,
             property_check,
-            await self._cached("pms", self._pms),
+            await self._pms_rooms(await self._cached("pms", self._pms), database.ok),
             *stored,
         ]
 
@@ -204,6 +208,24 @@ class Checker:
         except MiddlewareError as exc:
             return Check(name="pms", ok=False, detail=f"unreachable: {exc}")
         return Check(name="pms", ok=True, detail=f"reachable ({self._pms_host()})")
+
+    async def _pms_rooms(self, reachable: Check, database_ok: bool) -> Check:
+        """A reachable PMS fails when its last ARI answer lacked a categoria mapped now
+        (recorded by the ARI sync; nothing is pushed for it)."""
+        if not reachable.ok or (self._read_only and not database_ok):
+            return reachable
+        found = await pms_rooms.last(self._rt.db)
+        if found is None:
+            return reachable
+        mapped = self._rt.mapping.room_codes()
+        missing = [code for code in found.categorias if code in mapped]
+        if not missing:
+            return reachable
+        detail = (
+            f"{reachable.detail}, but its ARI answer at {found.at.isoformat()} lacked the mapped"
+            f" categoria(s) {', '.join(missing)}: nothing is pushed for them"
+        )
+        return Check(name="pms", ok=False, detail=detail)
 
     def _pms_host(self) -> str:
         """The PMS address without credentials, path or query."""

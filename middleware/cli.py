@@ -8,6 +8,8 @@
                                     close a parked revision the hotel dealt with by hand
                                     (recorded, and acked at Channex)
     retry-dead [--property-id ID] [--kind availability|restrictions]
+    reload-mapping                  validate MAPPING_FILE and have the running services switch
+                                    to it (they look within WORKER_INTERVAL seconds)
     check                           the health checks, one line each (exit 1 if any fails);
                                     reads only: "--" marks a check that could not look
     import-legacy [PATH]            the legacy booking store (default data/bookings.json)
@@ -29,7 +31,7 @@ from typing import Any, TextIO
 import orjson
 
 from middleware import clock as clocks
-from middleware import logs
+from middleware import logs, mapping_reload
 from middleware.checks import Checker
 from middleware.config import DEFAULT_ENV_FILE, Settings, load_settings
 from middleware.domain import sync_scope
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("--property-id")
     retry.add_argument("--kind", choices=KINDS)
     commands.add_parser("check", help="run the health checks")
+    commands.add_parser("reload-mapping", help="validate the mapping file; the services reload it")
     legacy = commands.add_parser("import-legacy", help="import the legacy booking store")
     legacy.add_argument("path", nargs="?", type=Path, default=DEFAULT_LEGACY_PATH)
     return parser
@@ -90,7 +93,7 @@ async def run(
     args = build_parser().parse_args(list(argv))
     try:
         settings = load_settings(environ, env_file=env_file)
-        if args.command in ("status", "check", "sync", "handled"):
+        if args.command in ("status", "check", "sync", "handled", "reload-mapping"):
             load_mapping(settings.mapping_file)  # fail fast with every problem named
     except (ConfigError, MappingFileError) as exc:
         print(f"error: {exc}", file=err)
@@ -118,6 +121,8 @@ async def run(
         )
     if args.command == "replay":
         return await replay(settings, args.revision_id, out=out, err=err, clock=clock)
+    if args.command == "reload-mapping":
+        return await reload_mapping(settings, out=out, clock=clock)
     if args.command == "handled":
         return await mark_handled(
             settings, args.revision_id, args.by, args.reason, out=out, err=err, clock=clock
@@ -229,6 +234,23 @@ async def replay(
     finally:
         await db.close()
     print(f"revision {revision_id} is pending again; the worker replays it next pass", file=out)
+    return EXIT_OK
+
+
+async def reload_mapping(settings: Settings, *, out: TextIO, clock: clocks.Clock) -> int:
+    """The file was validated (a bad one exits 2 before this); ask the services to reload."""
+    properties, codes = mapping_reload.summary(load_mapping(settings.mapping_file))
+    db = await Database.open(settings.database_path)
+    try:
+        await mapping_reload.request_reload(db, clock())
+    finally:
+        await db.close()
+    print(
+        f"mapping {settings.mapping_file} is valid ({properties} property(ies), categorias"
+        f" {', '.join(codes)}); the running services reload it within"
+        f" {settings.worker_interval_s:g} s",
+        file=out,
+    )
     return EXIT_OK
 
 

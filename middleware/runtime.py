@@ -27,7 +27,7 @@ from middleware.pms.sistemaos import SistemaOsAdapter
 from middleware.store import audit, bookings, sync_requests
 from middleware.store.db import Database
 from middleware.worker.ari_sync import AriSync
-from middleware.worker.booking_sync import BookingProcessor
+from middleware.worker.booking_sync import BookingProcessor, Resync
 from middleware.worker.feed_poll import FeedPoller
 from middleware.worker.outbox_pump import OutboxPump
 from middleware.worker.parity import ParityCheck
@@ -52,6 +52,75 @@ class Runtime:
     parity: ParityCheck
     alerter: Alerter
     clock: clocks.Clock
+
+    def use_mapping(self, mapping: Mapping) -> None:
+        """Switch to a new (validated) mapping: the components that hold it are built again;
+        a pass already running finishes with the mapping it started with."""
+        parts = _mapped_parts(
+            self.settings, self.db, self.channex, self.pms, self.alerter, self.clock, mapping
+        )
+        self.mapping = mapping
+        self.ari_sync, self.pump, self.bookings = parts.ari_sync, parts.pump, parts.bookings
+        self.feed, self.parity = parts.feed, parts.parity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _MappedParts:
+    """The components that hold the mapping."""
+
+    ari_sync: AriSync
+    pump: OutboxPump
+    bookings: BookingProcessor
+    feed: FeedPoller
+    parity: ParityCheck
+
+
+def _booking_resync(db: Database, clock: clocks.Clock) -> Resync:
+    """What a booking asks for after the PMS changed: an ARI resync of the touched nights."""
+
+    async def resync(touched: Sequence[Touched]) -> None:
+        now = clock()
+        for item in touched:
+            await sync_requests.request(
+                db,
+                source="booking",
+                now=now,
+                room_codes=[item.room_code],
+                date_from=item.date_from,
+                date_to=item.date_to - timedelta(days=1)
+                if item.date_to > item.date_from
+                else item.date_to,
+            )
+
+    return resync
+
+
+def _mapped_parts(
+    settings: Settings,
+    db: Database,
+    channex: ChannexClient,
+    pms: SistemaOsAdapter,
+    alerter: Alerter,
+    clock: clocks.Clock,
+    mapping: Mapping,
+) -> _MappedParts:
+    """The components that hold the mapping (built again by `Runtime.use_mapping`)."""
+    return _MappedParts(
+        ari_sync=AriSync(db, pms, mapping, settings, clock=clock),
+        pump=OutboxPump(db, channex, mapping, settings, clock=clock, alert=alerter.send),
+        bookings=BookingProcessor(
+            channex,
+            pms,
+            db,
+            mapping,
+            resync=_booking_resync(db, clock),
+            clock=clock,
+            alert=alerter.send,
+            lease_s=settings.worker_lease_s,
+        ),
+        feed=FeedPoller(channex, db, mapping, clock=clock),
+        parity=ParityCheck(db, channex, pms, mapping, settings, clock=clock, alert=alerter.send),
+    )
 
 
 def _metered(audit_sink: CallSink | None) -> CallSink:
@@ -136,20 +205,7 @@ async def open_runtime(
             session, settings.alert_webhook_url, clock=clock, secrets=settings.secret_values()
         )
 
-        async def resync(touched: Sequence[Touched]) -> None:
-            now = clock()
-            for item in touched:
-                await sync_requests.request(
-                    db,
-                    source="booking",
-                    now=now,
-                    room_codes=[item.room_code],
-                    date_from=item.date_from,
-                    date_to=item.date_to - timedelta(days=1)
-                    if item.date_to > item.date_from
-                    else item.date_to,
-                )
-
+        parts = _mapped_parts(settings, db, channex, pms, alerter, clock, mapping)
         runtime = Runtime(
             settings=settings,
             db=db,
@@ -157,22 +213,11 @@ async def open_runtime(
             mapping=mapping,
             channex=channex,
             pms=pms,
-            ari_sync=AriSync(db, pms, mapping, settings, clock=clock),
-            pump=OutboxPump(db, channex, mapping, settings, clock=clock, alert=alerter.send),
-            bookings=BookingProcessor(
-                channex,
-                pms,
-                db,
-                mapping,
-                resync=resync,
-                clock=clock,
-                alert=alerter.send,
-                lease_s=settings.worker_lease_s,
-            ),
-            feed=FeedPoller(channex, db, mapping, clock=clock),
-            parity=ParityCheck(
-                db, channex, pms, mapping, settings, clock=clock, alert=alerter.send
-            ),
+            ari_sync=parts.ari_sync,
+            pump=parts.pump,
+            bookings=parts.bookings,
+            feed=parts.feed,
+            parity=parts.parity,
             alerter=alerter,
             clock=clock,
         )

@@ -6,6 +6,8 @@
 - `POST /admin/revisions/{revision_id}/replay` replay a parked revision once its cause is fixed
 - `POST /admin/revisions/{revision_id}/handled` `{"by", "reason"}`: the hotel dealt with a parked
   (or unknown) revision by hand; close it and ack it at Channex
+- `POST /admin/mapping/reload` validate `MAPPING_FILE` and switch to it without a restart
+  (every process follows; a bad file keeps the mapping in use: 422 with the problems)
 - `POST /admin/feed/poll` read the booking-revision feed now
 - `GET  /admin/pushes` recent ARI pushes (the outbound audit)
 - `GET  /admin/outbox/failures` failed / rejected pushes and dead-letter counts
@@ -155,6 +157,25 @@ async def handled(request: Request) -> Response:
     return JSONResponse({"status": "handled", "handling": jsonable(closed.handling)})
 
 
+async def mapping_reload(request: Request) -> Response:
+    """Validate the mapping file and switch to it (every process follows); a bad file keeps
+    the mapping in use and the answer says why."""
+    context, denied = _guard(request)
+    if denied:
+        return denied
+    result = await context.reloader.reload_now()
+    body = {
+        "status": "reloaded" if result.ok else "refused",
+        "path": str(context.runtime.settings.mapping_file),
+        "properties": result.properties,
+        "categorias": list(result.categorias),
+    }
+    if not result.ok:
+        body["problems"] = list(result.problems)
+        body["note"] = "the mapping in use is kept"
+    return JSONResponse(body, status_code=200 if result.ok else 422)
+
+
 async def feed_poll(request: Request) -> Response:
     context, denied = _guard(request)
     if denied:
@@ -232,6 +253,7 @@ def routes() -> list[BaseRoute]:
         Route("/admin/revisions", list_revisions, methods=["GET"]),
         Route("/admin/revisions/{revision_id}/replay", replay, methods=["POST"]),
         Route("/admin/revisions/{revision_id}/handled", handled, methods=["POST"]),
+        Route("/admin/mapping/reload", mapping_reload, methods=["POST"]),
         Route("/admin/feed/poll", feed_poll, methods=["POST"]),
         Route("/admin/pushes", pushes, methods=["GET"]),
         Route("/admin/outbox/failures", failures, methods=["GET"]),
