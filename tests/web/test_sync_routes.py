@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from middleware.clock import utc_now
 from middleware.config import load_settings
 from middleware.mapping import Mapping as ChannexMapping
 from middleware.mapping import PropertyMap, RatePlanMap, RoomTypeMap
@@ -72,10 +73,9 @@ def fixed_now() -> datetime:
 
 @contextlib.asynccontextmanager
 async def serve(
-    tmp_path: Path, *, clock: Callable[[], datetime] = fixed_now, **env: str | None
+    tmp_path: Path, *, clock: Callable[[], datetime] = utc_now, **env: str | None
 ) -> AsyncIterator[Served]:
-    """The real app (no in-process worker) at `NOW`; `env` overrides, None removes a
-    variable."""
+    """The real app (no in-process worker); `env` overrides, None removes a variable."""
     base: dict[str, str | None] = {
         "CHANNEX_API_KEY": "channex-key-0123456789",
         "CHANNEX_BASE_URL": NOWHERE + "/api/v1",
@@ -221,7 +221,7 @@ async def test_sync_full_records_a_full_request(tmp_path: Path) -> None:
 
 
 async def test_sync_incremental_records_its_scope(tmp_path: Path) -> None:
-    async with serve(tmp_path) as app:
+    async with serve(tmp_path, clock=fixed_now) as app:
         body = b'{"categorias": ["ov"], "date_from": "2027-01-02"}'
         status, answer, _ = await app.post("/sync/incremental", body, token=ADMIN)
         assert (status, answer) == (202, {"status": "accepted", "request_id": 1})
@@ -266,14 +266,14 @@ async def test_sync_incremental_refuses_what_it_would_not_do(
 ) -> None:
     """A typo in a categoria or a key, a past date or one beyond the horizon is refused, not
     turned into a sync of everything over the whole horizon."""
-    async with serve(tmp_path) as app:
+    async with serve(tmp_path, clock=fixed_now) as app:
         status, answer, _ = await app.post("/sync/incremental", body, token=ADMIN)
         assert (status, answer) == (422, {"error": error})
         assert await stored_requests(app.db) == []
 
 
 async def test_the_horizon_edges_are_accepted(tmp_path: Path) -> None:
-    async with serve(tmp_path) as app:
+    async with serve(tmp_path, clock=fixed_now) as app:
         body = b'{"date_from": "2026-10-31", "date_to": "2028-03-13"}'
         status, _, _ = await app.post("/sync/incremental", body, token=ADMIN)
         assert status == 202
