@@ -6,6 +6,11 @@ checks (Channex, the mapping against Channex, sistema-os) are cached for `REMOTE
 concurrent requests share one probe, so a monitor polling every few seconds does not spend
 Channex's rate limit or load the PMS. `/health` is open: details name counts, ages and ids,
 never a secret or a credential.
+
+A check that could not look (the integration is off, or what it needs failed first) passes
+with `verified=False` and a detail starting "not checked:", saying why; it never claims what
+it did not see. `read_only` (the `check` command) changes nothing: the database is only read,
+and a missing one is reported, not created.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from urllib.parse import urlsplit
 from middleware.channex import property_settings
 from middleware.errors import MiddlewareError, RejectedUpstreamError, UpstreamError
 from middleware.runtime import Runtime
-from middleware.store import audit, live, outbox, revisions
+from middleware.store import audit, live, outbox, pms_rooms, revisions
+from middleware.store.db import SCHEMA_VERSION
 from middleware.worker.runner import HEARTBEAT_NAME
 
 REMOTE_CACHE_S = 30.0
@@ -33,44 +39,72 @@ class Check:
     ok: bool
     detail: str
     warning: bool = False  # passes, but a person should know (not live yet, unsigned webhook)
+    verified: bool = True  # False: not looked at (ok only because nothing was found wrong)
+
+
+DISABLED = "not checked: integration disabled (CHANNEX_ENABLED=false)"
+SEE_CHANNEX = "not checked: see the channex check"
+SEE_DATABASE = "not checked: see the database check"
+
+
+def _skipped(name: str, why: str) -> Check:
+    return Check(name=name, ok=True, detail=why, verified=False)
 
 
 class Checker:
     """Runs the checks; remembers remote results for a short while."""
 
-    def __init__(self, runtime: Runtime, *, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        read_only: bool = False,
+    ):
         self._rt = runtime
         self._monotonic = monotonic
+        self._read_only = read_only
         self._cache: dict[str, tuple[float, Check]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._property_problems: list[str] = []  # found by the last channex probe
+        self._mapping_seen = runtime.mapping  # the remote results cached were found with this one
 
     async def run(self) -> list[Check]:
         now = self._rt.clock()
+        if self._rt.mapping is not self._mapping_seen:  # reloaded: compare the new one at once
+            self._mapping_seen = self._rt.mapping
+            self._cache.clear()
         channex = await self._cached("channex", self._channex)
         # One cause, one failing entry: without a working key the mapping cannot be compared.
         mapping = (
             await self._cached("mapping", self._mapping)
             if channex.ok
-            else Check(name="mapping", ok=True, detail="not compared: see the channex check")
+            else _skipped("mapping", SEE_CHANNEX)
         )
         property_check = (
-            self._property_settings()
-            if channex.ok
-            else Check(name="channex_settings", ok=True, detail="not read: see the channex check")
+            self._property_settings() if channex.ok else _skipped("channex_settings", SEE_CHANNEX)
         )
+        database = await (self._database_read() if self._read_only else self._database(now))
+        if self._read_only and not database.ok:  # nothing to read them from
+            stored = [_skipped(name, SEE_DATABASE) for name in ("worker", "outbox", "bookings")]
+            live_check = _skipped("live", SEE_DATABASE)
+        else:
+            stored = [
+                await self.worker_check(now),
+                await self._outbox(now),
+                await self._bookings(now),
+            ]
+            live_check = await self._live()
         return [
             Check(name="settings", ok=True, detail=self._settings_detail()),
-            await self._database(now),
+            database,
             channex,
             mapping,
             property_check,
-            await self._cached("pms", self._pms),
-            await self.worker_check(now),
-            await self._outbox(now),
-            await self._bookings(now),
+            await self._pms_rooms(await self._cached("pms", self._pms), database.ok),
+            *stored,
             self._webhook(),
-            await self._live(),
+            live_check,
         ]
 
     def _settings_detail(self) -> str:
@@ -96,9 +130,31 @@ class Checker:
             return Check(name="database", ok=False, detail=f"not writable: {exc}")
         return Check(name="database", ok=True, detail="writable")
 
+    async def _database_read(self) -> Check:
+        """Read-only: the file exists and is a middleware database this program can use;
+        writing is not tried."""
+        path = self._rt.settings.database_path
+        if not path.is_file():
+            detail = f"database not found at {path} (DATABASE_PATH)"
+            return Check(name="database", ok=False, detail=detail)
+        try:
+            row = await self._rt.db.fetchone("PRAGMA user_version")
+        except Exception as exc:  # not a database, unreadable: the finding itself
+            return Check(name="database", ok=False, detail=f"cannot read {path}: {exc}")
+        version = int(row[0]) if row is not None else 0
+        if version == 0:
+            detail = f"{path} is not a middleware database (no schema)"
+            return Check(name="database", ok=False, detail=detail)
+        if version > SCHEMA_VERSION:
+            detail = f"{path} has schema version {version}, newer than this program's"
+            return Check(name="database", ok=False, detail=detail + f" ({SCHEMA_VERSION})")
+        upgrade = f" (upgraded to {SCHEMA_VERSION} at start)" if version < SCHEMA_VERSION else ""
+        detail = f"readable at {path}, schema version {version}{upgrade}; writing not checked"
+        return Check(name="database", ok=True, detail=detail)
+
     async def _channex(self) -> Check:
         if not self._rt.settings.channex_enabled:
-            return Check(name="channex", ok=True, detail="integration disabled; not called")
+            return _skipped("channex", DISABLED)
         problems: list[str] = []
         try:
             for prop in self._rt.mapping:
@@ -117,7 +173,7 @@ class Checker:
 
     async def _mapping(self) -> Check:
         if not self._rt.settings.channex_enabled:
-            return Check(name="mapping", ok=True, detail="integration disabled; not compared")
+            return _skipped("mapping", DISABLED)
         missing: list[str] = []
         try:
             for prop in self._rt.mapping:
@@ -145,7 +201,7 @@ class Checker:
         the channex probe (no call of its own)."""
         name = "channex_settings"
         if not self._rt.settings.channex_enabled:
-            return Check(name=name, ok=True, detail="integration disabled; not read")
+            return _skipped(name, DISABLED)
         if self._property_problems:
             fix = "; run scripts/setup_channex_duke.py to fix"
             return Check(name=name, ok=False, detail="; ".join(self._property_problems) + fix)
@@ -159,6 +215,24 @@ class Checker:
         except MiddlewareError as exc:
             return Check(name="pms", ok=False, detail=f"unreachable: {exc}")
         return Check(name="pms", ok=True, detail=f"reachable ({self._pms_host()})")
+
+    async def _pms_rooms(self, reachable: Check, database_ok: bool) -> Check:
+        """A reachable PMS fails when its last ARI answer lacked a categoria mapped now
+        (recorded by the ARI sync; nothing is pushed for it)."""
+        if not reachable.ok or (self._read_only and not database_ok):
+            return reachable
+        found = await pms_rooms.last(self._rt.db)
+        if found is None:
+            return reachable
+        mapped = self._rt.mapping.room_codes()
+        missing = [code for code in found.categorias if code in mapped]
+        if not missing:
+            return reachable
+        detail = (
+            f"{reachable.detail}, but its ARI answer at {found.at.isoformat()} lacked the mapped"
+            f" categoria(s) {', '.join(missing)}: nothing is pushed for them"
+        )
+        return Check(name="pms", ok=False, detail=detail)
 
     def _pms_host(self) -> str:
         """The PMS address without credentials, path or query."""

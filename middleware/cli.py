@@ -4,13 +4,20 @@
     sync full                       record a full ARI sync request (the first one goes live)
     sync incremental [--categorias lvu,ov] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
     replay <revision_id>            a parked booking revision back to pending
+    handled <revision_id> --by NAME --reason TEXT
+                                    close a parked revision the hotel dealt with by hand
+                                    (recorded, and acked at Channex)
     retry-dead [--property-id ID] [--kind availability|restrictions]
-    check                           the health checks, one line each (exit 1 if any fails)
+    reload-mapping                  validate MAPPING_FILE and have the running services switch
+                                    to it (they look within WORKER_INTERVAL seconds)
+    check                           the health checks, one line each (exit 1 if any fails);
+                                    reads only: "--" marks a check that could not look
     import-legacy [PATH]            the legacy booking store (default data/bookings.json)
 
 Settings come from the environment (and `.env`) like the services; bad settings or a missing
 or invalid mapping file exit 2 with every problem named. Sync, replay and retry only write to
-the database: the worker (its own process, or inside `web`) acts on them at its next pass.
+the database: the worker (its own process, or inside `web`) acts on them at its next pass;
+`handled` also acks the revision at Channex itself.
 """
 
 from __future__ import annotations
@@ -24,16 +31,18 @@ from typing import Any, TextIO
 import orjson
 
 from middleware import clock as clocks
-from middleware import logs
+from middleware import logs, mapping_reload
 from middleware.checks import Checker
 from middleware.config import DEFAULT_ENV_FILE, Settings, load_settings
+from middleware.domain import sync_scope
 from middleware.domain.models import KINDS, Kind
-from middleware.errors import ConfigError, MappingFileError
+from middleware.errors import ConfigError, MappingFileError, PayloadError
 from middleware.mapping import load_mapping
 from middleware.report import status_report
 from middleware.runtime import open_runtime
 from middleware.store import bookings, live, notices, outbox, revisions, sync_requests
 from middleware.store.db import Database
+from middleware.worker import handling
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 NOT_LIVE = "not live yet: nothing is sent to Channex until `sync full`"
@@ -56,10 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     incremental.add_argument("--to", dest="date_to", type=date.fromisoformat)
     replay = commands.add_parser("replay", help="a parked booking revision back to pending")
     replay.add_argument("revision_id")
+    handled = commands.add_parser(
+        "handled", help="close a parked booking revision the hotel dealt with by hand"
+    )
+    handled.add_argument("revision_id")
+    handled.add_argument("--by", required=True, help="who dealt with it")
+    handled.add_argument("--reason", required=True, help="what was done, in a few words")
     retry = commands.add_parser("retry-dead", help="dead-lettered pushes back to pending")
     retry.add_argument("--property-id")
     retry.add_argument("--kind", choices=KINDS)
     commands.add_parser("check", help="run the health checks")
+    commands.add_parser("reload-mapping", help="validate the mapping file; the services reload it")
     legacy = commands.add_parser("import-legacy", help="import the legacy booking store")
     legacy.add_argument("path", nargs="?", type=Path, default=DEFAULT_LEGACY_PATH)
     return parser
@@ -78,7 +94,7 @@ async def run(
     args = build_parser().parse_args(list(argv))
     try:
         settings = load_settings(environ, env_file=env_file)
-        if args.command in ("status", "check", "sync"):
+        if args.command in ("status", "check", "sync", "handled", "reload-mapping"):
             load_mapping(settings.mapping_file)  # fail fast with every problem named
     except (ConfigError, MappingFileError) as exc:
         print(f"error: {exc}", file=err)
@@ -107,6 +123,12 @@ async def run(
         )
     if args.command == "replay":
         return await replay(settings, args.revision_id, out=out, err=err, clock=clock)
+    if args.command == "reload-mapping":
+        return await reload_mapping(settings, out=out, clock=clock)
+    if args.command == "handled":
+        return await mark_handled(
+            settings, args.revision_id, args.by, args.reason, out=out, err=err, clock=clock
+        )
     if args.command == "retry-dead":
         kind = next((k for k in KINDS if k == args.kind), None)
         return await retry_dead(
@@ -137,11 +159,22 @@ async def show_status(
 
 
 async def check(settings: Settings, *, out: TextIO, clock: clocks.Clock = clocks.utc_now) -> int:
-    async with open_runtime(settings, clock=clock) as rt:
-        results = await Checker(rt).run()
+    """The health checks, changing nothing: the database is only read (a missing one is
+    reported, not created), calls are not audited, and no log line mixes into the report."""
+    with logs.silenced():
+        async with open_runtime(settings, clock=clock, read_only=True) as rt:
+            results = await Checker(rt, read_only=True).run()
     for result in results:
-        mark = "FAIL" if not result.ok else "warn" if result.warning else "ok"
-        print(f"{mark:<4}  {result.name:<9} {result.detail}", file=out)
+        label = (
+            "FAIL"
+            if not result.ok
+            else "--"
+            if not result.verified
+            else "warn"
+            if result.warning
+            else "ok"
+        )
+        print(f"{label:<4}  {result.name:<16} {result.detail}", file=out)
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
@@ -166,9 +199,18 @@ async def request_sync(
         print(f"error: --to {date_to} is before --from {date_from}", file=err)
         return EXIT_CONFIG
     mapping = load_mapping(settings.mapping_file)
-    unmapped = sorted(set(room_codes or ()) - set(mapping.room_codes()))
-    if unmapped:
-        print(f"warning: not in the mapping, ignored: {', '.join(unmapped)}", file=err)
+    try:
+        sync_scope.check_scope(
+            mapping,
+            room_codes=room_codes,
+            date_from=date_from,
+            date_to=date_to,
+            now=clock(),
+            horizon_days=settings.channex_sync_days,
+        )
+    except PayloadError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_CONFIG
     db = await Database.open(settings.database_path)
     try:
         was_live = await live.live_properties(db)
@@ -217,6 +259,64 @@ async def replay(
     finally:
         await db.close()
     print(f"revision {revision_id} is pending again; the worker replays it next pass", file=out)
+    return EXIT_OK
+
+
+async def reload_mapping(settings: Settings, *, out: TextIO, clock: clocks.Clock) -> int:
+    """The file was validated (a bad one exits 2 before this); ask the services to reload."""
+    properties, codes = mapping_reload.summary(load_mapping(settings.mapping_file))
+    db = await Database.open(settings.database_path)
+    try:
+        await mapping_reload.request_reload(db, clock())
+    finally:
+        await db.close()
+    print(
+        f"mapping {settings.mapping_file} is valid ({properties} property(ies), categorias"
+        f" {', '.join(codes)}); the running services reload it within"
+        f" {settings.worker_interval_s:g} s",
+        file=out,
+    )
+    return EXIT_OK
+
+
+async def mark_handled(
+    settings: Settings,
+    revision_id: str,
+    by: str,
+    reason: str,
+    *,
+    out: TextIO,
+    err: TextIO,
+    clock: clocks.Clock,
+) -> int:
+    """Close a parked revision by hand and ack it at Channex (exit 1 if the ack failed: the
+    revision stays handled; run the command again to retry the ack)."""
+    try:
+        by, reason = handling.check_words(by, reason)
+    except PayloadError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_CONFIG
+    async with open_runtime(settings, clock=clock) as rt:
+        channex = rt.channex if settings.channex_enabled else None
+        try:
+            closed = await handling.close_by_hand(
+                rt.db, channex, revision_id, by=by, reason=reason, clock=clock
+            )
+        except handling.NotClosableError as exc:
+            print(f"error: {exc}", file=err)
+            return EXIT_FAILED
+    done = closed.handling
+    ack = {
+        "acked": "acked at Channex",
+        "not_needed": f"no ack: {done.ack_detail}",
+        "not_sent": f"no ack: {done.ack_detail}",
+        "failed": "NOT acked at Channex",
+        "pending": "NOT acked at Channex",
+    }[done.channex_ack]
+    print(f"revision {revision_id} handled by {done.by} at {done.at.isoformat()}; {ack}", file=out)
+    if done.channex_ack == "failed":
+        print(f"error: the ack failed: {done.ack_detail}", file=err)
+        return EXIT_FAILED
     return EXIT_OK
 
 

@@ -13,10 +13,11 @@ are scrubbed too) and removes, wherever they appear in an event:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any, TextIO
 
 import orjson
@@ -180,6 +181,22 @@ def shared_processors() -> list[Any]:
         structlog.processors.format_exc_info,
         mask_event,
     ]
+
+
+def _drop(_logger: Any, _name: str, _event: MutableMapping[str, Any]) -> Any:
+    raise structlog.DropEvent
+
+
+@contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """No log output inside the block: for a command whose printed lines are its whole
+    report (`check` names every failure itself)."""
+    previous = structlog.get_config()
+    structlog.configure(processors=[_drop])
+    try:
+        yield
+    finally:
+        structlog.configure(**previous)
 
 
 def configure_logging(

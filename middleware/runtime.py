@@ -27,7 +27,7 @@ from middleware.pms.sistemaos import SistemaOsAdapter
 from middleware.store import audit, bookings, sync_requests
 from middleware.store.db import Database
 from middleware.worker.ari_sync import AriSync
-from middleware.worker.booking_sync import BookingProcessor
+from middleware.worker.booking_sync import BookingProcessor, Resync
 from middleware.worker.feed_poll import FeedPoller
 from middleware.worker.outbox_pump import OutboxPump
 from middleware.worker.parity import ParityCheck
@@ -53,13 +53,85 @@ class Runtime:
     alerter: Alerter
     clock: clocks.Clock
 
+    def use_mapping(self, mapping: Mapping) -> None:
+        """Switch to a new (validated) mapping: the components that hold it are built again;
+        a pass already running finishes with the mapping it started with."""
+        parts = _mapped_parts(
+            self.settings, self.db, self.channex, self.pms, self.alerter, self.clock, mapping
+        )
+        self.mapping = mapping
+        self.ari_sync, self.pump, self.bookings = parts.ari_sync, parts.pump, parts.bookings
+        self.feed, self.parity = parts.feed, parts.parity
 
-def _metered(audit_sink: CallSink) -> CallSink:
-    """The clients' one call sink: count the call in the metrics, then audit it."""
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _MappedParts:
+    """The components that hold the mapping."""
+
+    ari_sync: AriSync
+    pump: OutboxPump
+    bookings: BookingProcessor
+    feed: FeedPoller
+    parity: ParityCheck
+
+
+def _booking_resync(db: Database, clock: clocks.Clock, *, due_in_s: float) -> Resync:
+    """What a booking asks for after the PMS changed: an ARI resync of the touched nights
+    (waiting `due_in_s` for the PMS's own change notice to share its read)."""
+
+    async def resync(touched: Sequence[Touched]) -> None:
+        now = clock()
+        for item in touched:
+            await sync_requests.request(
+                db,
+                source="booking",
+                now=now,
+                due_in_s=due_in_s,
+                room_codes=[item.room_code],
+                date_from=item.date_from,
+                date_to=item.date_to - timedelta(days=1)
+                if item.date_to > item.date_from
+                else item.date_to,
+            )
+
+    return resync
+
+
+def _mapped_parts(
+    settings: Settings,
+    db: Database,
+    channex: ChannexClient,
+    pms: SistemaOsAdapter,
+    alerter: Alerter,
+    clock: clocks.Clock,
+    mapping: Mapping,
+) -> _MappedParts:
+    """The components that hold the mapping (built again by `Runtime.use_mapping`)."""
+    return _MappedParts(
+        ari_sync=AriSync(db, pms, mapping, settings, clock=clock),
+        pump=OutboxPump(db, channex, mapping, settings, clock=clock, alert=alerter.send),
+        bookings=BookingProcessor(
+            channex,
+            pms,
+            db,
+            mapping,
+            resync=_booking_resync(db, clock, due_in_s=settings.pms_read_coalesce_s),
+            clock=clock,
+            alert=alerter.send,
+            lease_s=settings.worker_lease_s,
+        ),
+        feed=FeedPoller(channex, db, mapping, clock=clock),
+        parity=ParityCheck(db, channex, pms, mapping, settings, clock=clock, alert=alerter.send),
+    )
+
+
+def _metered(audit_sink: CallSink | None) -> CallSink:
+    """The clients' one call sink: count the call in the metrics, then audit it (if auditing)."""
 
     async def on_call(record: CallRecord) -> None:
         metrics.observe_call(record)
-        await audit_sink(record)
+        if audit_sink is not None:
+            await audit_sink(record)
 
     return on_call
 
@@ -96,14 +168,26 @@ async def open_runtime(
     *,
     clock: clocks.Clock = clocks.utc_now,
     mapping: Mapping | None = None,
+    read_only: bool = False,
 ) -> AsyncIterator[Runtime]:
-    """Open the database and one HTTP session, wire the components, close on exit."""
+    """Open the database and one HTTP session, wire the components, close on exit.
+
+    `read_only` (the `check` command, which must change nothing): the database is opened for
+    reading only — or, when there is no file, an empty in-memory stand-in is used that the
+    caller must not read — the legacy store is not imported and calls are not audited."""
     mapping = mapping if mapping is not None else load_mapping(settings.mapping_file)
-    db = await Database.open(settings.database_path)
+    path = settings.database_path
+    if not read_only:
+        db = await Database.open(path)
+    elif path.is_file():
+        db = await Database.open_read_only(path)
+    else:
+        db = await Database.open(":memory:")
     session = aiohttp.ClientSession()
     try:
-        await import_legacy_once(db, settings, clock())
-        sink = _metered(audit.sink(db, clock))
+        if not read_only:
+            await import_legacy_once(db, settings, clock())
+        sink = _metered(None if read_only else audit.sink(db, clock))
         channex = ChannexClient(
             session,
             settings.channex_base_url,
@@ -123,21 +207,7 @@ async def open_runtime(
             session, settings.alert_webhook_url, clock=clock, secrets=settings.secret_values()
         )
 
-        async def resync(touched: Sequence[Touched]) -> None:
-            now = clock()
-            for item in touched:
-                await sync_requests.request(
-                    db,
-                    source="booking",
-                    now=now,
-                    due_in_s=settings.pms_read_coalesce_s,
-                    room_codes=[item.room_code],
-                    date_from=item.date_from,
-                    date_to=item.date_to - timedelta(days=1)
-                    if item.date_to > item.date_from
-                    else item.date_to,
-                )
-
+        parts = _mapped_parts(settings, db, channex, pms, alerter, clock, mapping)
         runtime = Runtime(
             settings=settings,
             db=db,
@@ -145,22 +215,11 @@ async def open_runtime(
             mapping=mapping,
             channex=channex,
             pms=pms,
-            ari_sync=AriSync(db, pms, mapping, settings, clock=clock),
-            pump=OutboxPump(db, channex, mapping, settings, clock=clock, alert=alerter.send),
-            bookings=BookingProcessor(
-                channex,
-                pms,
-                db,
-                mapping,
-                resync=resync,
-                clock=clock,
-                alert=alerter.send,
-                lease_s=settings.worker_lease_s,
-            ),
-            feed=FeedPoller(channex, db, mapping, clock=clock),
-            parity=ParityCheck(
-                db, channex, pms, mapping, settings, clock=clock, alert=alerter.send
-            ),
+            ari_sync=parts.ari_sync,
+            pump=parts.pump,
+            bookings=parts.bookings,
+            feed=parts.feed,
+            parity=parts.parity,
             alerter=alerter,
             clock=clock,
         )

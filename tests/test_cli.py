@@ -134,12 +134,12 @@ async def test_sync_full_and_incremental_record_requests_for_the_worker(tmp_path
         "Duke Beach (prop-1): live now: the full sync pushes the whole horizon\n",
         "",
     )
-    argv = ["sync", "incremental", "--categorias", "lvu, ov,xyz", "--from", "2026-12-01"]
+    argv = ["sync", "incremental", "--categorias", "lvu, ov", "--from", "2026-12-01"]
     assert await run([*argv, "--to", "2026-12-03"], env) == (
         0,
-        "sync request 2 recorded (incremental: lvu, ov, xyz, 2026-12-01 .. 2026-12-03);"
+        "sync request 2 recorded (incremental: lvu, ov, 2026-12-01 .. 2026-12-03);"
         " the worker runs it next pass\n",
-        "warning: not in the mapping, ignored: xyz\n",
+        "",
     )
     assert await run(["sync", "incremental"], env) == (
         0,
@@ -149,7 +149,7 @@ async def test_sync_full_and_incremental_record_requests_for_the_worker(tmp_path
     )
     assert await sync_rows(tmp_path) == [
         (1, "cli_sync_full", 1, None, None, None, "pending"),
-        (2, "cli_sync_incremental", 0, '["lvu","ov","xyz"]', "2026-12-01", "2026-12-03", "pending"),
+        (2, "cli_sync_incremental", 0, '["lvu","ov"]', "2026-12-01", "2026-12-03", "pending"),
         (3, "cli_sync_incremental", 0, None, None, None, "pending"),
     ]
 
@@ -191,6 +191,30 @@ async def test_the_first_sync_full_puts_the_property_live_once(tmp_path: Path) -
         ("cli_sync_full", 1),
         ("cli_sync_full", 1),
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--categorias", "lvu,xyz"], "categorias not in the mapping: xyz; mapped: lvu, ov"),
+        (
+            ["--from", "2026-10-30"],
+            "date_from 2026-10-30 is in the past (today at the hotel is 2026-10-31)",
+        ),
+        (
+            ["--to", "2028-03-14"],
+            "date_to 2028-03-14 is beyond the sync horizon (CHANNEX_SYNC_DAYS:"
+            " last day 2028-03-13)",
+        ),
+    ],
+)
+async def test_sync_incremental_refuses_what_it_would_not_do(
+    tmp_path: Path, args: list[str], error: str
+) -> None:
+    """As `POST /sync/incremental` does: exit 2, one message, nothing recorded."""
+    code, out, err = await run(["sync", "incremental", *args], base_env(tmp_path))
+    assert (code, out, err) == (2, "", f"error: {error}\n")
+    assert await sync_rows(tmp_path) == []
 
 
 async def test_sync_refuses_a_reversed_range_and_a_disabled_integration(tmp_path: Path) -> None:
@@ -242,6 +266,62 @@ async def test_replay_puts_a_parked_revision_back_and_refuses_others(tmp_path: P
         row = await revisions.get(db, "rev-parked")
     assert row is not None
     assert row.status == "pending"
+
+
+async def test_handled_closes_a_parked_revision_and_reports_the_ack(tmp_path: Path) -> None:
+    env = base_env(tmp_path)  # Channex at 127.0.0.1:9: nothing listens, the ack fails
+    async with database(tmp_path) as db:
+        async with db.transaction() as conn:
+            for revision_id in ("rev-parked", "rev-pending"):
+                await revisions.enqueue(
+                    conn,
+                    revision_id=revision_id,
+                    booking_id="bk-1",
+                    property_id="prop-1",
+                    source="webhook",
+                    now=NOW,
+                )
+        await revisions.park(db, "rev-parked", "no free apartment", NOW)
+    argv = ["handled", "rev-parked", "--by", "Ana", "--reason", "moved to room 12 by phone"]
+    code, out, err = await run(argv, env)
+    assert (code, out) == (
+        1,
+        f"revision rev-parked handled by Ana at {NOW.isoformat()}; NOT acked at Channex\n",
+    )
+    assert err.startswith("error: the ack failed: channex: ")
+    assert err.endswith("; run 'handled' again to retry the ack\n")
+    async with database(tmp_path) as db:
+        row = await revisions.get(db, "rev-parked")
+        assert row is not None and row.status == "handled"
+        assert await revisions.oldest_unacked(db) == NOW  # rev-pending only
+    async with emulators(tmp_path) as up:  # a Channex that answers: it does not know the id
+        again = env | {"CHANNEX_BASE_URL": up["CHANNEX_BASE_URL"]}
+        again |= {"CHANNEX_API_KEY": up["CHANNEX_API_KEY"]}
+        assert await run(argv, again) == (
+            0,
+            f"revision rev-parked handled by Ana at {NOW.isoformat()};"
+            " no ack: Channex does not know this revision: nothing to ack\n",
+            "",
+        )
+    async with database(tmp_path) as db:
+        done = await revisions.handling(db, "rev-parked")
+    assert done is not None
+    assert (done.by, done.reason, done.channex_ack) == (
+        "Ana",
+        "moved to room 12 by phone",
+        "not_needed",
+    )
+    for revision_id in ("rev-parked", "rev-pending"):
+        assert await run(["handled", revision_id, "--by", "Ana", "--reason", "x"], env) == (
+            1,
+            "",
+            f"error: revision {revision_id} is not parked\n",
+        )
+    assert await run(["handled", "rev-pending", "--by", " ", "--reason", "x"], env) == (
+        2,
+        "",
+        "error: 'by' must be a name of 1 to 200 characters\n",
+    )
 
 
 async def test_retry_dead_returns_dead_letters_to_pending(tmp_path: Path) -> None:
@@ -344,7 +424,8 @@ async def test_status_as_text_and_as_json(tmp_path: Path) -> None:
         " (python -m middleware sync full (user unknown)); last full sync -",
         f"  availability  {lane}",
         f"  restrictions  {lane}",
-        "booking revisions: acked 0, applied 0, parked 1, pending 0, stale 0;"
+        "booking revisions: acked 0, applied 0, handled 0, parked 1, pending 0, stale 0,"
+        " unknown 0;"
         " oldest unacked 2026-10-31T12:00:00+00:00",
         f"  needs attention: rev-1 (booking bk-1) since {NOW.isoformat()}: no free apartment",
         "webhooks waiting 0; sync requests pending 1",
@@ -377,20 +458,20 @@ async def test_check_passes_with_everything_up_and_fails_without_the_pms(tmp_pat
                 "webhook",
             )
         ] + [["warn", "live"]]
-        assert lines[6] == "ok    worker    last heartbeat 5 s ago"
+        assert lines[6] == "ok    worker           last heartbeat 5 s ago"
         prop = load_mapping(Path(env["MAPPING_FILE"])).properties[0]
         assert lines[9:] == [
-            "ok    webhook   secret header X-Channex-Webhook-Secret required",
-            f"warn  live      {prop.name} ({prop.property_id}): not live yet, nothing is sent"
-            " to Channex until the first full sync (POST /sync/full or python -m middleware sync"
-            " full)",
+            "ok    webhook          secret header X-Channex-Webhook-Secret required",
+            f"warn  live             {prop.name} ({prop.property_id}): not live yet, nothing is"
+            " sent to Channex until the first full sync (POST /sync/full or python -m middleware"
+            " sync full)",
         ]
         stopped_pms = env | {"PMS_BASE_URL": await _stopped_pms_url()}
         code, out, _ = await run(["check"], stopped_pms)
         assert code == 1
         failed = [line for line in out.splitlines() if line.startswith("FAIL")]
         assert len(failed) == 1
-        assert failed[0].startswith("FAIL  pms       unreachable: ")
+        assert failed[0].startswith("FAIL  pms              unreachable: ")
 
 
 async def _stopped_pms_url() -> str:

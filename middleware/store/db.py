@@ -20,7 +20,7 @@ import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_RETRY_S = 0.05
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Row = aiosqlite.Row
@@ -60,6 +60,9 @@ async def _use_wal(conn: aiosqlite.Connection) -> None:
 
 
 # Version N's entry upgrades a database at version N-1. Version 1 is the whole schema.
+# Version 4 rebuilds `revisions` (SQLite cannot alter a CHECK) for the two states a person
+# closes parked work with — `handled` (dealt with by hand, who/why in `revision_handling`) and
+# `unknown` (Channex answered 404 for the id) — and touches no other table.
 MIGRATIONS: dict[int, str] = {
     1: "",
     2: """
@@ -83,7 +86,37 @@ INSERT OR IGNORE INTO live_properties (property_id, live_since, put_live_by)
 DELETE FROM outbox WHERE push_id IS NULL
     AND property_id NOT IN (SELECT property_id FROM live_properties);
 """,
+    4: """
+CREATE TABLE revisions_v4 (
+    revision_id TEXT PRIMARY KEY, booking_id TEXT, property_id TEXT, source TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN
+        ('pending', 'applied', 'acked', 'stale', 'parked', 'handled', 'unknown')),
+    revision_status TEXT, inserted_at TEXT, received_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, claimed_until TEXT,
+    reason TEXT, updated_at TEXT NOT NULL);
+INSERT INTO revisions_v4 (revision_id, booking_id, property_id, source, status,
+    revision_status, inserted_at, received_at, attempts, next_attempt_at, claimed_until, reason,
+    updated_at)
+SELECT revision_id, booking_id, property_id, source, status, revision_status, inserted_at,
+    received_at, attempts, next_attempt_at, claimed_until, reason, updated_at FROM revisions;
+DROP TABLE revisions;
+ALTER TABLE revisions_v4 RENAME TO revisions;
+CREATE INDEX IF NOT EXISTS revisions_due ON revisions (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS revision_handling (
+    revision_id TEXT PRIMARY KEY, handled_by TEXT NOT NULL, reason TEXT NOT NULL,
+    handled_at TEXT NOT NULL, prior_status TEXT NOT NULL, prior_reason TEXT,
+    channex_ack TEXT NOT NULL DEFAULT 'pending'
+        CHECK (channex_ack IN ('pending', 'acked', 'failed', 'not_needed', 'not_sent')),
+    ack_detail TEXT, ack_at TEXT);
+""",
 }
+
+
+def _read_only_uri(path: Path) -> str:
+    if not path.is_file():
+        raise FileNotFoundError(str(path))
+    wal_in_use = Path(f"{path}-wal").is_file()
+    return f"{path.resolve().as_uri()}?mode=ro" + ("" if wal_in_use else "&immutable=1")
 
 
 class Database:
@@ -108,6 +141,18 @@ class Database:
         db = cls(conn, path)
         await db._migrate()
         return db
+
+    @classmethod
+    async def open_read_only(cls, path: Path | str) -> Database:
+        """Open an existing database for reading only: nothing is created, migrated or
+        written (`python -m middleware check`). `FileNotFoundError` if there is no file. With
+        no `-wal` file beside it no process has it open, and it is opened `immutable` so that
+        SQLite does not leave `-wal` / `-shm` files behind either."""
+        path = Path(path)
+        conn = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return cls(conn, path)
 
     async def _migrate(self) -> None:
         """Bring the schema to `SCHEMA_VERSION`, each step one script in its own transaction."""

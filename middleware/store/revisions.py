@@ -2,8 +2,11 @@
 
 Life of a row: `pending` (enqueued by the webhook intake or the feed poll) → `applied` (in
 the PMS, not yet acked at Channex) → `acked`. Superseded revisions end `stale` (acked too);
-ones a person must look at are `parked` until `replay` puts them back to `pending`. Claims are
-leases (`claimed_until`), taken inside `BEGIN IMMEDIATE`, so two workers never take one row.
+ones a person must look at are `parked` until `replay` puts them back to `pending`, or until
+`mark_handled` closes them (`handled`: the hotel dealt with the booking by hand; who, when and
+why are kept in `revision_handling`, with whether Channex took the ack). An id Channex does not
+know (404 when fetched) ends `unknown`. Claims are leases (`claimed_until`), taken inside
+`BEGIN IMMEDIATE`, so two workers never take one row.
 """
 
 from __future__ import annotations
@@ -18,10 +21,20 @@ import aiosqlite
 from middleware.store import notices
 from middleware.store.db import Database, Row, from_db_time, to_db_time
 
-QueueStatus = Literal["pending", "applied", "acked", "stale", "parked"]
-STATUSES: tuple[QueueStatus, ...] = ("pending", "applied", "acked", "stale", "parked")
-NOTICE_KINDS = ("booking_unmapped_room", "booking_needs_attention")
+QueueStatus = Literal["pending", "applied", "acked", "stale", "parked", "handled", "unknown"]
+STATUSES: tuple[QueueStatus, ...] = (
+    "pending",
+    "applied",
+    "acked",
+    "stale",
+    "parked",
+    "handled",
+    "unknown",
+)
+UNKNOWN_NOTICE = "booking_revision_unknown"
+NOTICE_KINDS = ("booking_unmapped_room", "booking_needs_attention", UNKNOWN_NOTICE)
 STALE_REASON = "superseded by a newer revision of the booking"
+AckState = Literal["pending", "acked", "failed", "not_needed", "not_sent"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -227,11 +240,15 @@ async def _finish(
             " WHERE revision_id = ?",
             (status, reason, stamp, revision_id),
         )
-        await conn.execute(
-            "UPDATE notices SET resolved_at = ? WHERE ref = ? AND resolved_at IS NULL"
-            " AND kind IN (?, ?)",
-            (stamp, revision_id, *NOTICE_KINDS),
-        )
+        await _resolve_notices(conn, revision_id, stamp)
+
+
+async def _resolve_notices(conn: aiosqlite.Connection, revision_id: str, stamp: str) -> None:
+    await conn.execute(
+        "UPDATE notices SET resolved_at = ? WHERE ref = ? AND resolved_at IS NULL"
+        " AND kind IN (?, ?, ?)",
+        (stamp, revision_id, *NOTICE_KINDS),
+    )
 
 
 async def mark_acked(db: Database, revision_id: str, now: datetime) -> None:
@@ -309,6 +326,97 @@ async def replay(db: Database, revision_id: str, now: datetime) -> bool:
     return count == 1
 
 
+async def mark_unknown(
+    db: Database, revision_id: str, reason: str, now: datetime, *, property_id: str | None = None
+) -> None:
+    """Channex does not know the id (404): final, with a notice a person can read (and close
+    with `mark_handled`); nothing to retry, nothing to ack."""
+    stamp = to_db_time(now)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE revisions SET status = 'unknown', reason = ?, claimed_until = NULL,"
+            " updated_at = ? WHERE revision_id = ?",
+            (reason, stamp, revision_id),
+        )
+        await _resolve_notices(conn, revision_id, stamp)
+        await notices.insert(
+            conn, UNKNOWN_NOTICE, reason, now, property_id=property_id, ref=revision_id
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Handling:
+    """Who closed a revision by hand, when and why, and what Channex made of its ack."""
+
+    revision_id: str
+    by: str
+    reason: str
+    at: datetime
+    prior_status: str
+    prior_reason: str | None
+    channex_ack: AckState
+    ack_detail: str | None
+    ack_at: datetime | None
+
+
+async def mark_handled(
+    db: Database, revision_id: str, *, by: str, reason: str, at: datetime
+) -> bool:
+    """Close a `parked` (or `unknown`) revision: the hotel dealt with it by hand. Records who,
+    when and why, resolves its notices; False if it was neither. Its ack at Channex is the
+    caller's (`record_handled_ack`), outside this transaction."""
+    stamp = to_db_time(at)
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "SELECT status, reason FROM revisions WHERE revision_id = ?"
+            " AND status IN ('parked', 'unknown')",
+            (revision_id,),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return False
+        await conn.execute(
+            "UPDATE revisions SET status = 'handled', claimed_until = NULL, updated_at = ?"
+            " WHERE revision_id = ?",
+            (stamp, revision_id),
+        )
+        ack = "not_needed" if row["status"] == "unknown" else "pending"
+        await conn.execute(
+            "INSERT OR REPLACE INTO revision_handling (revision_id, handled_by, reason,"
+            " handled_at, prior_status, prior_reason, channex_ack) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (revision_id, by, reason, stamp, row["status"], row["reason"], ack),
+        )
+        await _resolve_notices(conn, revision_id, stamp)
+    return True
+
+
+async def record_handled_ack(
+    db: Database, revision_id: str, state: AckState, detail: str | None, at: datetime
+) -> None:
+    await db.execute(
+        "UPDATE revision_handling SET channex_ack = ?, ack_detail = ?, ack_at = ?"
+        " WHERE revision_id = ?",
+        (state, detail, to_db_time(at), revision_id),
+    )
+
+
+async def handling(db: Database, revision_id: str) -> Handling | None:
+    row = await db.fetchone("SELECT * FROM revision_handling WHERE revision_id = ?", (revision_id,))
+    if row is None:
+        return None
+    return Handling(
+        revision_id=row["revision_id"],
+        by=row["handled_by"],
+        reason=row["reason"],
+        at=from_db_time(row["handled_at"]),
+        prior_status=row["prior_status"],
+        prior_reason=row["prior_reason"],
+        channex_ack=row["channex_ack"],
+        ack_detail=row["ack_detail"],
+        ack_at=_time(row["ack_at"]),
+    )
+
+
 async def list_by_status(
     db: Database, statuses: Collection[QueueStatus], limit: int = 100
 ) -> list[RevisionRow]:
@@ -322,9 +430,11 @@ async def list_by_status(
 
 
 async def oldest_unacked(db: Database) -> datetime | None:
-    """When the oldest revision still owed an ack at Channex arrived (for /health)."""
+    """When the oldest revision still owed an ack at Channex arrived (for /health); a handled
+    or unknown one is finished here, whatever Channex made of its ack."""
     row = await db.fetchone(
-        "SELECT min(received_at) FROM revisions WHERE status NOT IN ('acked', 'stale')"
+        "SELECT min(received_at) FROM revisions"
+        " WHERE status NOT IN ('acked', 'stale', 'handled', 'unknown')"
     )
     return None if row is None else _time(row[0])
 

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     metrics_dir.use(settings.metrics_dir)  # before the app (and prometheus_client) is imported
     from middleware.web.app import create_app
 
-    app = create_app(settings, mapping=mapping)
+    app = create_app(settings, mapping=mapping, reload_on_sighup=True)
     # uvicorn re-raises the signal that stopped it after its graceful shutdown; with these
     # (restored) handlers in place that is a no-op, so SIGTERM ends the process with exit 0.
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -4,32 +4,45 @@
 - `POST /admin/webhooks/process` process pending booking revisions now
 - `GET  /admin/revisions?status=parked` booking revisions by state
 - `POST /admin/revisions/{revision_id}/replay` replay a parked revision once its cause is fixed
+- `POST /admin/revisions/{revision_id}/handled` `{"by", "reason"}`: the hotel dealt with a parked
+  (or unknown) revision by hand; close it and ack it at Channex
+- `POST /admin/mapping/reload` validate `MAPPING_FILE` and switch to it without a restart
+  (every process follows; a bad file keeps the mapping in use: 422 with the problems)
 - `POST /admin/feed/poll` read the booking-revision feed now
 - `GET  /admin/pushes` recent ARI pushes (the outbound audit)
 - `GET  /admin/outbox/failures` failed / rejected pushes and dead-letter counts
 - `POST /admin/outbox/retry` dead letters back to pending (`{"property_id", "kind"}` optional)
 - `GET  /admin/calls?service=` recent HTTP calls, bodies masked
+
+List routes take `limit` (1..100, default 50) and their filters; an unknown parameter or a bad
+value is refused with 422 and the reason (`web/admin_input.py`).
 - `POST /admin/parity/check` read Channex's ARI back now, compare with the PMS, queue the drift
 """
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from collections.abc import Mapping
+from typing import get_args
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from middleware.channex import transport
 from middleware.domain.models import KINDS
+from middleware.errors import PayloadError
 from middleware.logs import mask_value
+from middleware.pms import sistemaos_http
 from middleware.report import jsonable
 from middleware.store import audit, inbox, notices, outbox, revisions
+from middleware.web import admin_input
 from middleware.web.auth import require_admin
 from middleware.web.context import WebContext, ctx
 from middleware.web.sync import DISABLED
+from middleware.worker import handling
 
-LIST_LIMIT = 100
+LIST_LIMIT = admin_input.MAX_LIMIT
+SERVICES = (transport.SERVICE, sistemaos_http.SERVICE)
 
 
 def _guard(request: Request) -> tuple[WebContext, Response | None]:
@@ -37,9 +50,14 @@ def _guard(request: Request) -> tuple[WebContext, Response | None]:
     return context, require_admin(request, context.runtime.settings.admin_token)
 
 
-def _limit(request: Request) -> int:
-    text = request.query_params.get("limit", "")
-    return min(int(text), LIST_LIMIT) if text.isdigit() and int(text) > 0 else 50
+def _filters(
+    request: Request, spec: Mapping[str, admin_input.Choices] | None = None
+) -> tuple[dict[str, str], int] | Response:
+    """The list filters and limit of the query string, or a 422 naming the bad one."""
+    try:
+        return admin_input.filters(request.query_params.multi_items(), spec or {})
+    except PayloadError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
 
 
 async def parity_check(request: Request) -> Response:
@@ -71,8 +89,11 @@ async def webhooks(request: Request) -> Response:
     context, denied = _guard(request)
     if denied:
         return denied
-    status = request.query_params.get("status") or None
-    events = await inbox.list_events(context.runtime.db, status=status, limit=_limit(request))
+    asked = _filters(request, {"status": get_args(inbox.Status)})
+    if isinstance(asked, Response):
+        return asked
+    chosen, limit = asked
+    events = await inbox.list_events(context.runtime.db, status=chosen.get("status"), limit=limit)
     return JSONResponse({"events": mask_value(jsonable(events))})
 
 
@@ -92,12 +113,13 @@ async def list_revisions(request: Request) -> Response:
     context, denied = _guard(request)
     if denied:
         return denied
-    wanted = request.query_params.get("status", "parked")
-    allowed: tuple[revisions.QueueStatus, ...] = get_args(revisions.QueueStatus)
-    status = next((s for s in allowed if s == wanted), None)
-    if status is None:
-        return JSONResponse({"error": f"status must be one of {', '.join(allowed)}"}, 422)
-    rows = await revisions.list_by_status(context.runtime.db, [status], limit=_limit(request))
+    asked = _filters(request, {"status": revisions.STATUSES})
+    if isinstance(asked, Response):
+        return asked
+    chosen, limit = asked
+    wanted = chosen.get("status", "parked")
+    status = next(s for s in revisions.STATUSES if s == wanted)
+    rows = await revisions.list_by_status(context.runtime.db, [status], limit=limit)
     return JSONResponse({"revisions": jsonable(rows)})
 
 
@@ -112,6 +134,46 @@ async def replay(request: Request) -> Response:
     await notices.resolve(rt.db, rt.clock(), kind="booking_needs_attention", ref=revision_id)
     context.wake_worker()
     return JSONResponse({"status": "replaying", "revision_id": revision_id}, status_code=202)
+
+
+async def handled(request: Request) -> Response:
+    context, denied = _guard(request)
+    if denied:
+        return denied
+    revision_id = request.path_params["revision_id"]
+    rt = context.runtime
+    try:
+        body = admin_input.json_object(await request.body(), keys=("by", "reason"), required=True)
+        by, reason = handling.check_words(body.get("by"), body.get("reason"))
+    except PayloadError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+    channex = rt.channex if rt.settings.channex_enabled else None
+    try:
+        closed = await handling.close_by_hand(
+            rt.db, channex, revision_id, by=by, reason=reason, clock=rt.clock
+        )
+    except handling.NotClosableError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=404)
+    return JSONResponse({"status": "handled", "handling": jsonable(closed.handling)})
+
+
+async def mapping_reload(request: Request) -> Response:
+    """Validate the mapping file and switch to it (every process follows); a bad file keeps
+    the mapping in use and the answer says why."""
+    context, denied = _guard(request)
+    if denied:
+        return denied
+    result = await context.reloader.reload_now()
+    body = {
+        "status": "reloaded" if result.ok else "refused",
+        "path": str(context.runtime.settings.mapping_file),
+        "properties": result.properties,
+        "categorias": list(result.categorias),
+    }
+    if not result.ok:
+        body["problems"] = list(result.problems)
+        body["note"] = "the mapping in use is kept"
+    return JSONResponse(body, status_code=200 if result.ok else 422)
 
 
 async def feed_poll(request: Request) -> Response:
@@ -129,7 +191,10 @@ async def pushes(request: Request) -> Response:
     context, denied = _guard(request)
     if denied:
         return denied
-    rows = await outbox.recent_pushes(context.runtime.db, limit=_limit(request))
+    asked = _filters(request)
+    if isinstance(asked, Response):
+        return asked
+    rows = await outbox.recent_pushes(context.runtime.db, limit=asked[1])
     return JSONResponse({"pushes": jsonable(rows)})
 
 
@@ -152,15 +217,10 @@ async def retry(request: Request) -> Response:
     context, denied = _guard(request)
     if denied:
         return denied
-    body: Any = {}
-    raw = await request.body()
-    if raw.strip():
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return JSONResponse({"error": "body must be JSON"}, status_code=422)
-    if not isinstance(body, dict):
-        return JSONResponse({"error": "body must be a JSON object"}, status_code=422)
+    try:
+        body = admin_input.json_object(await request.body(), keys=("property_id", "kind"))
+    except PayloadError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
     kind = body.get("kind")
     if kind is not None and kind not in KINDS:
         return JSONResponse({"error": "kind must be availability or restrictions"}, 422)
@@ -178,8 +238,11 @@ async def calls(request: Request) -> Response:
     context, denied = _guard(request)
     if denied:
         return denied
-    service = request.query_params.get("service") or None
-    rows = await audit.recent_calls(context.runtime.db, service=service, limit=_limit(request))
+    asked = _filters(request, {"service": SERVICES})
+    if isinstance(asked, Response):
+        return asked
+    chosen, limit = asked
+    rows = await audit.recent_calls(context.runtime.db, service=chosen.get("service"), limit=limit)
     return JSONResponse({"calls": jsonable(rows)})
 
 
@@ -189,6 +252,8 @@ def routes() -> list[BaseRoute]:
         Route("/admin/webhooks/process", process_now, methods=["POST"]),
         Route("/admin/revisions", list_revisions, methods=["GET"]),
         Route("/admin/revisions/{revision_id}/replay", replay, methods=["POST"]),
+        Route("/admin/revisions/{revision_id}/handled", handled, methods=["POST"]),
+        Route("/admin/mapping/reload", mapping_reload, methods=["POST"]),
         Route("/admin/feed/poll", feed_poll, methods=["POST"]),
         Route("/admin/pushes", pushes, methods=["GET"]),
         Route("/admin/outbox/failures", failures, methods=["GET"]),

@@ -17,10 +17,11 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from middleware import clock as clocks
-from middleware import watch
+from middleware import mapping_reload, watch
 from middleware.checks import Checker
 from middleware.config import Settings
 from middleware.mapping import Mapping
+from middleware.mapping_reload import MappingReloader
 from middleware.runtime import open_runtime
 from middleware.store.inbox import IntakeWriter
 from middleware.web import admin, health, manual, status, sync, webhook_channex
@@ -51,7 +52,10 @@ def create_app(
     clock: clocks.Clock = clocks.utc_now,
     mapping: Mapping | None = None,
     run_worker: bool | None = None,
+    reload_on_sighup: bool = False,
 ) -> Starlette:
+    """`reload_on_sighup`: the process's own entry point (not tests or the sandbox) reloads
+    the mapping file on SIGHUP."""
     in_process = settings.worker_in_process if run_worker is None else run_worker
 
     @contextlib.asynccontextmanager
@@ -66,17 +70,29 @@ def create_app(
                 asyncio.create_task(worker.run(), name="worker") if worker is not None else None
             )
             checker = Checker(runtime)
+            # One reloader per process: the in-process worker's, or the web's own.
+            reloader = worker.reloader if worker is not None else None
+            reloader = reloader or MappingReloader(runtime, interval_s=settings.worker_interval_s)
+            if reload_on_sighup:
+                reloader.install_sighup()
             app.state.ctx = WebContext(
                 runtime=runtime,
                 intake=intake,
                 worker=worker,
                 checker=checker,
+                reloader=reloader,
                 started_at=clock(),
             )
             log.info("web_started", worker_in_process=in_process)
             try:
-                async with watch.running(watch.ProblemWatch(runtime, checker)):
-                    yield  # the watch alerts on a stale worker and Channex's warning events
+                async with contextlib.AsyncExitStack() as background:
+                    # the watch alerts on a stale worker and Channex's warning events
+                    await background.enter_async_context(
+                        watch.running(watch.ProblemWatch(runtime, checker))
+                    )
+                    if worker is None:
+                        await background.enter_async_context(mapping_reload.running(reloader))
+                    yield
             finally:
                 if worker is not None and worker_task is not None:
                     await worker.stop()

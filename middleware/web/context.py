@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from middleware import metrics
 from middleware.checks import Checker
+from middleware.mapping_reload import MappingReloader
 from middleware.runtime import Runtime
 from middleware.store import inbox, outbox, revisions, sync_requests
 from middleware.store.inbox import IntakeWriter
@@ -22,6 +23,7 @@ class WebContext:
     intake: IntakeWriter
     worker: Worker | None
     checker: Checker
+    reloader: MappingReloader
     started_at: datetime
 
     def wake_worker(self) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from middleware.domain.sync_scope import SCOPE_KEYS
 from middleware.errors import PayloadError
 
 MAX_BODY_BYTES = 64_000
@@ -33,8 +34,10 @@ def _date(doc: dict[str, Any], key: str) -> date | None:
         raise PayloadError(f"'{key}' is not a date (YYYY-MM-DD): {value[:40]!r}") from exc
 
 
-def parse_scope(body: bytes) -> SyncScope:
-    """`{"categorias": [...], "date_from": "...", "date_to": "..."}`, every key optional."""
+def parse_scope(body: bytes, *, strict: bool = False) -> SyncScope:
+    """`{"categorias": [...], "date_from": "...", "date_to": "..."}`, every key optional.
+    `strict` (an operator's request): no other key. The PMS's change notice is not strict, so
+    a key sistema-os adds does not lose the notice."""
     if len(body) > MAX_BODY_BYTES:
         raise PayloadError(f"body larger than {MAX_BODY_BYTES} bytes")
     if not body.strip():
@@ -45,6 +48,9 @@ def parse_scope(body: bytes) -> SyncScope:
         raise PayloadError(f"body is not valid JSON: {exc}") from exc
     if not isinstance(doc, dict):
         raise PayloadError("body must be a JSON object")
+    unknown = sorted(set(doc) - set(SCOPE_KEYS))
+    if strict and unknown:
+        raise PayloadError(f"unknown keys {unknown}; allowed: {sorted(SCOPE_KEYS)}")
     codes = doc.get("categorias")
     if codes is not None and (
         not isinstance(codes, list)

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from middleware.domain import sync_scope
 from middleware.errors import PayloadError
 from middleware.store import live, sync_requests
 from middleware.web.auth import require_admin, token_matches
@@ -63,9 +64,22 @@ async def _record(
     return JSONResponse(body, status_code=202)
 
 
-async def _scope(request: Request) -> SyncScope | Response:
+async def _scope(request: Request, *, strict: bool = False) -> SyncScope | Response:
+    """The body's scope; `strict` (an operator's request): no unknown key, only mapped
+    categorias, dates from today to the end of the horizon."""
+    rt = ctx(request).runtime
     try:
-        return parse_scope(await request.body())
+        scope = parse_scope(await request.body(), strict=strict)
+        if strict:
+            sync_scope.check_scope(
+                rt.mapping,
+                room_codes=scope.room_codes,
+                date_from=scope.date_from,
+                date_to=scope.date_to,
+                now=rt.clock(),
+                horizon_days=rt.settings.channex_sync_days,
+            )
+        return scope
     except PayloadError as exc:
         log.warning("sync_request_invalid", path=request.url.path, error=str(exc))
         return JSONResponse({"error": str(exc)}, status_code=422)
@@ -101,7 +115,7 @@ async def sync_incremental(request: Request) -> Response:
         return denied
     if not settings.channex_enabled:
         return JSONResponse(DISABLED, status_code=503)
-    scope = await _scope(request)
+    scope = await _scope(request, strict=True)
     if isinstance(scope, Response):
         return scope
     return await _record(request, scope, source="sync_incremental", full=False)

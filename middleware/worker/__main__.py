@@ -55,6 +55,7 @@ async def run() -> int:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, lambda: asyncio.ensure_future(worker.stop()))
+            worker.reloader.install_sighup()  # reload the mapping file
             await worker.run()
     except MappingFileError as exc:
         log.error("mapping_invalid", problems=list(exc.problems))

@@ -27,7 +27,7 @@ from middleware.errors import PayloadError, TransientUpstreamError, UpstreamErro
 from middleware.mapping import Mapping, PropertyMap
 from middleware.pms.port import PmsPort
 from middleware.ratelimit import retry_delay_s
-from middleware.store import audit, live, outbox, sync_requests
+from middleware.store import audit, live, outbox, pms_rooms, sync_requests
 from middleware.store.db import Database, to_db_time
 
 log = structlog.get_logger(__name__)
@@ -108,6 +108,11 @@ class AriSync:
         read_from = min(w[0] for w in active)
         read_to = max(w[1] for w in active)
         pms_ari = await self._pms.read_ari(read_from, read_to)
+        served = {room.room_code for room in pms_ari.rooms}
+        unserved = [code for code in self._mapping.room_codes() if code not in served]
+        if unserved:
+            log.warning("pms_categorias_not_served", categorias=unserved)
+        await pms_rooms.record(self._db, unserved, now)
         live_now = await live.live_properties(self._db)
         rows = 0
         problems: list[str] = []

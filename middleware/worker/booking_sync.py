@@ -3,7 +3,9 @@
 For each claimed revision: fetch it by id, plan it against the booking map
 (`domain.bookings.plan_revision`), then
 - stale (older than what was applied): ack, mark stale;
-- unmapped room type or another blocker: park with a notice, do NOT ack (fix, then replay);
+- unmapped room type or another blocker: park with a notice, do NOT ack (fix, then replay, or
+  mark it handled);
+- an id Channex does not know (404): `unknown`, final, with a notice;
 - else apply cancels, modifies, then creates to the PMS one room at a time, writing each room's
   result in its own transaction right after the PMS answers (a crash in between is healed on
   the retry by the PMS's Idempotency-Key); then, in one transaction, record the booking's new
@@ -51,7 +53,11 @@ MAX_CLOCK_SKEW = timedelta(days=1)
 UNMAPPED_NOTICE = "booking_unmapped_room"
 ATTENTION_NOTICE = "booking_needs_attention"
 
-Result = Literal["acked", "stale", "parked", "retry", "ack_pending", "skipped", "error"]
+Result = Literal["acked", "stale", "parked", "unknown", "retry", "ack_pending", "skipped", "error"]
+UNKNOWN_REASON = (
+    "Channex does not know revision {revision_id} (HTTP 404): not a booking of this account,"
+    " nothing to apply or acknowledge"
+)
 Resync = Callable[[Sequence[planning.Touched]], Awaitable[None]]
 
 
@@ -171,7 +177,7 @@ class BookingProcessor:
         emit = log.info
         if outcome.result in ("parked", "error"):
             emit = log.error
-        elif outcome.result == "retry":
+        elif outcome.result in ("retry", "unknown"):
             emit = log.warning
         emit(
             "booking_revision_processed",
@@ -200,7 +206,11 @@ class BookingProcessor:
             revision = await self._channex.get_revision(row.revision_id)
         except TransientUpstreamError as exc:
             return await self._retry(run, f"fetching the revision: {exc}", exc.retry_after_s)
-        except (RejectedUpstreamError, PayloadError) as exc:
+        except RejectedUpstreamError as exc:
+            if exc.status == 404:
+                return await self._unknown(run)
+            return await self._park(run, f"cannot fetch the revision: {exc}", ATTENTION_NOTICE)
+        except PayloadError as exc:
             return await self._park(run, f"cannot fetch the revision: {exc}", ATTENTION_NOTICE)
         if (problem := self._implausible(row, revision)) is not None:
             return await self._park(run, problem, ATTENTION_NOTICE)
@@ -460,6 +470,19 @@ class BookingProcessor:
         except Exception:
             log.exception("booking_alert_failed", revision_id=revision_id)
         return self._outcome(run, "parked", reason)
+
+    async def _unknown(self, run: _Run) -> Outcome:
+        """A 404 for the id: final (retrying or parking would hold /health red for good)."""
+        revision_id = run.row.revision_id
+        reason = UNKNOWN_REASON.format(revision_id=revision_id)
+        await revisions.mark_unknown(
+            self._db, revision_id, reason, self._clock(), property_id=run.property_id
+        )
+        try:
+            await self._alert(revisions.UNKNOWN_NOTICE, reason)
+        except Exception:
+            log.exception("booking_alert_failed", revision_id=revision_id)
+        return self._outcome(run, "unknown", reason)
 
     def _outcome(self, run: _Run, result: Result, reason: str | None = None) -> Outcome:
         return Outcome(

@@ -3,10 +3,10 @@
 Loops: `ari` (sync requests → outbox), `pump` (outbox → Channex), `bookings` (revisions →
 sistema-os → ack), `feed` (the revision feed safety net), `poll` (change-detection read of the
 PMS), `nightly` (the optional off-peak full sync), `parity` (Channex read back and compared
-with the PMS) and `heartbeat`. Each sleep is a wait on the
-stop event (or a wake-up); one failed iteration is logged and the loop goes on. `stop()` stops
-claiming, lets in-flight work finish up to `SHUTDOWN_TIMEOUT_S`, then cancels: a cancelled push
-gives its outbox rows back.
+with the PMS), `mapping` (a mapping reload another process asked for) and `heartbeat`. Each
+sleep is a wait on the stop event (or a wake-up); one failed iteration is logged and the loop
+goes on. `stop()` stops claiming, lets in-flight work finish up to `SHUTDOWN_TIMEOUT_S`, then
+cancels: a cancelled push gives its outbox rows back.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from middleware.mapping_reload import MappingReloader
 from middleware.runtime import Runtime
 from middleware.store import audit, sync_requests
 from middleware.store.db import from_db_time, to_db_time
@@ -43,6 +44,7 @@ class Worker:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self.reloader = MappingReloader(runtime, interval_s=runtime.settings.worker_interval_s)
 
     def wake(self) -> None:
         """Run the short loops now (one-process mode: a webhook just stored work)."""
@@ -53,23 +55,25 @@ class Worker:
         tick = s.worker_interval_s
         pump_tick = max(s.ari_debounce_s / PUMP_TICKS_PER_DEBOUNCE, PUMP_TICK_MIN_S)
         loops: list[tuple[str, float, Callable[[], Awaitable[object]]]] = [
-            ("ari", tick, self._rt.ari_sync.run_once),
+            # Each pass looks its component up in the runtime: a mapping reload replaces them.
+            ("ari", tick, lambda: self._rt.ari_sync.run_once()),
             ("pump", min(tick, PUMP_TICK_MAX_S, pump_tick), self._pump),
             ("bookings", tick, self._bookings),
             ("heartbeat", min(tick, HEARTBEAT_INTERVAL_S), self._heartbeat),
+            ("mapping", tick, self.reloader.check_once),
         ]
         if s.feed_poll_interval_s > 0:
-            loops.append(("feed", float(s.feed_poll_interval_s), self._rt.feed.run_once))
+            loops.append(("feed", float(s.feed_poll_interval_s), lambda: self._rt.feed.run_once()))
         if s.pms_poll_interval_s > 0:
             loops.append(("poll", float(s.pms_poll_interval_s), self._poll))
         if s.full_sync_hour is not None:
             loops.append(("nightly", NIGHTLY_CHECK_S, self._nightly))
         if s.parity_interval_s > 0 or s.parity_full_hour is not None:
-            loops.append(("parity", tick, self._rt.parity.run_once))
+            loops.append(("parity", tick, lambda: self._rt.parity.run_once()))
         if not s.channex_enabled:
             # CHANNEX_ENABLED=false: no loop calls Channex (there may be no API key); sync
             # requests and webhooks stay stored for when the integration is switched back on.
-            loops = [loop for loop in loops if loop[0] == "heartbeat"]
+            loops = [loop for loop in loops if loop[0] in ("heartbeat", "mapping")]
         await self._heartbeat()
         self._tasks = [
             asyncio.create_task(self._loop(name, every, step), name=f"worker:{name}")

@@ -92,6 +92,8 @@ async def test_a_worker_killed_after_the_pms_commit_leaves_one_booking_and_one_a
             "acked": 1,
             "stale": 0,
             "parked": 0,
+            "handled": 0,
+            "unknown": 0,
         }
         assert await notices.open_notices(db) == []
         errors = [e for e in worker.events() if e.get("level") in ("error", "critical")]

@@ -163,6 +163,8 @@ async def test_new_modified_cancelled_reaches_the_pms_acked_once_with_availabili
             "acked": 3,
             "stale": 0,
             "parked": 0,
+            "handled": 0,
+            "unknown": 0,
         }
         assert body["bookings"]["needs_attention"] == []
 

@@ -206,7 +206,7 @@ async def test_the_readme_going_live_steps_send_nothing_before_go_live_and_all_a
             code, out, err = await command(tmp_path, "-m", "middleware", "check")
             assert (code, err) == (0, ""), out
             assert [line.split()[0] for line in out.splitlines()] == ["ok"] * 10 + ["warn"]
-            assert out.splitlines()[-1] == f"warn  live      {not_live}"
+            assert out.splitlines()[-1] == f"warn  live             {not_live}"
             async with http.get(url + "/health") as response:
                 health = (response.status, orjson.loads(await response.read()))
             assert (health[0], health[1]["status"]) == (200, "warning")

@@ -2,8 +2,10 @@
 loopback HTTP; then the worker's ARI sync runs every stored request, extreme dates included.
 
 `/sync/incremental` answers like `/webhook/pms` (same scope rules, the admin token instead of
-the PMS one); `/sync/full` ignores its body. 401 without the admin token, 503 with Channex
-switched off, never a 5xx otherwise; only accepted requests are stored.
+the PMS one) and more strictly: an operator's request names only mapped categorias and dates
+from today to the end of the horizon, and no other key. `/sync/full` ignores its body. 401
+without the admin token, 503 with Channex switched off, never a 5xx otherwise; only accepted
+requests are stored.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from hypothesis import strategies as st
 from middleware.store import outbox
 from tests.hostile import served as sv
 from tests.hostile import strategies as hs
-from tests.hostile.test_webhook_pms_fuzz import OVERSIZED, SCOPES, check_answer
+from tests.hostile.test_webhook_pms_fuzz import (
+    OVERSIZED,
+    SCOPES,
+    Scope,
+    check_answer,
+    expected_scope,
+)
 
 SYNC_DAYS = 30
 FUZZ = settings(
@@ -37,6 +45,23 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sv.Served]:
     env = {"CHANNEX_SYNC_DAYS": str(SYNC_DAYS)}
     with sv.serve(tmp_path_factory.mktemp("sync-routes"), env) as app:
         yield app
+
+
+def operator_scope(body: bytes) -> Scope | None:
+    """What `/sync/incremental` accepts: a webhook scope of mapped categorias and dates
+    inside the horizon, with no other key."""
+    scope = expected_scope(body)
+    if scope is None or not body.strip():
+        return scope
+    if set(orjson.loads(body)) - {"categorias", "date_from", "date_to"}:
+        return None
+    if not set(scope.room_codes or ()) <= set(sv.ROOM_CODES):
+        return None
+    first, last = sv.today(), sv.today() + timedelta(days=SYNC_DAYS - 1)
+    for day in (scope.date_from, scope.date_to):
+        if day is not None and not first.isoformat() <= day <= last.isoformat():
+            return None
+    return scope
 
 
 def _headers(token: str | None) -> dict[str, str]:
@@ -58,12 +83,22 @@ def test_any_sync_request_gets_202_or_a_clear_4xx(
     full = path == "/sync/full"
     source = "sync_full" if full else "sync_incremental"
     allowed = token == sv.ADMIN_TOKEN
-    check_answer(served, path, body, _headers(token), allowed=allowed, source=source, full=full)
+    check_answer(
+        served,
+        path,
+        body,
+        _headers(token),
+        allowed=allowed,
+        source=source,
+        full=full,
+        predict=operator_scope,
+    )
 
 
 def test_worker_runs_every_accepted_scope_inside_the_horizon(served: sv.Served) -> None:
-    """Accepted scopes at the edges of the calendar are read and pushed only within the
-    horizon: the ARI sync finishes every request and enqueues no day outside it."""
+    """Scopes sistema-os may send at the edges of the calendar (its change notice is not held
+    to the horizon) are read and pushed only within it: the ARI sync finishes every request
+    and enqueues no day outside it."""
     scopes = [
         {"date_from": "0001-01-01", "date_to": "0001-01-02"},
         {"date_from": "9999-12-30", "date_to": "9999-12-31"},
@@ -73,7 +108,7 @@ def test_worker_runs_every_accepted_scope_inside_the_horizon(served: sv.Served) 
     ]
     for scope in scopes:
         status, _, _ = served.post(
-            "/sync/incremental", orjson.dumps(scope), _headers(sv.ADMIN_TOKEN)
+            "/webhook/pms", orjson.dumps(scope), _headers(sv.PMS_WEBHOOK_TOKEN)
         )
         assert status == 202
     runtime = served.context.runtime

@@ -3,11 +3,12 @@
 import asyncio
 import sqlite3
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from middleware.store.db import Database, from_db_time, to_db_time
+from middleware.store.db import SCHEMA_VERSION, Database, from_db_time, to_db_time
 
 
 async def test_open_applies_schema_once_in_wal_mode(tmp_path: Path) -> None:
@@ -16,7 +17,7 @@ async def test_open_applies_schema_once_in_wal_mode(tmp_path: Path) -> None:
     mode = await db.fetchone("PRAGMA journal_mode")
     version = await db.fetchone("PRAGMA user_version")
     assert mode is not None and mode[0] == "wal"
-    assert version is not None and version[0] == 3
+    assert version is not None and version[0] == SCHEMA_VERSION
     await db.execute("INSERT INTO kv (key, value, updated_at) VALUES ('a', '1', 't')")
     await db.close()
     reopened = await Database.open(path)
@@ -77,3 +78,41 @@ async def test_a_version_1_database_gains_the_parity_tables(tmp_path: Path) -> N
     )
     assert sorted(row["name"] for row in rows) == ["parity_drift", "parity_requests"]
     await reopened.close()
+
+
+async def test_a_version_2_database_keeps_its_revisions_and_gains_the_closing_states(
+    tmp_path: Path,
+) -> None:
+    """Migration 4 rebuilds `revisions` (a CHECK cannot be altered): rows and index survive."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    old.executescript(
+        resources.files("middleware.store").joinpath("schema.sql").read_text("utf-8")
+        + "PRAGMA user_version = 2;"
+    )
+    old.execute(
+        "INSERT INTO revisions (revision_id, booking_id, property_id, source, status,"
+        " received_at, attempts, next_attempt_at, reason, updated_at)"
+        " VALUES ('r1', 'bk', 'p', 'webhook', 'parked', 't0', 3, 't1', '409', 't2')"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        old.execute("UPDATE revisions SET status = 'handled'")
+    old.close()
+    db = await Database.open(path)
+    try:
+        rows = await db.fetchall("SELECT * FROM revisions")
+        assert [tuple(row) for row in rows] == [
+            ("r1", "bk", "p", "webhook", "parked", None, None, "t0", 3, "t1", None, "409", "t2")
+        ]
+        assert await db.execute("UPDATE revisions SET status = 'handled'") == 1
+        assert await db.execute("UPDATE revisions SET status = 'unknown'") == 1
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute("UPDATE revisions SET status = 'lost'")
+        index = await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'revisions'"
+            " AND name = 'revisions_due'"
+        )
+        assert len(index) == 1
+        assert await db.fetchall("SELECT * FROM revision_handling") == []
+    finally:
+        await db.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from middleware.domain.models import CellKey, Cells, Lane
 from middleware.store import live, outbox, sync_requests
-from middleware.store.db import Database
+from middleware.store.db import SCHEMA_VERSION, Database
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 CELL: Cells = {CellKey("rt-lvu", date(2026, 12, 1)): {"availability": 3}}
@@ -76,6 +76,6 @@ async def test_upgrading_keeps_pushing_properties_live_and_drops_the_others_rows
         await reopened.close()
     conn = sqlite3.connect(path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone() == (3,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     finally:
         conn.close()

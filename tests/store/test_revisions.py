@@ -13,6 +13,7 @@ from middleware.store import notices, revisions
 from middleware.store.db import Database
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+ATTENTION = "booking_needs_attention"
 
 
 @pytest.fixture
@@ -215,6 +216,8 @@ async def test_health_figures(db: Database) -> None:
         "acked": 0,
         "stale": 0,
         "parked": 0,
+        "handled": 0,
+        "unknown": 0,
     }
     for minute, name in enumerate(("old-acked", "old-stale", "parked", "pending")):
         await add(db, name, T0 + timedelta(minutes=minute))
@@ -228,6 +231,75 @@ async def test_health_figures(db: Database) -> None:
         "acked": 1,
         "stale": 1,
         "parked": 1,
+        "handled": 0,
+        "unknown": 0,
     }
     parked = await revisions.list_by_status(db, ["parked", "stale"], limit=1)
     assert [r.revision_id for r in parked] == ["old-stale"]
+
+
+async def test_a_parked_revision_closed_by_hand_is_recorded_and_no_longer_owed(
+    db: Database,
+) -> None:
+    """Who, when and why are kept; its notice is resolved; /health no longer counts it."""
+    await add(db, "r1")
+    await add(db, "r2", T0 + timedelta(minutes=1))
+    await revisions.park(db, "r1", "PMS has no free apartment", T0, notice_kind=ATTENTION)
+    at = T0 + timedelta(hours=2)
+    assert await revisions.mark_handled(db, "r1", by="Ana", reason="moved to room 12", at=at)
+    row = await revisions.get(db, "r1")
+    assert row is not None
+    assert (row.status, row.reason) == ("handled", "PMS has no free apartment")
+    assert await revisions.handling(db, "r1") == revisions.Handling(
+        revision_id="r1",
+        by="Ana",
+        reason="moved to room 12",
+        at=at,
+        prior_status="parked",
+        prior_reason="PMS has no free apartment",
+        channex_ack="pending",
+        ack_detail=None,
+        ack_at=None,
+    )
+    assert await notices.open_notices(db) == []
+    assert await revisions.oldest_unacked(db) == T0 + timedelta(minutes=1)  # r2 only
+    await revisions.record_handled_ack(db, "r1", "acked", None, at)
+    done = await revisions.handling(db, "r1")
+    assert done is not None
+    assert (done.channex_ack, done.ack_at) == ("acked", at)
+
+
+async def test_only_parked_or_unknown_revisions_can_be_marked_handled(db: Database) -> None:
+    await add(db, "pending")
+    await add(db, "acked")
+    await revisions.mark_acked(db, "acked", T0)
+    for revision_id in ("pending", "acked", "never-seen"):
+        assert not await revisions.mark_handled(db, revision_id, by="Ana", reason="x", at=T0)
+        assert await revisions.handling(db, revision_id) is None
+    assert await revisions.counts(db) == {
+        **dict.fromkeys(revisions.STATUSES, 0),
+        "pending": 1,
+        "acked": 1,
+    }
+
+
+async def test_an_unknown_revision_is_final_with_a_notice_until_handled(db: Database) -> None:
+    await add(db, "forged")
+    await revisions.mark_unknown(db, "forged", "Channex does not know it", T0, property_id="p")
+    row = await revisions.get(db, "forged")
+    assert row is not None
+    assert (row.status, row.reason) == ("unknown", "Channex does not know it")
+    assert await revisions.oldest_unacked(db) is None
+    assert await revisions.claim_due(db, T0 + timedelta(days=1), limit=5, lease_s=60) == []
+    [notice] = await notices.open_notices(db)
+    assert (notice.kind, notice.ref, notice.detail, notice.property_id) == (
+        revisions.UNKNOWN_NOTICE,
+        "forged",
+        "Channex does not know it",
+        "p",
+    )
+    assert await revisions.mark_handled(db, "forged", by="Ana", reason="spam", at=T0)
+    done = await revisions.handling(db, "forged")
+    assert done is not None
+    assert (done.prior_status, done.channex_ack) == ("unknown", "not_needed")
+    assert await notices.open_notices(db) == []

@@ -24,6 +24,7 @@ ADMIN_ROUTES = [
     ("POST", "/admin/webhooks/process"),
     ("GET", "/admin/revisions"),
     ("POST", "/admin/revisions/rev-1/replay"),
+    ("POST", "/admin/revisions/rev-1/handled"),
     ("POST", "/admin/feed/poll"),
     ("GET", "/admin/pushes"),
     ("GET", "/admin/outbox/failures"),
@@ -148,6 +149,10 @@ async def test_dead_letters_are_listed_and_retried(tmp_path: Path) -> None:
         (b"[]", "body must be a JSON object"),
         (b'{"kind": "rates"}', "kind must be availability or restrictions"),
         (b'{"property_id": 7}', "property_id must be a string"),
+        (
+            b'{"kinds": ["availability"]}',
+            "unknown keys ['kinds']; allowed: ['kind', 'property_id']",
+        ),
     ],
 )
 async def test_retry_refuses_a_bad_body(tmp_path: Path, body: bytes, error: str) -> None:
@@ -156,6 +161,56 @@ async def test_retry_refuses_a_bad_body(tmp_path: Path, body: bytes, error: str)
         url = app.url + "/admin/outbox/retry"
         async with app.session.post(url, data=body, headers=headers) as response:
             assert (response.status, await response.json()) == (422, {"error": error})
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        (
+            "/admin/webhooks?status=lost",
+            "status must be one of queued, duplicate, noted, ignored; got 'lost'",
+        ),
+        (
+            "/admin/revisions?status=Parked",
+            "status must be one of pending, applied, acked, stale, parked, handled, unknown;"
+            " got 'Parked'",
+        ),
+        ("/admin/calls?service=qloapps", "service must be one of channex, pms; got 'qloapps'"),
+        ("/admin/pushes?limit=0", "limit must be a whole number from 1 to 100; got '0'"),
+        ("/admin/pushes?limit=101", "limit must be a whole number from 1 to 100; got '101'"),
+        ("/admin/calls?limit=ten", "limit must be a whole number from 1 to 100; got 'ten'"),
+        ("/admin/calls?limit=%C2%B2", "limit must be a whole number from 1 to 100; got '²'"),
+        ("/admin/pushes?status=sent", "unknown query parameter 'status'; allowed: limit"),
+        (
+            "/admin/webhooks?stauts=queued",
+            "unknown query parameter 'stauts'; allowed: limit, status",
+        ),
+        (
+            "/admin/revisions?status=parked&status=acked",
+            "query parameter 'status' is given twice",
+        ),
+    ],
+)
+async def test_list_filters_refuse_bad_values(tmp_path: Path, path: str, error: str) -> None:
+    """A typo in a filter is refused with the reason, not answered with everything."""
+    async with serve(tmp_path) as app:
+        headers = {"Authorization": f"Bearer {ADMIN}"}
+        async with app.session.get(app.url + path, headers=headers) as response:
+            assert (response.status, await response.json()) == (422, {"error": error})
+
+
+async def test_list_filters_take_good_values(tmp_path: Path) -> None:
+    async with serve(tmp_path) as app:
+        headers = {"Authorization": f"Bearer {ADMIN}"}
+        for path, key in [
+            ("/admin/webhooks?status=queued&limit=100", "events"),
+            ("/admin/webhooks?status=", "events"),
+            ("/admin/revisions?status=handled&limit=1", "revisions"),
+            ("/admin/calls?service=pms", "calls"),
+            ("/admin/pushes?limit=7", "pushes"),
+        ]:
+            async with app.session.get(app.url + path, headers=headers) as response:
+                assert (response.status, await response.json()) == (200, {key: []})
 
 
 async def test_a_parked_revision_is_listed_and_replayed(tmp_path: Path) -> None:

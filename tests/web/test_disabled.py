@@ -16,6 +16,7 @@ from pathlib import Path
 
 from starlette.datastructures import Secret
 
+from middleware import checks
 from middleware.store import audit, revisions, sync_requests
 from middleware.worker.runner import HEARTBEAT_NAME
 from tests.flow import ota
@@ -73,8 +74,8 @@ async def test_disabled_integration_answers_disabled_stores_everything_then_catc
         assert details["settings"] == (
             "valid; Channex integration DISABLED (CHANNEX_ENABLED=false); 1 property(ies)"
         )
-        assert details["channex"] == "integration disabled; not called"
-        assert details["mapping"] == "integration disabled; not compared"
+        assert details["channex"] == checks.DISABLED
+        assert details["mapping"] == checks.DISABLED
 
         # An OTA booking arrives (Channex still sends webhooks) and a price changes in the PMS.
         booking_id, revision_id = system.channex.create_booking(

@@ -162,8 +162,8 @@ async def test_a_revoked_api_key_fails_the_channex_check_alone(tmp_path: Path) -
         await beat(system)
         system.channex.revoke_key()
         skipped = {
-            "mapping": "not compared: see the channex check",
-            "channex_settings": "not read: see the channex check",
+            "mapping": "not checked: see the channex check",
+            "channex_settings": "not checked: see the channex check",
         }
         expected = _expected(system, passing=skipped, channex="the API key was rejected")
         assert await _health(system) == (503, expected)

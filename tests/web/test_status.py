@@ -158,7 +158,15 @@ async def test_status_after_a_full_sync_a_parked_booking_a_warning_and_a_429(
         "channex_enabled": True,
         "properties": body["properties"],
         "bookings": {
-            "revisions": {"pending": 0, "applied": 0, "acked": 0, "stale": 0, "parked": 1},
+            "revisions": {
+                "pending": 0,
+                "applied": 0,
+                "acked": 0,
+                "stale": 0,
+                "parked": 1,
+                "handled": 0,
+                "unknown": 0,
+            },
             "oldest_unacked_at": T0,
             "needs_attention": [attention],
         },

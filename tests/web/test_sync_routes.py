@@ -4,15 +4,16 @@ who may call them, what they refuse and why, and the durable request they leave 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from middleware.clock import utc_now
 from middleware.config import load_settings
 from middleware.mapping import Mapping as ChannexMapping
 from middleware.mapping import PropertyMap, RatePlanMap, RoomTypeMap
@@ -25,6 +26,7 @@ from middleware.web.context import WebContext
 ADMIN = "admin-token-0123456789"
 PMS_TOKEN = "pms-webhook-token-abcdef"
 NOWHERE = "http://127.0.0.1:9"  # never called by these routes
+NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)  # 09:00 on 31 Oct at the hotel
 MAPPING = ChannexMapping(
     (
         PropertyMap(
@@ -65,8 +67,14 @@ class Served:
             return response.status, await response.json(), response.headers
 
 
+def fixed_now() -> datetime:
+    return NOW
+
+
 @contextlib.asynccontextmanager
-async def serve(tmp_path: Path, **env: str | None) -> AsyncIterator[Served]:
+async def serve(
+    tmp_path: Path, *, clock: Callable[[], datetime] = utc_now, **env: str | None
+) -> AsyncIterator[Served]:
     """The real app (no in-process worker); `env` overrides, None removes a variable."""
     base: dict[str, str | None] = {
         "CHANNEX_API_KEY": "channex-key-0123456789",
@@ -77,7 +85,7 @@ async def serve(tmp_path: Path, **env: str | None) -> AsyncIterator[Served]:
     }
     merged = base | env
     settings = load_settings({k: v for k, v in merged.items() if v is not None}, env_file=None)
-    app = create_app(settings, mapping=MAPPING, run_worker=False)
+    app = create_app(settings, clock=clock, mapping=MAPPING, run_worker=False)
     async with aiohttp.ClientSession() as session, serve_app(app) as url:
         yield Served(url=url, context=app.state.ctx, session=session)
 
@@ -220,16 +228,65 @@ async def test_sync_full_records_a_full_request_and_goes_live(tmp_path: Path) ->
 
 
 async def test_sync_incremental_records_its_scope(tmp_path: Path) -> None:
-    async with serve(tmp_path) as app:
-        body = b'{"categorias": ["ov", "nope"], "date_from": "2027-01-02"}'
+    async with serve(tmp_path, clock=fixed_now) as app:
+        body = b'{"categorias": ["ov"], "date_from": "2027-01-02"}'
         status, answer, _ = await app.post("/sync/incremental", body, token=ADMIN)
-        assert (status, answer) == (
-            202,
-            {"status": "accepted", "request_id": 1, "unmapped_categorias": ["nope"]},
-        )
+        assert (status, answer) == (202, {"status": "accepted", "request_id": 1})
         assert await stored_requests(app.db) == [
-            (1, "sync_incremental", 0, '["nope","ov"]', "2027-01-02", None, "pending")
+            (1, "sync_incremental", 0, '["ov"]', "2027-01-02", None, "pending")
         ]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (
+            b'{"categorias": ["ov", "lvuu"]}',
+            "categorias not in the mapping: lvuu; mapped: lvu, ov",
+        ),
+        (
+            b'{"categoria": ["ov"]}',
+            "unknown keys ['categoria']; allowed: ['categorias', 'date_from', 'date_to']",
+        ),
+        (
+            b'{"date_from": "2026-10-30"}',
+            "date_from 2026-10-30 is in the past (today at the hotel is 2026-10-31)",
+        ),
+        (
+            b'{"date_to": "2026-10-30"}',
+            "date_to 2026-10-30 is in the past (today at the hotel is 2026-10-31)",
+        ),
+        (
+            b'{"date_from": "2026-11-01", "date_to": "2028-03-14"}',
+            "date_to 2028-03-14 is beyond the sync horizon (CHANNEX_SYNC_DAYS:"
+            " last day 2028-03-13)",
+        ),
+        (
+            b'{"date_from": "2028-03-14"}',
+            "date_from 2028-03-14 is beyond the sync horizon (CHANNEX_SYNC_DAYS:"
+            " last day 2028-03-13)",
+        ),
+    ],
+)
+async def test_sync_incremental_refuses_what_it_would_not_do(
+    tmp_path: Path, body: bytes, error: str
+) -> None:
+    """A typo in a categoria or a key, a past date or one beyond the horizon is refused, not
+    turned into a sync of everything over the whole horizon."""
+    async with serve(tmp_path, clock=fixed_now) as app:
+        status, answer, _ = await app.post("/sync/incremental", body, token=ADMIN)
+        assert (status, answer) == (422, {"error": error})
+        assert await stored_requests(app.db) == []
+
+
+async def test_the_horizon_edges_are_accepted(tmp_path: Path) -> None:
+    async with serve(tmp_path, clock=fixed_now) as app:
+        body = b'{"date_from": "2026-10-31", "date_to": "2028-03-13"}'
+        status, _, _ = await app.post("/sync/incremental", body, token=ADMIN)
+        assert status == 202
+        body = b'{"date_from": "2026-10-31", "x": 1}'
+        status, _, _ = await app.post("/webhook/pms", body)  # sistema-os's notice: lenient
+        assert status == 202
 
 
 @pytest.mark.parametrize("path", ["/sync/full", "/sync/incremental"])

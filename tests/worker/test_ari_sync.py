@@ -17,7 +17,7 @@ from middleware.domain.models import Lane, PlanDay, PmsAri, RoomAri, RoomDay
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.errors import TransientUpstreamError
 from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
-from middleware.store import audit, live, outbox, sync_requests
+from middleware.store import audit, live, notices, outbox, pms_rooms, sync_requests
 from middleware.store.db import Database, to_db_time
 from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY, AriSync, SyncReport
 
@@ -394,3 +394,28 @@ async def test_going_live_enqueues_the_whole_horizon_for_the_live_property_only(
     last = TODAY + timedelta(days=SYNC_DAYS - 1)
     assert await outbox_rows(db) == expected_rows("p1", ("lvu",), TODAY, last)
     assert await request_status(db) == [(request_id, "done", 0, to_db_time(T0), None)]
+
+
+async def test_a_mapped_categoria_the_pms_does_not_serve_is_recorded_with_a_notice(
+    db: Database,
+) -> None:
+    """Not a silent skip: the record /health reads, a notice per categoria, a log line; a
+    later answer that serves it again resolves the notice."""
+    pms, clock = FakePms(codes=("lvu",)), FakeClock()
+    sync = make_sync(db, pms, clock)
+    with capture_logs() as logs:
+        await sync.sync(full=False)
+    assert [e["categorias"] for e in logs if e["event"] == "pms_categorias_not_served"] == [["ov"]]
+    assert await pms_rooms.last(db) == pms_rooms.Unserved(at=T0, categorias=("ov",))
+    [notice] = await notices.open_notices(db)
+    assert (notice.kind, notice.ref) == (pms_rooms.NOTICE, "ov")
+    await sync.sync(full=False)  # still missing: one notice, refreshed
+    assert [n.ref for n in await notices.open_notices(db)] == ["ov"]
+
+    pms.codes = ("lvu", "ov")
+    clock.advance(60)
+    await sync.sync(full=False)
+    assert await pms_rooms.last(db) == pms_rooms.Unserved(
+        at=T0 + timedelta(seconds=60), categorias=()
+    )
+    assert await notices.open_notices(db) == []

@@ -564,17 +564,39 @@ async def test_no_free_apartment_is_parked_then_replayed(h: Harness) -> None:
     assert await notices.open_notices(h.db) == []
 
 
-async def test_unknown_revision_is_parked(h: Harness) -> None:
+async def test_a_revision_channex_does_not_know_is_final_not_parked(h: Harness) -> None:
+    """A 404 for the id (a forged or foreign id) would otherwise hold /health red for good."""
     async with h.db.transaction() as conn:
         await revisions.enqueue(
             conn, revision_id="rev-x", booking_id=None, property_id=None, source="feed", now=T0
         )
+    reason = (
+        "Channex does not know revision rev-x (HTTP 404): not a booking of this account,"
+        " nothing to apply or acknowledge"
+    )
+    assert await h.run() == [Outcome(revision_id="rev-x", result="unknown", reason=reason)]
+    assert h.channex.acks == []
+    row = await revisions.get(h.db, "rev-x")
+    assert row is not None
+    assert (row.status, row.reason) == ("unknown", reason)
+    assert [(n.kind, n.ref, n.detail) for n in await notices.open_notices(h.db)] == [
+        ("booking_revision_unknown", "rev-x", reason)
+    ]
+    assert await revisions.oldest_unacked(h.db) is None
+    assert await h.run() == []  # final: never fetched again
+
+
+async def test_a_refused_fetch_other_than_404_is_still_parked(h: Harness) -> None:
+    async with h.db.transaction() as conn:
+        await revisions.enqueue(
+            conn, revision_id="rev-y", booking_id=None, property_id=None, source="feed", now=T0
+        )
+    h.channex.fetch_failures.append(RejectedUpstreamError("channex", "Forbidden", status=403))
     (result,) = await h.run()
     assert (result.result, result.reason) == (
         "parked",
-        "cannot fetch the revision: channex: Resource Not Found (HTTP 404)",
+        "cannot fetch the revision: channex: Forbidden (HTTP 403)",
     )
-    assert h.channex.acks == []
 
 
 @pytest.mark.parametrize("id_field", ["pms_reserva_id", "qloapps_order_id"])
