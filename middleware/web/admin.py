@@ -3,6 +3,7 @@
 - `GET  /admin/webhooks?status=` raw webhook events (newest first)
 - `POST /admin/webhooks/process` process pending booking revisions now
 - `GET  /admin/revisions?status=parked` booking revisions by state
+- `GET  /admin/revisions?q=TEXT` look a booking up by OTA reservation code or guest name
 - `POST /admin/revisions/{revision_id}/replay` replay a parked revision once its cause is fixed
 - `POST /admin/feed/poll` read the booking-revision feed now
 - `GET  /admin/pushes` recent ARI pushes (the outbound audit)
@@ -21,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from middleware import attention_report
 from middleware.domain.models import KINDS
 from middleware.logs import mask_value
 from middleware.report import jsonable
@@ -92,6 +94,13 @@ async def list_revisions(request: Request) -> Response:
     context, denied = _guard(request)
     if denied:
         return denied
+    query = request.query_params.get("q")
+    if query is not None:
+        if not query.strip():
+            return JSONResponse({"error": "q must not be empty"}, 422)
+        rt = context.runtime
+        found = await attention_report.search(rt.db, rt.mapping, query, limit=_limit(request))
+        return JSONResponse({"revisions": found})
     wanted = request.query_params.get("status", "parked")
     allowed: tuple[revisions.QueueStatus, ...] = get_args(revisions.QueueStatus)
     status = next((s for s in allowed if s == wanted), None)
