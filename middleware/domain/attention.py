@@ -255,7 +255,7 @@ def booking_facts(
     return BookingFacts(
         hotel=hotel,
         ota=channel_name(revision.ota_name),
-        ota_code=revision.ota_reservation_code or revision.unique_id,
+        ota_code=revision.unique_id or revision.ota_reservation_code,
         guest=guest or revision.customer.name or None,
         arrival=revision.arrival_date,
         departure=revision.departure_date,

@@ -331,7 +331,8 @@ CASES: list[tuple[str, BookingRevision, dict[int, AppliedRoom], RevisionPlan]] =
             blocked=(
                 Problem(
                     reason=ParkReason.ROOM_BACK_AFTER_CANCEL,
-                    text="room 0: PMS booking 101 was cancelled and the room is back in the booking",
+                    text="room 0: PMS booking 101 was cancelled"
+                    " and the room is back in the booking",
                     details=(("pms_id", "101"),),
                 ),
             )
