@@ -7,6 +7,7 @@
     handled <revision_id> --by NAME --reason TEXT
                                     close a parked revision the hotel dealt with by hand
                                     (recorded, and acked at Channex)
+    find TEXT [--json]              bookings by OTA reservation code or guest name
     retry-dead [--property-id ID] [--kind availability|restrictions]
     reload-mapping                  validate MAPPING_FILE and have the running services switch
                                     to it (they look within WORKER_INTERVAL seconds)
@@ -24,14 +25,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
 
+from middleware import attention_report, logs, mapping_reload
 from middleware import clock as clocks
-from middleware import logs, mapping_reload
 from middleware.checks import Checker
 from middleware.config import DEFAULT_ENV_FILE, Settings, load_settings
 from middleware.domain import sync_scope
@@ -71,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     handled.add_argument("revision_id")
     handled.add_argument("--by", required=True, help="who dealt with it")
     handled.add_argument("--reason", required=True, help="what was done, in a few words")
+    find = commands.add_parser("find", help="bookings by OTA reservation code or guest name")
+    find.add_argument("text")
+    find.add_argument("--json", action="store_true", help="print the matches as JSON")
     retry = commands.add_parser("retry-dead", help="dead-lettered pushes back to pending")
     retry.add_argument("--property-id")
     retry.add_argument("--kind", choices=KINDS)
@@ -94,7 +98,7 @@ async def run(
     args = build_parser().parse_args(list(argv))
     try:
         settings = load_settings(environ, env_file=env_file)
-        if args.command in ("status", "check", "sync", "handled", "reload-mapping"):
+        if args.command in ("status", "check", "sync", "handled", "reload-mapping", "find"):
             load_mapping(settings.mapping_file)  # fail fast with every problem named
     except (ConfigError, MappingFileError) as exc:
         print(f"error: {exc}", file=err)
@@ -129,6 +133,8 @@ async def run(
         return await mark_handled(
             settings, args.revision_id, args.by, args.reason, out=out, err=err, clock=clock
         )
+    if args.command == "find":
+        return await find(settings, args.text, out=out, as_json=args.json)
     if args.command == "retry-dead":
         kind = next((k for k in KINDS if k == args.kind), None)
         return await retry_dead(
@@ -320,6 +326,31 @@ async def mark_handled(
     return EXIT_OK
 
 
+async def find(settings: Settings, text: str, *, out: TextIO, as_json: bool) -> int:
+    """Stored booking revisions whose OTA reservation code or guest name holds `text`."""
+    mapping = load_mapping(settings.mapping_file)
+    db = await Database.open(settings.database_path)
+    try:
+        found = await attention_report.search(db, mapping, text)
+    finally:
+        await db.close()
+    if as_json:
+        print(orjson.dumps(found, option=orjson.OPT_INDENT_2).decode(), file=out)
+        return EXIT_OK
+    if not found:
+        print(f"no booking revision matches {text!r}", file=out)
+    for item in found:
+        print(
+            f"{item['headline']}: {item['status']} (revision {item['revision_id']},"
+            f" received {_local(item['received_at'], item['timezone'])})",
+            file=out,
+        )
+        if "attention" in item:
+            print(f"  {item['attention']['title']}: {item['attention']['explanation']}", file=out)
+            print(f"  next step: {item['attention']['next_step']}", file=out)
+    return EXIT_OK
+
+
 async def retry_dead(
     settings: Settings,
     *,
@@ -355,6 +386,22 @@ async def import_legacy(
 # --------------------------------------------------------------------------- status as text
 
 
+def _local(iso: str, timezone: str) -> str:
+    """`2026-10-31T09:00:00-03:00` → `2026-10-31 09:00 America/Sao_Paulo`."""
+    return f"{datetime.fromisoformat(iso):%Y-%m-%d %H:%M} {timezone}"
+
+
+def attention_lines(item: dict[str, Any]) -> list[str]:
+    """A booking needing attention, as a person reads it (`attention_report.attention_item`)."""
+    since = _local(item["since"], item["timezone"])
+    return [
+        f"  needs attention since {since}: {item['headline']}",
+        f"    {item['title']}: {item['explanation']}",
+        f"    next step: {item['next_step']}",
+        f"    revision {item['revision_id']} (booking {item['booking_id']})",
+    ]
+
+
 def _or_dash(value: Any) -> str:
     return "-" if value is None else str(value)
 
@@ -387,11 +434,8 @@ def status_lines(report: dict[str, Any]) -> list[str]:
     lines.append(
         f"booking revisions: {counts}; oldest unacked {_or_dash(booked['oldest_unacked_at'])}"
     )
-    lines.extend(
-        f"  needs attention: {r['revision_id']} (booking {r['booking_id']}) since {r['since']}:"
-        f" {r['reason']}"
-        for r in booked["needs_attention"]
-    )
+    for r in booked["needs_attention"]:
+        lines.extend(attention_lines(r))
     syncs = report["sync_requests"]
     lines.append(
         f"webhooks waiting {report['webhooks']['waiting']}; sync requests pending"

@@ -31,6 +31,7 @@ class RoomTypeMap:
     room_code: str
     room_type_id: str
     rate_plans: tuple[RatePlanMap, ...]
+    title: str = ""  # the room type's name people read (optional `title` in the file)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,8 +165,17 @@ def parse_mapping(document: Any) -> Mapping:
                 rate_plan_id = _text(raw_plan, "channex_rate_plan_id", k_where, problems)
                 unique_id(rate_plan_id, k_where)
                 plans.append(RatePlanMap(plan_code=plan_code, rate_plan_id=rate_plan_id))
+            title = raw_room.get("title", "")
+            if not isinstance(title, str):
+                problems.append(f"{r_where}: 'title' must be a string")
+                title = ""
             rooms.append(
-                RoomTypeMap(room_code=code, room_type_id=room_type_id, rate_plans=tuple(plans))
+                RoomTypeMap(
+                    room_code=code,
+                    room_type_id=room_type_id,
+                    rate_plans=tuple(plans),
+                    title=title.strip(),
+                )
             )
         properties.append(
             PropertyMap(
@@ -205,6 +215,7 @@ def mapping_document(mapping: Mapping) -> dict[str, Any]:
                 "room_types": [
                     {
                         "categoria": room.room_code,
+                        **({"title": room.title} if room.title else {}),
                         "channex_room_type_id": room.room_type_id,
                         "rate_plans": [
                             {"plano": plan.plan_code, "channex_rate_plan_id": plan.rate_plan_id}

@@ -3,7 +3,9 @@
 Per property: whether it is live (since when, put live by whom; `None`: not live yet, nothing
 is sent to Channex), the last full sync, per endpoint (lane) the queue, the last push and the
 rate-limit state (calls used in the current window, tokens left, the 429 pause), the Channex
-warnings and the bookings needing attention with their reason. The same warnings and bookings
+warnings and the bookings needing attention in hotel words (`attention_report`: the hotel,
+the OTA and its code, the guest, the dates, the room types, the reason and the next step;
+times in the hotel's timezone). The same warnings and bookings
 are also listed for the whole install (`channex_warnings`, `bookings.needs_attention`), with
 those not tied to a known property.
 """
@@ -16,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from middleware.attention_report import attention_item
 from middleware.runtime import Runtime
 from middleware.store import audit, inbox, lanes, live, notices, outbox, revisions, sync_requests
 from middleware.store import parity as parity_store
@@ -36,15 +39,6 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     return value
-
-
-def _attention(row: revisions.RevisionRow) -> dict[str, Any]:
-    return {
-        "revision_id": row.revision_id,
-        "booking_id": row.booking_id,
-        "reason": row.reason,
-        "since": row.received_at.isoformat(),
-    }
 
 
 def _live(record: live.LiveProperty | None) -> dict[str, str] | None:
@@ -118,7 +112,9 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
                     jsonable(n) for n in warnings if n.property_id == prop.property_id
                 ],
                 "needs_attention": [
-                    _attention(r) for r in attention if r.property_id == prop.property_id
+                    attention_item(r, rt.mapping)
+                    for r in attention
+                    if r.property_id == prop.property_id
                 ],
             }
         )
@@ -130,7 +126,7 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
         "bookings": {
             "revisions": await revisions.counts(rt.db),
             "oldest_unacked_at": jsonable(await revisions.oldest_unacked(rt.db)),
-            "needs_attention": [_attention(r) for r in attention],
+            "needs_attention": [attention_item(r, rt.mapping) for r in attention],
         },
         "webhooks": {"waiting": await inbox.pending_count(rt.db)},
         "sync_requests": {

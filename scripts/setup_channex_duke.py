@@ -3,9 +3,13 @@
     python scripts/setup_channex_duke.py [--dry-run] [--webhook-url URL] [--mapping PATH]
         [--base-url URL] [--property-title TITLE] [--hotel duke_beach|certification]
 
-Idempotent: entities that already exist are matched by title (property by title; room type by
-title within the property; rate plan by room type and title) and mapped, never duplicated; a
-second run creates nothing and says "up to date". Reads CHANNEX_API_KEY, CHANNEX_BASE_URL,
+Idempotent: entities that already exist are matched by the id the mapping file gives them, then
+by title (property by title; room type by title within the property; rate plan by room type and
+title) and mapped, never duplicated; a second run creates nothing and says "up to date". Ids
+that changed are printed old → new and the mapping file it overwrites is kept beside it as
+`<file>.bak-<UTC time>`. With `--webhook-url`, the property's webhook (same property, same
+callback path) is moved to the new URL and leftovers of earlier runs are deleted; webhooks of
+other properties are never touched. Reads CHANNEX_API_KEY, CHANNEX_BASE_URL,
 CHANNEX_WEBHOOK_SECRET, CHANNEX_WEBHOOK_SECRET_HEADER and MAPPING_FILE through `load_settings`.
 The logic is `middleware.channex.setup.run_setup` and the hotel tables are in
 `middleware.channex.hotel_plans` (the sandbox uses both); this file is the command.
@@ -35,7 +39,7 @@ import aiohttp
 from middleware import logs
 from middleware.channex.client import ChannexClient
 from middleware.channex.hotel_plans import HOTELS, certification_plan, duke_beach_plan
-from middleware.channex.setup import HotelPlan, SetupError, SetupReport, run_setup
+from middleware.channex.setup import BasePathError, HotelPlan, SetupError, SetupReport, run_setup
 from middleware.config import load_settings
 from middleware.errors import MiddlewareError, RejectedUpstreamError, TransientUpstreamError
 
@@ -50,6 +54,8 @@ __all__ = [
 ]
 
 EXIT_FAILED = 2
+API_PATH = "/api/v1"
+STAGING_API = "https://staging.channex.io/api/v1"
 
 # --------------------------------------------------------------------------- the command
 
@@ -57,7 +63,7 @@ EXIT_FAILED = 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
-    parser.add_argument("--webhook-url", help="register (or update) the booking webhook")
+    parser.add_argument("--webhook-url", help="register (or move) this property's webhook")
     parser.add_argument("--mapping", type=Path, help="mapping file (default MAPPING_FILE)")
     parser.add_argument("--base-url", help="Channex API root (default CHANNEX_BASE_URL)")
     parser.add_argument("--property-title", help="property title (default per hotel)")
@@ -68,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def explain(exc: MiddlewareError, base_url: str) -> str:
     """One line for the operator; no traceback."""
+    if isinstance(exc, BasePathError):
+        better = STAGING_API if base_url.endswith(API_PATH) else base_url + API_PATH
+        return (
+            f"Channex answered 404 at {base_url}: the base URL must be the API root, ending"
+            f" in {API_PATH} (try --base-url {better} or CHANNEX_BASE_URL={better})"
+        )
     if isinstance(exc, RejectedUpstreamError) and exc.status == 401:
         return "Channex rejected the API key (HTTP 401): check CHANNEX_API_KEY"
     if isinstance(exc, RejectedUpstreamError) and exc.status == 422:

@@ -156,9 +156,17 @@ async def test_each_problem_kind_sends_one_message(tmp_path: Path) -> None:
             )
             await system.settle()
             texts = await receiver.wait_for(1)
+            code = system.channex.state.revisions[revision_id]["unique_id"]
             assert texts == [
-                f"{SOURCE} booking_needs_attention: booking {booking_id} revision"
-                f" {revision_id}: {FULL_HOTEL}"
+                f"{SOURCE} booking_needs_attention: Duke Beach · Booking.com {code} · Ana Lima"
+                " · Thu 10 Dec 2026 → Sun 13 Dec 2026 · De Luxe Vista Urbana — No free room in"
+                " sistema-os. sistema-os has no free apartment of this room type for these"
+                " nights (overbooking), so the booking could not be created. sistema-os said:"
+                f" “{FULL_HOTEL.removeprefix('PMS has no free apartment: ')}” Next step: Free a"
+                " room in sistema-os for these nights (move or cancel another booking), then"
+                " replay the booking (python -m middleware replay REVISION_ID). If the guest"
+                " cannot be hosted, arrange it with the OTA and mark it handled."
+                f" (revision {revision_id})"
             ]
 
             system.channex.faults = FaultPlan(seed=1, p_warning=1.0)

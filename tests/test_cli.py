@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import orjson
 import pytest
 
 from middleware import cli
+from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
 from middleware.domain.models import CellKey, Cells, Lane
 from middleware.mapping import load_mapping, write_mapping
 from middleware.sandbox.pms import PmsEmulator
@@ -385,22 +387,56 @@ async def test_import_legacy_imports_once_and_names_problems(tmp_path: Path) -> 
 # --------------------------------------------------------------------------- status
 
 
-async def test_status_as_text_and_as_json(tmp_path: Path) -> None:
-    env = base_env(tmp_path)
-    await run(["sync", "full"], env)
+FACTS = BookingFacts(
+    hotel="Duke Beach",
+    ota="Booking.com",
+    ota_code="9996013801",
+    guest="Maria Silva",
+    arrival=date(2026, 12, 10),
+    departure=date(2026, 12, 13),
+    room_types=("Ocean View",),
+)
+FULL = ParkNote(
+    reason=ParkReason.PMS_NO_VACANCY,
+    text="PMS has no free apartment: no ov apartment is free",
+    details={"pms_detail": "“no ov apartment is free”"},
+    facts=FACTS,
+)
+HEADLINE = (
+    "Duke Beach · Booking.com 9996013801 · Maria Silva · Thu 10 Dec 2026 → Sun 13 Dec 2026"
+    " · Ocean View"
+)
+
+
+async def _park_one(tmp_path: Path, revision_id: str = "rev-1", note: ParkNote = FULL) -> None:
     async with database(tmp_path) as db:
         async with db.transaction() as conn:
             await revisions.enqueue(
                 conn,
-                revision_id="rev-1",
+                revision_id=revision_id,
                 booking_id="bk-1",
                 property_id="prop-1",
                 source="webhook",
                 now=NOW,
             )
         await revisions.park(
-            db, "rev-1", "no free apartment", NOW, notice_kind="booking_needs_attention"
+            db,
+            revision_id,
+            note.text,
+            NOW,
+            notice_kind="booking_needs_attention",
+            property_id="prop-1",
+            note=note,
+            notice_detail="a full hotel",
         )
+
+
+async def test_status_as_text_and_as_json(tmp_path: Path) -> None:
+    """A parked booking in hotel words, the time in the hotel's timezone."""
+    env = base_env(tmp_path)
+    await run(["sync", "full"], env)
+    await _park_one(tmp_path)
+    words = FULL.attention
     code, out, err = await run(["status", "--json"], env)
     assert (code, err) == (0, "")
     report = orjson.loads(out)
@@ -411,8 +447,21 @@ async def test_status_as_text_and_as_json(tmp_path: Path) -> None:
         {
             "revision_id": "rev-1",
             "booking_id": "bk-1",
-            "reason": "no free apartment",
-            "since": NOW.isoformat(),
+            "reason": "PMS has no free apartment: no ov apartment is free",
+            "reason_code": "pms_no_vacancy",
+            "title": "No free room in sistema-os",
+            "explanation": words.explanation,
+            "next_step": words.next_step,
+            "headline": HEADLINE,
+            "hotel": "Duke Beach",
+            "ota": "Booking.com",
+            "ota_code": "9996013801",
+            "guest": "Maria Silva",
+            "arrival": "2026-12-10",
+            "departure": "2026-12-13",
+            "room_types": ["Ocean View"],
+            "timezone": "America/Sao_Paulo",
+            "since": "2026-10-31T09:00:00-03:00",
         }
     ]
     code, out, err = await run(["status"], env)
@@ -427,10 +476,63 @@ async def test_status_as_text_and_as_json(tmp_path: Path) -> None:
         "booking revisions: acked 0, applied 0, handled 0, parked 1, pending 0, stale 0,"
         " unknown 0;"
         " oldest unacked 2026-10-31T12:00:00+00:00",
-        f"  needs attention: rev-1 (booking bk-1) since {NOW.isoformat()}: no free apartment",
+        f"  needs attention since 2026-10-31 09:00 America/Sao_Paulo: {HEADLINE}",
+        f"    No free room in sistema-os: {words.explanation}",
+        f"    next step: {words.next_step}",
+        "    revision rev-1 (booking bk-1)",
         "webhooks waiting 0; sync requests pending 1",
-        f"  booking_needs_attention ({NOW.isoformat()}): no free apartment",
+        f"  booking_needs_attention ({NOW.isoformat()}): a full hotel",
     ]
+    assert "sistema-os said: “no ov apartment is free”" in words.explanation
+
+
+async def test_a_row_parked_by_an_earlier_version_reads_as_its_text(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    async with database(tmp_path) as db:
+        async with db.transaction() as conn:
+            await revisions.enqueue(
+                conn,
+                revision_id="rev-old",
+                booking_id=None,
+                property_id="prop-1",
+                source="feed",
+                now=NOW,
+            )
+        await revisions.park(db, "rev-old", "no free apartment", NOW)
+    code, out, _ = await run(["status", "--json"], env)
+    assert code == 0
+    (item,) = orjson.loads(out)["bookings"]["needs_attention"]
+    assert (item["reason_code"], item["title"], item["explanation"], item["headline"]) == (
+        "legacy",
+        "Needs attention",
+        "no free apartment",
+        "Duke Beach",
+    )
+
+
+async def test_find_by_ota_code_or_guest_name(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    await _park_one(tmp_path)
+    other = ParkNote(
+        reason=ParkReason.ROOM_UNMAPPED_AT_OTA,
+        text="needs attention: room 0: room type missing (unmapped at the OTA)",
+        details={},
+        facts=dataclasses.replace(FACTS, ota_code="HM5MBZ1AVA", guest="João Souza", ota="Airbnb"),
+    )
+    await _park_one(tmp_path, "rev-2", other)
+    code, out, err = await run(["find", "maria"], env)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        f"{HEADLINE}: parked (revision rev-1, received 2026-10-31 09:00 America/Sao_Paulo)",
+        f"  No free room in sistema-os: {FULL.attention.explanation}",
+        f"  next step: {FULL.attention.next_step}",
+    ]
+    code, out, _ = await run(["find", "hm5mbz", "--json"], env)
+    assert [(f["revision_id"], f["guest"], f["ota"]) for f in orjson.loads(out)] == [
+        ("rev-2", "João Souza", "Airbnb")
+    ]
+    code, out, _ = await run(["find", "nobody"], env)
+    assert (code, out) == (0, "no booking revision matches 'nobody'\n")
 
 
 # --------------------------------------------------------------------------- check

@@ -1,6 +1,7 @@
 """The mapping file: parsed into lookups, every problem named, written atomically."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,3 +90,39 @@ def test_missing_and_corrupt_files_are_clear(tmp_path: Path) -> None:
     corrupt.write_text("{not json")
     with pytest.raises(MappingFileError, match="not valid JSON"):
         load_mapping(corrupt)
+
+
+def test_a_room_type_title_is_optional_and_round_trips() -> None:
+    document: dict[str, Any] = {
+        "properties": [
+            {
+                "channex_property_id": "p-1",
+                "name": "Duke Beach",
+                "currency": "BRL",
+                "timezone": "America/Sao_Paulo",
+                "room_types": [
+                    {
+                        "categoria": "ov",
+                        "title": "Ocean View",
+                        "channex_room_type_id": "rt-ov",
+                        "rate_plans": [{"plano": "padrao", "channex_rate_plan_id": "rp-ov"}],
+                    },
+                    {
+                        "categoria": "lvu",
+                        "channex_room_type_id": "rt-lvu",
+                        "rate_plans": [{"plano": "padrao", "channex_rate_plan_id": "rp-lvu"}],
+                    },
+                ],
+            }
+        ]
+    }
+    mapping = parse_mapping(document)
+    assert [(r.room_code, r.title) for r in mapping.properties[0].room_types] == [
+        ("ov", "Ocean View"),
+        ("lvu", ""),
+    ]
+    assert mapping_document(mapping) == document
+    document["properties"][0]["room_types"][1]["title"] = 7
+    with pytest.raises(MappingFileError) as caught:
+        parse_mapping(document)
+    assert caught.value.problems == ("properties[0].room_types[1]: 'title' must be a string",)

@@ -67,6 +67,9 @@ class ContentCalls(transport.ChannexTransport):
             "PUT", f"/webhooks/{transport.segment(webhook_id)}", {"webhook": attributes}
         )
 
+    async def delete_webhook(self, webhook_id: str) -> None:
+        await self._send("DELETE", f"/webhooks/{transport.segment(webhook_id)}")
+
     async def _one(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
         document = await self._send(method, path, body=body)
         data = document.get("data")

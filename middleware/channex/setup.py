@@ -1,36 +1,45 @@
-"""Reconcile Channex content with a hotel plan: find-or-create, map by title, write the mapping.
+"""Reconcile Channex content with a hotel plan: find-or-create, map, write the mapping.
 
 The engine behind `scripts/setup_channex_duke.py`, used by the sandbox and tests too. Entities
-that already exist are matched by title (property by title; room type by title within the
-property; rate plan by room type and title) and mapped, never duplicated; a room type whose
-unit count or occupancy differs is updated. A dry run reads only.
+that already exist are matched first by the id the current mapping file gives them (so one
+renamed in Channex stays mapped, never duplicated), then by title (property by title; room
+type by title within the property; rate plan by room type and title); a room type whose unit
+count or occupancy differs is updated. The mapping file it replaces is kept as
+`<file>.bak-<UTC time>`, and ids that changed are reported old → new. The webhook is the
+property's own (`setup_webhook`). A dry run reads only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import orjson
-
-from middleware.channex import content, property_settings
+from middleware.channex import content, property_settings, setup_mapping, setup_webhook
 from middleware.channex.client import ChannexClient
+from middleware.channex.setup_report import (
+    Action,
+    BasePathError,
+    IdChange,
+    SetupError,
+    SetupReport,
+    Verb,
+)
 from middleware.domain import money
-from middleware.errors import MiddlewareError
-from middleware.mapping import (
-    Mapping as ChannexMapping,
-)
-from middleware.mapping import (
-    PropertyMap,
-    RatePlanMap,
-    RoomTypeMap,
-    load_mapping,
-    mapping_document,
-    parse_mapping,
-    write_mapping,
-)
+from middleware.errors import RejectedUpstreamError
+from middleware.mapping import PropertyMap, RatePlanMap, RoomTypeMap
+
+__all__ = [
+    "Action",
+    "BasePathError",
+    "HotelPlan",
+    "IdChange",
+    "SetupError",
+    "SetupReport",
+    "run_setup",
+]
 
 EVENT_MASK = ";".join(
     (
@@ -82,56 +91,6 @@ class HotelPlan:
     rooms: tuple[RoomSpec, ...]
 
 
-# --------------------------------------------------------------------------- the report
-
-Verb = Literal["create", "match", "update", "write", "keep"]
-PAST = {"create": "created", "match": "matched", "update": "updated", "write": "written"}
-PAST |= {"keep": "unchanged"}
-CHANGES = frozenset({"create", "update"})
-
-
-class SetupError(MiddlewareError):
-    """Channex holds something the plan cannot be reconciled with (ambiguous titles, currency)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Action:
-    verb: Verb
-    kind: str  # "property" | "room type" | "rate plan" | "webhook" | "mapping file"
-    name: str
-    entity_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SetupReport:
-    actions: tuple[Action, ...]
-    dry_run: bool
-    mapping: ChannexMapping | None  # None when entities are still to be created (dry run)
-
-    def count(self, verb: Verb, kind: str | None = None) -> int:
-        return sum(1 for a in self.actions if a.verb == verb and kind in (None, a.kind))
-
-    @property
-    def up_to_date(self) -> bool:
-        """Nothing to create or update in Channex, and the mapping file already current."""
-        return not any(a.verb in CHANGES or a.verb == "write" for a in self.actions)
-
-    def lines(self) -> list[str]:
-        out = []
-        for a in self.actions:
-            done = f"would {a.verb}" if self.dry_run and a.verb != "match" else PAST[a.verb]
-            suffix = f" ({a.entity_id})" if a.entity_id else ""
-            out.append(f"{a.kind} {a.name}: {done}{suffix}")
-        created, updated = self.count("create"), self.count("update")
-        if self.dry_run:
-            out.append(f"dry run: would create {created}, update {updated}; nothing was changed")
-        elif self.up_to_date:
-            out.append("up to date: nothing to create or update")
-        else:
-            out.append(f"done: created {created}, updated {updated}")
-        return out
-
-
 # --------------------------------------------------------------------------- the setup
 
 
@@ -140,10 +99,15 @@ class _Run:
     client: ChannexClient
     plan: HotelPlan
     dry_run: bool
+    mapped: PropertyMap | None = None  # this hotel's entry in the mapping file before the run
     actions: list[Action] = field(default_factory=list)
 
     def note(self, verb: Verb, kind: str, name: str, entity_id: str | None = None) -> None:
         self.actions.append(Action(verb=verb, kind=kind, name=name, entity_id=entity_id))
+
+    def mapped_room(self, code: str) -> RoomTypeMap | None:
+        rooms = self.mapped.room_types if self.mapped else ()
+        return next((r for r in rooms if r.room_code == code), None)
 
 
 async def run_setup(
@@ -156,11 +120,13 @@ async def run_setup(
     secret_header: str,
     dry_run: bool,
     sync_days: int = 500,
+    now: datetime | None = None,
 ) -> SetupReport:
     """Reconcile Channex with `plan`, write the mapping file, optionally register the webhook.
     The property's settings are brought to what parity needs (`property_settings`) for a
-    horizon of `sync_days`."""
+    horizon of `sync_days`. `now` stamps the mapping file's backup (default: the clock)."""
     run = _Run(client=client, plan=plan, dry_run=dry_run)
+    run.mapped = setup_mapping.previous_entry(mapping_path, plan.title)
     property_id = await _property(run, sync_days)
     existing_rooms = await client.list_room_types(property_id) if property_id else []
     existing_plans = await client.list_rate_plans(property_id) if property_id else []
@@ -178,10 +144,14 @@ async def run_setup(
         ]
         rooms.append(
             RoomTypeMap(
-                room_code=room.code, room_type_id=room_type_id or "", rate_plans=tuple(plans)
+                room_code=room.code,
+                room_type_id=room_type_id or "",
+                rate_plans=tuple(plans),
+                title=room.title,
             )
         )
     mapping = None
+    changes: list[IdChange] = []
     complete = property_id is not None and all(
         r.room_type_id and all(p.rate_plan_id for p in r.rate_plans) for r in rooms
     )
@@ -193,18 +163,40 @@ async def run_setup(
             timezone=plan.timezone,
             room_types=tuple(rooms),
         )
-        mapping = _write_mapping(run, mapping_path, own)
+        changes = setup_mapping.id_changes(run.mapped, own)
+        mapping = setup_mapping.write(
+            mapping_path, own, dry_run=dry_run, now=now or datetime.now(UTC), note=run.note
+        )
     else:  # a dry run with entities still to create
         run.note("write", "mapping file", str(mapping_path))
     if webhook_url is not None:
-        headers = {secret_header: webhook_secret} if webhook_secret else {}
-        await _webhook(run, property_id, webhook_url, headers)
-    return SetupReport(actions=tuple(run.actions), dry_run=dry_run, mapping=mapping)
+        wanted: dict[str, Any] = {
+            "callback_url": webhook_url,
+            "event_mask": EVENT_MASK,
+            "property_id": property_id,
+            "is_active": True,
+            "send_data": True,
+            "headers": {secret_header: webhook_secret} if webhook_secret else {},
+        }
+        changes += await setup_webhook.reconcile(
+            client, property_id, wanted, dry_run=dry_run, note=run.note
+        )
+    return SetupReport(
+        actions=tuple(run.actions), dry_run=dry_run, mapping=mapping, changes=tuple(changes)
+    )
 
 
 async def _property(run: _Run, sync_days: int) -> str | None:
     plan = run.plan
-    found = [p for p in await run.client.properties_options() if content.title_of(p) == plan.title]
+    try:
+        options = await run.client.properties_options()
+    except RejectedUpstreamError as exc:
+        if exc.status == 404:
+            raise BasePathError(f"no Channex API here: {exc}") from exc
+        raise
+    mapped_id = run.mapped.property_id if run.mapped else None
+    found = [p for p in options if str(p.get("id")) == mapped_id]
+    found = found or [p for p in options if content.title_of(p) == plan.title]
     name = repr(plan.title)
     if len(found) > 1:
         ids = ", ".join(str(p.get("id")) for p in found)
@@ -261,7 +253,9 @@ async def _room_type(
     run: _Run, property_id: str | None, room: RoomSpec, existing: list[dict[str, Any]]
 ) -> str | None:
     name = f"{room.title!r} ({room.code})"
-    found = [r for r in existing if content.title_of(r) == room.title]
+    mapped = run.mapped_room(room.code)
+    found = [r for r in existing if mapped is not None and str(r["id"]) == mapped.room_type_id]
+    found = found or [r for r in existing if content.title_of(r) == room.title]
     if len(found) > 1:
         raise SetupError(f"{len(found)} room types are titled {room.title!r}; keep one")
     wanted = _room_attributes(room)
@@ -294,6 +288,16 @@ async def _rate_plan(
     existing: list[dict[str, Any]],
 ) -> str:
     name = f"{spec.title!r} ({room.code}/{spec.code})"
+    mapped = run.mapped_room(room.code)
+    mapped_id = next(
+        (p.rate_plan_id for p in (mapped.rate_plans if mapped else ()) if p.plan_code == spec.code),
+        None,
+    )
+    for plan in existing:
+        same_room = content.related_id(plan, "room_type") == room_type_id
+        if room_type_id is not None and same_room and str(plan["id"]) == mapped_id:
+            run.note("match", "rate plan", name, str(plan["id"]))
+            return str(plan["id"])
     for plan in existing:
         same_room = content.related_id(plan, "room_type") == room_type_id
         if room_type_id is not None and same_room and content.title_of(plan) == spec.title:
@@ -317,60 +321,3 @@ async def _rate_plan(
     created = await run.client.create_rate_plan(attributes)
     run.note("create", "rate plan", name, created["id"])
     return str(created["id"])
-
-
-def _write_mapping(run: _Run, path: Path, own: PropertyMap) -> ChannexMapping:
-    """Replace this hotel's entry (same id or name) in the file, keeping other properties."""
-    others: tuple[PropertyMap, ...] = ()
-    current: Any = None
-    if path.exists():
-        try:
-            current = orjson.loads(path.read_bytes())
-            others = tuple(
-                p
-                for p in load_mapping(path).properties
-                if p.property_id != own.property_id and p.name != own.name
-            )
-        except (MiddlewareError, orjson.JSONDecodeError, OSError):
-            current = None  # unreadable: replaced by this hotel's mapping
-    merged = parse_mapping(mapping_document(ChannexMapping((*others, own))))
-    if mapping_document(merged) == current:
-        run.note("keep", "mapping file", str(path))
-    else:
-        if not run.dry_run:
-            write_mapping(path, merged)
-        run.note("write", "mapping file", str(path))
-    return merged
-
-
-async def _webhook(run: _Run, property_id: str | None, url: str, headers: dict[str, str]) -> None:
-    wanted: dict[str, Any] = {
-        "callback_url": url,
-        "event_mask": EVENT_MASK,
-        "property_id": property_id,
-        "is_active": True,
-        "send_data": True,
-        "headers": headers,
-    }
-    name = repr(url)
-    found = [w for w in await run.client.list_webhooks() if _attr(w, "callback_url") == url]
-    if found:
-        webhook_id = str(found[0]["id"])
-        current = found[0].get("attributes") or {}
-        if all(current.get(k, v) == v for k, v in wanted.items()):
-            run.note("match", "webhook", name, webhook_id)
-            return
-        if not run.dry_run:
-            await run.client.update_webhook(webhook_id, wanted)
-        run.note("update", "webhook", name, webhook_id)
-        return
-    if run.dry_run or property_id is None:
-        run.note("create", "webhook", name)
-        return
-    created = await run.client.create_webhook(wanted)
-    run.note("create", "webhook", name, created["id"])
-
-
-def _attr(resource: dict[str, Any], key: str) -> Any:
-    attributes = resource.get("attributes")
-    return attributes.get(key) if isinstance(attributes, dict) else None

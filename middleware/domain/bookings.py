@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from middleware.domain.attention import ParkReason
 from middleware.domain.booking_money import cancellation_fee, room_totals
 from middleware.domain.channels import channel_name
 from middleware.domain.pms_booking import CHANGEABLE_FIELDS, STAY_FIELDS, PmsBookingRequest
@@ -68,14 +69,27 @@ class Touched:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """Why a revision cannot be applied: the park reason, a technical text and the details
+    its plain wording needs (`attention.describe_park`)."""
+
+    reason: ParkReason
+    text: str
+    details: tuple[tuple[str, str], ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RevisionPlan:
     stale: bool = False
     creates: tuple[PmsBookingRequest, ...] = ()
     modifies: tuple[RoomModify, ...] = ()
     cancels: tuple[RoomCancel, ...] = ()
     records: tuple[RoomRecord, ...] = ()
-    unmapped: tuple[str, ...] = ()  # mapping problems: nothing may be applied
-    blocked: tuple[str, ...] = ()  # other problems a person must resolve: nothing applied
+    unmapped: tuple[Problem, ...] = ()  # mapping problems: nothing may be applied
+    blocked: tuple[Problem, ...] = ()  # other problems a person must resolve: nothing applied
     touched: tuple[Touched, ...] = ()
     notes: tuple[str, ...] = ()  # applied anyway, but worth a warning
 
@@ -108,19 +122,29 @@ def plan_revision(
 
     desired = [room for room in revision.rooms if not room.is_cancelled]
     codes: dict[int, str] = {}
-    unmapped: list[str] = []
+    unmapped: list[Problem] = []
     for room in desired:
         if room.room_type_id is None:
-            unmapped.append(f"room {room.index}: room type missing (unmapped at the OTA)")
+            text = f"room {room.index}: room type missing (unmapped at the OTA)"
+            unmapped.append(Problem(reason=ParkReason.ROOM_UNMAPPED_AT_OTA, text=text))
         elif (code := rooms_by_type(room.room_type_id)) is None:
-            unmapped.append(f"room {room.index}: room type {room.room_type_id} is not mapped")
+            text = f"room {room.index}: room type {room.room_type_id} is not mapped"
+            details = (("room_type_id", room.room_type_id),)
+            unmapped.append(
+                Problem(reason=ParkReason.ROOM_TYPE_NOT_MAPPED, text=text, details=details)
+            )
         else:
             codes[room.index] = code
     money = revision.currency or currency
     if money is None:
-        unmapped.append("currency missing (neither the revision nor the property has one)")
+        text = "currency missing (neither the revision nor the property has one)"
+        unmapped.append(Problem(reason=ParkReason.CURRENCY_MISSING, text=text))
     implausible = [
-        f"room {room.index}: {problem}"
+        Problem(
+            reason=ParkReason.STAY_IMPLAUSIBLE,
+            text=f"room {room.index}: {problem}",
+            details=(("problem", problem),),
+        )
         for room in desired
         if today is not None and (problem := stay_problem(room.checkin, room.checkout, today))
     ]
@@ -149,7 +173,7 @@ def _plan_rooms(
     creates: list[PmsBookingRequest] = []
     modifies: list[RoomModify] = []
     records: list[RoomRecord] = []
-    blocked: list[str] = []
+    blocked: list[Problem] = []
     touched: list[Touched] = []
     for room in desired:
         plan_code = _plan_code(room, plans_by_rate, notes)
@@ -175,8 +199,12 @@ def _plan_rooms(
             touched.append(stay_of(request))
         elif not prior.active:
             blocked.append(
-                f"room {room.index}: PMS booking {prior.pms_id} was cancelled"
-                " and the room is back in the booking"
+                Problem(
+                    reason=ParkReason.ROOM_BACK_AFTER_CANCEL,
+                    text=f"room {room.index}: PMS booking {prior.pms_id} was cancelled"
+                    " and the room is back in the booking",
+                    details=(("pms_id", prior.pms_id),),
+                )
             )
         elif changed := diff_fields(prior.request, request):
             modifies.append(

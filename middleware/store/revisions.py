@@ -18,7 +18,8 @@ from typing import Literal
 
 import aiosqlite
 
-from middleware.store import notices
+from middleware.domain.attention import ParkNote
+from middleware.store import notices, park_json
 from middleware.store.db import Database, Row, from_db_time, to_db_time
 
 QueueStatus = Literal["pending", "applied", "acked", "stale", "parked", "handled", "unknown"]
@@ -49,7 +50,8 @@ class RevisionRow:
     received_at: datetime
     attempts: int
     next_attempt_at: datetime
-    reason: str | None
+    reason: str | None  # plain text (a park's technical text)
+    park: ParkNote | None = None  # why it was parked, in hotel words (kept until it is done)
 
 
 def _time(text: str | None) -> datetime | None:
@@ -57,6 +59,7 @@ def _time(text: str | None) -> datetime | None:
 
 
 def _row(row: Row) -> RevisionRow:
+    note = park_json.decode(row["reason"])
     return RevisionRow(
         revision_id=row["revision_id"],
         booking_id=row["booking_id"],
@@ -68,7 +71,8 @@ def _row(row: Row) -> RevisionRow:
         received_at=from_db_time(row["received_at"]),
         attempts=row["attempts"],
         next_attempt_at=from_db_time(row["next_attempt_at"]),
-        reason=row["reason"],
+        reason=note.text if note else row["reason"],
+        park=note,
     )
 
 
@@ -267,19 +271,24 @@ async def park(
     *,
     notice_kind: str | None = None,
     property_id: str | None = None,
+    note: ParkNote | None = None,
+    notice_detail: str | None = None,
 ) -> None:
     """Stop retrying until a person replays it; with `notice_kind`, raise a notice (ref = the
-    revision id) in the same transaction."""
+    revision id, detail `notice_detail` or `reason`) in the same transaction. With `note`,
+    the reason is kept in hotel words (`park`), `reason` reads back as `note.text`."""
     stamp = to_db_time(now)
+    stored = park_json.encode(note) if note is not None else reason
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE revisions SET status = 'parked', reason = ?, claimed_until = NULL,"
             " updated_at = ? WHERE revision_id = ?",
-            (reason, stamp, revision_id),
+            (stored, stamp, revision_id),
         )
         if notice_kind is not None:
+            detail = notice_detail or reason
             await notices.insert(
-                conn, notice_kind, reason, now, property_id=property_id, ref=revision_id
+                conn, notice_kind, detail, now, property_id=property_id, ref=revision_id
             )
 
 
@@ -404,13 +413,14 @@ async def handling(db: Database, revision_id: str) -> Handling | None:
     row = await db.fetchone("SELECT * FROM revision_handling WHERE revision_id = ?", (revision_id,))
     if row is None:
         return None
+    prior = park_json.decode(row["prior_reason"])  # a park note is kept whole; its text is read
     return Handling(
         revision_id=row["revision_id"],
         by=row["handled_by"],
         reason=row["reason"],
         at=from_db_time(row["handled_at"]),
         prior_status=row["prior_status"],
-        prior_reason=row["prior_reason"],
+        prior_reason=prior.text if prior else row["prior_reason"],
         channex_ack=row["channex_ack"],
         ack_detail=row["ack_detail"],
         ack_at=_time(row["ack_at"]),
@@ -426,6 +436,31 @@ async def list_by_status(
         " ORDER BY received_at, revision_id LIMIT ?",
         (*wanted, limit),
     )
+    return [_row(row) for row in rows]
+
+
+_SEARCH = """
+SELECT r.* FROM revisions r LEFT JOIN bookings b ON b.channex_booking_id = r.booking_id
+WHERE r.revision_id = ? OR r.booking_id = ? OR b.ota_code LIKE ? ESCAPE '!'
+   OR CASE WHEN json_valid(r.reason) THEN json_extract(r.reason, '$.facts.ota_code') END
+      LIKE ? ESCAPE '!'
+   OR CASE WHEN json_valid(r.reason) THEN json_extract(r.reason, '$.facts.guest') END
+      LIKE ? ESCAPE '!'
+   OR EXISTS (SELECT 1 FROM booking_rooms br WHERE br.channex_booking_id = r.booking_id
+              AND (json_extract(br.applied, '$.guest_name') LIKE ? ESCAPE '!'
+                   OR json_extract(br.applied, '$.ota_code') LIKE ? ESCAPE '!'))
+ORDER BY r.received_at DESC, r.revision_id LIMIT ?
+"""
+
+
+async def search(db: Database, text: str, *, limit: int = 50) -> list[RevisionRow]:
+    """Revisions whose OTA reservation code or guest name contains `text` (case-insensitive
+    for ASCII letters), or whose revision or booking id is `text`; newest first."""
+    needle = text.strip()
+    if not needle:
+        return []
+    like = "%" + needle.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+    rows = await db.fetchall(_SEARCH, (needle, needle, *([like] * 5), limit))
     return [_row(row) for row in rows]
 
 

@@ -3,6 +3,7 @@
 - `GET  /admin/webhooks?status=` raw webhook events (newest first)
 - `POST /admin/webhooks/process` process pending booking revisions now
 - `GET  /admin/revisions?status=parked` booking revisions by state
+- `GET  /admin/revisions?q=TEXT` look a booking up by OTA reservation code or guest name
 - `POST /admin/revisions/{revision_id}/replay` replay a parked revision once its cause is fixed
 - `POST /admin/revisions/{revision_id}/handled` `{"by", "reason"}`: the hotel dealt with a parked
   (or unknown) revision by hand; close it and ack it at Channex
@@ -28,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from middleware import attention_report
 from middleware.channex import transport
 from middleware.domain.models import KINDS
 from middleware.errors import PayloadError
@@ -113,10 +115,17 @@ async def list_revisions(request: Request) -> Response:
     context, denied = _guard(request)
     if denied:
         return denied
-    asked = _filters(request, {"status": revisions.STATUSES})
+    asked = _filters(request, {"status": revisions.STATUSES, "q": None})
     if isinstance(asked, Response):
         return asked
     chosen, limit = asked
+    if "q" in request.query_params:
+        query = chosen.get("q", "")
+        if not query.strip():
+            return JSONResponse({"error": "q must not be empty"}, 422)
+        rt = context.runtime
+        found = await attention_report.search(rt.db, rt.mapping, query, limit=limit)
+        return JSONResponse({"revisions": found})
     wanted = chosen.get("status", "parked")
     status = next(s for s in revisions.STATUSES if s == wanted)
     rows = await revisions.list_by_status(context.runtime.db, [status], limit=limit)

@@ -17,7 +17,7 @@ Log lines carry ids and counts, never guest names or contact data.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -28,7 +28,9 @@ import structlog
 
 from middleware import alerts, metrics, ratelimit
 from middleware import clock as clocks
+from middleware.domain import attention
 from middleware.domain import bookings as planning
+from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
 from middleware.domain.models import Lane
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.revision import BookingRevision
@@ -39,7 +41,7 @@ from middleware.errors import (
     TransientUpstreamError,
     UpstreamError,
 )
-from middleware.mapping import Mapping
+from middleware.mapping import Mapping as ChannexMapping
 from middleware.store import ari_state, bookings, revisions
 from middleware.store.db import Database
 from middleware.store.revisions import RevisionRow
@@ -52,6 +54,7 @@ MAX_ATTEMPTS = 20
 MAX_CLOCK_SKEW = timedelta(days=1)
 UNMAPPED_NOTICE = "booking_unmapped_room"
 ATTENTION_NOTICE = "booking_needs_attention"
+RESOLVED_ALERT = "booking_resolved"
 
 Result = Literal["acked", "stale", "parked", "unknown", "retry", "ack_pending", "skipped", "error"]
 UNKNOWN_REASON = (
@@ -112,6 +115,17 @@ class _Run:
     created: int = 0
     modified: int = 0
     cancelled: int = 0
+    facts: BookingFacts | None = None  # once the revision is fetched
+
+
+def _plain_pms_detail(exc: UpstreamError) -> str:
+    """What sistema-os said in its own words, or that it said nothing but a status."""
+    try:
+        body = orjson.loads(exc.body or "")
+    except orjson.JSONDecodeError:
+        body = None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return f"“{detail}”" if detail else f"nothing but HTTP {exc.status}"
 
 
 def _pms_detail(exc: UpstreamError) -> str:
@@ -130,7 +144,7 @@ class BookingProcessor:
         channex: RevisionSource,
         pms: BookingPms,
         db: Database,
-        mapping: Mapping,
+        mapping: ChannexMapping,
         *,
         resync: Resync,
         clock: clocks.Clock = clocks.utc_now,
@@ -205,20 +219,29 @@ class BookingProcessor:
         try:
             revision = await self._channex.get_revision(row.revision_id)
         except TransientUpstreamError as exc:
-            return await self._retry(run, f"fetching the revision: {exc}", exc.retry_after_s)
+            return await self._retry(
+                run, f"fetching the revision: {exc}", exc.retry_after_s, cause="channex_unreachable"
+            )
         except RejectedUpstreamError as exc:
             if exc.status == 404:
                 return await self._unknown(run)
-            return await self._park(run, f"cannot fetch the revision: {exc}", ATTENTION_NOTICE)
+            text = f"cannot fetch the revision: {exc}"
+            details = {"status": str(exc.status)}
+            return await self._park(run, ParkReason.REVISION_REFUSED, text, details=details)
         except PayloadError as exc:
-            return await self._park(run, f"cannot fetch the revision: {exc}", ATTENTION_NOTICE)
+            text = f"cannot fetch the revision: {exc}"
+            details = {"problem": str(exc)}
+            return await self._park(run, ParkReason.REVISION_UNREADABLE, text, details=details)
         if (problem := self._implausible(row, revision)) is not None:
-            return await self._park(run, problem, ATTENTION_NOTICE)
+            return await self._park(
+                run, problem.reason, problem.text, details=dict(problem.details)
+            )
         run.booking_id, run.property_id, run.status = (
             revision.booking_id,
             revision.property_id,
             revision.status,
         )
+        run.facts = self._facts(revision)
         await revisions.record_fetched(
             self._db,
             row.revision_id,
@@ -235,30 +258,33 @@ class BookingProcessor:
             return outcome
         if plan.needs_attention:
             kind = UNMAPPED_NOTICE if plan.unmapped else ATTENTION_NOTICE
-            reason = "needs attention: " + "; ".join(plan.unmapped + plan.blocked)
-            outcome = await self._park(run, reason, kind)
+            outcome = await self._park_plan(run, plan, kind)
             await self._resync_after(revision, ())
             return outcome
         try:
             if await self._settle_lost_creates(run, revision):
                 plan = self._plan(revision, await bookings.load(self._db, revision.booking_id))
                 if plan.stale or plan.needs_attention:
-                    reason = "needs attention: " + "; ".join(plan.unmapped + plan.blocked)
-                    return await self._park(run, reason, ATTENTION_NOTICE)
+                    return await self._park_plan(run, plan, ATTENTION_NOTICE)
             for note in plan.notes:
                 log.warning("booking_revision_note", revision_id=revision.id, note=note)
             await self._apply(run, revision, plan)
         except TransientUpstreamError as exc:
-            return await self._retry(run, f"PMS: {exc}", exc.retry_after_s)
+            return await self._retry(run, f"PMS: {exc}", exc.retry_after_s, cause="pms_unreachable")
         except PayloadError as exc:
-            return await self._retry(run, f"PMS answer unreadable: {exc}", None)
+            return await self._retry(
+                run, f"PMS answer unreadable: {exc}", None, cause="pms_unreadable"
+            )
         except (ConflictUpstreamError, RejectedUpstreamError) as exc:
+            full = isinstance(exc, ConflictUpstreamError)
             reason = (
                 f"PMS has no free apartment: {_pms_detail(exc)}"
-                if isinstance(exc, ConflictUpstreamError)
+                if full
                 else f"PMS refused: {_pms_detail(exc)}"
             )
-            outcome = await self._park(run, reason, ATTENTION_NOTICE)
+            code = ParkReason.PMS_NO_VACANCY if full else ParkReason.PMS_REFUSED
+            details = {"pms_detail": _plain_pms_detail(exc)}
+            outcome = await self._park(run, code, reason, details=details)
             await self._resync_after(revision, plan.touched)  # rooms applied before the refusal
             return outcome
         async with self._db.transaction() as conn:
@@ -316,13 +342,31 @@ class BookingProcessor:
                 taken.append((ref.room.room_type_id, stay))
         return taken
 
-    def _implausible(self, row: RevisionRow, revision: BookingRevision) -> str | None:
+    def _implausible(self, row: RevisionRow, revision: BookingRevision) -> planning.Problem | None:
         """A fetched revision that cannot be trusted to order or identify the booking."""
         if revision.id != row.revision_id:
-            return f"Channex answered revision {revision.id[:80]!r} when asked for this one"
+            text = f"Channex answered revision {revision.id[:80]!r} when asked for this one"
+            return planning.Problem(reason=ParkReason.REVISION_MISMATCH, text=text)
         if revision.inserted_at > self._clock() + MAX_CLOCK_SKEW:
-            return f"inserted_at {revision.inserted_at.isoformat()} is in the future"
+            stamp = revision.inserted_at.isoformat()
+            return planning.Problem(
+                reason=ParkReason.REVISION_FROM_FUTURE,
+                text=f"inserted_at {stamp} is in the future",
+                details=(("problem", stamp),),
+            )
         return None
+
+    def _facts(self, revision: BookingRevision) -> BookingFacts:
+        prop = self._mapping.property(revision.property_id)
+
+        def room_title(room_type_id: str) -> str | None:
+            ref = self._mapping.by_room_type(room_type_id)
+            if ref is None or ref.property.property_id != revision.property_id:
+                return None
+            return ref.room.title or ref.room.room_code
+
+        hotel = prop.name if prop else None
+        return attention.booking_facts(revision, hotel=hotel, room_title=room_title)
 
     def _plan(
         self, revision: BookingRevision, record: bookings.BookingRecord | None
@@ -422,9 +466,13 @@ class BookingProcessor:
             await self._channex.ack(revision_id)
         except TransientUpstreamError as exc:
             waiting: Result = "retry" if final == "stale" else "ack_pending"
-            return await self._retry(run, f"ack: {exc}", exc.retry_after_s, waiting)
+            return await self._retry(
+                run, f"ack: {exc}", exc.retry_after_s, waiting, cause="ack_unreachable"
+            )
         except RejectedUpstreamError as exc:
-            return await self._park(run, f"Channex refused the ack: {exc}", ATTENTION_NOTICE)
+            text = f"Channex refused the ack: {exc}"
+            details = {"status": str(exc.status)}
+            return await self._park(run, ParkReason.ACK_REFUSED, text, details=details)
         now = self._clock()
         if final == "stale":
             await revisions.mark_stale(self._db, revision_id, now)
@@ -432,15 +480,31 @@ class BookingProcessor:
             await revisions.mark_acked(self._db, revision_id, now)
             latency = (now - run.row.received_at).total_seconds()
             metrics.BOOKING_LATENCY.observe(max(latency, 0.0))
+            if run.row.park is not None:  # a replay after a park: say it is over
+                await self._resolved(run, run.row.park)
         return self._outcome(run, final)
 
+    async def _resolved(self, run: _Run, note: ParkNote) -> None:
+        log.info("booking_attention_resolved", revision_id=run.row.revision_id)
+        try:
+            await self._alert(RESOLVED_ALERT, attention.resolved_message(run.facts or note.facts))
+        except Exception:
+            log.exception("booking_alert_failed", revision_id=run.row.revision_id)
+
     async def _retry(
-        self, run: _Run, reason: str, retry_after_s: float | None, result: Result = "retry"
+        self,
+        run: _Run,
+        reason: str,
+        retry_after_s: float | None,
+        result: Result = "retry",
+        *,
+        cause: str = "internal",
     ) -> Outcome:
         attempts = run.row.attempts + 1
         if attempts >= self._max_attempts:
             reason = f"gave up after {attempts} attempts: {reason}"
-            return await self._park(run, reason, ATTENTION_NOTICE)
+            details = {"attempts": str(attempts), "cause": cause}
+            return await self._park(run, ParkReason.RETRIES_EXHAUSTED, reason, details=details)
         now = self._clock()
         delay_s = max(ratelimit.retry_delay_s(attempts), retry_after_s or 0.0)
         await revisions.retry_later(
@@ -453,23 +517,55 @@ class BookingProcessor:
         )
         return self._outcome(run, result, reason)
 
-    async def _park(self, run: _Run, reason: str, notice_kind: str) -> Outcome:
+    async def _park_plan(self, run: _Run, plan: planning.RevisionPlan, notice_kind: str) -> Outcome:
+        """Park a revision its plan cannot apply, under its first problem's reason."""
+        problems = plan.unmapped + plan.blocked
+        text = "needs attention: " + "; ".join(p.text for p in problems)
+        details: dict[str, str] = {}
+        for problem in reversed(problems):  # the first problem's details win
+            details.update(problem.details)
+        code = problems[0].reason if problems else ParkReason.LEGACY
+        return await self._park(run, code, text, notice_kind=notice_kind, details=details)
+
+    async def _park(
+        self,
+        run: _Run,
+        reason: ParkReason,
+        text: str,
+        *,
+        notice_kind: str = ATTENTION_NOTICE,
+        details: Mapping[str, str] | None = None,
+    ) -> Outcome:
+        """Park with a reason code; the notice and the alert say it in hotel words."""
         revision_id = run.row.revision_id
+        note = ParkNote(
+            reason=reason, text=text, details=dict(details or {}), facts=self._known_facts(run)
+        )
+        message = attention.alert_text(note.facts, note.attention)
         await revisions.park(
             self._db,
             revision_id,
-            reason,
+            text,
             self._clock(),
             notice_kind=notice_kind,
             property_id=run.property_id,
+            note=note,
+            notice_detail=message,
         )
         try:
-            await self._alert(
-                notice_kind, f"booking {run.booking_id} revision {revision_id}: {reason}"
-            )
+            await self._alert(notice_kind, f"{message} (revision {revision_id})")
         except Exception:
             log.exception("booking_alert_failed", revision_id=revision_id)
-        return self._outcome(run, "parked", reason)
+        return self._outcome(run, "parked", text)
+
+    def _known_facts(self, run: _Run) -> BookingFacts:
+        """The fetched revision's facts; else what an earlier park kept; else the hotel."""
+        if run.facts is not None:
+            return run.facts
+        if run.row.park is not None:
+            return run.row.park.facts
+        prop = self._mapping.property(run.property_id) if run.property_id else None
+        return BookingFacts(hotel=prop.name if prop else None)
 
     async def _unknown(self, run: _Run) -> Outcome:
         """A 404 for the id: final (retrying or parking would hold /health red for good)."""

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from middleware.domain.attention import ParkReason
 from middleware.domain.bookings import (
+    Problem,
     RevisionPlan,
     RoomCancel,
     RoomModify,
@@ -326,7 +328,14 @@ CASES: list[tuple[str, BookingRevision, dict[int, AppliedRoom], RevisionPlan]] =
         make_revision(**MODIFIED),
         {0: AppliedRoom(pms_id="101", active=False, request=make_request())},
         RevisionPlan(
-            blocked=("room 0: PMS booking 101 was cancelled and the room is back in the booking",)
+            blocked=(
+                Problem(
+                    reason=ParkReason.ROOM_BACK_AFTER_CANCEL,
+                    text="room 0: PMS booking 101 was cancelled"
+                    " and the room is back in the booking",
+                    details=(("pms_id", "101"),),
+                ),
+            )
         ),
     ),
     (
@@ -337,8 +346,15 @@ CASES: list[tuple[str, BookingRevision, dict[int, AppliedRoom], RevisionPlan]] =
         {},
         RevisionPlan(
             unmapped=(
-                "room 0: room type missing (unmapped at the OTA)",
-                "room 2: room type rt-x is not mapped",
+                Problem(
+                    reason=ParkReason.ROOM_UNMAPPED_AT_OTA,
+                    text="room 0: room type missing (unmapped at the OTA)",
+                ),
+                Problem(
+                    reason=ParkReason.ROOM_TYPE_NOT_MAPPED,
+                    text="room 2: room type rt-x is not mapped",
+                    details=(("room_type_id", "rt-x"),),
+                ),
             )
         ),
     ),
@@ -372,7 +388,12 @@ def test_currency_falls_back_to_the_property() -> None:
     result = plan(make_revision(currency=None), currency="BRL")
     assert result.creates == (make_request(),)
     assert plan(make_revision(currency=None)) == RevisionPlan(
-        unmapped=("currency missing (neither the revision nor the property has one)",)
+        unmapped=(
+            Problem(
+                reason=ParkReason.CURRENCY_MISSING,
+                text="currency missing (neither the revision nor the property has one)",
+            ),
+        )
     )
 
 
@@ -672,10 +693,28 @@ def test_an_implausible_stay_blocks_with_every_problem_named() -> None:
         )
     )
     assert plan(revision, today=date(2026, 10, 31)) == RevisionPlan(
-        unmapped=("room 0: room type rt-x is not mapped",),
-        blocked=("room 1: stay starts 2029-11-01, more than 1096 days ahead",),
+        unmapped=(
+            Problem(
+                reason=ParkReason.ROOM_TYPE_NOT_MAPPED,
+                text="room 0: room type rt-x is not mapped",
+                details=(("room_type_id", "rt-x"),),
+            ),
+        ),
+        blocked=(
+            Problem(
+                reason=ParkReason.STAY_IMPLAUSIBLE,
+                text="room 1: stay starts 2029-11-01, more than 1096 days ahead",
+                details=(("problem", "stay starts 2029-11-01, more than 1096 days ahead"),),
+            ),
+        ),
     )
     alone = make_revision(rooms=(make_room(checkin=date(2029, 11, 1), checkout=date(2029, 11, 2)),))
     assert plan(alone, today=date(2026, 10, 31)) == RevisionPlan(
-        blocked=("room 0: stay starts 2029-11-01, more than 1096 days ahead",)
+        blocked=(
+            Problem(
+                reason=ParkReason.STAY_IMPLAUSIBLE,
+                text="room 0: stay starts 2029-11-01, more than 1096 days ahead",
+                details=(("problem", "stay starts 2029-11-01, more than 1096 days ahead"),),
+            ),
+        )
     )

@@ -50,14 +50,23 @@ def _revision_fetches(system: System, revision_id: str) -> int:
     return len(system.channex.calls("GET", f"/booking_revisions/{revision_id}"))
 
 
+ATTENTION_KEYS = ("revision_id", "booking_id", "reason", "reason_code", "title", "headline")
+
+
 async def _attention(system: System) -> list[dict[str, Any]]:
-    """`/status` bookings needing attention, without the `since` timestamp."""
+    """`/status` bookings needing attention: ids, reason, code, title and headline."""
     status, body = await system.admin("GET", "/status")
     assert status == 200
-    return [
-        {k: v for k, v in item.items() if k != "since"}
-        for item in body["bookings"]["needs_attention"]
-    ]
+    return [{k: item[k] for k in ATTENTION_KEYS} for item in body["bookings"]["needs_attention"]]
+
+
+def _headline(system: System, revision_id: str, rooms: str = "") -> str:
+    """What the hotel reads for an emulated Booking.com revision."""
+    revision = system.channex.state.revisions[revision_id]
+    code = revision["unique_id"] or revision["ota_reservation_code"]
+    guest = f"{revision['customer']['name']} {revision['customer']['surname']}"
+    stay = "Thu 10 Dec 2026 → Sun 13 Dec 2026"
+    return f"Duke Beach · Booking.com {code} · {guest} · {stay}" + (f" · {rooms}" if rooms else "")
 
 
 async def _open_notices(system: System) -> list[tuple[str, str | None]]:
@@ -240,7 +249,16 @@ async def test_an_unmapped_room_type_is_parked_and_stays_parked_on_replay(
             )
             await system.settle()
         reason = "needs attention: room 0: room type missing (unmapped at the OTA)"
-        expected = [{"revision_id": revision_id, "booking_id": booking_id, "reason": reason}]
+        expected = [
+            {
+                "revision_id": revision_id,
+                "booking_id": booking_id,
+                "reason": reason,
+                "reason_code": "room_unmapped_at_ota",
+                "title": "Room not mapped at the OTA",
+                "headline": _headline(system, revision_id),
+            }
+        ]
         assert await _attention(system) == expected
         errors = [e for e in logs if e["log_level"] == "error"]
         assert [(e["event"], e["outcome"], e["revision_id"], e["reason"]) for e in errors] == [
@@ -271,7 +289,14 @@ async def test_a_full_hotel_is_parked_then_replayed_once_a_room_is_free(tmp_path
             " from 2026-12-10 to 2026-12-13"
         )
         assert await _attention(system) == [
-            {"revision_id": revision_id, "booking_id": booking_id, "reason": reason}
+            {
+                "revision_id": revision_id,
+                "booking_id": booking_id,
+                "reason": reason,
+                "reason_code": "pms_no_vacancy",
+                "title": "No free room in sistema-os",
+                "headline": _headline(system, revision_id, "De Luxe Vista Urbana"),
+            }
         ]
         errors = [e for e in logs if e["log_level"] == "error"]
         assert [(e["event"], e["outcome"], e["reason"]) for e in errors] == [
@@ -288,5 +313,21 @@ async def test_a_full_hotel_is_parked_then_replayed_once_a_room_is_free(tmp_path
         made = ota.pms_rooms(system, booking_id)
         assert [(b.categoria, b.status) for b in made] == [("dlvu", "CONFIRMADA")]
         assert ota.acks(system) == Counter({revision_id: 1})
+        assert await _attention(system) == []
+        revision = system.channex.state.revisions[revision_id]
+        for text in (revision["customer"]["surname"].upper(), revision["ota_reservation_code"]):
+            status, body = await system.admin("GET", f"/admin/revisions?q={text}")
+            assert status == 200
+            assert [
+                (r["revision_id"], r["status"], r["headline"], r["received_at"][-6:])
+                for r in body["revisions"]
+            ] == [
+                (
+                    revision_id,
+                    "acked",
+                    _headline(system, revision_id, "De Luxe Vista Urbana"),
+                    "-03:00",
+                )
+            ]
         assert await _attention(system) == []
         assert await _open_notices(system) == []

@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +52,11 @@ class Env:
     mapping_path: Path
 
     def writes(self) -> list[tuple[str, str]]:
-        """(method, path) of every POST/PUT the emulator received."""
+        """(method, path) of every POST/PUT/DELETE the emulator received."""
         return [
             (r.method, r.path.removeprefix("/api/v1"))
             for r in self.emulator.requests
-            if r.method in ("POST", "PUT")
+            if r.method in ("POST", "PUT", "DELETE")
         ]
 
     async def setup(self, plan: setup.HotelPlan | None = None, **kwargs: Any) -> setup.SetupReport:
@@ -99,6 +100,7 @@ def duke_mapping(emulator: ChannexEmulator) -> dict[str, Any]:
                 "room_types": [
                     {
                         "categoria": code,
+                        "title": title,
                         "channex_room_type_id": rooms[title],
                         "rate_plans": [
                             {
@@ -246,22 +248,92 @@ async def test_dry_run_after_setup_reports_matches_only(env: Env) -> None:
     assert (report.count("create"), report.count("match"), report.up_to_date) == (0, 13, True)
 
 
-async def test_a_webhook_with_the_same_url_is_updated_not_duplicated(env: Env) -> None:
+async def test_a_webhook_of_the_property_with_the_same_url_is_updated_not_duplicated(
+    env: Env,
+) -> None:
     await env.setup()
+    (prop,) = env.emulator.state.properties.values()
     old = await env.client.create_webhook(
-        {"callback_url": HOOK, "event_mask": "booking", "property_id": None, "is_active": False}
+        {"callback_url": HOOK, "event_mask": "booking", "property_id": prop["id"]}
     )
     env.emulator.reset_requests()
     await env.setup(webhook_url=HOOK, webhook_secret="new-secret")
     assert env.writes() == [("PUT", f"/webhooks/{old['id']}")]
     (hook,) = env.emulator.state.webhooks.values()
-    (prop,) = env.emulator.state.properties.values()
     assert (hook["event_mask"], hook["property_id"], hook["is_active"], hook["headers"]) == (
         EVENT_MASK,
         prop["id"],
         True,
         {SECRET_HEADER: "new-secret"},
     )
+
+
+async def test_a_global_webhook_with_the_same_url_is_left_alone(env: Env) -> None:
+    """A global webhook may serve other hotels: the property gets its own beside it."""
+    await env.setup()
+    (prop,) = env.emulator.state.properties.values()
+    glob = await env.client.create_webhook(
+        {"callback_url": HOOK, "event_mask": "booking", "property_id": None, "is_active": True}
+    )
+    env.emulator.reset_requests()
+    await env.setup(webhook_url=HOOK)
+    assert env.writes() == [("POST", "/webhooks")]
+    hooks = env.emulator.state.webhooks
+    assert (hooks[glob["id"]]["property_id"], hooks[glob["id"]]["event_mask"]) == (None, "booking")
+    assert sorted(h["property_id"] or "" for h in hooks.values()) == sorted(["", prop["id"]])
+
+
+async def test_a_new_webhook_url_replaces_the_old_one_and_says_so(env: Env) -> None:
+    """A new ngrok address: the property's webhook moves to it; none is left on the dead one."""
+    old_url = "https://old-tunnel.example/webhook/channex"
+    new_url = "https://new-tunnel.example/webhook/channex"
+    await env.setup(webhook_url=old_url)
+    (hook_id,) = env.emulator.state.webhooks
+    env.emulator.reset_requests()
+    report = await env.setup(webhook_url=new_url)
+    assert env.writes() == [("PUT", f"/webhooks/{hook_id}")]
+    (hook,) = env.emulator.state.webhooks.values()
+    assert (hook["id"], hook["callback_url"]) == (hook_id, new_url)
+    assert report.lines()[-3:] == [
+        f"webhook {new_url!r}: updated ({hook_id})",
+        f"changed: webhook url {hook_id}: {old_url} → {new_url}",
+        "done: created 0, updated 1",
+    ]
+
+
+async def test_leftover_webhooks_of_the_property_are_deleted_others_untouched(env: Env) -> None:
+    """Two hotels share one middleware URL: setting up one never touches the other's webhook;
+    a second dead webhook left on the property by an earlier run is deleted."""
+    await env.setup(webhook_url=HOOK)
+    await env.setup(setup.certification_plan(), webhook_url=HOOK)
+    state = env.emulator.state
+    (duke,) = [p["id"] for p in state.properties.values() if p["title"] == "Duke Beach"]
+    (cert,) = [p["id"] for p in state.properties.values() if p["title"] != "Duke Beach"]
+    dead = await env.client.create_webhook(
+        {
+            "callback_url": "https://dead.example/webhook/channex",
+            "event_mask": "booking",
+            "property_id": duke,
+            "is_active": True,
+        }
+    )
+    (duke_hook,) = [
+        k
+        for k, v in state.webhooks.items()
+        if v["callback_url"] == HOOK and v["property_id"] == duke
+    ]
+    before = {k: dict(v) for k, v in state.webhooks.items() if v["property_id"] == cert}
+    env.emulator.reset_requests()
+    new_url = "https://moved.example/webhook/channex"
+    await env.setup(webhook_url=new_url)
+    assert env.writes() == [
+        ("DELETE", f"/webhooks/{dead['id']}"),
+        ("PUT", f"/webhooks/{duke_hook}"),
+    ]
+    assert sorted((v["property_id"], v["callback_url"]) for v in state.webhooks.values()) == sorted(
+        [(duke, new_url), (cert, HOOK)]
+    )
+    assert {k: v for k, v in state.webhooks.items() if v["property_id"] == cert} == before
 
 
 async def test_certification_property_joins_the_same_mapping_file(env: Env) -> None:
@@ -295,6 +367,7 @@ async def test_certification_property_joins_the_same_mapping_file(env: Env) -> N
                 "room_types": [
                     {
                         "categoria": code,
+                        "title": title,
                         "channex_room_type_id": rooms[title],
                         "rate_plans": [
                             {
@@ -406,3 +479,95 @@ async def test_script_file_reports_an_unreachable_host_without_a_traceback(tmp_p
         "ClientConnectorError"
     )
     assert KEY not in stderr.decode()
+
+
+# --------------------------------------------------------------------------- the mapping file
+
+
+async def test_a_room_type_renamed_in_channex_stays_mapped_by_its_id(env: Env) -> None:
+    """Matched by the mapped id before the title: no duplicate, the mapping keeps its id."""
+    await env.setup()
+    mapping = read_json(env.mapping_path)
+    (ocean_id,) = [
+        r["id"] for r in env.emulator.state.room_types.values() if r["title"] == "Ocean View"
+    ]
+    await env.client.update_room_type(ocean_id, {"title": "Ocean View Suite"})
+    (plan_id,) = [
+        p["id"] for p in env.emulator.state.rate_plans.values() if p["room_type_id"] == ocean_id
+    ]
+    env.emulator.reset_requests()
+    report = await env.setup()
+    assert env.writes() == []
+    assert len(env.emulator.state.room_types) == 6
+    assert read_json(env.mapping_path) == mapping
+    premier = next(
+        r["id"]
+        for r in env.emulator.state.room_types.values()
+        if r["title"] == "Ocean View Premier"
+    )
+    room_actions = [(a.verb, a.entity_id) for a in report.actions if a.kind == "room type"]
+    assert room_actions[-2:] == [("match", ocean_id), ("match", premier)]
+    assert (report.changes, report.up_to_date) == ((), True)
+    assert plan_id in {
+        p["channex_rate_plan_id"]
+        for r in mapping["properties"][0]["room_types"]
+        for p in r["rate_plans"]
+    }
+
+
+async def test_ids_that_change_are_printed_old_to_new_and_the_old_file_is_backed_up(
+    env: Env,
+) -> None:
+    """A mapping naming ids Channex does not have (another account, a hand edit): the setup
+    maps by title again, prints each old → new id and keeps the old file beside the new one."""
+    await env.setup()
+    good = read_json(env.mapping_path)
+    stale = orjson.loads(orjson.dumps(good))
+    ov = next(r for r in stale["properties"][0]["room_types"] if r["categoria"] == "ov")
+    ov["channex_room_type_id"] = "00000000-0000-0000-0000-00000000dead"
+    ov["rate_plans"][0]["channex_rate_plan_id"] = "00000000-0000-0000-0000-00000000beef"
+    env.mapping_path.write_bytes(orjson.dumps(stale))
+    now = datetime(2026, 11, 2, 9, 30, 5, tzinfo=UTC)
+    report = await env.setup(now=now)
+    backup = env.mapping_path.with_name("mapping.json.bak-20261102T093005Z")
+    assert read_json(backup) == stale
+    assert read_json(env.mapping_path) == good
+    real = next(r for r in good["properties"][0]["room_types"] if r["categoria"] == "ov")
+    assert report.lines()[-5:] == [
+        f"mapping file {env.mapping_path}: backed up to {backup}",
+        f"mapping file {env.mapping_path}: written",
+        "changed: room type ov: 00000000-0000-0000-0000-00000000dead"
+        f" → {real['channex_room_type_id']}",
+        "changed: rate plan ov/padrao: 00000000-0000-0000-0000-00000000beef"
+        f" → {real['rate_plans'][0]['channex_rate_plan_id']}",
+        "done: created 0, updated 0",
+    ]
+    assert sorted(p.name for p in env.mapping_path.parent.iterdir()) == [
+        "mapping.json",
+        "mapping.json.bak-20261102T093005Z",
+    ]
+
+
+async def test_a_dry_run_backs_nothing_up_and_writes_nothing(env: Env) -> None:
+    await env.setup()
+    env.mapping_path.write_bytes(b'{"properties": []}')
+    report = await env.setup(dry_run=True, now=datetime(2026, 11, 2, tzinfo=UTC))
+    assert sorted(p.name for p in env.mapping_path.parent.iterdir()) == ["mapping.json"]
+    assert env.mapping_path.read_bytes() == b'{"properties": []}'
+    assert [line for line in report.lines() if "mapping file" in line] == [
+        f"mapping file {env.mapping_path}: would backup to"
+        f" {env.mapping_path.with_name('mapping.json.bak-20261102T000000Z')}",
+        f"mapping file {env.mapping_path}: would write",
+    ]
+
+
+async def test_cli_hints_at_api_v1_when_the_base_path_is_wrong(env: Env) -> None:
+    root = env.base_url.removesuffix("/api/v1")
+    environ = {"CHANNEX_API_KEY": KEY, "MAPPING_FILE": str(env.mapping_path)}
+    code, out, err = await run_cli("--base-url", root, environ=environ)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: Channex answered 404 at {root}: the base URL must be the API root, ending in"
+        f" /api/v1 (try --base-url {root}/api/v1 or CHANNEX_BASE_URL={root}/api/v1)\n"
+    )
+    assert not env.mapping_path.exists()

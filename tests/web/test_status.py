@@ -128,11 +128,42 @@ async def test_status_after_a_full_sync_a_parked_booking_a_warning_and_a_429(
         "detail": "Channex dropped 1 value(s) of a restrictions push: "
         + orjson.dumps(warning_value).decode(),
     }
+    revision = system.channex.state.revisions[revision_id]
+    code = revision["unique_id"] or revision["ota_reservation_code"]
+    guest = f"{revision['customer']['name']} {revision['customer']['surname']}"
+    headline = (
+        f"Duke Beach · Booking.com {code} · {guest} · Thu 10 Dec 2026 → Sun 13 Dec 2026"
+        " · De Luxe Vista Urbana"
+    )
+    title = "No free room in sistema-os"
+    explanation = (
+        "sistema-os has no free apartment of this room type for these nights (overbooking),"
+        " so the booking could not be created. sistema-os said: “no dlvu apartment is free"
+        " every night from 2026-12-10 to 2026-12-13”"
+    )
+    next_step = (
+        "Free a room in sistema-os for these nights (move or cancel another booking), then"
+        " replay the booking (python -m middleware replay REVISION_ID). If the guest cannot"
+        " be hosted, arrange it with the OTA and mark it handled."
+    )
     attention = {
         "revision_id": revision_id,
         "booking_id": booking_id,
         "reason": FULL_HOTEL,
-        "since": T0,
+        "reason_code": "pms_no_vacancy",
+        "title": title,
+        "explanation": explanation,
+        "next_step": next_step,
+        "headline": headline,
+        "hotel": "Duke Beach",
+        "ota": "Booking.com",
+        "ota_code": code,
+        "guest": guest,
+        "arrival": "2026-12-10",
+        "departure": "2026-12-13",
+        "room_types": ["De Luxe Vista Urbana"],
+        "timezone": "America/Sao_Paulo",
+        "since": "2026-10-31T09:00:00-03:00",  # T0 in the hotel's time
     }
     assert body["properties"] == [
         {
@@ -180,7 +211,7 @@ async def test_status_after_a_full_sync_a_parked_booking_a_warning_and_a_429(
                 "kind": "booking_needs_attention",
                 "property_id": pid,
                 "ref": revision_id,
-                "detail": FULL_HOTEL,
+                "detail": f"{headline} — {title}. {explanation} Next step: {next_step}",
             }
         ],
     }

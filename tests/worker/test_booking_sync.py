@@ -14,6 +14,7 @@ import orjson
 import pytest
 from structlog.testing import capture_logs
 
+from middleware.domain.attention import Attention, ParkReason
 from middleware.domain.bookings import Touched
 from middleware.domain.models import CellKey, Lane
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
@@ -145,12 +146,22 @@ class Harness:
         self.pms = FakePms()
         self.resynced: list[tuple[Touched, ...]] = []
         self.resync_failures: list[Exception] = []
+        self.alerts: list[tuple[str, str]] = []
         self.processor = self.build(make_mapping())
 
     def build(self, mapping: Mapping) -> BookingProcessor:
         return BookingProcessor(
-            self.channex, self.pms, self.db, mapping, resync=self.resync, clock=lambda: self.now
+            self.channex,
+            self.pms,
+            self.db,
+            mapping,
+            resync=self.resync,
+            clock=lambda: self.now,
+            alert=self.alert,
         )
+
+    async def alert(self, kind: str, text: str) -> None:
+        self.alerts.append((kind, text))
 
     async def resync(self, touched: Sequence[Touched]) -> None:
         if self.resync_failures:
@@ -530,8 +541,26 @@ async def test_unmapped_room_type_is_parked_then_replayed(h: Harness) -> None:
         }
     ]
     assert (h.channex.acks, h.pms.calls) == ([], [])
+    headline = (
+        "Duke Beach · Booking.com BDC-9996013801 · Maria Silva · Thu 10 Dec 2026 → Sun 13 Dec 2026"
+    )
+    detail = (
+        f"{headline} — Room type not in the mapping. The booking is for a Channex room type"
+        " (rt-ovp) that the mapping file does not link to any sistema-os categoria."
+        " Next step: Add that room type to the mapping file (docs/pms.md, adding a room type),"
+        " reload the mapping or restart, check with python -m middleware check, then replay"
+        " the booking (python -m middleware replay REVISION_ID)."
+    )
     (notice,) = await notices.open_notices(h.db)
-    assert (notice.kind, notice.ref, notice.detail) == ("booking_unmapped_room", "rev-1", reason)
+    assert (notice.kind, notice.ref, notice.detail) == ("booking_unmapped_room", "rev-1", detail)
+    assert h.alerts == [("booking_unmapped_room", f"{detail} (revision rev-1)")]
+    row = await revisions.get(h.db, "rev-1")
+    assert row is not None and row.park is not None
+    assert (row.reason, row.park.reason, dict(row.park.details)) == (
+        reason,
+        ParkReason.ROOM_TYPE_NOT_MAPPED,
+        {"room_type_id": "rt-ovp"},
+    )
 
     h.processor = h.build(make_mapping(("ovp", "rt-ovp")))
     assert await revisions.replay(h.db, "rev-1", h.now) is True
@@ -539,6 +568,13 @@ async def test_unmapped_room_type_is_parked_then_replayed(h: Harness) -> None:
     assert h.pms.bookings["101"].request.room_code == "ovp"
     assert h.channex.acks == ["rev-1"]
     assert await notices.open_notices(h.db) == []
+    assert h.alerts[1:] == [
+        (
+            "booking_resolved",
+            "Resolved: Duke Beach · Booking.com BDC-9996013801 · Maria Silva · Thu 10 Dec 2026"
+            " → Sun 13 Dec 2026 · ovp is now in sistema-os and confirmed to Channex.",
+        )
+    ]
 
 
 async def test_no_free_apartment_is_parked_then_replayed(h: Harness) -> None:
@@ -546,6 +582,18 @@ async def test_no_free_apartment_is_parked_then_replayed(h: Harness) -> None:
     h.pms.full.add("ov")
     reason = "PMS has no free apartment: no free apartment of ov"
     assert await h.run() == [outcome("rev-1", "parked", reason=reason)]
+    row = await revisions.get(h.db, "rev-1")
+    assert row is not None and row.park is not None
+    assert row.park.attention == Attention(
+        title="No free room in sistema-os",
+        explanation="sistema-os has no free apartment of this room type for these nights"
+        " (overbooking), so the booking could not be created. sistema-os said:"
+        " “no free apartment of ov”",
+        next_step="Free a room in sistema-os for these nights (move or cancel another"
+        " booking), then replay the booking (python -m middleware replay REVISION_ID). If the"
+        " guest cannot be hosted, arrange it with the OTA and mark it handled.",
+    )
+    assert row.park.facts.room_types == ("ov",)
     (notice,) = await notices.open_notices(h.db)
     assert (notice.kind, notice.ref, notice.property_id) == (
         "booking_needs_attention",
