@@ -7,7 +7,7 @@ read slot (`lanes.reserve_read`: pushes first), reads Channex (`GET /availabilit
 `GET /restrictions`, one property per request), then reads the PMS through its port — not what
 the middleware believes it sent — and compares field by field. Every difference is queued with
 the PMS value (`store.parity.heal`), so the normal outbox heals it; drift found again after a
-heal went out, or found pass after pass, is alerted.
+heal went out, or new drift found pass after pass, is alerted.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ log = structlog.get_logger(__name__)
 LAST_PASS_KEY = "parity_last:{property_id}:{kind}"
 LAST_FULL_KEY = "parity_last_full:{property_id}"
 RECURRING_KEY = "parity_drift_passes:{property_id}"
-RECURRING_PASSES = 3  # passes in a row that find new drift: someone keeps editing in Channex
+RECURRING_PASSES = 3  # passes finding new drift with no clean pass between: someone keeps editing
 
 
 class AriReader(Protocol):
@@ -227,7 +227,9 @@ class ParityCheck:
         for field, seconds in settled.healed:
             metrics.DRIFT_HEALED.labels(pid, field).inc()
             metrics.DRIFT_HEAL_SECONDS.observe(seconds)
-        persisting = [d for d in settled.persisting if d in queued]
+        again = set(settled.persisting)
+        persisting = [d for d in queued if d in again]
+        new = [d for d in queued if d not in again]
         now = self._clock()
         if persisting:
             first = persisting[0]
@@ -245,17 +247,23 @@ class ParityCheck:
                 ref=f"{pid}:{lane.kind}",
             )
             await self._alert("parity_drift_persists", detail)
-        await self._count_recurring(pid, lane, bool(drift), now)
+        await self._count_recurring(pid, lane, clean=not drift, new=bool(new), now=now)
 
-    async def _count_recurring(self, pid: str, lane: Lane, drifted: bool, now: datetime) -> None:
+    async def _count_recurring(
+        self, pid: str, lane: Lane, *, clean: bool, new: bool, now: datetime
+    ) -> None:
+        """Passes that found new drift (not drift already queued, nor a field that stays
+        busy) since the last pass that found none; alert from `RECURRING_PASSES` on."""
+        if not clean and not new:
+            return
         key = RECURRING_KEY.format(property_id=pid) + f":{lane.kind}"
         text = await audit.get_value(self._db, key)
-        passes = (int(text) if text else 0) + 1 if drifted else 0
+        passes = 0 if clean else (int(text) if text else 0) + 1
         await audit.set_value(self._db, key, str(passes), now)
         if passes >= RECURRING_PASSES:
             detail = (
-                f"property {pid}: {lane.kind} drift found in {passes} read-backs in a row —"
-                " someone or something keeps changing Channex"
+                f"property {pid}: new {lane.kind} drift found in {passes} read-backs since the"
+                " last clean one — someone or something keeps changing Channex"
             )
             await notices.add(
                 self._db,
