@@ -6,7 +6,9 @@ webhook asked for days of it (`parity_requests`), every `PARITY_INTERVAL` for th
 read slot (`lanes.reserve_read`: pushes first), reads Channex (`GET /availability` or
 `GET /restrictions`, one property per request), then reads the PMS through its port — not what
 the middleware believes it sent — and compares field by field. Every difference is queued with
-the PMS value (`store.parity.heal`), so the normal outbox heals it; drift found again after a
+the PMS value (`store.parity.heal`), so the normal outbox heals it — except fewer units at
+Channex than at the PMS while a booking is on its way to the PMS (Channex's own decrement
+for it: healed once the booking has landed, if still there); drift found again after a
 heal went out, or new drift found pass after pass, is alerted.
 """
 
@@ -165,7 +167,12 @@ class ParityCheck:
         metrics.PARITY_READS.labels(lane.kind, "read").inc()
         drift = parity.find_drift(lane.kind, pms, channex)
         settled = await store.settle(self._db, lane, first, last, drift, self._clock())
-        queued = await store.heal(self._db, lane, drift, self._clock(), read_at=now)
+        heal, wait = drift, list[parity.Drift]()
+        if lane.kind == "availability" and await store.bookings_in_flight(
+            self._db, prop.property_id
+        ):
+            heal, wait = parity.split_for_bookings_in_flight(drift)
+        queued = await store.heal(self._db, lane, heal, self._clock(), read_at=now)
         await self._report(prop, lane, drift, queued, settled)
         if request is not None:
             await store.finish_request(self._db, request)
@@ -182,6 +189,7 @@ class ParityCheck:
             cells=len(pms),
             drift=len(drift),
             queued=len(queued),
+            waiting_for_bookings=len(wait),
         )
         return PassResult(
             lane=lane,

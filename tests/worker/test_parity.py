@@ -20,7 +20,7 @@ from middleware.domain.models import Lane, PlanDay, PmsAri, RoomAri, RoomDay
 from middleware.domain.parity import Drift
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
-from middleware.store import ari_state, notices
+from middleware.store import ari_state, notices, revisions
 from middleware.store import parity as store
 from middleware.store.db import Database
 from middleware.worker.parity import ParityCheck, PassResult
@@ -253,3 +253,30 @@ async def test_drift_whose_heal_was_dead_lettered_is_not_new_drift(rig: Rig) -> 
     assert [len(r.drift) for r in results] == [1, 1, 1, 1]
     assert await rig.outbox() == [("rp-ov", DAY[2].isoformat(), "stop_sell", "false")]
     assert rig.alerts == []
+
+
+async def test_fewer_units_at_channex_wait_while_a_booking_is_on_its_way_to_the_pms(
+    rig: Rig,
+) -> None:
+    """Channex took a unit for a booking the worker has not put in the PMS yet: giving the
+    unit back now would reopen a sold room. More units at Channex than at the PMS are
+    healed at once; the rest once the booking has landed (if Channex still differs)."""
+    rig.channex.availability[DAY[1]] = 2  # PMS: 3
+    rig.channex.availability[DAY[2]] = 4
+    async with rig.db.transaction() as conn:
+        await revisions.enqueue(
+            conn, revision_id="rev-1", booking_id="b-1", property_id=PID, source="webhook", now=T0
+        )
+    rig.clock.advance(60)
+    [avail, _] = await rig.check.run_once(force=True)
+    assert [d.day for d in avail.drift] == [DAY[1], DAY[2]]
+    assert avail.queued == 1
+    assert await rig.outbox() == [("rt-ov", DAY[2].isoformat(), "availability", "3")]
+
+    await rig.db.execute("UPDATE revisions SET status = 'acked'")
+    await rig.db.execute("DELETE FROM outbox")
+    rig.channex.availability[DAY[2]] = 3  # the first heal held
+    rig.clock.advance(60)
+    [avail, _] = await rig.check.run_once(force=True)
+    assert (len(avail.drift), avail.queued) == (1, 1)
+    assert await rig.outbox() == [("rt-ov", DAY[1].isoformat(), "availability", "3")]
