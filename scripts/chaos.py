@@ -1,6 +1,6 @@
 """The chaos campaign: run many seeds, print one row per seed, exit 1 if any seed failed.
 
-    python scripts/chaos.py --seeds 200 [--start 0] [--minutes-per-seed N] [--real-time]
+    python scripts/chaos.py --seeds 200 [--start 0] [--minutes-per-seed N] [--real-time] [--drift]
 
 Each seed starts the real middleware (web and worker as subprocesses) against both emulators,
 runs a seeded workload of OTA bookings and PMS changes under seeded faults (Channex 429s,
@@ -11,7 +11,9 @@ alone with `--seeds 1 --start <seed>`; its directory (database, mapping, both pr
 is kept and printed.
 
 By default time is compressed (rate-limit window 6 s instead of 60 s, the 429 pauses
-likewise); `--real-time` uses Channex's 60 s window.
+likewise); `--real-time` uses Channex's 60 s window. `--drift` runs the drift variant: edits
+in the Channex UI and partly applied pushes as well, to be healed by reconciliation alone
+(read-backs every `DRIFT_PARITY_INTERVAL_S`, no full sync after go-live).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from collections import Counter
 from middleware import logs
 from middleware.sandbox.chaos_run import ChaosOptions, SeedResult, run_seed
 
+DRIFT_PARITY_INTERVAL_S = 3  # compressed time (30 with --real-time): 900 s in the 60 s model
+
 HEADER = (
     f"{'seed':>6} {'faults':>6} {'bookings':>8} {'revisions':>9} {'pms ops':>7} {'pushes':>6}"
     f" {'max/win':>7} {'parked':>6} {'secs':>5}  violations"
@@ -59,6 +63,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workdir", type=Path, default=None, help="keep every seed's files under this directory"
     )
+    parser.add_argument(
+        "--drift",
+        action="store_true",
+        help="Channex UI edits and partly applied pushes too, healed by reconciliation alone",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="fault counts per seed")
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.start < 0:
@@ -68,11 +77,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def options_for(args: argparse.Namespace) -> ChaosOptions:
     minutes = args.minutes_per_seed or (3.0 if args.real_time else 0.75)
+    interval = 0 if not args.drift else DRIFT_PARITY_INTERVAL_S * (10 if args.real_time else 1)
     if args.real_time:
         return ChaosOptions(
-            duration_s=minutes * 60, window_s=60.0, quiet_timeout_s=900.0, pms_poll_s=10
+            duration_s=minutes * 60,
+            window_s=60.0,
+            quiet_timeout_s=900.0,
+            pms_poll_s=10,
+            parity_interval_s=interval,
         )
-    return ChaosOptions(duration_s=minutes * 60)
+    return ChaosOptions(duration_s=minutes * 60, parity_interval_s=interval)
 
 
 def row(result: SeedResult) -> str:
@@ -121,8 +135,8 @@ async def campaign(args: argparse.Namespace) -> int:
             faults = ", ".join(f"{k} {v}" for k, v in sorted(result.faults.items()))
             print(f"       faults: {faults}")
             print(
-                f"       ARI calls {result.attempts} ({result.pushes} accepted), ARI cells"
-                f" dead-lettered with a reason {result.excluded_cells}",
+                f"       ARI calls {result.attempts} ({result.pushes} accepted), read-backs"
+                f" {result.reads}, ARI cells dead-lettered with a reason {result.excluded_cells}",
                 flush=True,
             )
         for violation in result.violations:

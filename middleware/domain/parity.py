@@ -108,6 +108,22 @@ def find_drift(kind: Kind, pms: Cells, channex: Cells) -> list[Drift]:
     return sorted(drift)
 
 
+def split_for_bookings_in_flight(drift: list[Drift]) -> tuple[list[Drift], list[Drift]]:
+    """(heal now, wait) while bookings Channex has are not in the PMS yet: Channex holding
+    fewer units than the PMS may be its own decrement for such a booking, and healing it
+    would reopen a sold unit until the booking lands. More units at Channex than at the PMS
+    (the overbooking side) and every restriction are healed at once."""
+    wait = [
+        d
+        for d in drift
+        if d.field == AVAILABILITY_FIELD
+        and isinstance(d.channex, int)
+        and isinstance(d.pms, int)
+        and d.channex < d.pms
+    ]
+    return [d for d in drift if d not in wait], wait
+
+
 def drift_cells(drift: list[Drift]) -> Cells:
     """The PMS values of the drifted fields, as cells to queue."""
     cells: Cells = {}

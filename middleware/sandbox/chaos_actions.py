@@ -1,7 +1,8 @@
 """Carry out a chaos run: the workload's operations and the plan's episodes, on time.
 
 `WorkloadDriver` turns workload operations into emulator calls (an OTA booking through the
-Channex emulator, a price or a direct booking in the sistema-os emulator). `FaultSwitch`
+Channex emulator, a price or a direct booking in the sistema-os emulator) and the plan's edits
+in the Channex UI into the emulator's UI edit. `FaultSwitch`
 changes the emulators' fault plans during the run and keeps the count of injected faults
 across the changes. `Timeline` runs both schedules against the clock; every kill and restart
 is a real `kill -9` and a new process.
@@ -14,9 +15,12 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
+from typing import TypeVar
 
 from middleware.mapping import Mapping
 from middleware.sandbox.channex import ChannexEmulator
+from middleware.sandbox.chaos_channex_edits import UiEdit, edit_values
 from middleware.sandbox.chaos_plan import ChaosPlan, Episode
 from middleware.sandbox.chaos_workload import (
     Op,
@@ -35,13 +39,21 @@ from middleware.sandbox.pms_state import NoFreeApartmentError
 from middleware.sandbox.processes import MiddlewareProcess
 
 PLAN_CODE = "padrao"
+_T = TypeVar("_T")
 
 
 class WorkloadDriver:
-    def __init__(self, channex: ChannexEmulator, pms: PmsEmulator, mapping: Mapping) -> None:
+    def __init__(
+        self,
+        channex: ChannexEmulator,
+        pms: PmsEmulator,
+        mapping: Mapping,
+        today: Callable[[], date] | None = None,
+    ) -> None:
         self._channex = channex
         self._pms = pms
         self._mapping = mapping
+        self._today = today or date.today
         self._ota_ids: dict[int, str] = {}
         self._direct_ids: dict[int, int] = {}
         self._room_counts: dict[int, int] = {}
@@ -88,6 +100,11 @@ class WorkloadDriver:
         elif isinstance(op, PmsCancel) and op.key in self._direct_ids:
             self._pms.cancel_direct(self._direct_ids[op.key])
             self.done["pms_direct_cancel"] += 1
+
+    def edit_in_channex_ui(self, edit: UiEdit) -> None:
+        values = edit_values(edit, self._mapping, self._today())
+        self._channex.edit_ari(edit.kind, values, deliver=edit.announced)
+        self.done["ui_edit" if edit.announced else "ui_edit_unannounced"] += 1
 
     def _rooms(self, stays: tuple[Stay, ...]) -> list[dict[str, object]]:
         rooms: list[dict[str, object]] = []
@@ -157,6 +174,9 @@ class Timeline:
             begin, end = self._episode(episode)
             actions.append((episode.at_s, 2 * n, begin))
             actions.append((episode.end_s, 2 * n, end))
+        after = 2 * (len(self.ops) + len(self.plan.episodes))
+        for n, edit in enumerate(self.plan.ui_edits):
+            actions.append((edit.at_s, after + n, _now(self.driver.edit_in_channex_ui, edit)))
         actions.sort(key=lambda item: (item[0], item[1]))
         return actions
 
@@ -209,8 +229,8 @@ class Timeline:
             await action()
 
 
-def _now(apply: Callable[[Op], None], op: Op) -> Callable[[], Awaitable[None]]:
+def _now(apply: Callable[[_T], None], item: _T) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
-        apply(op)
+        apply(item)
 
     return run

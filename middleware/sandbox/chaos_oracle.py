@@ -11,7 +11,10 @@ of the middleware's parsing, planning or encoding, so it checks them rather than
   horizon, except cells the middleware dead-lettered with a reason (a parked booking is no
   exception: the nights Channex took for it must be given back to the PMS's values);
 - rate limit: no window of any lane ever held more than the limit, counting the calls
-  Channex accepted and, separately, every call the middleware made;
+  Channex accepted and, separately, every call the middleware made — in the drift variant
+  its read-backs (GETs) too, as if Channex counted them (undocumented, so assumed);
+- in the drift variant, Channex was brought back to the PMS by reconciliation alone: no full
+  sync after the go-live one;
 - the middleware's queues: nothing left pending, every dead letter says why.
 """
 
@@ -25,6 +28,7 @@ from typing import Any
 
 from middleware.mapping import Mapping
 from middleware.sandbox.channex import ChannexEmulator
+from middleware.sandbox.channex_limits import max_calls_in_window
 from middleware.sandbox.chaos_snapshot import MiddlewareSnapshot
 from middleware.sandbox.pms import PmsEmulator
 from middleware.sandbox.pms_state import CANCELLED, CONFIRMED
@@ -52,6 +56,8 @@ class Evidence:
     today: date
     horizon_days: int
     rate_limit: int
+    full_syncs_allowed: int | None = None  # the drift variant: only the go-live one
+    reads_count: bool = False  # the drift variant: GETs count against the limit too
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,6 +273,19 @@ def _rate_violations(e: Evidence) -> tuple[int, int, list[str]]:
     problems = []
     for prop in e.mapping:
         for path in ARI_PATHS:
+            if e.reads_count:
+                times = [
+                    r.at
+                    for method in ("POST", "GET")
+                    for r in e.channex.calls(method, path)
+                    if prop.property_id in r.property_ids
+                ]
+                calls = max_calls_in_window(sorted(times), e.channex.window_s)
+                if calls > e.rate_limit:
+                    problems.append(
+                        f"{path}: the middleware made {calls} calls, read-backs included,"
+                        f" in {e.channex.window_s} s"
+                    )
             accepted = e.channex.max_calls_in_any_window(prop.property_id, path, accepted_only=True)
             attempts = e.channex.max_calls_in_any_window(prop.property_id, path)
             most_accepted = max(most_accepted, accepted)
@@ -285,6 +304,11 @@ def _rate_violations(e: Evidence) -> tuple[int, int, list[str]]:
 def _queue_violations(e: Evidence) -> list[str]:
     s = e.snapshot
     problems = [f"left unfinished: {what}" for what in s.busy]
+    if e.full_syncs_allowed is not None and s.full_syncs > e.full_syncs_allowed:
+        problems.append(
+            f"{s.full_syncs} full syncs, {e.full_syncs_allowed} allowed: Channex was to be"
+            " brought back to the PMS by reconciliation alone"
+        )
     unexplained = [c for c in s.dead_cells if not c.last_error]
     if unexplained:
         problems.append(f"{len(unexplained)} dead-lettered ARI rows without a last_error")

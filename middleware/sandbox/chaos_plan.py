@@ -10,6 +10,10 @@ same plan, so a failing seed is rerun with `scripts/chaos.py --seeds 1 --start <
   Channex answering only 429 (a streak) or only 500 for a while; sistema-os down, flaky
   (5xx and answers slower than the middleware waits) or losing the reply to committed booking
   creations; `kill -9` of the worker or of the web process, restarted after a pause.
+- With `drift=True` (the reconciliation variant), Channex drifting from the PMS by itself as
+  well: pushes answered 200 but applied partly (`p_partial`) and edits in the Channex UI
+  (`chaos_channex_edits`), some announced by the `ari` webhook and some not. Drawn from their
+  own random streams, so a seed's other faults are the same with or without them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass, replace
 from random import Random
 from typing import Literal
 
+from middleware.sandbox.chaos_channex_edits import UiEdit, make_ui_edits
 from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.pms_faults import PmsFaultPlan
 
@@ -54,7 +59,9 @@ BACKGROUND = (
     "duplicate_webhook",
     "reorder_webhook",
     "drop_webhook",
+    "partial",
 )
+PARTIAL_CHOICES = (0.1, 0.2, 0.3)  # the drift variant's share of partly applied pushes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,11 +81,14 @@ class ChaosPlan:
     seed: int
     channex: FaultPlan  # background faults for the whole workload
     episodes: tuple[Episode, ...]  # by start time
+    ui_edits: tuple[UiEdit, ...] = ()  # by time (the drift variant only)
 
     def kinds(self) -> frozenset[str]:
-        """Every fault kind the plan can inject (episodes, and background faults switched on)."""
+        """Every fault kind the plan can inject (episodes, background faults switched on, and
+        UI edits with and without their webhook)."""
         background = {name for name in BACKGROUND if getattr(self.channex, f"p_{name}") > 0}
-        return frozenset({e.kind for e in self.episodes} | background)
+        edits = {"ui_edit" if e.announced else "ui_edit_unannounced" for e in self.ui_edits}
+        return frozenset({e.kind for e in self.episodes} | background | edits)
 
     def streak(self, kind: EpisodeKind) -> FaultPlan:
         """The Channex plan during a 429 or 5xx streak: every API call answers that."""
@@ -88,7 +98,12 @@ class ChaosPlan:
 
 
 def make_plan(
-    seed: int, *, duration_s: float, channex_timeout_s: float, pms_timeout_s: float
+    seed: int,
+    *,
+    duration_s: float,
+    channex_timeout_s: float,
+    pms_timeout_s: float,
+    drift: bool = False,
 ) -> ChaosPlan:
     rng = Random(f"chaos-faults:{seed}")
     channex = FaultPlan(
@@ -125,7 +140,15 @@ def make_plan(
             )
             free_at = at_s + length + GAP_S
     episodes.sort(key=lambda e: (e.at_s, e.kind))
-    return ChaosPlan(seed=seed, channex=channex, episodes=tuple(episodes))
+    if not drift:
+        return ChaosPlan(seed=seed, channex=channex, episodes=tuple(episodes))
+    partial = Random(f"chaos-partial:{seed}").choice(PARTIAL_CHOICES)
+    return ChaosPlan(
+        seed=seed,
+        channex=replace(channex, p_partial=partial),
+        episodes=tuple(episodes),
+        ui_edits=make_ui_edits(seed, duration_s=duration_s),
+    )
 
 
 def _pms_plan(kind: EpisodeKind, rng: Random, seed: int, timeout_s: float) -> PmsFaultPlan | None:

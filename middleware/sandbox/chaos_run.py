@@ -12,6 +12,11 @@
 
 Time is compressed by default: `CHANNEX_RATE_WINDOW` and the emulator's window are
 `options.window_s` (6 s: 10 calls per 6 s, the 60 s model ten times faster).
+
+The drift variant (`options.parity_interval_s > 0`) adds Channex drifting by itself — UI
+edits and partly applied pushes (`chaos_plan`) — and reconciliation reading the whole horizon
+back every `parity_interval_s` (the nightly whole-horizon pass, compressed); the oracle then
+allows no full sync after go-live and counts read-backs against the rate limit.
 """
 
 from __future__ import annotations
@@ -65,13 +70,30 @@ class ChaosOptions:
     quiet_timeout_s: float = 150.0
     bookings: tuple[int, int] = (20, 40)
     pms_changes: tuple[int, int] = (50, 150)
+    parity_interval_s: int = 0  # > 0: the drift variant (UI edits, partly applied pushes)
+
+    @property
+    def drift(self) -> bool:
+        return self.parity_interval_s > 0
 
     @property
     def quiet_s(self) -> float:
-        """Empty queues this long mean quiet: both safety-net polls have run since."""
-        return max(self.feed_poll_s, self.pms_poll_s) + 2.0
+        """Empty queues this long mean quiet: both safety-net polls have run since (and, in
+        the drift variant, two read-backs: one that started after the last change at least)."""
+        return max(self.feed_poll_s, self.pms_poll_s, 2 * self.parity_interval_s) + 2.0
 
     def env(self, *, channex_url: str, pms_url: str, workdir: Path) -> dict[str, str]:
+        return self._base_env(channex_url=channex_url, pms_url=pms_url, workdir=workdir) | (
+            {
+                "PARITY_INTERVAL": str(self.parity_interval_s),
+                "PARITY_DAYS": str(self.sync_days),
+                "PARITY_FULL_HOUR": "",  # the scheduled pass already reads the whole horizon
+            }
+            if self.drift
+            else {}
+        )
+
+    def _base_env(self, *, channex_url: str, pms_url: str, workdir: Path) -> dict[str, str]:
         return {
             "CHANNEX_BASE_URL": channex_url + "/api/v1",
             "CHANNEX_API_KEY": API_KEY,
@@ -113,6 +135,7 @@ class SeedResult:
     violations: tuple[str, ...]
     seconds: float
     workdir: Path
+    reads: int = 0  # ARI read-backs (GETs) Channex answered 200
 
     @property
     def fault_total(self) -> int:
@@ -177,6 +200,7 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
                     duration_s=options.duration_s,
                     channex_timeout_s=options.channex_timeout_s,
                     pms_timeout_s=options.pms_timeout_s,
+                    drift=options.drift,
                 ),
                 ops=make_workload(
                     seed,
@@ -185,7 +209,7 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
                     bookings=options.bookings,
                     pms_changes=options.pms_changes,
                 ).ops,
-                driver=WorkloadDriver(channex, pms, report.mapping),
+                driver=WorkloadDriver(channex, pms, report.mapping, today),
                 switch=FaultSwitch(channex, pms),
                 pms=pms,
                 web=web,
@@ -210,6 +234,8 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
                 today=today(),
                 horizon_days=options.sync_days,
                 rate_limit=options.rate_limit,
+                full_syncs_allowed=1 if options.drift else None,
+                reads_count=options.drift,
             )
         )
         return _result(seed, timeline, channex, report.mapping, verdict, notes, started, workdir)
@@ -309,4 +335,10 @@ def _result(
         violations=tuple(notes + timeline.notes) + verdict.violations,
         seconds=time.monotonic() - started,
         workdir=workdir,
+        reads=sum(
+            1
+            for path in chaos_oracle.ARI_PATHS
+            for r in channex.calls("GET", path)
+            if r.status == 200 and any(p.property_id in r.property_ids for p in mapping)
+        ),
     )

@@ -40,6 +40,8 @@ class MiddlewareSnapshot:
     dead_cells: tuple[DeadCell, ...]
     sync_requests_open: int  # pending or running
     pushes: dict[str, int]  # push status → count
+    full_syncs: int = 0  # sync requests for a full sync, done or not
+    read_backs_asked: int = 0  # parity read-backs an `ari` webhook asked for, not done yet
 
     @property
     def busy(self) -> list[str]:
@@ -49,6 +51,7 @@ class MiddlewareSnapshot:
             "revisions": waiting,
             "outbox rows": self.outbox_pending,
             "sync requests": self.sync_requests_open,
+            "read-backs asked for": self.read_backs_asked,
         }
         return [f"{count} {name}" for name, count in parts.items() if count]
 
@@ -101,6 +104,8 @@ def read_snapshot(path: Path) -> MiddlewareSnapshot:
                 row["status"]: row["n"]
                 for row in conn.execute("SELECT status, COUNT(*) AS n FROM pushes GROUP BY status")
             },
+            full_syncs=_count(conn, "SELECT COUNT(*) FROM sync_requests WHERE full_sync = 1"),
+            read_backs_asked=_count(conn, "SELECT COUNT(*) FROM parity_requests"),
         )
 
 

@@ -188,6 +188,17 @@ async def settle(
     return Settled(healed=healed, persisting=tuple(found[key] for key in sorted(again)))
 
 
+async def bookings_in_flight(db: Database, property_id: str) -> int:
+    """Booking revisions of the property (or of no known property yet) still on their way
+    to the PMS."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FROM revisions WHERE status = 'pending'"
+        " AND (property_id = ? OR property_id IS NULL)",
+        (property_id,),
+    )
+    return 0 if row is None else int(row[0])
+
+
 async def open_drift(db: Database, property_id: str) -> int:
     row = await db.fetchone(
         "SELECT COUNT(*) FROM parity_drift WHERE property_id = ?", (property_id,)

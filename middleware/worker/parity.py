@@ -6,9 +6,11 @@ webhook asked for days of it (`parity_requests`), every `PARITY_INTERVAL` for th
 read slot (`lanes.reserve_read`: pushes first), reads Channex (`GET /availability` or
 `GET /restrictions`, one property per request), then reads the PMS through its port — not what
 the middleware believes it sent — and compares field by field. Every difference is queued with
-the PMS value (`store.parity.heal`), so the normal outbox heals it; drift found again after a
-heal went out, or found pass after pass, is alerted. A property that is not live yet
-(`store.live`) is not read back: nothing of it reaches Channex before go-live.
+the PMS value (`store.parity.heal`), so the normal outbox heals it — except fewer units at
+Channex than at the PMS while a booking is on its way to the PMS (Channex's own decrement
+for it: healed once the booking has landed, if still there); drift found again after a
+heal went out, or new drift found pass after pass, is alerted. A property that is not live
+yet (`store.live`) is not read back: nothing of it reaches Channex before go-live.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ log = structlog.get_logger(__name__)
 LAST_PASS_KEY = "parity_last:{property_id}:{kind}"
 LAST_FULL_KEY = "parity_last_full:{property_id}"
 RECURRING_KEY = "parity_drift_passes:{property_id}"
-RECURRING_PASSES = 3  # passes in a row that find new drift: someone keeps editing in Channex
+RECURRING_PASSES = 3  # passes finding new drift with no clean pass between: someone keeps editing
 
 
 class AriReader(Protocol):
@@ -169,7 +171,12 @@ class ParityCheck:
         metrics.PARITY_READS.labels(lane.kind, "read").inc()
         drift = parity.find_drift(lane.kind, pms, channex)
         settled = await store.settle(self._db, lane, first, last, drift, self._clock())
-        queued = await store.heal(self._db, lane, drift, self._clock(), read_at=now)
+        heal, wait = drift, list[parity.Drift]()
+        if lane.kind == "availability" and await store.bookings_in_flight(
+            self._db, prop.property_id
+        ):
+            heal, wait = parity.split_for_bookings_in_flight(drift)
+        queued = await store.heal(self._db, lane, heal, self._clock(), read_at=now)
         await self._report(prop, lane, drift, queued, settled)
         if request is not None:
             await store.finish_request(self._db, request)
@@ -186,6 +193,7 @@ class ParityCheck:
             cells=len(pms),
             drift=len(drift),
             queued=len(queued),
+            waiting_for_bookings=len(wait),
         )
         return PassResult(
             lane=lane,
@@ -231,7 +239,9 @@ class ParityCheck:
         for field, seconds in settled.healed:
             metrics.DRIFT_HEALED.labels(pid, field).inc()
             metrics.DRIFT_HEAL_SECONDS.observe(seconds)
-        persisting = [d for d in settled.persisting if d in queued]
+        again = set(settled.persisting)
+        persisting = [d for d in queued if d in again]
+        new = [d for d in queued if d not in again]
         now = self._clock()
         if persisting:
             first = persisting[0]
@@ -249,17 +259,23 @@ class ParityCheck:
                 ref=f"{pid}:{lane.kind}",
             )
             await self._alert("parity_drift_persists", detail)
-        await self._count_recurring(pid, lane, bool(drift), now)
+        await self._count_recurring(pid, lane, clean=not drift, new=bool(new), now=now)
 
-    async def _count_recurring(self, pid: str, lane: Lane, drifted: bool, now: datetime) -> None:
+    async def _count_recurring(
+        self, pid: str, lane: Lane, *, clean: bool, new: bool, now: datetime
+    ) -> None:
+        """Passes that found new drift (not drift already queued, nor a field that stays
+        busy) since the last pass that found none; alert from `RECURRING_PASSES` on."""
+        if not clean and not new:
+            return
         key = RECURRING_KEY.format(property_id=pid) + f":{lane.kind}"
         text = await audit.get_value(self._db, key)
-        passes = (int(text) if text else 0) + 1 if drifted else 0
+        passes = 0 if clean else (int(text) if text else 0) + 1
         await audit.set_value(self._db, key, str(passes), now)
         if passes >= RECURRING_PASSES:
             detail = (
-                f"property {pid}: {lane.kind} drift found in {passes} read-backs in a row —"
-                " someone or something keeps changing Channex"
+                f"property {pid}: new {lane.kind} drift found in {passes} read-backs since the"
+                " last clean one — someone or something keeps changing Channex"
             )
             await notices.add(
                 self._db,

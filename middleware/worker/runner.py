@@ -3,10 +3,12 @@
 Loops: `ari` (sync requests → outbox), `pump` (outbox → Channex), `bookings` (revisions →
 sistema-os → ack), `feed` (the revision feed safety net), `poll` (change-detection read of the
 PMS), `nightly` (the optional off-peak full sync), `parity` (Channex read back and compared
-with the PMS), `mapping` (a mapping reload another process asked for) and `heartbeat`. Each
-sleep is a wait on the stop event (or a wake-up); one failed iteration is logged and the loop
-goes on. `stop()` stops claiming, lets in-flight work finish up to `SHUTDOWN_TIMEOUT_S`, then
-cancels: a cancelled push gives its outbox rows back.
+with the PMS), `mapping` (a mapping reload another process asked for) and `heartbeat`; at
+start, one side task reads the Channex property settings parity relies on (`property_check`),
+again every `SETTINGS_RETRY_S` until Channex answers. Each sleep is a wait on the stop event
+(or a wake-up); one failed iteration is logged and the loop goes on. `stop()` stops claiming,
+lets in-flight work finish up to `SHUTDOWN_TIMEOUT_S`, then cancels: a cancelled push gives
+its outbox rows back.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from middleware.mapping_reload import MappingReloader
 from middleware.runtime import Runtime
 from middleware.store import audit, sync_requests
 from middleware.store.db import from_db_time, to_db_time
+from middleware.worker import property_check
 from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY
 from middleware.worker.schedule import full_sync_due
 
@@ -34,6 +37,7 @@ PUMP_TICK_MAX_S = 1.0
 PUMP_TICK_MIN_S = 0.05
 PUMP_TICKS_PER_DEBOUNCE = 4
 NIGHTLY_CHECK_S = 60.0
+SETTINGS_RETRY_S = 60.0
 HEARTBEAT_NAME = "worker"
 NIGHTLY_REQUESTED_KEY = "nightly_full_sync_requested:{property_id}"
 
@@ -79,6 +83,9 @@ class Worker:
             asyncio.create_task(self._loop(name, every, step), name=f"worker:{name}")
             for name, every, step in loops
         ]
+        if s.channex_enabled:
+            settings_task = asyncio.create_task(self._verify_settings(), name="worker:settings")
+            self._tasks.append(settings_task)
         log.info(
             "worker_started",
             loops=[name for name, _, _ in loops],
@@ -120,6 +127,26 @@ class Worker:
         if wakeable and self._wake.is_set():
             await asyncio.sleep(0)
             self._wake.clear()
+
+    async def _verify_settings(self) -> None:
+        """The property settings, read once Channex answers (a side task, not a loop)."""
+        rt = self._rt
+        while not self._stop.is_set():
+            try:
+                found = await property_check.verify_property_settings(
+                    rt.db,
+                    rt.channex,
+                    rt.mapping,
+                    rt.settings.channex_sync_days,
+                    clock=rt.clock,
+                    alert=rt.alerter.send,
+                )
+            except Exception:
+                log.exception("worker_loop_failed", loop="settings")
+                found = None
+            if found is not None:
+                return
+            await self._sleep(SETTINGS_RETRY_S, wakeable=False)
 
     async def _pump(self) -> None:
         results = await self._rt.pump.run_once()

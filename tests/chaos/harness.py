@@ -6,6 +6,7 @@ only picks the CI settings: a 25 s workload per seed, time compressed (rate-limi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from middleware.sandbox.chaos_run import ChaosOptions, SeedResult, run_seed
@@ -17,9 +18,14 @@ from scripts.chaos import HEADER, row
 # reordered webhooks (tests/chaos/test_chaos.py checks the coverage).
 CI_SEEDS = (3, 36, 4)
 CI_OPTIONS = ChaosOptions(duration_s=25.0, bookings=(20, 30), pms_changes=(50, 90))
+# The drift variant: the same workloads and faults, plus edits in the Channex UI (with and
+# without their webhook) and partly applied pushes, healed by reconciliation alone — reading
+# the whole horizon back every 3 s (compressed like the rate window) and no full sync.
+DRIFT_SEEDS = (3, 7)
+DRIFT_OPTIONS = replace(CI_OPTIONS, parity_interval_s=3)
 
 
-async def run_ci_seed(seed: int, workdir: Path) -> SeedResult:
-    result = await run_seed(seed, CI_OPTIONS, workdir)
+async def run_ci_seed(seed: int, workdir: Path, options: ChaosOptions = CI_OPTIONS) -> SeedResult:
+    result = await run_seed(seed, options, workdir)
     print("\n" + HEADER + "\n" + row(result))
     return result

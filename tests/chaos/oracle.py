@@ -55,6 +55,19 @@ class World:
         ) as response:
             return response.status
 
+    async def read_availability(self) -> int:
+        """One read-back, as the middleware's reconciliation makes it; the status."""
+        query = {
+            "filter[property_id]": self.property_id,
+            "filter[date][gte]": self.today.isoformat(),
+            "filter[date][lte]": (self.today + timedelta(days=DAYS - 1)).isoformat(),
+        }
+        headers = {"user-api-key": API_KEY}
+        async with self.session.get(
+            self.url + "/availability", params=query, headers=headers
+        ) as response:
+            return response.status
+
     async def mirror_pms(self) -> None:
         """Copy the PMS's ARI of the horizon into Channex, as a perfect middleware would."""
         document = self.pms.ari(self.today, self.today + timedelta(days=DAYS - 1))

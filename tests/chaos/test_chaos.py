@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from middleware.sandbox import chaos_oracle
+from middleware.sandbox.chaos_channex_edits import edit_values
 from middleware.sandbox.chaos_plan import EPISODES, make_plan
 from middleware.sandbox.chaos_snapshot import DeadCell, RevisionRecord
 from middleware.sandbox.chaos_workload import (
@@ -30,7 +31,13 @@ from middleware.sandbox.chaos_workload import (
 )
 from middleware.sandbox.pms_state import BookingRequest
 from scripts import chaos
-from tests.chaos.harness import CI_OPTIONS, CI_SEEDS, run_ci_seed
+from tests.chaos.harness import (
+    CI_OPTIONS,
+    CI_SEEDS,
+    DRIFT_OPTIONS,
+    DRIFT_SEEDS,
+    run_ci_seed,
+)
 from tests.chaos.oracle import DAYS, World, snapshot, world
 from tests.chaos.workload import TODAY, ci_plan, ci_workload
 
@@ -47,6 +54,21 @@ async def test_no_violation_under_the_seeds_faults(seed: int, tmp_path: Path) ->
     assert result.max_in_window <= CI_OPTIONS.rate_limit
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", DRIFT_SEEDS)
+async def test_reconciliation_alone_brings_channex_back_to_the_pms(
+    seed: int, tmp_path: Path
+) -> None:
+    """Channex edited in its UI (some edits never announced) and pushes applied partly, on
+    top of the seed's faults: at the end Channex holds the PMS's ARI with no full sync after
+    go-live, and the read-backs never took Channex over the limit."""
+    result = await run_ci_seed(seed, tmp_path, DRIFT_OPTIONS)
+    assert result.violations == (), f"seed {seed}; logs in {tmp_path}"
+    assert result.done["ui_edit"] > 0 and result.done["ui_edit_unannounced"] > 0
+    assert result.reads > 0
+    assert result.max_in_window <= DRIFT_OPTIONS.rate_limit
+
+
 # ---------------------------------------------------------------------------- seeds
 
 
@@ -58,6 +80,50 @@ def test_the_ci_seeds_cover_every_fault_kind() -> None:
     assert covered == frozenset(EPISODES) | background
     for seed in CI_SEEDS:
         assert {"kill_worker", "pms_down", "channex_429_streak"} <= ci_plan(seed).kinds()
+
+
+def test_the_drift_seeds_edit_channex_with_and_without_webhook_and_apply_pushes_partly() -> None:
+    for seed in DRIFT_SEEDS:
+        assert {"partial", "ui_edit", "ui_edit_unannounced"} <= ci_plan(seed, drift=True).kinds()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_drift_variant_keeps_the_seeds_other_faults(seed: int) -> None:
+    """Its UI edits and partly applied pushes come from streams of their own."""
+    drift = ci_plan(seed, drift=True)
+    assert drift.ui_edits and drift.channex.p_partial > 0
+    plain = dataclasses.replace(
+        drift, ui_edits=(), channex=dataclasses.replace(drift.channex, p_partial=0.0)
+    )
+    assert plain == ci_plan(seed)
+    assert ci_plan(seed).ui_edits == ()
+
+
+async def test_every_ui_edit_of_the_drift_seeds_is_one_the_emulator_takes(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        edits = [e for seed in DRIFT_SEEDS for e in ci_plan(seed, drift=True).ui_edits]
+        for edit in edits:
+            payload = w.channex.edit_ari(
+                edit.kind, edit_values(edit, w.mapping, w.today), deliver=False
+            )
+            assert len(payload) == edit.days  # one ari item per day it changed
+        first = edits[0]
+        room_type_id, rate_plan_id = w.ids(first.categoria)
+        day = w.today + timedelta(days=first.first_day)
+        target = (
+            {"room_type_id": room_type_id}
+            if first.kind == "availability"
+            else {"rate_plan_id": rate_plan_id}
+        )
+        assert edit_values(first, w.mapping, w.today) == [
+            {
+                "property_id": w.property_id,
+                "date_from": day.isoformat(),
+                "date_to": (day + timedelta(days=first.days - 1)).isoformat(),
+                **dict(first.fields),
+                **target,
+            }
+        ]
 
 
 def test_plan_and_workload_follow_from_the_seed_alone() -> None:
@@ -257,6 +323,47 @@ async def test_a_call_over_the_rate_limit_is_named_even_when_channex_refused_it(
     assert (verdict.max_accepted_in_window, verdict.max_attempts_in_window) == (10, 11)
 
 
+async def test_a_full_sync_after_go_live_is_named_in_the_drift_variant(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        await w.mirror_pms()
+        evidence = w.evidence(snapshot(full_syncs=2))
+        verdicts = [
+            chaos_oracle.judge(evidence),
+            chaos_oracle.judge(dataclasses.replace(evidence, full_syncs_allowed=1)),
+        ]
+    assert [v.violations for v in verdicts] == [
+        (),
+        (
+            "2 full syncs, 1 allowed: Channex was to be brought back to the PMS by"
+            " reconciliation alone",
+        ),
+    ]
+
+
+async def test_read_backs_count_against_the_limit_in_the_drift_variant(tmp_path: Path) -> None:
+    """Channex does not say whether GETs count: the drift variant checks as if they did."""
+    async with world(tmp_path) as w:
+        await w.mirror_pms()  # one POST per endpoint
+        for _ in range(10):
+            assert await w.read_availability() == 200
+        evidence = w.evidence(snapshot())
+        verdicts = [
+            chaos_oracle.judge(evidence),
+            chaos_oracle.judge(dataclasses.replace(evidence, reads_count=True)),
+        ]
+    assert [v.violations for v in verdicts] == [
+        (),
+        ("/availability: the middleware made 11 calls, read-backs included, in 60.0 s",),
+    ]
+
+
+async def test_a_read_back_asked_for_and_not_done_is_unfinished_work(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        await w.mirror_pms()
+        verdict = chaos_oracle.judge(w.evidence(snapshot(read_backs_asked=1)))
+    assert verdict.violations == ("left unfinished: 1 read-backs asked for",)
+
+
 async def test_work_left_pending_is_named(tmp_path: Path) -> None:
     async with world(tmp_path) as w:
         await w.mirror_pms()
@@ -275,6 +382,10 @@ def test_campaign_options_compress_time_unless_asked_for_real_time() -> None:
     real = chaos.options_for(chaos.parse_args(["--real-time", "--minutes-per-seed", "2"]))
     assert (compressed.window_s, compressed.duration_s) == (6.0, 45.0)
     assert (real.window_s, real.duration_s) == (60.0, 120.0)
+    drift = chaos.options_for(chaos.parse_args(["--drift"]))
+    real_drift = chaos.options_for(chaos.parse_args(["--drift", "--real-time"]))
+    assert (compressed.parity_interval_s, drift.parity_interval_s) == (0, 3)
+    assert real_drift.parity_interval_s == 30
     with pytest.raises(SystemExit):
         chaos.parse_args(["--seeds", "0"])
 

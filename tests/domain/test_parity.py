@@ -122,3 +122,18 @@ def test_read_window_is_the_next_days_or_the_whole_horizon() -> None:
         today,
         date(2026, 11, 5),
     )
+
+
+def test_while_bookings_are_in_flight_only_fewer_units_at_channex_wait() -> None:
+    def units(day: date, channex: int, pms: int) -> Drift:
+        return Drift(
+            kind="availability", entity_id="rt", day=day, field="availability",
+            channex=channex, pms=pms,
+        )  # fmt: skip
+
+    fewer, more = units(D1, 2, 3), units(D2, 5, 3)
+    rate = Drift(
+        kind="restrictions", entity_id="rp", day=D1, field="rate",
+        channex=Decimal(1), pms=Decimal(2),
+    )  # fmt: skip
+    assert parity.split_for_bookings_in_flight([fewer, more, rate]) == ([more, rate], [fewer])

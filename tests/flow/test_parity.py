@@ -21,6 +21,7 @@ import pytest
 from middleware.sandbox.faults import FaultPlan
 from middleware.store import audit, inbox, notices
 from middleware.store import parity as parity_store
+from middleware.watch import ProblemWatch
 from tests.flow import ota
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import ari_differences
@@ -172,9 +173,12 @@ async def test_no_drift_costs_two_reads_and_no_push(system: System) -> None:
 async def test_a_ui_edit_announced_by_webhook_is_healed_without_waiting_for_the_schedule(
     system: System,
 ) -> None:
-    """The `ari` webhook names the cells: they are read back at once (no clock advance)."""
+    """A rate and a stop-sell edited in the Channex UI: the `ari` webhook names the cells,
+    which are read back at once (no clock advance), exactly those days, and healed."""
     day = system.today() + timedelta(days=9)
     plan_id = system.rate_plan_id("ov", "padrao")
+    [ov] = [r for r in system.pms.ari(day, day)["room_types"] if r["categoria"] == "ov"]
+    pms_rate = Decimal(ov["days"][0]["rates"][0]["rate"])
     payload = system.channex.edit_ari(
         "restrictions",
         [
@@ -182,11 +186,12 @@ async def test_a_ui_edit_announced_by_webhook_is_healed_without_waiting_for_the_
                 "property_id": system.property_id,
                 "rate_plan_id": plan_id,
                 "date": day.isoformat(),
+                "rate": "99.00",
                 "stop_sell": True,
             }
         ],
     )
-    assert payload[0]["stop_sell"] is True
+    assert [(item["rate"], item["stop_sell"]) for item in payload] == [("99.00", True)]
     deadline = time.monotonic() + 15
     while ari_differences(system, days=30):
         assert time.monotonic() < deadline, ari_differences(system, days=30)[:5]
@@ -197,7 +202,19 @@ async def test_a_ui_edit_announced_by_webhook_is_healed_without_waiting_for_the_
         day.isoformat(),
     )
     assert _gets(system, "availability") == []
-    assert [v["stop_sell"] for v in system.posts("restrictions")[0]["values"]] == [False]
+    assert system.posts("restrictions") == [
+        {
+            "values": [
+                {
+                    "property_id": system.property_id,
+                    "rate_plan_id": plan_id,
+                    "date": day.isoformat(),
+                    "rate": int(pms_rate * 100),
+                    "stop_sell": False,
+                }
+            ]
+        }
+    ]
 
 
 async def test_the_echo_of_an_own_push_costs_no_read(system: System) -> None:
@@ -254,6 +271,9 @@ async def test_channex_sync_errors_become_notices_with_their_reasons(system: Sys
         "Channex sent sync_error, channel_name: Booking.com, channel: BookingCom,"
         " error_type: invalid_rate, property_name: Duke Beach",
     )
+    watch = ProblemWatch(system.context.runtime, system.context.checker)
+    assert await watch.check_once() == ["sync_error"]  # an alert, once
+    assert await watch.check_once() == []
 
 
 async def test_the_nightly_whole_horizon_comparison_shows_in_status(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from middleware.domain.models import CellKey, Lane
 from middleware.domain.parity import Drift
 from middleware.store import ari_state, outbox
 from middleware.store import parity as store
-from middleware.store.db import Database
+from middleware.store.db import Database, to_db_time
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 LANE = Lane("prop-1", "restrictions")
@@ -76,3 +76,70 @@ async def test_requests_merge_per_lane_and_a_newer_one_survives_finishing(db: Da
     await store.finish_request(db, first)
     [left] = await store.requests(db)
     assert (left.date_from, left.date_to) == (D1, D3)
+
+
+async def test_an_ari_event_asks_for_a_read_back_of_its_days_unless_it_is_an_echo(
+    db: Database,
+) -> None:
+    """Values the middleware believes Channex holds — acked, or waiting in the outbox — are
+    its own push coming back; anything else (or a cell named with no value) is read back."""
+    await believe(db, D1, "300", T0)
+    await outbox.enqueue(db, LANE, {CellKey("rp", D2): {"rate": Decimal(320)}}, T0)
+    echo = [
+        {"date": D1.isoformat(), "rate_plan_id": "rp", "rate": "300.00"},
+        {"date": D2.isoformat(), "rate_plan_id": "rp", "rate": "320.00"},
+    ]
+    edit = [
+        {"date": D2.isoformat(), "rate_plan_id": "rp", "rate": "320.00"},
+        {"date": D3.isoformat(), "rate_plan_id": "rp", "rate": "99.00"},
+        {"date": D1.isoformat(), "room_type_id": "rt", "availability": 2},
+    ]
+    async with db.transaction() as conn:
+        outcomes = [
+            await store.note_ari_event_in(conn, "prop-1", echo, T0),
+            await store.note_ari_event_in(conn, None, edit, T0),
+            await store.note_ari_event_in(conn, "prop-1", [{"date": "soon"}], T0),
+            await store.note_ari_event_in(conn, "prop-1", edit, T0 + timedelta(seconds=1)),
+        ]
+    assert outcomes == [
+        ("ignored", "echo of the middleware's own push"),
+        ("ignored", "no cells named"),
+        ("ignored", "no cells named"),
+        ("queued", f"read-back scheduled: availability {D1}..{D1}, restrictions {D2}..{D3}"),
+    ]
+    at = T0 + timedelta(seconds=1)
+    assert await store.requests(db) == [
+        store.ParityRequest(
+            property_id="prop-1", kind="availability", date_from=D1, date_to=D1, requested_at=at
+        ),
+        store.ParityRequest(
+            property_id="prop-1", kind="restrictions", date_from=D2, date_to=D3, requested_at=at
+        ),
+    ]
+
+
+async def test_settle_looks_only_at_the_lane_and_days_it_compared(db: Database) -> None:
+    other = Lane("prop-1", "availability")
+    units = Drift(kind="availability", entity_id="rt", day=D1, field="availability",
+                  channex=4, pms=3)  # fmt: skip
+    await store.heal(db, LANE, [drift(D1, Decimal(99), Decimal(300))], T0, read_at=T0)
+    await store.heal(db, LANE, [drift(D3, Decimal(99), Decimal(300))], T0, read_at=T0)
+    await store.heal(db, other, [units], T0, read_at=T0)
+    later = T0 + timedelta(seconds=30)
+    settled = await store.settle(db, LANE, D1, D2, [], later)
+    assert settled == store.Settled(healed=(("rate", 30.0),), persisting=())
+    assert await store.open_drift(db, "prop-1") == 2  # D3 and the availability cell
+    assert await store.open_drift(db, "prop-2") == 0
+
+
+async def test_drift_healed_twice_stays_one_open_row_aged_from_its_first_finding(
+    db: Database,
+) -> None:
+    found = drift(D1, Decimal(99), Decimal(300))
+    await store.heal(db, LANE, [found], T0, read_at=T0)
+    await db.execute("DELETE FROM outbox")  # the first heal went out
+    await store.heal(db, LANE, [found], T0 + timedelta(seconds=60), read_at=T0)
+    rows = await db.fetchall("SELECT day, field, found_at, heals FROM parity_drift")
+    assert [tuple(row) for row in rows] == [(D1.isoformat(), "rate", to_db_time(T0), 2)]
+    settled = await store.settle(db, LANE, D1, D1, [], T0 + timedelta(seconds=120))
+    assert settled.healed == (("rate", 120.0),)

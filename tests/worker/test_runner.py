@@ -15,13 +15,14 @@ import pytest
 from starlette.datastructures import Secret
 from structlog.testing import capture_logs
 
-from middleware.channex.client import PushResult
+from middleware.channex.client import ChannexClient, PushResult
 from middleware.clock import hotel_today
 from middleware.config import Settings
 from middleware.domain.models import CellKey, Cells, Kind, Lane
+from middleware.errors import TransientUpstreamError
 from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.runtime import Runtime, open_runtime
-from middleware.store import audit, outbox
+from middleware.store import audit, notices, outbox
 from middleware.worker import runner, schedule
 from middleware.worker.ari_sync import AriSync
 from middleware.worker.booking_sync import BookingProcessor
@@ -247,7 +248,7 @@ async def test_stop_gives_back_a_claim_in_flight(
             await rig.stop()  # bounded: wait_for(SHUTDOWN_TIMEOUT_S + DEADLINE_S)
         assert [
             (e["finished"], e["cancelled"]) for e in logs if e["event"] == "worker_stopped"
-        ] == [(5, 1)]  # ari, bookings, heartbeat, mapping, parity finished
+        ] == [(6, 1)]  # ari, bookings, heartbeat, mapping, parity and the settings check finished
         [backlog] = await outbox.backlog(rt.db, rt.clock())
         assert (backlog.pending, backlog.in_flight) == (1, 0)
         [push] = await outbox.recent_pushes(rt.db)
@@ -312,3 +313,56 @@ async def test_the_nightly_loop_asks_for_one_full_sync_a_day(
         await eventually(lambda: len(checks) >= seen + 20, "checks the next night")
         await rig.stop()
         assert await poll_requests(rig) == [("nightly", 1), ("nightly", 1)]
+
+
+class SettingsChannex:
+    """Answers `GET /properties/:id` with these settings after `failures` connection errors."""
+
+    def __init__(self, settings: dict[str, Any], failures: int = 0) -> None:
+        self.settings = settings
+        self.failures = failures
+        self.reads = 0
+
+    async def get_property(self, property_id: str) -> dict[str, Any]:
+        self.reads += 1
+        if self.failures:
+            self.failures -= 1
+            raise TransientUpstreamError("channex", "GET /properties: connection refused")
+        return {"id": property_id, "attributes": {"settings": self.settings}}
+
+
+async def test_at_start_the_property_settings_are_read_until_channex_answers(
+    open_rig: OpenRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Channex is down at start: tried again a little later; once read, a state_length
+    shorter than the horizon is a notice — and the settings are not read again."""
+    monkeypatch.setattr(runner, "SETTINGS_RETRY_S", 0.05)
+    async with open_rig(channex_sync_days=500) as rig:
+        short = {
+            "state_length": 365,
+            "min_stay_type": "both",
+            "allow_availability_autoupdate_on_modification": False,
+            "allow_availability_autoupdate_on_cancellation": False,
+        }
+        channex = SettingsChannex(short, failures=2)
+        rig.runtime.channex = cast(ChannexClient, channex)
+        rig.worker = Worker(rig.runtime)
+        rig.start()
+
+        async def noted() -> list[str]:
+            return [n.detail for n in await notices.open_notices(rig.runtime.db)]
+
+        deadline = time.monotonic() + DEADLINE_S
+        while not await noted():
+            assert time.monotonic() < deadline, "no channex_settings notice"
+            await asyncio.sleep(0.01)
+        assert await noted() == [
+            "property prop-1: state_length 365 is shorter than CHANNEX_SYNC_DAYS (500);"
+            " run scripts/setup_channex_duke.py to fix"
+        ]
+        await eventually(  # the side task ends once the settings are read: no more reads
+            lambda: all(t.get_name() != "worker:settings" for t in asyncio.all_tasks()),
+            "the settings check done",
+        )
+        assert channex.reads == 3
+        await rig.stop()
