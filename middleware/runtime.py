@@ -23,12 +23,14 @@ from middleware.channex.client import ChannexClient
 from middleware.config import Settings
 from middleware.domain.bookings import Touched
 from middleware.mapping import Mapping, load_mapping
-from middleware.pms.sistemaos import SistemaOsAdapter
+from middleware.pms.directory import PmsDirectory, build_directory
+from middleware.pms.port import PmsPort
 from middleware.store import audit, bookings, sync_requests
 from middleware.store.db import Database
 from middleware.worker.ari_sync import AriSync
 from middleware.worker.booking_sync import BookingProcessor
 from middleware.worker.feed_poll import FeedPoller
+from middleware.worker.keyed_pool import KeyedPool
 from middleware.worker.outbox_pump import OutboxPump
 from middleware.worker.parity import ParityCheck
 
@@ -44,7 +46,8 @@ class Runtime:
     session: aiohttp.ClientSession
     mapping: Mapping
     channex: ChannexClient
-    pms: SistemaOsAdapter
+    pms: PmsPort  # the global PMS (PMS_BASE_URL)
+    pms_directory: PmsDirectory  # which PMS serves which property
     ari_sync: AriSync
     pump: OutboxPump
     bookings: BookingProcessor
@@ -111,14 +114,7 @@ async def open_runtime(
             timeout_s=settings.channex_timeout_s,
             on_call=sink,
         )
-        pms = SistemaOsAdapter(
-            session,
-            settings.pms_base_url,
-            api_token=_secret(settings.pms_api_token),
-            timeout_s=settings.pms_timeout_s,
-            flat_concurrency=settings.pms_flat_concurrency,
-            on_call=sink,
-        )
+        directory = build_directory(session, settings, mapping, on_call=sink)
         alerter = Alerter(
             session, settings.alert_webhook_url, clock=clock, secrets=settings.secret_values()
         )
@@ -126,10 +122,12 @@ async def open_runtime(
         async def resync(touched: Sequence[Touched]) -> None:
             now = clock()
             for item in touched:
+                ref = mapping.by_room_code(item.room_code)
                 await sync_requests.request(
                     db,
                     source="booking",
                     now=now,
+                    property_id=None if ref is None else ref.property.property_id,
                     room_codes=[item.room_code],
                     date_from=item.date_from,
                     date_to=item.date_to - timedelta(days=1)
@@ -143,22 +141,24 @@ async def open_runtime(
             session=session,
             mapping=mapping,
             channex=channex,
-            pms=pms,
-            ari_sync=AriSync(db, pms, mapping, settings, clock=clock),
+            pms=directory.default,
+            pms_directory=directory,
+            ari_sync=AriSync(db, directory, mapping, settings, clock=clock),
             pump=OutboxPump(db, channex, mapping, settings, clock=clock, alert=alerter.send),
             bookings=BookingProcessor(
                 channex,
-                pms,
+                directory,
                 db,
                 mapping,
                 resync=resync,
                 clock=clock,
                 alert=alerter.send,
                 lease_s=settings.worker_lease_s,
+                pool=KeyedPool(settings.worker_concurrency, name="bookings"),
             ),
             feed=FeedPoller(channex, db, mapping, clock=clock),
             parity=ParityCheck(
-                db, channex, pms, mapping, settings, clock=clock, alert=alerter.send
+                db, channex, directory, mapping, settings, clock=clock, alert=alerter.send
             ),
             alerter=alerter,
             clock=clock,

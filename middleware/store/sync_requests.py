@@ -1,6 +1,9 @@
 """Durable ARI sync requests: what triggers write, what the worker's ARI loop claims.
 
-Pending requests are claimed together and coalesced by the caller into one PMS read.
+A request names a property (None: every property) and a room scope (None: every room). The
+worker first splits each request for every property into one per property (`split_unscoped`),
+then claims one property's due requests together (`claim_due_for`) and coalesces them into
+one read of that property's PMS, so one hotel's change re-reads only that hotel.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from middleware.store.db import Database, Row, to_db_time
 class SyncRequest:
     id: int
     source: str
+    property_id: str | None
     full_sync: bool
     room_codes: tuple[str, ...] | None
     date_from: date | None
@@ -30,6 +34,7 @@ def _row(row: Row) -> SyncRequest:
     return SyncRequest(
         id=row["id"],
         source=row["source"],
+        property_id=row["property_id"],
         full_sync=bool(row["full_sync"]),
         room_codes=None if codes is None else tuple(orjson.loads(codes)),
         date_from=None if row["date_from"] is None else date.fromisoformat(row["date_from"]),
@@ -44,18 +49,20 @@ async def request(
     source: str,
     now: datetime,
     full_sync: bool = False,
+    property_id: str | None = None,
     room_codes: Collection[str] | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> int:
-    """Record a request; returns its id."""
+    """Record a request (`property_id` None: for every property); returns its id."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "INSERT INTO sync_requests (requested_at, source, full_sync, room_codes, date_from,"
-            " date_to, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sync_requests (requested_at, source, property_id, full_sync, room_codes,"
+            " date_from, date_to, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 to_db_time(now),
                 source,
+                property_id,
                 int(full_sync),
                 None if room_codes is None else orjson.dumps(sorted(room_codes)).decode(),
                 None if date_from is None else date_from.isoformat(),
@@ -74,6 +81,91 @@ async def claim_due(db: Database, now: datetime, *, lease_s: float) -> list[Sync
             "SELECT * FROM sync_requests WHERE (status = 'pending' AND next_attempt_at <= ?)"
             " OR (status = 'running' AND claimed_until < ?) ORDER BY id",
             (stamp, stamp),
+        )
+        rows = list(await cursor.fetchall())
+        if rows:
+            until = to_db_time(now + timedelta(seconds=lease_s))
+            await conn.executemany(
+                "UPDATE sync_requests SET status = 'running', claimed_until = ? WHERE id = ?",
+                [(until, row["id"]) for row in rows],
+            )
+    return [_row(row) for row in rows]
+
+
+_DUE = (
+    "((status = 'pending' AND next_attempt_at <= ?) OR (status = 'running' AND claimed_until < ?))"
+)
+
+
+async def split_unscoped(db: Database, property_ids: Sequence[str], now: datetime) -> int:
+    """Give each due request for every property to the first property and a copy (same
+    scope, attempts and times) to each other one, so each property's share is claimed,
+    retried and finished on its own; returns how many were split. With no property, such a
+    request is done."""
+    stamp = to_db_time(now)
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            f"SELECT * FROM sync_requests WHERE property_id IS NULL AND {_DUE}",  # noqa: S608
+            (stamp, stamp),
+        )
+        rows = list(await cursor.fetchall())
+        if not property_ids:
+            await conn.executemany(
+                "UPDATE sync_requests SET status = 'done', finished_at = ?, claimed_until = NULL"
+                " WHERE id = ?",
+                [(stamp, row["id"]) for row in rows],
+            )
+            return len(rows)
+        first, others = property_ids[0], property_ids[1:]
+        await conn.executemany(
+            "UPDATE sync_requests SET property_id = ? WHERE id = ?",
+            [(first, row["id"]) for row in rows],
+        )
+        await conn.executemany(
+            "INSERT INTO sync_requests (requested_at, source, property_id, full_sync,"
+            " room_codes, date_from, date_to, status, attempts, next_attempt_at, claimed_until)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    row["requested_at"],
+                    row["source"],
+                    property_id,
+                    row["full_sync"],
+                    row["room_codes"],
+                    row["date_from"],
+                    row["date_to"],
+                    row["status"],
+                    row["attempts"],
+                    row["next_attempt_at"],
+                    row["claimed_until"],
+                )
+                for row in rows
+                for property_id in others
+            ],
+        )
+    return len(rows)
+
+
+async def due_properties(db: Database, now: datetime) -> list[str]:
+    """The properties with due requests (after `split_unscoped`), the longest waiting first."""
+    stamp = to_db_time(now)
+    rows = await db.fetchall(
+        "SELECT property_id, MIN(id) AS first FROM sync_requests"  # noqa: S608
+        f" WHERE property_id IS NOT NULL AND {_DUE} GROUP BY property_id ORDER BY first",
+        (stamp, stamp),
+    )
+    return [str(row["property_id"]) for row in rows]
+
+
+async def claim_due_for(
+    db: Database, property_id: str, now: datetime, *, lease_s: float
+) -> list[SyncRequest]:
+    """Atomically take every due request of one property."""
+    stamp = to_db_time(now)
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            f"SELECT * FROM sync_requests WHERE property_id = ? AND {_DUE} ORDER BY id",  # noqa: S608
+            (property_id, stamp, stamp),
         )
         rows = list(await cursor.fetchall())
         if rows:

@@ -12,6 +12,7 @@ from middleware.errors import PayloadError
 
 MAX_BODY_BYTES = 64_000
 MAX_CODES = 200
+MAX_REF = 200
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -19,6 +20,7 @@ class SyncScope:
     room_codes: tuple[str, ...] | None
     date_from: date | None
     date_to: date | None
+    property_ref: str | None = None  # a Channex property id or a mapping name
 
 
 def _date(doc: dict[str, Any], key: str) -> date | None:
@@ -34,7 +36,8 @@ def _date(doc: dict[str, Any], key: str) -> date | None:
 
 
 def parse_scope(body: bytes) -> SyncScope:
-    """`{"categorias": [...], "date_from": "...", "date_to": "..."}`, every key optional."""
+    """`{"property": "...", "categorias": [...], "date_from": "...", "date_to": "..."}`, every
+    key optional."""
     if len(body) > MAX_BODY_BYTES:
         raise PayloadError(f"body larger than {MAX_BODY_BYTES} bytes")
     if not body.strip():
@@ -52,6 +55,9 @@ def parse_scope(body: bytes) -> SyncScope:
         or not all(isinstance(c, str) and c.strip() for c in codes)
     ):
         raise PayloadError("'categorias' must be a list of non-empty strings")
+    ref = doc.get("property")
+    if ref is not None and (not isinstance(ref, str) or not ref.strip() or len(ref) > MAX_REF):
+        raise PayloadError(f"'property' must be a non-empty string of at most {MAX_REF} chars")
     date_from, date_to = _date(doc, "date_from"), _date(doc, "date_to")
     if date_from and date_to and date_to < date_from:
         raise PayloadError("'date_to' is before 'date_from'")
@@ -59,4 +65,5 @@ def parse_scope(body: bytes) -> SyncScope:
         room_codes=None if codes is None else tuple(c.strip() for c in codes),
         date_from=date_from,
         date_to=date_to,
+        property_ref=None if ref is None else ref.strip(),
     )

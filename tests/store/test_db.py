@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from middleware.store.db import Database, from_db_time, to_db_time
+from middleware.store.db import SCHEMA_VERSION, Database, from_db_time, to_db_time
 
 
 async def test_open_applies_schema_once_in_wal_mode(tmp_path: Path) -> None:
@@ -16,7 +16,7 @@ async def test_open_applies_schema_once_in_wal_mode(tmp_path: Path) -> None:
     mode = await db.fetchone("PRAGMA journal_mode")
     version = await db.fetchone("PRAGMA user_version")
     assert mode is not None and mode[0] == "wal"
-    assert version is not None and version[0] == 2
+    assert version is not None and version[0] == SCHEMA_VERSION
     await db.execute("INSERT INTO kv (key, value, updated_at) VALUES ('a', '1', 't')")
     await db.close()
     reopened = await Database.open(path)
@@ -69,6 +69,7 @@ async def test_a_version_1_database_gains_the_parity_tables(tmp_path: Path) -> N
     db = await Database.open(path)
     await db.execute("DROP TABLE parity_requests")
     await db.execute("DROP TABLE parity_drift")
+    await undo_version_7(db)
     await db.execute("PRAGMA user_version = 1")
     await db.close()
     reopened = await Database.open(path)
@@ -76,4 +77,29 @@ async def test_a_version_1_database_gains_the_parity_tables(tmp_path: Path) -> N
         "SELECT name FROM sqlite_master WHERE name IN ('parity_requests', 'parity_drift')"
     )
     assert sorted(row["name"] for row in rows) == ["parity_drift", "parity_requests"]
+    await reopened.close()
+
+
+async def undo_version_7(db: Database) -> None:
+    """What a database from before version 7 lacks: sync_requests.property_id, its index."""
+    await db.execute("DROP INDEX sync_requests_property")
+    await db.execute("ALTER TABLE sync_requests DROP COLUMN property_id")
+
+
+async def test_a_version_2_database_gains_sync_request_properties(tmp_path: Path) -> None:
+    """Requests stored before version 7 have no property: they stand for every property."""
+    path = tmp_path / "old.db"
+    db = await Database.open(path)
+    await undo_version_7(db)
+    await db.execute(
+        "INSERT INTO sync_requests (requested_at, source, next_attempt_at) VALUES (?, ?, ?)",
+        ("2026-11-21T12:00:00.000000Z", "poll", "2026-11-21T12:00:00.000000Z"),
+    )
+    await db.execute("PRAGMA user_version = 2")
+    await db.close()
+    reopened = await Database.open(path)
+    rows = await reopened.fetchall("SELECT source, property_id FROM sync_requests")
+    assert [tuple(row) for row in rows] == [("poll", None)]
+    version = await reopened.fetchone("PRAGMA user_version")
+    assert version is not None and version[0] == SCHEMA_VERSION == 7
     await reopened.close()

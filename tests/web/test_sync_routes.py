@@ -244,6 +244,7 @@ async def test_request_dates_round_trip(tmp_path: Path) -> None:
         assert claimed == sync_requests.SyncRequest(
             id=1,
             source="pms_webhook",
+            property_id="prop-1",
             full_sync=False,
             room_codes=("lvu",),
             date_from=date(2026, 12, 1),

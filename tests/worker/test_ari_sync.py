@@ -272,6 +272,7 @@ async def test_a_pms_failure_keeps_the_requests_for_a_retry_with_backoff(db: Dat
         {
             "event": "ari_sync_failed",
             "log_level": "warning",
+            "property_id": "p1",
             "error": error,
             "transient": True,
             "retry_at": retry_at,
@@ -328,9 +329,13 @@ async def test_each_property_gets_its_own_cells_and_no_false_unmapped(db: Databa
     report = await sync.run_once()
     assert report is not None
     assert report.problems == ()
-    # Lisbon is on 21 Nov at 02:00 UTC, São Paulo still on 20 Nov: each its own horizon.
+    # Lisbon is on 21 Nov at 02:00 UTC, São Paulo still on 20 Nov: each its own horizon, and
+    # each property its own read (here the two share one PMS).
     lisbon_today = D("2026-11-21")
-    assert pms.reads == [(TODAY, lisbon_today + timedelta(days=SYNC_DAYS - 1))]
+    assert sorted(pms.reads) == [
+        (TODAY, TODAY + timedelta(days=SYNC_DAYS - 1)),
+        (lisbon_today, lisbon_today + timedelta(days=SYNC_DAYS - 1)),
+    ]
     assert await outbox_rows(db) == expected_rows(
         "p1", ("lvu",), TODAY, TODAY + timedelta(days=SYNC_DAYS - 1)
     ) | expected_rows("p2", ("ov",), lisbon_today, lisbon_today + timedelta(days=SYNC_DAYS - 1))

@@ -65,6 +65,8 @@ class Step:
             raise self.failures.pop(0)
         return self.result
 
+    dispatch = run_once  # the worker's loops call the pass that does not wait
+
 
 class FakeClock:
     def __init__(self, start: datetime) -> None:
@@ -153,7 +155,9 @@ async def test_the_loops_start_and_the_heartbeat_is_written(open_rig: OpenRig) -
                 lambda: rig.ari.runs and rig.pump.runs and rig.bookings.runs, "first passes"
             )
         started = [e for e in logs if e["event"] == "worker_started"]
-        assert [e["loops"] for e in started] == [["ari", "pump", "bookings", "heartbeat", "parity"]]
+        assert [e["loops"] for e in started] == [
+            ["ari", "pump", "bookings", "heartbeat", "parity", "prune"]
+        ]
         beat = await audit.last_heartbeat(rig.runtime.db, runner.HEARTBEAT_NAME)
         assert beat is not None
         assert abs((datetime.now(UTC) - beat[0]).total_seconds()) < 60
@@ -175,7 +179,8 @@ async def test_with_channex_disabled_only_the_heartbeat_runs(open_rig: OpenRig) 
             rig.worker.wake()
             await rig.stop()
         started = [e for e in logs if e["event"] == "worker_started"]
-        assert [(e["loops"], e["channex_enabled"]) for e in started] == [(["heartbeat"], False)]
+        loops = [(e["loops"], e["channex_enabled"]) for e in started]
+        assert loops == [(["heartbeat", "prune"], False)]
         runs = (rig.ari.runs, rig.pump.runs, rig.bookings.runs, rig.feed.runs)
         assert runs == (0, 0, 0, 0)
         assert await audit.last_heartbeat(rig.runtime.db, runner.HEARTBEAT_NAME) is not None
@@ -243,7 +248,7 @@ async def test_stop_gives_back_a_claim_in_flight(
             await rig.stop()  # bounded: wait_for(SHUTDOWN_TIMEOUT_S + DEADLINE_S)
         assert [
             (e["finished"], e["cancelled"]) for e in logs if e["event"] == "worker_stopped"
-        ] == [(4, 1)]  # ari, bookings, heartbeat, parity finished
+        ] == [(6, 1)]  # the loops finished (ari, pump, bookings, heartbeat, parity, prune)
         [backlog] = await outbox.backlog(rt.db, rt.clock())
         assert (backlog.pending, backlog.in_flight) == (1, 0)
         [push] = await outbox.recent_pushes(rt.db)
