@@ -1,0 +1,75 @@
+"""Sync requests per property: a request for every property is split into one per property,
+each claimed, retried and finished on its own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from middleware.store import sync_requests
+from middleware.store.db import Database
+
+T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "m.db")
+    yield database
+    await database.close()
+
+
+async def rows(db: Database) -> list[tuple[object, ...]]:
+    found = await db.fetchall(
+        "SELECT id, source, property_id, room_codes, date_from, status FROM sync_requests"
+        " ORDER BY id"
+    )
+    return [tuple(row) for row in found]
+
+
+async def test_a_request_for_every_property_becomes_one_per_property(db: Database) -> None:
+    await sync_requests.request(
+        db, source="poll", now=T0, room_codes=["lvu"], date_from=date(2026, 12, 1)
+    )
+    await sync_requests.request(db, source="pms_webhook", now=T0, property_id="p2")
+    assert await sync_requests.split_unscoped(db, ["p1", "p2", "p3"], T0) == 1
+    assert await rows(db) == [
+        (1, "poll", "p1", '["lvu"]', "2026-12-01", "pending"),
+        (2, "pms_webhook", "p2", None, None, "pending"),
+        (3, "poll", "p2", '["lvu"]', "2026-12-01", "pending"),
+        (4, "poll", "p3", '["lvu"]', "2026-12-01", "pending"),
+    ]
+    assert await sync_requests.split_unscoped(db, ["p1", "p2", "p3"], T0) == 0
+    assert await sync_requests.due_properties(db, T0) == ["p1", "p2", "p3"]
+    claimed = await sync_requests.claim_due_for(db, "p2", T0, lease_s=60)
+    assert [(r.id, r.source, r.property_id) for r in claimed] == [
+        (2, "pms_webhook", "p2"),
+        (3, "poll", "p2"),
+    ]
+    assert await sync_requests.due_properties(db, T0) == ["p1", "p3"]
+    await sync_requests.retry_later(
+        db, [2, 3], T0, retry_at=T0 + timedelta(seconds=30), error="PMS down"
+    )
+    assert await sync_requests.due_properties(db, T0 + timedelta(seconds=29)) == ["p1", "p3"]
+    assert await sync_requests.due_properties(db, T0 + timedelta(seconds=30)) == [
+        "p1",
+        "p2",
+        "p3",
+    ]
+    # a claim whose lease ran out (a crashed worker) is due again
+    assert len(await sync_requests.claim_due_for(db, "p1", T0, lease_s=60)) == 1
+    assert await sync_requests.due_properties(db, T0 + timedelta(seconds=61)) == [
+        "p1",
+        "p2",
+        "p3",
+    ]
+
+
+async def test_with_no_property_mapped_a_request_for_every_property_is_done(db: Database) -> None:
+    await sync_requests.request(db, source="poll", now=T0)
+    assert await sync_requests.split_unscoped(db, [], T0) == 1
+    assert await rows(db) == [(1, "poll", None, None, None, "done")]
+    assert await sync_requests.due_properties(db, T0) == []
