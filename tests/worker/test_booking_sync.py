@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
@@ -22,6 +22,7 @@ from middleware.domain.revision import BookingRevision, Person
 from middleware.errors import ConflictUpstreamError, RejectedUpstreamError, TransientUpstreamError
 from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.pms.directory import PmsDirectory
+from middleware.pms.port import PmsPort
 from middleware.store import ari_state, bookings, notices, revisions
 from middleware.store.db import Database
 from middleware.worker.booking_sync import BookingProcessor, Outcome, Result
@@ -672,7 +673,8 @@ async def test_each_property_s_booking_goes_to_its_own_pms_and_a_slow_one_holds_
     )
     mapping = Mapping((make_mapping().properties[0], two))
     slow = HangingPms()
-    directory = PmsDirectory(h.pms, {"prop-2": slow})
+    # the booking fakes have no ARI half: this processor only books
+    directory = PmsDirectory(cast(PmsPort, h.pms), {"prop-2": cast(PmsPort, slow)})
     processor = BookingProcessor(
         h.channex, directory, h.db, mapping, resync=h.resync, clock=lambda: h.now
     )
