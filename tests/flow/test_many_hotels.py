@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -165,6 +165,14 @@ def book(hotels: Hotels, index: int) -> str:
     return booking_id
 
 
+async def until(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s")
+        await asyncio.sleep(0.1)
+
+
 def acked_bookings(hotels: Hotels) -> set[str]:
     """Booking ids whose revision the middleware acked."""
     acked = {
@@ -229,10 +237,7 @@ async def test_three_hotels_each_in_its_own_lane(tmp_path: Path) -> None:
         assert parked_or_pending.get("parked", 0) == 0
 
         # The slow hotel's booking reaches its own PMS once it answers.
-        deadline = time.monotonic() + 60
-        while bookings[SLOW] not in acked_bookings(hotels) and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        assert bookings[SLOW] in acked_bookings(hotels)
+        await until(lambda: bookings[SLOW] in acked_bookings(hotels))
         assert bookings[DOWN] not in acked_bookings(hotels)
 
         # /health: the same few Channex calls as for one hotel, whatever their number.
