@@ -103,6 +103,12 @@ async def split_unscoped(db: Database, property_ids: Sequence[str], now: datetim
     retried and finished on its own; returns how many were split. With no property, such a
     request is done."""
     stamp = to_db_time(now)
+    probe = await db.fetchone(
+        f"SELECT 1 FROM sync_requests WHERE property_id IS NULL AND {_DUE} LIMIT 1",  # noqa: S608
+        (stamp, stamp),
+    )
+    if probe is None:  # the usual case: no write transaction for nothing
+        return 0
     async with db.transaction() as conn:
         cursor = await conn.execute(
             f"SELECT * FROM sync_requests WHERE property_id IS NULL AND {_DUE}",  # noqa: S608
