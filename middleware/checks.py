@@ -4,7 +4,11 @@ One entry per check with a detail a person can act on. A check that passes with 
 (a property not live yet, an unsigned webhook) keeps `/health` at 200 and says so. Remote
 checks (Channex, the mapping against Channex, sistema-os) are cached for `REMOTE_CACHE_S`, and
 concurrent requests share one probe, so a monitor polling every few seconds does not spend
-Channex's rate limit or load the PMS. `/health` is open: details name counts, ages and ids,
+Channex's rate limit or load the PMS. A Channex probe costs a bounded number of calls whatever
+the number of properties: the unpaginated `options` lists answer "does it exist" for every
+property, room type and rate plan in three calls, and the property settings are read for at
+most `SETTINGS_READS_PER_PROBE` properties per probe, in turn (each property's last reading is
+kept). `/health` is open: details name counts, ages and ids,
 never a secret or a credential.
 
 A check that could not look (the integration is off, or what it needs failed first) passes
@@ -24,12 +28,15 @@ from urllib.parse import urlsplit
 
 from middleware.channex import property_settings
 from middleware.errors import MiddlewareError, RejectedUpstreamError, UpstreamError
+from middleware.pms.port import PmsPort
 from middleware.runtime import Runtime
 from middleware.store import audit, live, outbox, pms_rooms, revisions
 from middleware.store.db import SCHEMA_VERSION
 from middleware.worker.runner import HEARTBEAT_NAME
 
 REMOTE_CACHE_S = 30.0
+SETTINGS_READS_PER_PROBE = 2
+PMS_PING_CONCURRENCY = 8
 OUTBOX_MAX_AGE_S = 600.0
 
 
@@ -66,7 +73,8 @@ class Checker:
         self._read_only = read_only
         self._cache: dict[str, tuple[float, Check]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._property_problems: list[str] = []  # found by the last channex probe
+        self._property_problems: dict[str, list[str]] = {}  # per property, its last reading
+        self._settings_turn = 0  # which property's settings the next probe reads first
         self._mapping_seen = runtime.mapping  # the remote results cached were found with this one
 
     async def run(self) -> list[Check]:
@@ -155,42 +163,54 @@ class Checker:
     async def _channex(self) -> Check:
         if not self._rt.settings.channex_enabled:
             return _skipped("channex", DISABLED)
-        problems: list[str] = []
         try:
-            for prop in self._rt.mapping:
-                resource = await self._rt.channex.get_property(prop.property_id)
-                current = property_settings.settings_of(resource)
-                wrong = property_settings.problems(current, self._rt.settings.channex_sync_days)
-                problems.extend(f"{prop.property_id}: {problem}" for problem in wrong)
-            self._property_problems = problems
+            known = {p["id"] for p in await self._rt.channex.properties_options()}
+            missing = [p.property_id for p in self._rt.mapping if p.property_id not in known]
+            if missing:
+                detail = "property not found in Channex: " + ", ".join(missing[:5])
+                return Check(name="channex", ok=False, detail=detail)
+            await self._read_settings()
         except RejectedUpstreamError as exc:
             if exc.status in (401, 403):
                 return Check(name="channex", ok=False, detail="the API key was rejected")
             return Check(name="channex", ok=False, detail=str(exc))
         except UpstreamError as exc:
             return Check(name="channex", ok=False, detail=f"unreachable: {exc}")
-        return Check(name="channex", ok=True, detail="reachable, API key valid, property found")
+        found = "property found" if len(known) == 1 else "properties found"
+        return Check(name="channex", ok=True, detail=f"reachable, API key valid, {found}")
+
+    async def _read_settings(self) -> None:
+        """The settings of the next `SETTINGS_READS_PER_PROBE` properties, in turn."""
+        props = self._rt.mapping.properties
+        count = min(SETTINGS_READS_PER_PROBE, len(props))
+        for step in range(count):
+            prop = props[(self._settings_turn + step) % len(props)]
+            resource = await self._rt.channex.get_property(prop.property_id)
+            current = property_settings.settings_of(resource)
+            wrong = property_settings.problems(current, self._rt.settings.channex_sync_days)
+            self._property_problems[prop.property_id] = [
+                f"{prop.property_id}: {problem}" for problem in wrong
+            ]
+        self._settings_turn = (self._settings_turn + count) % max(1, len(props))
 
     async def _mapping(self) -> Check:
         if not self._rt.settings.channex_enabled:
             return _skipped("mapping", DISABLED)
         missing: list[str] = []
         try:
-            for prop in self._rt.mapping:
-                room_types = {
-                    r["id"] for r in await self._rt.channex.list_room_types(prop.property_id)
-                }
-                plans = {p["id"] for p in await self._rt.channex.list_rate_plans(prop.property_id)}
-                for room in prop.room_types:
-                    if room.room_type_id not in room_types:
-                        missing.append(f"room type of {room.room_code} ({room.room_type_id})")
-                    missing.extend(
-                        f"rate plan {room.room_code}/{plan.plan_code} ({plan.rate_plan_id})"
-                        for plan in room.rate_plans
-                        if plan.rate_plan_id not in plans
-                    )
+            room_types = {r["id"] for r in await self._rt.channex.room_types_options()}
+            plans = {p["id"] for p in await self._rt.channex.rate_plans_options()}
         except MiddlewareError as exc:
             return Check(name="mapping", ok=False, detail=f"could not compare: {exc}")
+        for prop in self._rt.mapping:
+            for room in prop.room_types:
+                if room.room_type_id not in room_types:
+                    missing.append(f"room type of {room.room_code} ({room.room_type_id})")
+                missing.extend(
+                    f"rate plan {room.room_code}/{plan.plan_code} ({plan.rate_plan_id})"
+                    for plan in room.rate_plans
+                    if plan.rate_plan_id not in plans
+                )
         if missing:
             return Check(name="mapping", ok=False, detail="not in Channex: " + "; ".join(missing))
         count = sum(len(p.room_types) for p in self._rt.mapping)
@@ -202,19 +222,53 @@ class Checker:
         name = "channex_settings"
         if not self._rt.settings.channex_enabled:
             return _skipped(name, DISABLED)
-        if self._property_problems:
+        problems = [
+            problem
+            for prop in self._rt.mapping
+            for problem in self._property_problems.get(prop.property_id, ())
+        ]
+        if problems:
             fix = "; run scripts/setup_channex_duke.py to fix"
-            return Check(name=name, ok=False, detail="; ".join(self._property_problems) + fix)
+            return Check(name=name, ok=False, detail="; ".join(problems) + fix)
         return Check(
             name=name, ok=True, detail="state_length, min_stay_type, auto-update as needed"
         )
 
     async def _pms(self) -> Check:
-        try:
-            await self._rt.pms.ping()
-        except MiddlewareError as exc:
-            return Check(name="pms", ok=False, detail=f"unreachable: {exc}")
-        return Check(name="pms", ok=True, detail=f"reachable ({self._pms_host()})")
+        """Every PMS a property uses (its own, or the global one), pinged concurrently."""
+        targets: dict[str, tuple[str, PmsPort]] = {}
+        directory = self._rt.pms_directory
+        for prop in self._rt.mapping:
+            own = directory.base_url(prop.property_id)
+            if own is not None:
+                targets[f"{prop.name}: {_host(own)}"] = (
+                    own,
+                    directory.for_property(prop.property_id),
+                )
+        if not targets or any(not directory.has_own(p.property_id) for p in self._rt.mapping):
+            targets[_host(self._rt.settings.pms_base_url)] = ("", self._rt.pms)
+        slots = asyncio.Semaphore(PMS_PING_CONCURRENCY)
+
+        async def ping(label: str, adapter: PmsPort) -> str | None:
+            async with slots:
+                try:
+                    await adapter.ping()
+                except MiddlewareError as exc:
+                    return (
+                        f"{label} unreachable: {exc}" if len(targets) > 1 else f"unreachable: {exc}"
+                    )
+            return None
+
+        failures = [
+            f
+            for f in await asyncio.gather(*(ping(label, a) for label, (_, a) in targets.items()))
+            if f is not None
+        ]
+        if failures:
+            return Check(name="pms", ok=False, detail="; ".join(failures))
+        if len(targets) == 1:
+            return Check(name="pms", ok=True, detail=f"reachable ({next(iter(targets))})")
+        return Check(name="pms", ok=True, detail=f"{len(targets)} PMS reachable")
 
     async def _pms_rooms(self, reachable: Check, database_ok: bool) -> Check:
         """A reachable PMS fails when its last ARI answer lacked a categoria mapped now
@@ -233,11 +287,6 @@ class Checker:
             f" categoria(s) {', '.join(missing)}: nothing is pushed for them"
         )
         return Check(name="pms", ok=False, detail=detail)
-
-    def _pms_host(self) -> str:
-        """The PMS address without credentials, path or query."""
-        parts = urlsplit(self._rt.settings.pms_base_url)
-        return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
     async def worker_check(self, now: datetime) -> Check:
         """The worker's heartbeat (also what the web process's problem watch alerts on)."""
@@ -299,3 +348,9 @@ class Checker:
             )
         waiting = any(prop.property_id not in live_now for prop in self._rt.mapping)
         return Check(name="live", ok=True, detail="; ".join(parts), warning=waiting)
+
+
+def _host(url: str) -> str:
+    """A PMS address without credentials, path or query."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")

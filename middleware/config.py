@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
@@ -82,6 +82,12 @@ class Settings:
     worker_in_process: bool = False
     heartbeat_stale_s: int = 60
     worker_lease_s: float = 120.0
+    worker_concurrency: int = 32  # properties or lanes worked on at once, per loop
+    # Storage: audit calls, pushes, webhook events and notices older than this are pruned
+    prune_after_days: int = 30  # 0 = keep everything
+    prune_interval_s: int = 3600
+    # Per-property PMS secrets (mapping `pms.token_env` / `pms.webhook_token_env`), by name
+    pms_secrets: dict[str, Secret] = field(default_factory=dict, repr=False)
     # Operations
     alert_webhook_url: str | None = None
     metrics_dir: Path | None = None  # set: prometheus multiprocess mode (web + worker)
@@ -102,6 +108,7 @@ class Settings:
             self.pms_api_token,
             self.admin_token,
             self.pms_webhook_token,
+            *self.pms_secrets.values(),
         )
         return tuple(str(s) for s in secrets if s is not None)
 
@@ -204,6 +211,22 @@ def _log_level(text: str) -> str:
     return upper
 
 
+PMS_SECRET_PREFIXES = ("PMS_API_TOKEN_", "PMS_WEBHOOK_TOKEN_")
+
+
+def _pms_secrets(environ: Mapping[str, str], config: Config) -> dict[str, Secret]:
+    """Every `PMS_API_TOKEN_<X>` / `PMS_WEBHOOK_TOKEN_<X>` set (pms-contract §5.1: a mapping's
+    `token_env` names one of them), from the env file and the environment (which wins)."""
+    names = {*config.file_values, *environ}
+    found: dict[str, Secret] = {}
+    for name in sorted(names):
+        if name.startswith(PMS_SECRET_PREFIXES):
+            value = config(name, cast=str, default="").strip()
+            if value:
+                found[name] = Secret(value)
+    return found
+
+
 def load_settings(
     environ: Mapping[str, str], env_file: str | Path | None = DEFAULT_ENV_FILE
 ) -> Settings:
@@ -280,6 +303,10 @@ def load_settings(
         worker_in_process=r.boolean("WORKER_IN_PROCESS", d.worker_in_process),
         heartbeat_stale_s=r.integer("HEARTBEAT_STALE", d.heartbeat_stale_s, 1),
         worker_lease_s=r.number("WORKER_LEASE", d.worker_lease_s, 1.0),
+        worker_concurrency=r.integer("WORKER_CONCURRENCY", d.worker_concurrency, 1, 1000),
+        prune_after_days=r.integer("PRUNE_AFTER_DAYS", d.prune_after_days, 0, 3650),
+        prune_interval_s=r.integer("PRUNE_INTERVAL", d.prune_interval_s, 0),
+        pms_secrets=_pms_secrets(environ, config),
         alert_webhook_url=r.url("ALERT_WEBHOOK_URL", "http://unset")
         if r.raw("ALERT_WEBHOOK_URL")
         else None,

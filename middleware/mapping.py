@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
@@ -18,6 +19,10 @@ import orjson
 from middleware.errors import MappingFileError
 
 CURRENCY_LEN = 3
+PMS_ADAPTERS = ("sistemaos",)  # the adapters `pms.directory` can build, by name
+PMS_KEYS = frozenset({"adapter", "base_url", "token_env", "webhook_token_env"})
+PMS_TOKEN_PREFIX = "PMS_API_TOKEN_"  # config.PMS_SECRET_PREFIXES: read into Settings
+WEBHOOK_PREFIX = "PMS_WEBHOOK_TOKEN_"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,12 +40,23 @@ class RoomTypeMap:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PmsLink:
+    """A property's own PMS (pms-contract §5.1); secrets are named, never held here."""
+
+    adapter: str
+    base_url: str
+    token_env: str | None = None  # the variable holding the bearer token for this PMS
+    webhook_token_env: str | None = None  # the variable holding the token it sends us
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PropertyMap:
     property_id: str
     name: str
     currency: str
     timezone: str
     room_types: tuple[RoomTypeMap, ...]
+    pms: PmsLink | None = None  # None: the global PMS_BASE_URL / PMS_API_TOKEN
 
     @property
     def zone(self) -> ZoneInfo:
@@ -62,9 +78,11 @@ class Mapping:
     _by_room_type: dict[str, RoomRef] = field(default_factory=dict, repr=False, compare=False)
     _by_rate_plan: dict[str, RoomRef] = field(default_factory=dict, repr=False, compare=False)
     _by_room_code: dict[str, RoomRef] = field(default_factory=dict, repr=False, compare=False)
+    _by_id: dict[str, PropertyMap] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for prop in self.properties:
+            self._by_id.setdefault(prop.property_id, prop)
             for room in prop.room_types:
                 ref = RoomRef(property=prop, room=room)
                 self._by_room_type[room.room_type_id] = ref
@@ -75,7 +93,11 @@ class Mapping:
                     )
 
     def property(self, property_id: str) -> PropertyMap | None:
-        return next((p for p in self.properties if p.property_id == property_id), None)
+        return self._by_id.get(property_id)
+
+    def find(self, ref: str) -> PropertyMap | None:
+        """A property by its Channex id or, failing that, its mapping `name`."""
+        return self._by_id.get(ref) or next((p for p in self.properties if p.name == ref), None)
 
     def by_room_type(self, room_type_id: str) -> RoomRef | None:
         return self._by_room_type.get(room_type_id)
@@ -107,6 +129,41 @@ def _items(obj: dict[str, Any], key: str, where: str, problems: list[str]) -> li
         problems.append(f"{where}: '{key}' must be a non-empty list")
         return []
     return value
+
+
+def _pms_link(raw: Any, where: str, problems: list[str]) -> PmsLink | None:
+    """The optional `pms` block: adapter, base_url, token_env, webhook_token_env."""
+    if raw is None:
+        return None
+    where = f"{where}.pms"
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be an object")
+        return None
+    unknown = sorted(set(raw) - PMS_KEYS)
+    if unknown:
+        problems.append(f"{where}: unknown key(s) {', '.join(unknown)}")
+    adapter = _text(raw, "adapter", where, problems)
+    if adapter and adapter not in PMS_ADAPTERS:
+        problems.append(f"{where}: adapter '{adapter}' is unknown ({', '.join(PMS_ADAPTERS)})")
+    base_url = _text(raw, "base_url", where, problems).rstrip("/")
+    parts = urlsplit(base_url)
+    if base_url and (parts.scheme not in ("http", "https") or not parts.netloc):
+        problems.append(f"{where}: base_url '{base_url}' is not an http(s) URL")
+    names: dict[str, str | None] = {}
+    for key, prefix in (("token_env", PMS_TOKEN_PREFIX), ("webhook_token_env", WEBHOOK_PREFIX)):
+        value = raw.get(key)
+        if value is not None and (
+            not isinstance(value, str) or not value.startswith(prefix) or len(value) == len(prefix)
+        ):
+            problems.append(f"{where}: '{key}' must name a variable {prefix}<NAME>")
+            value = None
+        names[key] = value
+    return PmsLink(
+        adapter=adapter,
+        base_url=base_url,
+        token_env=names["token_env"],
+        webhook_token_env=names["webhook_token_env"],
+    )
 
 
 def parse_mapping(document: Any) -> Mapping:
@@ -184,6 +241,7 @@ def parse_mapping(document: Any) -> Mapping:
                 currency=currency,
                 timezone=timezone,
                 room_types=tuple(rooms),
+                pms=_pms_link(raw_prop.get("pms"), where, problems),
             )
         )
     if problems:
@@ -212,6 +270,7 @@ def mapping_document(mapping: Mapping) -> dict[str, Any]:
                 "name": prop.name,
                 "currency": prop.currency,
                 "timezone": prop.timezone,
+                **({} if prop.pms is None else {"pms": _pms_document(prop.pms)}),
                 "room_types": [
                     {
                         "categoria": room.room_code,
@@ -228,6 +287,15 @@ def mapping_document(mapping: Mapping) -> dict[str, Any]:
             for prop in mapping.properties
         ]
     }
+
+
+def _pms_document(link: PmsLink) -> dict[str, str]:
+    document = {"adapter": link.adapter, "base_url": link.base_url}
+    if link.token_env is not None:
+        document["token_env"] = link.token_env
+    if link.webhook_token_env is not None:
+        document["webhook_token_env"] = link.webhook_token_env
+    return document
 
 
 def write_mapping(path: Path, mapping: Mapping) -> None:

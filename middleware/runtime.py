@@ -23,12 +23,14 @@ from middleware.channex.client import ChannexClient
 from middleware.config import Settings
 from middleware.domain.bookings import Touched
 from middleware.mapping import Mapping, load_mapping
-from middleware.pms.sistemaos import SistemaOsAdapter
+from middleware.pms.directory import PmsDirectory, build_directory
+from middleware.pms.port import PmsPort
 from middleware.store import audit, bookings, sync_requests
 from middleware.store.db import Database
 from middleware.worker.ari_sync import AriSync
 from middleware.worker.booking_sync import BookingProcessor, Resync
 from middleware.worker.feed_poll import FeedPoller
+from middleware.worker.keyed_pool import KeyedPool
 from middleware.worker.outbox_pump import OutboxPump
 from middleware.worker.parity import ParityCheck
 
@@ -44,7 +46,8 @@ class Runtime:
     session: aiohttp.ClientSession
     mapping: Mapping
     channex: ChannexClient
-    pms: SistemaOsAdapter
+    pms: PmsPort  # the global PMS (PMS_BASE_URL)
+    pms_directory: PmsDirectory  # which PMS serves which property
     ari_sync: AriSync
     pump: OutboxPump
     bookings: BookingProcessor
@@ -52,22 +55,57 @@ class Runtime:
     parity: ParityCheck
     alerter: Alerter
     clock: clocks.Clock
+    wiring: _Wiring  # what `use_mapping` builds the mapped components from
 
     def use_mapping(self, mapping: Mapping) -> None:
-        """Switch to a new (validated) mapping: the components that hold it are built again;
-        a pass already running finishes with the mapping it started with."""
-        parts = _mapped_parts(
-            self.settings, self.db, self.channex, self.pms, self.alerter, self.clock, mapping
-        )
+        """Switch to a new (validated) mapping: the components that hold it, the PMS
+        directory included, are built again; a pass already running finishes with the mapping
+        it started with. A `ConfigError` (a PMS token variable missing) changes nothing."""
+        parts = _mapped_parts(self.wiring, mapping)
         self.mapping = mapping
+        self.pms, self.pms_directory = parts.directory.default, parts.directory
         self.ari_sync, self.pump, self.bookings = parts.ari_sync, parts.pump, parts.bookings
         self.feed, self.parity = parts.feed, parts.parity
+
+
+@dataclass(frozen=True, slots=True)
+class _Wiring:
+    """The long-lived pieces the mapped components are built from."""
+
+    settings: Settings
+    db: Database
+    session: aiohttp.ClientSession
+    channex: ChannexClient
+    call_sink: CallSink
+    alerter: Alerter
+    clock: clocks.Clock
+    pools: _Pools
+
+
+@dataclass(frozen=True, slots=True)
+class _Pools:
+    """The bounded pools the work runs in: they outlive a mapping reload (the components
+    built again keep their in-flight work and the worker's hooks)."""
+
+    ari: KeyedPool
+    pump: KeyedPool
+    bookings: KeyedPool
+
+    @classmethod
+    def of(cls, settings: Settings) -> _Pools:
+        size = settings.worker_concurrency
+        return cls(
+            ari=KeyedPool(size, name="ari"),
+            pump=KeyedPool(size, name="pump"),
+            bookings=KeyedPool(size, name="bookings"),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _MappedParts:
     """The components that hold the mapping."""
 
+    directory: PmsDirectory
     ari_sync: AriSync
     pump: OutboxPump
     bookings: BookingProcessor
@@ -75,18 +113,22 @@ class _MappedParts:
     parity: ParityCheck
 
 
-def _booking_resync(db: Database, clock: clocks.Clock, *, due_in_s: float) -> Resync:
-    """What a booking asks for after the PMS changed: an ARI resync of the touched nights
-    (waiting `due_in_s` for the PMS's own change notice to share its read)."""
+def _booking_resync(
+    db: Database, mapping: Mapping, clock: clocks.Clock, *, due_in_s: float
+) -> Resync:
+    """What a booking asks for after the PMS changed: an ARI resync of the touched nights of
+    its property (waiting `due_in_s` for the PMS's own change notice to share its read)."""
 
     async def resync(touched: Sequence[Touched]) -> None:
         now = clock()
         for item in touched:
+            ref = mapping.by_room_code(item.room_code)
             await sync_requests.request(
                 db,
                 source="booking",
                 now=now,
                 due_in_s=due_in_s,
+                property_id=None if ref is None else ref.property.property_id,
                 room_codes=[item.room_code],
                 date_from=item.date_from,
                 date_to=item.date_to - timedelta(days=1)
@@ -97,31 +139,30 @@ def _booking_resync(db: Database, clock: clocks.Clock, *, due_in_s: float) -> Re
     return resync
 
 
-def _mapped_parts(
-    settings: Settings,
-    db: Database,
-    channex: ChannexClient,
-    pms: SistemaOsAdapter,
-    alerter: Alerter,
-    clock: clocks.Clock,
-    mapping: Mapping,
-) -> _MappedParts:
+def _mapped_parts(w: _Wiring, mapping: Mapping) -> _MappedParts:
     """The components that hold the mapping (built again by `Runtime.use_mapping`)."""
+    settings, db, channex, clock, alert = w.settings, w.db, w.channex, w.clock, w.alerter.send
+    directory = build_directory(w.session, settings, mapping, on_call=w.call_sink)
+    resync = _booking_resync(db, mapping, clock, due_in_s=settings.pms_read_coalesce_s)
     return _MappedParts(
-        ari_sync=AriSync(db, pms, mapping, settings, clock=clock),
-        pump=OutboxPump(db, channex, mapping, settings, clock=clock, alert=alerter.send),
+        directory=directory,
+        ari_sync=AriSync(db, directory, mapping, settings, clock=clock, pool=w.pools.ari),
+        pump=OutboxPump(
+            db, channex, mapping, settings, clock=clock, alert=alert, pool=w.pools.pump
+        ),
         bookings=BookingProcessor(
             channex,
-            pms,
+            directory,
             db,
             mapping,
-            resync=_booking_resync(db, clock, due_in_s=settings.pms_read_coalesce_s),
+            resync=resync,
             clock=clock,
-            alert=alerter.send,
+            alert=alert,
             lease_s=settings.worker_lease_s,
+            pool=w.pools.bookings,
         ),
         feed=FeedPoller(channex, db, mapping, clock=clock),
-        parity=ParityCheck(db, channex, pms, mapping, settings, clock=clock, alert=alerter.send),
+        parity=ParityCheck(db, channex, directory, mapping, settings, clock=clock, alert=alert),
     )
 
 
@@ -195,31 +236,26 @@ async def open_runtime(
             timeout_s=settings.channex_timeout_s,
             on_call=sink,
         )
-        pms = SistemaOsAdapter(
-            session,
-            settings.pms_base_url,
-            api_token=_secret(settings.pms_api_token),
-            timeout_s=settings.pms_timeout_s,
-            flat_concurrency=settings.pms_flat_concurrency,
-            on_call=sink,
-        )
         alerter = Alerter(
             session, settings.alert_webhook_url, clock=clock, secrets=settings.secret_values()
         )
 
-        parts = _mapped_parts(settings, db, channex, pms, alerter, clock, mapping)
+        wiring = _Wiring(settings, db, session, channex, sink, alerter, clock, _Pools.of(settings))
+        parts = _mapped_parts(wiring, mapping)
         runtime = Runtime(
             settings=settings,
             db=db,
             session=session,
             mapping=mapping,
             channex=channex,
-            pms=pms,
+            pms=parts.directory.default,
+            pms_directory=parts.directory,
             ari_sync=parts.ari_sync,
             pump=parts.pump,
             bookings=parts.bookings,
             feed=parts.feed,
             parity=parts.parity,
+            wiring=wiring,
             alerter=alerter,
             clock=clock,
         )

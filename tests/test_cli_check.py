@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from middleware.store import audit
+from middleware.store.db import SCHEMA_VERSION
 from tests.test_cli import NOW, base_env, database, run
 from tests.test_processes import ROOT, emulators
 from tests.web.operator_kit import CHECKS
@@ -53,7 +54,7 @@ async def test_a_check_that_could_not_look_is_not_called_ok(tmp_path: Path) -> N
     assert [found[name] for name in ("channex", "mapping", "channex_settings")] == [disabled] * 3
     assert found["database"] == (
         "ok",
-        f"readable at {tmp_path / 'm.db'}, schema version 4; writing not checked",
+        f"readable at {tmp_path / 'm.db'}, schema version {SCHEMA_VERSION}; writing not checked",
     )
     assert found["worker"] == ("ok", "last heartbeat 5 s ago")
     assert code == 1  # the PMS (127.0.0.1:9) is unreachable

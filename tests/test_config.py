@@ -83,4 +83,5 @@ def test_env_example_documents_every_setting_and_loads() -> None:
         for line in example.read_text().splitlines()
         if "=" in line and not line.startswith("#")
     }
-    assert len(names) == len(Settings.__dataclass_fields__)
+    # pms_secrets has no variable of its own: it gathers PMS_API_TOKEN_<NAME> (documented)
+    assert len(names) == len(Settings.__dataclass_fields__) - 1

@@ -6,7 +6,13 @@ from typing import Any
 import pytest
 
 from middleware.errors import MappingFileError
-from middleware.mapping import load_mapping, mapping_document, parse_mapping, write_mapping
+from middleware.mapping import (
+    PmsLink,
+    load_mapping,
+    mapping_document,
+    parse_mapping,
+    write_mapping,
+)
 
 DOC = {
     "properties": [
@@ -126,3 +132,41 @@ def test_a_room_type_title_is_optional_and_round_trips() -> None:
     with pytest.raises(MappingFileError) as caught:
         parse_mapping(document)
     assert caught.value.problems == ("properties[0].room_types[1]: 'title' must be a string",)
+
+
+PMS_BLOCK = {
+    "adapter": "sistemaos",
+    "base_url": "http://duke.internal:8000/",
+    "token_env": "PMS_API_TOKEN_DUKE",
+    "webhook_token_env": "PMS_WEBHOOK_TOKEN_DUKE",
+}
+
+
+def test_a_property_may_name_its_own_pms_and_the_file_keeps_it(tmp_path: Path) -> None:
+    doc = {"properties": [{**DOC["properties"][0], "pms": PMS_BLOCK}]}
+    mapping = parse_mapping(doc)
+    prop = mapping.find("Duke Beach")
+    assert prop is not None and prop is mapping.find("p1")
+    assert prop.pms == PmsLink(
+        adapter="sistemaos",
+        base_url="http://duke.internal:8000",
+        token_env="PMS_API_TOKEN_DUKE",
+        webhook_token_env="PMS_WEBHOOK_TOKEN_DUKE",
+    )
+    path = tmp_path / "mapping.json"
+    write_mapping(path, mapping)
+    assert load_mapping(path) == mapping
+    assert parse_mapping(DOC).properties[0].pms is None  # no block: the global PMS
+    assert mapping.find("elsewhere") is None
+
+
+def test_every_problem_of_a_pms_block_is_named() -> None:
+    bad = {"adapter": "qloapps", "base_url": "ftp://x", "token_env": "SECRET", "port": 1}
+    with pytest.raises(MappingFileError) as caught:
+        parse_mapping({"properties": [{**DOC["properties"][0], "pms": bad}]})
+    assert caught.value.problems == (
+        "properties[0].pms: unknown key(s) port",
+        "properties[0].pms: adapter 'qloapps' is unknown (sistemaos)",
+        "properties[0].pms: base_url 'ftp://x' is not an http(s) URL",
+        "properties[0].pms: 'token_env' must name a variable PMS_API_TOKEN_<NAME>",
+    )

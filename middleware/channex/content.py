@@ -37,6 +37,17 @@ class ContentCalls(transport.ChannexTransport):
             "PUT", f"/properties/{transport.segment(property_id)}", {"property": attributes}
         )
 
+    async def room_types_options(self) -> list[dict[str, Any]]:
+        """Every room type the key can see (`{id, property_id, title, ...}`), unpaginated."""
+        path = "/room_types/options"
+        return data_list(await self._send("GET", path), path)
+
+    async def rate_plans_options(self) -> list[dict[str, Any]]:
+        """Every rate plan the key can see (`{id, property_id, room_type_id, ...}`),
+        unpaginated."""
+        path = "/rate_plans/options"
+        return data_list(await self._send("GET", path), path)
+
     async def list_room_types(self, property_id: str) -> list[dict[str, Any]]:
         return await self._all("/room_types", {"filter[property_id]": property_id})
 

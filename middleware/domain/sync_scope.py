@@ -17,7 +17,7 @@ from middleware.errors import PayloadError
 from middleware.mapping import Mapping
 
 # The keys of a sync-scope body (`web/requests.py`); an operator's request may carry no other.
-SCOPE_KEYS = ("categorias", "date_from", "date_to")
+SCOPE_KEYS = ("property", "categorias", "date_from", "date_to")
 
 
 def check_scope(

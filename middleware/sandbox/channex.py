@@ -86,6 +86,11 @@ class ChannexEmulator:
         self._api_key: str | None = api_key
         self._clock = clock
         self._limiter = SlidingWindowLimiter(limit=rate_limit, window_s=window_s)
+        # Latency (not faults: every such call, seeded or not): an ARI write is answered this
+        # long after it arrived, and any call concerning a property in `property_delay_s`
+        # that long (the larger wins). Channex counts the call when it arrives.
+        self.ari_delay_s = 0.0
+        self.property_delay_s: dict[str, float] = {}
         self._injector = FaultInjector(faults)
         self._deliverer = Deliverer(
             injector=lambda: self._injector, retry_backoff_s=webhook_retry_backoff_s
@@ -335,6 +340,21 @@ class ChannexEmulator:
         return key is not None and hmac.compare_digest(supplied.encode(), key.encode())
 
     async def _answer(self, call: http.Call, handler: http.Handler) -> http.Reply:
+        reply = await self._reply(call, handler)
+        delay_s = self._latency_s(call)
+        if delay_s > 0:
+            await asyncio.sleep(delay_s)
+        return reply
+
+    def _latency_s(self, call: http.Call) -> float:
+        is_ari_write = call.method == "POST" and call.path in ARI_WRITE_PATHS
+        delays = [self.ari_delay_s if is_ari_write else 0.0]
+        if self.property_delay_s:
+            ids = _body_property_ids(call.body) or _query_property_ids(call.query)
+            delays += [self.property_delay_s.get(pid, 0.0) for pid in ids]
+        return max(delays)
+
+    async def _reply(self, call: http.Call, handler: http.Handler) -> http.Reply:
         fault = self._injector.api_call()
         if fault.delay_s > 0:
             await asyncio.sleep(fault.delay_s)

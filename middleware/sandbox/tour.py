@@ -78,6 +78,7 @@ class Tour:
         self._price = TOUR_PRICE
         self._min_stay = 1
         self._live: list[bool] = []  # per mapped property, once step 0 went live
+        self._read_back = (0, 0)  # step 0: (cells compared, cells differing) with Channex
         self.whole = WholeBookingSteps(stack, (self.room, self.other_room), self.plan, self.start)
 
     def say(self, text: str = "") -> None:
@@ -166,6 +167,13 @@ class Tour:
         for prop in self._stack.mapping:
             if (record := went.get(prop.property_id)) is not None:
                 self.say(f"  {prop.name} is live ({record.by}): from now on changes are pushed")
+        # Read Channex back once it holds the horizon: the first read-back of a property that
+        # just went live is due at once, and would otherwise land inside a later step.
+        await self._stack.settle(SETTLE_TIMEOUT_S)
+        passes = await self._stack.context.runtime.parity.run_once(force=True)
+        self._read_back = sum(p.cells for p in passes), sum(len(p.drift) for p in passes)
+        cells, drift = self._read_back
+        self.say(f"  Channex read back: {cells} cells compared with sistema-os, {drift} differ")
 
     async def _book_ota(self) -> None:
         s = self._stack
@@ -259,7 +267,13 @@ class Tour:
 
     def _expect_full(self, log: StepLog) -> list[Check]:
         went = None if self._live and all(self._live) else "not recorded as live"
-        return [("the hotel is live", went), *checks.full_sync(log)]
+        cells, drift = self._read_back
+        held = None if cells and not drift else f"{cells} cells compared, {drift} differ"
+        return [
+            ("the hotel is live", went),
+            *checks.full_sync(log),
+            ("Channex holds what sistema-os has", held),
+        ]
 
     def _expect_new(self, log: StepLog) -> list[Check]:
         want = self._availability(self.room, nights(*self._stay))

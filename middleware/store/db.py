@@ -20,7 +20,7 @@ import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_RETRY_S = 0.05
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Row = aiosqlite.Row
@@ -109,6 +109,15 @@ CREATE TABLE IF NOT EXISTS revision_handling (
         CHECK (channex_ack IN ('pending', 'acked', 'failed', 'not_needed', 'not_sent')),
     ack_detail TEXT, ack_at TEXT);
 """,
+    # Sync requests per property (NULL: every property) and the indexes pruning by age uses.
+    5: """
+ALTER TABLE sync_requests ADD COLUMN property_id TEXT;
+CREATE INDEX IF NOT EXISTS sync_requests_property ON sync_requests (property_id, status);
+CREATE INDEX IF NOT EXISTS http_calls_at ON http_calls (at);
+CREATE INDEX IF NOT EXISTS webhook_events_received ON webhook_events (received_at);
+CREATE INDEX IF NOT EXISTS pushes_finished ON pushes (finished_at);
+CREATE INDEX IF NOT EXISTS notices_resolved_at ON notices (resolved_at);
+""",
 }
 
 
@@ -161,7 +170,7 @@ class Database:
             row = await cursor.fetchone()
             version = int(row[0]) if row else 0
             for target in range(version + 1, SCHEMA_VERSION + 1):
-                body = _schema_sql() if target == 1 else MIGRATIONS[target]
+                body = _schema_sql() if target == 1 else MIGRATIONS.get(target, "")
                 await self._conn.executescript(
                     f"BEGIN IMMEDIATE;\n{body}\nPRAGMA user_version = {target};\nCOMMIT;"
                 )

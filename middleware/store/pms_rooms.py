@@ -7,7 +7,7 @@ categoria) until a later answer serves it again; `/health`'s `pms` check reads t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,11 +26,24 @@ class Unserved:
     categorias: tuple[str, ...]
 
 
-async def record(db: Database, categorias: Sequence[str], now: datetime) -> None:
-    """The mapped categorias the answer read at `now` lacked (maybe none), with their notices."""
+async def record(
+    db: Database,
+    categorias: Sequence[str],
+    now: datetime,
+    *,
+    covered: Collection[str] | None = None,
+) -> None:
+    """The mapped categorias the answer read at `now` lacked (maybe none), with their notices.
+    `covered`: the categorias that read asked for (None: every one); a read of one hotel, or of
+    some rooms, says nothing of the others, which keep what an earlier read found."""
     stamp = to_db_time(now)
-    document = orjson.dumps({"at": stamp, "categorias": sorted(categorias)}).decode()
     async with db.transaction() as conn:
+        cursor = await conn.execute("SELECT value FROM kv WHERE key = ?", (KEY,))
+        found = await cursor.fetchone()
+        before = [] if found is None else list(orjson.loads(found[0])["categorias"])
+        kept = [] if covered is None else [code for code in before if code not in covered]
+        categorias = sorted({*kept, *categorias})
+        document = orjson.dumps({"at": stamp, "categorias": categorias}).decode()
         await conn.execute(
             "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key)"
             " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",

@@ -179,6 +179,40 @@ async def claim_due(
     return [_row(row) for row in rows]
 
 
+async def due_properties(db: Database, now: datetime) -> list[str | None]:
+    """The properties (None: not known yet) with a due row, the longest waiting first."""
+    stamp = to_db_time(now)
+    rows = await db.fetchall(
+        f"SELECT property_id, MIN(received_at) AS oldest FROM revisions WHERE {_CLAIMABLE}"  # noqa: S608
+        " AND next_attempt_at <= ? GROUP BY property_id ORDER BY oldest, property_id",
+        (stamp, stamp),
+    )
+    return [row["property_id"] for row in rows]
+
+
+async def claim_next(
+    db: Database, now: datetime, *, property_id: str | None, lease_s: float
+) -> RevisionRow | None:
+    """Lease the oldest due row of one property (None: of the rows whose property is not
+    known yet); None when it has none."""
+    stamp = to_db_time(now)
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            f"SELECT * FROM revisions WHERE {_CLAIMABLE} AND next_attempt_at <= ?"  # noqa: S608
+            " AND property_id IS ? ORDER BY received_at, revision_id LIMIT 1",
+            (stamp, stamp, property_id),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return None
+        until = to_db_time(now + timedelta(seconds=lease_s))
+        await conn.execute(
+            "UPDATE revisions SET claimed_until = ? WHERE revision_id = ?",
+            (until, row["revision_id"]),
+        )
+    return _row(row)
+
+
 async def claim_one(
     db: Database, revision_id: str, now: datetime, *, lease_s: float
 ) -> RevisionRow | None:

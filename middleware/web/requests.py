@@ -13,6 +13,7 @@ from middleware.errors import PayloadError
 
 MAX_BODY_BYTES = 64_000
 MAX_CODES = 200
+MAX_REF = 200
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -20,6 +21,7 @@ class SyncScope:
     room_codes: tuple[str, ...] | None
     date_from: date | None
     date_to: date | None
+    property_ref: str | None = None  # a Channex property id or a mapping name
 
 
 def _date(doc: dict[str, Any], key: str) -> date | None:
@@ -35,9 +37,9 @@ def _date(doc: dict[str, Any], key: str) -> date | None:
 
 
 def parse_scope(body: bytes, *, strict: bool = False) -> SyncScope:
-    """`{"categorias": [...], "date_from": "...", "date_to": "..."}`, every key optional.
-    `strict` (an operator's request): no other key. The PMS's change notice is not strict, so
-    a key sistema-os adds does not lose the notice."""
+    """`{"property": "...", "categorias": [...], "date_from": "...", "date_to": "..."}`, every
+    key optional. `strict` (an operator's request): no other key. The PMS's change notice is
+    not strict, so a key sistema-os adds does not lose the notice."""
     if len(body) > MAX_BODY_BYTES:
         raise PayloadError(f"body larger than {MAX_BODY_BYTES} bytes")
     if not body.strip():
@@ -58,6 +60,9 @@ def parse_scope(body: bytes, *, strict: bool = False) -> SyncScope:
         or not all(isinstance(c, str) and c.strip() for c in codes)
     ):
         raise PayloadError("'categorias' must be a list of non-empty strings")
+    ref = doc.get("property")
+    if ref is not None and (not isinstance(ref, str) or not ref.strip() or len(ref) > MAX_REF):
+        raise PayloadError(f"'property' must be a non-empty string of at most {MAX_REF} chars")
     date_from, date_to = _date(doc, "date_from"), _date(doc, "date_to")
     if date_from and date_to and date_to < date_from:
         raise PayloadError("'date_to' is before 'date_from'")
@@ -65,4 +70,5 @@ def parse_scope(body: bytes, *, strict: bool = False) -> SyncScope:
         room_codes=None if codes is None else tuple(c.strip() for c in codes),
         date_from=date_from,
         date_to=date_to,
+        property_ref=None if ref is None else ref.strip(),
     )

@@ -1,7 +1,8 @@
 """ARI triggers: `POST /webhook/pms` (sistema-os says what changed) and `POST /sync/full` /
-`POST /sync/incremental` (operators). Each records a durable sync request and answers 202 at
-once; the worker reads the PMS and pushes only what changed. The first `POST /sync/full` puts
-every mapped property live (`store.live`): nothing is pushed before it.
+`POST /sync/incremental` (operators). Each records a durable sync request per property it
+concerns (`sync_targets`) and answers 202 at once; the worker reads that property's PMS and
+pushes only what changed. The first `POST /sync/full` puts every mapped property live
+(`store.live`): nothing is pushed before it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from middleware.domain import sync_scope
 from middleware.errors import PayloadError
 from middleware.store import live, sync_requests
+from middleware.web import sync_targets
 from middleware.web.auth import require_admin, token_matches
 from middleware.web.context import ctx
 from middleware.web.requests import SyncScope, parse_scope
@@ -24,44 +26,84 @@ DISABLED = {"error": "Channex integration is disabled"}
 
 
 async def _record(
-    request: Request, scope: SyncScope, *, source: str, full: bool, due_in_s: float = 0.0
+    request: Request,
+    scope: SyncScope,
+    *,
+    source: str,
+    full: bool,
+    caller: str | None = None,
+    due_in_s: float = 0.0,
 ) -> Response:
+    """One durable request per property the scope names (`sync_targets`), answered 202."""
     context = ctx(request)
     rt = context.runtime
-    known = set(rt.mapping.room_codes())
-    unmapped = sorted(set(scope.room_codes or ()) - known)
+    try:
+        resolved = sync_targets.resolve(rt.mapping, scope, caller=caller)
+    except PayloadError as exc:
+        log.warning("sync_request_invalid", path=request.url.path, error=str(exc))
+        return JSONResponse({"error": str(exc)}, status_code=422)
     if full:  # a full sync is the go-live: the properties go live with the request
-        caller = request.client.host if request.client else "unknown"
-        request_id = await live.go_live(
-            rt.db,
-            [prop.property_id for prop in rt.mapping],
-            rt.clock(),
-            by=f"POST /sync/full from {caller}",
-            source=source,
-        )
+        client = request.client.host if request.client else "unknown"
+        ids = [
+            await live.go_live(
+                rt.db,
+                [prop.property_id for prop in rt.mapping],
+                rt.clock(),
+                by=f"POST /sync/full from {client}",
+                source=source,
+            )
+        ]
     else:
-        request_id = await sync_requests.request(
-            rt.db,
-            source=source,
-            now=rt.clock(),
-            room_codes=scope.room_codes,
-            date_from=scope.date_from,
-            date_to=scope.date_to,
-            due_in_s=due_in_s,
-        )
+        ids = [
+            await sync_requests.request(
+                rt.db,
+                source=source,
+                now=rt.clock(),
+                property_id=target.property_id,
+                room_codes=target.room_codes,
+                date_from=scope.date_from,
+                date_to=scope.date_to,
+                due_in_s=due_in_s,
+            )
+            for target in resolved.targets
+        ]
     context.wake_worker()
     log.info(
         "sync_requested",
         source=source,
-        request_id=request_id,
+        request_ids=ids,
+        property_ids=[t.property_id for t in resolved.targets],
         full_sync=full,
         room_codes=list(scope.room_codes or ()),
-        unmapped=unmapped,
+        unmapped=list(resolved.unmapped),
     )
-    body: dict[str, object] = {"status": "accepted", "request_id": request_id}
-    if unmapped:
-        body["unmapped_categorias"] = unmapped
+    body: dict[str, object] = {"status": "accepted", "request_id": ids[0]}
+    if len(ids) > 1:
+        body["request_ids"] = ids
+    if resolved.unmapped:
+        body["unmapped_categorias"] = list(resolved.unmapped)
     return JSONResponse(body, status_code=202)
+
+
+def _pms_caller(request: Request) -> str | Response | None:
+    """Who sent a PMS notice: the property whose own webhook token (`webhook_token_env`) it
+    carries, else None once the global `PMS_WEBHOOK_TOKEN` matched (or no token is set at
+    all); a 401 answer otherwise."""
+    rt = ctx(request).runtime
+    settings = rt.settings
+    own = [
+        (prop.property_id, settings.pms_secrets.get(prop.pms.webhook_token_env))
+        for prop in rt.mapping
+        if prop.pms is not None and prop.pms.webhook_token_env is not None
+    ]
+    for property_id, secret in own:
+        if secret is not None and token_matches(request, secret):
+            return property_id
+    token = settings.pms_webhook_token
+    if (token is None and not own) or (token is not None and token_matches(request, token)):
+        return None
+    log.warning("pms_webhook_unauthorized", client=request.client and request.client.host)
+    return JSONResponse({"error": "invalid or missing bearer token"}, status_code=401)
 
 
 async def _scope(request: Request, *, strict: bool = False) -> SyncScope | Response:
@@ -86,17 +128,17 @@ async def _scope(request: Request, *, strict: bool = False) -> SyncScope | Respo
 
 
 async def pms_webhook(request: Request) -> Response:
-    settings = ctx(request).runtime.settings
-    token = settings.pms_webhook_token
-    if token is not None and not token_matches(request, token):
-        log.warning("pms_webhook_unauthorized", client=request.client and request.client.host)
-        return JSONResponse({"error": "invalid or missing bearer token"}, status_code=401)
+    caller = _pms_caller(request)
+    if isinstance(caller, Response):
+        return caller
     scope = await _scope(request)
     if isinstance(scope, Response):
         return scope
     # the notice of an OTA booking the middleware just wrote reads the nights its re-sync reads
-    coalesce = settings.pms_read_coalesce_s
-    return await _record(request, scope, source="pms_webhook", full=False, due_in_s=coalesce)
+    coalesce = ctx(request).runtime.settings.pms_read_coalesce_s
+    return await _record(
+        request, scope, source="pms_webhook", full=False, caller=caller, due_in_s=coalesce
+    )
 
 
 async def sync_full(request: Request) -> Response:

@@ -1,10 +1,14 @@
 """ARI sync: read the PMS, turn its grid into Channex cells, enqueue what changed.
 
 Triggers (the PMS webhook, `/sync/*`, the change-detection poll, the nightly full sync, and
-bookings) only record durable sync requests; `AriSync.run_once` claims every due request,
-coalesces them into one PMS read per range, and writes the differences to the outbox in one
-transaction per lane. A full sync enqueues every cell of the horizon regardless of what
-Channex last acknowledged (go-live, recovery, drift correction).
+bookings) only record durable sync requests, each for one property or every property and for
+some rooms or all. `AriSync.dispatch` starts one task per property with due requests, in a
+bounded pool: the task claims that property's requests, coalesces them into one read of the
+property's own PMS over the union of their ranges, and writes the differences for the rooms
+asked (and their plans) to the outbox in one transaction per lane. A slow or failing PMS
+holds only its own property; its requests are retried with backoff. A full sync enqueues
+every cell of the horizon regardless of what Channex last acknowledged (go-live, recovery,
+drift correction).
 
 A property that is not live yet (`store.live`) has its PMS grid read and checked like any
 other, but nothing enqueued: the full sync that puts it live pushes the whole horizon as
@@ -13,8 +17,9 @@ sistema-os has it then, bookings taken in before included.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import structlog
@@ -24,11 +29,14 @@ from middleware.config import Settings
 from middleware.domain import ari
 from middleware.domain.models import Lane, PmsAri
 from middleware.errors import PayloadError, TransientUpstreamError, UpstreamError
-from middleware.mapping import Mapping, PropertyMap
+from middleware.mapping import Mapping, PropertyMap, RoomTypeMap
+from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
 from middleware.ratelimit import retry_delay_s
 from middleware.store import audit, live, outbox, pms_rooms, sync_requests
 from middleware.store.db import Database, to_db_time
+from middleware.worker import keyed_pool
+from middleware.worker.keyed_pool import KeyedPool
 
 log = structlog.get_logger(__name__)
 
@@ -47,31 +55,77 @@ class AriSync:
     def __init__(
         self,
         db: Database,
-        pms: PmsPort,
+        pms: PmsPort | PmsDirectory,
         mapping: Mapping,
         settings: Settings,
         *,
         clock: clocks.Clock = clocks.utc_now,
+        pool: KeyedPool | None = None,
     ) -> None:
+        self.pool = pool or KeyedPool(settings.worker_concurrency, name="ari")
         self._db = db
         self._pms = pms
         self._mapping = mapping
         self._settings = settings
         self._clock = clock
 
+    def _pms_of(self, property_id: str) -> PmsPort:
+        pms = self._pms
+        return pms.for_property(property_id) if isinstance(pms, PmsDirectory) else pms
+
     async def run_once(self) -> SyncReport | None:
-        """Process every due sync request as one coalesced sync; None when nothing was due."""
+        """One pass, waiting for it: every due request, one coalesced sync per property;
+        None when nothing was done."""
+        reports = [r for r in await keyed_pool.results_of(await self.dispatch()) if r]
+        if not reports:
+            return None
+        return SyncReport(
+            requests=sum(r.requests for r in reports),
+            full_sync=any(r.full_sync for r in reports),
+            rows_enqueued=sum(r.rows_enqueued for r in reports),
+            problems=tuple(p for r in reports for p in r.problems),
+        )
+
+    async def dispatch(self) -> list[asyncio.Task[SyncReport | None] | None]:
+        """Start a sync for every property with due requests and none running; no wait."""
         now = self._clock()
-        requests = await sync_requests.claim_due(
-            self._db, now, lease_s=self._settings.worker_lease_s
+        await sync_requests.split_unscoped(
+            self._db, [prop.property_id for prop in self._mapping], now
+        )
+        started = []
+        for property_id in await sync_requests.due_properties(self._db, now):
+            prop = self._mapping.property(property_id)
+            if prop is None:  # no longer mapped: nothing to read, nowhere to push
+                await self._drop_unmapped(property_id, now)
+                continue
+            started.append(self._start(prop))
+        return started
+
+    def _start(self, prop: PropertyMap) -> asyncio.Task[SyncReport | None] | None:
+        return self.pool.start(prop.property_id, lambda: self._run_property(prop))
+
+    async def _drop_unmapped(self, property_id: str, now: datetime) -> None:
+        claimed = await sync_requests.claim_due_for(
+            self._db, property_id, now, lease_s=self._settings.worker_lease_s
+        )
+        await sync_requests.finish(self._db, [r.id for r in claimed], now)
+        log.warning("ari_sync_unmapped_property", property_id=property_id, requests=len(claimed))
+
+    async def _run_property(self, prop: PropertyMap) -> SyncReport | None:
+        """Claim the property's due requests and sync their union once."""
+        requests = await sync_requests.claim_due_for(
+            self._db, prop.property_id, self._clock(), lease_s=self._settings.worker_lease_s
         )
         if not requests:
             return None
         ids = [r.id for r in requests]
         full = any(r.full_sync for r in requests)
         date_from, date_to = _union_range(requests)
+        room_codes = None if full else _union_codes(requests)
         try:
-            report = await self.sync(full=full, date_from=date_from, date_to=date_to)
+            report = await self.sync_property(
+                prop, full=full, date_from=date_from, date_to=date_to, room_codes=room_codes
+            )
         except (UpstreamError, PayloadError) as exc:
             attempts = max(r.attempts for r in requests) + 1
             retry_at = self._clock() + timedelta(seconds=retry_delay_s(attempts))
@@ -80,6 +134,7 @@ class AriSync:
             )
             log.warning(
                 "ari_sync_failed",
+                property_id=prop.property_id,
                 error=str(exc),
                 transient=isinstance(exc, TransientUpstreamError),
                 retry_at=to_db_time(retry_at),
@@ -97,82 +152,104 @@ class AriSync:
     async def sync(
         self, *, full: bool, date_from: date | None = None, date_to: date | None = None
     ) -> SyncReport:
-        """Read the PMS over the requested range (clipped to each property's horizon)."""
+        """Read every property's PMS over the range (clipped to each property's horizon),
+        the properties concurrently; the first failure is raised after all have run."""
+        outcomes = await asyncio.gather(
+            *(
+                self.sync_property(prop, full=full, date_from=date_from, date_to=date_to)
+                for prop in self._mapping
+            ),
+            return_exceptions=True,
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        reports = [o for o in outcomes if isinstance(o, SyncReport)]
+        return SyncReport(
+            requests=1,
+            full_sync=full,
+            rows_enqueued=sum(r.rows_enqueued for r in reports),
+            problems=tuple(p for r in reports for p in r.problems),
+        )
+
+    async def sync_property(
+        self,
+        prop: PropertyMap,
+        *,
+        full: bool,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        room_codes: Collection[str] | None = None,
+    ) -> SyncReport:
+        """Read one property's PMS over the range (clipped to its horizon) and enqueue what
+        changed, for the rooms of `room_codes` (None: every room) and their plans."""
         now = self._clock()
-        windows = {
-            prop.property_id: self._window(prop, now, date_from, date_to) for prop in self._mapping
-        }
-        active = [w for w in windows.values() if w is not None]
-        if not active:
-            return SyncReport(requests=0, full_sync=full, rows_enqueued=0, problems=())
-        read_from = min(w[0] for w in active)
-        read_to = max(w[1] for w in active)
-        pms_ari = await self._pms.read_ari(read_from, read_to)
+        window = self._window(prop, now, date_from, date_to)
+        wanted = _rooms_in_scope(prop, room_codes)
+        if window is None or not wanted:
+            return SyncReport(requests=1, full_sync=full, rows_enqueued=0, problems=())
+        start, end = window
+        pms_ari = await self._pms_of(prop.property_id).read_ari(start, end)
         served = {room.room_code for room in pms_ari.rooms}
-        unserved = [code for code in self._mapping.room_codes() if code not in served]
+        asked = [room.room_code for room in wanted]
+        unserved = [code for code in asked if code not in served]
         if unserved:
-            log.warning("pms_categorias_not_served", categorias=unserved)
-        await pms_rooms.record(self._db, unserved, now)
-        live_now = await live.live_properties(self._db)
-        rows = 0
-        problems: list[str] = []
-        held: list[str] = []
-        for prop in self._mapping:
-            window = windows[prop.property_id]
-            if window is None:
-                continue
-            start, end = window
-            avail, restr, grid_problems = ari.grid_to_cells(
-                self._rooms_of(pms_ari, prop),
-                prop,
-                today=clocks.hotel_today(prop.timezone, now),
-                horizon_end=end,
+            log.warning(
+                "pms_categorias_not_served", property_id=prop.property_id, categorias=unserved
             )
-            problems.extend(p.message for p in grid_problems)
-            if prop.property_id not in live_now:
-                held.append(prop.property_id)
-                continue
-            for kind, cells in (("availability", avail), ("restrictions", restr)):
-                lane = Lane(prop.property_id, kind)  # type: ignore[arg-type]
-                rows += await outbox.enqueue_diff(
-                    self._db,
-                    lane,
-                    cells,
-                    now,
-                    day_from=start,
-                    day_to=end,
-                    force=full,
-                    full_sync=full,
-                )
-            if full:
-                await audit.set_value(
-                    self._db,
-                    LAST_FULL_SYNC_KEY.format(property_id=prop.property_id),
-                    to_db_time(now),
-                    now,
-                )
+        await pms_rooms.record(self._db, unserved, now, covered=asked)
+        avail, restr, grid_problems = ari.grid_to_cells(
+            self._rooms_of(pms_ari, prop, wanted),
+            replace(prop, room_types=wanted),
+            today=clocks.hotel_today(prop.timezone, now),
+            horizon_end=end,
+        )
+        problems = [p.message for p in grid_problems]
+        rows = 0
+        is_live = prop.property_id in await live.live_properties(self._db)
+        for kind, cells in (("availability", avail), ("restrictions", restr)):
+            if not is_live:
+                break
+            lane = Lane(prop.property_id, kind)  # type: ignore[arg-type]
+            rows += await outbox.enqueue_diff(
+                self._db, lane, cells, now, day_from=start, day_to=end, force=full, full_sync=full
+            )
+        if full and is_live:
+            await audit.set_value(
+                self._db,
+                LAST_FULL_SYNC_KEY.format(property_id=prop.property_id),
+                to_db_time(now),
+                now,
+            )
         for problem in sorted(set(problems)):
             log.warning("pms_ari_problem", problem=problem)
-        if held:
-            log.info("ari_sync_held_not_live", property_ids=held)
+        if not is_live:
+            log.info("ari_sync_held_not_live", property_ids=[prop.property_id])
         log.info(
             "ari_sync_done",
+            property_id=prop.property_id,
             full_sync=full,
-            date_from=read_from.isoformat(),
-            date_to=read_to.isoformat(),
+            date_from=start.isoformat(),
+            date_to=end.isoformat(),
+            rooms=None if room_codes is None else [room.room_code for room in wanted],
             rows_enqueued=rows,
         )
         return SyncReport(requests=1, full_sync=full, rows_enqueued=rows, problems=tuple(problems))
 
-    def _rooms_of(self, pms_ari: PmsAri, prop: PropertyMap) -> PmsAri:
-        """The PMS rooms for `prop`: its own, plus codes no property maps (reported once)."""
-        elsewhere = {
-            room.room_code
-            for other in self._mapping
-            if other.property_id != prop.property_id
-            for room in other.room_types
-        }
-        rooms = tuple(r for r in pms_ari.rooms if r.room_code not in elsewhere)
+    def _rooms_of(
+        self, pms_ari: PmsAri, prop: PropertyMap, wanted: tuple[RoomTypeMap, ...]
+    ) -> PmsAri:
+        """The PMS rooms for `prop` in scope: its own, plus (when it syncs every room) codes no
+        property maps, reported once; another property's rooms (a PMS shared by several
+        properties) are left to that property."""
+        own = {room.room_code for room in wanted}
+        everything = len(wanted) == len(prop.room_types)
+        known = set(self._mapping.room_codes())
+        rooms = tuple(
+            r
+            for r in pms_ari.rooms
+            if r.room_code in own or (everything and r.room_code not in known)
+        )
         return PmsAri(currency=pms_ari.currency, rooms=rooms)
 
     def _window(
@@ -182,6 +259,24 @@ class AriSync:
         start = today if date_from is None else max(date_from, today)
         end = last if date_to is None else min(date_to, last)
         return None if start > end else (start, end)
+
+
+def _rooms_in_scope(
+    prop: PropertyMap, room_codes: Collection[str] | None
+) -> tuple[RoomTypeMap, ...]:
+    if room_codes is None:
+        return prop.room_types
+    return tuple(room for room in prop.room_types if room.room_code in room_codes)
+
+
+def _union_codes(requests: Sequence[sync_requests.SyncRequest]) -> set[str] | None:
+    """Every room code the requests name (None: one of them names every room)."""
+    codes: set[str] = set()
+    for r in requests:
+        if r.room_codes is None:
+            return None
+        codes.update(r.room_codes)
+    return codes
 
 
 def _union_range(requests: Sequence[sync_requests.SyncRequest]) -> tuple[date | None, date | None]:

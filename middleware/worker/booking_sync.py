@@ -12,11 +12,15 @@ For each claimed revision: fetch it by id, plan it against the booking map
   revision and mark the revision `applied`; ack; mark `acked`; ask for an ARI resync of the
   touched nights.
 A row already `applied` (its ack failed) is only acked again: the PMS is never called twice.
+Properties are worked on concurrently in a bounded `KeyedPool`, one task per property
+processing its revisions in order, each room with that property's own PMS: one hotel's slow
+or failing PMS delays only its own bookings, and a booking never reaches another's PMS.
 Log lines carry ids and counts, never guest names or contact data.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -42,9 +46,12 @@ from middleware.errors import (
     UpstreamError,
 )
 from middleware.mapping import Mapping as ChannexMapping
+from middleware.pms.directory import PmsDirectory
 from middleware.store import ari_state, bookings, revisions
 from middleware.store.db import Database
 from middleware.store.revisions import RevisionRow
+from middleware.worker import keyed_pool
+from middleware.worker.keyed_pool import KeyedPool
 
 log = structlog.get_logger(__name__)
 
@@ -142,7 +149,7 @@ class BookingProcessor:
     def __init__(
         self,
         channex: RevisionSource,
-        pms: BookingPms,
+        pms: BookingPms | PmsDirectory,
         db: Database,
         mapping: ChannexMapping,
         *,
@@ -151,7 +158,9 @@ class BookingProcessor:
         alert: alerts.Alert = alerts.no_alert,
         max_attempts: int = MAX_ATTEMPTS,
         lease_s: float = LEASE_S,
+        pool: KeyedPool | None = None,
     ) -> None:
+        self.pool = pool or KeyedPool(name="bookings")
         self._channex = channex
         self._pms = pms
         self._db = db
@@ -163,17 +172,35 @@ class BookingProcessor:
         self._lease_s = lease_s
 
     async def run_once(self, *, limit: int = 50) -> ProcessReport:
-        """Process up to `limit` due revisions, oldest first. Each is claimed just before it is
-        processed, so its lease never runs out while it waits behind the others."""
+        """One pass, waiting for it: up to `limit` due revisions of each property."""
+        reports = await keyed_pool.results_of(await self.dispatch(limit=limit))
+        return ProcessReport(outcomes=tuple(o for report in reports for o in report.outcomes))
+
+    async def dispatch(self, *, limit: int = 50) -> list[asyncio.Task[ProcessReport] | None]:
+        """Start a task for every property with due revisions and none running; no wait."""
+        due = await revisions.due_properties(self._db, self._clock())
+        return [self._start(property_id, limit) for property_id in due]
+
+    def _start(self, property_id: str | None, limit: int) -> asyncio.Task[ProcessReport] | None:
+        return self.pool.start(property_id, lambda: self._run_property(property_id, limit))
+
+    async def _run_property(self, property_id: str | None, limit: int) -> ProcessReport:
+        """Up to `limit` due revisions of one property, oldest first. Each is claimed just
+        before it is processed, so its lease never runs out while it waits behind the others.
+        (Rows whose property is not known yet are one more "property" of their own.)"""
         outcomes: list[Outcome] = []
         for _ in range(limit):
-            rows = await revisions.claim_due(
-                self._db, self._clock(), limit=1, lease_s=self._lease_s
+            row = await revisions.claim_next(
+                self._db, self._clock(), property_id=property_id, lease_s=self._lease_s
             )
-            if not rows:
+            if row is None:
                 break
-            outcomes.append(await self._guarded(_Run(rows[0])))
+            outcomes.append(await self._guarded(_Run(row)))
         return ProcessReport(outcomes=tuple(outcomes))
+
+    def _pms_of(self, property_id: str) -> BookingPms:
+        pms = self._pms
+        return pms.for_property(property_id) if isinstance(pms, PmsDirectory) else pms
 
     async def process(self, revision_id: str) -> Outcome:
         """Process one revision now, due or not ("skipped" if finished, parked or leased)."""
@@ -400,14 +427,15 @@ class BookingProcessor:
     ) -> None:
         """Cancels first (they free apartments), then modifies, then creates; each room's
         result is stored as soon as the PMS has answered."""
+        pms = self._pms_of(revision.property_id)
         for cancel in plan.cancels:
-            await self._pms.cancel_booking(
+            await pms.cancel_booking(
                 cancel.pms_id, cancel.reason, fee=cancel.fee, currency=cancel.currency
             )
             await self._save_room(revision, cancel.room_index, cancel.pms_id, None, active=False)
             run.cancelled += 1
         for modify in plan.modifies:
-            ref = await self._pms.modify_booking(modify.pms_id, modify.request, modify.changed)
+            ref = await pms.modify_booking(modify.pms_id, modify.request, modify.changed)
             await self._save_room(revision, modify.room_index, ref.pms_id, modify.request)
             run.modified += 1
         for record in plan.records:  # only the room's Channex ids changed: nothing to send
@@ -416,7 +444,7 @@ class BookingProcessor:
             # What this create asks for is stored before it is sent: if its answer is lost,
             # `_settle_lost_creates` finds out what the PMS made of it before anything else.
             await self._save_room(revision, request.room_index, None, request)
-            ref = await self._pms.create_booking(request)
+            ref = await pms.create_booking(request)
             await self._save_room(revision, request.room_index, ref.pms_id, request)
             run.created += 1
 
@@ -434,7 +462,7 @@ class BookingProcessor:
             if room.pms_id is None and room.request is not None
         ]
         for index, request in lost:
-            ref = await self._pms.create_booking(request)
+            ref = await self._pms_of(revision.property_id).create_booking(request)
             await self._save_room(revision, index, ref.pms_id, request)
             run.created += 1
         return bool(lost)

@@ -1,9 +1,12 @@
 """The outbox pump: send each due lane's coalesced changes to Channex, within the rate limit.
 
-One pass (`run_once`): release claims whose lease expired (a crashed worker), then for every
-lane that is due (debounced, not paused, not backing off) reserve a rate-limit slot, claim
-every pending row of the lane, encode them as range-compressed values, and push. The outcome
-is recorded before the next lane: accepted (ari_state updated, rows removed; values Channex
+One pass (`dispatch`): release claims whose lease expired (a crashed worker), then start a
+push for every lane that is due (debounced, not paused, not backing off) and not pushing
+already. Lanes push concurrently in a bounded `KeyedPool` (at most one push per lane), so a
+lane whose Channex answers slowly, or that is paused, holds no other lane. A push reserves a
+rate-limit slot, claims every pending row of the lane, encodes them as range-compressed
+values, and sends. `run_once` is a pass that waits for its pushes (tests, admin). The outcome
+is recorded by the lane's own task: accepted (ari_state updated, rows removed; values Channex
 dropped with a warning are recorded, counted and raised as a notice), transient (rows back to
 pending with backoff; a 429 also pauses the lane 60 s, 120 s, ... 600 s), or rejected (rows
 dead-lettered for a person to look at).
@@ -33,6 +36,8 @@ from middleware.mapping import Mapping
 from middleware.ratelimit import retry_delay_s
 from middleware.store import lanes, notices, outbox
 from middleware.store.db import Database
+from middleware.worker import keyed_pool
+from middleware.worker.keyed_pool import KeyedPool
 
 log = structlog.get_logger(__name__)
 
@@ -60,7 +65,9 @@ class OutboxPump:
         *,
         clock: clocks.Clock = clocks.utc_now,
         alert: alerts.Alert = alerts.no_alert,
+        pool: KeyedPool | None = None,
     ) -> None:
+        self.pool = pool or KeyedPool(settings.worker_concurrency, name="pump")
         self._db = db
         self._channex = channex
         self._mapping = mapping
@@ -75,6 +82,11 @@ class OutboxPump:
         return s.channex_avail_rate_limit if kind == "availability" else s.channex_price_rate_limit
 
     async def run_once(self) -> list[LaneResult]:
+        """One pass, waiting for its pushes; the results of the lanes it started, in order."""
+        return await keyed_pool.results_of(await self.dispatch())
+
+    async def dispatch(self) -> list[asyncio.Task[LaneResult] | None]:
+        """Start a push for every due lane not pushing already (None for those); no wait."""
         now = self._clock()
         await outbox.release_expired(self._db, now)
         due = await outbox.due_lanes(
@@ -83,7 +95,10 @@ class OutboxPump:
             debounce_s=self._settings.ari_debounce_s,
             max_delay_s=self._settings.ari_max_delay_s,
         )
-        return [await self.push_lane(lane) for lane in due]
+        return [self._start(lane) for lane in due]
+
+    def _start(self, lane: Lane) -> asyncio.Task[LaneResult] | None:
+        return self.pool.start(lane, lambda: self.push_lane(lane))
 
     async def push_lane(self, lane: Lane) -> LaneResult:
         prop = self._mapping.property(lane.property_id)

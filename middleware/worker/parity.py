@@ -30,6 +30,7 @@ from middleware.domain import ari, parity
 from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Cells, Kind, Lane
 from middleware.errors import PayloadError, UpstreamError
 from middleware.mapping import Mapping, PropertyMap
+from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
 from middleware.store import audit, lanes, live, notices
 from middleware.store import parity as store
@@ -70,7 +71,7 @@ class ParityCheck:
         self,
         db: Database,
         channex: AriReader,
-        pms: PmsPort,
+        pms: PmsPort | PmsDirectory,
         mapping: Mapping,
         settings: Settings,
         *,
@@ -218,7 +219,9 @@ class ParityCheck:
                 prop.property_id, first, last, RESTRICTION_FIELDS
             )
             channex = parity.cells_from_restrictions(read)
-        pms_ari = await self._pms.read_ari(first, last)
+        pms = self._pms
+        reader = pms.for_property(prop.property_id) if isinstance(pms, PmsDirectory) else pms
+        pms_ari = await reader.read_ari(first, last)
         avail, restr, _problems = ari.grid_to_cells(
             pms_ari, prop, today=today, horizon_end=min(end, last)
         )

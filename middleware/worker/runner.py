@@ -6,9 +6,12 @@ PMS), `nightly` (the optional off-peak full sync), `parity` (Channex read back a
 with the PMS), `mapping` (a mapping reload another process asked for) and `heartbeat`; at
 start, one side task reads the Channex property settings parity relies on (`property_check`),
 again every `SETTINGS_RETRY_S` until Channex answers. Each sleep is a wait on the stop event
-(or a wake-up); one failed iteration is logged and the loop goes on. `stop()` stops claiming,
-lets in-flight work finish up to `SHUTDOWN_TIMEOUT_S`, then cancels: a cancelled push gives
-its outbox rows back.
+(or a wake-up); one failed iteration is logged and the loop goes on. The `ari`,
+`pump` and `bookings` loops only dispatch: each property's (or lane's) work runs in its
+component's bounded pool, so one hotel's slow PMS or slow Channex lane never holds another's;
+a property whose sync or bookings task ends nudges its loop, which looks for more at once.
+`prune` removes old audit rows (`store.prune`). `stop()` stops claiming, lets in-flight work
+finish up to `SHUTDOWN_TIMEOUT_S`, then cancels: a cancelled push gives its outbox rows back.
 """
 
 from __future__ import annotations
@@ -16,19 +19,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
 
 import structlog
 
 from middleware.mapping_reload import MappingReloader
 from middleware.runtime import Runtime
-from middleware.store import audit, sync_requests
+from middleware.store import audit, prune, sync_requests
 from middleware.store.db import from_db_time, to_db_time
 from middleware.worker import property_check
 from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY
+from middleware.worker.keyed_pool import KeyedPool
 from middleware.worker.schedule import full_sync_due
 
 log = structlog.get_logger(__name__)
 
+WAKEABLE = ("ari", "pump", "bookings")
+# A property's sync or bookings task that ends may leave more due: look at once. A lane's push
+# that ends leaves nothing due before the debounce, which the pump's short tick covers.
+NUDGED_BY_POOL = ("ari", "bookings")
 SHUTDOWN_TIMEOUT_S = 10.0
 HEARTBEAT_INTERVAL_S = 5.0
 # The pump looks for due lanes a few times per debounce, so a settled lane waits at most a
@@ -47,8 +57,26 @@ class Worker:
         self._rt = runtime
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
+        self._nudges = {name: asyncio.Event() for name in WAKEABLE}
         self._tasks: list[asyncio.Task[None]] = []
         self.reloader = MappingReloader(runtime, interval_s=runtime.settings.worker_interval_s)
+        # the pools outlive a mapping reload (`Runtime.use_mapping`), and so do these hooks
+        for name, component in self._pooled():
+            if name in NUDGED_BY_POOL:
+                component.pool.on_done = self._nudges[name].set
+
+    def _pooled(self) -> list[tuple[str, Any]]:
+        """The loops whose component runs its work in a pool (`.pool`), by loop name."""
+        parts = (
+            ("ari", self._rt.ari_sync),
+            ("pump", self._rt.pump),
+            ("bookings", self._rt.bookings),
+        )
+        return [
+            (name, part)
+            for name, part in parts
+            if isinstance(getattr(part, "pool", None), KeyedPool)
+        ]
 
     def wake(self) -> None:
         """Run the short loops now (one-process mode: a webhook just stored work)."""
@@ -60,8 +88,8 @@ class Worker:
         pump_tick = max(s.ari_debounce_s / PUMP_TICKS_PER_DEBOUNCE, PUMP_TICK_MIN_S)
         loops: list[tuple[str, float, Callable[[], Awaitable[object]]]] = [
             # Each pass looks its component up in the runtime: a mapping reload replaces them.
-            ("ari", tick, lambda: self._rt.ari_sync.run_once()),
-            ("pump", min(tick, PUMP_TICK_MAX_S, pump_tick), self._pump),
+            ("ari", tick, lambda: self._rt.ari_sync.dispatch()),
+            ("pump", min(tick, PUMP_TICK_MAX_S, pump_tick), lambda: self._rt.pump.dispatch()),
             ("bookings", tick, self._bookings),
             ("heartbeat", min(tick, HEARTBEAT_INTERVAL_S), self._heartbeat),
             ("mapping", tick, self.reloader.check_once),
@@ -74,10 +102,12 @@ class Worker:
             loops.append(("nightly", NIGHTLY_CHECK_S, self._nightly))
         if s.parity_interval_s > 0 or s.parity_full_hour is not None:
             loops.append(("parity", tick, lambda: self._rt.parity.run_once()))
+        if s.prune_after_days > 0 and s.prune_interval_s > 0:
+            loops.append(("prune", float(s.prune_interval_s), self._prune))
         if not s.channex_enabled:
             # CHANNEX_ENABLED=false: no loop calls Channex (there may be no API key); sync
             # requests and webhooks stay stored for when the integration is switched back on.
-            loops = [loop for loop in loops if loop[0] in ("heartbeat", "mapping")]
+            loops = [loop for loop in loops if loop[0] in ("heartbeat", "mapping", "prune")]
         await self._heartbeat()
         self._tasks = [
             asyncio.create_task(self._loop(name, every, step), name=f"worker:{name}")
@@ -99,13 +129,21 @@ class Worker:
         self._stop.set()
 
     async def _shutdown(self) -> None:
+        """Loops and pooled work (pushes, bookings, PMS reads) share one timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SHUTDOWN_TIMEOUT_S
         done, pending = await asyncio.wait(self._tasks, timeout=SHUTDOWN_TIMEOUT_S)
         for task in pending:
             task.cancel()
         for task in pending:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        log.info("worker_stopped", finished=len(done), cancelled=len(pending))
+        finished, cancelled = len(done), len(pending)
+        for _, component in self._pooled():
+            left_s = max(0.0, deadline - loop.time())
+            pool_done, pool_cancelled = await component.pool.drain(left_s)
+            finished, cancelled = finished + pool_done, cancelled + pool_cancelled
+        log.info("worker_stopped", finished=finished, cancelled=cancelled)
 
     async def _loop(self, name: str, every_s: float, step: Callable[[], Awaitable[object]]) -> None:
         while not self._stop.is_set():
@@ -113,20 +151,25 @@ class Worker:
                 await step()
             except Exception:
                 log.exception("worker_loop_failed", loop=name)
-            await self._sleep(every_s, wakeable=name in ("ari", "pump", "bookings"))
+            await self._sleep(every_s, nudge=self._nudges.get(name))
 
-    async def _sleep(self, seconds: float, *, wakeable: bool) -> None:
+    async def _sleep(self, seconds: float, *, nudge: asyncio.Event | None) -> None:
+        """Wait `seconds`, or less: the stop event; for a wakeable loop, a wake-up or its own
+        nudge (a pooled task of its ended)."""
         waits = [asyncio.ensure_future(self._stop.wait())]
-        if wakeable:
+        if nudge is not None:
             waits.append(asyncio.ensure_future(self._wake.wait()))
+            waits.append(asyncio.ensure_future(nudge.wait()))
         try:
             await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in waits:
                 waiter.cancel()
-        if wakeable and self._wake.is_set():
-            await asyncio.sleep(0)
-            self._wake.clear()
+        if nudge is not None:
+            nudge.clear()
+            if self._wake.is_set():
+                await asyncio.sleep(0)
+                self._wake.clear()
 
     async def _verify_settings(self) -> None:
         """The property settings, read once Channex answers (a side task, not a loop)."""
@@ -146,18 +189,17 @@ class Worker:
                 found = None
             if found is not None:
                 return
-            await self._sleep(SETTINGS_RETRY_S, wakeable=False)
-
-    async def _pump(self) -> None:
-        results = await self._rt.pump.run_once()
-        # Keep draining while lanes are actually sending (a burst can leave more due at once).
-        while results and any(r.outcome in ("sent", "partial") for r in results):
-            if self._stop.is_set():
-                return
-            results = await self._rt.pump.run_once()
+            await self._sleep(SETTINGS_RETRY_S, nudge=None)
 
     async def _bookings(self) -> None:
-        await self._rt.bookings.run_once(limit=self._rt.settings.worker_batch_size)
+        await self._rt.bookings.dispatch(limit=self._rt.settings.worker_batch_size)
+
+    async def _prune(self) -> None:
+        now = self._rt.clock()
+        cutoff = now - timedelta(days=self._rt.settings.prune_after_days)
+        report = await prune.prune(self._rt.db, cutoff)
+        if report.total:
+            log.info("store_pruned", cutoff=cutoff.isoformat(), **report.removed)
 
     async def _heartbeat(self) -> None:
         await audit.heartbeat(self._rt.db, HEARTBEAT_NAME, self._rt.clock())

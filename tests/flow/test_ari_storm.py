@@ -16,7 +16,7 @@ from pathlib import Path
 from random import Random
 from typing import TypeVar
 
-from middleware.domain.models import Kind, Lane
+from middleware.domain.models import Lane
 from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.pms_state import PmsStateError
 from middleware.store import outbox, sync_requests
@@ -194,19 +194,23 @@ async def test_pushes_in_flight_at_a_restart_are_finished_or_resent(tmp_path: Pa
         system.channex.faults = FaultPlan(SEED, p_slow=1.0, slow_s=1.0)
 
         async def in_flight_and_crashed() -> tuple[int, outbox.Claim]:
-            """Wait for a push in flight; claim the other lane as a worker that then crashed
-            would have (its claim is only released once its lease runs out)."""
+            """Claim one lane as a worker that then crashed would have (its claim is only
+            released once its lease runs out), then wait for a push in flight in the other.
+            Both lanes push side by side, so the lane is claimed first, whenever it has rows."""
             db = system.context.runtime.db
             deadline = time.monotonic() + SETTLE_S
+            stale: outbox.Claim | None = None
             while time.monotonic() < deadline:
-                flying = [p for p in await outbox.recent_pushes(db) if p.status == "claimed"]
-                if flying:
-                    other: Kind = (
-                        "availability" if flying[0].lane.kind == "restrictions" else "restrictions"
-                    )
-                    lane = Lane(system.property_id, other)
-                    stale = await outbox.claim(db, lane, system.clock(), lease_s=3)
-                    if stale is not None:
+                for kind in ("availability", "restrictions") if stale is None else ():
+                    lane = Lane(system.property_id, kind)
+                    stale = stale or await outbox.claim(db, lane, system.clock(), lease_s=3)
+                if stale is not None:
+                    flying = [
+                        p
+                        for p in await outbox.recent_pushes(db)
+                        if p.status == "claimed" and p.lane != stale.lane
+                    ]
+                    if flying:
                         return flying[0].id, stale
                 system.context.wake_worker()
                 await asyncio.sleep(0.01)

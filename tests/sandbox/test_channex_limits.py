@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
+
+import pytest
 
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.channex_limits import max_calls_in_window
@@ -87,3 +90,41 @@ def test_max_calls_in_window_counts_half_open_windows() -> None:
     assert max_calls_in_window([0.0, 60.0], 60.0) == 1
     assert max_calls_in_window([0.0, 59.9], 60.0) == 2
     assert max_calls_in_window([5.0, 0.0, 30.0, 61.0, 62.0], 60.0) == 4  # (2, 62]
+
+
+async def test_latency_holds_ari_writes_and_one_property_s_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`ari_delay_s` delays every ARI write's answer, `property_delay_s` every call about that
+    property (the larger wins); the call still counts when it arrived."""
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recorded_sleep(delay: float) -> None:
+        waits.append(delay)
+        await real_sleep(0)
+
+    clock = FakeClock()
+    emu = ChannexEmulator(clock=clock, rate_limit=1, today=lambda: date(2026, 11, 1))
+    async with running(emu) as api:
+        a = await make_hotel(api)
+        b = await make_hotel(api)
+        emu.ari_delay_s = 0.3
+        emu.property_delay_s = {b.property_id: 5.0}
+        monkeypatch.setattr(asyncio, "sleep", recorded_sleep)  # the emulator's wait
+        assert (await api.post("/restrictions", rate(a)))[0] == 200
+        assert (await api.post("/restrictions", rate(b)))[0] == 200
+        assert await api.post("/restrictions", rate(b)) == (429, TOO_MANY)  # counted on arrival
+        status, _ = await api.get(
+            "/availability",
+            **{
+                "filter[property_id]": b.property_id,
+                "filter[date][gte]": "2026-11-21",
+                "filter[date][lte]": "2026-11-21",
+            },
+        )
+        assert status == 200
+        status, _ = await api.get("/properties/options")
+        assert status == 200
+        monkeypatch.undo()  # `asyncio.sleep` is everybody's: the server's shutdown too
+    assert waits == [0.3, 5.0, 5.0, 5.0]

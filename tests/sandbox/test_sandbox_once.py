@@ -100,6 +100,11 @@ async def test_the_tour_prints_each_call_with_its_values(tmp_path: Path) -> None
     price_from, price_to = start + timedelta(days=14), start + timedelta(days=16)
     stay_from, stay_to = start, start + timedelta(days=2)
     text = out.getvalue().splitlines()
+    step0 = text[: text.index(next(t for t in text if t.startswith("[1/8]")))]
+    # going live ends with a read-back of Channex: no parity pass lands inside a later step
+    [read_back] = [line for line in step0 if "Channex read back" in line]
+    assert read_back.endswith(" cells compared with sistema-os, 0 differ")
+    assert "  ok    Channex holds what sistema-os has" in step0
     step4 = text[text.index(next(t for t in text if t.startswith("[4/8]"))) :]
     assert step4[1:8] == [
         f"  PMS → middleware      POST  /webhook/pms  lvu {price_from}..{price_to}  → 202",

@@ -70,6 +70,7 @@ async def test_a_version_1_database_gains_the_parity_tables(tmp_path: Path) -> N
     db = await Database.open(path)
     await db.execute("DROP TABLE parity_requests")
     await db.execute("DROP TABLE parity_drift")
+    await undo_version_5(db)
     await db.execute("PRAGMA user_version = 1")
     await db.close()
     reopened = await Database.open(path)
@@ -116,3 +117,28 @@ async def test_a_version_2_database_keeps_its_revisions_and_gains_the_closing_st
         assert await db.fetchall("SELECT * FROM revision_handling") == []
     finally:
         await db.close()
+
+
+async def undo_version_5(db: Database) -> None:
+    """What a database from before version 5 lacks: sync_requests.property_id, its index."""
+    await db.execute("DROP INDEX sync_requests_property")
+    await db.execute("ALTER TABLE sync_requests DROP COLUMN property_id")
+
+
+async def test_a_version_2_database_gains_sync_request_properties(tmp_path: Path) -> None:
+    """Requests stored before version 5 have no property: they stand for every property."""
+    path = tmp_path / "old.db"
+    db = await Database.open(path)
+    await undo_version_5(db)
+    await db.execute(
+        "INSERT INTO sync_requests (requested_at, source, next_attempt_at) VALUES (?, ?, ?)",
+        ("2026-11-21T12:00:00.000000Z", "poll", "2026-11-21T12:00:00.000000Z"),
+    )
+    await db.execute("PRAGMA user_version = 2")
+    await db.close()
+    reopened = await Database.open(path)
+    rows = await reopened.fetchall("SELECT source, property_id FROM sync_requests")
+    assert [tuple(row) for row in rows] == [("poll", None)]
+    version = await reopened.fetchone("PRAGMA user_version")
+    assert version is not None and version[0] == SCHEMA_VERSION
+    await reopened.close()

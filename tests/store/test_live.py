@@ -10,6 +10,7 @@ from pathlib import Path
 from middleware.domain.models import CellKey, Cells, Lane
 from middleware.store import live, outbox, sync_requests
 from middleware.store.db import SCHEMA_VERSION, Database
+from tests.store.test_db import undo_version_5
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 CELL: Cells = {CellKey("rt-lvu", date(2026, 12, 1)): {"availability": 3}}
@@ -59,6 +60,7 @@ async def test_upgrading_keeps_pushing_properties_live_and_drops_the_others_rows
     assert claim is not None
     await outbox.release(db, claim, T0)
     await db.execute("DROP TABLE live_properties")
+    await undo_version_5(db)
     await db.execute("PRAGMA user_version = 2")
     await db.close()
     reopened = await Database.open(path)

@@ -102,9 +102,10 @@ async def test_quick_calls_spend_one_round_of_channex_gets_until_the_cache_expir
             assert (await _health(system))[0] == 200
         await asyncio.gather(*(_health(system) for _ in range(10)))
         one_round = [
+            ("GET", "/api/v1/properties/options"),
             ("GET", f"/api/v1/properties/{system.property_id}"),
-            ("GET", "/api/v1/room_types"),
-            ("GET", "/api/v1/rate_plans"),
+            ("GET", "/api/v1/room_types/options"),
+            ("GET", "/api/v1/rate_plans/options"),
         ]
         assert [(r.method, r.path) for r in system.channex.requests] == one_round
         assert len(system.pms.requests) - pings_before == 1

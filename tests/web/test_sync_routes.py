@@ -16,7 +16,7 @@ import pytest
 from middleware.clock import utc_now
 from middleware.config import load_settings
 from middleware.mapping import Mapping as ChannexMapping
-from middleware.mapping import PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.mapping import PmsLink, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.serving import serve_app
 from middleware.store import live, sync_requests
 from middleware.store.db import Database
@@ -73,7 +73,11 @@ def fixed_now() -> datetime:
 
 @contextlib.asynccontextmanager
 async def serve(
-    tmp_path: Path, *, clock: Callable[[], datetime] = utc_now, **env: str | None
+    tmp_path: Path,
+    mapping: ChannexMapping = MAPPING,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    **env: str | None,
 ) -> AsyncIterator[Served]:
     """The real app (no in-process worker); `env` overrides, None removes a variable."""
     base: dict[str, str | None] = {
@@ -85,7 +89,7 @@ async def serve(
     }
     merged = base | env
     settings = load_settings({k: v for k, v in merged.items() if v is not None}, env_file=None)
-    app = create_app(settings, clock=clock, mapping=MAPPING, run_worker=False)
+    app = create_app(settings, clock=clock, mapping=mapping, run_worker=False)
     async with aiohttp.ClientSession() as session, serve_app(app) as url:
         yield Served(url=url, context=app.state.ctx, session=session)
 
@@ -246,7 +250,8 @@ async def test_sync_incremental_records_its_scope(tmp_path: Path) -> None:
         ),
         (
             b'{"categoria": ["ov"]}',
-            "unknown keys ['categoria']; allowed: ['categorias', 'date_from', 'date_to']",
+            "unknown keys ['categoria']; allowed: ['categorias', 'date_from', 'date_to',"
+            " 'property']",
         ),
         (
             b'{"date_from": "2026-10-30"}',
@@ -310,9 +315,63 @@ async def test_request_dates_round_trip(tmp_path: Path) -> None:
         assert claimed == sync_requests.SyncRequest(
             id=1,
             source="pms_webhook",
+            property_id="prop-1",
             full_sync=False,
             room_codes=("lvu",),
             date_from=date(2026, 12, 1),
             date_to=date(2026, 12, 31),
             attempts=0,
         )
+
+
+POUSADA = PropertyMap(
+    property_id="prop-2",
+    name="Pousada",
+    currency="BRL",
+    timezone="America/Sao_Paulo",
+    room_types=(
+        RoomTypeMap(
+            room_code="std",
+            room_type_id="rt-std",
+            rate_plans=(RatePlanMap(plan_code="padrao", rate_plan_id="rp-std"),),
+        ),
+    ),
+    pms=PmsLink(
+        adapter="sistemaos", base_url=NOWHERE, webhook_token_env="PMS_WEBHOOK_TOKEN_POUSADA"
+    ),
+)
+POUSADA_TOKEN = "pousada-own-webhook-token-42"
+
+
+async def test_a_property_s_own_token_scopes_its_notice_to_it(tmp_path: Path) -> None:
+    """Two hotels: the Pousada's PMS signs with its own token, so its notice re-reads the
+    Pousada alone (and may not name another hotel); the global token's notice is split by
+    the categorias' owners; no token at all is refused."""
+    two = ChannexMapping((*MAPPING.properties, POUSADA))
+    async with serve(
+        tmp_path, two, PMS_WEBHOOK_TOKEN=PMS_TOKEN, PMS_WEBHOOK_TOKEN_POUSADA=POUSADA_TOKEN
+    ) as app:
+        own = await app.post("/webhook/pms", b'{"date_from": "2026-12-01"}', token=POUSADA_TOKEN)
+        assert own[:2] == (202, {"status": "accepted", "request_id": 1})
+        other = await app.post("/webhook/pms", b'{"property": "prop-1"}', token=POUSADA_TOKEN)
+        assert other[:2] == (
+            422,
+            {"error": "'property' is not the property this token belongs to"},
+        )
+        split = await app.post("/webhook/pms", b'{"categorias": ["std", "ov"]}', token=PMS_TOKEN)
+        assert split[:2] == (
+            202,
+            {"status": "accepted", "request_id": 2, "request_ids": [2, 3]},
+        )
+        named = await app.post("/webhook/pms", b'{"property": "Duke Beach"}', token=PMS_TOKEN)
+        assert named[:2] == (202, {"status": "accepted", "request_id": 4})
+        assert (await app.post("/webhook/pms", b"{}"))[0] == 401
+        rows = await app.db.fetchall(
+            "SELECT id, property_id, room_codes, date_from FROM sync_requests ORDER BY id"
+        )
+        assert [tuple(row) for row in rows] == [
+            (1, "prop-2", None, "2026-12-01"),
+            (2, "prop-2", '["std"]', None),
+            (3, "prop-1", '["ov"]', None),
+            (4, "prop-1", None, None),
+        ]

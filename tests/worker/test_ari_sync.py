@@ -17,6 +17,7 @@ from middleware.domain.models import Lane, PlanDay, PmsAri, RoomAri, RoomDay
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.errors import TransientUpstreamError
 from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.pms.directory import PmsDirectory
 from middleware.store import audit, live, notices, outbox, pms_rooms, sync_requests
 from middleware.store.db import Database, to_db_time
 from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY, AriSync, SyncReport
@@ -282,6 +283,7 @@ async def test_a_pms_failure_keeps_the_requests_for_a_retry_with_backoff(db: Dat
         {
             "event": "ari_sync_failed",
             "log_level": "warning",
+            "property_id": "p1",
             "error": error,
             "transient": True,
             "retry_at": retry_at,
@@ -338,9 +340,13 @@ async def test_each_property_gets_its_own_cells_and_no_false_unmapped(db: Databa
     report = await sync.run_once()
     assert report is not None
     assert report.problems == ()
-    # Lisbon is on 21 Nov at 02:00 UTC, São Paulo still on 20 Nov: each its own horizon.
+    # Lisbon is on 21 Nov at 02:00 UTC, São Paulo still on 20 Nov: each its own horizon, and
+    # each property its own read (here the two share one PMS).
     lisbon_today = D("2026-11-21")
-    assert pms.reads == [(TODAY, lisbon_today + timedelta(days=SYNC_DAYS - 1))]
+    assert sorted(pms.reads) == [
+        (TODAY, TODAY + timedelta(days=SYNC_DAYS - 1)),
+        (lisbon_today, lisbon_today + timedelta(days=SYNC_DAYS - 1)),
+    ]
     assert await outbox_rows(db) == expected_rows(
         "p1", ("lvu",), TODAY, TODAY + timedelta(days=SYNC_DAYS - 1)
     ) | expected_rows("p2", ("ov",), lisbon_today, lisbon_today + timedelta(days=SYNC_DAYS - 1))
@@ -388,12 +394,15 @@ async def test_going_live_enqueues_the_whole_horizon_for_the_live_property_only(
     assert await live.live_properties(db) == {
         "p1": live.LiveProperty(property_id="p1", since=T0, by="operator")
     }
-    report = await sync.run_once()
+    with capture_logs() as logs:
+        report = await sync.run_once()
     assert report is not None
-    assert (report.requests, report.full_sync) == (1, True)
+    assert (report.requests, report.full_sync) == (2, True)  # one share per property
     last = TODAY + timedelta(days=SYNC_DAYS - 1)
     assert await outbox_rows(db) == expected_rows("p1", ("lvu",), TODAY, last)
-    assert await request_status(db) == [(request_id, "done", 0, to_db_time(T0), None)]
+    assert [e["property_ids"] for e in logs if e["event"] == "ari_sync_held_not_live"] == [["p2"]]
+    done = (request_id, "done", 0, to_db_time(T0), None)
+    assert await request_status(db) == [done, (request_id + 1, *done[1:])]
 
 
 async def test_a_mapped_categoria_the_pms_does_not_serve_is_recorded_with_a_notice(
@@ -419,3 +428,59 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_is_recorded_with_a_noti
         at=T0 + timedelta(seconds=60), categorias=()
     )
     assert await notices.open_notices(db) == []
+
+
+async def test_a_request_for_some_rooms_enqueues_those_rooms_only(db: Database) -> None:
+    """The categorias of a PMS notice are the scope: the other rooms' changed values wait
+    for a request that names them."""
+    pms, clock = FakePms(), FakeClock()
+    sync = make_sync(db, pms, clock)
+    day = D("2026-11-22")
+    await sync_requests.request(
+        db,
+        source="pms_webhook",
+        now=T0,
+        property_id="p1",
+        room_codes=["ov"],
+        date_from=day,
+        date_to=day,
+    )
+    report = await sync.run_once()
+    assert report == SyncReport(requests=1, full_sync=False, rows_enqueued=2, problems=())
+    assert await outbox_rows(db) == expected_rows("p1", ("ov",), day, day)
+
+
+class Directory(PmsDirectory):
+    """Each property its own fake PMS."""
+
+    def __init__(self, by_property: dict[str, FakePms]) -> None:
+        super().__init__(FakePms(codes=()), by_property)
+
+
+async def test_each_property_reads_its_own_pms_and_a_failing_one_retries_alone(
+    db: Database,
+) -> None:
+    """Hotel 2's PMS is down: hotel 1's request is done with one read of hotel 1's PMS and
+    nothing of hotel 2's; hotel 2's share of the 'every property' request waits to retry."""
+    mapping = Mapping((prop_map("p1", "lvu"), prop_map("p2", "ov")))
+    one, two = FakePms(codes=("lvu",)), FakePms(codes=("ov",))
+    two.failures.append(TransientUpstreamError("sistema-os", "down", status=503))
+    clock = FakeClock()
+    settings = Settings(channex_api_key=Secret("key"), channex_sync_days=SYNC_DAYS)
+    sync = AriSync(db, Directory({"p1": one, "p2": two}), mapping, settings, clock=clock)
+    day = D("2026-11-22")
+    await sync_requests.request(db, source="poll", now=T0, date_from=day, date_to=day)
+    report = await sync.run_once()
+    assert report == SyncReport(requests=1, full_sync=False, rows_enqueued=2, problems=())
+    assert (one.reads, two.reads) == ([(day, day)], [(day, day)])
+    assert await outbox_rows(db) == expected_rows("p1", ("lvu",), day, day)
+    rows = await db.fetchall("SELECT property_id, status, attempts FROM sync_requests ORDER BY id")
+    assert [tuple(r) for r in rows] == [("p1", "done", 0), ("p2", "pending", 1)]
+    clock.advance(60)
+    assert await sync.run_once() == SyncReport(
+        requests=1, full_sync=False, rows_enqueued=2, problems=()
+    )
+    assert one.reads == [(day, day)]
+    assert await outbox_rows(db) == expected_rows("p1", ("lvu",), day, day) | expected_rows(
+        "p2", ("ov",), day, day
+    )

@@ -3,12 +3,13 @@ exactly one PMS booking per room, in the latest state, acked only once the PMS h
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
@@ -21,6 +22,8 @@ from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.revision import BookingRevision, Person
 from middleware.errors import ConflictUpstreamError, RejectedUpstreamError, TransientUpstreamError
 from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.pms.directory import PmsDirectory
+from middleware.pms.port import PmsPort
 from middleware.store import ari_state, bookings, notices, revisions
 from middleware.store.db import Database
 from middleware.worker.booking_sync import BookingProcessor, Outcome, Result
@@ -705,3 +708,60 @@ async def test_run_once_processes_at_most_limit_oldest_first(h: Harness) -> None
     assert [o.revision_id for o in second.outcomes] == ["rev-2"]
     assert first.count("acked") == 2
     assert h.pms.calls == [("create", "bk-0:0"), ("create", "bk-1:0"), ("create", "bk-2:0")]
+
+
+class HangingPms(FakePms):
+    """A PMS that answers nothing until `gate` opens (a hotel's slow PMS)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.entered = asyncio.Event()
+
+    async def create_booking(self, request: PmsBookingRequest) -> PmsBookingRef:
+        self.entered.set()
+        await self.gate.wait()
+        return await super().create_booking(request)
+
+
+async def test_each_property_s_booking_goes_to_its_own_pms_and_a_slow_one_holds_no_other(
+    h: Harness,
+) -> None:
+    """Hotel 2's PMS hangs: hotel 1's booking is created in hotel 1's PMS and acked meanwhile;
+    hotel 2's booking reaches hotel 2's PMS alone once it answers."""
+    two = dataclasses.replace(
+        make_mapping().properties[0],
+        property_id="prop-2",
+        name="Pousada",
+        room_types=(
+            RoomTypeMap(
+                room_code="std",
+                room_type_id="rt-std",
+                rate_plans=(RatePlanMap(plan_code="padrao", rate_plan_id="rp-std"),),
+            ),
+        ),
+    )
+    mapping = Mapping((make_mapping().properties[0], two))
+    slow = HangingPms()
+    # the booking fakes have no ARI half: this processor only books
+    directory = PmsDirectory(cast(PmsPort, h.pms), {"prop-2": cast(PmsPort, slow)})
+    processor = BookingProcessor(
+        h.channex, directory, h.db, mapping, resync=h.resync, clock=lambda: h.now
+    )
+    room = make_room(room_type_id="rt-std", rate_plan_id="rp-std")
+    await h.deliver(
+        make_revision(id="rev-2", booking_id="bk-2", property_id="prop-2", rooms=(room,))
+    )
+    h.advance(1)
+    await h.deliver(make_revision(id="rev-1", booking_id="bk-1"))
+    started = await processor.dispatch()
+    await asyncio.wait_for(slow.entered.wait(), timeout=10)
+    [hotel_one] = [t for t in started if t is not None and "prop-1" in t.get_name()]
+    report = await asyncio.wait_for(hotel_one, timeout=10)
+    assert [(o.revision_id, o.result) for o in report.outcomes] == [("rev-1", "acked")]
+    assert (h.pms.calls, h.channex.acks) == ([("create", "bk-1:0")], ["rev-1"])
+    slow.gate.set()
+    await processor.pool.drain(10)
+    assert slow.calls == [("create", "bk-2:0")]
+    assert h.pms.calls == [("create", "bk-1:0")]  # never hotel 2's booking
+    assert h.channex.acks == ["rev-1", "rev-2"]

@@ -485,3 +485,103 @@ async def test_lanes_of_both_kinds_are_pushed_separately(rig: Rig) -> None:
         b'[{"property_id":"prop-1","rate_plan_id":"rp-lvu","date":"2026-12-01",'
         b'"rate":45050,"stop_sell":false}]'
     )
+
+
+class PerPropertyChannex:
+    """Channex whose answers to one property's calls wait for `gate` (a hotel answered
+    slowly); every call is recorded with its property."""
+
+    def __init__(self, slow_property: str) -> None:
+        self.slow_property = slow_property
+        self.gate = asyncio.Event()
+        self.slow_entered = asyncio.Event()
+        self.calls: list[tuple[str, Kind]] = []
+
+    async def push(self, kind: Kind, values: list[dict[str, Any]]) -> PushResult:
+        property_id = values[0]["property_id"]
+        self.calls.append((property_id, kind))
+        if property_id == self.slow_property:
+            self.slow_entered.set()
+            await self.gate.wait()
+        return PushResult(task_ids=("t",), warnings=(), status=200)
+
+
+def two_hotels() -> Mapping:
+    [prop] = MAPPING.properties
+    other = dataclasses.replace(
+        prop,
+        property_id="prop-2",
+        room_types=(
+            RoomTypeMap(
+                room_code="ov",
+                room_type_id="rt-ov",
+                rate_plans=(RatePlanMap(plan_code="padrao", rate_plan_id="rp-ov"),),
+            ),
+        ),
+    )
+    return Mapping((prop, other))
+
+
+async def test_a_lane_waiting_on_slow_answers_holds_no_other_lane(db: Database) -> None:
+    """Hotel 1's push hangs on Channex; hotel 2's lanes are pushed meanwhile, more than once,
+    and a second pass does not start hotel 1's lane again while its push is in flight."""
+    clock = FakeClock()
+    channex = PerPropertyChannex(slow_property=PROP)
+    pump = OutboxPump(db, channex, two_hotels(), settings(ari_debounce_s=0.0), clock=clock)
+    day = D("2026-11-25")
+    slow_lane, fast_lane = AVAIL, Lane("prop-2", "availability")
+    await outbox.enqueue(db, slow_lane, cells("rt-lvu", day, [{"availability": 1}]), T0)
+    await outbox.enqueue(db, fast_lane, cells("rt-ov", day, [{"availability": 1}]), T0)
+    first = await pump.dispatch()
+    await asyncio.wait_for(channex.slow_entered.wait(), timeout=10)
+    [fast] = [task for task in first if task is not None and "prop-2" in task.get_name()]
+    assert (await asyncio.wait_for(fast, timeout=10)).outcome == "sent"
+    clock.advance(1)
+    await outbox.enqueue(db, slow_lane, cells("rt-lvu", day, [{"availability": 2}]), clock())
+    await outbox.enqueue(db, fast_lane, cells("rt-ov", day, [{"availability": 2}]), clock())
+    second = await pump.run_once()  # the slow lane is busy: only hotel 2 is started and waited
+    assert [(r.lane, r.outcome) for r in second] == [(fast_lane, "sent")]
+    assert channex.calls == [
+        (PROP, "availability"),
+        ("prop-2", "availability"),
+        ("prop-2", "availability"),
+    ]
+    assert pump.pool.busy(slow_lane)
+    channex.gate.set()
+    await pump.pool.drain(10)
+    assert await backlog(db, slow_lane) == (1, 0, 0)  # the value written in flight goes again
+    third = await pump.run_once()
+    assert [(r.lane, r.outcome) for r in third] == [(slow_lane, "sent")]
+
+
+async def test_lanes_push_concurrently_up_to_the_pool_size(db: Database) -> None:
+    """Three lanes, a pool of two: two pushes are in flight at once, never three."""
+    gate = asyncio.Event()
+    in_flight: list[int] = [0, 0]  # now, peak
+
+    class Slow:
+        async def push(self, kind: Kind, values: list[dict[str, Any]]) -> PushResult:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+            await gate.wait()
+            in_flight[0] -= 1
+            return PushResult(task_ids=("t",), warnings=(), status=200)
+
+    pump = OutboxPump(
+        db, Slow(), MAPPING, settings(ari_debounce_s=0.0, worker_concurrency=2), clock=FakeClock()
+    )
+    day = D("2026-11-25")
+    await outbox.enqueue(db, AVAIL, cells("rt-lvu", day, [{"availability": 1}]), T0)
+    await outbox.enqueue(db, RESTR, cells("rp-lvu", day, [{"stop_sell": True}]), T0)
+    third = Lane("prop-3", "availability")  # unmapped: rejected without a call
+    await outbox.enqueue(db, third, cells("rt-x", day, [{"availability": 1}]), T0)
+    tasks = await pump.dispatch()
+    assert len([t for t in tasks if t is not None]) == 3
+    for _ in range(50):
+        await asyncio.sleep(0.01)
+    assert in_flight == [2, 2]
+    gate.set()
+    results = await pump.run_once()
+    assert results == []  # nothing due that is not already running or done
+    await pump.pool.drain(10)
+    assert pump.pool.peak_running == 2

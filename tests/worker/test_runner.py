@@ -66,6 +66,8 @@ class Step:
             raise self.failures.pop(0)
         return self.result
 
+    dispatch = run_once  # the worker's loops call the pass that does not wait
+
 
 class FakeClock:
     def __init__(self, start: datetime) -> None:
@@ -155,7 +157,7 @@ async def test_the_loops_start_and_the_heartbeat_is_written(open_rig: OpenRig) -
             )
         started = [e for e in logs if e["event"] == "worker_started"]
         assert [e["loops"] for e in started] == [
-            ["ari", "pump", "bookings", "heartbeat", "mapping", "parity"]
+            ["ari", "pump", "bookings", "heartbeat", "mapping", "parity", "prune"]
         ]
         beat = await audit.last_heartbeat(rig.runtime.db, runner.HEARTBEAT_NAME)
         assert beat is not None
@@ -178,9 +180,8 @@ async def test_with_channex_disabled_only_the_heartbeat_runs(open_rig: OpenRig) 
             rig.worker.wake()
             await rig.stop()
         started = [e for e in logs if e["event"] == "worker_started"]
-        assert [(e["loops"], e["channex_enabled"]) for e in started] == [
-            (["heartbeat", "mapping"], False)
-        ]
+        loops = [(e["loops"], e["channex_enabled"]) for e in started]
+        assert loops == [(["heartbeat", "mapping", "prune"], False)]
         runs = (rig.ari.runs, rig.pump.runs, rig.bookings.runs, rig.feed.runs)
         assert runs == (0, 0, 0, 0)
         assert await audit.last_heartbeat(rig.runtime.db, runner.HEARTBEAT_NAME) is not None
@@ -248,7 +249,8 @@ async def test_stop_gives_back_a_claim_in_flight(
             await rig.stop()  # bounded: wait_for(SHUTDOWN_TIMEOUT_S + DEADLINE_S)
         assert [
             (e["finished"], e["cancelled"]) for e in logs if e["event"] == "worker_stopped"
-        ] == [(6, 1)]  # ari, bookings, heartbeat, mapping, parity and the settings check finished
+        ] == [(8, 1)]  # the loops (ari, pump, bookings, heartbeat, mapping, parity, prune) and
+        # the settings check finished; the push in the pump's pool was cancelled
         [backlog] = await outbox.backlog(rt.db, rt.clock())
         assert (backlog.pending, backlog.in_flight) == (1, 0)
         [push] = await outbox.recent_pushes(rt.db)

@@ -1,0 +1,61 @@
+"""Bounded storage: the audit trail and finished work older than a cutoff are removed.
+
+Pruned: outbound HTTP calls (`http_calls`), finished pushes, webhook events, resolved notices
+and finished sync requests, all older than the cutoff (`PRUNE_AFTER_DAYS`). Never pruned,
+whatever their age: a push still claimed, a webhook event whose revision is not finished
+(pending, applied but not acked, or parked), an open notice (a person has not dealt with it),
+a sync request not done — nor the booking map, revisions (the dedup keys), the outbox or the
+ARI state, which are the working state, not a record of it. Rows go in batches of
+`BATCH_ROWS`, each its own short transaction, so a large first prune never holds the
+database for long.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from middleware.store.db import Database, to_db_time
+
+BATCH_ROWS = 5000
+
+# table -> the condition (one `?`: the cutoff) a row must meet to be removed
+RULES: dict[str, str] = {
+    "http_calls": "at < ?",
+    "pushes": "status != 'claimed' AND finished_at IS NOT NULL AND finished_at < ?",
+    "webhook_events": (
+        "received_at < ? AND status != 'received' AND (revision_id IS NULL OR NOT EXISTS"
+        " (SELECT 1 FROM revisions r WHERE r.revision_id = webhook_events.revision_id"
+        " AND r.status IN ('pending', 'applied', 'parked')))"
+    ),
+    "notices": "resolved_at IS NOT NULL AND resolved_at < ?",
+    "sync_requests": "status = 'done' AND finished_at IS NOT NULL AND finished_at < ?",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PruneReport:
+    removed: dict[str, int]  # table -> rows removed
+
+    @property
+    def total(self) -> int:
+        return sum(self.removed.values())
+
+
+async def prune(db: Database, cutoff: datetime, *, batch_rows: int = BATCH_ROWS) -> PruneReport:
+    """Remove what `RULES` allow of rows older than `cutoff`; returns the counts per table."""
+    stamp = to_db_time(cutoff)
+    removed: dict[str, int] = {}
+    for table, condition in RULES.items():
+        count = 0
+        while True:
+            deleted = await db.execute(
+                f"DELETE FROM {table} WHERE rowid IN"  # noqa: S608 - table and rule are constants
+                f" (SELECT rowid FROM {table} WHERE {condition} LIMIT ?)",
+                (stamp, batch_rows),
+            )
+            count += deleted
+            if deleted < batch_rows:
+                break
+        removed[table] = count
+    return PruneReport(removed=removed)

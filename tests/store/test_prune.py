@@ -1,0 +1,120 @@
+"""Pruning by age: old audit rows and finished work go; unfinished work and anything newer
+than the cutoff stay, whatever their age."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from middleware.store import prune
+from middleware.store.db import Database, to_db_time
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+CUTOFF = NOW - timedelta(days=30)
+OLD = to_db_time(CUTOFF - timedelta(days=1))
+NEW = to_db_time(CUTOFF + timedelta(days=1))
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "m.db")
+    yield database
+    await database.close()
+
+
+async def call(db: Database, name: str, at: str) -> None:
+    await db.execute(
+        "INSERT INTO http_calls (at, service, method, url, duration_ms) VALUES (?, ?, 'GET', ?, 1)",
+        (at, "channex", name),
+    )
+
+
+async def push(db: Database, key: str, status: str, finished_at: str | None) -> None:
+    await db.execute(
+        "INSERT INTO pushes (property_id, kind, idempotency_key, status, claimed_at, lease_until,"
+        " finished_at, cells) VALUES ('p', 'availability', ?, ?, ?, ?, ?, 1)",
+        (key, status, OLD, OLD, finished_at),
+    )
+
+
+async def revision(db: Database, revision_id: str, status: str) -> None:
+    await db.execute(
+        "INSERT INTO revisions (revision_id, source, status, received_at, next_attempt_at,"
+        " updated_at) VALUES (?, 'webhook', ?, ?, ?, ?)",
+        (revision_id, status, OLD, OLD, OLD),
+    )
+
+
+async def event(db: Database, name: str, at: str, status: str, revision_id: str | None) -> None:
+    await db.execute(
+        "INSERT INTO webhook_events (received_at, event, revision_id, payload, status)"
+        " VALUES (?, ?, ?, '{}', ?)",
+        (at, name, revision_id, status),
+    )
+
+
+async def notice(db: Database, ref: str, resolved_at: str | None) -> None:
+    await db.execute(
+        "INSERT INTO notices (at, kind, ref, detail, resolved_at) VALUES (?, 'k', ?, 'd', ?)",
+        (OLD, ref, resolved_at),
+    )
+
+
+async def sync_request(db: Database, source: str, status: str, finished_at: str | None) -> None:
+    await db.execute(
+        "INSERT INTO sync_requests (requested_at, source, status, next_attempt_at, finished_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (OLD, source, status, OLD, finished_at),
+    )
+
+
+async def left(db: Database, sql: str) -> list[str]:
+    return sorted(str(row[0]) for row in await db.fetchall(sql))
+
+
+async def test_old_finished_rows_go_and_unfinished_or_recent_ones_stay(db: Database) -> None:
+    await call(db, "old", OLD)
+    await call(db, "new", NEW)
+    await push(db, "old-sent", "sent", OLD)
+    await push(db, "new-sent", "sent", NEW)
+    await push(db, "old-claimed", "claimed", None)
+    for revision_id, status in (("acked", "acked"), ("parked", "parked"), ("pending", "pending")):
+        await revision(db, revision_id, status)
+    await event(db, "old-acked", OLD, "queued", "acked")
+    await event(db, "old-parked", OLD, "queued", "parked")
+    await event(db, "old-pending", OLD, "queued", "pending")
+    await event(db, "old-received", OLD, "received", None)
+    await event(db, "old-noted", OLD, "noted", None)
+    await event(db, "new-noted", NEW, "noted", None)
+    await notice(db, "old-resolved", OLD)
+    await notice(db, "new-resolved", NEW)
+    await notice(db, "open", None)
+    await sync_request(db, "old-done", "done", OLD)
+    await sync_request(db, "new-done", "done", NEW)
+    await sync_request(db, "old-pending", "pending", None)
+
+    report = await prune.prune(db, CUTOFF, batch_rows=1)  # batches of one: the loop goes on
+
+    assert report.removed == {
+        "http_calls": 1,
+        "pushes": 1,
+        "webhook_events": 2,
+        "notices": 1,
+        "sync_requests": 1,
+    }
+    assert report.total == 6
+    assert await left(db, "SELECT url FROM http_calls") == ["new"]
+    assert await left(db, "SELECT idempotency_key FROM pushes") == ["new-sent", "old-claimed"]
+    assert await left(db, "SELECT event FROM webhook_events") == [
+        "new-noted",
+        "old-parked",
+        "old-pending",
+        "old-received",
+    ]
+    assert await left(db, "SELECT ref FROM notices") == ["new-resolved", "open"]
+    assert await left(db, "SELECT source FROM sync_requests") == ["new-done", "old-pending"]
+    assert await left(db, "SELECT revision_id FROM revisions") == ["acked", "parked", "pending"]
+    assert (await prune.prune(db, CUTOFF)).total == 0
