@@ -20,7 +20,7 @@ import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_RETRY_S = 0.05
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 6
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Row = aiosqlite.Row
@@ -70,6 +70,13 @@ CREATE TABLE IF NOT EXISTS parity_drift (
     property_id TEXT NOT NULL, kind TEXT NOT NULL, entity_id TEXT NOT NULL, day TEXT NOT NULL,
     field TEXT NOT NULL, found_at TEXT NOT NULL, heals INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (property_id, kind, entity_id, day, field)) WITHOUT ROWID;
+""",
+    3: "",  # 3-5: taken by other branches; the numbers are reconciled at merge
+    4: "",
+    5: "",
+    6: """
+CREATE TABLE IF NOT EXISTS revision_facts (
+    revision_id TEXT PRIMARY KEY, fetched_at TEXT NOT NULL, facts TEXT NOT NULL);
 """,
 }
 

@@ -230,3 +230,11 @@ CREATE TABLE IF NOT EXISTS parity_drift (
     heals       INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (property_id, kind, entity_id, day, field)
 ) WITHOUT ROWID;
+
+-- What a person reads about each fetched booking revision (channel, code, guest, stay, rooms,
+-- amount, who collects): JSON of `domain.revision_facts`, no e-mail, phone or card number.
+CREATE TABLE IF NOT EXISTS revision_facts (
+    revision_id TEXT PRIMARY KEY,
+    fetched_at  TEXT NOT NULL,
+    facts       TEXT NOT NULL
+);

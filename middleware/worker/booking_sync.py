@@ -30,6 +30,7 @@ from middleware.domain import bookings as planning
 from middleware.domain.models import Lane
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.revision import BookingRevision
+from middleware.domain.revision_facts import facts_of
 from middleware.errors import (
     ConflictUpstreamError,
     PayloadError,
@@ -38,7 +39,7 @@ from middleware.errors import (
     UpstreamError,
 )
 from middleware.mapping import Mapping
-from middleware.store import ari_state, bookings, revisions
+from middleware.store import ari_state, bookings, revision_facts, revisions
 from middleware.store.db import Database
 from middleware.store.revisions import RevisionRow
 
@@ -218,6 +219,7 @@ class BookingProcessor:
             inserted_at=revision.inserted_at,
             now=self._clock(),
         )
+        await revision_facts.save(self._db, row.revision_id, facts_of(revision), self._clock())
         plan = self._plan(revision, await bookings.load(self._db, revision.booking_id))
         if plan.stale:
             outcome = await self._ack(run, "stale")
