@@ -64,6 +64,18 @@ def path_of(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def _about(call: CallRow, booking_id: str, pms_ids: list[str]) -> bool:
+    """The call created this booking (its id is in the body) or changed one of its PMS
+    bookings (`…/booking/<id>` or `…/booking/<id>/cancel`, not `…/booking/<id>9`)."""
+    if booking_id in (call.request_body or ""):
+        return True
+    path = urlsplit(call.url).path
+    return any(
+        path.endswith(f"/booking/{pms_id}") or path.endswith(f"/booking/{pms_id}/cancel")
+        for pms_id in pms_ids
+    )
+
+
 def _answer(call: CallRow) -> str:
     """`booking 123, apartment OV-203` from a PMS answer, when it says so."""
     try:
@@ -125,9 +137,16 @@ async def booking_views(rt: Runtime) -> list[BookingView]:
             for i, r in sorted((record.rooms if record else {}).items())
         )
         pms_ids = [r.pms_id for r in rooms if r.pms_id]
-        pms_calls = await audit.calls_mentioning(
-            db, [booking_id, *pms_ids], service="pms", limit=CALLS_PER_BOOKING
-        )
+        pms_calls = [
+            call
+            for call in await audit.calls_mentioning(
+                db,
+                [booking_id, *(f"/booking/{pms_id}" for pms_id in pms_ids)],
+                service="pms",
+                limit=CALLS_PER_BOOKING,
+            )
+            if _about(call, booking_id, pms_ids)
+        ]
         channex_calls = await audit.calls_mentioning(
             db, [line.revision_id for line in own], service="channex", limit=CALLS_PER_BOOKING
         )

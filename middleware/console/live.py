@@ -5,7 +5,8 @@ webhooks, revisions, queued changes, pushes, notices; and whether the worker is 
 sends `event: change` when it differs from the page's own (`?since=`, stamped when the page
 was rendered, so a change between the page and the stream is not missed). The page's
 script then fetches itself again and swaps its main region. A stream ends after
-`STREAM_S` (the browser reconnects by itself), so none outlives a shutdown for long.
+`STREAM_S` and the script opens a new one with the mark of the page it shows, so a stream
+never outlives a graceful shutdown (and a reconnect never replays an old change).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 from middleware.console.state import console_state, live_mark, web_context
 
 POLL_S = 0.5
-STREAM_S = 25.0
+STREAM_S = 1.5  # short: a graceful shutdown (uvicorn waits 2 s in tests) never cuts one
 RECONNECT_MS = 1000
 
 
