@@ -102,7 +102,16 @@ async def test_every_page_is_accessible_and_no_response_leaks_a_secret(tmp_path:
 
         pt = await browser.new_context(locale="pt-BR")
         try:
-            await pt.add_cookies(await context.cookies())
+            session = next(c for c in await context.cookies() if c["name"] == "console_session")
+            await pt.add_cookies(
+                [
+                    {
+                        "name": session["name"],
+                        "value": session["value"],
+                        "url": system.url + "/console",
+                    }
+                ]
+            )
             portuguese = await pt.new_page()
             await portuguese.goto(system.url + PAGES["attention"])
             await expect(portuguese.get_by_role("heading", level=1)).to_have_text("Atenção")
