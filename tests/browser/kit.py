@@ -44,7 +44,7 @@ async def chromium() -> AsyncIterator[Browser]:
 
 @contextlib.asynccontextmanager
 async def console_page(
-    browser: Browser, system: System, *, locale: str = "en-US"
+    browser: Browser, *, locale: str = "en-US"
 ) -> AsyncIterator[tuple[BrowserContext, Page]]:
     context = await browser.new_context(locale=locale, viewport={"width": 1400, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)

@@ -51,7 +51,7 @@ async def test_an_unmapped_room_is_replayed_from_attention_once_the_mapping_is_f
         await system.settle()
         reason = f"needs attention: room 0: room type {ovp.room.room_type_id} is not mapped"
 
-        async with console_page(browser, system) as (_, page):
+        async with console_page(browser) as (_, page):
             await sign_in(page, system)
             card = page.locator(f"#rev-{revision_id}")
             await expect(card.locator(".reason")).to_have_text(reason)

@@ -25,7 +25,7 @@ async def test_a_pms_rate_change_differs_until_its_push_is_accepted_and_calls_sh
     async with (
         start_system(tmp_path, extra_env=FAST_ARI) as system,
         chromium() as browser,
-        console_page(browser, system) as (context, page),
+        console_page(browser) as (context, page),
     ):
         await system.full_sync()
         await sign_in(page, system)

@@ -36,7 +36,7 @@ async def test_every_page_is_accessible_and_no_response_leaks_a_secret(tmp_path:
     async with (
         start_system(tmp_path, extra_env=FAST_ARI) as system,
         chromium() as browser,
-        console_page(browser, system) as (context, page),
+        console_page(browser) as (context, page),
     ):
         await system.full_sync()
         guest = ota.customer("Ana", "Lima", mail=MAIL, phone=PHONE)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from playwright.async_api import expect
 
+from middleware.sandbox import stack as stacks
+from middleware.sandbox.stack import open_stack
 from tests.browser.kit import chromium, console_page, sign_in
 from tests.flow.harness import ADMIN_TOKEN, start_system
 
@@ -15,7 +17,7 @@ async def test_sign_in_refuses_a_wrong_token_and_a_post_without_csrf(tmp_path: P
     async with (
         start_system(tmp_path) as system,
         chromium() as browser,
-        console_page(browser, system) as (context, page),
+        console_page(browser) as (context, page),
     ):
         await page.goto(system.url + "/console/lanes")
         await expect(page).to_have_url(system.url + "/console/sign-in")
@@ -65,8 +67,26 @@ async def test_the_console_is_off_without_an_admin_token(tmp_path: Path) -> None
     async with (
         start_system(tmp_path, extra_env={"ADMIN_TOKEN": ""}) as system,
         chromium() as browser,
-        console_page(browser, system) as (_, page),
+        console_page(browser) as (_, page),
     ):
         answer = await page.goto(system.url + "/console/")
         assert answer is not None and answer.status == 404
         await expect(page.locator("main")).to_contain_text("The console is off")
+
+
+async def test_the_sandbox_link_signs_in_once_without_the_token_in_it(tmp_path: Path) -> None:
+    async with (
+        open_stack(tmp_path) as stack,
+        chromium() as browser,
+        console_page(browser) as (context, page),
+    ):
+        link = stack.console_sign_in_url()
+        assert link.startswith(stack.url + "/console/sign-in/once/")
+        assert stacks.ADMIN_TOKEN not in link
+        await page.goto(link)
+        await expect(page).to_have_url(stack.url + "/console/")
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Attention")
+
+        await context.clear_cookies()
+        await page.goto(link)  # used up
+        await expect(page).to_have_url(stack.url + "/console/sign-in")
