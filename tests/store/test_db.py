@@ -16,7 +16,7 @@ async def test_open_applies_schema_once_in_wal_mode(tmp_path: Path) -> None:
     mode = await db.fetchone("PRAGMA journal_mode")
     version = await db.fetchone("PRAGMA user_version")
     assert mode is not None and mode[0] == "wal"
-    assert version is not None and version[0] == 2
+    assert version is not None and version[0] == 6
     await db.execute("INSERT INTO kv (key, value, updated_at) VALUES ('a', '1', 't')")
     await db.close()
     reopened = await Database.open(path)
@@ -76,4 +76,20 @@ async def test_a_version_1_database_gains_the_parity_tables(tmp_path: Path) -> N
         "SELECT name FROM sqlite_master WHERE name IN ('parity_requests', 'parity_drift')"
     )
     assert sorted(row["name"] for row in rows) == ["parity_drift", "parity_requests"]
+    await reopened.close()
+
+
+async def test_a_version_2_database_gains_the_revision_facts_table(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = await Database.open(path)
+    await db.execute("DROP TABLE revision_facts")
+    await db.execute("PRAGMA user_version = 2")
+    await db.close()
+    reopened = await Database.open(path)
+    rows = await reopened.fetchall("SELECT name FROM sqlite_master WHERE name = 'revision_facts'")
+    version = await reopened.fetchone("PRAGMA user_version")
+    assert ([row["name"] for row in rows], version[0] if version else None) == (
+        ["revision_facts"],
+        6,
+    )
     await reopened.close()
