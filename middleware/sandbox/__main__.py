@@ -195,6 +195,8 @@ def explore_text(stack: Stack) -> list[str]:
     return [
         "",
         "The sandbox stays up. Explore (Ctrl-C stops everything):",
+        f"  the console         {stack.url}/console/  (admin token {stacks.ADMIN_TOKEN})",
+        f"  signed in, once     {stack.console_sign_in_url()}  (valid 10 min, one use)",
         f"  middleware health   curl {stack.url}/health",
         f"  middleware status   curl {auth} {stack.url}/status",
         f"  metrics             curl {stack.url}/metrics",

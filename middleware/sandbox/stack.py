@@ -25,6 +25,7 @@ from middleware.channex.client import ChannexClient
 from middleware.channex.hotel_plans import HOTELS
 from middleware.channex.setup import run_setup
 from middleware.config import Settings, load_settings
+from middleware.console.state import ConsoleState
 from middleware.mapping import Mapping as ChannexMapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.pms import PmsEmulator
@@ -55,6 +56,11 @@ class Stack:
     session: aiohttp.ClientSession
     clock: clocks.Clock
     env: dict[str, str]  # the settings the middleware was given (the CLI can use them too)
+    console: ConsoleState
+
+    def console_sign_in_url(self) -> str:
+        """A one-time link that signs the visitor in to the console (the token is not in it)."""
+        return self.console.sign_in_link(self.url)
 
     @property
     def property_id(self) -> str:
@@ -232,6 +238,7 @@ async def open_stack(
                     session=emulators.session,
                     clock=clock,
                     env=given,
+                    console=app.state.console,
                 )
             finally:
                 pms.middleware_url = None

@@ -6,7 +6,7 @@ under contact keys) and truncated, so the audit table is safe to show on /status
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +15,7 @@ import structlog
 
 from middleware import logs
 from middleware.calllog import CallRecord, CallSink
-from middleware.store.db import Database, from_db_time, to_db_time
+from middleware.store.db import Database, Row, from_db_time, to_db_time
 
 log = structlog.get_logger(__name__)
 
@@ -93,21 +93,40 @@ async def recent_calls(
         "SELECT * FROM http_calls WHERE (? IS NULL OR service = ?) ORDER BY id DESC LIMIT ?",
         (service, service, limit),
     )
-    return [
-        CallRow(
-            id=row["id"],
-            at=from_db_time(row["at"]),
-            service=row["service"],
-            method=row["method"],
-            url=row["url"],
-            status=row["status"],
-            duration_ms=row["duration_ms"],
-            request_body=row["request_body"],
-            response_body=row["response_body"],
-            error=row["error"],
-        )
-        for row in rows
-    ]
+    return [_call_row(row) for row in rows]
+
+
+def _call_row(row: Row) -> CallRow:
+    return CallRow(
+        id=row["id"],
+        at=from_db_time(row["at"]),
+        service=row["service"],
+        method=row["method"],
+        url=row["url"],
+        status=row["status"],
+        duration_ms=row["duration_ms"],
+        request_body=row["request_body"],
+        response_body=row["response_body"],
+        error=row["error"],
+    )
+
+
+async def calls_mentioning(
+    db: Database, needles: Sequence[str], *, service: str | None = None, limit: int = 50
+) -> list[CallRow]:
+    """Calls whose URL or request body contains any of `needles` (ids), oldest first."""
+    wanted = [n for n in needles if n]
+    if not wanted:
+        return []
+    match = " OR ".join(
+        ["instr(url, ?) > 0 OR instr(coalesce(request_body, ''), ?) > 0"] * len(wanted)
+    )
+    rows = await db.fetchall(
+        f"SELECT * FROM (SELECT * FROM http_calls WHERE (? IS NULL OR service = ?)"  # noqa: S608
+        f" AND ({match}) ORDER BY id DESC LIMIT ?) ORDER BY id",
+        (service, service, *[n for needle in wanted for n in (needle, needle)], limit),
+    )
+    return [_call_row(row) for row in rows]
 
 
 async def heartbeat(db: Database, name: str, now: datetime, detail: str | None = None) -> None:

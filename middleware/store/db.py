@@ -20,7 +20,7 @@ import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_RETRY_S = 0.05
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Row = aiosqlite.Row
@@ -117,6 +117,11 @@ CREATE INDEX IF NOT EXISTS http_calls_at ON http_calls (at);
 CREATE INDEX IF NOT EXISTS webhook_events_received ON webhook_events (received_at);
 CREATE INDEX IF NOT EXISTS pushes_finished ON pushes (finished_at);
 CREATE INDEX IF NOT EXISTS notices_resolved_at ON notices (resolved_at);
+""",
+    # What a person reads about each fetched booking revision (the console).
+    6: """
+CREATE TABLE IF NOT EXISTS revision_facts (
+    revision_id TEXT PRIMARY KEY, fetched_at TEXT NOT NULL, facts TEXT NOT NULL);
 """,
 }
 

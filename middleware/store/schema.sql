@@ -239,3 +239,11 @@ CREATE TABLE IF NOT EXISTS live_properties (
     live_since  TEXT NOT NULL,
     put_live_by TEXT NOT NULL
 );
+
+-- What a person reads about each fetched booking revision (channel, code, guest, stay, rooms,
+-- amount, who collects): JSON of `domain.revision_facts`, no e-mail, phone or card number.
+CREATE TABLE IF NOT EXISTS revision_facts (
+    revision_id TEXT PRIMARY KEY,
+    fetched_at  TEXT NOT NULL,
+    facts       TEXT NOT NULL
+);

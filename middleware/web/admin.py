@@ -31,7 +31,7 @@ from starlette.routing import BaseRoute, Route
 
 from middleware import attention_report
 from middleware.channex import transport
-from middleware.domain.models import KINDS
+from middleware.domain.models import KINDS, Kind
 from middleware.errors import PayloadError
 from middleware.logs import mask_value
 from middleware.pms import sistemaos_http
@@ -45,6 +45,28 @@ from middleware.worker import handling
 
 LIST_LIMIT = admin_input.MAX_LIMIT
 SERVICES = (transport.SERVICE, sistemaos_http.SERVICE)
+
+
+async def replay_parked(context: WebContext, revision_id: str) -> bool:
+    """A parked revision back to pending, its notice resolved, the worker woken; False if it
+    was not parked (also the console's Replay)."""
+    rt = context.runtime
+    if not await revisions.replay(rt.db, revision_id, rt.clock()):
+        return False
+    await notices.resolve(rt.db, rt.clock(), kind="booking_needs_attention", ref=revision_id)
+    context.wake_worker()
+    return True
+
+
+async def retry_dead_letters(
+    context: WebContext, *, property_id: str | None, kind: Kind | None
+) -> int:
+    """Dead letters back to pending (also the console's Retry); returns how many."""
+    rt = context.runtime
+    count = await outbox.retry_dead(rt.db, rt.clock(), property_id=property_id, kind=kind)
+    await notices.resolve(rt.db, rt.clock(), kind="dead_letter")
+    context.wake_worker()
+    return count
 
 
 def _guard(request: Request) -> tuple[WebContext, Response | None]:
@@ -137,11 +159,8 @@ async def replay(request: Request) -> Response:
     if denied:
         return denied
     revision_id = request.path_params["revision_id"]
-    rt = context.runtime
-    if not await revisions.replay(rt.db, revision_id, rt.clock()):
+    if not await replay_parked(context, revision_id):
         return JSONResponse({"error": f"revision {revision_id} is not parked"}, status_code=404)
-    await notices.resolve(rt.db, rt.clock(), kind="booking_needs_attention", ref=revision_id)
-    context.wake_worker()
     return JSONResponse({"status": "replaying", "revision_id": revision_id}, status_code=202)
 
 
@@ -236,10 +255,7 @@ async def retry(request: Request) -> Response:
     property_id = body.get("property_id")
     if property_id is not None and not isinstance(property_id, str):
         return JSONResponse({"error": "property_id must be a string"}, status_code=422)
-    rt = context.runtime
-    count = await outbox.retry_dead(rt.db, rt.clock(), property_id=property_id, kind=kind)
-    await notices.resolve(rt.db, rt.clock(), kind="dead_letter")
-    context.wake_worker()
+    count = await retry_dead_letters(context, property_id=property_id, kind=kind)
     return JSONResponse({"retried": count})
 
 

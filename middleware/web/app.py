@@ -1,4 +1,5 @@
-"""The web app (port 8001): webhooks, sync triggers, health, status, metrics and admin routes.
+"""The web app (port 8001): webhooks, sync triggers, health, status, metrics, admin routes and
+the browser console (`/console`, `middleware.console`).
 
 One `lifespan` opens the runtime (database, one aiohttp session, clients) and the webhook
 intake writer, and — in one-process mode (`WORKER_IN_PROCESS=true`, the sandbox) — runs the
@@ -20,6 +21,8 @@ from middleware import clock as clocks
 from middleware import mapping_reload, watch
 from middleware.checks import Checker
 from middleware.config import Settings
+from middleware.console import routes as console
+from middleware.console.state import ConsoleState
 from middleware.mapping import Mapping
 from middleware.mapping_reload import MappingReloader
 from middleware.runtime import open_runtime
@@ -101,6 +104,7 @@ def create_app(
                 log.info("web_stopped")
 
     app = Starlette(lifespan=lifespan)
+    app.state.console = ConsoleState(settings)  # the browser console at /console
     channex_webhook = _ChannexWebhook(app, settings)
     routes: list[BaseRoute] = [
         Route("/webhook/channex", channex_webhook, methods=["POST"]),
@@ -109,6 +113,7 @@ def create_app(
         *status.routes(),
         *admin.routes(),
         *manual.routes(),
+        console.mount(),
     ]
     app.router.routes.extend(routes)
     return app

@@ -38,6 +38,7 @@ from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
 from middleware.domain.models import Lane
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.revision import BookingRevision
+from middleware.domain.revision_facts import facts_of
 from middleware.errors import (
     ConflictUpstreamError,
     PayloadError,
@@ -47,7 +48,7 @@ from middleware.errors import (
 )
 from middleware.mapping import Mapping as ChannexMapping
 from middleware.pms.directory import PmsDirectory
-from middleware.store import ari_state, bookings, revisions
+from middleware.store import ari_state, bookings, revision_facts, revisions
 from middleware.store.db import Database
 from middleware.store.revisions import RevisionRow
 from middleware.worker import keyed_pool
@@ -278,6 +279,7 @@ class BookingProcessor:
             inserted_at=revision.inserted_at,
             now=self._clock(),
         )
+        await revision_facts.save(self._db, row.revision_id, facts_of(revision), self._clock())
         plan = self._plan(revision, await bookings.load(self._db, revision.booking_id))
         if plan.stale:
             outcome = await self._ack(run, "stale")

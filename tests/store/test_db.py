@@ -142,3 +142,20 @@ async def test_a_version_2_database_gains_sync_request_properties(tmp_path: Path
     version = await reopened.fetchone("PRAGMA user_version")
     assert version is not None and version[0] == SCHEMA_VERSION
     await reopened.close()
+
+
+async def test_a_version_2_database_gains_the_revision_facts_table(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = await Database.open(path)
+    await db.execute("DROP TABLE revision_facts")
+    await undo_version_5(db)
+    await db.execute("PRAGMA user_version = 2")
+    await db.close()
+    reopened = await Database.open(path)
+    rows = await reopened.fetchall("SELECT name FROM sqlite_master WHERE name = 'revision_facts'")
+    version = await reopened.fetchone("PRAGMA user_version")
+    assert ([row["name"] for row in rows], version[0] if version else None) == (
+        ["revision_facts"],
+        SCHEMA_VERSION,
+    )
+    await reopened.close()

@@ -1,0 +1,116 @@
+"""The Attention page's data: what needs a person now, in hotel words.
+
+Parked revisions with their reason, age and the time left before Channex's own non-ack
+alarm (30 minutes), and the channel, reservation code, guest, stay and room types known from
+the fetched revision; dead-lettered pushes per lane; a stale worker; open Channex warnings
+and notices. Nothing of it: all flowing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from middleware.checks import Check
+from middleware.console import handled
+from middleware.console.catalog import Catalog
+from middleware.domain.revision_facts import RevisionFacts
+from middleware.runtime import Runtime
+from middleware.store import notices, outbox, revision_facts, revisions
+from middleware.store.notices import Notice
+
+CHANNEX_ALARM_S = 30 * 60  # Channex alerts on a booking revision unacked this long
+LIST_LIMIT = 100
+# Notices shown elsewhere on the page: parked bookings (their own list) and dead letters.
+SHOWN_ELSEWHERE = {*revisions.NOTICE_KINDS, "dead_letter"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parked:
+    revision_id: str
+    booking_id: str | None
+    hotel: str
+    reason: str
+    received_at: datetime
+    age_min: int
+    alarm_in_min: int  # <= 0: Channex's alarm has gone off
+    facts: RevisionFacts | None
+    room_types: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeadLane:
+    property_id: str
+    hotel: str
+    kind: str
+    dead: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttentionPage:
+    parked: tuple[Parked, ...]
+    dead: tuple[DeadLane, ...]
+    worker: Check | None  # set only when the worker is stale
+    notices: tuple[Notice, ...]
+
+    @property
+    def all_flowing(self) -> bool:
+        return not (self.parked or self.dead or self.worker or self.notices)
+
+
+def _hotel(rt: Runtime, property_id: str | None) -> str:
+    prop = rt.mapping.property(property_id) if property_id else None
+    return (prop.name or prop.property_id) if prop else (property_id or "?")
+
+
+async def attention_page(rt: Runtime, catalog: Catalog, worker: Check) -> AttentionPage:
+    now = rt.clock()
+    rows = await revisions.list_by_status(rt.db, ["parked"], limit=LIST_LIMIT)
+    done = await handled.handled_ids(rt.db, [r.revision_id for r in rows])
+    rows = [r for r in rows if r.revision_id not in done]
+    facts = await revision_facts.load_many(rt.db, [r.revision_id for r in rows])
+    parked = []
+    for row in rows:
+        known = facts.get(row.revision_id)
+        age_s = (now - row.received_at).total_seconds()
+        names = (
+            tuple(
+                [
+                    await catalog.room_type_name(row.property_id, room.room_type_id)
+                    for room in known.rooms
+                ]
+            )
+            if known
+            else ()
+        )
+        parked.append(
+            Parked(
+                revision_id=row.revision_id,
+                booking_id=row.booking_id,
+                hotel=_hotel(rt, row.property_id),
+                reason=row.reason or "",
+                received_at=row.received_at,
+                age_min=int(age_s // 60),
+                alarm_in_min=int((CHANNEX_ALARM_S - age_s) // 60),
+                facts=known,
+                room_types=names,
+            )
+        )
+    dead = tuple(
+        DeadLane(
+            property_id=b.lane.property_id,
+            hotel=_hotel(rt, b.lane.property_id),
+            kind=b.lane.kind,
+            dead=b.dead,
+        )
+        for b in await outbox.backlog(rt.db, now)
+        if b.dead
+    )
+    shown = tuple(
+        n
+        for n in await notices.open_notices(rt.db, limit=LIST_LIMIT)
+        if n.kind not in SHOWN_ELSEWHERE
+    )
+    return AttentionPage(
+        parked=tuple(parked), dead=dead, worker=None if worker.ok else worker, notices=shown
+    )
