@@ -32,16 +32,22 @@ async def record(
     now: datetime,
     *,
     covered: Collection[str] | None = None,
+    mapped: Collection[str] | None = None,
 ) -> None:
     """The mapped categorias the answer read at `now` lacked (maybe none), with their notices.
     `covered`: the categorias that read asked for (None: every one); a read of one hotel, or of
-    some rooms, says nothing of the others, which keep what an earlier read found."""
+    some rooms, says nothing of the others, which keep what an earlier read found — while
+    they are still `mapped` (None: all are)."""
     stamp = to_db_time(now)
     async with db.transaction() as conn:
         cursor = await conn.execute("SELECT value FROM kv WHERE key = ?", (KEY,))
         found = await cursor.fetchone()
         before = [] if found is None else list(orjson.loads(found[0])["categorias"])
-        kept = [] if covered is None else [code for code in before if code not in covered]
+        kept = [
+            code
+            for code in before
+            if covered is not None and code not in covered and (mapped is None or code in mapped)
+        ]
         categorias = sorted({*kept, *categorias})
         document = orjson.dumps({"at": stamp, "categorias": categorias}).decode()
         await conn.execute(

@@ -29,7 +29,7 @@ from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import LOOPBACK, serve_app
 
 ROOT = Path(__file__).resolve().parents[2]
-WAIT_S = 60.0
+WAIT_S = 120.0  # a bound on waiting, not a timing: two fresh processes on a loaded CI box
 ENV_KEYS = {
     "CHANNEX_BASE_URL",
     "CHANNEX_API_KEY",
@@ -151,7 +151,7 @@ async def line_with(child: Any, text: str) -> list[str]:
     raise AssertionError(f"{text!r} never printed: {seen}")
 
 
-async def until(check: Any, what: str) -> Any:
+async def until(check: Any, what: str, last: list[str] | None = None) -> Any:
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
         with contextlib.suppress(aiohttp.ClientConnectionError):
@@ -159,7 +159,7 @@ async def until(check: Any, what: str) -> Any:
             if result:
                 return result
         await asyncio.sleep(0.2)
-    raise AssertionError(f"not within {WAIT_S} s: {what}")
+    raise AssertionError(f"not within {WAIT_S} s: {what}" + (f"; last: {last}" if last else ""))
 
 
 async def test_emulators_only_with_its_env_file_runs_the_procfile_processes(
@@ -196,11 +196,14 @@ async def test_emulators_only_with_its_env_file_runs_the_procfile_processes(
             base = f"http://{LOOPBACK}:{port}"
             auth = {"Authorization": f"Bearer {env['ADMIN_TOKEN']}"}
 
+            last_health: list[str] = []
+
             async def health() -> bool:
                 async with session.get(base + "/health") as response:
+                    last_health[:] = [await response.text()]
                     return response.status == 200
 
-            await until(health, "the web process healthy")
+            await until(health, "the web process healthy", last_health)
             async with session.post(base + "/sync/full", headers=auth, json={}) as response:
                 assert response.status in (200, 202), await response.text()
 
