@@ -25,6 +25,7 @@ from middleware.channex.setup import run_setup
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
+from tests.web.operator_kit import CHECKS
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "process-test-api-key-0123"
@@ -32,19 +33,6 @@ ADMIN = "process-test-admin-token-4567"
 WEBHOOK_SECRET = "process-test-webhook-secret-89ab"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0  # the worker's own shutdown timeout is 10 s
-CHECKS = (
-    "settings",
-    "database",
-    "channex",
-    "mapping",
-    "channex_settings",
-    "pms",
-    "worker",
-    "outbox",
-    "bookings",
-    "webhook",
-    "live",
-)
 
 
 def free_port() -> int:
