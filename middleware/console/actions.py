@@ -2,8 +2,11 @@
 parked booking, Retry dead letters, read Channex back and resync dates on the Calendar.
 
 Replay and Retry are the admin routes' own operations (`web.admin.replay_parked`,
-`retry_dead_letters`); a resync records an incremental sync request like `/sync/incremental`.
-Each answers with a redirect to the page it came from (`?done=` names what happened).
+`retry_dead_letters`); Mark handled is `worker.handling.close_by_hand`, like
+`POST /admin/revisions/{id}/handled`: the revision ends `handled` with who and why, and is acked
+at Channex (posting it again for a handled revision whose ack failed tries the ack again). A
+resync records an incremental sync request like `/sync/incremental`. Each answers with a
+redirect to the page it came from (`?done=` names what happened).
 """
 
 from __future__ import annotations
@@ -17,18 +20,28 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from middleware.console import handled
 from middleware.console.auth import post_guard
 from middleware.console.pages import render_calendar
 from middleware.console.state import PREFIX, web_context
 from middleware.domain.models import KINDS, Kind
+from middleware.errors import PayloadError
 from middleware.store import sync_requests
 from middleware.web import admin
+from middleware.worker import handling
 
 log = structlog.get_logger(__name__)
 
-HANDLED_BY = "console"
+HANDLED_BY = "console"  # who closed it, when the person gives no name
+NAME_MAX_CHARS = 100
 NOTE_MAX_CHARS = 500
+# The flash for each Channex ack state a close ends in (`pending` cannot: the ack was tried).
+HANDLED_FLASH = {
+    "acked": "done_handled_acked",
+    "failed": "done_handled_ack_failed",
+    "pending": "done_handled_ack_failed",
+    "not_sent": "done_handled_not_sent",
+    "not_needed": "done_handled_not_needed",
+}
 
 
 def _back(path: str, **query: str) -> Response:
@@ -62,6 +75,11 @@ async def replay(request: Request) -> Response:
     return _back("/", done="done_replay")
 
 
+def handled_by(name: str) -> str:
+    """`Ana (console)` when the person gave a name, else `console`."""
+    return f"{name[:NAME_MAX_CHARS]} (console)" if name else HANDLED_BY
+
+
 async def mark_handled(request: Request) -> Response:
     _state, _sid, form, denied = await post_guard(request)
     if denied is not None or form is None:
@@ -69,12 +87,20 @@ async def mark_handled(request: Request) -> Response:
     rt = web_context(request).runtime
     revision_id = request.path_params["revision_id"]
     note = _text(form, "note")[:NOTE_MAX_CHARS] or "handled in the console"
-    if not await handled.mark_handled(
-        rt.db, revision_id, by=HANDLED_BY, reason=note, at=rt.clock()
-    ):
+    try:
+        by, reason = handling.check_words(handled_by(_text(form, "by")), note)
+    except PayloadError:  # pragma: no cover - both are bounded and non-empty above
+        return _back("/", done="bad_request")
+    channex = rt.channex if rt.settings.channex_enabled else None
+    try:
+        closed = await handling.close_by_hand(
+            rt.db, channex, revision_id, by=by, reason=reason, clock=rt.clock
+        )
+    except handling.NotClosableError:
         return _back("/", done="not_parked")
-    log.info("console_marked_handled", revision_id=revision_id)
-    return _back("/", done="done_handled")
+    ack = closed.handling.channex_ack
+    log.info("console_marked_handled", revision_id=revision_id, channex_ack=ack)
+    return _back("/", done=HANDLED_FLASH[ack])
 
 
 async def retry(request: Request) -> Response:

@@ -3,7 +3,9 @@ payment summary, and the bodies sent to sistema-os.
 
 A timeline is read from what the middleware already records: the webhooks stored
 (`webhook_events`), the audited calls (the revision fetched and acked at Channex, the PMS
-calls made between the two), and the first availability push after the ack.
+calls made between the two), and the first availability push after the ack. A revision closed
+by hand shows who closed it, when, why and what Channex made of its ack (`revisions.handling`);
+a parked one why it stopped, in hotel words.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from middleware.domain.attention import Attention
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.revision_facts import RevisionFacts
 from middleware.runtime import Runtime
-from middleware.store import audit, bookings, outbox, revision_facts, timeline
+from middleware.store import audit, bookings, outbox, revision_facts, revisions, timeline
 from middleware.store.audit import CallRow
 from middleware.store.outbox import PushRecord
+from middleware.store.revisions import Handling
 
 RECENT_BOOKINGS = 20
 CALLS_PER_BOOKING = 60
@@ -38,6 +42,8 @@ class RevisionView:
     status: str
     revision_status: str | None
     reason: str | None
+    words: Attention | None  # why a parked revision stopped, in hotel words
+    handling: Handling | None  # who closed it by hand, when, why; its Channex ack
     facts: RevisionFacts | None
     steps: tuple[Step, ...]
 
@@ -184,6 +190,12 @@ async def booking_views(rt: Runtime) -> list[BookingView]:
                     status=line.status,
                     revision_status=line.revision_status,
                     reason=line.reason,
+                    words=line.park.attention if line.park else None,
+                    handling=(
+                        await revisions.handling(db, line.revision_id)
+                        if line.status == "handled"
+                        else None
+                    ),
                     facts=facts.get(line.revision_id),
                     steps=tuple(sorted(steps, key=lambda s: s.at)),
                 )

@@ -1,6 +1,6 @@
 """Reads behind the console's booking pages: recent bookings with their revisions, when each
-revision's webhook arrived, and a cheap fingerprint of everything the pages show (the live
-refresh compares it)."""
+revision's webhook arrived, the revisions closed by hand whose Channex ack is still owed, and a
+cheap fingerprint of everything the pages show (the live refresh compares it)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from middleware.domain.attention import ParkNote
+from middleware.store import park_json
 from middleware.store.db import Database, from_db_time
 
 
@@ -20,7 +22,8 @@ class RevisionLine:
     revision_status: str | None
     received_at: datetime
     updated_at: datetime
-    reason: str | None
+    reason: str | None  # plain text (a park note's technical text)
+    park: ParkNote | None = None  # why it was parked, in hotel words
 
 
 async def recent_booking_ids(db: Database, *, limit: int = 20) -> list[str]:
@@ -43,19 +46,23 @@ async def revisions_of(db: Database, booking_ids: Collection[str]) -> list[Revis
         f" WHERE booking_id IN ({', '.join('?' * len(wanted))}) ORDER BY received_at, revision_id",
         wanted,
     )
-    return [
-        RevisionLine(
-            revision_id=row["revision_id"],
-            booking_id=row["booking_id"],
-            property_id=row["property_id"],
-            status=row["status"],
-            revision_status=row["revision_status"],
-            received_at=from_db_time(row["received_at"]),
-            updated_at=from_db_time(row["updated_at"]),
-            reason=row["reason"],
+    lines = []
+    for row in rows:
+        note = park_json.decode(row["reason"])
+        lines.append(
+            RevisionLine(
+                revision_id=row["revision_id"],
+                booking_id=row["booking_id"],
+                property_id=row["property_id"],
+                status=row["status"],
+                revision_status=row["revision_status"],
+                received_at=from_db_time(row["received_at"]),
+                updated_at=from_db_time(row["updated_at"]),
+                reason=note.text if note else row["reason"],
+                park=note,
+            )
         )
-        for row in rows
-    ]
+    return lines
 
 
 async def webhooks_of(
@@ -78,18 +85,31 @@ async def webhooks_of(
     return found
 
 
+async def handled_owing_ack(db: Database, *, limit: int = 100) -> list[str]:
+    """Revisions closed by hand whose ack Channex has not taken (it failed, or the process
+    stopped before sending it), oldest first: Channex's non-ack alarm still rings for them."""
+    rows = await db.fetchall(
+        "SELECT h.revision_id FROM revision_handling h JOIN revisions r USING (revision_id)"
+        " WHERE r.status = 'handled' AND h.channex_ack IN ('failed', 'pending')"
+        " ORDER BY h.handled_at, h.revision_id LIMIT ?",
+        (limit,),
+    )
+    return [str(row["revision_id"]) for row in rows]
+
+
 FINGERPRINT_SQL = """
 SELECT (SELECT max(id) FROM http_calls), (SELECT max(id) FROM webhook_events),
        (SELECT max(updated_at) FROM revisions), (SELECT count(*) FROM outbox),
        (SELECT max(updated_at) FROM outbox), (SELECT max(id) || status FROM pushes
         WHERE id = (SELECT max(id) FROM pushes)),
        (SELECT max(id) FROM notices), (SELECT count(*) FROM notices WHERE resolved_at IS NULL),
-       (SELECT max(pushed_at) FROM ari_state), (SELECT count(*) FROM kv
-        WHERE key LIKE 'console_handled:%')
+       (SELECT max(pushed_at) FROM ari_state),
+       (SELECT max(coalesce(ack_at, handled_at)) FROM revision_handling)
 """
 
 
 async def fingerprint(db: Database) -> str:
-    """Changes whenever a call, webhook, revision, queued change, push or notice does."""
+    """Changes whenever a call, webhook, revision, queued change, push, notice or the Channex
+    ack of a revision closed by hand does."""
     row = await db.fetchone(FINGERPRINT_SQL)
     return "|".join("" if value is None else str(value) for value in (row or ()))

@@ -1,0 +1,79 @@
+"""The console's reads: a parked revision's line carries its park note's text and note, the
+revisions closed by hand whose Channex ack is owed, and the live fingerprint following a
+handling's ack (and nothing of `kv`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
+from middleware.store import audit, revisions, timeline
+from middleware.store.db import Database
+from middleware.store.revisions import AckState
+
+T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+NOTE = ParkNote(
+    reason=ParkReason.PMS_NO_VACANCY,
+    text="PMS has no free apartment",
+    details={"pms_detail": "no twin free"},
+    facts=BookingFacts(hotel="Duke Beach", guest="Ana Lima"),
+)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "m.db")
+    yield database
+    await database.close()
+
+
+async def parked(db: Database, revision_id: str, note: ParkNote | None = None) -> None:
+    async with db.transaction() as conn:
+        await revisions.enqueue(
+            conn,
+            revision_id=revision_id,
+            booking_id="bk",
+            property_id="p",
+            source="webhook",
+            now=T0,
+        )
+    await revisions.park(db, revision_id, "plain words", T0, note=note)
+
+
+async def test_a_parked_line_reads_its_note_and_a_legacy_one_its_text(db: Database) -> None:
+    await parked(db, "r-note", NOTE)
+    await parked(db, "r-legacy")
+    lines = {line.revision_id: line for line in await timeline.revisions_of(db, ["bk"])}
+    assert (lines["r-note"].reason, lines["r-note"].park) == ("PMS has no free apartment", NOTE)
+    assert (lines["r-legacy"].reason, lines["r-legacy"].park) == ("plain words", None)
+
+
+async def test_handled_owing_ack_lists_failed_and_unsent_acks_oldest_first(db: Database) -> None:
+    acks: list[tuple[str, AckState | None]] = [
+        ("r-failed", "failed"),
+        ("r-acked", "acked"),
+        ("r-pending", None),
+        ("r-off", "not_sent"),
+    ]
+    for n, (revision_id, ack) in enumerate(acks):
+        await parked(db, revision_id)
+        at = T0 + timedelta(minutes=n)
+        assert await revisions.mark_handled(db, revision_id, by="Ana", reason="by hand", at=at)
+        if ack is not None:
+            await revisions.record_handled_ack(db, revision_id, ack, None, at)
+    await parked(db, "r-parked")
+    assert await timeline.handled_owing_ack(db) == ["r-failed", "r-pending"]
+
+
+async def test_the_fingerprint_follows_a_handled_ack_and_ignores_kv(db: Database) -> None:
+    await parked(db, "r1")
+    assert await revisions.mark_handled(db, "r1", by="Ana", reason="by hand", at=T0)
+    before = await timeline.fingerprint(db)
+    await audit.set_value(db, "console_handled:r1", "{}", T0 + timedelta(minutes=1))
+    assert await timeline.fingerprint(db) == before
+    await revisions.record_handled_ack(db, "r1", "acked", None, T0 + timedelta(minutes=1))
+    assert await timeline.fingerprint(db) != before
