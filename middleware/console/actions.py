@@ -25,7 +25,7 @@ from middleware.console.pages import render_calendar
 from middleware.console.state import PREFIX, web_context
 from middleware.domain.models import KINDS, Kind
 from middleware.errors import PayloadError
-from middleware.store import sync_requests
+from middleware.store import live, sync_requests
 from middleware.web import admin
 from middleware.worker import handling
 
@@ -146,6 +146,7 @@ async def resync(request: Request) -> Response:
         rt.db,
         source="console",
         now=rt.clock(),
+        property_id=prop.property_id,
         room_codes=[room.room_code for room in prop.room_types],
         date_from=first,
         date_to=last,
@@ -155,8 +156,37 @@ async def resync(request: Request) -> Response:
     return _back("/calendar", **back, field=_text(form, "field") or "rate", done="done_resync")
 
 
+async def go_live(request: Request) -> Response:
+    """One hotel goes live: recorded with who pressed it, with the full sync that pushes its
+    whole horizon (like the first `POST /sync/full`, for this hotel alone)."""
+    _state, _sid, form, denied = await post_guard(request)
+    if denied is not None or form is None:
+        return denied or _back("/lanes", done="bad_request")
+    context = web_context(request)
+    rt = context.runtime
+    prop = rt.mapping.property(_text(form, "property"))
+    if prop is None:
+        return _back("/lanes", done="bad_request")
+    if not rt.settings.channex_enabled:
+        return _back("/lanes", done="integration_disabled")
+    name = _text(form, "by")[:NAME_MAX_CHARS]
+    by = f"{name} ({HANDLED_BY})" if name else HANDLED_BY
+    request_id = await live.go_live(
+        rt.db,
+        [prop.property_id],
+        rt.clock(),
+        by=by,
+        source="console_go_live",
+        only=prop.property_id,
+    )
+    context.wake_worker()
+    log.info("console_go_live", property_id=prop.property_id, request_id=request_id)
+    return _back("/lanes", done="done_go_live")
+
+
 def routes() -> list[BaseRoute]:
     return [
+        Route("/properties/go-live", go_live, methods=["POST"]),
         Route("/revisions/{revision_id}/replay", replay, methods=["POST"]),
         Route("/revisions/{revision_id}/handled", mark_handled, methods=["POST"]),
         Route("/outbox/retry", retry, methods=["POST"]),

@@ -115,6 +115,12 @@ EN: dict[str, str] = {
     " nothing to ack.",
     "done_retry": "Dead letters back in the queue.",
     "done_resync": "Resync recorded: the worker reads sistema-os and pushes what differs.",
+    "done_go_live": "Live: the full sync that pushes the whole horizon is recorded.",
+    "integration_disabled": "The Channex integration is disabled (CHANNEX_ENABLED=false).",
+    "live_since": "Live since {since} ({by})",
+    "not_live": "Not live yet: nothing is sent to Channex until it goes live.",
+    "go_live": "Go live",
+    "go_live_hint": "Records this hotel live and a full sync of its whole horizon.",
     "not_parked": "That booking is not waiting any more.",
     "bad_request": "That request was not understood.",
     "live": "Live: this page refreshes itself.",
@@ -239,6 +245,12 @@ PT: dict[str, str] = {
     " nada a confirmar.",
     "done_retry": "Envios mortos de volta à fila.",
     "done_resync": "Ressincronização registrada: o worker lê o sistema-os e envia o que difere.",
+    "done_go_live": "No ar: a sincronização completa de todo o horizonte foi registrada.",
+    "integration_disabled": "A integração com o Channex está desligada (CHANNEX_ENABLED=false).",
+    "live_since": "No ar desde {since} ({by})",
+    "not_live": "Ainda não está no ar: nada é enviado ao Channex até entrar no ar.",
+    "go_live": "Colocar no ar",
+    "go_live_hint": "Registra este hotel no ar e uma sincronização completa de todo o horizonte.",
     "not_parked": "Essa reserva não está mais esperando.",
     "bad_request": "Pedido não entendido.",
     "live": "Ao vivo: esta página se atualiza sozinha.",
@@ -273,6 +285,18 @@ def choose_language(accept_language: str | None) -> str:
         if primary in LANGUAGES and quality > 0:
             ranked.append((-quality, position, primary))
     return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
+# What `?done=` may name after a form (anything else shows no message: a crafted link cannot
+# put another console text on the page as if it were the outcome of an action).
+FLASHES = frozenset(
+    key for key in EN if key.startswith("done_") or key in ("not_parked", "bad_request")
+) | {"integration_disabled"}
+
+
+def flash(key: str | None) -> str | None:
+    """The flash key a redirect named, if it is one the console's forms send."""
+    return key if key in FLASHES else None
 
 
 def translator(language: str) -> Callable[..., str]:

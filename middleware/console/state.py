@@ -108,7 +108,7 @@ class ConsoleState:
             "pages": [(key, PREFIX + PAGE_PATHS[key]) for key in PAGES],
             "active": active,
             "csrf": self.sessions.csrf_token(sid) if self.sessions and sid else None,
-            "done": request.query_params.get("done"),
+            "done": i18n.flash(request.query_params.get("done")),
             **values,
         }
         response = self.templates.TemplateResponse(

@@ -38,13 +38,23 @@ async def _insert(
 
 
 async def go_live(
-    db: Database, property_ids: Collection[str], now: datetime, *, by: str, source: str
+    db: Database,
+    property_ids: Collection[str],
+    now: datetime,
+    *,
+    by: str,
+    source: str,
+    only: str | None = None,
 ) -> int:
     """Put the properties live and record the full sync that pushes them, in one
-    transaction; returns the sync request's id."""
+    transaction; returns the sync request's id. `only`: one property goes live (the console's
+    per-hotel button), and its full sync reads that property alone."""
+    ids = [only] if only is not None else property_ids
     async with db.transaction() as conn:
-        await _insert(conn, property_ids, now, by)
-        return await sync_requests.insert(conn, source=source, now=now, full_sync=True)
+        await _insert(conn, ids, now, by)
+        return await sync_requests.insert(
+            conn, source=source, now=now, full_sync=True, property_id=only
+        )
 
 
 async def put_live(db: Database, property_ids: Collection[str], now: datetime, *, by: str) -> None:
