@@ -241,7 +241,8 @@ async def running(*processes: MiddlewareProcess) -> AsyncIterator[None]:
 async def wait_until_answering(url: str, *, timeout_s: float = READY_TIMEOUT_S) -> None:
     """Until `GET url` gets any HTTP answer (the web process is listening)."""
     deadline = time.monotonic() + timeout_s
-    timeout = aiohttp.ClientTimeout(total=2.0)
+    # one try may wait long: a /health under seeded faults probes a slow Channex or PMS
+    timeout = aiohttp.ClientTimeout(total=timeout_s / 3)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         while True:
             try:
