@@ -31,7 +31,7 @@ async def test_an_unmapped_room_is_replayed_from_attention_once_the_mapping_is_f
 ) -> None:
     async with start_system(tmp_path) as system, chromium() as browser:
         full = system.mapping
-        ovp = full.by_room_code(MISSING)
+        ovp = full.by_room_code(system.property_id, MISSING)
         assert ovp is not None
         system.mapping = _without(full, MISSING)
         await system.restart()
