@@ -78,7 +78,7 @@ async def applied_facts(db: Database, mapping: ChannexMapping, row: RevisionRow)
         return BookingFacts(hotel=hotel, ota_code=record.ota_code if record else None)
     titles: list[str] = []
     for request in requests:
-        ref = mapping.by_room_code(request.room_code)
+        ref = mapping.by_room_code(row.property_id, request.room_code) if row.property_id else None
         title = (ref.room.title or ref.room.room_code) if ref else request.room_code
         if title not in titles:
             titles.append(title)

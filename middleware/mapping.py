@@ -3,6 +3,11 @@
 File format (pms-contract §5) uses sistema-os's words `categoria` / `plano`; inside the
 program they are `room_code` / `plan_code`. `load_mapping` validates the whole file and
 raises one `MappingFileError` naming every problem (fail fast at start).
+
+Codes are unique per property, not across the deployment (pms-contract §5.1): two hotels of
+a group both have a categoria "lvu" with a plano "padrao" in their own sistema-os. So a code
+is looked up within a property (`PropertyMap.room`, `Mapping.by_room_code(property_id, code)`);
+Channex ids stay unique across the whole file.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ class RoomTypeMap:
     rate_plans: tuple[RatePlanMap, ...]
     title: str = ""  # the room type's name people read (optional `title` in the file)
 
+    def plan(self, plan_code: str) -> RatePlanMap | None:
+        """This room type's rate plan of that plano, if mapped."""
+        return next((plan for plan in self.rate_plans if plan.plan_code == plan_code), None)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PmsLink:
@@ -62,6 +71,13 @@ class PropertyMap:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def room(self, room_code: str) -> RoomTypeMap | None:
+        """This property's room type of that categoria (codes are unique per property)."""
+        return next((room for room in self.room_types if room.room_code == room_code), None)
+
+    def room_codes(self) -> tuple[str, ...]:
+        return tuple(room.room_code for room in self.room_types)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoomRef:
@@ -77,7 +93,9 @@ class Mapping:
     properties: tuple[PropertyMap, ...]
     _by_room_type: dict[str, RoomRef] = field(default_factory=dict, repr=False, compare=False)
     _by_rate_plan: dict[str, RoomRef] = field(default_factory=dict, repr=False, compare=False)
-    _by_room_code: dict[str, RoomRef] = field(default_factory=dict, repr=False, compare=False)
+    _by_room_code: dict[tuple[str, str], RoomRef] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     _by_id: dict[str, PropertyMap] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -86,7 +104,7 @@ class Mapping:
             for room in prop.room_types:
                 ref = RoomRef(property=prop, room=room)
                 self._by_room_type[room.room_type_id] = ref
-                self._by_room_code[room.room_code] = ref
+                self._by_room_code.setdefault((prop.property_id, room.room_code), ref)
                 for plan in room.rate_plans:
                     self._by_rate_plan[plan.rate_plan_id] = RoomRef(
                         property=prop, room=room, plan=plan
@@ -105,11 +123,18 @@ class Mapping:
     def by_rate_plan(self, rate_plan_id: str) -> RoomRef | None:
         return self._by_rate_plan.get(rate_plan_id)
 
-    def by_room_code(self, room_code: str) -> RoomRef | None:
-        return self._by_room_code.get(room_code)
+    def by_room_code(self, property_id: str, room_code: str) -> RoomRef | None:
+        """The room type of categoria `room_code` in that property (codes are unique per
+        property, not across the deployment: two hotels may both map "lvu")."""
+        return self._by_room_code.get((property_id, room_code))
+
+    def properties_with(self, room_code: str) -> tuple[PropertyMap, ...]:
+        """The properties that map categoria `room_code` (in mapping order)."""
+        return tuple(prop for prop in self.properties if prop.room(room_code) is not None)
 
     def room_codes(self) -> tuple[str, ...]:
-        return tuple(self._by_room_code)
+        """Every categoria some property maps, each once (first-seen order)."""
+        return tuple(dict.fromkeys(code for _, code in self._by_room_code))
 
     def __iter__(self) -> Iterator[PropertyMap]:
         return iter(self.properties)
@@ -173,7 +198,6 @@ def parse_mapping(document: Any) -> Mapping:
         raise MappingFileError(["the document must be a JSON object with 'properties'"])
     properties: list[PropertyMap] = []
     seen_ids: set[str] = set()
-    seen_codes: set[str] = set()
 
     def unique_id(value: str, where: str) -> None:
         if value and value in seen_ids:
@@ -197,6 +221,7 @@ def parse_mapping(document: Any) -> Mapping:
             except (ZoneInfoNotFoundError, ValueError):
                 problems.append(f"{where}: timezone '{timezone}' is unknown")
         rooms: list[RoomTypeMap] = []
+        seen_codes: set[str] = set()  # categorias are unique within one property only
         for r_index, raw_room in enumerate(_items(raw_prop, "room_types", where, problems)):
             r_where = f"{where}.room_types[{r_index}]"
             if not isinstance(raw_room, dict):
@@ -204,7 +229,7 @@ def parse_mapping(document: Any) -> Mapping:
                 continue
             code = _text(raw_room, "categoria", r_where, problems)
             if code and code in seen_codes:
-                problems.append(f"{r_where}: categoria '{code}' is mapped twice")
+                problems.append(f"{r_where}: categoria '{code}' is mapped twice in this property")
             seen_codes.add(code)
             room_type_id = _text(raw_room, "channex_room_type_id", r_where, problems)
             unique_id(room_type_id, r_where)
@@ -217,7 +242,9 @@ def parse_mapping(document: Any) -> Mapping:
                     continue
                 plan_code = _text(raw_plan, "plano", k_where, problems)
                 if plan_code and plan_code in plan_codes:
-                    problems.append(f"{k_where}: plano '{plan_code}' is mapped twice")
+                    problems.append(
+                        f"{k_where}: plano '{plan_code}' is mapped twice in this categoria"
+                    )
                 plan_codes.add(plan_code)
                 rate_plan_id = _text(raw_plan, "channex_rate_plan_id", k_where, problems)
                 unique_id(rate_plan_id, k_where)

@@ -113,22 +113,20 @@ class _MappedParts:
     parity: ParityCheck
 
 
-def _booking_resync(
-    db: Database, mapping: Mapping, clock: clocks.Clock, *, due_in_s: float
-) -> Resync:
+def _booking_resync(db: Database, clock: clocks.Clock, *, due_in_s: float) -> Resync:
     """What a booking asks for after the PMS changed: an ARI resync of the touched nights of
-    its property (waiting `due_in_s` for the PMS's own change notice to share its read)."""
+    its property (waiting `due_in_s` for the PMS's own change notice to share its read). The
+    rooms are the booking's property's own: codes are unique per property only."""
 
-    async def resync(touched: Sequence[Touched]) -> None:
+    async def resync(property_id: str, touched: Sequence[Touched]) -> None:
         now = clock()
         for item in touched:
-            ref = mapping.by_room_code(item.room_code)
             await sync_requests.request(
                 db,
                 source="booking",
                 now=now,
                 due_in_s=due_in_s,
-                property_id=None if ref is None else ref.property.property_id,
+                property_id=property_id,
                 room_codes=[item.room_code],
                 date_from=item.date_from,
                 date_to=item.date_to - timedelta(days=1)
@@ -143,7 +141,7 @@ def _mapped_parts(w: _Wiring, mapping: Mapping) -> _MappedParts:
     """The components that hold the mapping (built again by `Runtime.use_mapping`)."""
     settings, db, channex, clock, alert = w.settings, w.db, w.channex, w.clock, w.alerter.send
     directory = build_directory(w.session, settings, mapping, on_call=w.call_sink)
-    resync = _booking_resync(db, mapping, clock, due_in_s=settings.pms_read_coalesce_s)
+    resync = _booking_resync(db, clock, due_in_s=settings.pms_read_coalesce_s)
     return _MappedParts(
         directory=directory,
         ari_sync=AriSync(db, directory, mapping, settings, clock=clock, pool=w.pools.ari),

@@ -109,7 +109,7 @@ def _mismatches(channex: ChannexEmulator, hotels: many_hotels.PmsHotels, mapping
         held = channex.availability(prop.property_id, first, last)
         rates = channex.restrictions(prop.property_id, first, last)
         for room_doc in doc["room_types"]:
-            ref = mapping.by_room_code(room_doc["categoria"])
+            ref = mapping.by_room_code(prop.property_id, room_doc["categoria"])
             if ref is None:
                 continue
             plan_id = ref.room.rate_plans[0].rate_plan_id

@@ -82,7 +82,7 @@ async def test_a_fixed_mapping_is_used_at_once_and_a_bad_one_is_refused(tmp_path
                 "categorias": [c for c in codes if c != "twin"],
             },
         )
-        assert rt.mapping.by_room_code("twin") is None
+        assert rt.mapping.by_room_code(system.property_id, "twin") is None
         _, revision_id = system.channex.create_booking(**twin_booking(system))
         await system.settle()
         row = await revisions.get(rt.db, revision_id)
@@ -176,7 +176,9 @@ async def test_the_cli_validates_then_every_process_follows_its_stamp(tmp_path: 
         assert (code, err) == (0, "")
         assert out.startswith(f"mapping {system.settings.mapping_file} is valid (1 property(ies)")
         assert out.endswith("; the running services reload it within 0.1 s\n")
-        await until(lambda: rt.mapping.by_room_code("twin") is None)  # the worker's loop
+        await until(
+            lambda: rt.mapping.by_room_code(system.property_id, "twin") is None
+        )  # the worker's loop
 
 
 async def test_the_cli_refuses_a_bad_file_without_touching_the_store(tmp_path: Path) -> None:

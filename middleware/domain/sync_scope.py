@@ -4,7 +4,9 @@ horizon at the hotel — the same rules as the manual test pushes (`web/manual_b
 
 A typo in a categoria would otherwise be ignored and the request become a sync of every
 categoria over the whole horizon; a past date or one beyond the horizon would silently be
-clipped. Each is refused with one message naming the value and what is allowed.
+clipped. Each is refused with one message naming the value and what is allowed. Categoria
+codes are unique per property only: with a `property` named they must be that property's,
+without one each must be mapped by some property (and concerns each that maps it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import date, datetime
 
 from middleware import clock as clocks
 from middleware.errors import PayloadError
-from middleware.mapping import Mapping
+from middleware.mapping import Mapping, PropertyMap
 
 # The keys of a sync-scope body (`web/requests.py`); an operator's request may carry no other.
 SCOPE_KEYS = ("property", "categorias", "date_from", "date_to")
@@ -28,20 +30,29 @@ def check_scope(
     date_to: date | None,
     now: datetime,
     horizon_days: int,
+    property_ref: str | None = None,
 ) -> None:
-    """Raise `PayloadError` for an unmapped categoria or a date outside today .. the end of
-    the horizon at the hotels concerned (those of the categorias asked for, or all)."""
-    mapped = mapping.room_codes()
+    """Raise `PayloadError` for an unknown property, an unmapped categoria (in the property
+    named by `property_ref`, a Channex id or mapping name, else in every property) or a date
+    outside today .. the end of the horizon at the hotels concerned (the property named, else
+    those mapping the categorias asked for, or all)."""
+    props: tuple[PropertyMap, ...] = mapping.properties
+    if property_ref is not None:
+        named = mapping.find(property_ref)
+        if named is None:
+            raise PayloadError(f"'property' {property_ref[:80]!r} is not mapped")
+        props = (named,)
+    mapped = tuple(dict.fromkeys(code for prop in props for code in prop.room_codes()))
     unknown = [code for code in dict.fromkeys(room_codes or ()) if code not in mapped]
     if unknown:
+        where = "" if property_ref is None else f" of {props[0].name or props[0].property_id}"
         raise PayloadError(
-            f"categorias not in the mapping: {', '.join(unknown)}; mapped: {', '.join(mapped)}"
+            f"categorias not in the mapping{where}: {', '.join(unknown)};"
+            f" mapped: {', '.join(mapped)}"
         )
     if room_codes:
-        refs = [mapping.by_room_code(code) for code in room_codes]
-        zones = {ref.property.timezone for ref in refs if ref is not None}
-    else:
-        zones = {prop.timezone for prop in mapping}
+        props = tuple(p for p in props if any(p.room(c) is not None for c in room_codes))
+    zones = {prop.timezone for prop in props}
     spans = [clocks.horizon(zone, now, horizon_days) for zone in sorted(zones)]
     today = min(first for first, _ in spans)
     end = max(last for _, last in spans)

@@ -109,7 +109,8 @@ class WorkloadDriver:
     def _rooms(self, stays: tuple[Stay, ...]) -> list[dict[str, object]]:
         rooms: list[dict[str, object]] = []
         for stay in stays:
-            ref = self._mapping.by_room_code(stay.categoria)
+            hotel = self._mapping.properties[0]  # a chaos run has one hotel
+            ref = self._mapping.by_room_code(hotel.property_id, stay.categoria)
             if ref is None:
                 raise ValueError(f"categoria {stay.categoria!r} is not mapped")
             plan = next(p for p in ref.room.rate_plans if p.plan_code == PLAN_CODE)

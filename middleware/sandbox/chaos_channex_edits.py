@@ -77,7 +77,8 @@ def _fields(rng: Random, kind: str) -> tuple[tuple[str, int | bool | str], ...]:
 
 def edit_values(edit: UiEdit, mapping: Mapping, today: date) -> list[dict[str, Any]]:
     """The edit as the emulator's UI-edit values (the API's shape, one range value)."""
-    ref = mapping.by_room_code(edit.categoria)
+    hotel = mapping.properties[0]  # a chaos run has one hotel
+    ref = mapping.by_room_code(hotel.property_id, edit.categoria)
     if ref is None:
         raise ValueError(f"categoria {edit.categoria!r} is not mapped")
     first = today + timedelta(days=edit.first_day)

@@ -226,8 +226,8 @@ def _ari_violations(e: Evidence) -> tuple[list[str], int]:
         availability = e.channex.availability(prop.property_id, e.today, end)
         restrictions = e.channex.restrictions(prop.property_id, e.today, end)
         for room in document["room_types"]:
-            ref = e.mapping.by_room_code(room["categoria"])
-            if ref is None or ref.property.property_id != prop.property_id:
+            ref = e.mapping.by_room_code(prop.property_id, room["categoria"])
+            if ref is None:
                 continue
             plans = {p.plan_code: p.rate_plan_id for p in ref.room.rate_plans}
             for day in room["days"]:

@@ -7,6 +7,8 @@
   hotel, availability 1).
 - `POST /admin/channex/test/rate` — `{"categoria", "plano", "date_from", "date_to", "rate"}`
   (the categoria's first plano, rate "100.00"; send the rate as a string or an integer).
+- Either also takes `"property"` (a Channex id or the mapping name): needed when the categoria
+  is mapped in several properties (codes are unique per property only), refused otherwise.
 
 A test push takes a slot of the lane's rate limit like any push (429 with `retry_at` when none is
 free), refuses past dates (422) and answers with what Channex said (task ids, warnings). Then the

@@ -26,8 +26,8 @@ DEFAULT_DAYS = 7
 DEFAULT_AVAILABILITY = 1
 DEFAULT_RATE = Decimal("100.00")
 KEYS: dict[Kind, frozenset[str]] = {
-    "availability": frozenset({"categoria", "date_from", "date_to", "availability"}),
-    "restrictions": frozenset({"categoria", "plano", "date_from", "date_to", "rate"}),
+    "availability": frozenset({"property", "categoria", "date_from", "date_to", "availability"}),
+    "restrictions": frozenset({"property", "categoria", "plano", "date_from", "date_to", "rate"}),
 }
 
 
@@ -59,9 +59,24 @@ def _document(raw: bytes, kind: Kind) -> dict[str, Any]:
 
 
 def _room(doc: dict[str, Any], mapping: Mapping) -> RoomRef:
-    codes = mapping.room_codes()
+    """The categoria's room type in the property named (`property`: a Channex id or the
+    mapping name), else in the one property that maps it. Codes are unique per property only:
+    a categoria two hotels share needs `property`, never a guess at which hotel to push to."""
+    ref_text = doc.get("property")
+    if ref_text is not None and not isinstance(ref_text, str):
+        raise PayloadError("'property' must be a string (a Channex property id or mapping name)")
+    prop = None if ref_text is None else mapping.find(ref_text)
+    if ref_text is not None and prop is None:
+        raise PayloadError(f"'property' {ref_text[:80]!r} is not mapped")
+    codes = mapping.room_codes() if prop is None else prop.room_codes()
     code = doc.get("categoria", codes[0] if codes else None)
-    ref = mapping.by_room_code(code) if isinstance(code, str) else None
+    if not isinstance(code, str):
+        raise PayloadError(f"categoria {code!r} is not mapped; mapped: {', '.join(codes)}")
+    owners = (prop,) if prop else mapping.properties_with(code)
+    if len(owners) > 1:
+        names = ", ".join(owner.name or owner.property_id for owner in owners)
+        raise PayloadError(f"categoria {code!r} is mapped in {names}: name one with 'property'")
+    ref = mapping.by_room_code(owners[0].property_id, code) if owners else None
     if ref is None:
         raise PayloadError(f"categoria {code!r} is not mapped; mapped: {', '.join(codes)}")
     return ref

@@ -120,6 +120,7 @@ async def _scope(request: Request, *, strict: bool = False) -> SyncScope | Respo
                 date_to=scope.date_to,
                 now=rt.clock(),
                 horizon_days=rt.settings.channex_sync_days,
+                property_ref=scope.property_ref,
             )
         return scope
     except PayloadError as exc:

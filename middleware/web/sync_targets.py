@@ -1,9 +1,11 @@
 """Which properties, and which of their rooms, a sync trigger asks to re-read (pms-contract §5.1).
 
 A trigger names a property (`property`: a Channex id or the mapping name), or is known to come
-from one property's PMS (its own webhook token), or names rooms (`categorias`, unique across
-the deployment, so each belongs to one property), or none of these: then every property is
-re-read. One hotel's change thus re-reads only that hotel, and only the rooms it names.
+from one property's PMS (its own webhook token): its `categorias` are that property's own. Or
+it names rooms and no property: categoria codes are unique per property only (two hotels may
+both have "lvu"), so a code concerns every property that maps it — one property when only one
+does. Or none of these: then every property is re-read. One hotel's change thus re-reads only
+that hotel, and only the rooms it names.
 """
 
 from __future__ import annotations
@@ -51,17 +53,18 @@ def resolve(mapping: Mapping, scope: SyncScope, *, caller: str | None = None) ->
         )
     if codes is None:
         return Resolved(targets=(Target(property_id=None, room_codes=None),), unmapped=())
-    by_property: dict[str, list[str]] = {}
+    by_property: dict[str, list[str]] = {p.property_id: [] for p in mapping.properties}
     unmapped_codes: list[str] = []
-    for code in codes:
-        ref = mapping.by_room_code(code)
-        if ref is None:
+    for code in dict.fromkeys(codes):
+        having = mapping.properties_with(code)
+        if not having:
             unmapped_codes.append(code)
-        else:
-            by_property.setdefault(ref.property.property_id, []).append(code)
+        for owner in having:  # a code shared by several hotels concerns each of them
+            by_property[owner.property_id].append(code)
     targets = tuple(
         Target(property_id=property_id, room_codes=tuple(own_codes))
         for property_id, own_codes in by_property.items()
+        if own_codes
     )
     # Nothing mapped: kept as asked (it reads nothing), so the caller still gets a request id.
     return Resolved(

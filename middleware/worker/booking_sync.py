@@ -69,7 +69,8 @@ UNKNOWN_REASON = (
     "Channex does not know revision {revision_id} (HTTP 404): not a booking of this account,"
     " nothing to apply or acknowledge"
 )
-Resync = Callable[[Sequence[planning.Touched]], Awaitable[None]]
+# (the revision's property, the rooms of that property it touched) → an ARI re-sync asked
+Resync = Callable[[str, Sequence[planning.Touched]], Awaitable[None]]
 
 
 class RevisionSource(Protocol):
@@ -349,7 +350,7 @@ class BookingProcessor:
                 await ari_state.forget(self._db, lane, [room_type_id], stay.date_from, last_night)
             wanted = tuple(dict.fromkeys([*touched, *(stay for _, stay in took)]))
             if wanted:
-                await self._resync(wanted)
+                await self._resync(revision.property_id, wanted)
         except Exception:
             log.exception("booking_resync_failed", revision_id=revision.id)
 

@@ -34,7 +34,7 @@ def _without(mapping: Mapping, room_code: str) -> Mapping:
 async def unmapped_room(system: System) -> dict[str, str]:
     """A room of the categoria the operator's mapping lacks (the middleware restarts without
     it); the full mapping stays in `system.mapping`'s place for the caller to put back."""
-    ovp = system.mapping.by_room_code(MISSING)
+    ovp = system.mapping.by_room_code(system.property_id, MISSING)
     assert ovp is not None
     system.mapping = _without(system.mapping, MISSING)
     await system.restart()

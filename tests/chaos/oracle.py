@@ -44,7 +44,7 @@ class World:
 
     def ids(self, categoria: str) -> tuple[str, str]:
         """(room type id, rate plan id) of a categoria."""
-        ref = self.mapping.by_room_code(categoria)
+        ref = self.mapping.by_room_code(self.property_id, categoria)
         assert ref is not None
         return ref.room.room_type_id, ref.room.rate_plans[0].rate_plan_id
 

@@ -89,12 +89,12 @@ class System:
         return hotel_today(self.timezone, self.clock())
 
     def room_type_id(self, room_code: str) -> str:
-        ref = self.mapping.by_room_code(room_code)
+        ref = self.mapping.by_room_code(self.property_id, room_code)
         assert ref is not None
         return ref.room.room_type_id
 
     def rate_plan_id(self, room_code: str, plan_code: str) -> str:
-        ref = self.mapping.by_room_code(room_code)
+        ref = self.mapping.by_room_code(self.property_id, room_code)
         assert ref is not None
         return next(p.rate_plan_id for p in ref.room.rate_plans if p.plan_code == plan_code)
 

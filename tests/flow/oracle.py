@@ -49,7 +49,7 @@ def ari_differences(system: Parties, *, days: int, first: date | None = None) ->
     problems: list[str] = []
     for room in document["room_types"]:
         code = room["categoria"]
-        ref = system.mapping.by_room_code(code)
+        ref = system.mapping.by_room_code(system.property_id, code)
         if ref is None:
             continue
         plans = {p.plan_code: p.rate_plan_id for p in ref.room.rate_plans}

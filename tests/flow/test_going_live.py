@@ -151,7 +151,7 @@ async def test_the_readme_going_live_steps_send_nothing_before_go_live_and_all_a
             channex=channex, pms=pms, mapping=load_mapping(tmp_path / "data" / "mapping.json")
         )
         prop = hotel.mapping.properties[0]
-        room = hotel.mapping.by_room_code("lvu")
+        room = hotel.mapping.by_room_code(prop.property_id, "lvu")
         assert room is not None
 
         # 4. the Procfile's processes (HOST and PORT from .env)

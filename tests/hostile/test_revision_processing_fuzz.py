@@ -216,7 +216,7 @@ async def process_hostile(path: Path, body: bytes) -> Scenario:
     try:
         source, pms = HostileSource(), RecordingPms()
 
-        async def resync(_touched: Sequence[planning.Touched]) -> None:
+        async def resync(_property_id: str, _touched: Sequence[planning.Touched]) -> None:
             return None
 
         processor = BookingProcessor(source, pms, db, mapping(), resync=resync, clock=lambda: NOW)

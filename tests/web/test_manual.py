@@ -88,7 +88,8 @@ REFUSALS = [
     (
         "availability",
         b'{"rate": "1.00"}',
-        "unknown keys ['rate']; allowed: ['availability', 'categoria', 'date_from', 'date_to']",
+        "unknown keys ['rate']; allowed: ['availability', 'categoria', 'date_from', 'date_to',"
+        " 'property']",
     ),
 ]
 

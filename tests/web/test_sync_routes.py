@@ -371,7 +371,7 @@ async def test_a_property_s_own_token_scopes_its_notice_to_it(tmp_path: Path) ->
         )
         assert [tuple(row) for row in rows] == [
             (1, "prop-2", None, "2026-12-01"),
-            (2, "prop-2", '["std"]', None),
-            (3, "prop-1", '["ov"]', None),
+            (2, "prop-1", '["ov"]', None),  # in mapping order
+            (3, "prop-2", '["std"]', None),
             (4, "prop-1", None, None),
         ]

@@ -1,5 +1,6 @@
 """Which property, and which rooms, a sync trigger re-reads: named, known from the caller's
-token, found from the categorias, or every property."""
+token, found from the categorias (a code several hotels share concerns each), or every
+property."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ def hotel(property_id: str, name: str, *codes: str) -> PropertyMap:
         room_types=tuple(
             RoomTypeMap(
                 room_code=code,
-                room_type_id=f"rt-{code}",
-                rate_plans=(RatePlanMap(plan_code="padrao", rate_plan_id=f"rp-{code}"),),
+                room_type_id=f"rt-{code}-{property_id}",
+                rate_plans=(
+                    RatePlanMap(plan_code="padrao", rate_plan_id=f"rp-{code}-{property_id}"),
+                ),
             )
             for code in codes
         ),
@@ -70,8 +73,8 @@ def scope(codes: tuple[str, ...] | None = None, ref: str | None = None) -> SyncS
             None,
             Resolved(
                 targets=(
-                    Target(property_id="p2", room_codes=("sup",)),
                     Target(property_id="p1", room_codes=("ov", "lvu")),
+                    Target(property_id="p2", room_codes=("sup",)),
                 ),
                 unmapped=("zzz",),
             ),
@@ -87,6 +90,61 @@ def test_a_scope_resolves_to_one_request_per_property(
     given: SyncScope, caller: str | None, expected: Resolved
 ) -> None:
     assert resolve(TWO, given, caller=caller) == expected
+
+
+# A group: both hotels have "lvu" (and plano "padrao") in their own sistema-os.
+GROUP = Mapping(
+    (
+        hotel("pa", "Hotel A", "lvu", "ov"),
+        hotel("pb", "Hotel B", "lvu", "std"),
+        hotel("pc", "Hotel C", "sup"),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "caller", "expected"),
+    [
+        (  # a shared code with no property concerns each hotel that maps it, no other
+            scope(("lvu",)),
+            None,
+            Resolved(
+                targets=(
+                    Target(property_id="pa", room_codes=("lvu",)),
+                    Target(property_id="pb", room_codes=("lvu",)),
+                ),
+                unmapped=(),
+            ),
+        ),
+        (  # a code only one hotel maps concerns that one; a shared code each of its hotels
+            scope(("std", "lvu", "zzz")),
+            None,
+            Resolved(
+                targets=(
+                    Target(property_id="pa", room_codes=("lvu",)),
+                    Target(property_id="pb", room_codes=("std", "lvu")),
+                ),
+                unmapped=("zzz",),
+            ),
+        ),
+        (  # hotel A's own token: A's "lvu" only; B's "std" is not A's
+            scope(("lvu", "std")),
+            "pa",
+            Resolved(
+                targets=(Target(property_id="pa", room_codes=("lvu", "std")),), unmapped=("std",)
+            ),
+        ),
+        (  # "property" in the body: that hotel's "lvu" only
+            scope(("lvu",), ref="Hotel B"),
+            None,
+            Resolved(targets=(Target(property_id="pb", room_codes=("lvu",)),), unmapped=()),
+        ),
+    ],
+)
+def test_a_categoria_several_hotels_share_resolves_within_the_property_asked(
+    given: SyncScope, caller: str | None, expected: Resolved
+) -> None:
+    assert resolve(GROUP, given, caller=caller) == expected
 
 
 def test_with_one_property_every_request_is_that_property_s() -> None:

@@ -148,6 +148,7 @@ class Harness:
         self.channex = FakeChannex()
         self.pms = FakePms()
         self.resynced: list[tuple[Touched, ...]] = []
+        self.resynced_in: list[str] = []  # the property of each resync asked
         self.resync_failures: list[Exception] = []
         self.alerts: list[tuple[str, str]] = []
         self.processor = self.build(make_mapping())
@@ -166,10 +167,11 @@ class Harness:
     async def alert(self, kind: str, text: str) -> None:
         self.alerts.append((kind, text))
 
-    async def resync(self, touched: Sequence[Touched]) -> None:
+    async def resync(self, property_id: str, touched: Sequence[Touched]) -> None:
         if self.resync_failures:
             raise self.resync_failures.pop(0)
         self.resynced.append(tuple(touched))
+        self.resynced_in.append(property_id)
 
     async def deliver(self, revision: BookingRevision) -> bool:
         """What the webhook intake does: Channex has the revision, we queue its id."""
@@ -728,14 +730,15 @@ async def test_each_property_s_booking_goes_to_its_own_pms_and_a_slow_one_holds_
     h: Harness,
 ) -> None:
     """Hotel 2's PMS hangs: hotel 1's booking is created in hotel 1's PMS and acked meanwhile;
-    hotel 2's booking reaches hotel 2's PMS alone once it answers."""
+    hotel 2's booking reaches hotel 2's PMS alone once it answers. Hotel 2 has its own "lvu"
+    (codes are unique per property only): its booking's resync is asked for hotel 2."""
     two = dataclasses.replace(
         make_mapping().properties[0],
         property_id="prop-2",
         name="Pousada",
         room_types=(
             RoomTypeMap(
-                room_code="std",
+                room_code="lvu",
                 room_type_id="rt-std",
                 rate_plans=(RatePlanMap(plan_code="padrao", rate_plan_id="rp-std"),),
             ),
@@ -753,7 +756,8 @@ async def test_each_property_s_booking_goes_to_its_own_pms_and_a_slow_one_holds_
         make_revision(id="rev-2", booking_id="bk-2", property_id="prop-2", rooms=(room,))
     )
     h.advance(1)
-    await h.deliver(make_revision(id="rev-1", booking_id="bk-1"))
+    lvu = make_room(room_type_id="rt-lvu", rate_plan_id="rp-lvu")
+    await h.deliver(make_revision(id="rev-1", booking_id="bk-1", rooms=(lvu,)))
     started = await processor.dispatch()
     await asyncio.wait_for(slow.entered.wait(), timeout=10)
     [hotel_one] = [t for t in started if t is not None and "prop-1" in t.get_name()]
@@ -765,3 +769,8 @@ async def test_each_property_s_booking_goes_to_its_own_pms_and_a_slow_one_holds_
     assert slow.calls == [("create", "bk-2:0")]
     assert h.pms.calls == [("create", "bk-1:0")]  # never hotel 2's booking
     assert h.channex.acks == ["rev-1", "rev-2"]
+    nights = stay("lvu", date(2026, 12, 10), D13)  # both bookings' "lvu", each its hotel's
+    assert list(zip(h.resynced_in, h.resynced, strict=True)) == [
+        ("prop-1", (nights,)),
+        ("prop-2", (nights,)),
+    ]
