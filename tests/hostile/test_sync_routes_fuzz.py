@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from middleware.store import outbox
+from middleware.worker.assembly import WorkerRuntime
 from tests.hostile import served as sv
 from tests.hostile import strategies as hs
 from tests.hostile.test_webhook_pms_fuzz import (
@@ -111,7 +112,7 @@ def test_worker_runs_every_accepted_scope_inside_the_horizon(served: sv.Served) 
             "/webhook/pms", orjson.dumps(scope), _headers(sv.PMS_WEBHOOK_TOKEN)
         )
         assert status == 202
-    runtime = served.context.runtime
+    runtime = WorkerRuntime.around(served.context.runtime)  # a worker on the web's database
     while served.run(runtime.ari_sync.run_once()) is not None:
         pass
     pending = served.run(runtime.db.fetchall("SELECT id FROM sync_requests WHERE status != 'done'"))
