@@ -16,7 +16,8 @@ from typing import Literal, get_args
 
 from middleware.store.db import Database, Row, from_db_time, to_db_time
 
-Work = Literal["process_bookings", "poll_feed", "parity_check"]
+# in the order a worker runs them: what the feed finds, the booking pass asked with it applies
+Work = Literal["poll_feed", "process_bookings", "parity_check"]
 WORKS: tuple[Work, ...] = get_args(Work)
 
 

@@ -219,6 +219,7 @@ class Worker:
     async def _wakeups(self) -> None:
         """Each kind of work asked for now, run once for every open wake-up of it."""
         rt = self._rt
+        ran: list[str] = []
         for work in wakeups.WORKS:
             ids = await wakeups.claim(rt.db, work, rt.clock(), lease_s=rt.settings.worker_lease_s)
             if not ids:
@@ -227,8 +228,9 @@ class Worker:
                 result = await asked.run(rt, work)
             await wakeups.finish(rt.db, ids, rt.clock(), result=orjson.dumps(result).decode())
             log.info("wakeup_done", work=work, wakeup_ids=ids)
-            if work == "poll_feed":  # what the feed found is processed at once
-                self._nudges["bookings"].set()
+            ran.append(work)
+        if "poll_feed" in ran:  # what the feed found is processed at once
+            self._nudges["bookings"].set()
 
     async def _prune(self) -> None:
         now = self._rt.clock()
