@@ -1,15 +1,19 @@
-"""The composition root: build every long-lived component from `Settings`, close them after.
+"""The composition root: build what every process needs from `Settings`, close it after.
 
-Both entry points (`middleware.web`, `middleware.worker`) and the sandbox open one `Runtime`
-and pass its parts down; nothing else constructs clients or opens the database.
+One assembly per role: the web process (`middleware.web`: intake, admin, health probes, the
+manual test routes) opens a `Runtime` — database, one HTTP session, the Channex client, the
+PMS directory, the alerter, the clock — and builds no booking processor, outbox pump, ARI sync,
+feed poller or parity check; the worker (`middleware.worker`) and one-process mode open a
+`worker.assembly.WorkerRuntime`, this plus the worker's parts. Nothing else constructs clients
+or opens the database.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import aiohttp
 import orjson
@@ -21,18 +25,11 @@ from middleware.alerts import Alerter
 from middleware.calllog import CallRecord, CallSink
 from middleware.channex.client import ChannexClient
 from middleware.config import Settings
-from middleware.domain.bookings import Touched
 from middleware.mapping import Mapping, load_mapping
 from middleware.pms.directory import PmsDirectory, build_directory
 from middleware.pms.port import PmsPort
-from middleware.store import audit, bookings, sync_requests
+from middleware.store import audit, bookings
 from middleware.store.db import Database
-from middleware.worker.ari_sync import AriSync
-from middleware.worker.booking_sync import BookingProcessor, Resync
-from middleware.worker.feed_poll import FeedPoller
-from middleware.worker.keyed_pool import KeyedPool
-from middleware.worker.outbox_pump import OutboxPump
-from middleware.worker.parity import ParityCheck
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +38,9 @@ LEGACY_IMPORTED_KEY = "legacy_bookings_imported"
 
 @dataclass(slots=True, kw_only=True)
 class Runtime:
+    """What every process needs: the web (intake, admin, health probes, the manual test
+    routes) and the worker, which adds its own parts (`worker.assembly.WorkerRuntime`)."""
+
     settings: Settings
     db: Database
     session: aiohttp.ClientSession
@@ -48,120 +48,17 @@ class Runtime:
     channex: ChannexClient
     pms: PmsPort  # the global PMS (PMS_BASE_URL)
     pms_directory: PmsDirectory  # which PMS serves which property
-    ari_sync: AriSync
-    pump: OutboxPump
-    bookings: BookingProcessor
-    feed: FeedPoller
-    parity: ParityCheck
     alerter: Alerter
     clock: clocks.Clock
-    wiring: _Wiring  # what `use_mapping` builds the mapped components from
+    call_sink: CallSink  # the clients' one call sink (metrics, then the audit)
 
     def use_mapping(self, mapping: Mapping) -> None:
         """Switch to a new (validated) mapping: the components that hold it, the PMS
         directory included, are built again; a pass already running finishes with the mapping
         it started with. A `ConfigError` (a PMS token variable missing) changes nothing."""
-        parts = _mapped_parts(self.wiring, mapping)
+        directory = build_directory(self.session, self.settings, mapping, on_call=self.call_sink)
         self.mapping = mapping
-        self.pms, self.pms_directory = parts.directory.default, parts.directory
-        self.ari_sync, self.pump, self.bookings = parts.ari_sync, parts.pump, parts.bookings
-        self.feed, self.parity = parts.feed, parts.parity
-
-
-@dataclass(frozen=True, slots=True)
-class _Wiring:
-    """The long-lived pieces the mapped components are built from."""
-
-    settings: Settings
-    db: Database
-    session: aiohttp.ClientSession
-    channex: ChannexClient
-    call_sink: CallSink
-    alerter: Alerter
-    clock: clocks.Clock
-    pools: _Pools
-
-
-@dataclass(frozen=True, slots=True)
-class _Pools:
-    """The bounded pools the work runs in: they outlive a mapping reload (the components
-    built again keep their in-flight work and the worker's hooks)."""
-
-    ari: KeyedPool
-    pump: KeyedPool
-    bookings: KeyedPool
-
-    @classmethod
-    def of(cls, settings: Settings) -> _Pools:
-        size = settings.worker_concurrency
-        return cls(
-            ari=KeyedPool(size, name="ari"),
-            pump=KeyedPool(size, name="pump"),
-            bookings=KeyedPool(size, name="bookings"),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _MappedParts:
-    """The components that hold the mapping."""
-
-    directory: PmsDirectory
-    ari_sync: AriSync
-    pump: OutboxPump
-    bookings: BookingProcessor
-    feed: FeedPoller
-    parity: ParityCheck
-
-
-def _booking_resync(db: Database, clock: clocks.Clock, *, due_in_s: float) -> Resync:
-    """What a booking asks for after the PMS changed: an ARI resync of the touched nights of
-    its property (waiting `due_in_s` for the PMS's own change notice to share its read). The
-    rooms are the booking's property's own: codes are unique per property only."""
-
-    async def resync(property_id: str, touched: Sequence[Touched]) -> None:
-        now = clock()
-        for item in touched:
-            await sync_requests.request(
-                db,
-                source="booking",
-                now=now,
-                due_in_s=due_in_s,
-                property_id=property_id,
-                room_codes=[item.room_code],
-                date_from=item.date_from,
-                date_to=item.date_to - timedelta(days=1)
-                if item.date_to > item.date_from
-                else item.date_to,
-            )
-
-    return resync
-
-
-def _mapped_parts(w: _Wiring, mapping: Mapping) -> _MappedParts:
-    """The components that hold the mapping (built again by `Runtime.use_mapping`)."""
-    settings, db, channex, clock, alert = w.settings, w.db, w.channex, w.clock, w.alerter.send
-    directory = build_directory(w.session, settings, mapping, on_call=w.call_sink)
-    resync = _booking_resync(db, clock, due_in_s=settings.pms_read_coalesce_s)
-    return _MappedParts(
-        directory=directory,
-        ari_sync=AriSync(db, directory, mapping, settings, clock=clock, pool=w.pools.ari),
-        pump=OutboxPump(
-            db, channex, mapping, settings, clock=clock, alert=alert, pool=w.pools.pump
-        ),
-        bookings=BookingProcessor(
-            channex,
-            directory,
-            db,
-            mapping,
-            resync=resync,
-            clock=clock,
-            alert=alert,
-            lease_s=settings.worker_lease_s,
-            pool=w.pools.bookings,
-        ),
-        feed=FeedPoller(channex, db, mapping, clock=clock),
-        parity=ParityCheck(db, channex, directory, mapping, settings, clock=clock, alert=alert),
-    )
+        self.pms, self.pms_directory = directory.default, directory
 
 
 def _metered(audit_sink: CallSink | None) -> CallSink:
@@ -238,24 +135,18 @@ async def open_runtime(
             session, settings.alert_webhook_url, clock=clock, secrets=settings.secret_values()
         )
 
-        wiring = _Wiring(settings, db, session, channex, sink, alerter, clock, _Pools.of(settings))
-        parts = _mapped_parts(wiring, mapping)
+        directory = build_directory(session, settings, mapping, on_call=sink)
         runtime = Runtime(
             settings=settings,
             db=db,
             session=session,
             mapping=mapping,
             channex=channex,
-            pms=parts.directory.default,
-            pms_directory=parts.directory,
-            ari_sync=parts.ari_sync,
-            pump=parts.pump,
-            bookings=parts.bookings,
-            feed=parts.feed,
-            parity=parts.parity,
-            wiring=wiring,
+            pms=directory.default,
+            pms_directory=directory,
             alerter=alerter,
             clock=clock,
+            call_sink=sink,
         )
         yield runtime
     finally:

@@ -170,7 +170,10 @@ class Tour:
         # Read Channex back once it holds the horizon: the first read-back of a property that
         # just went live is due at once, and would otherwise land inside a later step.
         await self._stack.settle(SETTLE_TIMEOUT_S)
-        passes = await self._stack.context.runtime.parity.run_once(force=True)
+        worker = self._stack.context.worker  # the sandbox runs in one process
+        if worker is None:
+            raise ValueError("the tour needs the worker in process")
+        passes = await worker.runtime.parity.run_once(force=True)
         self._read_back = sum(p.cells for p in passes), sum(len(p.drift) for p in passes)
         cells, drift = self._read_back
         self.say(f"  Channex read back: {cells} cells compared with sistema-os, {drift} differ")

@@ -20,7 +20,7 @@ import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_RETRY_S = 0.05
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Row = aiosqlite.Row
@@ -122,6 +122,14 @@ CREATE INDEX IF NOT EXISTS notices_resolved_at ON notices (resolved_at);
     6: """
 CREATE TABLE IF NOT EXISTS revision_facts (
     revision_id TEXT PRIMARY KEY, fetched_at TEXT NOT NULL, facts TEXT NOT NULL);
+""",
+    # Work a person asked the worker for now (`store.wakeups`): the web records, the worker runs.
+    7: """
+CREATE TABLE IF NOT EXISTS wakeups (
+    wakeup_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    work TEXT NOT NULL CHECK (work IN ('process_bookings', 'poll_feed', 'parity_check')),
+    asked_by TEXT NOT NULL, asked_at TEXT NOT NULL, taken_until TEXT, done_at TEXT, result TEXT);
+CREATE INDEX IF NOT EXISTS wakeups_open ON wakeups (work, done_at);
 """,
 }
 

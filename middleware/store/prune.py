@@ -1,11 +1,11 @@
 """Bounded storage: the audit trail and finished work older than a cutoff are removed.
 
-Pruned: outbound HTTP calls (`http_calls`), finished pushes, webhook events, resolved notices
-and finished sync requests, all older than the cutoff (`PRUNE_AFTER_DAYS`). Never pruned,
-whatever their age: a push still claimed, a webhook event whose revision is not finished
-(pending, applied but not acked, or parked), an open notice (a person has not dealt with it),
-a sync request not done — nor the booking map, revisions (the dedup keys), the outbox or the
-ARI state, which are the working state, not a record of it. Rows go in batches of
+Pruned: outbound HTTP calls (`http_calls`), finished pushes, webhook events, resolved notices,
+finished sync requests and done wake-ups, all older than the cutoff (`PRUNE_AFTER_DAYS`). Never
+pruned, whatever their age: a push still claimed, a webhook event whose revision is not finished
+(pending, applied but not acked, or parked), an open notice (a person has not dealt with it), a
+sync request or a wake-up not done — nor the booking map, revisions (the dedup keys), the
+outbox or the ARI state, which are the working state, not a record of it. Rows go in batches of
 `BATCH_ROWS`, each its own short transaction, so a large first prune never holds the
 database for long.
 """
@@ -30,6 +30,7 @@ RULES: dict[str, str] = {
     ),
     "notices": "resolved_at IS NOT NULL AND resolved_at < ?",
     "sync_requests": "status = 'done' AND finished_at IS NOT NULL AND finished_at < ?",
+    "wakeups": "done_at IS NOT NULL AND done_at < ?",
 }
 
 

@@ -1,7 +1,7 @@
 """Admin routes (Bearer ADMIN_TOKEN; off without it): look at and act on what is stuck.
 
 - `GET  /admin/webhooks?status=` raw webhook events (newest first)
-- `POST /admin/webhooks/process` process pending booking revisions now
+- `POST /admin/webhooks/process` ask the worker to process pending booking revisions now
 - `GET  /admin/revisions?status=parked` booking revisions by state
 - `GET  /admin/revisions?q=TEXT` look a booking up by OTA reservation code or guest name
 - `POST /admin/revisions/{revision_id}/replay` replay a parked revision once its cause is fixed
@@ -9,7 +9,7 @@
   (or unknown) revision by hand; close it and ack it at Channex
 - `POST /admin/mapping/reload` validate `MAPPING_FILE` and switch to it without a restart
   (every process follows; a bad file keeps the mapping in use: 422 with the problems)
-- `POST /admin/feed/poll` read the booking-revision feed now
+- `POST /admin/feed/poll` ask the worker to read the booking-revision feed now
 - `GET  /admin/pushes` recent ARI pushes (the outbound audit)
 - `GET  /admin/outbox/failures` failed / rejected pushes and dead-letter counts
 - `POST /admin/outbox/retry` dead letters back to pending (`{"property_id", "kind"}` optional)
@@ -17,7 +17,16 @@
 
 List routes take `limit` (1..100, default 50) and their filters; an unknown parameter or a bad
 value is refused with 422 and the reason (`web/admin_input.py`).
-- `POST /admin/parity/check` read Channex's ARI back now, compare with the PMS, queue the drift
+- `POST /admin/parity/check` ask the worker to read Channex's ARI back now, compare it with the
+  PMS and queue the drift
+- `GET  /admin/wakeups/{id}` what one of those asked for, who asked, and once the worker ran
+  it, when and its result
+
+The three "now" routes do no work in the web process (no booking fetch, feed read, PMS read or
+ARI push: two processes never do the same work at once): they record a wake-up in the store
+(`store.wakeups`) and answer 202 `{"asked", "wakeup_id", "asked_by", "status_url"}` at once;
+the worker runs the work within `WORKER_INTERVAL` (at once in one-process mode) and records its
+result — what these routes answered with before — which `GET /admin/wakeups/{id}` shows.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import get_args
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -36,7 +46,7 @@ from middleware.errors import PayloadError
 from middleware.logs import mask_value
 from middleware.pms import sistemaos_http
 from middleware.report import jsonable
-from middleware.store import audit, inbox, notices, outbox, revisions
+from middleware.store import audit, inbox, notices, outbox, revisions, wakeups
 from middleware.web import admin_input
 from middleware.web.auth import require_admin
 from middleware.web.context import WebContext, ctx
@@ -84,29 +94,40 @@ def _filters(
         return JSONResponse({"error": str(exc)}, status_code=422)
 
 
-async def parity_check(request: Request) -> Response:
+async def _ask(request: Request, work: wakeups.Work) -> Response:
+    """Record `work` for the worker (503 with Channex off: the work would call it); 202."""
     context, denied = _guard(request)
     if denied:
         return denied
     if not context.runtime.settings.channex_enabled:
         return JSONResponse(DISABLED, status_code=503)
-    results = await context.runtime.parity.run_once(force=True)
-    return JSONResponse(
-        {
-            "passes": [
-                {
-                    "property_id": r.lane.property_id,
-                    "kind": r.lane.kind,
-                    "date_from": r.date_from.isoformat(),
-                    "date_to": r.date_to.isoformat(),
-                    "cells": r.cells,
-                    "drift": len(r.drift),
-                    "queued": r.queued,
-                }
-                for r in results
-            ]
-        }
-    )
+    by = f"{request.method} {request.url.path}"
+    wakeup_id = await context.ask_worker(work, by=by)
+    body = {
+        "asked": work,
+        "wakeup_id": wakeup_id,
+        "asked_by": by,
+        "status_url": f"/admin/wakeups/{wakeup_id}",
+    }
+    return JSONResponse(body, status_code=202)
+
+
+async def parity_check(request: Request) -> Response:
+    return await _ask(request, "parity_check")
+
+
+async def wakeup(request: Request) -> Response:
+    context, denied = _guard(request)
+    if denied:
+        return denied
+    wakeup_id: int = request.path_params["wakeup_id"]
+    found = await wakeups.get(context.runtime.db, wakeup_id)
+    if found is None:
+        return JSONResponse({"error": f"no wake-up {wakeup_id}"}, status_code=404)
+    body = jsonable(found)
+    body["status"] = "done" if found.done_at else "running" if found.taken_until else "waiting"
+    body["result"] = None if found.result is None else orjson.loads(found.result)
+    return JSONResponse(body)
 
 
 async def webhooks(request: Request) -> Response:
@@ -122,15 +143,7 @@ async def webhooks(request: Request) -> Response:
 
 
 async def process_now(request: Request) -> Response:
-    context, denied = _guard(request)
-    if denied:
-        return denied
-    if not context.runtime.settings.channex_enabled:  # it would fetch and ack at Channex
-        return JSONResponse(DISABLED, status_code=503)
-    report = await context.runtime.bookings.run_once(
-        limit=context.runtime.settings.worker_batch_size
-    )
-    return JSONResponse({"processed": jsonable(report)})
+    return await _ask(request, "process_bookings")
 
 
 async def list_revisions(request: Request) -> Response:
@@ -205,14 +218,7 @@ async def mapping_reload(request: Request) -> Response:
 
 
 async def feed_poll(request: Request) -> Response:
-    context, denied = _guard(request)
-    if denied:
-        return denied
-    if not context.runtime.settings.channex_enabled:
-        return JSONResponse(DISABLED, status_code=503)
-    report = await context.runtime.feed.run_once()
-    context.wake_worker()
-    return JSONResponse({"feed": jsonable(report)})
+    return await _ask(request, "poll_feed")
 
 
 async def pushes(request: Request) -> Response:
@@ -285,4 +291,5 @@ def routes() -> list[BaseRoute]:
         Route("/admin/outbox/retry", retry, methods=["POST"]),
         Route("/admin/calls", calls, methods=["GET"]),
         Route("/admin/parity/check", parity_check, methods=["POST"]),
+        Route("/admin/wakeups/{wakeup_id:int}", wakeup, methods=["GET"]),
     ]

@@ -2,8 +2,10 @@
 the browser console (`/console`, `middleware.console`).
 
 One `lifespan` opens the runtime (database, one aiohttp session, clients) and the webhook
-intake writer, and — in one-process mode (`WORKER_IN_PROCESS=true`, the sandbox) — runs the
-worker inside the same event loop.
+intake writer. Alone (`WORKER_IN_PROCESS=false`) the web builds no booking processor, outbox
+pump, ARI sync, feed poller or parity check: what it is asked to run now it records for the
+worker (`store.wakeups`). In one-process mode (`WORKER_IN_PROCESS=true`, the sandbox) it opens
+the worker's assembly and runs the worker inside the same event loop.
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ from middleware.console import routes as console
 from middleware.console.state import ConsoleState
 from middleware.mapping import Mapping
 from middleware.mapping_reload import MappingReloader
-from middleware.runtime import open_runtime
+from middleware.runtime import Runtime, open_runtime
 from middleware.store.inbox import IntakeWriter
 from middleware.web import admin, health, manual, status, sync, webhook_channex
 from middleware.web.context import WebContext
+from middleware.worker.assembly import WorkerRuntime, open_worker_runtime
 from middleware.worker.runner import Worker
 
 log = structlog.get_logger(__name__)
@@ -63,8 +66,13 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_runtime(settings, clock=clock, mapping=mapping) as runtime:
-            worker = Worker(runtime) if in_process else None
+        opened: contextlib.AbstractAsyncContextManager[Runtime] = (
+            open_worker_runtime(settings, clock=clock, mapping=mapping)
+            if in_process
+            else open_runtime(settings, clock=clock, mapping=mapping)
+        )
+        async with opened as runtime:
+            worker = Worker(runtime) if isinstance(runtime, WorkerRuntime) else None
             intake = IntakeWriter(
                 runtime.db, clock=clock, on_queued=worker.wake if worker is not None else None
             )

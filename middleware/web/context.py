@@ -12,7 +12,7 @@ from middleware import metrics
 from middleware.checks import Checker
 from middleware.mapping_reload import MappingReloader
 from middleware.runtime import Runtime
-from middleware.store import inbox, outbox, revisions, sync_requests
+from middleware.store import inbox, outbox, revisions, sync_requests, wakeups
 from middleware.store.inbox import IntakeWriter
 from middleware.worker.runner import Worker
 
@@ -29,6 +29,15 @@ class WebContext:
     def wake_worker(self) -> None:
         if self.worker is not None:
             self.worker.wake()
+
+    async def ask_worker(self, work: wakeups.Work, *, by: str) -> int:
+        """Record `work` for the worker to run now (the web runs none itself); its wake-up
+        id. A worker in this process is woken at once, another one notices within
+        `WORKER_INTERVAL`."""
+        rt = self.runtime
+        wakeup_id = await wakeups.ask(rt.db, work, by=by, now=rt.clock())
+        self.wake_worker()
+        return wakeup_id
 
     async def refresh_gauges(self) -> None:
         """Queue depths for /metrics, read from the store at scrape time."""

@@ -45,12 +45,12 @@ async def run() -> int:
         return 2
     configure_logging(settings.log_level, secrets=settings.secret_values())
     metrics_dir.use(settings.metrics_dir)  # before the worker (and prometheus_client) is imported
-    from middleware.runtime import open_runtime
+    from middleware.worker.assembly import open_worker_runtime
     from middleware.worker.runner import Worker
 
     log = structlog.get_logger("middleware.worker")
     try:
-        async with open_runtime(settings) as runtime:
+        async with open_worker_runtime(settings) as runtime:
             worker = Worker(runtime)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):

@@ -10,7 +10,11 @@ again every `SETTINGS_RETRY_S` until Channex answers. Each sleep is a wait on th
 `pump` and `bookings` loops only dispatch: each property's (or lane's) work runs in its
 component's bounded pool, so one hotel's slow PMS or slow Channex lane never holds another's;
 a property whose sync or bookings task ends nudges its loop, which looks for more at once.
-`prune` removes old audit rows (`store.prune`). `stop()` stops claiming, lets in-flight work
+`prune` removes old audit rows (`store.prune`). `wakeups` runs what a person asked for now
+through the store (`store.wakeups`: process bookings, poll the feed, a parity pass — the web
+process records them and does none of this work itself) within `WORKER_INTERVAL`, or at once
+when woken (one-process mode); the feed and parity passes of the loops and of a wake-up take
+turns, so one process never runs two of them at once. `stop()` stops claiming, lets in-flight work
 finish up to `SHUTDOWN_TIMEOUT_S`, then cancels: a cancelled push gives its outbox rows back.
 """
 
@@ -22,23 +26,26 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import orjson
 import structlog
 
 from middleware.mapping_reload import MappingReloader
-from middleware.runtime import Runtime
-from middleware.store import audit, prune, sync_requests
+from middleware.store import audit, prune, sync_requests, wakeups
 from middleware.store.db import from_db_time, to_db_time
-from middleware.worker import property_check
+from middleware.worker import asked, property_check
 from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY
+from middleware.worker.assembly import WorkerRuntime
 from middleware.worker.keyed_pool import KeyedPool
 from middleware.worker.schedule import full_sync_due
 
 log = structlog.get_logger(__name__)
 
-WAKEABLE = ("ari", "pump", "bookings")
+WAKEABLE = ("ari", "pump", "bookings", "wakeups")
 # A property's sync or bookings task that ends may leave more due: look at once. A lane's push
 # that ends leaves nothing due before the debounce, which the pump's short tick covers.
 NUDGED_BY_POOL = ("ari", "bookings")
+# the loop whose work each wake-up asks for (a booking pass is kept single by its pool)
+LOOP_OF_WORK = {"process_bookings": "bookings", "poll_feed": "feed", "parity_check": "parity"}
 SHUTDOWN_TIMEOUT_S = 10.0
 HEARTBEAT_INTERVAL_S = 5.0
 # The pump looks for due lanes a few times per debounce, so a settled lane waits at most a
@@ -53,8 +60,10 @@ NIGHTLY_REQUESTED_KEY = "nightly_full_sync_requested:{property_id}"
 
 
 class Worker:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: WorkerRuntime) -> None:
         self._rt = runtime
+        # a feed or parity pass of the loops and one a wake-up asked for take turns
+        self._turns = {name: asyncio.Lock() for name in LOOP_OF_WORK.values()}
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._nudges = {name: asyncio.Event() for name in WAKEABLE}
@@ -78,6 +87,10 @@ class Worker:
             if isinstance(getattr(part, "pool", None), KeyedPool)
         ]
 
+    @property
+    def runtime(self) -> WorkerRuntime:
+        return self._rt
+
     def wake(self) -> None:
         """Run the short loops now (one-process mode: a webhook just stored work)."""
         self._wake.set()
@@ -93,15 +106,16 @@ class Worker:
             ("bookings", tick, self._bookings),
             ("heartbeat", min(tick, HEARTBEAT_INTERVAL_S), self._heartbeat),
             ("mapping", tick, self.reloader.check_once),
+            ("wakeups", tick, self._wakeups),
         ]
         if s.feed_poll_interval_s > 0:
-            loops.append(("feed", float(s.feed_poll_interval_s), lambda: self._rt.feed.run_once()))
+            loops.append(("feed", float(s.feed_poll_interval_s), self._feed))
         if s.pms_poll_interval_s > 0:
             loops.append(("poll", float(s.pms_poll_interval_s), self._poll))
         if s.full_sync_hour is not None:
             loops.append(("nightly", NIGHTLY_CHECK_S, self._nightly))
         if s.parity_interval_s > 0 or s.parity_full_hour is not None:
-            loops.append(("parity", tick, lambda: self._rt.parity.run_once()))
+            loops.append(("parity", tick, self._parity))
         if s.prune_after_days > 0 and s.prune_interval_s > 0:
             loops.append(("prune", float(s.prune_interval_s), self._prune))
         if not s.channex_enabled:
@@ -194,6 +208,30 @@ class Worker:
     async def _bookings(self) -> None:
         await self._rt.bookings.dispatch(limit=self._rt.settings.worker_batch_size)
 
+    async def _feed(self) -> None:
+        async with self._turns["feed"]:
+            await self._rt.feed.run_once()
+
+    async def _parity(self) -> None:
+        async with self._turns["parity"]:
+            await self._rt.parity.run_once()
+
+    async def _wakeups(self) -> None:
+        """Each kind of work asked for now, run once for every open wake-up of it."""
+        rt = self._rt
+        ran: list[str] = []
+        for work in wakeups.WORKS:
+            ids = await wakeups.claim(rt.db, work, rt.clock(), lease_s=rt.settings.worker_lease_s)
+            if not ids:
+                continue
+            async with self._turns[LOOP_OF_WORK[work]]:
+                result = await asked.run(rt, work)
+            await wakeups.finish(rt.db, ids, rt.clock(), result=orjson.dumps(result).decode())
+            log.info("wakeup_done", work=work, wakeup_ids=ids)
+            ran.append(work)
+        if "poll_feed" in ran:  # what the feed found is processed at once
+            self._nudges["bookings"].set()
+
     async def _prune(self) -> None:
         now = self._rt.clock()
         cutoff = now - timedelta(days=self._rt.settings.prune_after_days)
@@ -229,7 +267,7 @@ class Worker:
                 return
 
 
-async def run_worker(runtime: Runtime) -> None:
+async def run_worker(runtime: WorkerRuntime) -> None:
     """Run until cancelled or signalled (entry point helper)."""
     worker = Worker(runtime)
     runner = asyncio.create_task(worker.run(), name="worker")

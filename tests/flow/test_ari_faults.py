@@ -95,7 +95,9 @@ async def _status_lane(system: System, kind: Kind) -> dict[str, Any]:
 
 async def _nothing_due(system: System) -> None:
     """A pump pass now finds no lane to push (paused, backing off, or only dead letters)."""
-    assert await system.context.runtime.pump.run_once() == []
+    worker = system.context.worker
+    assert worker is not None
+    assert await worker.runtime.pump.run_once() == []
 
 
 def _rate(system: System, code: str, day: date, minor: int) -> dict[str, Any]:

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from middleware.store import outbox
+from middleware.store import live, outbox
+from middleware.worker.assembly import WorkerRuntime
 from tests.hostile import served as sv
 from tests.hostile import strategies as hs
 from tests.hostile.test_webhook_pms_fuzz import (
@@ -42,7 +43,8 @@ FUZZ = settings(
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sv.Served]:
-    env = {"CHANNEX_SYNC_DAYS": str(SYNC_DAYS)}
+    # the clock stands still: a change notice must not wait PMS_READ_COALESCE for company
+    env = {"CHANNEX_SYNC_DAYS": str(SYNC_DAYS), "PMS_READ_COALESCE": "0"}
     with sv.serve(tmp_path_factory.mktemp("sync-routes"), env) as app:
         yield app
 
@@ -111,7 +113,9 @@ def test_worker_runs_every_accepted_scope_inside_the_horizon(served: sv.Served) 
             "/webhook/pms", orjson.dumps(scope), _headers(sv.PMS_WEBHOOK_TOKEN)
         )
         assert status == 202
-    runtime = served.context.runtime
+    runtime = WorkerRuntime.around(served.context.runtime)  # a worker on the web's database
+    ids = [prop.property_id for prop in runtime.mapping]
+    served.run(live.put_live(runtime.db, ids, sv.NOW, by="test"))  # pushes are enqueued
     while served.run(runtime.ari_sync.run_once()) is not None:
         pass
     pending = served.run(runtime.db.fetchall("SELECT id FROM sync_requests WHERE status != 'done'"))

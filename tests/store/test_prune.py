@@ -71,6 +71,13 @@ async def sync_request(db: Database, source: str, status: str, finished_at: str 
     )
 
 
+async def wakeup(db: Database, by: str, done_at: str | None) -> None:
+    await db.execute(
+        "INSERT INTO wakeups (work, asked_by, asked_at, done_at) VALUES ('poll_feed', ?, ?, ?)",
+        (by, OLD, done_at),
+    )
+
+
 async def left(db: Database, sql: str) -> list[str]:
     return sorted(str(row[0]) for row in await db.fetchall(sql))
 
@@ -95,6 +102,9 @@ async def test_old_finished_rows_go_and_unfinished_or_recent_ones_stay(db: Datab
     await sync_request(db, "old-done", "done", OLD)
     await sync_request(db, "new-done", "done", NEW)
     await sync_request(db, "old-pending", "pending", None)
+    await wakeup(db, "old-done", OLD)
+    await wakeup(db, "new-done", NEW)
+    await wakeup(db, "old-open", None)
 
     report = await prune.prune(db, CUTOFF, batch_rows=1)  # batches of one: the loop goes on
 
@@ -104,8 +114,9 @@ async def test_old_finished_rows_go_and_unfinished_or_recent_ones_stay(db: Datab
         "webhook_events": 2,
         "notices": 1,
         "sync_requests": 1,
+        "wakeups": 1,
     }
-    assert report.total == 6
+    assert report.total == 7
     assert await left(db, "SELECT url FROM http_calls") == ["new"]
     assert await left(db, "SELECT idempotency_key FROM pushes") == ["new-sent", "old-claimed"]
     assert await left(db, "SELECT event FROM webhook_events") == [
@@ -116,5 +127,6 @@ async def test_old_finished_rows_go_and_unfinished_or_recent_ones_stay(db: Datab
     ]
     assert await left(db, "SELECT ref FROM notices") == ["new-resolved", "open"]
     assert await left(db, "SELECT source FROM sync_requests") == ["new-done", "old-pending"]
+    assert await left(db, "SELECT asked_by FROM wakeups") == ["new-done", "old-open"]
     assert await left(db, "SELECT revision_id FROM revisions") == ["acked", "parked", "pending"]
     assert (await prune.prune(db, CUTOFF)).total == 0

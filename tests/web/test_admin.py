@@ -11,7 +11,6 @@ from typing import Any
 import orjson
 import pytest
 
-from middleware.sandbox.faults import FaultPlan
 from middleware.store import notices, revisions
 from tests.flow.harness import API_KEY, System, start_system
 from tests.web.test_sync_routes import ADMIN, serve
@@ -30,6 +29,8 @@ ADMIN_ROUTES = [
     ("GET", "/admin/outbox/failures"),
     ("POST", "/admin/outbox/retry"),
     ("GET", "/admin/calls"),
+    ("POST", "/admin/parity/check"),
+    ("GET", "/admin/wakeups/1"),
     ("GET", "/status"),
 ]
 
@@ -253,51 +254,3 @@ async def test_a_parked_revision_is_listed_and_replayed(tmp_path: Path) -> None:
         assert body["revisions"] == []
         status, body = await admin(system, "POST", f"/admin/revisions/{revision_id}/replay")
         assert status == 404  # acked now: nothing to replay
-
-
-async def test_without_a_worker_the_admin_routes_do_the_work(tmp_path: Path) -> None:
-    """A webhook Channex never delivered is found by the feed poll; `process` applies it."""
-    extra = {"WORKER_IN_PROCESS": "false"}
-    async with start_system(tmp_path, hotel="certification", extra_env=extra) as system:
-        system.channex.faults = FaultPlan(seed=1, p_drop_webhook=1.0)
-        booking_id, revision_id = system.channex.create_booking(**twin_booking(system))
-        await system.channex.deliver_pending()
-        status, body = await admin(system, "GET", "/admin/webhooks")
-        assert (status, body) == (200, {"events": []})
-
-        status, body = await admin(system, "POST", "/admin/feed/poll")
-        assert (status, body) == (200, {"feed": {"seen": 1, "new": 1}})
-        _, body = await admin(system, "GET", "/admin/revisions?status=pending")
-        assert [(r["revision_id"], r["source"]) for r in body["revisions"]] == [
-            (revision_id, "feed")
-        ]
-        status, body = await admin(system, "POST", "/admin/webhooks/process")
-        assert status == 200
-        [outcome] = body["processed"]["outcomes"]
-        assert (outcome["revision_id"], outcome["result"], outcome["created"]) == (
-            revision_id,
-            "acked",
-            1,
-        )
-        assert [b.channel for b in system.pms.bookings()] == ["Booking.com"]
-
-        system.channex.faults = None
-        modified = system.channex.modify_booking(booking_id, customer={"name": "Ana"})
-        await system.channex.deliver_pending()
-        status, body = await admin(system, "GET", "/admin/webhooks")
-        assert status == 200
-        # Channex sends `booking` and `booking_modification` for one revision: one is queued
-        events = body["events"]
-        assert sorted(e["event"] for e in events) == ["booking", "booking_modification"]
-        assert sorted((e["revision_id"], e["status"]) for e in events) == [
-            (modified, "duplicate"),
-            (modified, "queued"),
-        ]
-        _, body = await admin(system, "GET", "/admin/webhooks?status=duplicate")
-        assert [e["revision_id"] for e in body["events"]] == [modified]
-        _, body = await admin(system, "POST", "/admin/webhooks/process")
-        assert [(o["revision_id"], o["result"]) for o in body["processed"]["outcomes"]] == [
-            (modified, "acked")
-        ]
-        _, body = await admin(system, "POST", "/admin/webhooks/process")
-        assert body == {"processed": {"outcomes": []}}

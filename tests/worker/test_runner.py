@@ -21,12 +21,14 @@ from middleware.config import Settings
 from middleware.domain.models import CellKey, Cells, Kind, Lane
 from middleware.errors import TransientUpstreamError
 from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
-from middleware.runtime import Runtime, open_runtime
-from middleware.store import audit, notices, outbox
+from middleware.store import audit, notices, outbox, wakeups
+from middleware.store.db import Database
+from middleware.store.wakeups import Wakeup
 from middleware.worker import runner, schedule
 from middleware.worker.ari_sync import AriSync
+from middleware.worker.assembly import WorkerRuntime, open_worker_runtime
 from middleware.worker.booking_sync import BookingProcessor
-from middleware.worker.feed_poll import FeedPoller
+from middleware.worker.feed_poll import FeedPoller, FeedReport
 from middleware.worker.outbox_pump import OutboxPump
 from middleware.worker.parity import ParityCheck
 from middleware.worker.runner import Worker
@@ -99,7 +101,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 class Rig:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: WorkerRuntime) -> None:
         self.runtime = runtime
         self.ari, self.pump, self.bookings, self.feed = Step(), Step([]), Step(), Step()
         self.parity = Step([])
@@ -132,7 +134,7 @@ def rig_factory(tmp_path: Path) -> OpenRig:
         kwargs: dict[str, Any] = {"mapping": MAPPING}
         if clock is not None:
             kwargs["clock"] = clock
-        async with open_runtime(settings, **kwargs) as runtime:
+        async with open_worker_runtime(settings, **kwargs) as runtime:
             rig = Rig(runtime)
             try:
                 yield rig
@@ -157,13 +159,52 @@ async def test_the_loops_start_and_the_heartbeat_is_written(open_rig: OpenRig) -
             )
         started = [e for e in logs if e["event"] == "worker_started"]
         assert [e["loops"] for e in started] == [
-            ["ari", "pump", "bookings", "heartbeat", "mapping", "parity", "prune"]
+            ["ari", "pump", "bookings", "heartbeat", "mapping", "wakeups", "parity", "prune"]
         ]
         beat = await audit.last_heartbeat(rig.runtime.db, runner.HEARTBEAT_NAME)
         assert beat is not None
         assert abs((datetime.now(UTC) - beat[0]).total_seconds()) < 60
         assert rig.feed.runs == 0  # FEED_POLL_INTERVAL=0: no feed loop
         await eventually(lambda: rig.parity.runs, "a parity pass")  # PARITY_INTERVAL default
+        await rig.stop()
+
+
+async def test_work_asked_for_through_the_store_runs_once_for_everyone_who_asked(
+    open_rig: OpenRig,
+) -> None:
+    """Two "process now" and one "poll the feed" recorded (by the web, on its own
+    connection): the worker runs one booking pass and one feed read for them, records each
+    result, and looks at the bookings at once after the feed found something."""
+    async with open_rig() as rig:
+        web = await Database.open(rig.runtime.settings.database_path)
+        try:
+            now = rig.runtime.clock()
+            asked = [
+                await wakeups.ask(web, "process_bookings", by="admin", now=now),
+                await wakeups.ask(web, "process_bookings", by="console", now=now),
+                await wakeups.ask(web, "poll_feed", by="admin", now=now),
+            ]
+        finally:
+            await web.close()
+        rig.feed.result = FeedReport(seen=2, new=1)
+        rig.start()
+
+        async def done() -> list[Wakeup]:
+            found = [await wakeups.get(rig.runtime.db, i) for i in asked]
+            return [w for w in found if w is not None and w.done_at is not None]
+
+        deadline = time.monotonic() + DEADLINE_S
+        while len(finished := await done()) < len(asked):
+            assert time.monotonic() < deadline, f"wake-ups not done: {finished}"
+            await asyncio.sleep(0.01)
+        assert [(w.work, w.asked_by, w.result) for w in finished] == [
+            ("process_bookings", "admin", '{"processed":null}'),
+            ("process_bookings", "console", '{"processed":null}'),
+            ("poll_feed", "admin", '{"feed":{"seen":2,"new":1}}'),
+        ]
+        assert rig.feed.runs == 1  # FEED_POLL_INTERVAL=0: only the one asked for
+        # the booking loop's first pass, the one asked for, the nudge after the feed read
+        await eventually(lambda: rig.bookings.runs >= 3, "bookings looked at after the feed")
         await rig.stop()
 
 
@@ -249,8 +290,8 @@ async def test_stop_gives_back_a_claim_in_flight(
             await rig.stop()  # bounded: wait_for(SHUTDOWN_TIMEOUT_S + DEADLINE_S)
         assert [
             (e["finished"], e["cancelled"]) for e in logs if e["event"] == "worker_stopped"
-        ] == [(8, 1)]  # the loops (ari, pump, bookings, heartbeat, mapping, parity, prune) and
-        # the settings check finished; the push in the pump's pool was cancelled
+        ] == [(9, 1)]  # the loops (ari, pump, bookings, heartbeat, mapping, wakeups, parity,
+        # prune) and the settings check finished; the push in the pump's pool was cancelled
         [backlog] = await outbox.backlog(rt.db, rt.clock())
         assert (backlog.pending, backlog.in_flight) == (1, 0)
         [push] = await outbox.recent_pushes(rt.db)

@@ -1,0 +1,39 @@
+"""The work a wake-up asks for (`store.wakeups`), run by the worker, and its result as JSON.
+
+`process_bookings` runs one booking pass (up to `WORKER_BATCH_SIZE` due revisions of each
+property; a property whose bookings are already being processed is left to that pass),
+`poll_feed` reads the booking-revision feed, `parity_check` reads Channex's ARI back for every
+live property now. The result is what the admin route answered with before the web stopped
+doing the work itself: `GET /admin/wakeups/{id}` shows it once the worker is done.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from middleware.report import jsonable
+from middleware.store.wakeups import Work
+from middleware.worker.assembly import WorkerRuntime
+from middleware.worker.parity import PassResult
+
+
+async def run(rt: WorkerRuntime, work: Work) -> dict[str, Any]:
+    """Run `work` once; its result."""
+    if work == "process_bookings":
+        report = await rt.bookings.run_once(limit=rt.settings.worker_batch_size)
+        return {"processed": jsonable(report)}
+    if work == "poll_feed":
+        return {"feed": jsonable(await rt.feed.run_once())}
+    return {"passes": [_pass(r) for r in await rt.parity.run_once(force=True)]}
+
+
+def _pass(result: PassResult) -> dict[str, Any]:
+    return {
+        "property_id": result.lane.property_id,
+        "kind": result.lane.kind,
+        "date_from": result.date_from.isoformat(),
+        "date_to": result.date_to.isoformat(),
+        "cells": result.cells,
+        "drift": len(result.drift),
+        "queued": result.queued,
+    }
