@@ -29,8 +29,9 @@ Verdict. A series levels off when its growth over the last third of the days is 
 sample has overdue rows and, after a last prune pass at the end, no prunable row is older than
 the cutoff. Nothing lost: every live OTA booking has exactly one live sistema-os booking with
 its last dates and a cancelled one none (a change of dates is applied as cancel and re-create),
-no revision made two sistema-os bookings, every revision was acked exactly once, and the
-parked one is still parked, never acked, with its
+no revision made two sistema-os bookings, every revision was acked exactly once — except that
+a booking the hotel cannot take (an overbooking: no free apartment in sistema-os) may instead be
+parked, never acked, with an open notice — and the unmapped one is still parked, with its
 webhook event and open notice. Exit 1 when any of these fails.
 
 Bounded: `--max-wall-s` ends the run early (reported as incomplete). Linux only (`/proc`).
@@ -133,8 +134,10 @@ class Report:
     ota_bookings: int
     revisions: int
     in_pms_right: int
+    parked_bookings: int
     duplicates: int
     acked_once: int
+    parked_revisions: int
     parked_kept: bool
     changes: int
     direct: int
@@ -144,9 +147,9 @@ class Report:
     def nothing_lost(self) -> bool:
         n = self.ota_bookings
         return (
-            self.in_pms_right == n
+            self.in_pms_right + self.parked_bookings == n
             and self.duplicates == 0
-            and self.acked_once == self.revisions
+            and self.acked_once + self.parked_revisions == self.revisions
             and self.parked_kept
         )
 
@@ -375,51 +378,76 @@ class Traffic:
         getattr(self, kind)()
 
 
-async def _accounting(
-    db: Database, env: stack.Emulators, ledger: Ledger
-) -> tuple[int, int, int, int, bool]:
-    """(revisions, bookings right in sistema-os, duplicates, revisions acked once, parked kept).
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Accounting:
+    revisions: int
+    in_pms_right: int
+    parked_bookings: int  # not right in sistema-os: a revision of theirs waits for a person
+    duplicates: int
+    acked_once: int
+    parked_revisions: int  # parked with an open notice, never acked
+    parked_kept: bool  # the deliberate unmapped one
+
+
+async def _parked_with_notice(db: Database, revision_id: str, acks: Counter[str]) -> bool:
+    """Parked, its webhook event and an open notice kept, and never acked."""
+    row = await revisions.get(db, revision_id)
+    events = await db.fetchone(
+        "SELECT count(*) FROM webhook_events WHERE revision_id = ?", (revision_id,)
+    )
+    notices = await db.fetchone(
+        "SELECT count(*) FROM notices WHERE ref = ? AND resolved_at IS NULL", (revision_id,)
+    )
+    return (
+        row is not None
+        and row.status == "parked"
+        and bool(events and events[0])
+        and bool(notices and notices[0])
+        and acks[revision_id] == 0
+    )
+
+
+async def _accounting(db: Database, env: stack.Emulators, ledger: Ledger) -> Accounting:
+    """Where every OTA booking and revision ended.
 
     Right: a live booking has exactly one live sistema-os booking, with its last dates; a
     cancelled one has none (a change of dates is applied as cancel and re-create, and a
-    booking cancelled before it was applied never reaches sistema-os). Duplicates: sistema-os
-    bookings beyond the first made for one revision."""
+    booking cancelled before it was applied never reaches sistema-os). A booking not right
+    is accounted for only if one of its revisions is parked for a person (an overbooking:
+    sistema-os had no free apartment). Duplicates: sistema-os bookings beyond the first made
+    for one revision."""
     ota = [b for b in env.pms.bookings() if b.channex_booking_id]
     live_ones: dict[str, list[tuple[date, date]]] = {}
     for b in ota:
         if b.status != CANCELLED and b.channex_booking_id is not None:
             live_ones.setdefault(b.channex_booking_id, []).append((b.checkin, b.checkout))
     per_revision = Counter(b.channex_revision_id for b in ota)
-    duplicates = sum(n - 1 for n in per_revision.values())
     acks = Counter(
         r.path.split("/")[-2]
         for r in env.channex.requests
         if r.method == "POST" and r.path.endswith("/ack") and r.status == 200
     )
-    right = acked = total = 0
+    right = parked_bookings = acked = parked_revisions = total = 0
     for booking_id, booking in ledger.ota.items():
         expected = [] if booking.cancelled else [(booking.checkin, booking.checkout)]
-        right += live_ones.get(booking_id, []) == expected
+        parked = [rid for rid in booking.revisions if await _parked_with_notice(db, rid, acks)]
+        if live_ones.get(booking_id, []) == expected:
+            right += 1
+        elif parked:
+            parked_bookings += 1
         total += len(booking.revisions)
         acked += sum(1 for rid in booking.revisions if acks[rid] == 1)
-    parked_kept = False
-    if ledger.parked_revision is not None:
-        rid = ledger.parked_revision
-        row = await revisions.get(db, rid)
-        events = await db.fetchone(
-            "SELECT count(*) FROM webhook_events WHERE revision_id = ?", (rid,)
-        )
-        notices = await db.fetchone(
-            "SELECT count(*) FROM notices WHERE ref = ? AND resolved_at IS NULL", (rid,)
-        )
-        parked_kept = (
-            row is not None
-            and row.status == "parked"
-            and bool(events and events[0])
-            and bool(notices and notices[0])
-            and acks[rid] == 0
-        )
-    return total, right, duplicates, acked, parked_kept
+        parked_revisions += len(parked)
+    rid = ledger.parked_revision
+    return Accounting(
+        revisions=total,
+        in_pms_right=right,
+        parked_bookings=parked_bookings,
+        duplicates=sum(n - 1 for n in per_revision.values()),
+        acked_once=acked,
+        parked_revisions=parked_revisions,
+        parked_kept=rid is not None and await _parked_with_notice(db, rid, acks),
+    )
 
 
 def _child_env(env: stack.Emulators, workdir: Path, args: argparse.Namespace) -> dict[str, str]:
@@ -499,7 +527,7 @@ async def _soak(
     # one last prune pass at the final time, then nothing prunable may be older than the cutoff
     await asyncio.sleep(args.prune_interval_s + 1.0)
     final_overdue = await _overdue(db, clock() - keep - FINAL_SLACK)
-    total, right, duplicates, acked, parked_kept = await _accounting(db, env, traffic.ledger)
+    account = await _accounting(db, env, traffic.ledger)
     return Report(
         days=args.days,
         days_run=len(samples) - 1,
@@ -513,11 +541,13 @@ async def _soak(
         pruning_holds=final_overdue == 0 and all(s.overdue == 0 for s in samples),
         final_overdue=final_overdue,
         ota_bookings=len(traffic.ledger.ota),
-        revisions=total,
-        in_pms_right=right,
-        duplicates=duplicates,
-        acked_once=acked,
-        parked_kept=parked_kept,
+        revisions=account.revisions,
+        in_pms_right=account.in_pms_right,
+        parked_bookings=account.parked_bookings,
+        duplicates=account.duplicates,
+        acked_once=account.acked_once,
+        parked_revisions=account.parked_revisions,
+        parked_kept=account.parked_kept,
         changes=traffic.ledger.changes,
         direct=traffic.ledger.direct,
         refused_429=sum(1 for r in env.channex.requests if r.status == 429),
@@ -561,9 +591,19 @@ def render(report: Report) -> str:
         f"pruning holds: {_yes(report.pruning_holds)} (overdue at the end {report.final_overdue})",
         f"nothing lost: {_yes(report.nothing_lost)} — right in sistema-os"
         f" {report.in_pms_right}/{report.ota_bookings} (one live booking with the last dates,"
-        f" none if cancelled), duplicates {report.duplicates}, acked once"
-        f" {report.acked_once}/{report.revisions}, parked one kept: {_yes(report.parked_kept)}",
+        f" none if cancelled), parked for a person {report.parked_bookings}, duplicates"
+        f" {report.duplicates}; revisions acked once {report.acked_once}/{report.revisions},"
+        f" parked {report.parked_revisions}; the unmapped one still parked with its webhook"
+        f" event and open notice: {_yes(report.parked_kept)}",
     ]
+    third = max(1, (len(report.samples) - 1) // 3)
+    tail = report.samples[-1 - third :]
+    lines.append(
+        f"last third, per day: data {(tail[-1].data_kib - tail[0].data_kib) / third:+.0f} KiB,"
+        f" file + WAL {(tail[-1].size_kib - tail[0].size_kib) / third:+.0f} KiB,"
+        f" RSS {(tail[-1].rss_mib - tail[0].rss_mib) / third:+.2f} MiB"
+        " (revisions, the booking map and ARI state of new days are kept: not pruned)"
+    )
     if not report.complete:
         lines.append("INCOMPLETE: --max-wall-s reached")
     return "\n".join(lines)

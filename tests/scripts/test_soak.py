@@ -55,9 +55,10 @@ def test_a_tiny_soak_prunes_old_rows_and_loses_no_booking(tmp_path: Path) -> Non
 
     # nothing lost
     assert report["ota_bookings"] >= DAYS * 6
-    assert report["in_pms_right"] == report["ota_bookings"]
+    # an overbooking may be parked for a person instead; at this load there is none
+    assert (report["in_pms_right"], report["parked_bookings"]) == (report["ota_bookings"], 0)
     assert report["duplicates"] == 0
-    assert report["acked_once"] == report["revisions"]
+    assert (report["acked_once"], report["parked_revisions"]) == (report["revisions"], 0)
     assert report["parked_kept"] is True
     assert report["refused_429"] == 0
     assert report["nothing_lost"] is True
