@@ -40,6 +40,8 @@ def test_the_scripts_with_a_main_are_the_ones_expected() -> None:
         "chaos.py",
         "mutation.py",
         "setup_channex_duke.py",
+        "soak.py",
+        "soak_middleware.py",
     )
 
 
