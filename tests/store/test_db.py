@@ -1,6 +1,7 @@
 """The SQLite store: WAL, schema version, transactions that roll back."""
 
 import asyncio
+import os
 import sqlite3
 from datetime import UTC, datetime
 from importlib import resources
@@ -8,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from middleware.store.db import SCHEMA_VERSION, Database, from_db_time, to_db_time
+from middleware.store.db import (
+    SCHEMA_VERSION,
+    WAL_SIZE_LIMIT_BYTES,
+    Database,
+    from_db_time,
+    to_db_time,
+)
 
 
 async def test_open_applies_schema_once_in_wal_mode(tmp_path: Path) -> None:
@@ -159,3 +166,23 @@ async def test_a_version_2_database_gains_the_revision_facts_table(tmp_path: Pat
         SCHEMA_VERSION,
     )
     await reopened.close()
+
+
+async def test_the_wal_is_cut_back_after_a_large_write(tmp_path: Path) -> None:
+    """A go-live full sync writes megabytes at once; once checkpointed, the next write cuts the
+    WAL file back to `WAL_SIZE_LIMIT_BYTES` instead of keeping its largest size for good."""
+    path = tmp_path / "m.db"
+    db = await Database.open(path)
+    try:
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, 't')",
+                [(f"k{n}", "x" * 4000) for n in range(3000)],
+            )
+        wal = Path(f"{path}-wal")
+        assert await asyncio.to_thread(os.path.getsize, wal) > 2 * WAL_SIZE_LIMIT_BYTES
+        await db.fetchone("PRAGMA wal_checkpoint(PASSIVE)")
+        await db.execute("INSERT INTO kv (key, value, updated_at) VALUES ('after', '1', 't')")
+        assert await asyncio.to_thread(os.path.getsize, wal) <= WAL_SIZE_LIMIT_BYTES
+    finally:
+        await db.close()
