@@ -191,7 +191,7 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
         await web.start()
         await worker.start()
         try:
-            await wait_until_answering(url + "/health")
+            await wait_until_answering(url + "/health", process=web)
             pms.middleware_url = url
             await _go_live(session, url, workdir / "middleware.db")
             timeline = Timeline(

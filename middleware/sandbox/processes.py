@@ -238,18 +238,28 @@ async def running(*processes: MiddlewareProcess) -> AsyncIterator[None]:
             await process.stop()
 
 
-async def wait_until_answering(url: str, *, timeout_s: float = READY_TIMEOUT_S) -> None:
-    """Until `GET url` gets any HTTP answer (the web process is listening)."""
+async def wait_until_answering(
+    url: str, *, timeout_s: float = READY_TIMEOUT_S, process: MiddlewareProcess | None = None
+) -> None:
+    """Until `GET url` gets any HTTP answer (the web process is listening). With `process`,
+    its exit ends the wait at once; either failure carries the end of its output."""
     deadline = time.monotonic() + timeout_s
     # one try may wait long: a /health under seeded faults probes a slow Channex or PMS
     timeout = aiohttp.ClientTimeout(total=timeout_s / 3)
+
+    def failure(what: str) -> TimeoutError:
+        tail = "" if process is None else "; its output ends:\n" + process.output()[-2000:]
+        return TimeoutError(f"{url} {what}{tail}")
+
     async with aiohttp.ClientSession(timeout=timeout) as session:
         while True:
+            if process is not None and process.returncode is not None:
+                raise failure(f"did not answer: {process.name} exited {process.returncode}")
             try:
                 async with session.get(url) as response:
                     await response.read()
                     return
             except (aiohttp.ClientError, TimeoutError):
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{url} did not answer within {timeout_s} s") from None
+                    raise failure(f"did not answer within {timeout_s} s") from None
                 await asyncio.sleep(0.1)
