@@ -13,7 +13,7 @@
                                     to it (they look within WORKER_INTERVAL seconds)
     check                           the health checks, one line each (exit 1 if any fails);
                                     reads only: "--" marks a check that could not look
-    import-legacy [PATH]            the legacy booking store (default data/bookings.json)
+    import-legacy [PATH]            the legacy booking store (default data/booking_map.json)
 
 Settings come from the environment (and `.env`) like the services; bad settings or a missing
 or invalid mapping file exit 2 with every problem named. Sync, replay and retry only write to
@@ -41,13 +41,13 @@ from middleware.errors import ConfigError, MappingFileError, PayloadError
 from middleware.mapping import load_mapping
 from middleware.report import status_report
 from middleware.runtime import open_runtime
-from middleware.store import bookings, live, notices, outbox, revisions, sync_requests
+from middleware.store import booking_map, live, notices, outbox, revisions, sync_requests
 from middleware.store.db import Database
 from middleware.worker import handling
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 NOT_LIVE = "not live yet: nothing is sent to Channex until `sync full`"
-DEFAULT_LEGACY_PATH = Path("data/bookings.json")
+DEFAULT_LEGACY_PATH = Path("data/booking_map.json")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -374,7 +374,7 @@ async def import_legacy(
 ) -> int:
     db = await Database.open(settings.database_path)
     try:
-        report = await bookings.import_legacy(db, path, clock())
+        report = await booking_map.import_legacy(db, path, clock())
     finally:
         await db.close()
     print(f"imported {report.imported}, skipped {report.skipped} already known", file=out)

@@ -21,7 +21,7 @@ import orjson
 from middleware.attention_report import attention_item
 from middleware.runtime import Runtime
 from middleware.store import audit, inbox, lanes, live, notices, outbox, revisions, sync_requests
-from middleware.store import parity as parity_store
+from middleware.store import parity_drift as parity_store
 from middleware.worker import parity
 from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY
 

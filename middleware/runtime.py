@@ -28,7 +28,7 @@ from middleware.config import Settings
 from middleware.mapping import Mapping, load_mapping
 from middleware.pms.directory import PmsDirectory, build_directory
 from middleware.pms.port import PmsPort
-from middleware.store import audit, bookings
+from middleware.store import audit, booking_map
 from middleware.store.db import Database
 
 log = structlog.get_logger(__name__)
@@ -84,7 +84,7 @@ async def import_legacy_once(db: Database, settings: Settings, now: datetime) ->
     path = settings.legacy_bookings_path
     if not path.is_file() or await audit.get_value(db, LEGACY_IMPORTED_KEY) is not None:
         return
-    report = await bookings.import_legacy(db, path, now)
+    report = await booking_map.import_legacy(db, path, now)
     fields = {
         "path": str(path),
         "imported": report.imported,

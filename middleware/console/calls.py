@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from middleware.console.bookings import path_of
+from middleware.console.bookings_data import path_of
 from middleware.mapping import Mapping
 from middleware.runtime import Runtime
 from middleware.store import audit, outbox

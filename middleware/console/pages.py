@@ -9,8 +9,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from middleware import clock as clocks
-from middleware.console import attention, bookings, calendar, calls
-from middleware.console.auth import page_guard
+from middleware.console import attention_data, bookings_data, calendar, calls
+from middleware.console.sign_in import page_guard
 from middleware.console.state import ConsoleState, web_context
 from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Kind
 from middleware.mapping import PropertyMap
@@ -25,8 +25,10 @@ async def attention_page(request: Request) -> Response:
         return denied
     context = web_context(request)
     worker = await context.checker.worker_check(context.runtime.clock())
-    page = await attention.attention_page(context.runtime, state.catalog(context), worker)
-    return await state.page(request, "attention.html", {"page": page}, sid=sid, active="attention")
+    page = await attention_data.attention_page(context.runtime, state.catalog(context), worker)
+    return await state.page(
+        request, "attention_data.html", {"page": page}, sid=sid, active="attention"
+    )
 
 
 async def lanes_page(request: Request) -> Response:
@@ -106,9 +108,9 @@ async def bookings_page(request: Request) -> Response:
     state, sid, denied = page_guard(request)
     if denied is not None:
         return denied
-    views = await bookings.booking_views(web_context(request).runtime)
+    views = await bookings_data.booking_views(web_context(request).runtime)
     return await state.page(
-        request, "bookings.html", {"bookings": views}, sid=sid, active="bookings"
+        request, "bookings_data.html", {"bookings": views}, sid=sid, active="bookings"
     )
 
 

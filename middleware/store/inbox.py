@@ -29,7 +29,7 @@ import orjson
 import structlog
 
 from middleware import clock as clocks
-from middleware.store import notices, parity, revisions
+from middleware.store import notices, parity_drift, revisions
 from middleware.store.db import Database, Row, from_db_time, to_db_time
 
 MAX_BATCH = 200
@@ -293,7 +293,7 @@ async def _store_batch(
     next_id = int(last[0] if last is not None else 0) + 1
     for event, (status, detail) in zip(events, decided, strict=True):
         if event.event == ARI_EVENT:
-            status, detail = await parity.note_ari_event_in(
+            status, detail = await parity_drift.note_ari_event_in(
                 conn, event.property_id, _payload(event), now
             )
         elif status == "queued" and event.revision_id is not None:

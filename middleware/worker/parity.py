@@ -6,7 +6,7 @@ webhook asked for days of it (`parity_requests`), every `PARITY_INTERVAL` for th
 read slot (`lanes.reserve_read`: pushes first), reads Channex (`GET /availability` or
 `GET /restrictions`, one property per request), then reads the PMS through its port — not what
 the middleware believes it sent — and compares field by field. Every difference is queued with
-the PMS value (`store.parity.heal`), so the normal outbox heals it — except fewer units at
+the PMS value (`store.parity_drift.heal`), so the normal outbox heals it — except fewer units at
 Channex than at the PMS while a booking is on its way to the PMS (Channex's own decrement
 for it: healed once the booking has landed, if still there); drift found again after a
 heal went out, or new drift found pass after pass, is alerted. A property that is not live
@@ -26,14 +26,14 @@ import structlog
 from middleware import alerts, metrics
 from middleware import clock as clocks
 from middleware.config import Settings
-from middleware.domain import ari, parity
+from middleware.domain import ari, readback
 from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Cells, Kind, Lane
 from middleware.errors import PayloadError, UpstreamError
 from middleware.mapping import Mapping, PropertyMap
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
 from middleware.store import audit, lanes, live, notices
-from middleware.store import parity as store
+from middleware.store import parity_drift as store
 from middleware.store.db import Database, from_db_time, to_db_time
 from middleware.worker.schedule import full_sync_due
 
@@ -62,7 +62,7 @@ class PassResult:
     date_to: date
     source: str  # event | schedule | full
     cells: int  # cells compared
-    drift: tuple[parity.Drift, ...]
+    drift: tuple[readback.Drift, ...]
     queued: int
 
 
@@ -146,7 +146,7 @@ class ParityCheck:
         now = self._clock()
         today, end = clocks.horizon(prop.timezone, now, self._settings.channex_sync_days)
         if scheduled:
-            first, last = parity.read_window(today, end, self._settings.parity_days, full=full)
+            first, last = readback.read_window(today, end, self._settings.parity_days, full=full)
             if request is not None:
                 first, last = min(first, request.date_from), max(last, request.date_to)
         else:
@@ -170,13 +170,13 @@ class ParityCheck:
             )
             return None
         metrics.PARITY_READS.labels(lane.kind, "read").inc()
-        drift = parity.find_drift(lane.kind, pms, channex)
+        drift = readback.find_drift(lane.kind, pms, channex)
         settled = await store.settle(self._db, lane, first, last, drift, self._clock())
-        heal, wait = drift, list[parity.Drift]()
+        heal, wait = drift, list[readback.Drift]()
         if lane.kind == "availability" and await store.bookings_in_flight(
             self._db, prop.property_id
         ):
-            heal, wait = parity.split_for_bookings_in_flight(drift)
+            heal, wait = readback.split_for_bookings_in_flight(drift)
         queued = await store.heal(self._db, lane, heal, self._clock(), read_at=now)
         await self._report(prop, lane, drift, queued, settled)
         if request is not None:
@@ -213,12 +213,12 @@ class ParityCheck:
         push landing between the two reads shows as busy rather than as drift."""
         if lane.kind == "availability":
             got = await self._channex.get_availability(prop.property_id, first, last)
-            channex = parity.cells_from_availability(got)
+            channex = readback.cells_from_availability(got)
         else:
             read = await self._channex.get_restrictions(
                 prop.property_id, first, last, RESTRICTION_FIELDS
             )
-            channex = parity.cells_from_restrictions(read)
+            channex = readback.cells_from_restrictions(read)
         pms = self._pms
         reader = pms.for_property(prop.property_id) if isinstance(pms, PmsDirectory) else pms
         pms_ari = await reader.read_ari(first, last)
@@ -232,8 +232,8 @@ class ParityCheck:
         self,
         prop: PropertyMap,
         lane: Lane,
-        drift: list[parity.Drift],
-        queued: list[parity.Drift],
+        drift: list[readback.Drift],
+        queued: list[readback.Drift],
         settled: store.Settled,
     ) -> None:
         pid = lane.property_id

@@ -16,7 +16,7 @@ from structlog.testing import capture_logs
 from middleware import runtime
 from middleware.config import load_settings
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import audit, bookings
+from middleware.store import audit, booking_map
 from middleware.store.db import Database
 from tests.flow import ota
 from tests.flow.harness import System, start_system
@@ -235,7 +235,7 @@ async def test_multi_room_booking_is_one_pms_booking_per_room_and_a_removed_room
 async def test_a_legacy_booking_imported_at_start_is_cancelled_in_the_pms_never_created(
     tmp_path: Path,
 ) -> None:
-    """The old integration's `bookings.json` beside the database is imported once at start;
+    """The old integration's `booking_map.json` beside the database is imported once at start;
     a later cancellation at the OTA cancels its `pms_reserva_id`, with no create."""
     async with start_system(tmp_path, extra_env=FAST_ARI) as system:
         await _live(system)
@@ -250,7 +250,7 @@ async def test_a_legacy_booking_imported_at_start_is_cancelled_in_the_pms_never_
         system.channex.faults = None
         system.channex.state.acked.add(legacy_rev)
         pms_id = system.pms.book_direct("lvu", checkin, checkout, guest_name="Legacy Guest")
-        (tmp_path / "bookings.json").write_bytes(
+        (tmp_path / "booking_map.json").write_bytes(
             orjson.dumps(
                 {
                     booking_id: {
@@ -271,7 +271,7 @@ async def test_a_legacy_booking_imported_at_start_is_cancelled_in_the_pms_never_
             {
                 "event": "legacy_bookings_imported",
                 "log_level": "warning",
-                "path": str(tmp_path / "bookings.json"),
+                "path": str(tmp_path / "booking_map.json"),
                 "imported": 1,
                 "skipped": 0,
                 "problems": ["bk-broken: no pms_reserva_id or qloapps_order_id"],
@@ -302,7 +302,7 @@ async def test_an_unreadable_legacy_file_is_tried_again_at_the_next_start(tmp_pa
     settings = load_settings(
         {"CHANNEX_API_KEY": "k", "DATABASE_PATH": str(tmp_path / "m.db")}, env_file=None
     )
-    legacy = tmp_path / "bookings.json"
+    legacy = tmp_path / "booking_map.json"
     legacy.write_text("{not json")
     db = await Database.open(settings.database_path)
     try:
@@ -324,7 +324,7 @@ async def test_an_unreadable_legacy_file_is_tried_again_at_the_next_start(tmp_pa
             "skipped": 0,
             "problems": [],
         }
-        record = await bookings.load(db, "bk-1")
+        record = await booking_map.load(db, "bk-1")
         assert record is not None
         assert (record.imported, record.rooms[0].pms_id) == (True, "7")
     finally:

@@ -20,7 +20,7 @@ import pytest
 
 from middleware.sandbox.faults import FaultPlan
 from middleware.store import audit, inbox, notices
-from middleware.store import parity as parity_store
+from middleware.store import parity_drift as parity_store
 from middleware.watch import ProblemWatch
 from tests.flow import ota
 from tests.flow.harness import System, start_system
