@@ -16,11 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from middleware.checks import Check
 from middleware.console.catalog import Catalog
 from middleware.domain.attention import Attention, ParkReason, describe_park
 from middleware.domain.revision_facts import RevisionFacts
-from middleware.runtime import Runtime
+from middleware.ops.checks import Check
+from middleware.ops.runtime import Runtime
 from middleware.store import fetched_facts, notices, outbox, revisions, timeline
 from middleware.store.notices import Notice
 from middleware.store.revisions import Handling, RevisionRow

@@ -19,7 +19,7 @@ import orjson
 from middleware.domain.attention import Attention
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.revision_facts import RevisionFacts
-from middleware.runtime import Runtime
+from middleware.ops.runtime import Runtime
 from middleware.store import audit, booking_map, fetched_facts, outbox, revisions, timeline
 from middleware.store.audit import CallRow
 from middleware.store.outbox import PushRecord

@@ -27,7 +27,7 @@ from middleware.domain.models import (
 )
 from middleware.errors import MiddlewareError
 from middleware.mapping import PropertyMap
-from middleware.runtime import Runtime
+from middleware.ops.runtime import Runtime
 from middleware.store import ari_state, lanes
 
 ReadBack = str  # "" none asked, "read", "busy" (no slot), "failed"

@@ -14,7 +14,7 @@ import orjson
 
 from middleware.console.bookings_data import path_of
 from middleware.mapping import Mapping
-from middleware.runtime import Runtime
+from middleware.ops.runtime import Runtime
 from middleware.store import audit, outbox
 from middleware.store.audit import CallRow
 from middleware.store.outbox import PushRecord

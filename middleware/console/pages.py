@@ -14,7 +14,7 @@ from middleware.console.sign_in import page_guard
 from middleware.console.state import ConsoleState, web_context
 from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Kind
 from middleware.mapping import PropertyMap
-from middleware.report import status_report
+from middleware.ops.report import status_report
 from middleware.store import outbox
 from middleware.store.outbox import PushRecord
 

@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 import structlog
 
-from middleware.mapping_reload import MappingReloader
+from middleware.ops.mapping_reload import MappingReloader
 from middleware.store import audit, prune, sync_requests, wakeups
 from middleware.store.db import from_db_time, to_db_time
 from middleware.worker import asked, property_check

@@ -13,8 +13,8 @@ from pathlib import Path
 import orjson
 from structlog.testing import capture_logs
 
-from middleware import runtime
 from middleware.config import load_settings
+from middleware.ops import runtime
 from middleware.sandbox.faults import FaultPlan
 from middleware.store import audit, booking_map
 from middleware.store.db import Database

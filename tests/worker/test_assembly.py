@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 
 from middleware.mapping import Mapping
-from middleware.runtime import open_runtime
+from middleware.ops.runtime import open_runtime
 from middleware.worker.assembly import WorkerRuntime, open_worker_runtime
 from tests.worker.test_runner import MAPPING, make_settings
 

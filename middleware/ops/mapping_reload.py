@@ -25,7 +25,7 @@ import structlog
 
 from middleware.errors import MappingFileError
 from middleware.mapping import Mapping, load_mapping
-from middleware.runtime import Runtime
+from middleware.ops.runtime import Runtime
 from middleware.store import audit, notices
 from middleware.store.db import Database, to_db_time
 

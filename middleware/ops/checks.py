@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 
 from middleware.channex import property_settings
 from middleware.errors import MiddlewareError, RejectedUpstreamError, UpstreamError
+from middleware.ops.runtime import Runtime
 from middleware.pms.port import PmsPort
-from middleware.runtime import Runtime
 from middleware.store import audit, live, outbox, pms_rooms, revisions
 from middleware.store.db import SCHEMA_VERSION
 from middleware.worker.runner import HEARTBEAT_NAME

@@ -15,10 +15,10 @@ from typing import Any
 import aiohttp
 import orjson
 
-from middleware import mapping_reload
+from middleware.ops import mapping_reload
 from middleware.store import audit, notices, pms_rooms, revisions
 from tests.flow.harness import System, start_system
-from tests.test_cli import base_env, database, run
+from tests.ops.test_cli import base_env, database, run
 from tests.test_processes import emulators, free_port, healthy, spawn, terminate
 from tests.web.test_admin import twin_booking
 

@@ -21,8 +21,8 @@ from datetime import datetime
 
 import structlog
 
-from middleware.checks import Checker
-from middleware.runtime import Runtime
+from middleware.ops.checks import Checker
+from middleware.ops.runtime import Runtime
 from middleware.store import audit, inbox, notices
 from middleware.worker.booking_sync import UNMAPPED_NOTICE
 from middleware.worker.runner import HEARTBEAT_NAME

@@ -18,8 +18,8 @@ from typing import Any
 
 import orjson
 
-from middleware.attention_report import attention_item
-from middleware.runtime import Runtime
+from middleware.ops.attention_report import attention_item
+from middleware.ops.runtime import Runtime
 from middleware.store import audit, inbox, lanes, live, notices, outbox, revisions, sync_requests
 from middleware.store import parity_drift as parity_store
 from middleware.worker import parity
