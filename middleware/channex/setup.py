@@ -28,8 +28,8 @@ from middleware.channex.setup_report import (
     Verb,
 )
 from middleware.domain import money
+from middleware.domain.mapping import PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.errors import RejectedUpstreamError
-from middleware.mapping import PropertyMap, RatePlanMap, RoomTypeMap
 
 __all__ = [
     "Action",

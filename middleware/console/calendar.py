@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from middleware import clock as clocks
 from middleware.domain import ari, readback
+from middleware.domain.mapping import PropertyMap
 from middleware.domain.models import (
     AVAILABILITY_FIELD,
     RESTRICTION_FIELDS,
@@ -26,7 +27,6 @@ from middleware.domain.models import (
     value_to_text,
 )
 from middleware.errors import MiddlewareError
-from middleware.mapping import PropertyMap
 from middleware.ops.runtime import Runtime
 from middleware.store import ari_state, lanes
 

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from middleware.console.bookings_data import path_of
-from middleware.mapping import Mapping
+from middleware.domain.mapping import Mapping
 from middleware.ops.runtime import Runtime
 from middleware.store import audit, outbox
 from middleware.store.audit import CallRow

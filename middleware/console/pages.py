@@ -12,8 +12,8 @@ from middleware import clock as clocks
 from middleware.console import attention_data, bookings_data, calendar, calls
 from middleware.console.sign_in import page_guard
 from middleware.console.state import ConsoleState, web_context
+from middleware.domain.mapping import PropertyMap
 from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Kind
-from middleware.mapping import PropertyMap
 from middleware.ops.report import status_report
 from middleware.store import outbox
 from middleware.store.outbox import PushRecord

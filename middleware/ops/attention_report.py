@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from middleware.domain import attention
 from middleware.domain.attention import BookingFacts, ParkReason
-from middleware.mapping import Mapping as ChannexMapping
+from middleware.domain.mapping import Mapping as ChannexMapping
 from middleware.store import booking_map, revisions
 from middleware.store.db import Database
 from middleware.store.revisions import RevisionRow

@@ -37,7 +37,7 @@ from middleware.config import DEFAULT_ENV_FILE, Settings, load_settings
 from middleware.domain import sync_scope
 from middleware.domain.models import KINDS, Kind
 from middleware.errors import ConfigError, MappingFileError, PayloadError
-from middleware.mapping import load_mapping
+from middleware.mapping_file import load_mapping
 from middleware.ops import attention_report, mapping_reload
 from middleware.ops.checks import Checker
 from middleware.ops.report import status_report

@@ -23,8 +23,9 @@ from datetime import datetime
 
 import structlog
 
+from middleware.domain.mapping import Mapping
 from middleware.errors import MappingFileError
-from middleware.mapping import Mapping, load_mapping
+from middleware.mapping_file import load_mapping
 from middleware.ops.runtime import Runtime
 from middleware.store import audit, notices
 from middleware.store.db import Database, to_db_time

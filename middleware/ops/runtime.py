@@ -25,7 +25,8 @@ from middleware.alerts import Alerter
 from middleware.calllog import CallRecord, CallSink
 from middleware.channex.client import ChannexClient
 from middleware.config import Settings
-from middleware.mapping import Mapping, load_mapping
+from middleware.domain.mapping import Mapping
+from middleware.mapping_file import load_mapping
 from middleware.pms.directory import PmsDirectory, build_directory
 from middleware.pms.port import PmsPort
 from middleware.store import audit, booking_map

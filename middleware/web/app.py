@@ -23,7 +23,7 @@ from middleware import clock as clocks
 from middleware.config import Settings
 from middleware.console import routes as console
 from middleware.console.state import ConsoleState
-from middleware.mapping import Mapping
+from middleware.domain.mapping import Mapping
 from middleware.ops import mapping_reload, watch
 from middleware.ops.checks import Checker
 from middleware.ops.mapping_reload import MappingReloader

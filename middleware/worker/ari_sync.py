@@ -27,9 +27,9 @@ import structlog
 from middleware import clock as clocks
 from middleware.config import Settings
 from middleware.domain import ari
+from middleware.domain.mapping import Mapping, PropertyMap, RoomTypeMap
 from middleware.domain.models import Lane, PmsAri
 from middleware.errors import PayloadError, TransientUpstreamError, UpstreamError
-from middleware.mapping import Mapping, PropertyMap, RoomTypeMap
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
 from middleware.ratelimit import retry_delay_s

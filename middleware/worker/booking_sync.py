@@ -35,6 +35,7 @@ from middleware import clock as clocks
 from middleware.domain import attention
 from middleware.domain import booking_plan as planning
 from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
+from middleware.domain.mapping import Mapping as ChannexMapping
 from middleware.domain.models import Lane
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.revision import BookingRevision
@@ -46,7 +47,6 @@ from middleware.errors import (
     TransientUpstreamError,
     UpstreamError,
 )
-from middleware.mapping import Mapping as ChannexMapping
 from middleware.pms.directory import PmsDirectory
 from middleware.store import ari_state, booking_map, fetched_facts, revisions
 from middleware.store.db import Database

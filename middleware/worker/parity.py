@@ -27,9 +27,9 @@ from middleware import alerts, metrics
 from middleware import clock as clocks
 from middleware.config import Settings
 from middleware.domain import ari, readback
+from middleware.domain.mapping import Mapping, PropertyMap
 from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Cells, Kind, Lane
 from middleware.errors import PayloadError, UpstreamError
-from middleware.mapping import Mapping, PropertyMap
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
 from middleware.store import audit, lanes, live, notices

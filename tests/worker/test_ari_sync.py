@@ -13,10 +13,10 @@ from starlette.datastructures import Secret
 from structlog.testing import capture_logs
 
 from middleware.config import Settings
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import Lane, PlanDay, PmsAri, RoomAri, RoomDay
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.errors import TransientUpstreamError
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.pms.directory import PmsDirectory
 from middleware.store import audit, live, notices, outbox, pms_rooms, sync_requests
 from middleware.store.db import Database, to_db_time

@@ -17,11 +17,11 @@ from structlog.testing import capture_logs
 
 from middleware.domain.attention import Attention, ParkReason
 from middleware.domain.booking_plan import Touched
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import CellKey, Lane
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.revision import BookingRevision, Person
 from middleware.errors import ConflictUpstreamError, RejectedUpstreamError, TransientUpstreamError
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
 from middleware.store import ari_state, booking_map, notices, revisions

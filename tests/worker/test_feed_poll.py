@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from middleware.channex.client import FeedPage
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.store import revisions
 from middleware.store.db import Database
 from middleware.worker.feed_poll import FeedPoller, FeedReport

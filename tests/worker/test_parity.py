@@ -16,10 +16,10 @@ from starlette.datastructures import Secret
 
 from middleware import metrics
 from middleware.config import Settings
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import Lane, PlanDay, PmsAri, RoomAri, RoomDay
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.readback import Drift
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.store import ari_state, live, notices, revisions
 from middleware.store import parity_drift as store
 from middleware.store.db import Database
