@@ -21,6 +21,7 @@ from datetime import datetime
 
 import structlog
 
+from middleware.channex import events
 from middleware.ops.checks import Checker
 from middleware.ops.runtime import Runtime
 from middleware.store import audit, inbox, notices
@@ -33,7 +34,7 @@ WORKER_STALE_ALERT = "worker_stale"
 NOTICE_WATERMARK_KEY = "alerts_notice_watermark"
 # Channex events the intake notes; an unmapped room also parks the revision, and the booking
 # processor alerts about that.
-WATCHED_NOTICES = (inbox.NOTED_EVENTS | {inbox.UNACKED_EVENT}) - {UNMAPPED_NOTICE}
+WATCHED_NOTICES = (inbox.NOTED_EVENTS | {events.NON_ACKED_BOOKING}) - {UNMAPPED_NOTICE}
 MAX_INTERVAL_S = 30.0
 MIN_INTERVAL_S = 1.0
 NOTICES_PER_PASS = 100

@@ -32,6 +32,7 @@ import structlog
 
 from middleware import alerts, metrics, ratelimit
 from middleware import clock as clocks
+from middleware.channex import events
 from middleware.domain import attention
 from middleware.domain import booking_plan as planning
 from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
@@ -60,7 +61,7 @@ LEASE_S = 600.0
 MAX_ATTEMPTS = 20
 # A revision stamped later than now + this would make every real revision after it "stale".
 MAX_CLOCK_SKEW = timedelta(days=1)
-UNMAPPED_NOTICE = "booking_unmapped_room"
+UNMAPPED_NOTICE = events.BOOKING_UNMAPPED_ROOM  # the kind the webhook's notice has too
 ATTENTION_NOTICE = "booking_needs_attention"
 RESOLVED_ALERT = "booking_resolved"
 
