@@ -26,9 +26,7 @@ async def attention_page(request: Request) -> Response:
     context = web_context(request)
     worker = await context.checker.worker_check(context.runtime.clock())
     page = await attention_data.attention_page(context.runtime, state.catalog(context), worker)
-    return await state.page(
-        request, "attention_data.html", {"page": page}, sid=sid, active="attention"
-    )
+    return await state.page(request, "attention.html", {"page": page}, sid=sid, active="attention")
 
 
 async def lanes_page(request: Request) -> Response:
@@ -110,7 +108,7 @@ async def bookings_page(request: Request) -> Response:
         return denied
     views = await bookings_data.booking_views(web_context(request).runtime)
     return await state.page(
-        request, "bookings_data.html", {"bookings": views}, sid=sid, active="bookings"
+        request, "bookings.html", {"bookings": views}, sid=sid, active="bookings"
     )
 
 

@@ -13,7 +13,7 @@
                                     to it (they look within WORKER_INTERVAL seconds)
     check                           the health checks, one line each (exit 1 if any fails);
                                     reads only: "--" marks a check that could not look
-    import-legacy [PATH]            the legacy booking store (default data/booking_map.json)
+    import-legacy [PATH]            the legacy booking store (default data/bookings.json)
 
 Settings come from the environment (and `.env`) like the services; bad settings or a missing
 or invalid mapping file exit 2 with every problem named. Sync, replay and retry only write to
@@ -48,7 +48,7 @@ from middleware.worker import handling
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 NOT_LIVE = "not live yet: nothing is sent to Channex until `sync full`"
-DEFAULT_LEGACY_PATH = Path("data/booking_map.json")
+DEFAULT_LEGACY_PATH = Path("data/bookings.json")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,14 +33,12 @@ from middleware.errors import PayloadError, TransientUpstreamError, UpstreamErro
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
 from middleware.ratelimit import retry_delay_s
-from middleware.store import audit, live, outbox, pms_rooms, sync_requests
+from middleware.store import audit, keys, live, outbox, pms_rooms, sync_requests
 from middleware.store.db import Database, to_db_time
 from middleware.worker import keyed_pool
 from middleware.worker.keyed_pool import KeyedPool
 
 log = structlog.get_logger(__name__)
-
-LAST_FULL_SYNC_KEY = "last_full_sync:{property_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,7 +216,7 @@ class AriSync:
         if full and is_live:
             await audit.set_value(
                 self._db,
-                LAST_FULL_SYNC_KEY.format(property_id=prop.property_id),
+                keys.LAST_FULL_SYNC_KEY.format(property_id=prop.property_id),
                 to_db_time(now),
                 now,
             )

@@ -32,16 +32,13 @@ from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Cells, Kind, Lan
 from middleware.errors import PayloadError, UpstreamError
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
-from middleware.store import audit, lanes, live, notices
+from middleware.store import audit, keys, lanes, live, notices
 from middleware.store import parity_drift as store
 from middleware.store.db import Database, from_db_time, to_db_time
 from middleware.worker.schedule import full_sync_due
 
 log = structlog.get_logger(__name__)
 
-LAST_PASS_KEY = "parity_last:{property_id}:{kind}"
-LAST_FULL_KEY = "parity_last_full:{property_id}"
-RECURRING_KEY = "parity_drift_passes:{property_id}"
 RECURRING_PASSES = 3  # passes finding new drift with no clean pass between: someone keeps editing
 
 
@@ -114,7 +111,9 @@ class ParityCheck:
         hour = self._settings.parity_full_hour
         if hour is None:
             return False
-        text = await audit.get_value(self._db, LAST_FULL_KEY.format(property_id=prop.property_id))
+        text = await audit.get_value(
+            self._db, keys.PARITY_LAST_FULL_KEY.format(property_id=prop.property_id)
+        )
         last = None if text is None else from_db_time(orjson.loads(text)["at"])
         return full_sync_due(self._clock(), prop.timezone, hour, last)
 
@@ -122,7 +121,7 @@ class ParityCheck:
         interval = self._settings.parity_interval_s
         if interval <= 0:
             return False
-        key = LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
+        key = keys.PARITY_LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
         text = await audit.get_value(self._db, key)
         if text is None:  # first sight: the period starts now (go-live comes first)
             now = self._clock()
@@ -182,7 +181,7 @@ class ParityCheck:
         if request is not None:
             await store.finish_request(self._db, request)
         if scheduled:
-            key = LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
+            key = keys.PARITY_LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
             await audit.set_value(self._db, key, to_db_time(now), now)
         log.info(
             "parity_pass",
@@ -271,7 +270,7 @@ class ParityCheck:
         busy) since the last pass that found none; alert from `RECURRING_PASSES` on."""
         if not clean and not new:
             return
-        key = RECURRING_KEY.format(property_id=pid) + f":{lane.kind}"
+        key = keys.PARITY_RECURRING_KEY.format(property_id=pid) + f":{lane.kind}"
         text = await audit.get_value(self._db, key)
         passes = 0 if clean else (int(text) if text else 0) + 1
         await audit.set_value(self._db, key, str(passes), now)
@@ -300,7 +299,7 @@ class ParityCheck:
             "drift": sum(len(r.drift) for r in results),
             "queued": sum(r.queued for r in results),
         }
-        key = LAST_FULL_KEY.format(property_id=prop.property_id)
+        key = keys.PARITY_LAST_FULL_KEY.format(property_id=prop.property_id)
         await audit.set_value(self._db, key, orjson.dumps(value).decode(), now)
 
 

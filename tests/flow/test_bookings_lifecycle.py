@@ -16,7 +16,7 @@ from structlog.testing import capture_logs
 from middleware.config import load_settings
 from middleware.ops import runtime
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import audit, booking_map
+from middleware.store import audit, booking_map, keys
 from middleware.store.db import Database
 from tests.flow import ota
 from tests.flow.harness import System, start_system
@@ -235,7 +235,7 @@ async def test_multi_room_booking_is_one_pms_booking_per_room_and_a_removed_room
 async def test_a_legacy_booking_imported_at_start_is_cancelled_in_the_pms_never_created(
     tmp_path: Path,
 ) -> None:
-    """The old integration's `booking_map.json` beside the database is imported once at start;
+    """The old integration's `bookings.json` beside the database is imported once at start;
     a later cancellation at the OTA cancels its `pms_reserva_id`, with no create."""
     async with start_system(tmp_path, extra_env=FAST_ARI) as system:
         await _live(system)
@@ -250,7 +250,7 @@ async def test_a_legacy_booking_imported_at_start_is_cancelled_in_the_pms_never_
         system.channex.faults = None
         system.channex.state.acked.add(legacy_rev)
         pms_id = system.pms.book_direct("lvu", checkin, checkout, guest_name="Legacy Guest")
-        (tmp_path / "booking_map.json").write_bytes(
+        (tmp_path / "bookings.json").write_bytes(
             orjson.dumps(
                 {
                     booking_id: {
@@ -271,7 +271,7 @@ async def test_a_legacy_booking_imported_at_start_is_cancelled_in_the_pms_never_
             {
                 "event": "legacy_bookings_imported",
                 "log_level": "warning",
-                "path": str(tmp_path / "booking_map.json"),
+                "path": str(tmp_path / "bookings.json"),
                 "imported": 1,
                 "skipped": 0,
                 "problems": ["bk-broken: no pms_reserva_id or qloapps_order_id"],
@@ -302,7 +302,7 @@ async def test_an_unreadable_legacy_file_is_tried_again_at_the_next_start(tmp_pa
     settings = load_settings(
         {"CHANNEX_API_KEY": "k", "DATABASE_PATH": str(tmp_path / "m.db")}, env_file=None
     )
-    legacy = tmp_path / "booking_map.json"
+    legacy = tmp_path / "bookings.json"
     legacy.write_text("{not json")
     db = await Database.open(settings.database_path)
     try:
@@ -311,12 +311,12 @@ async def test_an_unreadable_legacy_file_is_tried_again_at_the_next_start(tmp_pa
         assert [(e["event"], e["log_level"], e["imported"]) for e in logs] == [
             ("legacy_bookings_import_failed", "error", 0)
         ]
-        assert await audit.get_value(db, runtime.LEGACY_IMPORTED_KEY) is None
+        assert await audit.get_value(db, keys.LEGACY_IMPORTED_KEY) is None
 
         legacy.write_bytes(orjson.dumps({"bk-1": {"pms_reserva_id": 7, "status": "new"}}))
         await runtime.import_legacy_once(db, settings, NOW)
         await runtime.import_legacy_once(db, settings, NOW)  # the marker: not again
-        marker = await audit.get_value(db, runtime.LEGACY_IMPORTED_KEY)
+        marker = await audit.get_value(db, keys.LEGACY_IMPORTED_KEY)
         assert marker is not None
         assert orjson.loads(marker) == {
             "path": str(legacy),

@@ -1,4 +1,4 @@
-"""The booking map: rooms and booking state round-trip; the legacy booking_map.json import."""
+"""The booking map: rooms and booking state round-trip; the legacy bookings.json import."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ LEGACY = {
 
 
 async def test_import_legacy_store(db: Database, tmp_path: Path) -> None:
-    path = tmp_path / "booking_map.json"
+    path = tmp_path / "bookings.json"
     path.write_bytes(orjson.dumps(LEGACY))
     report = await booking_map.import_legacy(db, path, T0)
     assert report == booking_map.ImportReport(
@@ -188,7 +188,7 @@ async def test_import_never_overwrites_a_booking_we_already_track(
             inserted_at=T0,
             now=T0,
         )
-    path = tmp_path / "booking_map.json"
+    path = tmp_path / "bookings.json"
     path.write_bytes(orjson.dumps({"bk-a": LEGACY["bk-a"]}))
     assert await booking_map.import_legacy(db, path, T0) == booking_map.ImportReport(
         imported=0, skipped=1, problems=()
@@ -209,7 +209,7 @@ async def test_import_never_overwrites_a_booking_we_already_track(
 async def test_import_reports_an_unusable_file(
     db: Database, tmp_path: Path, content: bytes | None, problem: str
 ) -> None:
-    path = tmp_path / "booking_map.json"
+    path = tmp_path / "bookings.json"
     if content is not None:
         path.write_bytes(content)
     report = await booking_map.import_legacy(db, path, T0)

@@ -656,7 +656,7 @@ async def test_a_refused_fetch_other_than_404_is_still_parked(h: Harness) -> Non
 async def test_imported_booking_is_cancelled_without_any_create(
     h: Harness, tmp_path: Path, id_field: str
 ) -> None:
-    legacy = tmp_path / "booking_map.json"
+    legacy = tmp_path / "bookings.json"
     legacy.write_bytes(
         orjson.dumps({"bk-1": {id_field: 501, "status": "confirmed", "revision_id": "rev-1"}})
     )
