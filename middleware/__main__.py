@@ -1,4 +1,4 @@
-"""`python -m middleware <command>`: the operator CLI (see `middleware.cli`)."""
+"""`python -m middleware <command>`: the operator CLI (see `middleware.ops.cli`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import asyncio
 import os
 import sys
 
-from middleware import cli
 from middleware.logs import configure_logging
+from middleware.ops import cli
 
 
 def main() -> int:

@@ -19,22 +19,20 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from middleware.calllog import CallRecord
+from middleware.channex import events
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 API_PREFIX = "/api/v1/"
 WEBHOOK_EVENT_NAMES = frozenset(
     {
-        "booking",
-        "booking_new",
-        "booking_modification",
-        "booking_cancellation",
-        "booking_unmapped_room",
-        "booking_unmapped_rate",
-        "non_acked_booking",
-        "ari",
-        "message",
-        "test",
-        "unknown",
+        *events.BOOKING_EVENTS,
+        events.BOOKING_UNMAPPED_ROOM,
+        events.BOOKING_UNMAPPED_RATE,
+        events.NON_ACKED_BOOKING,
+        events.ARI,
+        events.MESSAGE,
+        events.TEST,
+        "unknown",  # no event name in the envelope
     }
 )
 _NON_WORD = re.compile(r"\W+")

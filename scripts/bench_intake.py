@@ -30,7 +30,8 @@ from typing import Any
 import aiohttp
 import orjson
 
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap, write_mapping
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.mapping_file import write_mapping
 from scripts import bench_process as procs
 
 PATH = "/webhook/channex"

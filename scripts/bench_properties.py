@@ -51,7 +51,8 @@ import orjson
 from middleware import clock as clocks
 from middleware import logs
 from middleware.channex.client import ChannexClient
-from middleware.mapping import Mapping, write_mapping
+from middleware.domain.mapping import Mapping
+from middleware.mapping_file import write_mapping
 from middleware.sandbox import many_hotels
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.channex_limits import max_calls_in_window

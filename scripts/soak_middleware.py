@@ -22,7 +22,7 @@ import uvicorn
 
 from middleware.config import load_settings
 from middleware.logs import configure_logging
-from middleware.mapping import load_mapping
+from middleware.mapping_file import load_mapping
 from scripts.soak_clock import FileClock
 
 

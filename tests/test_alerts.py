@@ -24,10 +24,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from middleware.alerts import MAX_PER_HOUR, PER_KIND_INTERVAL_S, Alerter
+from middleware.ops.watch import WORKER_STALE_ALERT, ProblemWatch
 from middleware.sandbox.channex_delivery import envelope
 from middleware.sandbox.faults import FaultPlan
 from middleware.serving import serve_app
-from middleware.watch import WORKER_STALE_ALERT, ProblemWatch
 from tests.flow import ota
 from tests.flow.harness import ADMIN_TOKEN, API_KEY, WEBHOOK_SECRET, System, start_system
 from tests.web.operator_kit import INSTANT_ARI, NO_WORKER, FrozenClock, beat

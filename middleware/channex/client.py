@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from middleware.channex import content, revisions, transport
+from middleware.channex import content, revision_parser, transport
 from middleware.domain.models import Kind
 from middleware.domain.revision import BookingRevision
 from middleware.errors import PayloadError
@@ -99,7 +99,7 @@ class ChannexClient(content.ContentCalls):
         return await self._send("GET", f"/booking_revisions/{transport.segment(revision_id)}")
 
     async def get_revision(self, revision_id: str) -> BookingRevision:
-        return revisions.parse_revision(await self.get_revision_raw(revision_id))
+        return revision_parser.parse_revision(await self.get_revision_raw(revision_id))
 
     async def feed(self, *, property_id: str | None, page: int = 1, limit: int = 100) -> FeedPage:
         """One page of unacknowledged revisions, oldest first."""
@@ -117,7 +117,7 @@ class ChannexClient(content.ContentCalls):
             if item_id:
                 raw_ids.append(item_id)
             try:
-                parsed.append(revisions.parse_revision(item))
+                parsed.append(revision_parser.parse_revision(item))
             except PayloadError as exc:
                 problems.append((item_id, str(exc)))
         meta = document.get("meta")

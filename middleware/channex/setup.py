@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from middleware.channex import content, property_settings, setup_mapping, setup_webhook
+from middleware.channex import content, events, property_settings, setup_mapping, setup_webhook
 from middleware.channex.client import ChannexClient
 from middleware.channex.setup_report import (
     Action,
@@ -28,8 +28,8 @@ from middleware.channex.setup_report import (
     Verb,
 )
 from middleware.domain import money
+from middleware.domain.mapping import PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.errors import RejectedUpstreamError
-from middleware.mapping import PropertyMap, RatePlanMap, RoomTypeMap
 
 __all__ = [
     "Action",
@@ -43,21 +43,21 @@ __all__ = [
 
 EVENT_MASK = ";".join(
     (
-        "booking",
-        "booking_new",
-        "booking_modification",
-        "booking_cancellation",
-        "booking_unmapped_room",
-        "booking_unmapped_rate",
-        "non_acked_booking",
-        "ari",
-        "sync_error",
-        "sync_warning",
-        "rate_error",
-        "disconnect_channel",
-        "disconnect_listing",
-        "channel_removal_warning",
-        "property_removal_warning",
+        events.BOOKING,
+        events.BOOKING_NEW,
+        events.BOOKING_MODIFICATION,
+        events.BOOKING_CANCELLATION,
+        events.BOOKING_UNMAPPED_ROOM,
+        events.BOOKING_UNMAPPED_RATE,
+        events.NON_ACKED_BOOKING,
+        events.ARI,
+        events.SYNC_ERROR,
+        events.SYNC_WARNING,
+        events.RATE_ERROR,
+        events.DISCONNECT_CHANNEL,
+        events.DISCONNECT_LISTING,
+        events.CHANNEL_REMOVAL_WARNING,
+        events.PROPERTY_REMOVAL_WARNING,
     )
 )
 ROOM_FIELDS = ("count_of_rooms", "occ_adults", "occ_children", "occ_infants", "default_occupancy")

@@ -16,15 +16,10 @@ from typing import Any
 import orjson
 
 from middleware.channex.setup_report import IdChange, Verb
+from middleware.domain.mapping import Mapping as ChannexMapping
+from middleware.domain.mapping import PropertyMap
 from middleware.errors import MiddlewareError
-from middleware.mapping import Mapping as ChannexMapping
-from middleware.mapping import (
-    PropertyMap,
-    load_mapping,
-    mapping_document,
-    parse_mapping,
-    write_mapping,
-)
+from middleware.mapping_file import load_mapping, mapping_document, parse_mapping, write_mapping
 
 BACKUP_STAMP = "%Y%m%dT%H%M%SZ"
 

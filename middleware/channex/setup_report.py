@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from middleware.domain.mapping import Mapping as ChannexMapping
 from middleware.errors import MiddlewareError
-from middleware.mapping import Mapping as ChannexMapping
 
 Verb = Literal["create", "match", "update", "delete", "write", "keep", "backup"]
 PAST = {"create": "created", "match": "matched", "update": "updated", "write": "written"}

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from middleware.console.auth import post_guard
 from middleware.console.pages import render_calendar
+from middleware.console.sign_in import post_guard
 from middleware.console.state import PREFIX, web_context
 from middleware.domain.models import KINDS, Kind
 from middleware.errors import PayloadError

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from middleware import clock as clocks
-from middleware.domain import ari, parity
+from middleware.domain import ari, readback
+from middleware.domain.mapping import PropertyMap
 from middleware.domain.models import (
     AVAILABILITY_FIELD,
     RESTRICTION_FIELDS,
@@ -26,8 +27,7 @@ from middleware.domain.models import (
     value_to_text,
 )
 from middleware.errors import MiddlewareError
-from middleware.mapping import PropertyMap
-from middleware.runtime import Runtime
+from middleware.ops.runtime import Runtime
 from middleware.store import ari_state, lanes
 
 ReadBack = str  # "" none asked, "read", "busy" (no slot), "failed"
@@ -112,9 +112,9 @@ async def _read_back(rt: Runtime, lane: Lane, first: date, last: date) -> tuple[
     try:
         if lane.kind == "availability":
             got = await rt.channex.get_availability(lane.property_id, first, last)
-            return "read", parity.cells_from_availability(got)
+            return "read", readback.cells_from_availability(got)
         read = await rt.channex.get_restrictions(lane.property_id, first, last, RESTRICTION_FIELDS)
-        return "read", parity.cells_from_restrictions(read)
+        return "read", readback.cells_from_restrictions(read)
     except MiddlewareError:
         return "failed", {}
 

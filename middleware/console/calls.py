@@ -12,9 +12,9 @@ from typing import Any
 
 import orjson
 
-from middleware.console.bookings import path_of
-from middleware.mapping import Mapping
-from middleware.runtime import Runtime
+from middleware.console.bookings_data import path_of
+from middleware.domain.mapping import Mapping
+from middleware.ops.runtime import Runtime
 from middleware.store import audit, outbox
 from middleware.store.audit import CallRow
 from middleware.store.outbox import PushRecord

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from middleware.channex.content import title_of
 from middleware.errors import MiddlewareError
-from middleware.runtime import Runtime
+from middleware.ops.runtime import Runtime
 
 CACHE_S = 120.0
 

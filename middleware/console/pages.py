@@ -9,12 +9,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from middleware import clock as clocks
-from middleware.console import attention, bookings, calendar, calls
-from middleware.console.auth import page_guard
+from middleware.console import attention_data, bookings_data, calendar, calls
+from middleware.console.sign_in import page_guard
 from middleware.console.state import ConsoleState, web_context
+from middleware.domain.mapping import PropertyMap
 from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Kind
-from middleware.mapping import PropertyMap
-from middleware.report import status_report
+from middleware.ops.report import status_report
 from middleware.store import outbox
 from middleware.store.outbox import PushRecord
 
@@ -25,7 +25,7 @@ async def attention_page(request: Request) -> Response:
         return denied
     context = web_context(request)
     worker = await context.checker.worker_check(context.runtime.clock())
-    page = await attention.attention_page(context.runtime, state.catalog(context), worker)
+    page = await attention_data.attention_page(context.runtime, state.catalog(context), worker)
     return await state.page(request, "attention.html", {"page": page}, sid=sid, active="attention")
 
 
@@ -106,7 +106,7 @@ async def bookings_page(request: Request) -> Response:
     state, sid, denied = page_guard(request)
     if denied is not None:
         return denied
-    views = await bookings.booking_views(web_context(request).runtime)
+    views = await bookings_data.booking_views(web_context(request).runtime)
     return await state.page(
         request, "bookings.html", {"bookings": views}, sid=sid, active="bookings"
     )

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Mount, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from middleware.console import actions, auth, live, pages
+from middleware.console import actions, live_events, pages, sign_in
 from middleware.console.state import PREFIX, STATIC
 
 SECURITY_HEADERS = {
@@ -51,10 +51,10 @@ class SecurityHeaders:
 
 def mount() -> BaseRoute:
     routes: list[BaseRoute] = [
-        *auth.routes(),
+        *sign_in.routes(),
         *pages.routes(),
         *actions.routes(),
-        *live.routes(),
+        *live_events.routes(),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
     return Mount(PREFIX, app=SecurityHeaders(Router(routes=routes)), name="console")

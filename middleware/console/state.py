@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 from middleware import logs
 from middleware.config import Settings
 from middleware.console import i18n
-from middleware.console.bookings import path_of
+from middleware.console.bookings_data import path_of
 from middleware.console.catalog import Catalog
 from middleware.console.session import (
     COOKIE_PATH,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from middleware.domain import money
+from middleware.domain.mapping import PropertyMap, RoomTypeMap
 from middleware.domain.models import (
     AVAILABILITY_FIELD,
     CellKey,
@@ -23,7 +24,6 @@ from middleware.domain.models import (
     RoomAri,
     value_to_text,
 )
-from middleware.mapping import PropertyMap, RoomTypeMap
 
 MIN_STAY_FIELDS = ("min_stay_arrival", "min_stay_through")
 

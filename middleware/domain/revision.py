@@ -1,6 +1,6 @@
 """A Channex booking revision as values: everything of it a hotel acts on (contract §5.2).
 
-`channex/revisions.py` builds these from JSON, once; everything further in sees only these.
+`channex/revision_parser.py` builds these from JSON, once; everything further in sees only these.
 Money is `Decimal` exactly as Channex wrote it (its own decimals, never rounded here); dates
 are hotel-local; `inserted_at` is UTC-aware. Card data is reduced to what a hotel may keep:
 the brand and whether the card is virtual — the number, CVV, expiry and holder never get

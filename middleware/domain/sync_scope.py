@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from middleware import clock as clocks
+from middleware.domain.mapping import Mapping, PropertyMap
 from middleware.errors import PayloadError
-from middleware.mapping import Mapping, PropertyMap
 
 # The keys of a sync-scope body (`web/requests.py`); an operator's request may carry no other.
 SCOPE_KEYS = ("property", "categorias", "date_from", "date_to")

@@ -15,8 +15,8 @@ import aiohttp
 
 from middleware.calllog import CallSink
 from middleware.config import Settings
+from middleware.domain.mapping import Mapping as RoomMapping
 from middleware.errors import ConfigError
-from middleware.mapping import Mapping as RoomMapping
 from middleware.pms.port import PmsPort
 from middleware.pms.sistemaos import SistemaOsAdapter
 

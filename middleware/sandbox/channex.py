@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from middleware.channex import events
 from middleware.sandbox import (
     channex_ari,
     channex_bookings,
@@ -192,7 +193,7 @@ class ChannexEmulator:
         arrived); returns the payload. Unknown revision → KeyError."""
         revision = self.state.revisions[revision_id]
         payload = channex_webhooks.non_acked_payload(revision)
-        self._send_event("non_acked_booking", revision["property_id"], payload)
+        self._send_event(events.NON_ACKED_BOOKING, revision["property_id"], payload)
         return payload
 
     def edit_ari(self, kind: str, values: Any, *, deliver: bool = True) -> list[Any]:
@@ -205,7 +206,7 @@ class ChannexEmulator:
         payload = channex_ari.edit(self.state, kind, values)  # type: ignore[arg-type]
         if deliver:
             for property_id in dict.fromkeys(v["property_id"] for v in values):
-                self._send_event("ari", property_id, payload, user_id=UI_USER_ID)
+                self._send_event(events.ARI, property_id, payload, user_id=UI_USER_ID)
         return payload
 
     async def deliver_pending(self) -> None:
@@ -230,7 +231,7 @@ class ChannexEmulator:
 
     async def _test_webhook(self, hook: dict[str, Any]) -> tuple[int | None, str]:
         data = {"message": "test"} if hook["send_data"] else None
-        body = envelope("test", hook["property_id"], data, self._now())
+        body = envelope(events.TEST, hook["property_id"], data, self._now())
         headers = {"Content-Type": "application/json", **hook["headers"]}
         return await post_once(target_url(hook), body, headers)
 

@@ -7,44 +7,14 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from middleware.channex import events
 from middleware.sandbox import channex_http as http
 from middleware.sandbox import channex_otas
 from middleware.sandbox.channex_booking_model import customer_name
 from middleware.sandbox.channex_checks import INVALID, Checks
 from middleware.sandbox.channex_state import ChannexState, JsonObject
 
-EVENTS = frozenset(
-    {
-        "ari",
-        "booking",
-        "booking_new",
-        "booking_modification",
-        "booking_cancellation",
-        "booking_unmapped_room",
-        "booking_unmapped_rate",
-        "non_acked_booking",
-        "message",
-        "sync_error",
-        "sync_warning",
-        "rate_error",
-        "reservation_request",
-        "alteration_request",
-        "accepted_reservation",
-        "declined_reservation",
-        "inquiry",
-        "review",
-        "updated_review",
-        "new_channel",
-        "updated_channel",
-        "disconnect_channel",
-        "disconnect_listing",
-        "activate_channel",
-        "deactivate_channel",
-        "channel_removal_warning",
-        "property_removal_warning",
-        "message_thread_booking_assigned",
-    }
-)
+EVENTS = events.SUBSCRIBABLE
 WEBHOOK_DEFAULTS: JsonObject = {
     "property_id": None,
     "is_global": False,
@@ -74,9 +44,9 @@ def targets(state: ChannexState, property_id: str, event: str) -> list[JsonObjec
 
 
 SPECIFIC_EVENTS = {
-    "new": "booking_new",
-    "modified": "booking_modification",
-    "cancelled": "booking_cancellation",
+    "new": events.BOOKING_NEW,
+    "modified": events.BOOKING_MODIFICATION,
+    "cancelled": events.BOOKING_CANCELLATION,
 }
 
 
@@ -110,13 +80,13 @@ def booking_events(
     payload.update(dict.fromkeys(revision_keys, revision["id"]))
     payload["property_id"] = revision["property_id"]
     payload.update(summary(revision))
-    events = [("booking", payload), (SPECIFIC_EVENTS[revision["status"]], payload)]
+    raised = [(events.BOOKING, payload), (SPECIFIC_EVENTS[revision["status"]], payload)]
     unmapped = {"booking_id": revision["booking_id"], "booking_revision_id": revision["id"]}
     if any(room["room_type_id"] is None for room in revision["rooms"]):
-        events.append(("booking_unmapped_room", unmapped))
+        raised.append((events.BOOKING_UNMAPPED_ROOM, unmapped))
     elif any(room["rate_plan_id"] is None for room in revision["rooms"]):
-        events.append(("booking_unmapped_rate", unmapped))
-    return events
+        raised.append((events.BOOKING_UNMAPPED_RATE, unmapped))
+    return raised
 
 
 def non_acked_payload(revision: JsonObject) -> JsonObject:

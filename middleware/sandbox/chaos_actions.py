@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
-from middleware.mapping import Mapping
+from middleware.domain.mapping import Mapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.chaos_channex_edits import UiEdit, edit_values
 from middleware.sandbox.chaos_plan import ChaosPlan, Episode

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from random import Random
 from typing import Any, Literal
 
-from middleware.mapping import Mapping
+from middleware.domain.mapping import Mapping
 
 CATEGORIAS = ("lvu", "lvl", "ov", "dlvu", "dlvl", "ovp")
 PLAN_CODE = "padrao"

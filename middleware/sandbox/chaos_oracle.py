@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from middleware.mapping import Mapping
+from middleware.domain.mapping import Mapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.channex_limits import max_calls_in_window
 from middleware.sandbox.chaos_snapshot import MiddlewareSnapshot

@@ -37,7 +37,7 @@ from middleware import clock as clocks
 from middleware.channex.client import ChannexClient
 from middleware.channex.hotel_plans import duke_beach_plan
 from middleware.channex.setup import run_setup
-from middleware.mapping import Mapping
+from middleware.domain.mapping import Mapping
 from middleware.sandbox import chaos_oracle
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.chaos_actions import FaultSwitch, Timeline, WorkloadDriver

@@ -27,7 +27,7 @@ from starlette.routing import Mount
 from middleware.channex.client import ChannexClient
 from middleware.channex.hotel_plans import duke_beach_plan
 from middleware.channex.setup import EVENT_MASK, HotelPlan, run_setup
-from middleware.mapping import Mapping, PmsLink, PropertyMap
+from middleware.domain.mapping import Mapping, PmsLink, PropertyMap
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
 

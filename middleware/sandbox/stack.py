@@ -26,7 +26,7 @@ from middleware.channex.hotel_plans import HOTELS
 from middleware.channex.setup import run_setup
 from middleware.config import Settings, load_settings
 from middleware.console.state import ConsoleState
-from middleware.mapping import Mapping as ChannexMapping
+from middleware.domain.mapping import Mapping as ChannexMapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app

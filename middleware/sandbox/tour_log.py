@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from middleware.domain import money
+from middleware.domain.mapping import Mapping
 from middleware.domain.models import Kind
-from middleware.mapping import Mapping
 from middleware.sandbox.channex import RecordedRequest as ChannexCall
 from middleware.sandbox.channex_delivery import Delivery
 from middleware.sandbox.pms_api import RecordedRequest as PmsCall

@@ -29,27 +29,25 @@ import orjson
 import structlog
 
 from middleware import clock as clocks
-from middleware.store import notices, parity, revisions
+from middleware.channex import events
+from middleware.store import notices, parity_drift, revisions
 from middleware.store.db import Database, Row, from_db_time, to_db_time
 
 MAX_BATCH = 200
 GATHER_TURNS = 8  # event-loop turns a batch may wait for more events to arrive
 SOURCE = "webhook"
-BOOKING_EVENTS = frozenset(
-    {"booking", "booking_new", "booking_modification", "booking_cancellation"}
-)
 NOTED_EVENTS = frozenset(
     {
-        "booking_unmapped_room",
-        "booking_unmapped_rate",
+        events.BOOKING_UNMAPPED_ROOM,
+        events.BOOKING_UNMAPPED_RATE,
         # Channex telling us a channel refused or lost what it sent, or a removal coming
-        "sync_error",
-        "sync_warning",
-        "rate_error",
-        "disconnect_channel",
-        "disconnect_listing",
-        "channel_removal_warning",
-        "property_removal_warning",
+        events.SYNC_ERROR,
+        events.SYNC_WARNING,
+        events.RATE_ERROR,
+        events.DISCONNECT_CHANNEL,
+        events.DISCONNECT_LISTING,
+        events.CHANNEL_REMOVAL_WARNING,
+        events.PROPERTY_REMOVAL_WARNING,
     }
 )
 # Payload keys that say why, copied into the notice (and so into the alert).
@@ -63,10 +61,9 @@ REASON_KEYS = (
     "errors",
     "property_name",
 )
-# Cells changed at Channex (its UI, another system, or our own push echoed): a read-back.
-ARI_EVENT = "ari"
-# Channex's 30-minute alarm: its revision is fetched (or acked again) AND a notice raised.
-UNACKED_EVENT = "non_acked_booking"
+# `events.ARI`: cells changed at Channex (its UI, another system, or our own push echoed): a
+# read-back. `events.NON_ACKED_BOOKING`: Channex's 30-minute alarm: its revision is fetched (or
+# acked again) AND a notice raised.
 
 Status = Literal["queued", "duplicate", "noted", "ignored"]
 
@@ -228,9 +225,9 @@ def _fail(batch: list[_Item], exc: BaseException) -> None:
 
 def _classify(event: InboundEvent) -> tuple[Status, str | None]:
     """What to do with an event before looking at the database: revision, notice or nothing."""
-    if event.event in BOOKING_EVENTS or event.event == UNACKED_EVENT:
+    if event.event in events.BOOKING_EVENTS or event.event == events.NON_ACKED_BOOKING:
         if event.revision_id is None:
-            if event.event == UNACKED_EVENT:
+            if event.event == events.NON_ACKED_BOOKING:
                 return "noted", None
             return (
                 "ignored",
@@ -239,9 +236,9 @@ def _classify(event: InboundEvent) -> tuple[Status, str | None]:
         return "queued", None
     if event.event in NOTED_EVENTS:
         return "noted", None
-    if event.event == ARI_EVENT:
+    if event.event == events.ARI:
         return "queued", None
-    if event.event == "test":
+    if event.event == events.TEST:
         return "ignored", "test ping"
     return "ignored", "event not acted on"
 
@@ -270,7 +267,7 @@ def _notice_detail(event: InboundEvent) -> str:
 
 
 async def _store_batch(
-    conn: aiosqlite.Connection, events: list[InboundEvent], now: datetime
+    conn: aiosqlite.Connection, received: list[InboundEvent], now: datetime
 ) -> list[StoreOutcome]:
     """Write a batch inside the open transaction and decide each event's status.
 
@@ -279,10 +276,10 @@ async def _store_batch(
     ids counted on from the table's largest (the transaction holds the write lock, so nobody
     else takes ids meanwhile). A revision id seen twice is queued by its first event only.
     """
-    decided = [_classify(event) for event in events]
+    decided = [_classify(event) for event in received]
     wanted = [
         (event.revision_id, event.booking_id, event.property_id)
-        for event, (status, _) in zip(events, decided, strict=True)
+        for event, (status, _) in zip(received, decided, strict=True)
         if status == "queued" and event.revision_id is not None
     ]
     new = await revisions.enqueue_batch(conn, wanted, source=SOURCE, now=now) if wanted else set()
@@ -291,9 +288,9 @@ async def _store_batch(
     cursor = await conn.execute("SELECT coalesce(max(id), 0) FROM webhook_events")
     last = await cursor.fetchone()
     next_id = int(last[0] if last is not None else 0) + 1
-    for event, (status, detail) in zip(events, decided, strict=True):
-        if event.event == ARI_EVENT:
-            status, detail = await parity.note_ari_event_in(
+    for event, (status, detail) in zip(received, decided, strict=True):
+        if event.event == events.ARI:
+            status, detail = await parity_drift.note_ari_event_in(
                 conn, event.property_id, _payload(event), now
             )
         elif status == "queued" and event.revision_id is not None:
@@ -301,7 +298,7 @@ async def _store_batch(
                 new.discard(event.revision_id)  # a second event with this id is a duplicate
             else:
                 status, detail = "duplicate", "revision already known"
-            if event.event == UNACKED_EVENT:
+            if event.event == events.NON_ACKED_BOOKING:
                 if await revisions.ack_again(conn, event.revision_id, now):
                     status, detail = "queued", "finished here, not acked at Channex: ack again"
                 await notices.insert(

@@ -13,10 +13,9 @@ from datetime import datetime
 
 import orjson
 
-from middleware.store import notices
+from middleware.store import keys, notices
 from middleware.store.db import Database, from_db_time, to_db_time
 
-KEY = "pms_unserved_categorias"
 NOTICE = "pms_categoria_not_served"
 
 
@@ -40,7 +39,7 @@ async def record(
     they are still `mapped` (None: all are)."""
     stamp = to_db_time(now)
     async with db.transaction() as conn:
-        cursor = await conn.execute("SELECT value FROM kv WHERE key = ?", (KEY,))
+        cursor = await conn.execute("SELECT value FROM kv WHERE key = ?", (keys.PMS_UNSERVED_KEY,))
         found = await cursor.fetchone()
         before = [] if found is None else list(orjson.loads(found[0])["categorias"])
         kept = [
@@ -53,7 +52,7 @@ async def record(
         await conn.execute(
             "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key)"
             " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            (KEY, document, stamp),
+            (keys.PMS_UNSERVED_KEY, document, stamp),
         )
         cursor = await conn.execute(
             "SELECT ref FROM notices WHERE kind = ? AND resolved_at IS NULL", (NOTICE,)
@@ -76,7 +75,7 @@ async def record(
 
 async def last(db: Database) -> Unserved | None:
     """What the last PMS read found; None before the first."""
-    row = await db.fetchone("SELECT value FROM kv WHERE key = ?", (KEY,))
+    row = await db.fetchone("SELECT value FROM kv WHERE key = ?", (keys.PMS_UNSERVED_KEY,))
     if row is None:
         return None
     document = orjson.loads(row[0])

@@ -18,6 +18,7 @@ from typing import Literal
 
 import aiosqlite
 
+from middleware.channex import events
 from middleware.domain.attention import ParkNote
 from middleware.store import notices, park_json
 from middleware.store.db import Database, Row, from_db_time, to_db_time
@@ -33,7 +34,7 @@ STATUSES: tuple[QueueStatus, ...] = (
     "unknown",
 )
 UNKNOWN_NOTICE = "booking_revision_unknown"
-NOTICE_KINDS = ("booking_unmapped_room", "booking_needs_attention", UNKNOWN_NOTICE)
+NOTICE_KINDS = (events.BOOKING_UNMAPPED_ROOM, "booking_needs_attention", UNKNOWN_NOTICE)
 STALE_REASON = "superseded by a newer revision of the booking"
 AckState = Literal["pending", "acked", "failed", "not_needed", "not_sent"]
 

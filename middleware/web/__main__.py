@@ -25,7 +25,7 @@ from middleware import metrics_dir
 from middleware.config import Settings, load_settings
 from middleware.errors import ConfigError, MappingFileError
 from middleware.logs import configure_logging
-from middleware.mapping import load_mapping
+from middleware.mapping_file import load_mapping
 
 
 def unsigned_webhook_refusal(settings: Settings) -> str | None:

@@ -39,13 +39,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from middleware import attention_report
 from middleware.channex import transport
 from middleware.domain.models import KINDS, Kind
 from middleware.errors import PayloadError
 from middleware.logs import mask_value
+from middleware.ops import attention_report
+from middleware.ops.report import jsonable
 from middleware.pms import sistemaos_http
-from middleware.report import jsonable
 from middleware.store import audit, inbox, notices, outbox, revisions, wakeups
 from middleware.web import admin_input
 from middleware.web.auth import require_admin

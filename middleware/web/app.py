@@ -20,14 +20,14 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from middleware import clock as clocks
-from middleware import mapping_reload, watch
-from middleware.checks import Checker
 from middleware.config import Settings
 from middleware.console import routes as console
 from middleware.console.state import ConsoleState
-from middleware.mapping import Mapping
-from middleware.mapping_reload import MappingReloader
-from middleware.runtime import Runtime, open_runtime
+from middleware.domain.mapping import Mapping
+from middleware.ops import mapping_reload, watch
+from middleware.ops.checks import Checker
+from middleware.ops.mapping_reload import MappingReloader
+from middleware.ops.runtime import Runtime, open_runtime
 from middleware.store.inbox import IntakeWriter
 from middleware.web import admin, health, manual, status, sync, webhook_channex
 from middleware.web.context import WebContext

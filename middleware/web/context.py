@@ -9,9 +9,9 @@ from typing import cast
 from starlette.requests import Request
 
 from middleware import metrics
-from middleware.checks import Checker
-from middleware.mapping_reload import MappingReloader
-from middleware.runtime import Runtime
+from middleware.ops.checks import Checker
+from middleware.ops.mapping_reload import MappingReloader
+from middleware.ops.runtime import Runtime
 from middleware.store import inbox, outbox, revisions, sync_requests, wakeups
 from middleware.store.inbox import IntakeWriter
 from middleware.worker.runner import Worker

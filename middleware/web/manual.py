@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from middleware.domain.mapping import PropertyMap
 from middleware.domain.models import Kind, Lane
 from middleware.errors import (
     MiddlewareError,
@@ -35,7 +36,6 @@ from middleware.errors import (
     RejectedUpstreamError,
     TransientUpstreamError,
 )
-from middleware.mapping import PropertyMap
 from middleware.store import ari_state, lanes, sync_requests
 from middleware.web.auth import require_admin
 from middleware.web.context import WebContext, ctx

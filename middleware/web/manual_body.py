@@ -17,9 +17,9 @@ from typing import Any
 from middleware import clock as clocks
 from middleware.config import Settings
 from middleware.domain import money
+from middleware.domain.mapping import Mapping, RoomRef
 from middleware.domain.models import Kind, Lane
 from middleware.errors import PayloadError
-from middleware.mapping import Mapping, RoomRef
 
 MAX_BODY_BYTES = 16_000
 DEFAULT_DAYS = 7

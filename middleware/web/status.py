@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from middleware.report import status_report
+from middleware.ops.report import status_report
 from middleware.web.auth import require_admin
 from middleware.web.context import ctx
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from middleware.domain.mapping import Mapping, PropertyMap
 from middleware.errors import PayloadError
-from middleware.mapping import Mapping, PropertyMap
 from middleware.web.requests import SyncScope
 
 

@@ -27,20 +27,18 @@ import structlog
 from middleware import clock as clocks
 from middleware.config import Settings
 from middleware.domain import ari
+from middleware.domain.mapping import Mapping, PropertyMap, RoomTypeMap
 from middleware.domain.models import Lane, PmsAri
 from middleware.errors import PayloadError, TransientUpstreamError, UpstreamError
-from middleware.mapping import Mapping, PropertyMap, RoomTypeMap
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
 from middleware.ratelimit import retry_delay_s
-from middleware.store import audit, live, outbox, pms_rooms, sync_requests
+from middleware.store import audit, keys, live, outbox, pms_rooms, sync_requests
 from middleware.store.db import Database, to_db_time
 from middleware.worker import keyed_pool
 from middleware.worker.keyed_pool import KeyedPool
 
 log = structlog.get_logger(__name__)
-
-LAST_FULL_SYNC_KEY = "last_full_sync:{property_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,7 +216,7 @@ class AriSync:
         if full and is_live:
             await audit.set_value(
                 self._db,
-                LAST_FULL_SYNC_KEY.format(property_id=prop.property_id),
+                keys.LAST_FULL_SYNC_KEY.format(property_id=prop.property_id),
                 to_db_time(now),
                 now,
             )

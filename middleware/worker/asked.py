@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from middleware.report import jsonable
+from middleware.ops.report import jsonable
 from middleware.store.wakeups import Work
 from middleware.worker.assembly import WorkerRuntime
 from middleware.worker.parity import PassResult

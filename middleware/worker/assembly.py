@@ -16,9 +16,9 @@ from datetime import timedelta
 
 from middleware import clock as clocks
 from middleware.config import Settings
-from middleware.domain.bookings import Touched
-from middleware.mapping import Mapping
-from middleware.runtime import Runtime, open_runtime
+from middleware.domain.booking_plan import Touched
+from middleware.domain.mapping import Mapping
+from middleware.ops.runtime import Runtime, open_runtime
 from middleware.store import sync_requests
 from middleware.store.db import Database
 from middleware.worker.ari_sync import AriSync

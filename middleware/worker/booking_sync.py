@@ -1,7 +1,7 @@
 """The booking processor: Channex booking revisions → PMS bookings, exactly once, latest state.
 
 For each claimed revision: fetch it by id, plan it against the booking map
-(`domain.bookings.plan_revision`), then
+(`domain.booking_plan.plan_revision`), then
 - stale (older than what was applied): ack, mark stale;
 - unmapped room type or another blocker: park with a notice, do NOT ack (fix, then replay, or
   mark it handled);
@@ -32,9 +32,11 @@ import structlog
 
 from middleware import alerts, metrics, ratelimit
 from middleware import clock as clocks
+from middleware.channex import events
 from middleware.domain import attention
-from middleware.domain import bookings as planning
+from middleware.domain import booking_plan as planning
 from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
+from middleware.domain.mapping import Mapping as ChannexMapping
 from middleware.domain.models import Lane
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.revision import BookingRevision
@@ -46,9 +48,8 @@ from middleware.errors import (
     TransientUpstreamError,
     UpstreamError,
 )
-from middleware.mapping import Mapping as ChannexMapping
 from middleware.pms.directory import PmsDirectory
-from middleware.store import ari_state, bookings, revision_facts, revisions
+from middleware.store import ari_state, booking_map, fetched_facts, revisions
 from middleware.store.db import Database
 from middleware.store.revisions import RevisionRow
 from middleware.worker import keyed_pool
@@ -60,7 +61,7 @@ LEASE_S = 600.0
 MAX_ATTEMPTS = 20
 # A revision stamped later than now + this would make every real revision after it "stale".
 MAX_CLOCK_SKEW = timedelta(days=1)
-UNMAPPED_NOTICE = "booking_unmapped_room"
+UNMAPPED_NOTICE = events.BOOKING_UNMAPPED_ROOM  # the kind the webhook's notice has too
 ATTENTION_NOTICE = "booking_needs_attention"
 RESOLVED_ALERT = "booking_resolved"
 
@@ -280,8 +281,8 @@ class BookingProcessor:
             inserted_at=revision.inserted_at,
             now=self._clock(),
         )
-        await revision_facts.save(self._db, row.revision_id, facts_of(revision), self._clock())
-        plan = self._plan(revision, await bookings.load(self._db, revision.booking_id))
+        await fetched_facts.save(self._db, row.revision_id, facts_of(revision), self._clock())
+        plan = self._plan(revision, await booking_map.load(self._db, revision.booking_id))
         if plan.stale:
             outcome = await self._ack(run, "stale")
             await self._resync_after(revision, ())
@@ -293,7 +294,7 @@ class BookingProcessor:
             return outcome
         try:
             if await self._settle_lost_creates(run, revision):
-                plan = self._plan(revision, await bookings.load(self._db, revision.booking_id))
+                plan = self._plan(revision, await booking_map.load(self._db, revision.booking_id))
                 if plan.stale or plan.needs_attention:
                     return await self._park_plan(run, plan, ATTENTION_NOTICE)
             for note in plan.notes:
@@ -318,7 +319,7 @@ class BookingProcessor:
             await self._resync_after(revision, plan.touched)  # rooms applied before the refusal
             return outcome
         async with self._db.transaction() as conn:
-            await bookings.save_booking(
+            await booking_map.save_booking(
                 conn,
                 channex_booking_id=revision.booking_id,
                 property_id=revision.property_id,
@@ -399,7 +400,7 @@ class BookingProcessor:
         return attention.booking_facts(revision, hotel=hotel, room_title=room_title)
 
     def _plan(
-        self, revision: BookingRevision, record: bookings.BookingRecord | None
+        self, revision: BookingRevision, record: booking_map.BookingRecord | None
     ) -> planning.RevisionPlan:
         def room_code(room_type_id: str) -> str | None:
             ref = self._mapping.by_room_type(room_type_id)
@@ -458,7 +459,7 @@ class BookingProcessor:
         then planned against what the PMS holds: a later revision's different dates become
         a modification (a create would only get the old booking back, unchanged), and a
         cancellation cancels it. True if there was any (the plan must be made again)."""
-        record = await bookings.load(self._db, revision.booking_id)
+        record = await booking_map.load(self._db, revision.booking_id)
         lost = [
             (index, room.request)
             for index, room in sorted((record.rooms if record else {}).items())
@@ -480,7 +481,7 @@ class BookingProcessor:
         active: bool = True,
     ) -> None:
         async with self._db.transaction() as conn:
-            await bookings.save_room(
+            await booking_map.save_room(
                 conn,
                 channex_booking_id=revision.booking_id,
                 room_index=room_index,

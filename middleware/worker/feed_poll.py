@@ -15,7 +15,7 @@ import structlog
 
 from middleware import clock as clocks
 from middleware.channex.client import FeedPage
-from middleware.mapping import Mapping
+from middleware.domain.mapping import Mapping
 from middleware.store import revisions
 from middleware.store.db import Database
 

@@ -30,9 +30,9 @@ from middleware import clock as clocks
 from middleware.channex.client import PushResult
 from middleware.config import Settings
 from middleware.domain import encode, warnings
+from middleware.domain.mapping import Mapping
 from middleware.domain.models import CellKey, Kind, Lane
 from middleware.errors import RejectedUpstreamError, TransientUpstreamError
-from middleware.mapping import Mapping
 from middleware.ratelimit import retry_delay_s
 from middleware.store import lanes, notices, outbox
 from middleware.store.db import Database

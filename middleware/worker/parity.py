@@ -6,7 +6,7 @@ webhook asked for days of it (`parity_requests`), every `PARITY_INTERVAL` for th
 read slot (`lanes.reserve_read`: pushes first), reads Channex (`GET /availability` or
 `GET /restrictions`, one property per request), then reads the PMS through its port — not what
 the middleware believes it sent — and compares field by field. Every difference is queued with
-the PMS value (`store.parity.heal`), so the normal outbox heals it — except fewer units at
+the PMS value (`store.parity_drift.heal`), so the normal outbox heals it — except fewer units at
 Channex than at the PMS while a booking is on its way to the PMS (Channex's own decrement
 for it: healed once the booking has landed, if still there); drift found again after a
 heal went out, or new drift found pass after pass, is alerted. A property that is not live
@@ -26,22 +26,19 @@ import structlog
 from middleware import alerts, metrics
 from middleware import clock as clocks
 from middleware.config import Settings
-from middleware.domain import ari, parity
+from middleware.domain import ari, readback
+from middleware.domain.mapping import Mapping, PropertyMap
 from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Cells, Kind, Lane
 from middleware.errors import PayloadError, UpstreamError
-from middleware.mapping import Mapping, PropertyMap
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
-from middleware.store import audit, lanes, live, notices
-from middleware.store import parity as store
+from middleware.store import audit, keys, lanes, live, notices
+from middleware.store import parity_drift as store
 from middleware.store.db import Database, from_db_time, to_db_time
 from middleware.worker.schedule import full_sync_due
 
 log = structlog.get_logger(__name__)
 
-LAST_PASS_KEY = "parity_last:{property_id}:{kind}"
-LAST_FULL_KEY = "parity_last_full:{property_id}"
-RECURRING_KEY = "parity_drift_passes:{property_id}"
 RECURRING_PASSES = 3  # passes finding new drift with no clean pass between: someone keeps editing
 
 
@@ -62,7 +59,7 @@ class PassResult:
     date_to: date
     source: str  # event | schedule | full
     cells: int  # cells compared
-    drift: tuple[parity.Drift, ...]
+    drift: tuple[readback.Drift, ...]
     queued: int
 
 
@@ -114,7 +111,9 @@ class ParityCheck:
         hour = self._settings.parity_full_hour
         if hour is None:
             return False
-        text = await audit.get_value(self._db, LAST_FULL_KEY.format(property_id=prop.property_id))
+        text = await audit.get_value(
+            self._db, keys.PARITY_LAST_FULL_KEY.format(property_id=prop.property_id)
+        )
         last = None if text is None else from_db_time(orjson.loads(text)["at"])
         return full_sync_due(self._clock(), prop.timezone, hour, last)
 
@@ -122,7 +121,7 @@ class ParityCheck:
         interval = self._settings.parity_interval_s
         if interval <= 0:
             return False
-        key = LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
+        key = keys.PARITY_LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
         text = await audit.get_value(self._db, key)
         if text is None:  # first sight: the period starts now (go-live comes first)
             now = self._clock()
@@ -146,7 +145,7 @@ class ParityCheck:
         now = self._clock()
         today, end = clocks.horizon(prop.timezone, now, self._settings.channex_sync_days)
         if scheduled:
-            first, last = parity.read_window(today, end, self._settings.parity_days, full=full)
+            first, last = readback.read_window(today, end, self._settings.parity_days, full=full)
             if request is not None:
                 first, last = min(first, request.date_from), max(last, request.date_to)
         else:
@@ -170,19 +169,19 @@ class ParityCheck:
             )
             return None
         metrics.PARITY_READS.labels(lane.kind, "read").inc()
-        drift = parity.find_drift(lane.kind, pms, channex)
+        drift = readback.find_drift(lane.kind, pms, channex)
         settled = await store.settle(self._db, lane, first, last, drift, self._clock())
-        heal, wait = drift, list[parity.Drift]()
+        heal, wait = drift, list[readback.Drift]()
         if lane.kind == "availability" and await store.bookings_in_flight(
             self._db, prop.property_id
         ):
-            heal, wait = parity.split_for_bookings_in_flight(drift)
+            heal, wait = readback.split_for_bookings_in_flight(drift)
         queued = await store.heal(self._db, lane, heal, self._clock(), read_at=now)
         await self._report(prop, lane, drift, queued, settled)
         if request is not None:
             await store.finish_request(self._db, request)
         if scheduled:
-            key = LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
+            key = keys.PARITY_LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
             await audit.set_value(self._db, key, to_db_time(now), now)
         log.info(
             "parity_pass",
@@ -213,12 +212,12 @@ class ParityCheck:
         push landing between the two reads shows as busy rather than as drift."""
         if lane.kind == "availability":
             got = await self._channex.get_availability(prop.property_id, first, last)
-            channex = parity.cells_from_availability(got)
+            channex = readback.cells_from_availability(got)
         else:
             read = await self._channex.get_restrictions(
                 prop.property_id, first, last, RESTRICTION_FIELDS
             )
-            channex = parity.cells_from_restrictions(read)
+            channex = readback.cells_from_restrictions(read)
         pms = self._pms
         reader = pms.for_property(prop.property_id) if isinstance(pms, PmsDirectory) else pms
         pms_ari = await reader.read_ari(first, last)
@@ -232,8 +231,8 @@ class ParityCheck:
         self,
         prop: PropertyMap,
         lane: Lane,
-        drift: list[parity.Drift],
-        queued: list[parity.Drift],
+        drift: list[readback.Drift],
+        queued: list[readback.Drift],
         settled: store.Settled,
     ) -> None:
         pid = lane.property_id
@@ -271,7 +270,7 @@ class ParityCheck:
         busy) since the last pass that found none; alert from `RECURRING_PASSES` on."""
         if not clean and not new:
             return
-        key = RECURRING_KEY.format(property_id=pid) + f":{lane.kind}"
+        key = keys.PARITY_RECURRING_KEY.format(property_id=pid) + f":{lane.kind}"
         text = await audit.get_value(self._db, key)
         passes = 0 if clean else (int(text) if text else 0) + 1
         await audit.set_value(self._db, key, str(passes), now)
@@ -300,7 +299,7 @@ class ParityCheck:
             "drift": sum(len(r.drift) for r in results),
             "queued": sum(r.queued for r in results),
         }
-        key = LAST_FULL_KEY.format(property_id=prop.property_id)
+        key = keys.PARITY_LAST_FULL_KEY.format(property_id=prop.property_id)
         await audit.set_value(self._db, key, orjson.dumps(value).decode(), now)
 
 

@@ -16,8 +16,8 @@ import structlog
 from middleware import alerts
 from middleware import clock as clocks
 from middleware.channex import property_settings
+from middleware.domain.mapping import Mapping
 from middleware.errors import MiddlewareError
-from middleware.mapping import Mapping
 from middleware.store import notices
 from middleware.store.db import Database
 

@@ -29,11 +29,10 @@ from typing import Any
 import orjson
 import structlog
 
-from middleware.mapping_reload import MappingReloader
-from middleware.store import audit, prune, sync_requests, wakeups
+from middleware.ops.mapping_reload import MappingReloader
+from middleware.store import audit, keys, prune, sync_requests, wakeups
 from middleware.store.db import from_db_time, to_db_time
 from middleware.worker import asked, property_check
-from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY
 from middleware.worker.assembly import WorkerRuntime
 from middleware.worker.keyed_pool import KeyedPool
 from middleware.worker.schedule import full_sync_due
@@ -56,7 +55,6 @@ PUMP_TICKS_PER_DEBOUNCE = 4
 NIGHTLY_CHECK_S = 60.0
 SETTINGS_RETRY_S = 60.0
 HEARTBEAT_NAME = "worker"
-NIGHTLY_REQUESTED_KEY = "nightly_full_sync_requested:{property_id}"
 
 
 class Worker:
@@ -255,14 +253,14 @@ class Worker:
             # down, worker busy) must not be asked for again at the next check.
             stamps = [
                 await audit.get_value(self._rt.db, key.format(property_id=prop.property_id))
-                for key in (LAST_FULL_SYNC_KEY, NIGHTLY_REQUESTED_KEY)
+                for key in (keys.LAST_FULL_SYNC_KEY, keys.NIGHTLY_REQUESTED_KEY)
             ]
             last = max((from_db_time(s) for s in stamps if s is not None), default=None)
             if full_sync_due(now, prop.timezone, hour, last):
                 log.info("nightly_full_sync_requested", property_id=prop.property_id)
                 await sync_requests.request(self._rt.db, source="nightly", now=now, full_sync=True)
                 for each in self._rt.mapping:  # one full sync covers every property
-                    key = NIGHTLY_REQUESTED_KEY.format(property_id=each.property_id)
+                    key = keys.NIGHTLY_REQUESTED_KEY.format(property_id=each.property_id)
                     await audit.set_value(self._rt.db, key, to_db_time(now), now)
                 return
 

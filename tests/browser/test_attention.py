@@ -13,7 +13,8 @@ from pathlib import Path
 
 from playwright.async_api import expect
 
-from middleware.mapping import Mapping, write_mapping
+from middleware.domain.mapping import Mapping
+from middleware.mapping_file import write_mapping
 from middleware.sandbox.faults import FaultPlan
 from middleware.store import revisions
 from middleware.store.revisions import Handling

@@ -21,7 +21,7 @@ from middleware.channex import transport
 from middleware.channex.client import ChannexClient, FeedPage, PushResult
 from middleware.errors import PayloadError, RejectedUpstreamError, TransientUpstreamError
 from tests.aiohttp_compat import CompatResponse
-from tests.channex.test_revisions import EXPECTED, attributes
+from tests.channex.test_revision_parser import EXPECTED, attributes
 
 BASE = "https://channex.test/api/v1"
 KEY = "uk-4f9d2c1b8e7a6f5d"

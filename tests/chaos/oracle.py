@@ -18,7 +18,7 @@ from middleware import clock as clocks
 from middleware.channex.client import ChannexClient
 from middleware.channex.hotel_plans import duke_beach_plan
 from middleware.channex.setup import run_setup
-from middleware.mapping import Mapping
+from middleware.domain.mapping import Mapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.chaos_oracle import Evidence
 from middleware.sandbox.chaos_snapshot import MiddlewareSnapshot

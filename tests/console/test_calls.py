@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from middleware.console.calls import compact_values
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 
 MAPPING = Mapping(
     (

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from middleware.domain import ari
+from middleware.domain.mapping import PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import CellKey, Cells, PlanDay, PmsAri, RoomAri, RoomDay
-from middleware.mapping import PropertyMap, RatePlanMap, RoomTypeMap
 
 TODAY = date(2026, 11, 20)
 HORIZON_END = date(2026, 11, 23)

@@ -16,7 +16,7 @@ from middleware.domain.booking_money import (
     services_total,
 )
 from middleware.domain.revision import Service
-from tests.domain.test_bookings import make_revision, make_room
+from tests.domain.test_booking_plan import make_revision, make_room
 
 BREAKFAST = Service(name="Breakfast", kind="meal", quantity=2, total=Decimal("20.00"))
 

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from middleware.domain import ari, encode, money
+from middleware.domain.mapping import PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import (
     CellKey,
     Cells,
@@ -21,7 +22,6 @@ from middleware.domain.models import (
     RoomAri,
     RoomDay,
 )
-from middleware.mapping import PropertyMap, RatePlanMap, RoomTypeMap
 
 # --------------------------------------------------------------------------- Duke Beach full sync
 

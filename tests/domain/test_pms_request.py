@@ -10,7 +10,7 @@ import pytest
 from middleware.domain.pms_booking import Payment, PmsBookingRequest
 from middleware.domain.pms_request import RoomPlace, build_request, payment_of
 from middleware.domain.revision import Card, NightPrice, Person, Service, Tax
-from tests.domain.test_bookings import BOOKER, D10, make_request, make_revision, make_room
+from tests.domain.test_booking_plan import BOOKER, D10, make_request, make_revision, make_room
 
 PLACE = RoomPlace(slot=0, primary=True, rooms=1, total=Decimal("1350.00"))
 EXPEDIA_COLLECT = "Expedia Collect booking: charge the Expedia virtual card"

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from middleware.domain.bookings import plan_revision
+from middleware.domain.booking_plan import plan_revision
 from middleware.domain.revision import RevisionRoom
 from middleware.domain.room_identity import AppliedRoom, match_rooms
-from tests.domain.test_bookings import CODES, T0, T1, make_request, make_revision, make_room
+from tests.domain.test_booking_plan import CODES, T0, T1, make_request, make_revision, make_room
 
 
 def code_of(room: RevisionRoom) -> str | None:

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.sync_scope import check_scope
 from middleware.errors import PayloadError
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)  # 31 Oct at A, 21:00 on 31 Oct at B
 HORIZON_DAYS = 10

@@ -31,7 +31,7 @@ from middleware.channex.hotel_plans import certification_plan, duke_beach_plan
 from middleware.channex.setup import run_setup
 from middleware.clock import hotel_today
 from middleware.config import Settings, load_settings
-from middleware.mapping import Mapping as ChannexMapping
+from middleware.domain.mapping import Mapping as ChannexMapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app

@@ -13,10 +13,10 @@ from pathlib import Path
 import orjson
 from structlog.testing import capture_logs
 
-from middleware import runtime
 from middleware.config import load_settings
+from middleware.ops import runtime
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import audit, bookings
+from middleware.store import audit, booking_map, keys
 from middleware.store.db import Database
 from tests.flow import ota
 from tests.flow.harness import System, start_system
@@ -311,12 +311,12 @@ async def test_an_unreadable_legacy_file_is_tried_again_at_the_next_start(tmp_pa
         assert [(e["event"], e["log_level"], e["imported"]) for e in logs] == [
             ("legacy_bookings_import_failed", "error", 0)
         ]
-        assert await audit.get_value(db, runtime.LEGACY_IMPORTED_KEY) is None
+        assert await audit.get_value(db, keys.LEGACY_IMPORTED_KEY) is None
 
         legacy.write_bytes(orjson.dumps({"bk-1": {"pms_reserva_id": 7, "status": "new"}}))
         await runtime.import_legacy_once(db, settings, NOW)
         await runtime.import_legacy_once(db, settings, NOW)  # the marker: not again
-        marker = await audit.get_value(db, runtime.LEGACY_IMPORTED_KEY)
+        marker = await audit.get_value(db, keys.LEGACY_IMPORTED_KEY)
         assert marker is not None
         assert orjson.loads(marker) == {
             "path": str(legacy),
@@ -324,7 +324,7 @@ async def test_an_unreadable_legacy_file_is_tried_again_at_the_next_start(tmp_pa
             "skipped": 0,
             "problems": [],
         }
-        record = await bookings.load(db, "bk-1")
+        record = await booking_map.load(db, "bk-1")
         assert record is not None
         assert (record.imported, record.rooms[0].pms_id) == (True, "7")
     finally:

@@ -25,7 +25,8 @@ import aiohttp
 import orjson
 
 from middleware import clock as clocks
-from middleware.mapping import Mapping, load_mapping
+from middleware.domain.mapping import Mapping
+from middleware.mapping_file import load_mapping
 from middleware.sandbox.channex import ChannexEmulator, RecordedRequest
 from middleware.sandbox.pms import PmsEmulator
 from middleware.sandbox.processes import (

@@ -26,7 +26,7 @@ import aiohttp
 from middleware.channex.client import ChannexClient
 from middleware.clock import hotel_today
 from middleware.config import load_settings
-from middleware.mapping import Mapping
+from middleware.domain.mapping import Mapping
 from middleware.sandbox import many_hotels
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.pms_faults import PmsFaultPlan

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
+from middleware.ops.watch import ProblemWatch
 from middleware.sandbox.faults import FaultPlan
 from middleware.store import audit, inbox, notices
-from middleware.store import parity as parity_store
-from middleware.watch import ProblemWatch
+from middleware.store import parity_drift as parity_store
 from tests.flow import ota
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import ari_differences

@@ -22,7 +22,7 @@ import aiohttp
 from middleware.channex.client import ChannexClient
 from middleware.clock import hotel_today
 from middleware.config import load_settings
-from middleware.mapping import Mapping, PmsLink
+from middleware.domain.mapping import Mapping, PmsLink
 from middleware.sandbox import many_hotels
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.serving import serve_app

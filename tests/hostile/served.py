@@ -21,8 +21,8 @@ import aiohttp
 
 from middleware.clock import hotel_today
 from middleware.config import load_settings
-from middleware.mapping import Mapping as ChannexMapping
-from middleware.mapping import PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.domain.mapping import Mapping as ChannexMapping
+from middleware.domain.mapping import PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
 from middleware.web.app import create_app

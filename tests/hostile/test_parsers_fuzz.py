@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from middleware.channex.revisions import STATUSES, parse_revision
+from middleware.channex.revision_parser import STATUSES, parse_revision
 from middleware.domain import encode
 from middleware.domain.models import AVAILABILITY_FIELD, RESTRICTION_FIELDS, PlanDay, PmsAri
 from middleware.domain.revision import BookingRevision

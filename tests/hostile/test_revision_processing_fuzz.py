@@ -25,12 +25,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from middleware.channex.revisions import MAX_AMOUNT, MAX_GUESTS, parse_revision
-from middleware.domain import bookings as planning
+from middleware.channex.revision_parser import MAX_AMOUNT, MAX_GUESTS, parse_revision
+from middleware.domain import booking_plan as planning
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.revision import BookingRevision
 from middleware.errors import PayloadError
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.store import revisions
 from middleware.store.db import Database
 from middleware.worker.booking_sync import BookingProcessor, Outcome

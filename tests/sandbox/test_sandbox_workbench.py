@@ -21,7 +21,7 @@ import aiohttp
 import orjson
 from starlette.routing import Route
 
-from middleware.mapping import load_mapping
+from middleware.mapping_file import load_mapping
 from middleware.sandbox import __main__ as sandbox
 from middleware.sandbox import channex_control, pms_control
 from middleware.sandbox.channex import ChannexEmulator

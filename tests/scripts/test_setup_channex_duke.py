@@ -18,7 +18,7 @@ import orjson
 import pytest
 
 from middleware.channex.client import ChannexClient
-from middleware.mapping import mapping_document
+from middleware.mapping_file import mapping_document
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.serving import serve_app
 from scripts import setup_channex_duke as setup

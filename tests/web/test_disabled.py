@@ -16,7 +16,7 @@ from pathlib import Path
 
 from starlette.datastructures import Secret
 
-from middleware import checks
+from middleware.ops import checks
 from middleware.store import audit, revisions, sync_requests
 from middleware.worker.runner import HEARTBEAT_NAME
 from tests.flow import ota

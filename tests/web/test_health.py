@@ -20,8 +20,8 @@ import orjson
 from middleware.channex.client import ChannexClient
 from middleware.channex.hotel_plans import duke_beach_plan
 from middleware.channex.setup import run_setup
-from middleware.checks import REMOTE_CACHE_S, Checker
-from middleware.mapping import Mapping
+from middleware.domain.mapping import Mapping
+from middleware.ops.checks import REMOTE_CACHE_S, Checker
 from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.pms_faults import PmsFaultPlan
 from middleware.store import revisions

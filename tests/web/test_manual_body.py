@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from middleware.config import load_settings
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import Kind
 from middleware.errors import PayloadError
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.web.manual_body import parse_manual_push
 
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)

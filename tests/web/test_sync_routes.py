@@ -15,8 +15,8 @@ import pytest
 
 from middleware.clock import utc_now
 from middleware.config import load_settings
-from middleware.mapping import Mapping as ChannexMapping
-from middleware.mapping import PmsLink, PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.domain.mapping import Mapping as ChannexMapping
+from middleware.domain.mapping import PmsLink, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.serving import serve_app
 from middleware.store import live, sync_requests
 from middleware.store.db import Database

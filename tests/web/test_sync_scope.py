@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.errors import PayloadError
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.web.requests import SyncScope
 from middleware.web.sync_targets import Resolved, Target, resolve
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from middleware.config import load_settings
-from middleware.mapping import write_mapping
+from middleware.mapping_file import write_mapping
 from middleware.web.__main__ import unsigned_webhook_refusal
 from tests.flow.harness import start_system
 from tests.test_processes import child_env

@@ -13,14 +13,15 @@ from starlette.datastructures import Secret
 from structlog.testing import capture_logs
 
 from middleware.config import Settings
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import Lane, PlanDay, PmsAri, RoomAri, RoomDay
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.errors import TransientUpstreamError
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.pms.directory import PmsDirectory
 from middleware.store import audit, live, notices, outbox, pms_rooms, sync_requests
 from middleware.store.db import Database, to_db_time
-from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY, AriSync, SyncReport
+from middleware.store.keys import LAST_FULL_SYNC_KEY
+from middleware.worker.ari_sync import AriSync, SyncReport
 
 T0 = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 20 Nov, 23:00 in São Paulo
 TODAY = date(2026, 11, 20)  # the hotel's date at T0

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from middleware.mapping import Mapping
-from middleware.runtime import open_runtime
+from middleware.domain.mapping import Mapping
+from middleware.ops.runtime import open_runtime
 from middleware.worker.assembly import WorkerRuntime, open_worker_runtime
 from tests.worker.test_runner import MAPPING, make_settings
 

@@ -16,18 +16,18 @@ import pytest
 from structlog.testing import capture_logs
 
 from middleware.domain.attention import Attention, ParkReason
-from middleware.domain.bookings import Touched
+from middleware.domain.booking_plan import Touched
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import CellKey, Lane
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.revision import BookingRevision, Person
 from middleware.errors import ConflictUpstreamError, RejectedUpstreamError, TransientUpstreamError
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
-from middleware.store import ari_state, bookings, notices, revisions
+from middleware.store import ari_state, booking_map, notices, revisions
 from middleware.store.db import Database
 from middleware.worker.booking_sync import BookingProcessor, Outcome, Result
-from tests.domain.test_bookings import make_revision, make_room
+from tests.domain.test_booking_plan import make_revision, make_room
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 D10, D13 = date(2026, 12, 10), date(2026, 12, 13)
@@ -298,7 +298,7 @@ async def test_new_modified_cancelled(h: Harness) -> None:
         (stay("lvu", date(2026, 12, 11), D13),),
     ]
     assert await h.statuses() == {"rev-1": "acked", "rev-2": "acked", "rev-3": "acked"}
-    record = await bookings.load(h.db, "bk-1")
+    record = await booking_map.load(h.db, "bk-1")
     assert record is not None
     assert (record.status, record.last_revision_id) == ("cancelled", "rev-3")
 
@@ -451,7 +451,7 @@ async def test_crash_between_pms_create_and_mapping_write(
 ) -> None:
     """The PMS created the booking but the mapping was never written: the retry sends the same
     Idempotency-Key, the PMS answers with the same booking, and it is mapped once."""
-    real_save_room = bookings.save_room
+    real_save_room = booking_map.save_room
 
     async def crash(*args: Any, **kwargs: Any) -> None:
         if kwargs["pms_id"] is None:  # what the create asks for is stored before it is sent
@@ -460,19 +460,19 @@ async def test_crash_between_pms_create_and_mapping_write(
         raise RuntimeError("worker died")
 
     await h.deliver(NEW)
-    monkeypatch.setattr(bookings, "save_room", crash)
+    monkeypatch.setattr(booking_map, "save_room", crash)
     assert [o.result for o in await h.run()] == ["error"]
     assert list(h.pms.bookings) == ["101"]
-    record = await bookings.load(h.db, "bk-1")
+    record = await booking_map.load(h.db, "bk-1")
     assert record is not None and {i: r.pms_id for i, r in record.rooms.items()} == {0: None}
     assert h.channex.acks == []
 
-    monkeypatch.setattr(bookings, "save_room", real_save_room)
+    monkeypatch.setattr(booking_map, "save_room", real_save_room)
     h.advance(5)
     assert await h.run() == [outcome("rev-1", "acked", created=1)]
     assert h.pms.calls == [("create", "bk-1:0"), ("create", "bk-1:0")]
     assert list(h.pms.bookings) == ["101"]
-    record = await bookings.load(h.db, "bk-1")
+    record = await booking_map.load(h.db, "bk-1")
     assert record is not None
     assert {i: r.pms_id for i, r in record.rooms.items()} == {0: "101"}
     assert h.channex.acks == ["rev-1"]
@@ -661,7 +661,7 @@ async def test_imported_booking_is_cancelled_without_any_create(
         orjson.dumps({"bk-1": {id_field: 501, "status": "confirmed", "revision_id": "rev-1"}})
     )
     h.pms.bookings["501"] = PmsBooking(request=LEGACY_REQUEST)
-    report = await bookings.import_legacy(h.db, legacy, T0)
+    report = await booking_map.import_legacy(h.db, legacy, T0)
     assert (report.imported, report.skipped, report.problems) == (1, 0, ())
 
     await h.deliver(NEW)  # the legacy system's own revision, redelivered by the feed

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from middleware.channex.client import FeedPage
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.store import revisions
 from middleware.store.db import Database
 from middleware.worker.feed_poll import FeedPoller, FeedReport
-from tests.domain.test_bookings import make_revision
+from tests.domain.test_booking_plan import make_revision
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 MAPPING = Mapping(

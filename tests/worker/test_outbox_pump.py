@@ -18,9 +18,9 @@ from starlette.datastructures import Secret
 
 from middleware.channex.client import PushResult
 from middleware.config import Settings
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import CellKey, Cells, FieldValue, Kind, Lane
 from middleware.errors import RejectedUpstreamError, TransientUpstreamError
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.store import ari_state, lanes, notices, outbox
 from middleware.store.db import Database
 from middleware.worker.outbox_pump import LaneResult, OutboxPump

@@ -16,12 +16,12 @@ from starlette.datastructures import Secret
 
 from middleware import metrics
 from middleware.config import Settings
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import Lane, PlanDay, PmsAri, RoomAri, RoomDay
-from middleware.domain.parity import Drift
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.domain.readback import Drift
 from middleware.store import ari_state, live, notices, revisions
-from middleware.store import parity as store
+from middleware.store import parity_drift as store
 from middleware.store.db import Database
 from middleware.worker.parity import ParityCheck, PassResult
 

@@ -18,9 +18,9 @@ from structlog.testing import capture_logs
 from middleware.channex.client import ChannexClient, PushResult
 from middleware.clock import hotel_today
 from middleware.config import Settings
+from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import CellKey, Cells, Kind, Lane
 from middleware.errors import TransientUpstreamError
-from middleware.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.store import audit, notices, outbox, wakeups
 from middleware.store.db import Database
 from middleware.store.wakeups import Wakeup

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from middleware.channex.revisions import MAX_AMOUNT, parse_revision
+from middleware.channex.revision_parser import MAX_AMOUNT, parse_revision
 from middleware.errors import PayloadError
 
 W = "booking revision R1"

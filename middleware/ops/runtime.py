@@ -25,15 +25,14 @@ from middleware.alerts import Alerter
 from middleware.calllog import CallRecord, CallSink
 from middleware.channex.client import ChannexClient
 from middleware.config import Settings
-from middleware.mapping import Mapping, load_mapping
+from middleware.domain.mapping import Mapping
+from middleware.mapping_file import load_mapping
 from middleware.pms.directory import PmsDirectory, build_directory
 from middleware.pms.port import PmsPort
-from middleware.store import audit, bookings
+from middleware.store import audit, booking_map, keys
 from middleware.store.db import Database
 
 log = structlog.get_logger(__name__)
-
-LEGACY_IMPORTED_KEY = "legacy_bookings_imported"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -82,9 +81,9 @@ async def import_legacy_once(db: Database, settings: Settings, now: datetime) ->
     them there, never create them again. A file that cannot be read is tried again at the next
     start; once read, a kv marker keeps it from being imported again."""
     path = settings.legacy_bookings_path
-    if not path.is_file() or await audit.get_value(db, LEGACY_IMPORTED_KEY) is not None:
+    if not path.is_file() or await audit.get_value(db, keys.LEGACY_IMPORTED_KEY) is not None:
         return
-    report = await bookings.import_legacy(db, path, now)
+    report = await booking_map.import_legacy(db, path, now)
     fields = {
         "path": str(path),
         "imported": report.imported,
@@ -94,7 +93,7 @@ async def import_legacy_once(db: Database, settings: Settings, now: datetime) ->
     if report.problems and report.imported == report.skipped == 0:
         log.error("legacy_bookings_import_failed", **fields)
         return
-    await audit.set_value(db, LEGACY_IMPORTED_KEY, orjson.dumps(fields).decode(), now)
+    await audit.set_value(db, keys.LEGACY_IMPORTED_KEY, orjson.dumps(fields).decode(), now)
     (log.warning if report.problems else log.info)("legacy_bookings_imported", **fields)
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from middleware.channex.revisions import parse_revision
+from middleware.channex.revision_parser import parse_revision
 from middleware.domain.revision import BookingRevision, NightPrice, Person, RevisionRoom
 from middleware.errors import PayloadError
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from middleware.domain import attention
 from middleware.domain.attention import BookingFacts, ParkReason
-from middleware.mapping import Mapping as ChannexMapping
-from middleware.store import bookings, revisions
+from middleware.domain.mapping import Mapping as ChannexMapping
+from middleware.store import booking_map, revisions
 from middleware.store.db import Database
 from middleware.store.revisions import RevisionRow
 
@@ -72,7 +72,7 @@ async def applied_facts(db: Database, mapping: ChannexMapping, row: RevisionRow)
     """What the PMS bookings of the revision's booking say (nothing when none was made)."""
     prop = mapping.property(row.property_id) if row.property_id else None
     hotel = prop.name if prop else None
-    record = await bookings.load(db, row.booking_id) if row.booking_id else None
+    record = await booking_map.load(db, row.booking_id) if row.booking_id else None
     requests = [r.request for r in (record.rooms.values() if record else ()) if r.request]
     if not requests:
         return BookingFacts(hotel=hotel, ota_code=record.ota_code if record else None)

@@ -7,7 +7,7 @@ the command's output, a log line (`mapping_reload_refused`) and a notice
 (`mapping_reload_failed`, resolved by the next good reload).
 
 Processes follow each other through the store: a reload done in one process (or asked for by
-the CLI, which has no process to reload) writes a stamp (`RELOAD_KEY`); every process's
+the CLI, which has no process to reload) writes a stamp (`keys.MAPPING_RELOAD_KEY`); every process's
 `MappingReloader` looks at it every `interval_s` and reloads when it changed. So a signal to
 the worker alone, or the route answered by the web process, reloads both.
 """
@@ -23,15 +23,15 @@ from datetime import datetime
 
 import structlog
 
+from middleware.domain.mapping import Mapping
 from middleware.errors import MappingFileError
-from middleware.mapping import Mapping, load_mapping
-from middleware.runtime import Runtime
-from middleware.store import audit, notices
+from middleware.mapping_file import load_mapping
+from middleware.ops.runtime import Runtime
+from middleware.store import audit, keys, notices
 from middleware.store.db import Database, to_db_time
 
 log = structlog.get_logger(__name__)
 
-RELOAD_KEY = "mapping_reload_requested"
 FAILED_NOTICE = "mapping_reload_failed"
 
 
@@ -49,7 +49,7 @@ def summary(mapping: Mapping) -> tuple[int, tuple[str, ...]]:
 
 async def request_reload(db: Database, now: datetime) -> None:
     """Ask every running process to reload the file (they look within their interval)."""
-    await audit.set_value(db, RELOAD_KEY, to_db_time(now), now)
+    await audit.set_value(db, keys.MAPPING_RELOAD_KEY, to_db_time(now), now)
 
 
 class MappingReloader:
@@ -77,7 +77,7 @@ class MappingReloader:
             await notices.resolve(self._rt.db, now, kind=FAILED_NOTICE)
             if announce:
                 await request_reload(self._rt.db, now)
-                self._seen = await audit.get_value(self._rt.db, RELOAD_KEY)
+                self._seen = await audit.get_value(self._rt.db, keys.MAPPING_RELOAD_KEY)
             return ReloadResult(ok=True, problems=(), properties=properties, categorias=codes)
 
     async def _refused(self, exc: MappingFileError, now: datetime) -> ReloadResult:
@@ -93,7 +93,7 @@ class MappingReloader:
     async def check_once(self) -> ReloadResult | None:
         """Reload if another process (or the CLI) asked since the last look; the first look
         only notes the stamp (the mapping was just loaded at start)."""
-        stamp = await audit.get_value(self._rt.db, RELOAD_KEY)
+        stamp = await audit.get_value(self._rt.db, keys.MAPPING_RELOAD_KEY)
         if not self._started:
             self._started, self._seen = True, stamp
             return None

@@ -18,12 +18,20 @@ from typing import Any
 
 import orjson
 
-from middleware.attention_report import attention_item
-from middleware.runtime import Runtime
-from middleware.store import audit, inbox, lanes, live, notices, outbox, revisions, sync_requests
-from middleware.store import parity as parity_store
-from middleware.worker import parity
-from middleware.worker.ari_sync import LAST_FULL_SYNC_KEY
+from middleware.ops.attention_report import attention_item
+from middleware.ops.runtime import Runtime
+from middleware.store import (
+    audit,
+    inbox,
+    keys,
+    lanes,
+    live,
+    notices,
+    outbox,
+    revisions,
+    sync_requests,
+)
+from middleware.store import parity_drift as parity_store
 
 RECENT_PUSHES = 10
 
@@ -48,7 +56,7 @@ def _live(record: live.LiveProperty | None) -> dict[str, str] | None:
 async def _parity(rt: Runtime, property_id: str) -> dict[str, Any]:
     """The last whole-horizon comparison with Channex (when, days, cells, drift found and
     queued) and the drifted fields not yet seen healed."""
-    last = await audit.get_value(rt.db, parity.LAST_FULL_KEY.format(property_id=property_id))
+    last = await audit.get_value(rt.db, keys.PARITY_LAST_FULL_KEY.format(property_id=property_id))
     return {
         "last_full_comparison": None if last is None else orjson.loads(last),
         "open_drift": await parity_store.open_drift(rt.db, property_id),
@@ -104,7 +112,7 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
                 "name": prop.name,
                 "live": _live(live_now.get(prop.property_id)),
                 "last_full_sync": await audit.get_value(
-                    rt.db, LAST_FULL_SYNC_KEY.format(property_id=prop.property_id)
+                    rt.db, keys.LAST_FULL_SYNC_KEY.format(property_id=prop.property_id)
                 ),
                 "parity": await _parity(rt, prop.property_id),
                 "lanes": lanes_out,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from middleware.console.attention import park_words
+from middleware.console.attention_data import park_words
 from middleware.domain.attention import Attention, BookingFacts, ParkNote, ParkReason
 from middleware.store import revisions
 from middleware.store.db import Database

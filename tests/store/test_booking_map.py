@@ -11,9 +11,9 @@ import pytest
 
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.room_identity import AppliedRoom
-from middleware.store import bookings
+from middleware.store import booking_map
 from middleware.store.db import Database
-from tests.domain.test_bookings import make_request
+from tests.domain.test_booking_plan import make_request
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -34,7 +34,7 @@ async def save_room(
     active: bool = True,
 ) -> None:
     async with db.transaction() as conn:
-        await bookings.save_room(
+        await booking_map.save_room(
             conn,
             channex_booking_id="bk-1",
             room_index=index,
@@ -48,7 +48,7 @@ async def save_room(
 
 async def save_booking(db: Database, revision_id: str, inserted_at: datetime, status: str) -> bool:
     async with db.transaction() as conn:
-        return await bookings.save_booking(
+        return await booking_map.save_booking(
             conn,
             channex_booking_id="bk-1",
             property_id="prop-1",
@@ -61,13 +61,13 @@ async def save_booking(db: Database, revision_id: str, inserted_at: datetime, st
 
 
 async def test_unknown_booking_loads_as_none(db: Database) -> None:
-    assert await bookings.load(db, "bk-1") is None
+    assert await booking_map.load(db, "bk-1") is None
 
 
 async def test_rooms_and_booking_round_trip(db: Database) -> None:
     await save_room(db, 0, "101", make_request())
-    half_done = await bookings.load(db, "bk-1")
-    assert half_done == bookings.BookingRecord(
+    half_done = await booking_map.load(db, "bk-1")
+    assert half_done == booking_map.BookingRecord(
         channex_booking_id="bk-1",
         property_id=None,
         ota_code=None,
@@ -79,8 +79,8 @@ async def test_rooms_and_booking_round_trip(db: Database) -> None:
     )
     await save_room(db, 1, "102", make_request(room_index=1, room_code="lvu"))
     assert await save_booking(db, "rev-1", T0, "new") is True
-    record = await bookings.load(db, "bk-1")
-    assert record == bookings.BookingRecord(
+    record = await booking_map.load(db, "bk-1")
+    assert record == booking_map.BookingRecord(
         channex_booking_id="bk-1",
         property_id="prop-1",
         ota_code="BDC-1",
@@ -100,7 +100,7 @@ async def test_rooms_and_booking_round_trip(db: Database) -> None:
 async def test_cancelling_a_room_keeps_its_last_request(db: Database) -> None:
     await save_room(db, 0, "101", make_request())
     await save_room(db, 0, "101", None, active=False)
-    record = await bookings.load(db, "bk-1")
+    record = await booking_map.load(db, "bk-1")
     assert record is not None
     assert record.rooms == {0: AppliedRoom(pms_id="101", active=False, request=make_request())}
 
@@ -110,7 +110,7 @@ async def test_booking_state_never_moves_backwards(db: Database) -> None:
     assert await save_booking(db, "rev-2", later, "modified") is True
     assert await save_booking(db, "rev-1", T0, "new") is False
     assert await save_booking(db, "rev-3", later + timedelta(minutes=1), "cancelled") is True
-    record = await bookings.load(db, "bk-1")
+    record = await booking_map.load(db, "bk-1")
     assert record is not None
     assert (record.status, record.last_revision_id, record.last_inserted_at) == (
         "cancelled",
@@ -131,8 +131,8 @@ LEGACY = {
 async def test_import_legacy_store(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "bookings.json"
     path.write_bytes(orjson.dumps(LEGACY))
-    report = await bookings.import_legacy(db, path, T0)
-    assert report == bookings.ImportReport(
+    report = await booking_map.import_legacy(db, path, T0)
+    assert report == booking_map.ImportReport(
         imported=3,
         skipped=0,
         problems=(
@@ -140,8 +140,8 @@ async def test_import_legacy_store(db: Database, tmp_path: Path) -> None:
             "bk-d: entry is not an object",
         ),
     )
-    a, b, e = [await bookings.load(db, key) for key in ("bk-a", "bk-b", "bk-e")]
-    assert a == bookings.BookingRecord(
+    a, b, e = [await booking_map.load(db, key) for key in ("bk-a", "bk-b", "bk-e")]
+    assert a == booking_map.BookingRecord(
         channex_booking_id="bk-a",
         property_id=None,
         ota_code=None,
@@ -159,16 +159,16 @@ async def test_import_legacy_store(db: Database, tmp_path: Path) -> None:
     )
     assert (e.status, e.property_id, e.imported) == ("modified", "prop-1", True)
 
-    again = await bookings.import_legacy(db, path, T0 + timedelta(days=1))
+    again = await booking_map.import_legacy(db, path, T0 + timedelta(days=1))
     assert (again.imported, again.skipped) == (0, 3)
-    assert await bookings.load(db, "bk-a") == a
+    assert await booking_map.load(db, "bk-a") == a
 
 
 async def test_import_never_overwrites_a_booking_we_already_track(
     db: Database, tmp_path: Path
 ) -> None:
     async with db.transaction() as conn:
-        await bookings.save_room(
+        await booking_map.save_room(
             conn,
             channex_booking_id="bk-a",
             room_index=0,
@@ -178,7 +178,7 @@ async def test_import_never_overwrites_a_booking_we_already_track(
             revision_id="rev-new",
             now=T0,
         )
-        await bookings.save_booking(
+        await booking_map.save_booking(
             conn,
             channex_booking_id="bk-a",
             property_id="prop-1",
@@ -190,10 +190,10 @@ async def test_import_never_overwrites_a_booking_we_already_track(
         )
     path = tmp_path / "bookings.json"
     path.write_bytes(orjson.dumps({"bk-a": LEGACY["bk-a"]}))
-    assert await bookings.import_legacy(db, path, T0) == bookings.ImportReport(
+    assert await booking_map.import_legacy(db, path, T0) == booking_map.ImportReport(
         imported=0, skipped=1, problems=()
     )
-    record = await bookings.load(db, "bk-a")
+    record = await booking_map.load(db, "bk-a")
     assert record is not None
     assert (record.imported, record.rooms[0].pms_id) == (False, "900")
 
@@ -212,6 +212,6 @@ async def test_import_reports_an_unusable_file(
     path = tmp_path / "bookings.json"
     if content is not None:
         path.write_bytes(content)
-    report = await bookings.import_legacy(db, path, T0)
+    report = await booking_map.import_legacy(db, path, T0)
     assert (report.imported, report.skipped, len(report.problems)) == (0, 0, 1)
     assert problem in report.problems[0]

@@ -16,10 +16,10 @@ from typing import Any
 import orjson
 import pytest
 
-from middleware import cli
 from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
 from middleware.domain.models import CellKey, Cells, Lane
-from middleware.mapping import load_mapping, write_mapping
+from middleware.mapping_file import load_mapping, write_mapping
+from middleware.ops import cli
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
 from middleware.store import audit, live, outbox, revisions

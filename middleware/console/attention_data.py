@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from middleware.checks import Check
 from middleware.console.catalog import Catalog
 from middleware.domain.attention import Attention, ParkReason, describe_park
 from middleware.domain.revision_facts import RevisionFacts
-from middleware.runtime import Runtime
-from middleware.store import notices, outbox, revision_facts, revisions, timeline
+from middleware.ops.checks import Check
+from middleware.ops.runtime import Runtime
+from middleware.store import fetched_facts, notices, outbox, revisions, timeline
 from middleware.store.notices import Notice
 from middleware.store.revisions import Handling, RevisionRow
 
@@ -109,7 +109,7 @@ async def _owed_acks(rt: Runtime) -> tuple[OwedAck, ...]:
 async def attention_page(rt: Runtime, catalog: Catalog, worker: Check) -> AttentionPage:
     now = rt.clock()
     rows = await revisions.list_by_status(rt.db, ["parked"], limit=LIST_LIMIT)
-    facts = await revision_facts.load_many(rt.db, [r.revision_id for r in rows])
+    facts = await fetched_facts.load_many(rt.db, [r.revision_id for r in rows])
     parked = []
     for row in rows:
         known = facts.get(row.revision_id)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from middleware.store import audit
 from middleware.store.db import SCHEMA_VERSION
-from tests.test_cli import NOW, base_env, database, run
+from tests.ops.test_cli import NOW, base_env, database, run
 from tests.test_processes import ROOT, emulators
 from tests.web.operator_kit import CHECKS
 

@@ -15,10 +15,9 @@ from typing import Any
 import aiohttp
 import orjson
 
-from middleware import mapping_reload
-from middleware.store import audit, notices, pms_rooms, revisions
+from middleware.store import audit, keys, notices, pms_rooms, revisions
 from tests.flow.harness import System, start_system
-from tests.test_cli import base_env, database, run
+from tests.ops.test_cli import base_env, database, run
 from tests.test_processes import emulators, free_port, healthy, spawn, terminate
 from tests.web.test_admin import twin_booking
 
@@ -170,7 +169,7 @@ async def test_the_cli_validates_then_every_process_follows_its_stamp(tmp_path: 
             "",
             "error: invalid mapping file: the document must be a JSON object with 'properties'\n",
         )
-        assert await audit.get_value(rt.db, mapping_reload.RELOAD_KEY) is None
+        assert await audit.get_value(rt.db, keys.MAPPING_RELOAD_KEY) is None
         write(system, without(good, "twin"))
         code, out, err = await run(["reload-mapping"], env)
         assert (code, err) == (0, "")
@@ -192,7 +191,7 @@ async def test_the_cli_refuses_a_bad_file_without_touching_the_store(tmp_path: P
     code, out, _ = await run(["reload-mapping"], base_env(tmp_path))  # writes a good one
     assert code == 0
     async with database(tmp_path) as db:
-        assert await audit.get_value(db, mapping_reload.RELOAD_KEY) is not None
+        assert await audit.get_value(db, keys.MAPPING_RELOAD_KEY) is not None
 
 
 async def test_sighup_reloads_the_real_processes_and_a_bad_file_keeps_them_running(

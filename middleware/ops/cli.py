@@ -31,17 +31,18 @@ from typing import Any, TextIO
 
 import orjson
 
-from middleware import attention_report, logs, mapping_reload
 from middleware import clock as clocks
-from middleware.checks import Checker
+from middleware import logs
 from middleware.config import DEFAULT_ENV_FILE, Settings, load_settings
 from middleware.domain import sync_scope
 from middleware.domain.models import KINDS, Kind
 from middleware.errors import ConfigError, MappingFileError, PayloadError
-from middleware.mapping import load_mapping
-from middleware.report import status_report
-from middleware.runtime import open_runtime
-from middleware.store import bookings, live, notices, outbox, revisions, sync_requests
+from middleware.mapping_file import load_mapping
+from middleware.ops import attention_report, mapping_reload
+from middleware.ops.checks import Checker
+from middleware.ops.report import status_report
+from middleware.ops.runtime import open_runtime
+from middleware.store import booking_map, live, notices, outbox, revisions, sync_requests
 from middleware.store.db import Database
 from middleware.worker import handling
 
@@ -374,7 +375,7 @@ async def import_legacy(
 ) -> int:
     db = await Database.open(settings.database_path)
     try:
-        report = await bookings.import_legacy(db, path, clock())
+        report = await booking_map.import_legacy(db, path, clock())
     finally:
         await db.close()
     print(f"imported {report.imported}, skipped {report.skipped} already known", file=out)

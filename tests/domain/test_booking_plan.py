@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from middleware.domain.attention import ParkReason
-from middleware.domain.bookings import (
+from middleware.domain.booking_plan import (
     Problem,
     RevisionPlan,
     RoomCancel,

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from middleware.channex.revisions import parse_revision
+from middleware.channex.revision_parser import parse_revision
 from middleware.domain.revision import Card, NightPrice, Person, Service, Tax
-from tests.channex.test_revisions_errors import DELETE, broken, revision
+from tests.channex.test_revision_parser_errors import DELETE, broken, revision
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from middleware.domain.models import CellKey, Lane
-from middleware.domain.parity import Drift
+from middleware.domain.readback import Drift
 from middleware.store import ari_state, outbox
-from middleware.store import parity as store
+from middleware.store import parity_drift as store
 from middleware.store.db import Database, to_db_time
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

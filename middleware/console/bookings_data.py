@@ -19,8 +19,8 @@ import orjson
 from middleware.domain.attention import Attention
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.revision_facts import RevisionFacts
-from middleware.runtime import Runtime
-from middleware.store import audit, bookings, outbox, revision_facts, revisions, timeline
+from middleware.ops.runtime import Runtime
+from middleware.store import audit, booking_map, fetched_facts, outbox, revisions, timeline
 from middleware.store.audit import CallRow
 from middleware.store.outbox import PushRecord
 from middleware.store.revisions import Handling
@@ -131,13 +131,13 @@ async def booking_views(rt: Runtime) -> list[BookingView]:
     ids = await timeline.recent_booking_ids(db, limit=RECENT_BOOKINGS)
     lines = await timeline.revisions_of(db, ids)
     rids = [line.revision_id for line in lines]
-    facts = await revision_facts.load_many(db, rids)
+    facts = await fetched_facts.load_many(db, rids)
     webhooks = await timeline.webhooks_of(db, rids)
     pushes_by_property: dict[str, list[PushRecord]] = {}
     views = []
     for booking_id in ids:
         own = [line for line in lines if line.booking_id == booking_id]
-        record = await bookings.load(db, booking_id)
+        record = await booking_map.load(db, booking_id)
         rooms = tuple(
             RoomView(index=i, pms_id=r.pms_id, active=r.active, request=r.request)
             for i, r in sorted((record.rooms if record else {}).items())

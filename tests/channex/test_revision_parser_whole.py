@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from middleware.channex.revisions import MAX_AMOUNT, parse_revision
+from middleware.channex.revision_parser import MAX_AMOUNT, parse_revision
 from middleware.domain.revision import (
     BookingRevision,
     Card,

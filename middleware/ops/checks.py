@@ -28,9 +28,9 @@ from urllib.parse import urlsplit
 
 from middleware.channex import property_settings
 from middleware.errors import MiddlewareError, RejectedUpstreamError, UpstreamError
+from middleware.ops.runtime import Runtime
 from middleware.pms.port import PmsPort
-from middleware.runtime import Runtime
-from middleware.store import audit, live, outbox, pms_rooms, revisions
+from middleware.store import audit, keys, live, outbox, pms_rooms, revisions
 from middleware.store.db import SCHEMA_VERSION
 from middleware.worker.runner import HEARTBEAT_NAME
 
@@ -133,7 +133,7 @@ class Checker:
 
     async def _database(self, now: datetime) -> Check:
         try:
-            await audit.set_value(self._rt.db, "health_probe", now.isoformat(), now)
+            await audit.set_value(self._rt.db, keys.HEALTH_PROBE_KEY, now.isoformat(), now)
         except Exception as exc:  # any failure to write is the finding itself
             return Check(name="database", ok=False, detail=f"not writable: {exc}")
         return Check(name="database", ok=True, detail="writable")

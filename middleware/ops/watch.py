@@ -21,19 +21,19 @@ from datetime import datetime
 
 import structlog
 
-from middleware.checks import Checker
-from middleware.runtime import Runtime
-from middleware.store import audit, inbox, notices
+from middleware.channex import events
+from middleware.ops.checks import Checker
+from middleware.ops.runtime import Runtime
+from middleware.store import audit, inbox, keys, notices
 from middleware.worker.booking_sync import UNMAPPED_NOTICE
 from middleware.worker.runner import HEARTBEAT_NAME
 
 log = structlog.get_logger(__name__)
 
 WORKER_STALE_ALERT = "worker_stale"
-NOTICE_WATERMARK_KEY = "alerts_notice_watermark"
 # Channex events the intake notes; an unmapped room also parks the revision, and the booking
 # processor alerts about that.
-WATCHED_NOTICES = (inbox.NOTED_EVENTS | {inbox.UNACKED_EVENT}) - {UNMAPPED_NOTICE}
+WATCHED_NOTICES = (inbox.NOTED_EVENTS | {events.NON_ACKED_BOOKING}) - {UNMAPPED_NOTICE}
 MAX_INTERVAL_S = 30.0
 MIN_INTERVAL_S = 1.0
 NOTICES_PER_PASS = 100
@@ -85,7 +85,7 @@ class ProblemWatch:
 
     async def _new_notices(self, now: datetime) -> list[str]:
         db = self._rt.db
-        mark_text = await audit.get_value(db, NOTICE_WATERMARK_KEY)
+        mark_text = await audit.get_value(db, keys.NOTICE_WATERMARK_KEY)
         mark = int(mark_text) if mark_text is not None and mark_text.isdigit() else 0
         found = [
             n
@@ -96,7 +96,7 @@ class ProblemWatch:
             await self._rt.alerter.send(notice.kind, notice.detail)
             mark = notice.id
         if found:
-            await audit.set_value(db, NOTICE_WATERMARK_KEY, str(mark), now)
+            await audit.set_value(db, keys.NOTICE_WATERMARK_KEY, str(mark), now)
         return [n.kind for n in found]
 
 

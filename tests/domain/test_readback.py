@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from middleware.domain import parity
+from middleware.domain import readback
 from middleware.domain.models import CellKey, Cells
-from middleware.domain.parity import AriTouch, Drift
+from middleware.domain.readback import AriTouch, Drift
 
 D1, D2 = date(2026, 11, 21), date(2026, 11, 22)
 
@@ -20,11 +20,11 @@ def test_restrictions_read_back_become_cells_of_the_fields_we_manage() -> None:
             D2: {"rate": None, "availability": 3, "closed_to_arrival": 1},
         }
     }
-    assert parity.cells_from_restrictions(document) == {
+    assert readback.cells_from_restrictions(document) == {
         CellKey("rp", D1): {"rate": Decimal("333.00"), "stop_sell": False, "min_stay_arrival": 2},
         CellKey("rp", D2): {"closed_to_arrival": True},
     }
-    assert parity.cells_from_availability({"rt": {D1: 4}}) == {
+    assert readback.cells_from_availability({"rt": {D1: 4}}) == {
         CellKey("rt", D1): {"availability": 4}
     }
 
@@ -67,19 +67,19 @@ CASES: list[tuple[str, Cells, Cells, list[tuple[str, Any, Any]]]] = [
 def test_find_drift(
     name: str, pms: Cells, channex: Cells, expected: list[tuple[str, Any, Any]]
 ) -> None:
-    assert parity.find_drift("restrictions", pms, channex) == [
+    assert readback.find_drift("restrictions", pms, channex) == [
         Drift(kind="restrictions", entity_id="rp", day=D1, field=f, channex=c, pms=p)
         for f, c, p in expected
     ]
 
 
 def test_drift_cells_are_the_pms_values_to_queue() -> None:
-    drift = parity.find_drift(
+    drift = readback.find_drift(
         "availability",
         {CellKey("rt", D1): {"availability": 5}, CellKey("rt", D2): {"availability": 5}},
         {CellKey("rt", D1): {"availability": 4}, CellKey("rt", D2): {"availability": 5}},
     )
-    assert parity.drift_cells(drift) == {CellKey("rt", D1): {"availability": 5}}
+    assert readback.drift_cells(drift) == {CellKey("rt", D1): {"availability": 5}}
 
 
 def test_an_ari_event_names_cells_per_lane() -> None:
@@ -95,30 +95,32 @@ def test_an_ari_event_names_cells_per_lane() -> None:
         {"date": "bad", "room_type_id": "rt"},
         "junk",
     ]
-    assert parity.cells_named_by_ari_event(payload) == [
+    assert readback.cells_named_by_ari_event(payload) == [
         AriTouch(kind="availability", cells={CellKey("rt", D2): {"availability": 3}}),
         AriTouch(
             kind="restrictions",
             cells={CellKey("rp", D1): {"rate": Decimal("250.00"), "stop_sell": True}},
         ),
     ]
-    assert parity.cells_named_by_ari_event(None) == []
+    assert readback.cells_named_by_ari_event(None) == []
 
 
 def test_an_echo_repeats_what_the_middleware_believes() -> None:
     touch = AriTouch(kind="restrictions", cells={CellKey("rp", D1): {"rate": Decimal("250.00")}})
-    assert parity.is_echo(touch, {CellKey("rp", D1): {"rate": Decimal("250"), "stop_sell": False}})
-    assert not parity.is_echo(touch, {CellKey("rp", D1): {"rate": Decimal("251")}})
-    assert not parity.is_echo(touch, {})
+    assert readback.is_echo(
+        touch, {CellKey("rp", D1): {"rate": Decimal("250"), "stop_sell": False}}
+    )
+    assert not readback.is_echo(touch, {CellKey("rp", D1): {"rate": Decimal("251")}})
+    assert not readback.is_echo(touch, {})
     bare = AriTouch(kind="availability", cells={CellKey("rt", D1): {}})
-    assert not parity.is_echo(bare, {CellKey("rt", D1): {"availability": 1}})
+    assert not readback.is_echo(bare, {CellKey("rt", D1): {"availability": 1}})
 
 
 def test_read_window_is_the_next_days_or_the_whole_horizon() -> None:
     today, end = date(2026, 11, 1), date(2027, 3, 15)
-    assert parity.read_window(today, end, 30, full=False) == (today, date(2026, 11, 30))
-    assert parity.read_window(today, end, 30, full=True) == (today, end)
-    assert parity.read_window(today, date(2026, 11, 5), 30, full=False) == (
+    assert readback.read_window(today, end, 30, full=False) == (today, date(2026, 11, 30))
+    assert readback.read_window(today, end, 30, full=True) == (today, end)
+    assert readback.read_window(today, date(2026, 11, 5), 30, full=False) == (
         today,
         date(2026, 11, 5),
     )
@@ -136,4 +138,4 @@ def test_while_bookings_are_in_flight_only_fewer_units_at_channex_wait() -> None
         kind="restrictions", entity_id="rp", day=D1, field="rate",
         channex=Decimal(1), pms=Decimal(2),
     )  # fmt: skip
-    assert parity.split_for_bookings_in_flight([fewer, more, rate]) == ([more, rate], [fewer])
+    assert readback.split_for_bookings_in_flight([fewer, more, rate]) == ([more, rate], [fewer])

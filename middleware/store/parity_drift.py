@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 import aiosqlite
 
-from middleware.domain import parity as domain
+from middleware.domain import readback as domain
 from middleware.domain.models import CellKey, Cells, Kind, Lane, value_from_text, value_to_text
-from middleware.domain.parity import Drift
+from middleware.domain.readback import Drift
 from middleware.store.db import Database, from_db_time, to_db_time
 
 FieldKey = tuple[str, str, str]  # (entity_id, day, field)

@@ -5,14 +5,10 @@ from typing import Any
 
 import pytest
 
+from middleware.domain.mapping import PmsLink
 from middleware.errors import MappingFileError
-from middleware.mapping import (
-    PmsLink,
-    load_mapping,
-    mapping_document,
-    parse_mapping,
-    write_mapping,
-)
+from middleware.mapping_file import load_mapping, mapping_document, parse_mapping, write_mapping
+from tests.domain.test_mapping import hotel_doc
 
 DOC = {
     "properties": [
@@ -58,64 +54,10 @@ def test_lookups_by_id_and_code(tmp_path: Path) -> None:
     assert mapping_document(mapping) == DOC
 
 
-def _hotel(property_id: str, suffix: str) -> dict[str, Any]:
-    """A property mapping the codes every hotel of the group has: lvu and ov, plano padrao."""
-    return {
-        "channex_property_id": property_id,
-        "name": f"Hotel {suffix}",
-        "currency": "BRL",
-        "timezone": "America/Sao_Paulo",
-        "room_types": [
-            {
-                "categoria": code,
-                "channex_room_type_id": f"rt-{code}-{suffix}",
-                "rate_plans": [{"plano": "padrao", "channex_rate_plan_id": f"rp-{code}-{suffix}"}],
-            }
-            for code in ("lvu", "ov")
-        ],
-    }
-
-
-def test_two_properties_may_map_the_same_categoria_and_plano() -> None:
-    """Codes are unique per property (pms-contract §5.1): each lookup stays in its hotel."""
-    mapping = parse_mapping({"properties": [_hotel("pa", "a"), _hotel("pb", "b")]})
-    found = {
-        (property_id, code): (ref.property.property_id, ref.room.room_type_id)
-        for property_id in ("pa", "pb")
-        for code in ("lvu", "ov")
-        if (ref := mapping.by_room_code(property_id, code)) is not None
-    }
-    assert found == {
-        ("pa", "lvu"): ("pa", "rt-lvu-a"),
-        ("pa", "ov"): ("pa", "rt-ov-a"),
-        ("pb", "lvu"): ("pb", "rt-lvu-b"),
-        ("pb", "ov"): ("pb", "rt-ov-b"),
-    }
-    assert mapping.by_room_code("pa", "twin") is None
-    assert mapping.by_room_code("nowhere", "lvu") is None
-    prop_b = mapping.properties[1]
-    room = prop_b.room("lvu")
-    assert room is not None and room.room_type_id == "rt-lvu-b"
-    plan = room.plan("padrao")
-    assert plan is not None and plan.rate_plan_id == "rp-lvu-b"
-    assert (prop_b.room("twin"), room.plan("cafe")) == (None, None)
-    assert prop_b.room_codes() == ("lvu", "ov")
-    assert mapping.room_codes() == ("lvu", "ov")  # each code once, whoever maps it
-    assert [p.property_id for p in mapping.properties_with("lvu")] == ["pa", "pb"]
-    assert mapping.properties_with("twin") == ()
-    rate = mapping.by_rate_plan("rp-lvu-a")
-    assert rate is not None and rate.plan is not None
-    assert (rate.property.property_id, rate.room.room_code, rate.plan.plan_code) == (
-        "pa",
-        "lvu",
-        "padrao",
-    )
-
-
 def test_a_code_twice_in_one_property_is_refused_even_when_others_share_it() -> None:
     """A categoria twice in one hotel, or a plano twice in one categoria, is still refused;
     the same codes in another hotel are not a problem."""
-    twice = _hotel("pb", "b")
+    twice = hotel_doc("pb", "b")
     twice["room_types"].append(
         {
             "categoria": "lvu",
@@ -127,7 +69,7 @@ def test_a_code_twice_in_one_property_is_refused_even_when_others_share_it() -> 
         }
     )
     with pytest.raises(MappingFileError) as caught:
-        parse_mapping({"properties": [_hotel("pa", "a"), twice]})
+        parse_mapping({"properties": [hotel_doc("pa", "a"), twice]})
     assert caught.value.problems == (
         "properties[1].room_types[2]: categoria 'lvu' is mapped twice in this property",
         "properties[1].room_types[2].rate_plans[1]: plano 'padrao' is mapped twice in this"
@@ -136,9 +78,9 @@ def test_a_code_twice_in_one_property_is_refused_even_when_others_share_it() -> 
 
 
 def test_channex_ids_stay_unique_across_properties() -> None:
-    other = _hotel("pb", "a")  # the same Channex room type and rate plan ids as hotel a
+    other = hotel_doc("pb", "a")  # the same Channex room type and rate plan ids as hotel a
     with pytest.raises(MappingFileError) as caught:
-        parse_mapping({"properties": [_hotel("pa", "a"), other]})
+        parse_mapping({"properties": [hotel_doc("pa", "a"), other]})
     assert caught.value.problems == (
         "properties[1].room_types[0]: id rt-lvu-a is used twice",
         "properties[1].room_types[0].rate_plans[0]: id rp-lvu-a is used twice",
