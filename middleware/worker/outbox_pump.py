@@ -76,6 +76,9 @@ class OutboxPump:
         self._alert = alert
         self._lease_s = settings.worker_lease_s
         self._window_s = settings.channex_rate_window_s
+        # lanes whose rate window is full, and when their next call slot opens: not started
+        # again before then (with hundreds of saturated lanes, each start costs a write)
+        self._waiting_until: dict[Lane, datetime] = {}
 
     def _limit(self, kind: Kind) -> int:
         s = self._settings
@@ -95,7 +98,10 @@ class OutboxPump:
             debounce_s=self._settings.ari_debounce_s,
             max_delay_s=self._settings.ari_max_delay_s,
         )
-        return [self._start(lane) for lane in due]
+        for lane, until in list(self._waiting_until.items()):
+            if until <= now:
+                del self._waiting_until[lane]
+        return [self._start(lane) for lane in due if lane not in self._waiting_until]
 
     def _start(self, lane: Lane) -> asyncio.Task[LaneResult] | None:
         return self.pool.start(lane, lambda: self.push_lane(lane))
@@ -111,6 +117,7 @@ class OutboxPump:
             self._db, lane, now, limit=self._limit(lane.kind), window_s=self._window_s
         )
         if slot is not None:
+            self._waiting_until[lane] = slot
             return LaneResult(lane=lane, outcome="waiting")
         claim = await outbox.claim(self._db, lane, now, lease_s=self._lease_s)
         if claim is None:
