@@ -64,6 +64,12 @@ async def put_live(db: Database, property_ids: Collection[str], now: datetime, *
         await _insert(conn, property_ids, now, by)
 
 
+async def is_live(db: Database, property_id: str) -> bool:
+    """Whether one property is live (one indexed row: the ARI sync asks this per read)."""
+    row = await db.fetchone("SELECT 1 FROM live_properties WHERE property_id = ?", (property_id,))
+    return row is not None
+
+
 async def live_properties(db: Database) -> dict[str, LiveProperty]:
     """Every live property by id."""
     rows = await db.fetchall("SELECT property_id, live_since, put_live_by FROM live_properties")

@@ -205,7 +205,7 @@ class AriSync:
         )
         problems = [p.message for p in grid_problems]
         rows = 0
-        is_live = prop.property_id in await live.live_properties(self._db)
+        is_live = await live.is_live(self._db, prop.property_id)
         for kind, cells in (("availability", avail), ("restrictions", restr)):
             if not is_live:
                 break

@@ -41,6 +41,7 @@ async def test_put_live_records_no_sync_request(tmp_path: Path) -> None:
     try:
         await live.put_live(db, ["p1"], T0, by="test harness")
         assert list(await live.live_properties(db)) == ["p1"]
+        assert (await live.is_live(db, "p1"), await live.is_live(db, "p2")) == (True, False)
         assert await sync_requests.pending_count(db) == 0
     finally:
         await db.close()
