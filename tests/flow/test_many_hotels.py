@@ -17,11 +17,12 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
+from starlette.applications import Starlette
 
 from middleware.channex.client import ChannexClient
 from middleware.clock import hotel_today
@@ -69,6 +70,41 @@ class Hotels:
         return hotel_today(many_hotels.TIMEZONE, self.clock())
 
 
+def middleware_env(channex_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """One middleware, worker inside, for hotels that each have their own sistema-os."""
+    return {
+        "CHANNEX_BASE_URL": channex_url + "/api/v1",
+        "CHANNEX_API_KEY": API_KEY,
+        "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "CHANNEX_SYNC_DAYS": "30",
+        "ADMIN_TOKEN": ADMIN_TOKEN,
+        "PMS_BASE_URL": "http://127.0.0.1:9",  # every hotel has its own PMS
+        "MAPPING_FILE": str(tmp_path / "mapping.json"),
+        "DATABASE_PATH": str(tmp_path / "middleware.db"),
+        "WORKER_INTERVAL": "0.1",
+        "WORKER_IN_PROCESS": "true",
+        "ARI_DEBOUNCE": "0.05",
+        "ARI_MAX_DELAY": "0.3",
+        "PMS_POLL_INTERVAL": "0",
+        "FEED_POLL_INTERVAL": "0",
+        "PARITY_INTERVAL": "0",
+        # the windows here are seconds long: a notice read at once keeps the lanes busy
+        "PMS_READ_COALESCE": "0",
+        **extra,
+    }
+
+
+async def live_with_webhooks(
+    app: Starlette, client: ChannexClient, mapping: Mapping, url: str, now: datetime
+) -> None:
+    """Every hotel live (Channex starts in step with its PMS) and its webhook registered."""
+    ids = [prop.property_id for prop in mapping]
+    await live.put_live(app.state.ctx.runtime.db, ids, now, by="test")
+    await many_hotels.register_webhooks(
+        client, mapping, url + "/webhook/channex", {SECRET_HEADER: WEBHOOK_SECRET}
+    )
+
+
 @contextlib.asynccontextmanager
 async def three_hotels(tmp_path: Path) -> AsyncIterator[Hotels]:
     clock = ShiftedClock()
@@ -87,36 +123,16 @@ async def three_hotels(tmp_path: Path) -> AsyncIterator[Hotels]:
         client = ChannexClient(session, channex_url + "/api/v1", API_KEY)
         urls = [pms.base_url(i) for i in range(3)]
         mapping = await many_hotels.provision(client, tmp_path, urls, sync_days=30)
-        env = {
-            "CHANNEX_BASE_URL": channex_url + "/api/v1",
-            "CHANNEX_API_KEY": API_KEY,
-            "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "CHANNEX_RATE_WINDOW": str(WINDOW_S),
-            "CHANNEX_SYNC_DAYS": "30",
-            "ADMIN_TOKEN": ADMIN_TOKEN,
-            "PMS_BASE_URL": "http://127.0.0.1:9",  # every hotel has its own PMS
-            "PMS_TIMEOUT": "10",
-            "MAPPING_FILE": str(tmp_path / "mapping.json"),
-            "DATABASE_PATH": str(tmp_path / "middleware.db"),
-            "WORKER_INTERVAL": "0.1",
-            "WORKER_IN_PROCESS": "true",
-            "ARI_DEBOUNCE": "0.05",
-            "ARI_MAX_DELAY": "0.3",
-            "PMS_POLL_INTERVAL": "0",
-            "FEED_POLL_INTERVAL": "0",
-            "PARITY_INTERVAL": "0",
-            # the windows here are seconds long: a notice read at once keeps the lanes busy
-            "PMS_READ_COALESCE": "0",
-        }
+        env = middleware_env(
+            channex_url,
+            tmp_path,
+            CHANNEX_RATE_WINDOW=str(WINDOW_S),
+            PMS_TIMEOUT="10",
+        )
         settings = load_settings(env, env_file=None)
         app = create_app(settings, clock=clock, mapping=mapping)
         async with serve_app(app) as url:
-            ids = [prop.property_id for prop in mapping]
-            await live.put_live(app.state.ctx.runtime.db, ids, clock(), by="test")
-            webhook = url + "/webhook/channex"
-            await many_hotels.register_webhooks(
-                client, mapping, webhook, {SECRET_HEADER: WEBHOOK_SECRET}
-            )
+            await live_with_webhooks(app, client, mapping, url, clock())
             for emulator in pms.emulators:
                 emulator.middleware_url = url
             yield Hotels(

@@ -26,10 +26,11 @@ from middleware.domain.mapping import Mapping, PmsLink
 from middleware.sandbox import many_hotels
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.serving import serve_app
-from middleware.store import live, outbox, revisions, sync_requests
+from middleware.store import outbox, revisions, sync_requests
 from middleware.web.app import create_app
 from middleware.web.context import WebContext
-from tests.flow.harness import ADMIN_TOKEN, API_KEY, SECRET_HEADER, WEBHOOK_SECRET, ShiftedClock
+from tests.flow.harness import API_KEY, ShiftedClock
+from tests.flow.test_many_hotels import live_with_webhooks, middleware_env
 
 A, B = 0, 1
 CODES = ("lvu", "ov")
@@ -126,33 +127,11 @@ async def two_hotels(tmp_path: Path) -> AsyncIterator[Group]:
                 )
             )
         )
-        env = {
-            "CHANNEX_BASE_URL": channex_url + "/api/v1",
-            "CHANNEX_API_KEY": API_KEY,
-            "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "CHANNEX_SYNC_DAYS": "30",
-            "ADMIN_TOKEN": ADMIN_TOKEN,
-            "PMS_BASE_URL": "http://127.0.0.1:9",  # every hotel has its own PMS
-            "MAPPING_FILE": str(tmp_path / "mapping.json"),
-            "DATABASE_PATH": str(tmp_path / "middleware.db"),
-            "WORKER_INTERVAL": "0.1",
-            "WORKER_IN_PROCESS": "true",
-            "ARI_DEBOUNCE": "0.05",
-            "ARI_MAX_DELAY": "0.3",
-            "PMS_POLL_INTERVAL": "0",
-            "FEED_POLL_INTERVAL": "0",
-            "PARITY_INTERVAL": "0",
-            "PMS_READ_COALESCE": "0",
-            **dict(zip(TOKEN_ENVS, TOKENS, strict=True)),
-        }
+        env = middleware_env(channex_url, tmp_path, **dict(zip(TOKEN_ENVS, TOKENS, strict=True)))
         settings = load_settings(env, env_file=None)
         app = create_app(settings, clock=clock, mapping=mapping)
         async with serve_app(app) as url:
-            ids = [prop.property_id for prop in mapping]
-            await live.put_live(app.state.ctx.runtime.db, ids, clock(), by="test")
-            await many_hotels.register_webhooks(
-                client, mapping, url + "/webhook/channex", {SECRET_HEADER: WEBHOOK_SECRET}
-            )
+            await live_with_webhooks(app, client, mapping, url, clock())
             for emulator, token in zip(pms.emulators, TOKENS, strict=True):
                 emulator.middleware_url = url
                 emulator.middleware_token = token  # each PMS signs with its hotel's own token

@@ -240,8 +240,8 @@ async def test_sync_refuses_a_reversed_range_and_a_disabled_integration(tmp_path
 # --------------------------------------------------------------------------- replay, retry
 
 
-async def test_replay_puts_a_parked_revision_back_and_refuses_others(tmp_path: Path) -> None:
-    env = base_env(tmp_path)
+async def parked_and_pending(tmp_path: Path) -> None:
+    """Revision `rev-parked` parked ("no free apartment") and `rev-pending` pending."""
     async with database(tmp_path) as db:
         async with db.transaction() as conn:
             for revision_id in ("rev-parked", "rev-pending"):
@@ -254,6 +254,11 @@ async def test_replay_puts_a_parked_revision_back_and_refuses_others(tmp_path: P
                     now=NOW,
                 )
         await revisions.park(db, "rev-parked", "no free apartment", NOW)
+
+
+async def test_replay_puts_a_parked_revision_back_and_refuses_others(tmp_path: Path) -> None:
+    env = base_env(tmp_path)
+    await parked_and_pending(tmp_path)
     assert await run(["replay", "rev-parked"], env) == (
         0,
         "revision rev-parked is pending again; the worker replays it next pass\n",
@@ -273,18 +278,7 @@ async def test_replay_puts_a_parked_revision_back_and_refuses_others(tmp_path: P
 
 async def test_handled_closes_a_parked_revision_and_reports_the_ack(tmp_path: Path) -> None:
     env = base_env(tmp_path)  # Channex at 127.0.0.1:9: nothing listens, the ack fails
-    async with database(tmp_path) as db:
-        async with db.transaction() as conn:
-            for revision_id in ("rev-parked", "rev-pending"):
-                await revisions.enqueue(
-                    conn,
-                    revision_id=revision_id,
-                    booking_id="bk-1",
-                    property_id="prop-1",
-                    source="webhook",
-                    now=NOW,
-                )
-        await revisions.park(db, "rev-parked", "no free apartment", NOW)
+    await parked_and_pending(tmp_path)
     argv = ["handled", "rev-parked", "--by", "Ana", "--reason", "moved to room 12 by phone"]
     code, out, err = await run(argv, env)
     assert (code, out) == (

@@ -8,32 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from middleware.config import load_settings
-from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
+from middleware.domain.mapping import Mapping
 from middleware.domain.models import Kind
 from middleware.errors import PayloadError
 from middleware.web.manual_body import parse_manual_push
+from tests.web.test_sync_scope import hotel
 
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
 SETTINGS = load_settings({"CHANNEX_API_KEY": "k-123456"}, env_file=None)
-
-
-def hotel(property_id: str, name: str, *codes: str) -> PropertyMap:
-    return PropertyMap(
-        property_id=property_id,
-        name=name,
-        currency="BRL",
-        timezone="America/Sao_Paulo",
-        room_types=tuple(
-            RoomTypeMap(
-                room_code=code,
-                room_type_id=f"rt-{code}-{property_id}",
-                rate_plans=(
-                    RatePlanMap(plan_code="padrao", rate_plan_id=f"rp-{code}-{property_id}"),
-                ),
-            )
-            for code in codes
-        ),
-    )
 
 
 GROUP = Mapping((hotel("pa", "Hotel A", "lvu", "ov"), hotel("pb", "Hotel B", "lvu", "std")))
