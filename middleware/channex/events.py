@@ -39,6 +39,17 @@ TEST = "test"  # the test delivery; no subscription names it
 # A booking revision to fetch: the generic event and the three specific ones (contract §6.3:
 # which one arrives depends on the subscription, so all four are accepted).
 BOOKING_EVENTS = frozenset({BOOKING, BOOKING_NEW, BOOKING_MODIFICATION, BOOKING_CANCELLATION})
+# Channex telling us a channel refused or lost what it sent, or a removal coming: each becomes
+# a notice and an alert with its reasons (`store.inbox`), and the setup script subscribes to it.
+CHANNEL_PROBLEMS = (
+    SYNC_ERROR,
+    SYNC_WARNING,
+    RATE_ERROR,
+    DISCONNECT_CHANNEL,
+    DISCONNECT_LISTING,
+    CHANNEL_REMOVAL_WARNING,
+    PROPERTY_REMOVAL_WARNING,
+)
 # Every event a webhook may subscribe to (its `event_mask`).
 SUBSCRIBABLE = frozenset(
     {

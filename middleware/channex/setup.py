@@ -51,13 +51,7 @@ EVENT_MASK = ";".join(
         events.BOOKING_UNMAPPED_RATE,
         events.NON_ACKED_BOOKING,
         events.ARI,
-        events.SYNC_ERROR,
-        events.SYNC_WARNING,
-        events.RATE_ERROR,
-        events.DISCONNECT_CHANNEL,
-        events.DISCONNECT_LISTING,
-        events.CHANNEL_REMOVAL_WARNING,
-        events.PROPERTY_REMOVAL_WARNING,
+        *events.CHANNEL_PROBLEMS,
     )
 )
 ROOM_FIELDS = ("count_of_rooms", "occ_adults", "occ_children", "occ_infants", "default_occupancy")

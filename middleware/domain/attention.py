@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from middleware.domain.channels import channel_name
@@ -261,3 +262,17 @@ def booking_facts(
         departure=revision.departure_date,
         room_types=tuple(titles),
     )
+
+
+def facts_json(facts: BookingFacts) -> dict[str, Any]:
+    """A booking's facts as JSON values (dates ISO-8601): what a park note keeps and what the
+    reports show."""
+    return {
+        "hotel": facts.hotel,
+        "ota": facts.ota,
+        "ota_code": facts.ota_code,
+        "guest": facts.guest,
+        "arrival": facts.arrival.isoformat() if facts.arrival else None,
+        "departure": facts.departure.isoformat() if facts.departure else None,
+        "room_types": list(facts.room_types),
+    }

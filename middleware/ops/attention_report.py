@@ -32,16 +32,7 @@ def local_iso(moment: datetime, timezone: str | None) -> str:
 
 
 def _facts_fields(facts: BookingFacts) -> dict[str, Any]:
-    return {
-        "headline": attention.headline(facts),
-        "hotel": facts.hotel,
-        "ota": facts.ota,
-        "ota_code": facts.ota_code,
-        "guest": facts.guest,
-        "arrival": facts.arrival.isoformat() if facts.arrival else None,
-        "departure": facts.departure.isoformat() if facts.departure else None,
-        "room_types": list(facts.room_types),
-    }
+    return {"headline": attention.headline(facts), **attention.facts_json(facts)}
 
 
 def attention_item(row: RevisionRow, mapping: ChannexMapping) -> dict[str, Any]:

@@ -40,14 +40,7 @@ NOTED_EVENTS = frozenset(
     {
         events.BOOKING_UNMAPPED_ROOM,
         events.BOOKING_UNMAPPED_RATE,
-        # Channex telling us a channel refused or lost what it sent, or a removal coming
-        events.SYNC_ERROR,
-        events.SYNC_WARNING,
-        events.RATE_ERROR,
-        events.DISCONNECT_CHANNEL,
-        events.DISCONNECT_LISTING,
-        events.CHANNEL_REMOVAL_WARNING,
-        events.PROPERTY_REMOVAL_WARNING,
+        *events.CHANNEL_PROBLEMS,
     }
 )
 # Payload keys that say why, copied into the notice (and so into the alert).

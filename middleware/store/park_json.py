@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from middleware.domain import attention
 from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
 
 MARK = "park"  # the key that tells a note from an older plain-text reason
@@ -20,15 +21,7 @@ def encode(note: ParkNote) -> str:
             MARK: str(note.reason),
             "text": note.text,
             "details": dict(note.details),
-            "facts": {
-                "hotel": facts.hotel,
-                "ota": facts.ota,
-                "ota_code": facts.ota_code,
-                "guest": facts.guest,
-                "arrival": facts.arrival.isoformat() if facts.arrival else None,
-                "departure": facts.departure.isoformat() if facts.departure else None,
-                "room_types": list(facts.room_types),
-            },
+            "facts": attention.facts_json(facts),
         }
     ).decode()
 
