@@ -146,8 +146,7 @@ async def resync(request: Request) -> Response:
         rt.db,
         source="console",
         now=rt.clock(),
-        property_id=prop.property_id,
-        room_codes=[room.room_code for room in prop.room_types],
+        property_id=prop.property_id,  # every room of the hotel
         date_from=first,
         date_to=last,
     )
