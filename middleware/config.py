@@ -86,6 +86,9 @@ class Settings:
     # Storage: audit calls, pushes, webhook events and notices older than this are pruned
     prune_after_days: int = 30  # 0 = keep everything
     prune_interval_s: int = 3600
+    # Finished bookings (departed this long ago, every revision done) are forgotten: their rows
+    # go, a tombstone stays (store.retention). 0 = keep every booking forever
+    booking_retention_days: int = 90
     # Per-property PMS secrets (mapping `pms.token_env` / `pms.webhook_token_env`), by name
     pms_secrets: dict[str, Secret] = field(default_factory=dict, repr=False)
     # Operations
@@ -306,6 +309,9 @@ def load_settings(
         worker_concurrency=r.integer("WORKER_CONCURRENCY", d.worker_concurrency, 1, 1000),
         prune_after_days=r.integer("PRUNE_AFTER_DAYS", d.prune_after_days, 0, 3650),
         prune_interval_s=r.integer("PRUNE_INTERVAL", d.prune_interval_s, 0),
+        booking_retention_days=r.integer(
+            "BOOKING_RETENTION_DAYS", d.booking_retention_days, 0, 3650
+        ),
         pms_secrets=_pms_secrets(environ, config),
         alert_webhook_url=r.url("ALERT_WEBHOOK_URL", "http://unset")
         if r.raw("ALERT_WEBHOOK_URL")

@@ -37,6 +37,7 @@ class ParkReason(StrEnum):
     REVISION_FROM_FUTURE = "revision_from_future"
     ACK_REFUSED = "ack_refused"
     RETRIES_EXHAUSTED = "retries_exhausted"
+    BOOKING_FORGOTTEN = "booking_forgotten"
     LEGACY = "legacy"  # parked by a version that stored only a text
 
 
@@ -175,6 +176,17 @@ WORDING: dict[ParkReason, tuple[str, str, str]] = {
         "Gave up after {attempts} attempts",
         "The middleware tried {attempts} times and each time {cause}.",
         "Fix that (python -m middleware check shows what is down), " + _REPLAY,
+    ),
+    ParkReason.BOOKING_FORGOTTEN: (
+        "A change for a booking already forgotten",
+        "Channex sent a change for a booking whose stay ended {departure}. The middleware"
+        " had already removed its records on {forgotten_at} (finished bookings are forgotten"
+        " BOOKING_RETENTION_DAYS after departure), so it cannot tell what sistema-os holds for"
+        " it, and applying the change could create the booking in sistema-os again. It was not"
+        " applied.",
+        "Look the booking up in sistema-os and at the OTA; if something really must change,"
+        " change it in sistema-os by hand, then mark it handled. Replaying cannot help: it"
+        " parks again.",
     ),
     ParkReason.LEGACY: (
         "Needs attention",

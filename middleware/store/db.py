@@ -23,7 +23,7 @@ WAL_RETRY_S = 0.05
 # After a checkpoint the WAL file is cut back to this size: a go-live full sync leaves a WAL of
 # about 15 MB that would otherwise keep its size on disk for good (scripts/soak.py).
 WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Row = aiosqlite.Row
@@ -133,6 +133,14 @@ CREATE TABLE IF NOT EXISTS wakeups (
     work TEXT NOT NULL CHECK (work IN ('process_bookings', 'poll_feed', 'parity_check')),
     asked_by TEXT NOT NULL, asked_at TEXT NOT NULL, taken_until TEXT, done_at TEXT, result TEXT);
 CREATE INDEX IF NOT EXISTS wakeups_open ON wakeups (work, done_at);
+""",
+    # Retention of finished bookings (`store.retention`): what is kept of a forgotten booking,
+    # and the index that finds a booking's revisions.
+    9: """
+CREATE TABLE IF NOT EXISTS forgotten_bookings (
+    channex_booking_id TEXT PRIMARY KEY, property_id TEXT, ota_code TEXT, departure TEXT,
+    forgotten_at TEXT NOT NULL, last_revision_id TEXT) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS revisions_booking ON revisions (booking_id);
 """,
 }
 

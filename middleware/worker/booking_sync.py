@@ -11,6 +11,8 @@ For each claimed revision: fetch it by id, plan it against the booking map
   the retry by the PMS's Idempotency-Key); then, in one transaction, record the booking's new
   revision and mark the revision `applied`; ack; mark `acked`; ask for an ARI resync of the
   touched nights.
+A revision of a booking already forgotten (`store.retention`: its map and revisions removed
+after its stay) is parked, never planned: with no map the plan would create it again.
 A row already `applied` (its ack failed) is only acked again: the PMS is never called twice.
 Properties are worked on concurrently in a bounded `KeyedPool`, one task per property
 processing its revisions in order, each room with that property's own PMS: one hotel's slow
@@ -35,6 +37,7 @@ from middleware import clock as clocks
 from middleware.channex import events
 from middleware.domain import attention
 from middleware.domain import booking_plan as planning
+from middleware.domain import retention as forgetting
 from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
 from middleware.domain.mapping import Mapping as ChannexMapping
 from middleware.domain.models import Lane
@@ -49,7 +52,7 @@ from middleware.errors import (
     UpstreamError,
 )
 from middleware.pms.directory import PmsDirectory
-from middleware.store import ari_state, booking_map, fetched_facts, revisions
+from middleware.store import ari_state, booking_map, fetched_facts, retention, revisions
 from middleware.store.db import Database
 from middleware.store.revisions import RevisionRow
 from middleware.worker import keyed_pool
@@ -282,6 +285,9 @@ class BookingProcessor:
             now=self._clock(),
         )
         await fetched_facts.save(self._db, row.revision_id, facts_of(revision), self._clock())
+        if (gone := await retention.tombstone(self._db, revision.booking_id)) is not None:
+            late = forgetting.late_revision(gone, revision.id)  # never planned: it would create
+            return await self._park(run, late.reason, late.text, details=dict(late.details))
         plan = self._plan(revision, await booking_map.load(self._db, revision.booking_id))
         if plan.stale:
             outcome = await self._ack(run, "stale")

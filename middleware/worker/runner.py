@@ -10,7 +10,8 @@ again every `SETTINGS_RETRY_S` until Channex answers. Each sleep is a wait on th
 `pump` and `bookings` loops only dispatch: each property's (or lane's) work runs in its
 component's bounded pool, so one hotel's slow PMS or slow Channex lane never holds another's;
 a property whose sync or bookings task ends nudges its loop, which looks for more at once.
-`prune` removes old audit rows (`store.prune`). `wakeups` runs what a person asked for now
+`prune` removes old audit rows (`store.prune`) and forgets finished bookings
+(`store.retention`). `wakeups` runs what a person asked for now
 through the store (`store.wakeups`: process bookings, poll the feed, a parity pass — the web
 process records them and does none of this work itself) within `WORKER_INTERVAL`, or at once
 when woken (one-process mode); the feed and parity passes of the loops and of a wake-up take
@@ -29,8 +30,9 @@ from typing import Any
 import orjson
 import structlog
 
+from middleware.domain import retention as forgetting
 from middleware.ops.mapping_reload import MappingReloader
-from middleware.store import audit, keys, prune, sync_requests, wakeups
+from middleware.store import audit, keys, prune, retention, sync_requests, wakeups
 from middleware.store.db import from_db_time, to_db_time
 from middleware.worker import asked, property_check
 from middleware.worker.assembly import WorkerRuntime
@@ -114,7 +116,7 @@ class Worker:
             loops.append(("nightly", NIGHTLY_CHECK_S, self._nightly))
         if s.parity_interval_s > 0 or s.parity_full_hour is not None:
             loops.append(("parity", tick, self._parity))
-        if s.prune_after_days > 0 and s.prune_interval_s > 0:
+        if (s.prune_after_days > 0 or s.booking_retention_days > 0) and s.prune_interval_s > 0:
             loops.append(("prune", float(s.prune_interval_s), self._prune))
         if not s.channex_enabled:
             # CHANNEX_ENABLED=false: no loop calls Channex (there may be no API key); sync
@@ -232,10 +234,17 @@ class Worker:
 
     async def _prune(self) -> None:
         now = self._rt.clock()
-        cutoff = now - timedelta(days=self._rt.settings.prune_after_days)
-        report = await prune.prune(self._rt.db, cutoff)
-        if report.total:
-            log.info("store_pruned", cutoff=cutoff.isoformat(), **report.removed)
+        s = self._rt.settings
+        if s.prune_after_days > 0:
+            cutoff = now - timedelta(days=s.prune_after_days)
+            report = await prune.prune(self._rt.db, cutoff)
+            if report.total:
+                log.info("store_pruned", cutoff=cutoff.isoformat(), **report.removed)
+        if s.booking_retention_days > 0:
+            cut = forgetting.cutoffs(now, s.booking_retention_days)
+            kept = await retention.forget_finished(self._rt.db, cut, now)
+            if kept.forgotten:
+                log.info("bookings_forgotten", bookings=kept.forgotten, **kept.removed)
 
     async def _heartbeat(self) -> None:
         await audit.heartbeat(self._rt.db, HEARTBEAT_NAME, self._rt.clock())
