@@ -82,12 +82,13 @@ SELECT j.value AS b,
 FROM json_each(:ids) j
 """  # noqa: S608 - constants
 
+# Forgotten again (a late revision, handled): what the booking map said the first time wins.
 _REMEMBER = """
 INSERT INTO forgotten_bookings (channex_booking_id, property_id, ota_code, departure,
     forgotten_at, last_revision_id) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (channex_booking_id) DO UPDATE SET
-    property_id = coalesce(excluded.property_id, forgotten_bookings.property_id),
-    ota_code = coalesce(excluded.ota_code, forgotten_bookings.ota_code),
+    property_id = coalesce(forgotten_bookings.property_id, excluded.property_id),
+    ota_code = coalesce(forgotten_bookings.ota_code, excluded.ota_code),
     departure = nullif(max(coalesce(excluded.departure, ''),
                            coalesce(forgotten_bookings.departure, '')), ''),
     forgotten_at = excluded.forgotten_at,

@@ -186,3 +186,45 @@ async def test_the_wal_is_cut_back_after_a_large_write(tmp_path: Path) -> None:
         assert await asyncio.to_thread(os.path.getsize, wal) <= WAL_SIZE_LIMIT_BYTES
     finally:
         await db.close()
+
+
+async def test_a_version_7_database_keeps_its_bookings_and_gains_the_tombstones(
+    tmp_path: Path,
+) -> None:
+    """Migration 9 adds `forgotten_bookings` and the index of revisions by booking; the
+    booking map and the revisions are kept as they were."""
+    path = tmp_path / "old.db"
+    db = await Database.open(path)
+    await db.execute("DROP TABLE forgotten_bookings")
+    await db.execute("DROP INDEX revisions_booking")
+    await db.execute(
+        "INSERT INTO revisions (revision_id, booking_id, property_id, source, status,"
+        " received_at, next_attempt_at, updated_at)"
+        " VALUES ('r1', 'bk', 'p', 'webhook', 'acked', 't0', 't1', 't2')"
+    )
+    await db.execute(
+        "INSERT INTO bookings (channex_booking_id, property_id, status, last_revision_id,"
+        " updated_at) VALUES ('bk', 'p', 'new', 'r1', 't2')"
+    )
+    await db.execute("PRAGMA user_version = 7")
+    await db.close()
+    reopened = await Database.open(path)
+    try:
+        made = await reopened.fetchall(
+            "SELECT type, name FROM sqlite_master"
+            " WHERE name IN ('forgotten_bookings', 'revisions_booking') ORDER BY name"
+        )
+        assert [tuple(row) for row in made] == [
+            ("table", "forgotten_bookings"),
+            ("index", "revisions_booking"),
+        ]
+        kept = await reopened.fetchall(
+            "SELECT r.revision_id, r.status, b.last_revision_id FROM revisions r"
+            " JOIN bookings b ON b.channex_booking_id = r.booking_id"
+        )
+        assert [tuple(row) for row in kept] == [("r1", "acked", "r1")]
+        assert await reopened.fetchall("SELECT * FROM forgotten_bookings") == []
+        version = await reopened.fetchone("PRAGMA user_version")
+        assert version is not None and version[0] == SCHEMA_VERSION
+    finally:
+        await reopened.close()
