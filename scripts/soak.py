@@ -1,6 +1,8 @@
-"""Soak: a compressed month of one hotel's traffic with pruning on; do size and RSS level off?
+"""Soak: a compressed month of one hotel's traffic with pruning and booking retention on; do
+size and RSS level off?
 
-    python scripts/soak.py [--days 30] [--prune-after-days 7] [--json]
+    python scripts/soak.py [--days 30] [--prune-after-days 7] [--booking-retention-days 3]
+                           [--lead-days 14] [--json]
 
 One middleware child process (one-process mode: web + worker, `scripts.soak_middleware`)
 against the Channex and sistema-os emulators (Duke Beach, 33 rooms), all on 127.0.0.1. Time is
@@ -13,15 +15,22 @@ cancellations (Channex booking webhooks), `--changes-per-day` rate or restrictio
 sistema-os and `--direct-per-day` walk-in bookings (each a change notice to `/webhook/pms`).
 On the first day one OTA booking arrives for a room type the mapping lacks: it is parked and
 must stay so, its webhook event and open notice kept, however old. Pruning runs every
-`--prune-interval-s` (wall seconds) with PRUNE_AFTER_DAYS = `--prune-after-days`; parity, the
-feed poll and the PMS poll are off.
+`--prune-interval-s` (wall seconds) with PRUNE_AFTER_DAYS = `--prune-after-days` and
+BOOKING_RETENTION_DAYS = `--booking-retention-days`: a booking whose stay ended that long ago
+with every revision done is forgotten (its rows go, a tombstone stays). Stays start within
+`--lead-days` (14) of the day they are booked, so that bookings made in the month also end and
+are forgotten in it. Parity, the feed poll and the PMS poll are off. After the last day, one
+booking already forgotten is cancelled at Channex: the late revision must park
+(`booking_forgotten`) with its webhook event and an open notice, never acked, and sistema-os
+keep the booking as it was.
 
 After the go-live full sync (day 0) and after every simulated day it samples: the database
 file and its WAL, the data it holds (pages in use: deleted rows leave free pages that later
 rows reuse, so the file alone says little), the rows of the pruned tables (http_calls, pushes,
-webhook_events, notices, sync_requests) and of revisions and outbox, rows the pruning rules
-would remove that are older than the cutoff by more than a slot ("overdue": should stay 0),
-the child's resident memory (VmRSS), bookings acked and ARI pushes sent so far.
+webhook_events, notices, sync_requests), of revisions, outbox and the booking map, the
+tombstones, rows the pruning rules would remove that are older than the cutoff by more than a
+slot and bookings retention would forget at that time ("overdue": should stay 0), the child's
+resident memory (VmRSS), bookings acked and ARI pushes sent so far.
 
 Verdict. A series levels off when its growth over the last third of the days is at most
 `LEVEL_FRACTION` (25 %) of its growth over the first third (or below a small absolute slack:
@@ -32,7 +41,8 @@ its last dates and a cancelled one none (a change of dates is applied as cancel 
 no revision made two sistema-os bookings, every revision was acked exactly once — except that
 a booking the hotel cannot take (an overbooking: no free apartment in sistema-os) may instead be
 parked, never acked, with an open notice — and the unmapped one is still parked, with its
-webhook event and open notice. Exit 1 when any of these fails.
+webhook event and open notice, and so is the late revision of the forgotten booking. Exit 1
+when any of these fails (data in use that does not level off included).
 
 Bounded: `--max-wall-s` ends the run early (reported as incomplete). Linux only (`/proc`).
 The machine may be shared: figures are what this box did then.
@@ -61,9 +71,11 @@ import orjson
 
 from middleware import clock as clocks
 from middleware import logs
+from middleware.domain import retention as forgetting
+from middleware.domain.attention import ParkReason
 from middleware.sandbox import stack
-from middleware.sandbox.pms_state import CANCELLED
-from middleware.store import live, outbox, prune, revisions, sync_requests
+from middleware.sandbox.pms_state import CANCELLED, NoFreeApartmentError
+from middleware.store import live, outbox, prune, retention, revisions, sync_requests
 from middleware.store.db import Database, to_db_time
 from scripts import bench_process as procs
 from scripts.soak_clock import SteppedClock
@@ -76,7 +88,7 @@ LEVEL_FRACTION = 0.25
 SLACK_DB_KIB = 64
 SLACK_RSS_MIB = 2.0
 PRUNED = tuple(prune.RULES)
-COUNTED = (*PRUNED, "revisions", "outbox")
+COUNTED = (*PRUNED, "revisions", "outbox", "bookings", "forgotten_bookings")
 SETTLE_TIMEOUT_S = 120.0
 SETTLE_POLL_S = 0.05
 OVERDUE_SLACK = timedelta(minutes=5)
@@ -115,6 +127,7 @@ class OtaBooking:
 class Ledger:
     ota: dict[str, OtaBooking] = field(default_factory=dict)
     parked_revision: str | None = None
+    late_revision: str | None = None  # a cancellation of a booking already forgotten
     changes: int = 0
     direct: int = 0
 
@@ -125,6 +138,7 @@ class Report:
     days_run: int
     complete: bool
     prune_after_days: int
+    booking_retention_days: int
     wall_s: float
     samples: list[Sample]
     file_levels_off: bool
@@ -140,6 +154,7 @@ class Report:
     acked_once: int
     parked_revisions: int
     parked_kept: bool
+    late_parked: bool  # the late revision of a forgotten booking: parked, PMS untouched
     changes: int
     direct: int
     refused_429: int
@@ -152,6 +167,7 @@ class Report:
             and self.duplicates == 0
             and self.acked_once + self.parked_revisions == self.revisions
             and self.parked_kept
+            and self.late_parked
         )
 
     @property
@@ -187,9 +203,13 @@ def _kib(path: Path) -> int:
     return path.stat().st_size // 1024 if path.exists() else 0
 
 
-async def _overdue(db: Database, cutoff: datetime) -> int:
-    """Rows the pruning rules allow to remove that are older than `cutoff`."""
+async def _overdue(db: Database, cutoff: datetime, retention_days: int) -> int:
+    """Rows the pruning rules allow to remove that are older than `cutoff`, and bookings
+    retention would have forgotten at `cutoff`."""
     found = 0
+    if retention_days > 0:
+        cut = forgetting.cutoffs(cutoff, retention_days)
+        found += await retention.count_finished(db, cut, cutoff)
     for table, condition in prune.RULES.items():
         row = await db.fetchone(
             f"SELECT count(*) FROM {table} WHERE {condition}",  # noqa: S608 - constants
@@ -200,7 +220,13 @@ async def _overdue(db: Database, cutoff: datetime) -> int:
 
 
 async def _sample(
-    day: int, db: Database, path: Path, env: stack.Emulators, pid: int, cutoff: datetime
+    day: int,
+    db: Database,
+    path: Path,
+    env: stack.Emulators,
+    pid: int,
+    cutoff: datetime,
+    retention_days: int,
 ) -> Sample:
     rows: dict[str, int] = {}
     removed: dict[str, int] = {}
@@ -223,7 +249,7 @@ async def _sample(
         rss_mib=_rss_mib(pid),
         rows=rows,
         removed=removed,
-        overdue=await _overdue(db, cutoff),
+        overdue=await _overdue(db, cutoff, retention_days),
         bookings_acked=sum(
             1 for r in calls if r.method == "POST" and r.path.endswith("/ack") and r.status == 200
         ),
@@ -261,8 +287,11 @@ async def _settle(db: Database, env: stack.Emulators, clock: SteppedClock) -> No
 class Traffic:
     """One hotel's day, event by event, recorded in a `Ledger`."""
 
-    def __init__(self, env: stack.Emulators, clock: SteppedClock, seed: int) -> None:
+    def __init__(
+        self, env: stack.Emulators, clock: SteppedClock, seed: int, lead_days: int
+    ) -> None:
         self.env = env
+        self.lead_days = lead_days
         self.clock = clock
         self.rng = random.Random(seed)
         self.ledger = Ledger()
@@ -286,7 +315,7 @@ class Traffic:
         }
 
     def _stay(self) -> tuple[date, date]:
-        checkin = self.today() + timedelta(days=self.rng.randrange(3, 120))
+        checkin = self.today() + timedelta(days=self.rng.randrange(1, self.lead_days + 1))
         return checkin, checkin + timedelta(days=self.rng.randrange(1, 4))
 
     def ota(self) -> None:
@@ -342,7 +371,10 @@ class Traffic:
         checkin, checkout = self._stay()
         nights = range((checkout - checkin).days)
         if all(self.env.pms.availability(code, checkin + timedelta(days=n)) > 0 for n in nights):
-            self.env.pms.book_direct(code, checkin, checkout)
+            try:
+                self.env.pms.book_direct(code, checkin, checkout)
+            except NoFreeApartmentError:  # free rooms, but no one apartment every night
+                return
             self.ledger.direct += 1
 
     def unmapped(self) -> None:
@@ -358,6 +390,12 @@ class Traffic:
             property_id=self.prop.property_id, rooms=[room]
         )
         self.ledger.parked_revision = revision_id
+
+    def late(self, booking_id: str) -> None:
+        """Cancel a booking the middleware has forgotten (the hotel's records keep it)."""
+        revision_id = self.env.channex.cancel_booking(booking_id)
+        self.ledger.ota[booking_id].revisions.append(revision_id)
+        self.ledger.late_revision = revision_id
 
     def day_plan(self, args: argparse.Namespace) -> list[list[str]]:
         """The day's events, spread over the slots at random (bookings before their edits)."""
@@ -389,6 +427,7 @@ class Accounting:
     acked_once: int
     parked_revisions: int  # parked with an open notice, never acked
     parked_kept: bool  # the deliberate unmapped one
+    late_parked: bool  # the cancellation of a forgotten booking
 
 
 async def _parked_with_notice(db: Database, revision_id: str, acks: Counter[str]) -> bool:
@@ -449,6 +488,21 @@ async def _accounting(db: Database, env: stack.Emulators, ledger: Ledger) -> Acc
         acked_once=acked,
         parked_revisions=parked_revisions,
         parked_kept=rid is not None and await _parked_with_notice(db, rid, acks),
+        late_parked=await _late_parked(db, ledger.late_revision, acks),
+    )
+
+
+async def _late_parked(db: Database, revision_id: str | None, acks: Counter[str]) -> bool:
+    """Parked as `booking_forgotten`, with its webhook event and open notice, never acked.
+    (sistema-os keeping the booking is checked with the others: it is not cancelled in the
+    ledger.)"""
+    if revision_id is None or not await _parked_with_notice(db, revision_id, acks):
+        return False
+    row = await revisions.get(db, revision_id)
+    return (
+        row is not None
+        and row.park is not None
+        and (row.park.reason == ParkReason.BOOKING_FORGOTTEN)
     )
 
 
@@ -466,6 +520,7 @@ def _child_env(env: stack.Emulators, workdir: Path, args: argparse.Namespace) ->
         "PARITY_FULL_HOUR": "",
         "PRUNE_AFTER_DAYS": str(args.prune_after_days),
         "PRUNE_INTERVAL": str(args.prune_interval_s),
+        "BOOKING_RETENTION_DAYS": str(args.booking_retention_days),
         "LOG_LEVEL": "WARNING",
     }
 
@@ -508,8 +563,10 @@ async def _soak(
     ids = [prop.property_id for prop in env.mapping]
     await live.go_live(db, ids, clock(), by="soak", source="sync_full")
     await _settle(db, env, clock)
-    samples = [await _sample(0, db, path, env, pid, clock() - keep - slot - OVERDUE_SLACK)]
-    traffic = Traffic(env, clock, args.seed)
+    kept_days = args.booking_retention_days
+    first = clock() - keep - slot - OVERDUE_SLACK
+    samples = [await _sample(0, db, path, env, pid, first, kept_days)]
+    traffic = Traffic(env, clock, args.seed, args.lead_days)
     complete = True
     for day in range(args.days):
         if time.monotonic() - began > args.max_wall_s:
@@ -523,18 +580,24 @@ async def _soak(
                 traffic.send(kind)
             await _settle(db, env, clock)
         cutoff = clock() - keep - slot - OVERDUE_SLACK
-        samples.append(await _sample(day + 1, db, path, env, pid, cutoff))
+        samples.append(await _sample(day + 1, db, path, env, pid, cutoff, kept_days))
         if not args.json:
             print(_line(samples[-1]), flush=True)
+    # a late cancellation of a booking already forgotten: it must park, and nothing else move
+    forgotten = await _forgotten_live(db, traffic.ledger)
+    if forgotten is not None:
+        traffic.late(forgotten)
+        await _settle(db, env, clock)
     # one last prune pass at the final time, then nothing prunable may be older than the cutoff
     await asyncio.sleep(args.prune_interval_s + 1.0)
-    final_overdue = await _overdue(db, clock() - keep - FINAL_SLACK)
+    final_overdue = await _overdue(db, clock() - keep - FINAL_SLACK, kept_days)
     account = await _accounting(db, env, traffic.ledger)
     return Report(
         days=args.days,
         days_run=len(samples) - 1,
         complete=complete,
         prune_after_days=args.prune_after_days,
+        booking_retention_days=args.booking_retention_days,
         wall_s=time.monotonic() - began,
         samples=samples,
         file_levels_off=levels_off([s.size_kib for s in samples], SLACK_DB_KIB),
@@ -550,16 +613,24 @@ async def _soak(
         acked_once=account.acked_once,
         parked_revisions=account.parked_revisions,
         parked_kept=account.parked_kept,
+        late_parked=account.late_parked,
         changes=traffic.ledger.changes,
         direct=traffic.ledger.direct,
         refused_429=sum(1 for r in env.channex.requests if r.status == 429),
     )
 
 
+async def _forgotten_live(db: Database, ledger: Ledger) -> str | None:
+    """The first booking of the ledger, not cancelled, that the middleware has forgotten."""
+    rows = await db.fetchall("SELECT channex_booking_id FROM forgotten_bookings")
+    gone = {str(row[0]) for row in rows}
+    return next((k for k, b in ledger.ota.items() if k in gone and not b.cancelled), None)
+
+
 HEAD = (
     "| day | db KiB | WAL KiB | data KiB | RSS MiB | http_calls | pushes | webhook_events |"
-    " notices | sync_requests | revisions | outbox | pruned so far | overdue | acked |"
-    " pushes sent |"
+    " notices | sync_requests | revisions | outbox | bookings | tombstones | pruned so far |"
+    " overdue | acked | pushes sent |"
 )
 
 
@@ -569,7 +640,8 @@ def _line(s: Sample) -> str:
         f"| {s.day} | {s.db_kib} | {s.wal_kib} | {s.data_kib} | {s.rss_mib:.1f} |"
         f" {r['http_calls']} | {r['pushes']} | {r['webhook_events']} | {r['notices']} |"
         f" {r['sync_requests']} |"
-        f" {r['revisions']} | {r['outbox']} | {sum(s.removed.values())} | {s.overdue} |"
+        f" {r['revisions']} | {r['outbox']} | {r['bookings']} | {r['forgotten_bookings']} |"
+        f" {sum(s.removed.values())} | {s.overdue} |"
         f" {s.bookings_acked} | {s.pushes_sent} |"
     )
 
@@ -579,10 +651,11 @@ def _yes(flag: bool) -> str:
 
 
 def render(report: Report) -> str:
-    lines = [HEAD, "|" + "---|" * 16, *(_line(s) for s in report.samples)]
+    lines = [HEAD, "|" + "---|" * 18, *(_line(s) for s in report.samples)]
     lines += [
         "",
         f"days {report.days_run}/{report.days}, PRUNE_AFTER_DAYS {report.prune_after_days},"
+        f" BOOKING_RETENTION_DAYS {report.booking_retention_days},"
         f" wall {report.wall_s:.0f} s; traffic: {report.ota_bookings} OTA bookings"
         f" ({report.revisions} revisions), {report.changes} PMS changes,"
         f" {report.direct} direct bookings; 429s {report.refused_429}",
@@ -597,7 +670,9 @@ def render(report: Report) -> str:
         f" none if cancelled), parked for a person {report.parked_bookings}, duplicates"
         f" {report.duplicates}; revisions acked once {report.acked_once}/{report.revisions},"
         f" parked {report.parked_revisions}; the unmapped one still parked with its webhook"
-        f" event and open notice: {_yes(report.parked_kept)}",
+        f" event and open notice: {_yes(report.parked_kept)}; a late cancellation of a"
+        f" forgotten booking parked (booking_forgotten), sistema-os untouched:"
+        f" {_yes(report.late_parked)}",
     ]
     third = max(1, (len(report.samples) - 1) // 3)
     tail = report.samples[-1 - third :]
@@ -605,7 +680,7 @@ def render(report: Report) -> str:
         f"last third, per day: data {(tail[-1].data_kib - tail[0].data_kib) / third:+.0f} KiB,"
         f" file + WAL {(tail[-1].size_kib - tail[0].size_kib) / third:+.0f} KiB,"
         f" RSS {(tail[-1].rss_mib - tail[0].rss_mib) / third:+.2f} MiB"
-        " (never pruned: revisions, revision_facts and the booking map, which grow by booking)"
+        " (what stays per booking: its tombstone, and a parked booking whole)"
     )
     if not report.complete:
         lines.append("INCOMPLETE: --max-wall-s reached")
@@ -632,12 +707,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--direct-per-day", type=int, default=3)
     parser.add_argument("--prune-after-days", type=int, default=7)
     parser.add_argument("--prune-interval-s", type=int, default=1, help="wall seconds (1)")
+    parser.add_argument("--booking-retention-days", type=int, default=3)
+    parser.add_argument(
+        "--lead-days", type=int, default=14, help="stays start within this many days (14)"
+    )
     parser.add_argument("--max-wall-s", type=float, default=900.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    if args.days < 1 or args.slots_per_day < 1 or args.prune_after_days < 1:
-        parser.error("--days, --slots-per-day and --prune-after-days must be >= 1")
+    if min(args.days, args.slots_per_day, args.prune_after_days, args.lead_days) < 1:
+        parser.error("--days, --slots-per-day, --prune-after-days and --lead-days must be >= 1")
+    if args.booking_retention_days < 0:
+        parser.error("--booking-retention-days must be >= 0 (0: bookings kept forever)")
     return args
 
 

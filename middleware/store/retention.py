@@ -32,31 +32,31 @@ from middleware.store.db import Database, from_db_time, to_db_time
 
 BATCH_BOOKINGS = 500
 
-# A booking id with work left, or not finished, does not qualify. :idle, :day, :now, :limit.
+# A booking id with work left, or not finished, does not qualify: `_params`.
 _FINISHED = """
 WITH ids(b) AS (
     SELECT channex_booking_id FROM bookings
     UNION SELECT booking_id FROM revisions WHERE booking_id IS NOT NULL)
 SELECT b FROM ids
 WHERE NOT EXISTS (SELECT 1 FROM bookings k WHERE k.channex_booking_id = ids.b
-                  AND k.updated_at >= :idle)
+                  AND k.updated_at >= ?1)
   AND NOT EXISTS (SELECT 1 FROM booking_rooms br WHERE br.channex_booking_id = ids.b
-                  AND (br.updated_at >= :idle OR br.pms_booking_id IS NULL OR br.applied IS NULL
-                       OR coalesce(json_extract(br.applied, '$.checkout'), '9') >= :day))
+                  AND (br.updated_at >= ?1 OR br.pms_booking_id IS NULL OR br.applied IS NULL
+                       OR coalesce(json_extract(br.applied, '$.checkout'), '9') >= ?2))
   AND NOT EXISTS (SELECT 1 FROM revisions r WHERE r.booking_id = ids.b
                   AND (r.status NOT IN ('acked', 'stale', 'handled', 'unknown')
-                       OR r.updated_at >= :idle
-                       OR coalesce(r.claimed_until, '') > :now
+                       OR r.updated_at >= ?1
+                       OR coalesce(r.claimed_until, '') > ?3
                        OR EXISTS (SELECT 1 FROM revision_handling h
                                   WHERE h.revision_id = r.revision_id
                                   AND h.channex_ack IN ('pending', 'failed'))
                        OR EXISTS (SELECT 1 FROM revision_facts f
                                   WHERE f.revision_id = r.revision_id
-                                  AND coalesce(json_extract(f.facts, '$.checkout'), '9') >= :day)
+                                  AND coalesce(json_extract(f.facts, '$.checkout'), '9') >= ?2)
                        OR EXISTS (SELECT 1 FROM notices n WHERE n.resolved_at IS NULL
                                   AND n.ref = r.revision_id)))
   AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.resolved_at IS NULL AND n.ref = ids.b)
-LIMIT :limit
+LIMIT ?4
 """
 
 _LATEST = "ORDER BY coalesce(r.inserted_at, r.received_at) DESC, r.received_at DESC LIMIT 1"
@@ -119,12 +119,7 @@ async def forget_finished(
     """Tombstone every finished booking with no work left, a batch per transaction."""
     forgotten = 0
     removed = dict.fromkeys(_DELETES, 0)
-    params = {
-        "idle": to_db_time(cut.idle_since),
-        "day": cut.departed_before.isoformat(),
-        "now": to_db_time(now),
-        "limit": batch_bookings,
-    }
+    params = _params(cut, now, batch_bookings)
     while True:
         async with db.transaction() as conn:
             rows = await conn.execute_fetchall(_FINISHED, params)
@@ -178,3 +173,13 @@ async def tombstone(db: Database, channex_booking_id: str) -> Tombstone | None:
 async def forgotten_count(db: Database) -> int:
     row = await db.fetchone("SELECT count(*) FROM forgotten_bookings")
     return 0 if row is None else int(row[0])
+
+
+async def count_finished(db: Database, cut: Cutoffs, now: datetime) -> int:
+    """Bookings `forget_finished` would forget now (the soak checks none is left over)."""
+    return len(await db.fetchall(_FINISHED, _params(cut, now, -1)))
+
+
+def _params(cut: Cutoffs, now: datetime, limit: int) -> tuple[str, str, str, int]:
+    """?1 idle since, ?2 departed before, ?3 now, ?4 at most (-1: no limit)."""
+    return (to_db_time(cut.idle_since), cut.departed_before.isoformat(), to_db_time(now), limit)

@@ -4,25 +4,35 @@ delivered again. Closing it by hand acks it, as for any parked booking."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
 
 from middleware.domain import retention as forgetting
 from middleware.domain.attention import ParkReason
 from middleware.ops.attention_report import attention_item
 from middleware.store import notices, retention, revisions
+from middleware.store.db import Database
 from middleware.worker import handling
 from tests.worker.test_booking_sync import (
     CANCELLED,
     MODIFIED,
     NEW,
     Harness,
-    h,  # noqa: F401 - the fixture
     make_mapping,
     outcome,
 )
 
 KEEP_DAYS = 90
 AFTER_RETENTION_S = 200 * 86400  # the stay (10-13 Dec 2026) is long over
+
+
+@pytest.fixture
+async def h(tmp_path: Path) -> AsyncIterator[Harness]:
+    db = await Database.open(tmp_path / "m.db")
+    yield Harness(db)
+    await db.close()
 
 
 async def _forgotten(h: Harness) -> None:

@@ -21,7 +21,7 @@ from middleware.config import Settings
 from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import CellKey, Cells, Kind, Lane
 from middleware.errors import TransientUpstreamError
-from middleware.store import audit, notices, outbox, wakeups
+from middleware.store import audit, notices, outbox, retention, wakeups
 from middleware.store.db import Database
 from middleware.store.wakeups import Wakeup
 from middleware.worker import runner, schedule
@@ -32,6 +32,7 @@ from middleware.worker.feed_poll import FeedPoller, FeedReport
 from middleware.worker.outbox_pump import OutboxPump
 from middleware.worker.parity import ParityCheck
 from middleware.worker.runner import Worker
+from tests.store import test_retention
 
 DEADLINE_S = 10.0
 NOWHERE = "http://127.0.0.1:9"  # never called: the loops' components are fakes
@@ -409,3 +410,30 @@ async def test_at_start_the_property_settings_are_read_until_channex_answers(
         )
         assert channex.reads == 3
         await rig.stop()
+
+
+async def test_the_prune_loop_forgets_finished_bookings_with_audit_pruning_off(
+    open_rig: OpenRig,
+) -> None:
+    """BOOKING_RETENTION_DAYS alone runs the prune loop; its pass forgets the booking whose
+    stay ended long ago and keeps the one still to come."""
+    async with open_rig(prune_after_days=0, booking_retention_days=90) as rig:
+        db, now = rig.runtime.db, rig.runtime.clock()
+        long_ago = now - timedelta(days=200)
+        await test_retention.applied(db, "bk-old", "r-old", at=long_ago, checkout=long_ago.date())
+        soon = (now + timedelta(days=10)).date()
+        await test_retention.applied(db, "bk-soon", "r-soon", at=now, checkout=soon)
+        rig.start()
+        deadline = time.monotonic() + DEADLINE_S
+        while await retention.tombstone(db, "bk-old") is None:
+            assert time.monotonic() < deadline, "bk-old not forgotten"
+            await asyncio.sleep(0.01)
+        await rig.stop()
+        assert await retention.forgotten_count(db) == 1
+        assert await test_retention.rows_of(db, "bk-soon") == {
+            "bookings": 1,
+            "booking_rooms": 1,
+            "revisions": 1,
+            "revision_facts": 1,
+            "revision_handling": 0,
+        }
