@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from middleware.console.attention_data import park_words
 from middleware.domain import retention as forgetting
 from middleware.domain.attention import ParkReason
 from middleware.ops.attention_report import attention_item
@@ -72,6 +73,9 @@ async def test_a_late_modification_parks_and_the_pms_is_not_called(h: Harness) -
         "BDC-9996013801",
         "2026-12-13",
     )
+    words = park_words(row)  # what the console's Attention page shows
+    assert (words.title, words.next_step) == (item["title"], item["next_step"])
+    assert "ended 2026-12-13" in words.explanation
     assert h.alerts[-1][0] == "booking_needs_attention"
 
 
