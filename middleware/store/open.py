@@ -6,6 +6,8 @@ The one place outside `store.sqlite` that knows which backends exist
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from middleware.config import Settings
 from middleware.errors import ConfigError
 from middleware.store.port import Store
@@ -44,3 +46,9 @@ async def open_store_read_only(settings: Settings) -> Store:
     if not path.is_file():
         return await SqliteStore.open(":memory:")
     return await SqliteStore.open_read_only(path)
+
+
+async def open_store_file(path: Path) -> Store:
+    """The embedded store in the SQLite file at `path` (benchmarks and tools that are handed
+    a deployment's database file rather than its settings)."""
+    return await SqliteStore.open(path)

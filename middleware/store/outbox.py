@@ -102,8 +102,9 @@ class Outbox(Protocol):
     async def due_lanes(
         self, now: datetime, *, debounce_s: float, max_delay_s: float
     ) -> list[Lane]:
-        """Lanes with unclaimed pending rows that are settled (no write for `debounce_s`) or have
-        waited `max_delay_s`, not paused or backing off, and with no push in flight; oldest first."""
+        """Lanes with unclaimed pending rows that are settled (no write for `debounce_s`) or
+        have waited `max_delay_s`, not paused or backing off, and with no push in flight;
+        oldest first."""
 
     async def claim(self, lane: Lane, now: datetime, *, lease_s: float) -> Claim | None:
         """Take every unclaimed pending row of the lane into a new push; None if there is nothing

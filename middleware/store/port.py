@@ -65,6 +65,10 @@ class Store(Protocol):
     @property
     def wakeups(self) -> Wakeups: ...
 
+    @property
+    def latest_schema_version(self) -> int:
+        """The schema version this program's store migrates to."""
+
     async def schema_version(self) -> int:
         """The schema version the store is at (`python -m middleware check` compares it)."""
 

@@ -92,7 +92,8 @@ class Revisions(Protocol):
     async def get(self, revision_id: str) -> RevisionRow | None: ...
 
     async def claim_due(self, now: datetime, *, limit: int, lease_s: float) -> list[RevisionRow]:
-        """Atomically lease up to `limit` due rows (pending or applied-but-unacked), oldest first."""
+        """Atomically lease up to `limit` due rows (pending or applied-but-unacked), oldest
+        first."""
 
     async def due_properties(self, now: datetime) -> list[str | None]:
         """The properties (None: not known yet) with a due row, the longest waiting first."""

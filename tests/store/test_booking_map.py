@@ -12,29 +12,30 @@ import pytest
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.room_identity import AppliedRoom
 from middleware.store import booking_map
-from middleware.store.db import Database
+from middleware.store.sqlite import booking_map as sqlite_booking_map
+from middleware.store.sqlite.store import SqliteStore
 from tests.domain.test_booking_plan import make_request
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "m.db")
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    database = await SqliteStore.open(tmp_path / "m.db")
     yield database
     await database.close()
 
 
 async def save_room(
-    db: Database,
+    store: SqliteStore,
     index: int,
     pms_id: str,
     request: PmsBookingRequest | None,
     *,
     active: bool = True,
 ) -> None:
-    async with db.transaction() as conn:
-        await booking_map.save_room(
+    async with store.db.transaction() as conn:
+        await sqlite_booking_map.save_room_in(
             conn,
             channex_booking_id="bk-1",
             room_index=index,
@@ -46,9 +47,11 @@ async def save_room(
         )
 
 
-async def save_booking(db: Database, revision_id: str, inserted_at: datetime, status: str) -> bool:
-    async with db.transaction() as conn:
-        return await booking_map.save_booking(
+async def save_booking(
+    store: SqliteStore, revision_id: str, inserted_at: datetime, status: str
+) -> bool:
+    async with store.db.transaction() as conn:
+        return await sqlite_booking_map.save_booking_in(
             conn,
             channex_booking_id="bk-1",
             property_id="prop-1",
@@ -60,13 +63,13 @@ async def save_booking(db: Database, revision_id: str, inserted_at: datetime, st
         )
 
 
-async def test_unknown_booking_loads_as_none(db: Database) -> None:
-    assert await booking_map.load(db, "bk-1") is None
+async def test_unknown_booking_loads_as_none(store: SqliteStore) -> None:
+    assert await store.booking_map.load("bk-1") is None
 
 
-async def test_rooms_and_booking_round_trip(db: Database) -> None:
-    await save_room(db, 0, "101", make_request())
-    half_done = await booking_map.load(db, "bk-1")
+async def test_rooms_and_booking_round_trip(store: SqliteStore) -> None:
+    await save_room(store, 0, "101", make_request())
+    half_done = await store.booking_map.load("bk-1")
     assert half_done == booking_map.BookingRecord(
         channex_booking_id="bk-1",
         property_id=None,
@@ -77,9 +80,9 @@ async def test_rooms_and_booking_round_trip(db: Database) -> None:
         imported=False,
         rooms={0: AppliedRoom(pms_id="101", active=True, request=make_request())},
     )
-    await save_room(db, 1, "102", make_request(room_index=1, room_code="lvu"))
-    assert await save_booking(db, "rev-1", T0, "new") is True
-    record = await booking_map.load(db, "bk-1")
+    await save_room(store, 1, "102", make_request(room_index=1, room_code="lvu"))
+    assert await save_booking(store, "rev-1", T0, "new") is True
+    record = await store.booking_map.load("bk-1")
     assert record == booking_map.BookingRecord(
         channex_booking_id="bk-1",
         property_id="prop-1",
@@ -97,20 +100,20 @@ async def test_rooms_and_booking_round_trip(db: Database) -> None:
     )
 
 
-async def test_cancelling_a_room_keeps_its_last_request(db: Database) -> None:
-    await save_room(db, 0, "101", make_request())
-    await save_room(db, 0, "101", None, active=False)
-    record = await booking_map.load(db, "bk-1")
+async def test_cancelling_a_room_keeps_its_last_request(store: SqliteStore) -> None:
+    await save_room(store, 0, "101", make_request())
+    await save_room(store, 0, "101", None, active=False)
+    record = await store.booking_map.load("bk-1")
     assert record is not None
     assert record.rooms == {0: AppliedRoom(pms_id="101", active=False, request=make_request())}
 
 
-async def test_booking_state_never_moves_backwards(db: Database) -> None:
+async def test_booking_state_never_moves_backwards(store: SqliteStore) -> None:
     later = T0 + timedelta(minutes=5)
-    assert await save_booking(db, "rev-2", later, "modified") is True
-    assert await save_booking(db, "rev-1", T0, "new") is False
-    assert await save_booking(db, "rev-3", later + timedelta(minutes=1), "cancelled") is True
-    record = await booking_map.load(db, "bk-1")
+    assert await save_booking(store, "rev-2", later, "modified") is True
+    assert await save_booking(store, "rev-1", T0, "new") is False
+    assert await save_booking(store, "rev-3", later + timedelta(minutes=1), "cancelled") is True
+    record = await store.booking_map.load("bk-1")
     assert record is not None
     assert (record.status, record.last_revision_id, record.last_inserted_at) == (
         "cancelled",
@@ -128,10 +131,10 @@ LEGACY = {
 }
 
 
-async def test_import_legacy_store(db: Database, tmp_path: Path) -> None:
+async def test_import_legacy_store(store: SqliteStore, tmp_path: Path) -> None:
     path = tmp_path / "bookings.json"
     path.write_bytes(orjson.dumps(LEGACY))
-    report = await booking_map.import_legacy(db, path, T0)
+    report = await store.booking_map.import_legacy(path, T0)
     assert report == booking_map.ImportReport(
         imported=3,
         skipped=0,
@@ -140,7 +143,7 @@ async def test_import_legacy_store(db: Database, tmp_path: Path) -> None:
             "bk-d: entry is not an object",
         ),
     )
-    a, b, e = [await booking_map.load(db, key) for key in ("bk-a", "bk-b", "bk-e")]
+    a, b, e = [await store.booking_map.load(key) for key in ("bk-a", "bk-b", "bk-e")]
     assert a == booking_map.BookingRecord(
         channex_booking_id="bk-a",
         property_id=None,
@@ -159,16 +162,16 @@ async def test_import_legacy_store(db: Database, tmp_path: Path) -> None:
     )
     assert (e.status, e.property_id, e.imported) == ("modified", "prop-1", True)
 
-    again = await booking_map.import_legacy(db, path, T0 + timedelta(days=1))
+    again = await store.booking_map.import_legacy(path, T0 + timedelta(days=1))
     assert (again.imported, again.skipped) == (0, 3)
-    assert await booking_map.load(db, "bk-a") == a
+    assert await store.booking_map.load("bk-a") == a
 
 
 async def test_import_never_overwrites_a_booking_we_already_track(
-    db: Database, tmp_path: Path
+    store: SqliteStore, tmp_path: Path
 ) -> None:
-    async with db.transaction() as conn:
-        await booking_map.save_room(
+    async with store.db.transaction() as conn:
+        await sqlite_booking_map.save_room_in(
             conn,
             channex_booking_id="bk-a",
             room_index=0,
@@ -178,7 +181,7 @@ async def test_import_never_overwrites_a_booking_we_already_track(
             revision_id="rev-new",
             now=T0,
         )
-        await booking_map.save_booking(
+        await sqlite_booking_map.save_booking_in(
             conn,
             channex_booking_id="bk-a",
             property_id="prop-1",
@@ -190,10 +193,10 @@ async def test_import_never_overwrites_a_booking_we_already_track(
         )
     path = tmp_path / "bookings.json"
     path.write_bytes(orjson.dumps({"bk-a": LEGACY["bk-a"]}))
-    assert await booking_map.import_legacy(db, path, T0) == booking_map.ImportReport(
+    assert await store.booking_map.import_legacy(path, T0) == booking_map.ImportReport(
         imported=0, skipped=1, problems=()
     )
-    record = await booking_map.load(db, "bk-a")
+    record = await store.booking_map.load("bk-a")
     assert record is not None
     assert (record.imported, record.rooms[0].pms_id) == (False, "900")
 
@@ -207,11 +210,11 @@ async def test_import_never_overwrites_a_booking_we_already_track(
     ],
 )
 async def test_import_reports_an_unusable_file(
-    db: Database, tmp_path: Path, content: bytes | None, problem: str
+    store: SqliteStore, tmp_path: Path, content: bytes | None, problem: str
 ) -> None:
     path = tmp_path / "bookings.json"
     if content is not None:
         path.write_bytes(content)
-    report = await booking_map.import_legacy(db, path, T0)
+    report = await store.booking_map.import_legacy(path, T0)
     assert (report.imported, report.skipped, len(report.problems)) == (0, 0, 1)
     assert problem in report.problems[0]

@@ -8,8 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from middleware.domain.revision_facts import RevisionFacts, RoomFacts
-from middleware.store import fetched_facts
-from middleware.store.db import Database
+from middleware.store.sqlite.store import SqliteStore
 
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
 FACTS = RevisionFacts(
@@ -39,13 +38,13 @@ FACTS = RevisionFacts(
 
 
 async def test_saved_facts_load_back_equal_and_a_second_save_replaces(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "m.db")
+    store = await SqliteStore.open(tmp_path / "m.db")
     try:
-        await fetched_facts.save(db, "rev-1", FACTS, NOW)
-        assert await fetched_facts.load_many(db, ["rev-1", "rev-2"]) == {"rev-1": FACTS}
+        await store.fetched_facts.save("rev-1", FACTS, NOW)
+        assert await store.fetched_facts.load_many(["rev-1", "rev-2"]) == {"rev-1": FACTS}
         changed = dataclasses.replace(FACTS, amount=None, guest="")
-        await fetched_facts.save(db, "rev-1", changed, NOW)
-        assert await fetched_facts.load_many(db, ["rev-1"]) == {"rev-1": changed}
-        assert await fetched_facts.load_many(db, []) == {}
+        await store.fetched_facts.save("rev-1", changed, NOW)
+        assert await store.fetched_facts.load_many(["rev-1"]) == {"rev-1": changed}
+        assert await store.fetched_facts.load_many([]) == {}
     finally:
-        await db.close()
+        await store.close()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from middleware.domain.models import CellKey, Lane
-from middleware.store import lanes, outbox
-from middleware.store.db import Database
+from middleware.store import lanes
+from middleware.store.sqlite.store import SqliteStore
 
 T0 = datetime(2026, 11, 1, 9, 0, 0, tzinfo=UTC)
 LANE = Lane("prop-1", "restrictions")
@@ -21,41 +21,41 @@ def at(seconds: float) -> datetime:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "m.db")
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    database = await SqliteStore.open(tmp_path / "m.db")
     yield database
     await database.close()
 
 
-async def test_reserve_call_allows_limit_per_window_per_lane(db: Database) -> None:
-    granted = [await lanes.reserve_call(db, LANE, at(n), limit=3) for n in range(3)]
+async def test_reserve_call_allows_limit_per_window_per_lane(store: SqliteStore) -> None:
+    granted = [await store.lanes.reserve_call(LANE, at(n), limit=3) for n in range(3)]
     assert granted == [None, None, None]
-    assert await lanes.reserve_call(db, LANE, at(3), limit=3) == at(60)
-    assert await lanes.reserve_call(db, LANE, at(59.9), limit=3) == at(60)
-    assert await lanes.reserve_call(db, AVAIL, at(4), limit=3) is None  # separate allowance
-    assert await lanes.reserve_call(db, LANE, at(60), limit=3) is None
-    assert await lanes.reserve_call(db, LANE, at(60.5), limit=3) == at(61)
+    assert await store.lanes.reserve_call(LANE, at(3), limit=3) == at(60)
+    assert await store.lanes.reserve_call(LANE, at(59.9), limit=3) == at(60)
+    assert await store.lanes.reserve_call(AVAIL, at(4), limit=3) is None  # separate allowance
+    assert await store.lanes.reserve_call(LANE, at(60), limit=3) is None
+    assert await store.lanes.reserve_call(LANE, at(60.5), limit=3) == at(61)
 
 
 async def test_reserve_call_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
-    before = await Database.open(path)
+    before = await SqliteStore.open(path)
     for n in range(10):
-        assert await lanes.reserve_call(before, LANE, at(n), limit=10) is None
+        assert await before.lanes.reserve_call(LANE, at(n), limit=10) is None
     await before.close()
 
-    after = await Database.open(path)
+    after = await SqliteStore.open(path)
     try:
-        assert await lanes.reserve_call(after, LANE, at(15), limit=10) == at(60)
+        assert await after.lanes.reserve_call(LANE, at(15), limit=10) == at(60)
     finally:
         await after.close()
 
 
-async def test_reserve_call_prunes_calls_older_than_the_window(db: Database) -> None:
+async def test_reserve_call_prunes_calls_older_than_the_window(store: SqliteStore) -> None:
     for n in range(5):
-        await lanes.reserve_call(db, LANE, at(n), limit=10)
-    await lanes.reserve_call(db, LANE, at(62), limit=10)
-    rows = await db.fetchall("SELECT sent_at FROM rate_calls ORDER BY sent_at")
+        await store.lanes.reserve_call(LANE, at(n), limit=10)
+    await store.lanes.reserve_call(LANE, at(62), limit=10)
+    rows = await store.db.fetchall("SELECT sent_at FROM rate_calls ORDER BY sent_at")
     assert [r["sent_at"] for r in rows] == [
         "2026-11-01T09:00:03.000000Z",
         "2026-11-01T09:00:04.000000Z",
@@ -63,20 +63,20 @@ async def test_reserve_call_prunes_calls_older_than_the_window(db: Database) -> 
     ]
 
 
-async def test_pause_climbs_the_ladder_and_honours_retry_after(db: Database) -> None:
-    untils = [await lanes.pause(db, LANE, at(0), retry_after_s=None) for _ in range(6)]
+async def test_pause_climbs_the_ladder_and_honours_retry_after(store: SqliteStore) -> None:
+    untils = [await store.lanes.pause(LANE, at(0), retry_after_s=None) for _ in range(6)]
     assert untils == [at(60), at(120), at(240), at(480), at(600), at(600)]
-    await lanes.clean_push(db, LANE, at(1))
-    assert await lanes.pause(db, LANE, at(1), retry_after_s=None) == at(61)
-    assert await lanes.pause(db, LANE, at(1), retry_after_s=300) == at(301)
-    assert await lanes.pause(db, AVAIL, at(2), retry_after_s=30.5) == at(62)
+    await store.lanes.clean_push(LANE, at(1))
+    assert await store.lanes.pause(LANE, at(1), retry_after_s=None) == at(61)
+    assert await store.lanes.pause(LANE, at(1), retry_after_s=300) == at(301)
+    assert await store.lanes.pause(AVAIL, at(2), retry_after_s=30.5) == at(62)
 
 
-async def test_states_lists_every_known_lane(db: Database) -> None:
-    await lanes.reserve_call(db, AVAIL, at(0), limit=10)
-    await lanes.reserve_call(db, AVAIL, at(30), limit=10)
-    await lanes.pause(db, LANE, at(40), retry_after_s=None)
-    assert await lanes.states(db, at(70)) == [
+async def test_states_lists_every_known_lane(store: SqliteStore) -> None:
+    await store.lanes.reserve_call(AVAIL, at(0), limit=10)
+    await store.lanes.reserve_call(AVAIL, at(30), limit=10)
+    await store.lanes.pause(LANE, at(40), retry_after_s=None)
+    assert await store.lanes.states(at(70)) == [
         lanes.LaneState(
             lane=AVAIL,
             failures=0,
@@ -100,31 +100,33 @@ async def test_states_lists_every_known_lane(db: Database) -> None:
             calls_in_window=0,
         ),
     ]
-    await lanes.clean_push(db, LANE, at(200))
-    state = await lanes.get(db, LANE, at(200))
+    await store.lanes.clean_push(LANE, at(200))
+    state = await store.lanes.get(LANE, at(200))
     assert state is not None and (state.pause_count, state.paused_until) == (0, None)
-    assert await lanes.get(db, Lane("prop-9", "availability"), at(200)) is None
+    assert await store.lanes.get(Lane("prop-9", "availability"), at(200)) is None
 
 
 async def test_a_read_takes_a_push_slot_only_with_nothing_to_push_and_half_the_slots_free(
-    db: Database,
+    store: SqliteStore,
 ) -> None:
     for n in range(4):
-        assert await lanes.reserve_call(db, LANE, at(n), limit=10) is None
-    assert await lanes.reserve_read(db, LANE, at(5), limit=10) is True  # 5 of 10 used after
-    assert await lanes.reserve_read(db, LANE, at(6), limit=10) is False  # would leave 4 free
-    assert await lanes.reserve_read(db, LANE, at(66), limit=10) is True  # window moved on
+        assert await store.lanes.reserve_call(LANE, at(n), limit=10) is None
+    assert await store.lanes.reserve_read(LANE, at(5), limit=10) is True  # 5 of 10 used after
+    assert await store.lanes.reserve_read(LANE, at(6), limit=10) is False  # would leave 4 free
+    assert await store.lanes.reserve_read(LANE, at(66), limit=10) is True  # window moved on
     day = T0.date() + timedelta(days=3)
-    await outbox.enqueue(db, LANE, {CellKey("rp", day): {"rate": Decimal(5)}}, at(70))
-    assert await lanes.reserve_read(db, LANE, at(130), limit=10) is False  # a push waits
-    await lanes.pause(db, AVAIL, at(130), retry_after_s=None)
-    assert await lanes.reserve_read(db, AVAIL, at(131), limit=10) is False  # paused lane
+    await store.outbox.enqueue(LANE, {CellKey("rp", day): {"rate": Decimal(5)}}, at(70))
+    assert await store.lanes.reserve_read(LANE, at(130), limit=10) is False  # a push waits
+    await store.lanes.pause(AVAIL, at(130), retry_after_s=None)
+    assert await store.lanes.reserve_read(AVAIL, at(131), limit=10) is False  # paused lane
     # Reads with a budget of their own never count against (or wait for) pushes.
-    assert [await lanes.reserve_read(db, LANE, at(131), limit=10, own_limit=2) for _ in "abc"] == [
+    assert [
+        await store.lanes.reserve_read(LANE, at(131), limit=10, own_limit=2) for _ in "abc"
+    ] == [
         True,
         True,
         False,
     ]
-    assert await lanes.reserve_call(db, LANE, at(132), limit=1) is None
-    [state] = [s for s in await lanes.states(db, at(132)) if s.lane == LANE]
+    assert await store.lanes.reserve_call(LANE, at(132), limit=1) is None
+    [state] = [s for s in await store.lanes.states(at(132)) if s.lane == LANE]
     assert state.calls_in_window == 1

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from middleware.domain.models import CellKey, Cells, FieldValue, Lane
-from middleware.store import ari_state, lanes, outbox
-from middleware.store.db import Database
+from middleware.store import outbox
+from middleware.store.sqlite.store import SqliteStore
 
 T0 = datetime(2026, 11, 1, 9, 0, 0, tzinfo=UTC)
 LANE = Lane("prop-1", "restrictions")
@@ -28,13 +28,15 @@ def cells(*items: tuple[str, date, dict[str, FieldValue]]) -> Cells:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "m.db")
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    database = await SqliteStore.open(tmp_path / "m.db")
     yield database
     await database.close()
 
 
-async def push_ok(db: Database, claim: outbox.Claim, now: datetime, **overrides: object) -> None:
+async def push_ok(
+    store: SqliteStore, claim: outbox.Claim, now: datetime, **overrides: object
+) -> None:
     kwargs: dict[str, object] = {
         "task_ids": ["task-1"],
         "warnings": [],
@@ -46,39 +48,38 @@ async def push_ok(db: Database, claim: outbox.Claim, now: datetime, **overrides:
         "duration_ms": 40,
     }
     kwargs.update(overrides)
-    await outbox.complete(db, claim, now, **kwargs)  # type: ignore[arg-type]
+    await store.outbox.complete(claim, now, **kwargs)  # type: ignore[arg-type]
 
 
-async def ack(db: Database, lane: Lane, changes: Cells, now: datetime) -> None:
+async def ack(store: SqliteStore, lane: Lane, changes: Cells, now: datetime) -> None:
     """Put `changes` into ari_state the way production does: enqueue, claim, complete."""
-    await outbox.enqueue(db, lane, changes, now)
-    claim = await outbox.claim(db, lane, now, lease_s=LEASE_S)
+    await store.outbox.enqueue(lane, changes, now)
+    claim = await store.outbox.claim(lane, now, lease_s=LEASE_S)
     assert claim is not None
-    await push_ok(db, claim, now)
+    await push_ok(store, claim, now)
 
 
-async def acked(db: Database, lane: Lane = LANE) -> Cells:
-    return await ari_state.acked(db, lane, None, D21, D23)
+async def acked(store: SqliteStore, lane: Lane = LANE) -> Cells:
+    return await store.ari_state.acked(lane, None, D21, D23)
 
 
-async def test_many_writes_to_a_lane_coalesce_into_one_claim(db: Database) -> None:
+async def test_many_writes_to_a_lane_coalesce_into_one_claim(store: SqliteStore) -> None:
     """Last write wins per field; enqueued_at stays the first write's; one claim takes all."""
-    assert await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0)) == 1
-    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal("110.50")})), at(1))
-    await outbox.enqueue(
-        db,
+    assert await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0)) == 1
+    await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal("110.50")})), at(1))
+    await store.outbox.enqueue(
         LANE,
         cells(("bar", D21, {"stop_sell": True}), ("bb", D22, {"min_stay_arrival": 2})),
         at(2),
     )
-    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal("120.00")})), at(3))
-    await outbox.enqueue(db, AVAIL, cells(("twin", D21, {"availability": 7})), at(3))
+    await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal("120.00")})), at(3))
+    await store.outbox.enqueue(AVAIL, cells(("twin", D21, {"availability": 7})), at(3))
 
-    assert await outbox.backlog(db, at(4)) == [
+    assert await store.outbox.backlog(at(4)) == [
         outbox.LaneBacklog(lane=AVAIL, pending=1, in_flight=0, dead=0, oldest_enqueued_at=at(3)),
         outbox.LaneBacklog(lane=LANE, pending=3, in_flight=0, dead=0, oldest_enqueued_at=at(0)),
     ]
-    claim = await outbox.claim(db, LANE, at(4), lease_s=LEASE_S)
+    claim = await store.outbox.claim(LANE, at(4), lease_s=LEASE_S)
     assert claim is not None
     assert claim.cells == cells(
         ("bar", D21, {"rate": Decimal(120), "stop_sell": True}),
@@ -86,74 +87,74 @@ async def test_many_writes_to_a_lane_coalesce_into_one_claim(db: Database) -> No
     )
     assert (claim.lane, claim.full_sync, claim.claimed_at) == (LANE, False, at(4))
     assert claim.idempotency_key.startswith("prop-1:restrictions:")
-    assert await outbox.claim(db, LANE, at(5), lease_s=LEASE_S) is None
-    assert await outbox.backlog(db, at(5)) == [
+    assert await store.outbox.claim(LANE, at(5), lease_s=LEASE_S) is None
+    assert await store.outbox.backlog(at(5)) == [
         outbox.LaneBacklog(lane=AVAIL, pending=1, in_flight=0, dead=0, oldest_enqueued_at=at(3)),
         outbox.LaneBacklog(lane=LANE, pending=0, in_flight=3, dead=0, oldest_enqueued_at=at(0)),
     ]
 
 
-async def test_enqueue_of_the_acked_value_is_a_no_op(db: Database) -> None:
-    await ack(db, LANE, cells(("bar", D21, {"rate": Decimal("99.90")})), at(0))
+async def test_enqueue_of_the_acked_value_is_a_no_op(store: SqliteStore) -> None:
+    await ack(store, LANE, cells(("bar", D21, {"rate": Decimal("99.90")})), at(0))
     assert (
-        await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal("99.9")})), at(1)) == 0
+        await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal("99.9")})), at(1)) == 0
     )
-    assert await outbox.backlog(db, at(1)) == []
+    assert await store.outbox.backlog(at(1)) == []
 
 
-async def test_change_then_revert_leaves_nothing_to_send(db: Database) -> None:
-    await ack(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
-    assert await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1)) == 1
-    assert await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(2)) == 1
-    assert await outbox.backlog(db, at(3)) == []
-    assert await outbox.claim(db, LANE, at(3), lease_s=LEASE_S) is None
+async def test_change_then_revert_leaves_nothing_to_send(store: SqliteStore) -> None:
+    await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+    assert await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1)) == 1
+    assert await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(2)) == 1
+    assert await store.outbox.backlog(at(3)) == []
+    assert await store.outbox.claim(LANE, at(3), lease_s=LEASE_S) is None
 
 
-async def test_a_full_sync_sends_values_channex_already_has(db: Database) -> None:
-    await ack(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+async def test_a_full_sync_sends_values_channex_already_has(store: SqliteStore) -> None:
+    await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
     same = cells(("bar", D21, {"rate": Decimal(100)}))
-    assert await outbox.enqueue(db, LANE, same, at(1), full_sync=True) == 1
-    claim = await outbox.claim(db, LANE, at(2), lease_s=LEASE_S)
+    assert await store.outbox.enqueue(LANE, same, at(1), full_sync=True) == 1
+    claim = await store.outbox.claim(LANE, at(2), lease_s=LEASE_S)
     assert claim is not None
     assert (claim.cells, claim.full_sync) == (same, True)
 
 
-async def test_a_write_during_flight_survives_completion(db: Database) -> None:
+async def test_a_write_during_flight_survives_completion(store: SqliteStore) -> None:
     """The flown value becomes acked; the newer one stays pending and goes next."""
-    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
-    first = await outbox.claim(db, LANE, at(1), lease_s=LEASE_S)
+    await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+    first = await store.outbox.claim(LANE, at(1), lease_s=LEASE_S)
     assert first is not None
     # Same value as in flight: nothing to add. A new value: pending again.
-    assert await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(2)) == 0
-    assert await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(130)})), at(2)) == 1
-    await push_ok(db, first, at(3))
+    assert await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(2)) == 0
+    assert await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(130)})), at(2)) == 1
+    await push_ok(store, first, at(3))
 
-    assert await acked(db) == cells(("bar", D21, {"rate": Decimal(100)}))
-    second = await outbox.claim(db, LANE, at(4), lease_s=LEASE_S)
+    assert await acked(store) == cells(("bar", D21, {"rate": Decimal(100)}))
+    second = await store.outbox.claim(LANE, at(4), lease_s=LEASE_S)
     assert second is not None
     assert second.cells == cells(("bar", D21, {"rate": Decimal(130)}))
-    await push_ok(db, second, at(5))
-    assert await acked(db) == cells(("bar", D21, {"rate": Decimal(130)}))
-    assert await outbox.backlog(db, at(6)) == []
+    await push_ok(store, second, at(5))
+    assert await acked(store) == cells(("bar", D21, {"rate": Decimal(130)}))
+    assert await store.outbox.backlog(at(6)) == []
 
 
-async def test_a_revert_during_flight_is_still_sent(db: Database) -> None:
-    await ack(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
-    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
-    claim = await outbox.claim(db, LANE, at(2), lease_s=LEASE_S)
+async def test_a_revert_during_flight_is_still_sent(store: SqliteStore) -> None:
+    await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+    await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
+    claim = await store.outbox.claim(LANE, at(2), lease_s=LEASE_S)
     assert claim is not None
-    assert await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(3)) == 1
-    await push_ok(db, claim, at(4))
-    again = await outbox.claim(db, LANE, at(5), lease_s=LEASE_S)
+    assert await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(3)) == 1
+    await push_ok(store, claim, at(4))
+    again = await store.outbox.claim(LANE, at(5), lease_s=LEASE_S)
     assert again is not None and again.cells == cells(("bar", D21, {"rate": Decimal(100)}))
 
 
-async def test_complete_records_the_push_and_resets_the_lane(db: Database) -> None:
-    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
-    claim = await outbox.claim(db, LANE, at(1), lease_s=LEASE_S)
+async def test_complete_records_the_push_and_resets_the_lane(store: SqliteStore) -> None:
+    await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+    claim = await store.outbox.claim(LANE, at(1), lease_s=LEASE_S)
     assert claim is not None
-    await push_ok(db, claim, at(2), task_ids=["t-9"], values_count=1, bytes_sent=321, calls=1)
-    assert await outbox.recent_pushes(db) == [
+    await push_ok(store, claim, at(2), task_ids=["t-9"], values_count=1, bytes_sent=321, calls=1)
+    assert await store.outbox.recent_pushes() == [
         outbox.PushRecord(
             id=claim.push_id,
             lane=LANE,
@@ -174,7 +175,7 @@ async def test_complete_records_the_push_and_resets_the_lane(db: Database) -> No
             finished_at=at(2),
         )
     ]
-    state = await lanes.get(db, LANE, at(2))
+    state = await store.lanes.get(LANE, at(2))
     assert state is not None
     assert (state.failures, state.next_attempt_at, state.last_success_at, state.last_push_at) == (
         0,
@@ -184,50 +185,50 @@ async def test_complete_records_the_push_and_resets_the_lane(db: Database) -> No
     )
 
 
-async def test_rejected_fields_stay_out_of_ari_state_and_are_not_resent(db: Database) -> None:
+async def test_rejected_fields_stay_out_of_ari_state_and_are_not_resent(store: SqliteStore) -> None:
     desired = cells(("bar", D21, {"rate": Decimal(0), "stop_sell": True}))
-    await outbox.enqueue(db, LANE, desired, at(0))
-    claim = await outbox.claim(db, LANE, at(1), lease_s=LEASE_S)
+    await store.outbox.enqueue(LANE, desired, at(0))
+    claim = await store.outbox.claim(LANE, at(1), lease_s=LEASE_S)
     assert claim is not None
     warning = {"warning": {"rate": ["must be greater than 0"]}}
-    await push_ok(db, claim, at(2), warnings=[warning], rejected={(CellKey("bar", D21), "rate")})
+    await push_ok(store, claim, at(2), warnings=[warning], rejected={(CellKey("bar", D21), "rate")})
 
-    assert await acked(db) == cells(("bar", D21, {"stop_sell": True}))
-    assert await outbox.backlog(db, at(3)) == [
+    assert await acked(store) == cells(("bar", D21, {"stop_sell": True}))
+    assert await store.outbox.backlog(at(3)) == [
         outbox.LaneBacklog(lane=LANE, pending=0, in_flight=0, dead=1, oldest_enqueued_at=None)
     ]
-    [record] = await outbox.recent_pushes(db)
+    [record] = await store.outbox.recent_pushes()
     assert (record.status, record.warnings) == ("partial", (warning,))
     # The next sync of the same PMS state does not resend the refused value...
-    assert await outbox.enqueue_diff(db, LANE, desired, at(4), day_from=D21, day_to=D21) == 0
+    assert await store.outbox.enqueue_diff(LANE, desired, at(4), day_from=D21, day_to=D21) == 0
     # ...but a corrected one goes out.
     fixed = cells(("bar", D21, {"rate": Decimal(80), "stop_sell": True}))
-    assert await outbox.enqueue_diff(db, LANE, fixed, at(5), day_from=D21, day_to=D21) == 1
-    again = await outbox.claim(db, LANE, at(6), lease_s=LEASE_S)
+    assert await store.outbox.enqueue_diff(LANE, fixed, at(5), day_from=D21, day_to=D21) == 1
+    again = await store.outbox.claim(LANE, at(6), lease_s=LEASE_S)
     assert again is not None and again.cells == cells(("bar", D21, {"rate": Decimal(80)}))
 
 
-async def test_fail_backs_off_then_dead_letters_at_max_attempts(db: Database) -> None:
-    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
-    first = await outbox.claim(db, LANE, at(10), lease_s=LEASE_S)
+async def test_fail_backs_off_then_dead_letters_at_max_attempts(store: SqliteStore) -> None:
+    await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+    first = await store.outbox.claim(LANE, at(10), lease_s=LEASE_S)
     assert first is not None
-    dead = await outbox.fail(db, first, at(11), error="HTTP 503", retry_at=at(16), max_attempts=2)
+    dead = await store.outbox.fail(first, at(11), error="HTTP 503", retry_at=at(16), max_attempts=2)
     assert dead == 0
-    assert await outbox.due_lanes(db, at(15), debounce_s=2, max_delay_s=6) == []
-    assert await outbox.due_lanes(db, at(16), debounce_s=2, max_delay_s=6) == [LANE]
-    state = await lanes.get(db, LANE, at(16))
+    assert await store.outbox.due_lanes(at(15), debounce_s=2, max_delay_s=6) == []
+    assert await store.outbox.due_lanes(at(16), debounce_s=2, max_delay_s=6) == [LANE]
+    state = await store.lanes.get(LANE, at(16))
     assert state is not None
     assert (state.failures, state.next_attempt_at, state.last_error) == (1, at(16), "HTTP 503")
 
-    second = await outbox.claim(db, LANE, at(16), lease_s=LEASE_S)
+    second = await store.outbox.claim(LANE, at(16), lease_s=LEASE_S)
     assert second is not None and second.cells == first.cells
-    dead = await outbox.fail(db, second, at(17), error="timeout", retry_at=at(27), max_attempts=2)
+    dead = await store.outbox.fail(second, at(17), error="timeout", retry_at=at(27), max_attempts=2)
     assert dead == 1
-    assert await outbox.backlog(db, at(18)) == [
+    assert await store.outbox.backlog(at(18)) == [
         outbox.LaneBacklog(lane=LANE, pending=0, in_flight=0, dead=1, oldest_enqueued_at=None)
     ]
-    assert await outbox.claim(db, LANE, at(30), lease_s=LEASE_S) is None
-    pushes = await outbox.recent_pushes(db)
+    assert await store.outbox.claim(LANE, at(30), lease_s=LEASE_S) is None
+    pushes = await store.outbox.recent_pushes()
     assert [(p.status, p.attempts, p.error) for p in pushes] == [
         ("failed", 2, "timeout"),
         ("failed", 1, "HTTP 503"),
@@ -235,103 +236,104 @@ async def test_fail_backs_off_then_dead_letters_at_max_attempts(db: Database) ->
 
 
 async def test_a_push_with_an_unknown_outcome_makes_the_old_value_worth_sending(
-    db: Database,
+    store: SqliteStore,
 ) -> None:
     """A timed-out push may still land at Channex: if the PMS goes back to the value Channex
     last acknowledged before the retry, that value must still be sent (found by chaos seed
     11: Channex kept the timed-out value, the middleware believed the older one)."""
     await ack(
-        db, LANE, cells(("bar", D21, {"rate": Decimal(100)}), ("bb", D21, {"rate": 90})), at(0)
+        store, LANE, cells(("bar", D21, {"rate": Decimal(100)}), ("bb", D21, {"rate": 90})), at(0)
     )
-    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
-    claim = await outbox.claim(db, LANE, at(2), lease_s=LEASE_S)
+    await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
+    claim = await store.outbox.claim(LANE, at(2), lease_s=LEASE_S)
     assert claim is not None
-    await outbox.fail(
-        db, claim, at(3), error="timed out", retry_at=at(8), max_attempts=5, outcome_unknown=True
+    await store.outbox.fail(
+        claim, at(3), error="timed out", retry_at=at(8), max_attempts=5, outcome_unknown=True
     )
-    assert await acked(db) == cells(("bb", D21, {"rate": Decimal(90)}))  # bar: unknown now
+    assert await acked(store) == cells(("bb", D21, {"rate": Decimal(90)}))  # bar: unknown now
     back = cells(("bar", D21, {"rate": Decimal(100)}))
-    assert await outbox.enqueue_diff(db, LANE, back, at(4), day_from=D21, day_to=D21) == 1
-    retry = await outbox.claim(db, LANE, at(8), lease_s=LEASE_S)
+    assert await store.outbox.enqueue_diff(LANE, back, at(4), day_from=D21, day_to=D21) == 1
+    retry = await store.outbox.claim(LANE, at(8), lease_s=LEASE_S)
     assert retry is not None and retry.cells == back
 
 
-async def test_a_refused_push_keeps_what_channex_holds(db: Database) -> None:
+async def test_a_refused_push_keeps_what_channex_holds(store: SqliteStore) -> None:
     """A 429 was not applied: going back to the acknowledged value leaves nothing to send."""
-    await ack(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
-    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
-    claim = await outbox.claim(db, LANE, at(2), lease_s=LEASE_S)
+    await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+    await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
+    claim = await store.outbox.claim(LANE, at(2), lease_s=LEASE_S)
     assert claim is not None
-    await outbox.fail(db, claim, at(3), error="HTTP 429", retry_at=at(8), max_attempts=5)
+    await store.outbox.fail(claim, at(3), error="HTTP 429", retry_at=at(8), max_attempts=5)
     back = cells(("bar", D21, {"rate": Decimal(100)}))
-    assert await outbox.enqueue_diff(db, LANE, back, at(4), day_from=D21, day_to=D21) == 1
-    assert await outbox.claim(db, LANE, at(8), lease_s=LEASE_S) is None
+    assert await store.outbox.enqueue_diff(LANE, back, at(4), day_from=D21, day_to=D21) == 1
+    assert await store.outbox.claim(LANE, at(8), lease_s=LEASE_S) is None
 
 
-async def test_reject_dead_letters_the_whole_push(db: Database) -> None:
-    await outbox.enqueue(
-        db,
+async def test_reject_dead_letters_the_whole_push(store: SqliteStore) -> None:
+    await store.outbox.enqueue(
         LANE,
         cells(("bar", D21, {"rate": Decimal(1)}), ("bb", D21, {"rate": Decimal(2)})),
         at(0),
     )
-    claim = await outbox.claim(db, LANE, at(1), lease_s=LEASE_S)
+    claim = await store.outbox.claim(LANE, at(1), lease_s=LEASE_S)
     assert claim is not None
-    assert await outbox.reject(db, claim, at(2), error="HTTP 422 validation_error") == 2
-    assert await outbox.backlog(db, at(3)) == [
+    assert await store.outbox.reject(claim, at(2), error="HTTP 422 validation_error") == 2
+    assert await store.outbox.backlog(at(3)) == [
         outbox.LaneBacklog(lane=LANE, pending=0, in_flight=0, dead=2, oldest_enqueued_at=None)
     ]
-    [record] = await outbox.recent_pushes(db)
+    [record] = await store.outbox.recent_pushes()
     assert (record.status, record.error) == ("rejected", "HTTP 422 validation_error")
-    assert await acked(db) == {}
+    assert await acked(store) == {}
 
 
-async def test_retry_dead_by_lane_property_or_all(db: Database) -> None:
+async def test_retry_dead_by_lane_property_or_all(store: SqliteStore) -> None:
     other = Lane("prop-2", "restrictions")
     for lane in (LANE, AVAIL, other):
         field: dict[str, FieldValue] = (
             {"availability": 1} if lane.kind == "availability" else {"rate": Decimal(5)}
         )
-        await outbox.enqueue(db, lane, cells(("x", D21, field)), at(0))
-        claim = await outbox.claim(db, lane, at(1), lease_s=LEASE_S)
+        await store.outbox.enqueue(lane, cells(("x", D21, field)), at(0))
+        claim = await store.outbox.claim(lane, at(1), lease_s=LEASE_S)
         assert claim is not None
-        await outbox.reject(db, claim, at(2), error="HTTP 400")
+        await store.outbox.reject(claim, at(2), error="HTTP 400")
 
-    assert await outbox.retry_dead(db, at(3), property_id="prop-1", kind="availability") == 1
-    assert await outbox.retry_dead(db, at(3), property_id="prop-1") == 1
-    assert await outbox.retry_dead(db, at(3)) == 1
-    assert await outbox.retry_dead(db, at(3)) == 0
-    assert [(b.lane, b.pending, b.dead) for b in await outbox.backlog(db, at(4))] == [
+    assert await store.outbox.retry_dead(at(3), property_id="prop-1", kind="availability") == 1
+    assert await store.outbox.retry_dead(at(3), property_id="prop-1") == 1
+    assert await store.outbox.retry_dead(at(3)) == 1
+    assert await store.outbox.retry_dead(at(3)) == 0
+    assert [(b.lane, b.pending, b.dead) for b in await store.outbox.backlog(at(4))] == [
         (AVAIL, 1, 0),
         (LANE, 1, 0),
         (other, 1, 0),
     ]
 
 
-async def test_a_rewritten_dead_row_is_pending_again_with_attempts_reset(db: Database) -> None:
-    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(1)})), at(0))
-    claim = await outbox.claim(db, LANE, at(1), lease_s=LEASE_S)
+async def test_a_rewritten_dead_row_is_pending_again_with_attempts_reset(
+    store: SqliteStore,
+) -> None:
+    await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(1)})), at(0))
+    claim = await store.outbox.claim(LANE, at(1), lease_s=LEASE_S)
     assert claim is not None
-    await outbox.reject(db, claim, at(2), error="HTTP 400")
-    assert await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(1)})), at(3)) == 0
-    assert await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(2)})), at(4)) == 1
-    assert await outbox.backlog(db, at(5)) == [
+    await store.outbox.reject(claim, at(2), error="HTTP 400")
+    assert await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(1)})), at(3)) == 0
+    assert await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(2)})), at(4)) == 1
+    assert await store.outbox.backlog(at(5)) == [
         outbox.LaneBacklog(lane=LANE, pending=1, in_flight=0, dead=0, oldest_enqueued_at=at(4))
     ]
-    again = await outbox.claim(db, LANE, at(6), lease_s=LEASE_S)
+    again = await store.outbox.claim(LANE, at(6), lease_s=LEASE_S)
     assert again is not None
-    [record] = [p for p in await outbox.recent_pushes(db) if p.id == again.push_id]
+    [record] = [p for p in await store.outbox.recent_pushes() if p.id == again.push_id]
     assert record.attempts == 1
 
 
-async def test_release_puts_rows_back_untouched(db: Database) -> None:
-    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
-    claim = await outbox.claim(db, LANE, at(1), lease_s=LEASE_S)
+async def test_release_puts_rows_back_untouched(store: SqliteStore) -> None:
+    await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+    claim = await store.outbox.claim(LANE, at(1), lease_s=LEASE_S)
     assert claim is not None
-    await outbox.release(db, claim, at(2))
-    again = await outbox.claim(db, LANE, at(3), lease_s=LEASE_S)
+    await store.outbox.release(claim, at(2))
+    again = await store.outbox.claim(LANE, at(3), lease_s=LEASE_S)
     assert again is not None and again.cells == claim.cells
-    assert [(p.status, p.attempts) for p in await outbox.recent_pushes(db)] == [
+    assert [(p.status, p.attempts) for p in await store.outbox.recent_pushes()] == [
         ("claimed", 1),
         ("released", 1),
     ]
@@ -339,43 +341,43 @@ async def test_release_puts_rows_back_untouched(db: Database) -> None:
 
 async def test_release_expired_recovers_a_crashed_workers_claim(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
-    crashed = await Database.open(path)
-    await outbox.enqueue(crashed, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
-    claim = await outbox.claim(crashed, LANE, at(1), lease_s=LEASE_S)
+    crashed = await SqliteStore.open(path)
+    await crashed.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+    claim = await crashed.outbox.claim(LANE, at(1), lease_s=LEASE_S)
     assert claim is not None
     await crashed.close()  # the worker dies without completing
 
-    db = await Database.open(path)
+    store = await SqliteStore.open(path)
     try:
-        assert await outbox.release_expired(db, at(1 + LEASE_S)) == 0
-        assert await outbox.due_lanes(db, at(1 + LEASE_S), debounce_s=2, max_delay_s=6) == []
-        assert await outbox.release_expired(db, at(2 + LEASE_S)) == 1
-        assert await outbox.due_lanes(db, at(2 + LEASE_S), debounce_s=2, max_delay_s=6) == [LANE]
-        again = await outbox.claim(db, LANE, at(2 + LEASE_S), lease_s=LEASE_S)
+        assert await store.outbox.release_expired(at(1 + LEASE_S)) == 0
+        assert await store.outbox.due_lanes(at(1 + LEASE_S), debounce_s=2, max_delay_s=6) == []
+        assert await store.outbox.release_expired(at(2 + LEASE_S)) == 1
+        assert await store.outbox.due_lanes(at(2 + LEASE_S), debounce_s=2, max_delay_s=6) == [LANE]
+        again = await store.outbox.claim(LANE, at(2 + LEASE_S), lease_s=LEASE_S)
         assert again is not None and again.cells == claim.cells
         assert again.push_id != claim.push_id
     finally:
-        await db.close()
+        await store.close()
 
 
 async def test_a_crashed_push_may_have_landed_so_the_old_value_is_worth_sending(
-    db: Database,
+    store: SqliteStore,
 ) -> None:
     """kill -9 during a push: Channex may hold its value; the acknowledged one is forgotten."""
-    await ack(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
-    await outbox.enqueue(db, LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
-    assert await outbox.claim(db, LANE, at(2), lease_s=LEASE_S) is not None
-    assert await outbox.release_expired(db, at(3 + LEASE_S)) == 1
-    assert await acked(db) == {}
+    await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+    await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
+    assert await store.outbox.claim(LANE, at(2), lease_s=LEASE_S) is not None
+    assert await store.outbox.release_expired(at(3 + LEASE_S)) == 1
+    assert await acked(store) == {}
     back = cells(("bar", D21, {"rate": Decimal(100)}))
-    await outbox.enqueue_diff(db, LANE, back, at(4 + LEASE_S), day_from=D21, day_to=D21)
-    retry = await outbox.claim(db, LANE, at(5 + LEASE_S), lease_s=LEASE_S)
+    await store.outbox.enqueue_diff(LANE, back, at(4 + LEASE_S), day_from=D21, day_to=D21)
+    retry = await store.outbox.claim(LANE, at(5 + LEASE_S), lease_s=LEASE_S)
     assert retry is not None and retry.cells == back
 
 
 async def test_two_processes_claiming_concurrently_never_share_a_row(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
-    one, two = await Database.open(path), await Database.open(path)
+    one, two = await SqliteStore.open(path), await SqliteStore.open(path)
     try:
         all_lanes = [Lane(f"prop-{n}", kind) for n in range(4) for kind in ("availability",)]
         all_lanes += [Lane(f"prop-{n}", "restrictions") for n in range(4)]
@@ -385,20 +387,20 @@ async def test_two_processes_claiming_concurrently_never_share_a_row(tmp_path: P
             changes: Cells = {
                 CellKey(f"e{i}", D21 + timedelta(days=i)): {name: i + 1} for i in range(30)
             }
-            await outbox.enqueue(one, lane, changes, at(0))
+            await one.outbox.enqueue(lane, changes, at(0))
             expected[lane] = changes
 
         attempts = [
-            outbox.claim(db, lane, at(10), lease_s=LEASE_S)
+            store.outbox.claim(lane, at(10), lease_s=LEASE_S)
             for lane in all_lanes
-            for db in (one, two)
+            for store in (one, two)
         ]
         claims = [c for c in await asyncio.gather(*attempts) if c is not None]
 
         assert sorted(c.lane for c in claims) == sorted(all_lanes)
         assert {c.lane: c.cells for c in claims} == expected
         assert len({c.push_id for c in claims}) == len(all_lanes)
-        flying = await one.fetchall("SELECT push_id, COUNT(*) AS n FROM outbox GROUP BY push_id")
+        flying = await one.db.fetchall("SELECT push_id, COUNT(*) AS n FROM outbox GROUP BY push_id")
         assert sorted((r["push_id"], r["n"]) for r in flying) == sorted(
             (c.push_id, 30) for c in claims
         )
@@ -407,63 +409,65 @@ async def test_two_processes_claiming_concurrently_never_share_a_row(tmp_path: P
         await two.close()
 
 
-async def test_due_lanes_debounce_and_max_delay(db: Database) -> None:
+async def test_due_lanes_debounce_and_max_delay(store: SqliteStore) -> None:
     async def due(seconds: float) -> list[Lane]:
-        return await outbox.due_lanes(db, at(seconds), debounce_s=2, max_delay_s=6)
+        return await store.outbox.due_lanes(at(seconds), debounce_s=2, max_delay_s=6)
 
-    await outbox.enqueue(db, AVAIL, cells(("twin", D21, {"availability": 3})), at(0))
+    await store.outbox.enqueue(AVAIL, cells(("twin", D21, {"availability": 3})), at(0))
     assert await due(1.9) == []
     assert await due(2) == [AVAIL]
     # A lane written every second is held back by the debounce until the max delay.
     for second in range(2, 8):
-        await outbox.enqueue(db, LANE, cells(("bar", D21, {"max_stay": second})), at(second))
+        await store.outbox.enqueue(LANE, cells(("bar", D21, {"max_stay": second})), at(second))
         assert await due(second) == [AVAIL]
     assert await due(7.5) == [AVAIL]
-    await outbox.enqueue(db, LANE, cells(("bb", D22, {"max_stay": 1})), at(8))
+    await store.outbox.enqueue(LANE, cells(("bb", D22, {"max_stay": 1})), at(8))
     assert await due(8) == [AVAIL, LANE]
-    assert await outbox.due_lanes(db, at(8), debounce_s=2, max_delay_s=10) == [AVAIL]
-    assert await outbox.due_lanes(db, at(10), debounce_s=2, max_delay_s=10) == [AVAIL, LANE]
+    assert await store.outbox.due_lanes(at(8), debounce_s=2, max_delay_s=10) == [AVAIL]
+    assert await store.outbox.due_lanes(at(10), debounce_s=2, max_delay_s=10) == [AVAIL, LANE]
 
 
-async def test_due_lanes_skips_paused_backing_off_and_in_flight_lanes(db: Database) -> None:
+async def test_due_lanes_skips_paused_backing_off_and_in_flight_lanes(store: SqliteStore) -> None:
     other = Lane("prop-2", "restrictions")
     for lane in (AVAIL, LANE, other):
         field: dict[str, FieldValue] = (
             {"availability": 1} if lane.kind == "availability" else {"rate": Decimal(5)}
         )
-        await outbox.enqueue(db, lane, cells(("x", D21, field)), at(0))
-    paused_until = await lanes.pause(db, AVAIL, at(1), retry_after_s=None)
+        await store.outbox.enqueue(lane, cells(("x", D21, field)), at(0))
+    paused_until = await store.lanes.pause(AVAIL, at(1), retry_after_s=None)
     assert paused_until == at(61)
-    claim = await outbox.claim(db, other, at(1), lease_s=LEASE_S)
+    claim = await store.outbox.claim(other, at(1), lease_s=LEASE_S)
     assert claim is not None
-    await outbox.enqueue(db, other, cells(("x", D22, {"rate": Decimal(6)})), at(1))
+    await store.outbox.enqueue(other, cells(("x", D22, {"rate": Decimal(6)})), at(1))
 
-    assert await outbox.due_lanes(db, at(10), debounce_s=2, max_delay_s=6) == [LANE]
-    assert await outbox.claim(db, other, at(10), lease_s=LEASE_S) is None
-    await push_ok(db, claim, at(11))
-    assert await outbox.due_lanes(db, at(61), debounce_s=2, max_delay_s=6) == [AVAIL, LANE, other]
+    assert await store.outbox.due_lanes(at(10), debounce_s=2, max_delay_s=6) == [LANE]
+    assert await store.outbox.claim(other, at(10), lease_s=LEASE_S) is None
+    await push_ok(store, claim, at(11))
+    assert await store.outbox.due_lanes(at(61), debounce_s=2, max_delay_s=6) == [AVAIL, LANE, other]
 
 
-async def test_enqueue_diff_sends_only_what_differs_from_the_effective_state(db: Database) -> None:
-    await ack(db, LANE, cells(("bar", D21, {"rate": Decimal(100), "stop_sell": False})), at(0))
-    await outbox.enqueue(db, LANE, cells(("bar", D22, {"rate": Decimal(90)})), at(1))
+async def test_enqueue_diff_sends_only_what_differs_from_the_effective_state(
+    store: SqliteStore,
+) -> None:
+    await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100), "stop_sell": False})), at(0))
+    await store.outbox.enqueue(LANE, cells(("bar", D22, {"rate": Decimal(90)})), at(1))
     desired = cells(
         ("bar", D21, {"rate": Decimal("100.00"), "stop_sell": True}),
         ("bar", D22, {"rate": Decimal(90)}),
         ("bb", D22, {"min_stay_arrival": 2}),
         ("bb", D23, {"min_stay_arrival": 3}),  # outside the window: ignored
     )
-    written = await outbox.enqueue_diff(db, LANE, desired, at(2), day_from=D21, day_to=D22)
+    written = await store.outbox.enqueue_diff(LANE, desired, at(2), day_from=D21, day_to=D22)
     assert written == 2
-    assert await outbox.effective_state(db, LANE, ["bar", "bb"], D21, D23) == cells(
+    assert await store.outbox.effective_state(LANE, ["bar", "bb"], D21, D23) == cells(
         ("bar", D21, {"rate": Decimal(100), "stop_sell": True}),
         ("bar", D22, {"rate": Decimal(90)}),
         ("bb", D22, {"min_stay_arrival": 2}),
     )
-    assert await outbox.effective_state(db, LANE, ["bb"], D21, D23) == cells(
+    assert await store.outbox.effective_state(LANE, ["bb"], D21, D23) == cells(
         ("bb", D22, {"min_stay_arrival": 2})
     )
-    claim = await outbox.claim(db, LANE, at(3), lease_s=LEASE_S)
+    claim = await store.outbox.claim(LANE, at(3), lease_s=LEASE_S)
     assert claim is not None
     assert (claim.cells, claim.full_sync) == (
         cells(
@@ -475,66 +479,65 @@ async def test_enqueue_diff_sends_only_what_differs_from_the_effective_state(db:
     )
 
 
-async def test_enqueue_diff_force_sends_everything_as_a_full_sync(db: Database) -> None:
-    await ack(db, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
+async def test_enqueue_diff_force_sends_everything_as_a_full_sync(store: SqliteStore) -> None:
+    await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
     desired = cells(("bar", D21, {"rate": Decimal(100)}), ("bar", D22, {"rate": Decimal(100)}))
-    written = await outbox.enqueue_diff(
-        db, LANE, desired, at(1), day_from=D21, day_to=D22, force=True, full_sync=True
+    written = await store.outbox.enqueue_diff(
+        LANE, desired, at(1), day_from=D21, day_to=D22, force=True, full_sync=True
     )
     assert written == 2
-    claim = await outbox.claim(db, LANE, at(2), lease_s=LEASE_S)
+    claim = await store.outbox.claim(LANE, at(2), lease_s=LEASE_S)
     assert claim is not None
     assert (claim.cells, claim.full_sync) == (desired, True)
 
 
 async def test_a_full_sync_repair_survives_an_incremental_sync_before_the_push(
-    db: Database,
+    store: SqliteStore,
 ) -> None:
     """The nightly full sync queues values Channex is believed to hold, to repair drift; an
     incremental sync that reads the same PMS before the push must not take them back out."""
     held = cells(("bar", D21, {"rate": Decimal(100), "stop_sell": False}))
-    await ack(db, LANE, held, at(0))
+    await ack(store, LANE, held, at(0))
     nightly = cells(
         ("bar", D21, {"rate": Decimal(100), "stop_sell": False}),
         ("bar", D22, {"rate": Decimal(90)}),
     )
-    written = await outbox.enqueue_diff(
-        db, LANE, nightly, at(1), day_from=D21, day_to=D22, force=True, full_sync=True
+    written = await store.outbox.enqueue_diff(
+        LANE, nightly, at(1), day_from=D21, day_to=D22, force=True, full_sync=True
     )
     assert written == 3
     later = cells(
         ("bar", D21, {"rate": Decimal(100), "stop_sell": False}),
         ("bar", D22, {"rate": Decimal(95)}),
     )
-    assert await outbox.enqueue_diff(db, LANE, later, at(2), day_from=D21, day_to=D22) == 1
-    claim = await outbox.claim(db, LANE, at(3), lease_s=LEASE_S)
+    assert await store.outbox.enqueue_diff(LANE, later, at(2), day_from=D21, day_to=D22) == 1
+    claim = await store.outbox.claim(LANE, at(3), lease_s=LEASE_S)
     assert claim is not None
     assert (claim.cells, claim.full_sync) == (later, True)
 
 
-async def test_a_full_sync_marks_the_pending_row_it_also_wants(db: Database) -> None:
+async def test_a_full_sync_marks_the_pending_row_it_also_wants(store: SqliteStore) -> None:
     """A full sync finding its value already pending (from an incremental sync) writes nothing
     but marks the row, so the push that carries it is recorded as a full sync."""
     pending = cells(("bar", D21, {"rate": Decimal(120)}))
-    await outbox.enqueue(db, LANE, pending, at(0))
-    written = await outbox.enqueue_diff(
-        db, LANE, pending, at(1), day_from=D21, day_to=D21, force=True, full_sync=True
+    await store.outbox.enqueue(LANE, pending, at(0))
+    written = await store.outbox.enqueue_diff(
+        LANE, pending, at(1), day_from=D21, day_to=D21, force=True, full_sync=True
     )
     assert written == 0
-    claim = await outbox.claim(db, LANE, at(2), lease_s=LEASE_S)
+    claim = await store.outbox.claim(LANE, at(2), lease_s=LEASE_S)
     assert claim is not None
     assert (claim.cells, claim.full_sync) == (pending, True)
-    await push_ok(db, claim, at(3))
-    [record] = await outbox.recent_pushes(db)
+    await push_ok(store, claim, at(3))
+    [record] = await store.outbox.recent_pushes()
     assert (record.id, record.status, record.full_sync) == (claim.push_id, "sent", True)
 
 
-async def test_drop_past_keeps_today_and_rows_in_flight(db: Database) -> None:
-    await outbox.enqueue(db, AVAIL, cells(("twin", D21, {"availability": 1})), at(0))
-    claim = await outbox.claim(db, AVAIL, at(1), lease_s=LEASE_S)
+async def test_drop_past_keeps_today_and_rows_in_flight(store: SqliteStore) -> None:
+    await store.outbox.enqueue(AVAIL, cells(("twin", D21, {"availability": 1})), at(0))
+    claim = await store.outbox.claim(AVAIL, at(1), lease_s=LEASE_S)
     assert claim is not None
-    await outbox.enqueue(
-        db,
+    await store.outbox.enqueue(
         LANE,
         cells(
             ("bar", D21, {"rate": Decimal(1)}),
@@ -543,11 +546,11 @@ async def test_drop_past_keeps_today_and_rows_in_flight(db: Database) -> None:
         ),
         at(2),
     )
-    await outbox.enqueue(
-        db, Lane("prop-2", "restrictions"), cells(("x", D21, {"max_stay": 1})), at(2)
+    await store.outbox.enqueue(
+        Lane("prop-2", "restrictions"), cells(("x", D21, {"max_stay": 1})), at(2)
     )
-    assert await outbox.drop_past(db, "prop-1", D22) == 1
-    assert [(b.lane, b.pending, b.in_flight) for b in await outbox.backlog(db, at(3))] == [
+    assert await store.outbox.drop_past("prop-1", D22) == 1
+    assert [(b.lane, b.pending, b.in_flight) for b in await store.outbox.backlog(at(3))] == [
         (AVAIL, 0, 1),
         (LANE, 2, 0),
         (Lane("prop-2", "restrictions"), 1, 0),

@@ -9,9 +9,11 @@ import pytest
 
 from middleware.domain.models import CellKey, Lane
 from middleware.domain.readback import Drift
-from middleware.store import ari_state, outbox
-from middleware.store import parity_drift as store
-from middleware.store.db import Database, to_db_time
+from middleware.store import parity_drift
+from middleware.store.sqlite import ari_state as sqlite_ari_state
+from middleware.store.sqlite import parity_drift as sqlite_parity_drift
+from middleware.store.sqlite.store import SqliteStore
+from middleware.store.stamps import to_db_time
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 LANE = Lane("prop-1", "restrictions")
@@ -25,30 +27,32 @@ def drift(day: date, channex: Decimal, pms: Decimal) -> Drift:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "m.db")
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    database = await SqliteStore.open(tmp_path / "m.db")
     yield database
     await database.close()
 
 
-async def believe(db: Database, day: date, rate: str, at: datetime) -> None:
-    async with db.transaction() as conn:
-        await ari_state.write_in(conn, LANE, {("rp", day.isoformat(), "rate"): rate}, at)
+async def believe(store: SqliteStore, day: date, rate: str, at: datetime) -> None:
+    async with store.db.transaction() as conn:
+        await sqlite_ari_state.write_in(conn, LANE, {("rp", day.isoformat(), "rate"): rate}, at)
 
 
-async def test_heal_forgets_the_belief_and_queues_the_pms_value_unless_busy(db: Database) -> None:
+async def test_heal_forgets_the_belief_and_queues_the_pms_value_unless_busy(
+    store: SqliteStore,
+) -> None:
     for day in (D1, D2, D3):
-        await believe(db, day, "300", T0 - timedelta(minutes=1))
-    await believe(db, D3, "310", T0 + timedelta(seconds=5))  # a push landed after the read
-    await outbox.enqueue(db, LANE, {CellKey("rp", D2): {"rate": Decimal(320)}}, T0)  # waiting
+        await believe(store, day, "300", T0 - timedelta(minutes=1))
+    await believe(store, D3, "310", T0 + timedelta(seconds=5))  # a push landed after the read
+    await store.outbox.enqueue(LANE, {CellKey("rp", D2): {"rate": Decimal(320)}}, T0)  # waiting
     found = [drift(day, Decimal(99), Decimal(300)) for day in (D1, D2, D3)]
-    queued = await store.heal(db, LANE, found, T0 + timedelta(seconds=9), read_at=T0)
+    queued = await store.parity_drift.heal(LANE, found, T0 + timedelta(seconds=9), read_at=T0)
     assert queued == [found[0]]
-    assert await ari_state.acked(db, LANE, None, D1, D3) == {
+    assert await store.ari_state.acked(LANE, None, D1, D3) == {
         CellKey("rp", D2): {"rate": Decimal(300)},
         CellKey("rp", D3): {"rate": Decimal(310)},
     }
-    pending = await outbox.effective_state(db, LANE, ["rp"], D1, D3)
+    pending = await store.outbox.effective_state(LANE, ["rp"], D1, D3)
     assert pending == {
         CellKey("rp", D1): {"rate": Decimal(300)},
         CellKey("rp", D2): {"rate": Decimal(320)},
@@ -56,35 +60,37 @@ async def test_heal_forgets_the_belief_and_queues_the_pms_value_unless_busy(db: 
     }
 
 
-async def test_settle_reports_healed_with_its_age_and_drift_found_again(db: Database) -> None:
+async def test_settle_reports_healed_with_its_age_and_drift_found_again(store: SqliteStore) -> None:
     found = [drift(D1, Decimal(99), Decimal(300)), drift(D2, Decimal(98), Decimal(300))]
-    await store.heal(db, LANE, found, T0, read_at=T0)
+    await store.parity_drift.heal(LANE, found, T0, read_at=T0)
     later = T0 + timedelta(seconds=90)
-    settled = await store.settle(db, LANE, D1, D3, [found[1]], later)
-    assert settled == store.Settled(healed=(("rate", 90.0),), persisting=(found[1],))
-    assert await store.open_drift(db, "prop-1") == 1
+    settled = await store.parity_drift.settle(LANE, D1, D3, [found[1]], later)
+    assert settled == parity_drift.Settled(healed=(("rate", 90.0),), persisting=(found[1],))
+    assert await store.parity_drift.open_drift("prop-1") == 1
 
 
-async def test_requests_merge_per_lane_and_a_newer_one_survives_finishing(db: Database) -> None:
-    async with db.transaction() as conn:
-        await store.request_in(conn, LANE, D2, D2, T0)
-        await store.request_in(conn, LANE, D1, D1, T0 + timedelta(seconds=1))
-    [first] = await store.requests(db)
+async def test_requests_merge_per_lane_and_a_newer_one_survives_finishing(
+    store: SqliteStore,
+) -> None:
+    async with store.db.transaction() as conn:
+        await sqlite_parity_drift.request_in(conn, LANE, D2, D2, T0)
+        await sqlite_parity_drift.request_in(conn, LANE, D1, D1, T0 + timedelta(seconds=1))
+    [first] = await store.parity_drift.requests()
     assert (first.date_from, first.date_to) == (D1, D2)
-    async with db.transaction() as conn:
-        await store.request_in(conn, LANE, D3, D3, T0 + timedelta(seconds=2))
-    await store.finish_request(db, first)
-    [left] = await store.requests(db)
+    async with store.db.transaction() as conn:
+        await sqlite_parity_drift.request_in(conn, LANE, D3, D3, T0 + timedelta(seconds=2))
+    await store.parity_drift.finish_request(first)
+    [left] = await store.parity_drift.requests()
     assert (left.date_from, left.date_to) == (D1, D3)
 
 
 async def test_an_ari_event_asks_for_a_read_back_of_its_days_unless_it_is_an_echo(
-    db: Database,
+    store: SqliteStore,
 ) -> None:
     """Values the middleware believes Channex holds — acked, or waiting in the outbox — are
     its own push coming back; anything else (or a cell named with no value) is read back."""
-    await believe(db, D1, "300", T0)
-    await outbox.enqueue(db, LANE, {CellKey("rp", D2): {"rate": Decimal(320)}}, T0)
+    await believe(store, D1, "300", T0)
+    await store.outbox.enqueue(LANE, {CellKey("rp", D2): {"rate": Decimal(320)}}, T0)
     echo = [
         {"date": D1.isoformat(), "rate_plan_id": "rp", "rate": "300.00"},
         {"date": D2.isoformat(), "rate_plan_id": "rp", "rate": "320.00"},
@@ -94,12 +100,14 @@ async def test_an_ari_event_asks_for_a_read_back_of_its_days_unless_it_is_an_ech
         {"date": D3.isoformat(), "rate_plan_id": "rp", "rate": "99.00"},
         {"date": D1.isoformat(), "room_type_id": "rt", "availability": 2},
     ]
-    async with db.transaction() as conn:
+    async with store.db.transaction() as conn:
         outcomes = [
-            await store.note_ari_event_in(conn, "prop-1", echo, T0),
-            await store.note_ari_event_in(conn, None, edit, T0),
-            await store.note_ari_event_in(conn, "prop-1", [{"date": "soon"}], T0),
-            await store.note_ari_event_in(conn, "prop-1", edit, T0 + timedelta(seconds=1)),
+            await sqlite_parity_drift.note_ari_event_in(conn, "prop-1", echo, T0),
+            await sqlite_parity_drift.note_ari_event_in(conn, None, edit, T0),
+            await sqlite_parity_drift.note_ari_event_in(conn, "prop-1", [{"date": "soon"}], T0),
+            await sqlite_parity_drift.note_ari_event_in(
+                conn, "prop-1", edit, T0 + timedelta(seconds=1)
+            ),
         ]
     assert outcomes == [
         ("ignored", "echo of the middleware's own push"),
@@ -108,38 +116,38 @@ async def test_an_ari_event_asks_for_a_read_back_of_its_days_unless_it_is_an_ech
         ("queued", f"read-back scheduled: availability {D1}..{D1}, restrictions {D2}..{D3}"),
     ]
     at = T0 + timedelta(seconds=1)
-    assert await store.requests(db) == [
-        store.ParityRequest(
+    assert await store.parity_drift.requests() == [
+        parity_drift.ParityRequest(
             property_id="prop-1", kind="availability", date_from=D1, date_to=D1, requested_at=at
         ),
-        store.ParityRequest(
+        parity_drift.ParityRequest(
             property_id="prop-1", kind="restrictions", date_from=D2, date_to=D3, requested_at=at
         ),
     ]
 
 
-async def test_settle_looks_only_at_the_lane_and_days_it_compared(db: Database) -> None:
+async def test_settle_looks_only_at_the_lane_and_days_it_compared(store: SqliteStore) -> None:
     other = Lane("prop-1", "availability")
     units = Drift(kind="availability", entity_id="rt", day=D1, field="availability",
                   channex=4, pms=3)  # fmt: skip
-    await store.heal(db, LANE, [drift(D1, Decimal(99), Decimal(300))], T0, read_at=T0)
-    await store.heal(db, LANE, [drift(D3, Decimal(99), Decimal(300))], T0, read_at=T0)
-    await store.heal(db, other, [units], T0, read_at=T0)
+    await store.parity_drift.heal(LANE, [drift(D1, Decimal(99), Decimal(300))], T0, read_at=T0)
+    await store.parity_drift.heal(LANE, [drift(D3, Decimal(99), Decimal(300))], T0, read_at=T0)
+    await store.parity_drift.heal(other, [units], T0, read_at=T0)
     later = T0 + timedelta(seconds=30)
-    settled = await store.settle(db, LANE, D1, D2, [], later)
-    assert settled == store.Settled(healed=(("rate", 30.0),), persisting=())
-    assert await store.open_drift(db, "prop-1") == 2  # D3 and the availability cell
-    assert await store.open_drift(db, "prop-2") == 0
+    settled = await store.parity_drift.settle(LANE, D1, D2, [], later)
+    assert settled == parity_drift.Settled(healed=(("rate", 30.0),), persisting=())
+    assert await store.parity_drift.open_drift("prop-1") == 2  # D3 and the availability cell
+    assert await store.parity_drift.open_drift("prop-2") == 0
 
 
 async def test_drift_healed_twice_stays_one_open_row_aged_from_its_first_finding(
-    db: Database,
+    store: SqliteStore,
 ) -> None:
     found = drift(D1, Decimal(99), Decimal(300))
-    await store.heal(db, LANE, [found], T0, read_at=T0)
-    await db.execute("DELETE FROM outbox")  # the first heal went out
-    await store.heal(db, LANE, [found], T0 + timedelta(seconds=60), read_at=T0)
-    rows = await db.fetchall("SELECT day, field, found_at, heals FROM parity_drift")
+    await store.parity_drift.heal(LANE, [found], T0, read_at=T0)
+    await store.db.execute("DELETE FROM outbox")  # the first heal went out
+    await store.parity_drift.heal(LANE, [found], T0 + timedelta(seconds=60), read_at=T0)
+    rows = await store.db.fetchall("SELECT day, field, found_at, heals FROM parity_drift")
     assert [tuple(row) for row in rows] == [(D1.isoformat(), "rate", to_db_time(T0), 2)]
-    settled = await store.settle(db, LANE, D1, D1, [], T0 + timedelta(seconds=120))
+    settled = await store.parity_drift.settle(LANE, D1, D1, [], T0 + timedelta(seconds=120))
     assert settled.healed == (("rate", 120.0),)

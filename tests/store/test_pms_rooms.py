@@ -9,44 +9,46 @@ from pathlib import Path
 
 import pytest
 
-from middleware.store import notices, pms_rooms
-from middleware.store.db import Database
+from middleware.store import pms_rooms
+from middleware.store.sqlite.store import SqliteStore
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "m.db")
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    database = await SqliteStore.open(tmp_path / "m.db")
     yield database
     await database.close()
 
 
-async def open_refs(db: Database) -> list[str]:
-    return sorted(n.ref or "" for n in await notices.open_notices(db) if n.kind == pms_rooms.NOTICE)
+async def open_refs(store: SqliteStore) -> list[str]:
+    return sorted(
+        n.ref or "" for n in await store.notices.open_notices() if n.kind == pms_rooms.NOTICE
+    )
 
 
-async def test_a_read_of_one_hotel_keeps_the_other_hotels_findings(db: Database) -> None:
+async def test_a_read_of_one_hotel_keeps_the_other_hotels_findings(store: SqliteStore) -> None:
     mapped = ("h1-lvu", "h1-ov", "h2-lvu")
-    await pms_rooms.record(db, ["h1-ov"], T0, covered=("h1-lvu", "h1-ov"), mapped=mapped)
-    await pms_rooms.record(db, ["h2-lvu"], T0, covered=("h2-lvu",), mapped=mapped)
+    await store.pms_rooms.record(["h1-ov"], T0, covered=("h1-lvu", "h1-ov"), mapped=mapped)
+    await store.pms_rooms.record(["h2-lvu"], T0, covered=("h2-lvu",), mapped=mapped)
     later = T0 + timedelta(seconds=5)
-    assert await pms_rooms.last(db) == pms_rooms.Unserved(at=T0, categorias=("h1-ov", "h2-lvu"))
-    assert await open_refs(db) == ["h1-ov", "h2-lvu"]
+    assert await store.pms_rooms.last() == pms_rooms.Unserved(at=T0, categorias=("h1-ov", "h2-lvu"))
+    assert await open_refs(store) == ["h1-ov", "h2-lvu"]
 
     # hotel 1 serves its room again: only its own finding goes
-    await pms_rooms.record(db, [], later, covered=("h1-lvu", "h1-ov"), mapped=mapped)
-    assert await pms_rooms.last(db) == pms_rooms.Unserved(at=later, categorias=("h2-lvu",))
-    assert await open_refs(db) == ["h2-lvu"]
+    await store.pms_rooms.record([], later, covered=("h1-lvu", "h1-ov"), mapped=mapped)
+    assert await store.pms_rooms.last() == pms_rooms.Unserved(at=later, categorias=("h2-lvu",))
+    assert await open_refs(store) == ["h2-lvu"]
 
     # hotel 2's room leaves the mapping: the next read of anyone forgets it
-    await pms_rooms.record(db, [], later, covered=("h1-lvu",), mapped=("h1-lvu", "h1-ov"))
-    assert await pms_rooms.last(db) == pms_rooms.Unserved(at=later, categorias=())
-    assert await open_refs(db) == []
+    await store.pms_rooms.record([], later, covered=("h1-lvu",), mapped=("h1-lvu", "h1-ov"))
+    assert await store.pms_rooms.last() == pms_rooms.Unserved(at=later, categorias=())
+    assert await open_refs(store) == []
 
 
-async def test_a_read_of_everything_replaces_the_record(db: Database) -> None:
-    await pms_rooms.record(db, ["ov"], T0, covered=("ov",))
-    await pms_rooms.record(db, ["lvu"], T0)
-    assert await pms_rooms.last(db) == pms_rooms.Unserved(at=T0, categorias=("lvu",))
-    assert await open_refs(db) == ["lvu"]
+async def test_a_read_of_everything_replaces_the_record(store: SqliteStore) -> None:
+    await store.pms_rooms.record(["ov"], T0, covered=("ov",))
+    await store.pms_rooms.record(["lvu"], T0)
+    assert await store.pms_rooms.last() == pms_rooms.Unserved(at=T0, categorias=("lvu",))
+    assert await open_refs(store) == ["lvu"]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from middleware.store import prune
-from middleware.store.db import Database, to_db_time
+from middleware.store.sqlite.store import SqliteStore
+from middleware.store.stamps import to_db_time
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 CUTOFF = NOW - timedelta(days=30)
@@ -19,94 +19,98 @@ NEW = to_db_time(CUTOFF + timedelta(days=1))
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "m.db")
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    database = await SqliteStore.open(tmp_path / "m.db")
     yield database
     await database.close()
 
 
-async def call(db: Database, name: str, at: str) -> None:
-    await db.execute(
+async def call(store: SqliteStore, name: str, at: str) -> None:
+    await store.db.execute(
         "INSERT INTO http_calls (at, service, method, url, duration_ms) VALUES (?, ?, 'GET', ?, 1)",
         (at, "channex", name),
     )
 
 
-async def push(db: Database, key: str, status: str, finished_at: str | None) -> None:
-    await db.execute(
+async def push(store: SqliteStore, key: str, status: str, finished_at: str | None) -> None:
+    await store.db.execute(
         "INSERT INTO pushes (property_id, kind, idempotency_key, status, claimed_at, lease_until,"
         " finished_at, cells) VALUES ('p', 'availability', ?, ?, ?, ?, ?, 1)",
         (key, status, OLD, OLD, finished_at),
     )
 
 
-async def revision(db: Database, revision_id: str, status: str) -> None:
-    await db.execute(
+async def revision(store: SqliteStore, revision_id: str, status: str) -> None:
+    await store.db.execute(
         "INSERT INTO revisions (revision_id, source, status, received_at, next_attempt_at,"
         " updated_at) VALUES (?, 'webhook', ?, ?, ?, ?)",
         (revision_id, status, OLD, OLD, OLD),
     )
 
 
-async def event(db: Database, name: str, at: str, status: str, revision_id: str | None) -> None:
-    await db.execute(
+async def event(
+    store: SqliteStore, name: str, at: str, status: str, revision_id: str | None
+) -> None:
+    await store.db.execute(
         "INSERT INTO webhook_events (received_at, event, revision_id, payload, status)"
         " VALUES (?, ?, ?, '{}', ?)",
         (at, name, revision_id, status),
     )
 
 
-async def notice(db: Database, ref: str, resolved_at: str | None) -> None:
-    await db.execute(
+async def notice(store: SqliteStore, ref: str, resolved_at: str | None) -> None:
+    await store.db.execute(
         "INSERT INTO notices (at, kind, ref, detail, resolved_at) VALUES (?, 'k', ?, 'd', ?)",
         (OLD, ref, resolved_at),
     )
 
 
-async def sync_request(db: Database, source: str, status: str, finished_at: str | None) -> None:
-    await db.execute(
+async def sync_request(
+    store: SqliteStore, source: str, status: str, finished_at: str | None
+) -> None:
+    await store.db.execute(
         "INSERT INTO sync_requests (requested_at, source, status, next_attempt_at, finished_at)"
         " VALUES (?, ?, ?, ?, ?)",
         (OLD, source, status, OLD, finished_at),
     )
 
 
-async def wakeup(db: Database, by: str, done_at: str | None) -> None:
-    await db.execute(
+async def wakeup(store: SqliteStore, by: str, done_at: str | None) -> None:
+    await store.db.execute(
         "INSERT INTO wakeups (work, asked_by, asked_at, done_at) VALUES ('poll_feed', ?, ?, ?)",
         (by, OLD, done_at),
     )
 
 
-async def left(db: Database, sql: str) -> list[str]:
-    return sorted(str(row[0]) for row in await db.fetchall(sql))
+async def left(store: SqliteStore, sql: str) -> list[str]:
+    return sorted(str(row[0]) for row in await store.db.fetchall(sql))
 
 
-async def test_old_finished_rows_go_and_unfinished_or_recent_ones_stay(db: Database) -> None:
-    await call(db, "old", OLD)
-    await call(db, "new", NEW)
-    await push(db, "old-sent", "sent", OLD)
-    await push(db, "new-sent", "sent", NEW)
-    await push(db, "old-claimed", "claimed", None)
+async def test_old_finished_rows_go_and_unfinished_or_recent_ones_stay(store: SqliteStore) -> None:
+    await call(store, "old", OLD)
+    await call(store, "new", NEW)
+    await push(store, "old-sent", "sent", OLD)
+    await push(store, "new-sent", "sent", NEW)
+    await push(store, "old-claimed", "claimed", None)
     for revision_id, status in (("acked", "acked"), ("parked", "parked"), ("pending", "pending")):
-        await revision(db, revision_id, status)
-    await event(db, "old-acked", OLD, "queued", "acked")
-    await event(db, "old-parked", OLD, "queued", "parked")
-    await event(db, "old-pending", OLD, "queued", "pending")
-    await event(db, "old-received", OLD, "received", None)
-    await event(db, "old-noted", OLD, "noted", None)
-    await event(db, "new-noted", NEW, "noted", None)
-    await notice(db, "old-resolved", OLD)
-    await notice(db, "new-resolved", NEW)
-    await notice(db, "open", None)
-    await sync_request(db, "old-done", "done", OLD)
-    await sync_request(db, "new-done", "done", NEW)
-    await sync_request(db, "old-pending", "pending", None)
-    await wakeup(db, "old-done", OLD)
-    await wakeup(db, "new-done", NEW)
-    await wakeup(db, "old-open", None)
+        await revision(store, revision_id, status)
+    await event(store, "old-acked", OLD, "queued", "acked")
+    await event(store, "old-parked", OLD, "queued", "parked")
+    await event(store, "old-pending", OLD, "queued", "pending")
+    await event(store, "old-received", OLD, "received", None)
+    await event(store, "old-noted", OLD, "noted", None)
+    await event(store, "new-noted", NEW, "noted", None)
+    await notice(store, "old-resolved", OLD)
+    await notice(store, "new-resolved", NEW)
+    await notice(store, "open", None)
+    await sync_request(store, "old-done", "done", OLD)
+    await sync_request(store, "new-done", "done", NEW)
+    await sync_request(store, "old-pending", "pending", None)
+    await wakeup(store, "old-done", OLD)
+    await wakeup(store, "new-done", NEW)
+    await wakeup(store, "old-open", None)
 
-    report = await prune.prune(db, CUTOFF, batch_rows=1)  # batches of one: the loop goes on
+    report = await store.prune.prune(CUTOFF, batch_rows=1)  # batches of one: the loop goes on
 
     assert report.removed == {
         "http_calls": 1,
@@ -117,16 +121,16 @@ async def test_old_finished_rows_go_and_unfinished_or_recent_ones_stay(db: Datab
         "wakeups": 1,
     }
     assert report.total == 7
-    assert await left(db, "SELECT url FROM http_calls") == ["new"]
-    assert await left(db, "SELECT idempotency_key FROM pushes") == ["new-sent", "old-claimed"]
-    assert await left(db, "SELECT event FROM webhook_events") == [
+    assert await left(store, "SELECT url FROM http_calls") == ["new"]
+    assert await left(store, "SELECT idempotency_key FROM pushes") == ["new-sent", "old-claimed"]
+    assert await left(store, "SELECT event FROM webhook_events") == [
         "new-noted",
         "old-parked",
         "old-pending",
         "old-received",
     ]
-    assert await left(db, "SELECT ref FROM notices") == ["new-resolved", "open"]
-    assert await left(db, "SELECT source FROM sync_requests") == ["new-done", "old-pending"]
-    assert await left(db, "SELECT asked_by FROM wakeups") == ["new-done", "old-open"]
-    assert await left(db, "SELECT revision_id FROM revisions") == ["acked", "parked", "pending"]
-    assert (await prune.prune(db, CUTOFF)).total == 0
+    assert await left(store, "SELECT ref FROM notices") == ["new-resolved", "open"]
+    assert await left(store, "SELECT source FROM sync_requests") == ["new-done", "old-pending"]
+    assert await left(store, "SELECT asked_by FROM wakeups") == ["new-done", "old-open"]
+    assert await left(store, "SELECT revision_id FROM revisions") == ["acked", "parked", "pending"]
+    assert (await store.prune.prune(CUTOFF)).total == 0

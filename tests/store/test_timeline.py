@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
-from middleware.store import audit, revisions, timeline
-from middleware.store.db import Database
 from middleware.store.revisions import AckState
+from middleware.store.sqlite import revisions as sqlite_revisions
+from middleware.store.sqlite.store import SqliteStore
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 NOTE = ParkNote(
@@ -25,15 +25,15 @@ NOTE = ParkNote(
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "m.db")
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    database = await SqliteStore.open(tmp_path / "m.db")
     yield database
     await database.close()
 
 
-async def parked(db: Database, revision_id: str, note: ParkNote | None = None) -> None:
-    async with db.transaction() as conn:
-        await revisions.enqueue(
+async def parked(store: SqliteStore, revision_id: str, note: ParkNote | None = None) -> None:
+    async with store.db.transaction() as conn:
+        await sqlite_revisions.enqueue(
             conn,
             revision_id=revision_id,
             booking_id="bk",
@@ -41,18 +41,20 @@ async def parked(db: Database, revision_id: str, note: ParkNote | None = None) -
             source="webhook",
             now=T0,
         )
-    await revisions.park(db, revision_id, "plain words", T0, note=note)
+    await store.revisions.park(revision_id, "plain words", T0, note=note)
 
 
-async def test_a_parked_line_reads_its_note_and_a_legacy_one_its_text(db: Database) -> None:
-    await parked(db, "r-note", NOTE)
-    await parked(db, "r-legacy")
-    lines = {line.revision_id: line for line in await timeline.revisions_of(db, ["bk"])}
+async def test_a_parked_line_reads_its_note_and_a_legacy_one_its_text(store: SqliteStore) -> None:
+    await parked(store, "r-note", NOTE)
+    await parked(store, "r-legacy")
+    lines = {line.revision_id: line for line in await store.timeline.revisions_of(["bk"])}
     assert (lines["r-note"].reason, lines["r-note"].park) == ("PMS has no free apartment", NOTE)
     assert (lines["r-legacy"].reason, lines["r-legacy"].park) == ("plain words", None)
 
 
-async def test_handled_owing_ack_lists_failed_and_unsent_acks_oldest_first(db: Database) -> None:
+async def test_handled_owing_ack_lists_failed_and_unsent_acks_oldest_first(
+    store: SqliteStore,
+) -> None:
     acks: list[tuple[str, AckState | None]] = [
         ("r-failed", "failed"),
         ("r-acked", "acked"),
@@ -60,20 +62,20 @@ async def test_handled_owing_ack_lists_failed_and_unsent_acks_oldest_first(db: D
         ("r-off", "not_sent"),
     ]
     for n, (revision_id, ack) in enumerate(acks):
-        await parked(db, revision_id)
+        await parked(store, revision_id)
         at = T0 + timedelta(minutes=n)
-        assert await revisions.mark_handled(db, revision_id, by="Ana", reason="by hand", at=at)
+        assert await store.revisions.mark_handled(revision_id, by="Ana", reason="by hand", at=at)
         if ack is not None:
-            await revisions.record_handled_ack(db, revision_id, ack, None, at)
-    await parked(db, "r-parked")
-    assert await timeline.handled_owing_ack(db) == ["r-failed", "r-pending"]
+            await store.revisions.record_handled_ack(revision_id, ack, None, at)
+    await parked(store, "r-parked")
+    assert await store.timeline.handled_owing_ack() == ["r-failed", "r-pending"]
 
 
-async def test_the_fingerprint_follows_a_handled_ack_and_ignores_kv(db: Database) -> None:
-    await parked(db, "r1")
-    assert await revisions.mark_handled(db, "r1", by="Ana", reason="by hand", at=T0)
-    before = await timeline.fingerprint(db)
-    await audit.set_value(db, "console_handled:r1", "{}", T0 + timedelta(minutes=1))
-    assert await timeline.fingerprint(db) == before
-    await revisions.record_handled_ack(db, "r1", "acked", None, T0 + timedelta(minutes=1))
-    assert await timeline.fingerprint(db) != before
+async def test_the_fingerprint_follows_a_handled_ack_and_ignores_kv(store: SqliteStore) -> None:
+    await parked(store, "r1")
+    assert await store.revisions.mark_handled("r1", by="Ana", reason="by hand", at=T0)
+    before = await store.timeline.fingerprint()
+    await store.audit.set_value("console_handled:r1", "{}", T0 + timedelta(minutes=1))
+    assert await store.timeline.fingerprint() == before
+    await store.revisions.record_handled_ack("r1", "acked", None, T0 + timedelta(minutes=1))
+    assert await store.timeline.fingerprint() != before

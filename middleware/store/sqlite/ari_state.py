@@ -9,7 +9,8 @@ import aiosqlite
 
 from middleware.domain.models import CellKey, Cells, Lane, value_from_text
 from middleware.store.ari_state import FieldKey
-from middleware.store.sqlite.db import Database, Row, to_db_time
+from middleware.store.sqlite.db import Database, Row
+from middleware.store.stamps import to_db_time
 
 SELECT_LANE_RANGE = (
     "SELECT entity_id, day, field, value FROM ari_state"
@@ -107,7 +108,8 @@ class SqliteAriState:
         async with self._db.transaction() as conn:
             for entity_id in sorted(set(entity_ids)):
                 cursor = await conn.execute(
-                    "DELETE FROM ari_state WHERE property_id = ? AND kind = ? AND day BETWEEN ? AND ?"
+                    "DELETE FROM ari_state WHERE property_id = ? AND kind = ? AND day"
+                    " BETWEEN ? AND ?"
                     " AND entity_id = ?",
                     (*lane_range_params(lane, day_from, day_to), entity_id),
                 )

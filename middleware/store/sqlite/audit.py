@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from middleware import logs
 from middleware.calllog import CallRecord, CallSink
 from middleware.store.audit import CallRow, _truncate, log, mask_body
-from middleware.store.sqlite.db import Database, Row, from_db_time, to_db_time
+from middleware.store.sqlite.db import Database, Row
+from middleware.store.stamps import from_db_time, to_db_time
 
 
 def _call_row(row: Row) -> CallRow:
@@ -73,7 +74,8 @@ class SqliteAudit:
             ["instr(url, ?) > 0 OR instr(coalesce(request_body, ''), ?) > 0"] * len(wanted)
         )
         rows = await self._db.fetchall(
-            f"SELECT * FROM (SELECT * FROM http_calls WHERE (? IS NULL OR service = ?)"  # noqa: S608
+            "SELECT * FROM (SELECT * FROM http_calls"  # noqa: S608
+            " WHERE (? IS NULL OR service = ?)"
             f" AND ({match}) ORDER BY id DESC LIMIT ?) ORDER BY id",
             (service, service, *[n for needle in wanted for n in (needle, needle)], limit),
         )
@@ -93,7 +95,8 @@ class SqliteAudit:
     async def set_value(self, key: str, value: str, now: datetime) -> None:
         await self._db.execute(
             "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at ="
+            " excluded.updated_at",
             (key, value, to_db_time(now)),
         )
 

@@ -22,7 +22,8 @@ from middleware.store.booking_map import (
     ImportReport,
 )
 from middleware.store.sqlite import revisions
-from middleware.store.sqlite.db import Database, from_db_time, to_db_time
+from middleware.store.sqlite.db import Database
+from middleware.store.stamps import from_db_time, to_db_time
 
 
 async def save_room_in(

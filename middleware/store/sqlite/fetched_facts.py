@@ -7,7 +7,8 @@ from datetime import datetime
 
 from middleware.domain.revision_facts import RevisionFacts
 from middleware.store.fetched_facts import from_json, to_json
-from middleware.store.sqlite.db import Database, to_db_time
+from middleware.store.sqlite.db import Database
+from middleware.store.stamps import to_db_time
 
 
 class SqliteFetchedFacts:

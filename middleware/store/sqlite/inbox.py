@@ -17,7 +17,8 @@ from middleware.store.inbox import (
     payload_of,
 )
 from middleware.store.sqlite import notices, parity_drift, revisions
-from middleware.store.sqlite.db import Database, Row, from_db_time, to_db_time
+from middleware.store.sqlite.db import Database, Row
+from middleware.store.stamps import from_db_time, to_db_time
 
 
 async def _store_batch(

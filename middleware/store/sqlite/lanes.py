@@ -9,7 +9,8 @@ import aiosqlite
 from middleware.domain.models import Lane
 from middleware.ratelimit import WINDOW_S, next_slot, pause_after_429
 from middleware.store.lanes import LaneState
-from middleware.store.sqlite.db import Database, Row, from_db_time, to_db_time
+from middleware.store.sqlite.db import Database, Row
+from middleware.store.stamps import from_db_time, to_db_time
 
 
 def _time(text: str | None) -> datetime | None:
@@ -183,14 +184,16 @@ class SqliteLanes:
                 seconds=pause_after_429(count, retry_after_s, window_s=window_s)
             )
             await conn.execute(
-                "UPDATE lanes SET pause_count = ?, paused_until = ? WHERE property_id = ? AND kind = ?",
+                "UPDATE lanes SET pause_count = ?, paused_until = ? WHERE property_id = ?"
+                " AND kind = ?",
                 (count, to_db_time(until), lane.property_id, lane.kind),
             )
         return until
 
     async def clean_push(self, lane: Lane, now: datetime) -> None:
         await self._db.execute(
-            "UPDATE lanes SET pause_count = 0, paused_until = NULL WHERE property_id = ? AND kind = ?",
+            "UPDATE lanes SET pause_count = 0, paused_until = NULL WHERE property_id = ?"
+            " AND kind = ?",
             (lane.property_id, lane.kind),
         )
 

@@ -9,7 +9,8 @@ import aiosqlite
 
 from middleware.store.live import LiveProperty
 from middleware.store.sqlite import sync_requests
-from middleware.store.sqlite.db import Database, from_db_time, to_db_time
+from middleware.store.sqlite.db import Database
+from middleware.store.stamps import from_db_time, to_db_time
 
 
 async def _insert(

@@ -7,7 +7,8 @@ from datetime import datetime
 import aiosqlite
 
 from middleware.store.notices import Notice
-from middleware.store.sqlite.db import Database, from_db_time, to_db_time
+from middleware.store.sqlite.db import Database
+from middleware.store.stamps import from_db_time, to_db_time
 
 
 async def insert(

@@ -15,7 +15,8 @@ from middleware.domain.models import CellKey, Cells, Kind, Lane, value_to_text
 from middleware.store.ari_state import FieldKey
 from middleware.store.outbox import REJECTED_FIELD_ERROR, Claim, LaneBacklog, PushRecord
 from middleware.store.sqlite import ari_state, lanes
-from middleware.store.sqlite.db import Database, Row, from_db_time, to_db_time
+from middleware.store.sqlite.db import Database, Row
+from middleware.store.stamps import from_db_time, to_db_time
 
 
 def _texts(cells: Cells) -> dict[FieldKey, str]:
@@ -238,7 +239,8 @@ class SqliteOutbox:
     ) -> list[Lane]:
         stamp = to_db_time(now)
         rows = await self._db.fetchall(
-            "SELECT o.property_id, o.kind, MAX(o.updated_at) AS newest, MIN(o.enqueued_at) AS oldest"
+            "SELECT o.property_id, o.kind, MAX(o.updated_at) AS newest,"
+            " MIN(o.enqueued_at) AS oldest"
             " FROM outbox o LEFT JOIN lanes l ON l.property_id = o.property_id AND l.kind = o.kind"
             " WHERE o.status = 'pending' AND o.push_id IS NULL"
             " AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= ?)"
@@ -278,7 +280,8 @@ class SqliteOutbox:
             key = f"{lane.property_id}:{lane.kind}:{uuid4().hex}"
             cursor = await conn.execute(
                 "INSERT INTO pushes (property_id, kind, idempotency_key, status, claimed_at,"
-                " lease_until, cells, attempts, full_sync) VALUES (?, ?, ?, 'claimed', ?, ?, ?, ?, ?)",
+                " lease_until, cells, attempts, full_sync) VALUES (?, ?, ?, 'claimed', ?,"
+                " ?, ?, ?, ?)",
                 (
                     *_lane_params(lane),
                     key,

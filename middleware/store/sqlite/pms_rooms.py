@@ -10,7 +10,8 @@ import orjson
 from middleware.store import keys
 from middleware.store.pms_rooms import NOTICE, Unserved
 from middleware.store.sqlite import notices
-from middleware.store.sqlite.db import Database, from_db_time, to_db_time
+from middleware.store.sqlite.db import Database
+from middleware.store.stamps import from_db_time, to_db_time
 
 
 class SqlitePmsRooms:

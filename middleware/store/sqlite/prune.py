@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from middleware.store.prune import BATCH_ROWS, RULES, PruneReport
-from middleware.store.sqlite.db import Database, to_db_time
+from middleware.store.sqlite.db import Database
+from middleware.store.stamps import to_db_time
 
 
 class SqlitePrune:

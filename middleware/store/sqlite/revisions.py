@@ -20,7 +20,8 @@ from middleware.store.revisions import (
     RevisionRow,
 )
 from middleware.store.sqlite import notices
-from middleware.store.sqlite.db import Database, Row, from_db_time, to_db_time
+from middleware.store.sqlite.db import Database, Row
+from middleware.store.stamps import from_db_time, to_db_time
 
 
 def _time(text: str | None) -> datetime | None:
@@ -88,7 +89,8 @@ async def enqueue_batch(
             for value in (revision_id, booking_id, property_id, source, stamp, stamp, stamp)
         ]
         inserted = await conn.execute_fetchall(
-            "INSERT OR IGNORE INTO revisions (revision_id, booking_id, property_id, source,"  # noqa: S608
+            "INSERT OR IGNORE INTO revisions (revision_id, booking_id,"  # noqa: S608
+            " property_id, source,"
             f" status, received_at, next_attempt_at, updated_at) VALUES {rows}"
             " RETURNING revision_id",
             params,
@@ -208,7 +210,8 @@ class SqliteRevisions:
     async def due_properties(self, now: datetime) -> list[str | None]:
         stamp = to_db_time(now)
         rows = await self._db.fetchall(
-            f"SELECT property_id, MIN(received_at) AS oldest FROM revisions WHERE {_CLAIMABLE}"  # noqa: S608
+            "SELECT property_id, MIN(received_at) AS oldest FROM revisions"  # noqa: S608
+            f" WHERE {_CLAIMABLE}"
             " AND next_attempt_at <= ? GROUP BY property_id ORDER BY oldest, property_id",
             (stamp, stamp),
         )
@@ -364,7 +367,8 @@ class SqliteRevisions:
             ack = "not_needed" if row["status"] == "unknown" else "pending"
             await conn.execute(
                 "INSERT OR REPLACE INTO revision_handling (revision_id, handled_by, reason,"
-                " handled_at, prior_status, prior_reason, channex_ack) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " handled_at, prior_status, prior_reason, channex_ack) VALUES (?, ?, ?,"
+                " ?, ?, ?, ?)",
                 (revision_id, by, reason, stamp, row["status"], row["reason"], ack),
             )
             await _resolve_notices(conn, revision_id, stamp)
@@ -403,7 +407,8 @@ class SqliteRevisions:
     ) -> list[RevisionRow]:
         wanted = list(statuses)
         rows = await self._db.fetchall(
-            f"SELECT * FROM revisions WHERE status IN ({', '.join('?' * len(wanted))})"  # noqa: S608
+            "SELECT * FROM revisions"  # noqa: S608
+            f" WHERE status IN ({', '.join('?' * len(wanted))})"
             " ORDER BY received_at, revision_id LIMIT ?",
             (*wanted, limit),
         )

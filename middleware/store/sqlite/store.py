@@ -20,7 +20,7 @@ from middleware.store.revisions import Revisions
 from middleware.store.sqlite.ari_state import SqliteAriState
 from middleware.store.sqlite.audit import SqliteAudit
 from middleware.store.sqlite.booking_map import SqliteBookingMap
-from middleware.store.sqlite.db import Database
+from middleware.store.sqlite.db import SCHEMA_VERSION, Database
 from middleware.store.sqlite.fetched_facts import SqliteFetchedFacts
 from middleware.store.sqlite.inbox import SqliteInbox
 from middleware.store.sqlite.lanes import SqliteLanes
@@ -74,6 +74,10 @@ class SqliteStore:
     @property
     def path(self) -> Path:
         return self.db.path
+
+    @property
+    def latest_schema_version(self) -> int:
+        return SCHEMA_VERSION
 
     async def schema_version(self) -> int:
         row = await self.db.fetchone("PRAGMA user_version")

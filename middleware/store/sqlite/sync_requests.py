@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 import aiosqlite
 import orjson
 
-from middleware.store.sqlite.db import Database, Row, to_db_time
+from middleware.store.sqlite.db import Database, Row
+from middleware.store.stamps import to_db_time
 from middleware.store.sync_requests import SyncRequest
 
 
@@ -124,13 +125,15 @@ class SqliteSyncRequests:
             return 0
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                f"SELECT * FROM sync_requests WHERE property_id IS NULL AND {_WAITING}",  # noqa: S608
+                "SELECT * FROM sync_requests"  # noqa: S608
+                f" WHERE property_id IS NULL AND {_WAITING}",
                 (stamp,),
             )
             rows = list(await cursor.fetchall())
             if not property_ids:
                 await conn.executemany(
-                    "UPDATE sync_requests SET status = 'done', finished_at = ?, claimed_until = NULL"
+                    "UPDATE sync_requests SET status = 'done', finished_at = ?,"
+                    " claimed_until = NULL"
                     " WHERE id = ?",
                     [(stamp, row["id"]) for row in rows],
                 )

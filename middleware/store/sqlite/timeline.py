@@ -6,7 +6,8 @@ from collections.abc import Collection
 from datetime import datetime
 
 from middleware.store import park_json
-from middleware.store.sqlite.db import Database, from_db_time
+from middleware.store.sqlite.db import Database
+from middleware.store.stamps import from_db_time
 from middleware.store.timeline import RevisionLine
 
 FINGERPRINT_SQL = """
@@ -38,7 +39,8 @@ class SqliteTimeline:
             return []
         rows = await self._db.fetchall(
             "SELECT * FROM revisions"  # noqa: S608
-            f" WHERE booking_id IN ({', '.join('?' * len(wanted))}) ORDER BY received_at, revision_id",
+            f" WHERE booking_id IN ({', '.join('?' * len(wanted))}) ORDER BY received_at,"
+            " revision_id",
             wanted,
         )
         lines = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from middleware.store.sqlite.db import Database, Row, from_db_time, to_db_time
+from middleware.store.sqlite.db import Database, Row
+from middleware.store.stamps import from_db_time, to_db_time
 from middleware.store.wakeups import WORKS, Wakeup, Work
 
 
