@@ -12,9 +12,6 @@ from typing import Protocol
 
 from middleware.domain.models import Cells, Lane
 
-# A field of a cell as stored: (entity_id, day as YYYY-MM-DD, field) -> canonical value text.
-FieldKey = tuple[str, str, str]
-
 
 class AriState(Protocol):
     """The ari state operations a store backend provides."""

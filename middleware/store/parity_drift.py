@@ -16,8 +16,6 @@ from typing import Protocol
 from middleware.domain.models import Kind, Lane
 from middleware.domain.readback import Drift
 
-FieldKey = tuple[str, str, str]  # (entity_id, day, field)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParityRequest:

@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from middleware.domain.models import CellKey, Cells, Lane, value_from_text
-from middleware.store.ari_state import FieldKey
+from middleware.domain import outbox_rules
+from middleware.domain.models import Cells, Lane
+from middleware.domain.outbox_rules import FieldKey
 from middleware.store.sqlite.db import Database, Row
 from middleware.store.stamps import to_db_time
 
@@ -29,14 +30,6 @@ def texts_from_rows(rows: Iterable[Row], entity_ids: Collection[str] | None) -> 
         for row in rows
         if wanted is None or row["entity_id"] in wanted
     }
-
-
-def cells_from_texts(texts: Mapping[FieldKey, str]) -> Cells:
-    cells: Cells = {}
-    for (entity_id, day, field), text in texts.items():
-        key = CellKey(entity_id, date.fromisoformat(day))
-        cells.setdefault(key, {})[field] = value_from_text(field, text)
-    return cells
 
 
 async def read_in(
@@ -88,7 +81,7 @@ class SqliteAriState:
         day_to: date,
     ) -> Cells:
         rows = await self._db.fetchall(SELECT_LANE_RANGE, lane_range_params(lane, day_from, day_to))
-        return cells_from_texts(texts_from_rows(rows, entity_ids))
+        return outbox_rules.cells_from_texts(texts_from_rows(rows, entity_ids))
 
     async def forget_before(self, today_by_property: Mapping[str, date]) -> int:
         removed = 0

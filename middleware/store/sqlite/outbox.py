@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -11,121 +10,82 @@ from uuid import uuid4
 import aiosqlite
 import orjson
 
-from middleware.domain.models import CellKey, Cells, Kind, Lane, value_to_text
-from middleware.store.ari_state import FieldKey
+from middleware.domain import outbox_rules
+from middleware.domain.models import CellKey, Cells, Kind, Lane
+from middleware.domain.outbox_rules import FieldKey, OutboxRow, WritePlan
 from middleware.store.outbox import REJECTED_FIELD_ERROR, Claim, LaneBacklog, PushRecord
 from middleware.store.sqlite import ari_state, lanes
 from middleware.store.sqlite.db import Database, Row
 from middleware.store.stamps import from_db_time, to_db_time
 
 
-def _texts(cells: Cells) -> dict[FieldKey, str]:
-    return {
-        (key.entity_id, key.day.isoformat(), name): value_to_text(name, value)
-        for key, fields in cells.items()
-        for name, value in fields.items()
-    }
-
-
 def _lane_params(lane: Lane) -> tuple[str, str]:
     return (lane.property_id, lane.kind)
 
 
-@dataclass(frozen=True, slots=True)
-class _Current:
+async def _current(
+    conn: aiosqlite.Connection, lane: Lane, day_from: str, day_to: str
+) -> tuple[dict[FieldKey, OutboxRow], dict[FieldKey, str]]:
     """A lane's outbox rows and acked values over a day range, read in the write transaction."""
-
-    rows: dict[FieldKey, Row]
-    acked: dict[FieldKey, str]
-
-    def effective(self, key: FieldKey) -> str | None:
-        row = self.rows.get(key)
-        return str(row["value"]) if row is not None else self.acked.get(key)
-
-
-async def _current(conn: aiosqlite.Connection, lane: Lane, day_from: str, day_to: str) -> _Current:
     cursor = await conn.execute(
         "SELECT entity_id, day, field, value, push_id, status, full_sync FROM outbox"
         " WHERE property_id = ? AND kind = ? AND day BETWEEN ? AND ?",
         (*_lane_params(lane), day_from, day_to),
     )
-    rows = {(r["entity_id"], r["day"], r["field"]): r for r in await cursor.fetchall()}
+    rows = {
+        (r["entity_id"], r["day"], r["field"]): OutboxRow(
+            value=str(r["value"]),
+            in_flight=r["push_id"] is not None,
+            dead=r["status"] == "dead",
+            full_sync=bool(r["full_sync"]),
+        )
+        for r in await cursor.fetchall()
+    }
     acked = await ari_state.read_in(
         conn, lane, None, date.fromisoformat(day_from), date.fromisoformat(day_to)
     )
-    return _Current(rows=rows, acked=acked)
+    return rows, acked
 
 
-async def _apply(
-    conn: aiosqlite.Connection,
-    lane: Lane,
-    texts: Mapping[FieldKey, str],
-    current: _Current,
-    now: datetime,
-    *,
-    full_sync: bool,
-    keep_equal: bool,
+async def _execute(
+    conn: aiosqlite.Connection, lane: Lane, plan: WritePlan, now: datetime, *, full_sync: bool
 ) -> int:
-    """Write `texts` into the outbox by the rules in the module docstring; returns rows
-    inserted, changed or removed. `keep_equal` (a full sync) sends values Channex already has."""
+    """Carry out `plan` (`domain.outbox_rules`); returns rows inserted, changed or removed."""
     stamp, flag = to_db_time(now), int(full_sync)
-    inserts: list[tuple[Any, ...]] = []
-    replaces: list[tuple[Any, ...]] = []
-    revives: list[tuple[Any, ...]] = []
-    flags: list[tuple[Any, ...]] = []
-    deletes: list[tuple[Any, ...]] = []
-    for key, text in texts.items():
-        pk = (*_lane_params(lane), *key)
-        row = current.rows.get(key)
-        redundant = not keep_equal and text == current.acked.get(key)
-        if row is None:
-            if not redundant:
-                inserts.append((*pk, text, stamp, stamp, flag))
-        elif row["push_id"] is not None:  # in flight: never deleted, goes again if changed
-            if text != row["value"]:
-                replaces.append((text, stamp, flag, *pk))
-        elif redundant:
-            deletes.append(pk)
-        elif row["status"] == "dead":
-            if keep_equal or text != row["value"]:
-                revives.append((text, stamp, stamp, flag, *pk))
-        elif text != row["value"]:
-            replaces.append((text, stamp, flag, *pk))
-        elif full_sync and not row["full_sync"]:
-            flags.append(pk)
-    statements = [
+    pk = _lane_params(lane)
+    statements: list[tuple[str, list[tuple[Any, ...]]]] = [
         (
             "INSERT INTO outbox (property_id, kind, entity_id, day, field, value, enqueued_at,"
             " updated_at, full_sync) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            inserts,
+            [(*pk, *key, text, stamp, stamp, flag) for key, text in plan.inserts.items()],
         ),
         (
             "UPDATE outbox SET value = ?, updated_at = ?, push_id = NULL,"
             " full_sync = MAX(full_sync, ?) WHERE property_id = ? AND kind = ?"
             " AND entity_id = ? AND day = ? AND field = ?",
-            replaces,
+            [(text, stamp, flag, *pk, *key) for key, text in plan.replaces.items()],
         ),
         (
             "UPDATE outbox SET value = ?, status = 'pending', attempts = 0, last_error = NULL,"
             " enqueued_at = ?, updated_at = ?, full_sync = ? WHERE property_id = ? AND kind = ?"
             " AND entity_id = ? AND day = ? AND field = ?",
-            revives,
+            [(text, stamp, stamp, flag, *pk, *key) for key, text in plan.revives.items()],
         ),
         (
             "UPDATE outbox SET full_sync = 1 WHERE property_id = ? AND kind = ?"
             " AND entity_id = ? AND day = ? AND field = ?",
-            flags,
+            [(*pk, *key) for key in plan.flags],
         ),
         (
             "DELETE FROM outbox WHERE property_id = ? AND kind = ?"
             " AND entity_id = ? AND day = ? AND field = ?",
-            deletes,
+            [(*pk, *key) for key in plan.deletes],
         ),
     ]
     for sql, params in statements:
         if params:
             await conn.executemany(sql, params)
-    return len(inserts) + len(replaces) + len(revives) + len(deletes)
+    return plan.changed
 
 
 async def _carried(conn: aiosqlite.Connection, push_id: int) -> dict[FieldKey, str]:
@@ -191,15 +151,14 @@ class SqliteOutbox:
     async def enqueue(
         self, lane: Lane, changes: Cells, now: datetime, *, full_sync: bool = False
     ) -> int:
-        texts = _texts(changes)
+        texts = outbox_rules.field_texts(changes)
         if not texts:
             return 0
         days = [day for _, day, _ in texts]
         async with self._db.transaction() as conn:
-            current = await _current(conn, lane, min(days), max(days))
-            return await _apply(
-                conn, lane, texts, current, now, full_sync=full_sync, keep_equal=full_sync
-            )
+            rows, acked = await _current(conn, lane, min(days), max(days))
+            plan = outbox_rules.plan_enqueue(texts, rows, acked, full_sync=full_sync)
+            return await _execute(conn, lane, plan, now, full_sync=full_sync)
 
     async def enqueue_diff(
         self,
@@ -212,15 +171,11 @@ class SqliteOutbox:
         force: bool = False,
         full_sync: bool = False,
     ) -> int:
-        first, last = day_from.isoformat(), day_to.isoformat()
-        texts = {key: text for key, text in _texts(desired).items() if first <= key[1] <= last}
+        texts = outbox_rules.within_days(outbox_rules.field_texts(desired), day_from, day_to)
         async with self._db.transaction() as conn:
-            current = await _current(conn, lane, first, last)
-            if not force:
-                texts = {key: text for key, text in texts.items() if current.effective(key) != text}
-            return await _apply(
-                conn, lane, texts, current, now, full_sync=full_sync, keep_equal=force
-            )
+            rows, acked = await _current(conn, lane, day_from.isoformat(), day_to.isoformat())
+            plan = outbox_rules.plan_diff(texts, rows, acked, force=force, full_sync=full_sync)
+            return await _execute(conn, lane, plan, now, full_sync=full_sync)
 
     async def effective_state(
         self, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date
@@ -232,7 +187,7 @@ class SqliteOutbox:
             " WHERE property_id = ? AND kind = ? AND day BETWEEN ? AND ? ORDER BY layer",
             (*_lane_params(lane), day_from.isoformat(), day_to.isoformat()) * 2,
         )
-        return ari_state.cells_from_texts(ari_state.texts_from_rows(rows, entity_ids))
+        return outbox_rules.cells_from_texts(ari_state.texts_from_rows(rows, entity_ids))
 
     async def due_lanes(
         self, now: datetime, *, debounce_s: float, max_delay_s: float
@@ -275,7 +230,7 @@ class SqliteOutbox:
             rows = list(await cursor.fetchall())
             if not rows:
                 return None
-            cells = ari_state.cells_from_texts(ari_state.texts_from_rows(rows, None))
+            cells = outbox_rules.cells_from_texts(ari_state.texts_from_rows(rows, None))
             full_sync = any(row["full_sync"] for row in rows)
             key = f"{lane.property_id}:{lane.kind}:{uuid4().hex}"
             cursor = await conn.execute(

@@ -10,8 +10,9 @@ import aiosqlite
 
 from middleware.domain import readback as domain
 from middleware.domain.models import CellKey, Cells, Lane, value_from_text, value_to_text
+from middleware.domain.outbox_rules import FieldKey
 from middleware.domain.readback import Drift
-from middleware.store.parity_drift import FieldKey, ParityRequest, Settled
+from middleware.store.parity_drift import ParityRequest, Settled
 from middleware.store.sqlite.db import Database
 from middleware.store.stamps import from_db_time, to_db_time
 
