@@ -1,5 +1,7 @@
-"""Go-live records: written once per property, with the full sync in one transaction; an
-install upgraded from before go-live was recorded keeps pushing what it was pushing."""
+"""SQLite only: its tables, its transactions, its files.
+
+Go-live records: written once per property, with the full sync in one transaction; an.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from middleware.domain.models import CellKey, Cells, Lane
 from middleware.store import live
 from middleware.store.sqlite.db import SCHEMA_VERSION
 from middleware.store.sqlite.store import SqliteStore
-from tests.store.test_db import undo_version_5
+from tests.store.sqlite.test_db import undo_version_5
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
 CELL: Cells = {CellKey("rt-lvu", date(2026, 12, 1)): {"availability": 3}}
 
 

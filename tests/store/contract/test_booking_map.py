@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,62 +11,57 @@ import pytest
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.room_identity import AppliedRoom
 from middleware.store import booking_map
-from middleware.store.sqlite import booking_map as sqlite_booking_map
-from middleware.store.sqlite.store import SqliteStore
+from middleware.store.port import Store
 from tests.domain.test_booking_plan import make_request
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    database = await SqliteStore.open(tmp_path / "m.db")
-    yield database
-    await database.close()
-
-
 async def save_room(
-    store: SqliteStore,
+    store: Store,
     index: int,
     pms_id: str,
     request: PmsBookingRequest | None,
     *,
     active: bool = True,
 ) -> None:
-    async with store.db.transaction() as conn:
-        await sqlite_booking_map.save_room_in(
-            conn,
-            channex_booking_id="bk-1",
-            room_index=index,
-            pms_id=pms_id,
-            active=active,
-            request=request,
-            revision_id="rev-1",
-            now=T0,
-        )
+    await store.booking_map.save_room(
+        channex_booking_id="bk-1",
+        room_index=index,
+        pms_id=pms_id,
+        active=active,
+        request=request,
+        revision_id="rev-1",
+        now=T0,
+    )
 
 
-async def save_booking(
-    store: SqliteStore, revision_id: str, inserted_at: datetime, status: str
-) -> bool:
-    async with store.db.transaction() as conn:
-        return await sqlite_booking_map.save_booking_in(
-            conn,
-            channex_booking_id="bk-1",
-            property_id="prop-1",
-            ota_code="BDC-1",
-            status=status,
-            revision_id=revision_id,
-            inserted_at=inserted_at,
-            now=T0,
-        )
+async def save_booking(store: Store, revision_id: str, inserted_at: datetime, status: str) -> bool:
+    return await store.booking_map.record_applied(
+        channex_booking_id="bk-1",
+        property_id="prop-1",
+        ota_code="BDC-1",
+        status=status,
+        revision_id=revision_id,
+        inserted_at=inserted_at,
+        now=T0,
+    )
 
 
-async def test_unknown_booking_loads_as_none(store: SqliteStore) -> None:
+LEGACY = {
+    "bk-a": {"pms_reserva_id": 501, "status": "confirmed", "last_revision_id": "rev-a"},
+    "bk-b": {"qloapps_order_id": "77", "status": "cancelled", "revision_id": "rev-b"},
+    "bk-c": {"status": "new"},
+    "bk-d": "garbage",
+    "bk-e": {"pms_reserva_id": "9", "status": "modified", "channex_property_id": "prop-1"},
+}
+
+
+async def test_unknown_booking_loads_as_none(store: Store) -> None:
     assert await store.booking_map.load("bk-1") is None
 
 
-async def test_rooms_and_booking_round_trip(store: SqliteStore) -> None:
+async def test_rooms_and_booking_round_trip(store: Store) -> None:
     await save_room(store, 0, "101", make_request())
     half_done = await store.booking_map.load("bk-1")
     assert half_done == booking_map.BookingRecord(
@@ -100,7 +94,7 @@ async def test_rooms_and_booking_round_trip(store: SqliteStore) -> None:
     )
 
 
-async def test_cancelling_a_room_keeps_its_last_request(store: SqliteStore) -> None:
+async def test_cancelling_a_room_keeps_its_last_request(store: Store) -> None:
     await save_room(store, 0, "101", make_request())
     await save_room(store, 0, "101", None, active=False)
     record = await store.booking_map.load("bk-1")
@@ -108,7 +102,7 @@ async def test_cancelling_a_room_keeps_its_last_request(store: SqliteStore) -> N
     assert record.rooms == {0: AppliedRoom(pms_id="101", active=False, request=make_request())}
 
 
-async def test_booking_state_never_moves_backwards(store: SqliteStore) -> None:
+async def test_booking_state_never_moves_backwards(store: Store) -> None:
     later = T0 + timedelta(minutes=5)
     assert await save_booking(store, "rev-2", later, "modified") is True
     assert await save_booking(store, "rev-1", T0, "new") is False
@@ -122,16 +116,7 @@ async def test_booking_state_never_moves_backwards(store: SqliteStore) -> None:
     )
 
 
-LEGACY = {
-    "bk-a": {"pms_reserva_id": 501, "status": "confirmed", "last_revision_id": "rev-a"},
-    "bk-b": {"qloapps_order_id": "77", "status": "cancelled", "revision_id": "rev-b"},
-    "bk-c": {"status": "new"},
-    "bk-d": "garbage",
-    "bk-e": {"pms_reserva_id": "9", "status": "modified", "channex_property_id": "prop-1"},
-}
-
-
-async def test_import_legacy_store(store: SqliteStore, tmp_path: Path) -> None:
+async def test_import_legacy_store(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "bookings.json"
     path.write_bytes(orjson.dumps(LEGACY))
     report = await store.booking_map.import_legacy(path, T0)
@@ -168,29 +153,26 @@ async def test_import_legacy_store(store: SqliteStore, tmp_path: Path) -> None:
 
 
 async def test_import_never_overwrites_a_booking_we_already_track(
-    store: SqliteStore, tmp_path: Path
+    store: Store, tmp_path: Path
 ) -> None:
-    async with store.db.transaction() as conn:
-        await sqlite_booking_map.save_room_in(
-            conn,
-            channex_booking_id="bk-a",
-            room_index=0,
-            pms_id="900",
-            active=True,
-            request=None,
-            revision_id="rev-new",
-            now=T0,
-        )
-        await sqlite_booking_map.save_booking_in(
-            conn,
-            channex_booking_id="bk-a",
-            property_id="prop-1",
-            ota_code=None,
-            status="new",
-            revision_id="rev-new",
-            inserted_at=T0,
-            now=T0,
-        )
+    await store.booking_map.save_room(
+        channex_booking_id="bk-a",
+        room_index=0,
+        pms_id="900",
+        active=True,
+        request=None,
+        revision_id="rev-new",
+        now=T0,
+    )
+    await store.booking_map.record_applied(
+        channex_booking_id="bk-a",
+        property_id="prop-1",
+        ota_code=None,
+        status="new",
+        revision_id="rev-new",
+        inserted_at=T0,
+        now=T0,
+    )
     path = tmp_path / "bookings.json"
     path.write_bytes(orjson.dumps({"bk-a": LEGACY["bk-a"]}))
     assert await store.booking_map.import_legacy(path, T0) == booking_map.ImportReport(
@@ -210,7 +192,7 @@ async def test_import_never_overwrites_a_booking_we_already_track(
     ],
 )
 async def test_import_reports_an_unusable_file(
-    store: SqliteStore, tmp_path: Path, content: bytes | None, problem: str
+    store: Store, tmp_path: Path, content: bytes | None, problem: str
 ) -> None:
     path = tmp_path / "bookings.json"
     if content is not None:

@@ -3,32 +3,21 @@ rooms) leaves what an earlier read found for the others, while they are still ma
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from middleware.store import pms_rooms
-from middleware.store.sqlite.store import SqliteStore
+from middleware.store.port import Store
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    database = await SqliteStore.open(tmp_path / "m.db")
-    yield database
-    await database.close()
-
-
-async def open_refs(store: SqliteStore) -> list[str]:
+async def open_refs(store: Store) -> list[str]:
     return sorted(
         n.ref or "" for n in await store.notices.open_notices() if n.kind == pms_rooms.NOTICE
     )
 
 
-async def test_a_read_of_one_hotel_keeps_the_other_hotels_findings(store: SqliteStore) -> None:
+async def test_a_read_of_one_hotel_keeps_the_other_hotels_findings(store: Store) -> None:
     mapped = ("h1-lvu", "h1-ov", "h2-lvu")
     await store.pms_rooms.record(["h1-ov"], T0, covered=("h1-lvu", "h1-ov"), mapped=mapped)
     await store.pms_rooms.record(["h2-lvu"], T0, covered=("h2-lvu",), mapped=mapped)
@@ -47,7 +36,7 @@ async def test_a_read_of_one_hotel_keeps_the_other_hotels_findings(store: Sqlite
     assert await open_refs(store) == []
 
 
-async def test_a_read_of_everything_replaces_the_record(store: SqliteStore) -> None:
+async def test_a_read_of_everything_replaces_the_record(store: Store) -> None:
     await store.pms_rooms.record(["ov"], T0, covered=("ov",))
     await store.pms_rooms.record(["lvu"], T0)
     assert await store.pms_rooms.last() == pms_rooms.Unserved(at=T0, categorias=("lvu",))

@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from middleware.domain.revision_facts import RevisionFacts, RoomFacts
-from middleware.store.sqlite.store import SqliteStore
+from middleware.store.port import Store
 
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
 FACTS = RevisionFacts(
@@ -37,14 +36,10 @@ FACTS = RevisionFacts(
 )
 
 
-async def test_saved_facts_load_back_equal_and_a_second_save_replaces(tmp_path: Path) -> None:
-    store = await SqliteStore.open(tmp_path / "m.db")
-    try:
-        await store.fetched_facts.save("rev-1", FACTS, NOW)
-        assert await store.fetched_facts.load_many(["rev-1", "rev-2"]) == {"rev-1": FACTS}
-        changed = dataclasses.replace(FACTS, amount=None, guest="")
-        await store.fetched_facts.save("rev-1", changed, NOW)
-        assert await store.fetched_facts.load_many(["rev-1"]) == {"rev-1": changed}
-        assert await store.fetched_facts.load_many([]) == {}
-    finally:
-        await store.close()
+async def test_saved_facts_load_back_equal_and_a_second_save_replaces(store: Store) -> None:
+    await store.fetched_facts.save("rev-1", FACTS, NOW)
+    assert await store.fetched_facts.load_many(["rev-1", "rev-2"]) == {"rev-1": FACTS}
+    changed = dataclasses.replace(FACTS, amount=None, guest="")
+    await store.fetched_facts.save("rev-1", changed, NOW)
+    assert await store.fetched_facts.load_many(["rev-1"]) == {"rev-1": changed}
+    assert await store.fetched_facts.load_many([]) == {}

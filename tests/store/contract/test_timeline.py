@@ -4,18 +4,15 @@ handling's ack (and nothing of `kv`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
+from middleware.store.port import Store
 from middleware.store.revisions import AckState
-from middleware.store.sqlite import revisions as sqlite_revisions
-from middleware.store.sqlite.store import SqliteStore
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
 NOTE = ParkNote(
     reason=ParkReason.PMS_NO_VACANCY,
     text="PMS has no free apartment",
@@ -24,27 +21,12 @@ NOTE = ParkNote(
 )
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    database = await SqliteStore.open(tmp_path / "m.db")
-    yield database
-    await database.close()
-
-
-async def parked(store: SqliteStore, revision_id: str, note: ParkNote | None = None) -> None:
-    async with store.db.transaction() as conn:
-        await sqlite_revisions.enqueue(
-            conn,
-            revision_id=revision_id,
-            booking_id="bk",
-            property_id="p",
-            source="webhook",
-            now=T0,
-        )
+async def parked(store: Store, revision_id: str, note: ParkNote | None = None) -> None:
+    await store.revisions.enqueue_many([(revision_id, "bk", "p")], T0, source="webhook")
     await store.revisions.park(revision_id, "plain words", T0, note=note)
 
 
-async def test_a_parked_line_reads_its_note_and_a_legacy_one_its_text(store: SqliteStore) -> None:
+async def test_a_parked_line_reads_its_note_and_a_legacy_one_its_text(store: Store) -> None:
     await parked(store, "r-note", NOTE)
     await parked(store, "r-legacy")
     lines = {line.revision_id: line for line in await store.timeline.revisions_of(["bk"])}
@@ -53,7 +35,7 @@ async def test_a_parked_line_reads_its_note_and_a_legacy_one_its_text(store: Sql
 
 
 async def test_handled_owing_ack_lists_failed_and_unsent_acks_oldest_first(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     acks: list[tuple[str, AckState | None]] = [
         ("r-failed", "failed"),
@@ -71,7 +53,7 @@ async def test_handled_owing_ack_lists_failed_and_unsent_acks_oldest_first(
     assert await store.timeline.handled_owing_ack() == ["r-failed", "r-pending"]
 
 
-async def test_the_fingerprint_follows_a_handled_ack_and_ignores_kv(store: SqliteStore) -> None:
+async def test_the_fingerprint_follows_a_handled_ack_and_ignores_kv(store: Store) -> None:
     await parked(store, "r1")
     assert await store.revisions.mark_handled("r1", by="Ana", reason="by hand", at=T0)
     before = await store.timeline.fingerprint()

@@ -1,21 +1,24 @@
 """The outbox: coalescing, in-flight protection, outcomes of a push, crash recovery."""
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 from middleware.domain.models import CellKey, Cells, FieldValue, Lane
 from middleware.store import outbox
-from middleware.store.sqlite.store import SqliteStore
+from middleware.store.port import Store
 
 T0 = datetime(2026, 11, 1, 9, 0, 0, tzinfo=UTC)
+
+
 LANE = Lane("prop-1", "restrictions")
+
+
 AVAIL = Lane("prop-1", "availability")
+
+
 D21, D22, D23 = date(2026, 11, 21), date(2026, 11, 22), date(2026, 11, 23)
+
+
 LEASE_S = 120.0
 
 
@@ -27,16 +30,7 @@ def cells(*items: tuple[str, date, dict[str, FieldValue]]) -> Cells:
     return {CellKey(entity, day): dict(fields) for entity, day, fields in items}
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    database = await SqliteStore.open(tmp_path / "m.db")
-    yield database
-    await database.close()
-
-
-async def push_ok(
-    store: SqliteStore, claim: outbox.Claim, now: datetime, **overrides: object
-) -> None:
+async def push_ok(store: Store, claim: outbox.Claim, now: datetime, **overrides: object) -> None:
     kwargs: dict[str, object] = {
         "task_ids": ["task-1"],
         "warnings": [],
@@ -51,7 +45,7 @@ async def push_ok(
     await store.outbox.complete(claim, now, **kwargs)  # type: ignore[arg-type]
 
 
-async def ack(store: SqliteStore, lane: Lane, changes: Cells, now: datetime) -> None:
+async def ack(store: Store, lane: Lane, changes: Cells, now: datetime) -> None:
     """Put `changes` into ari_state the way production does: enqueue, claim, complete."""
     await store.outbox.enqueue(lane, changes, now)
     claim = await store.outbox.claim(lane, now, lease_s=LEASE_S)
@@ -59,11 +53,11 @@ async def ack(store: SqliteStore, lane: Lane, changes: Cells, now: datetime) -> 
     await push_ok(store, claim, now)
 
 
-async def acked(store: SqliteStore, lane: Lane = LANE) -> Cells:
+async def acked(store: Store, lane: Lane = LANE) -> Cells:
     return await store.ari_state.acked(lane, None, D21, D23)
 
 
-async def test_many_writes_to_a_lane_coalesce_into_one_claim(store: SqliteStore) -> None:
+async def test_many_writes_to_a_lane_coalesce_into_one_claim(store: Store) -> None:
     """Last write wins per field; enqueued_at stays the first write's; one claim takes all."""
     assert await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0)) == 1
     await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal("110.50")})), at(1))
@@ -94,7 +88,7 @@ async def test_many_writes_to_a_lane_coalesce_into_one_claim(store: SqliteStore)
     ]
 
 
-async def test_enqueue_of_the_acked_value_is_a_no_op(store: SqliteStore) -> None:
+async def test_enqueue_of_the_acked_value_is_a_no_op(store: Store) -> None:
     await ack(store, LANE, cells(("bar", D21, {"rate": Decimal("99.90")})), at(0))
     assert (
         await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal("99.9")})), at(1)) == 0
@@ -102,7 +96,7 @@ async def test_enqueue_of_the_acked_value_is_a_no_op(store: SqliteStore) -> None
     assert await store.outbox.backlog(at(1)) == []
 
 
-async def test_change_then_revert_leaves_nothing_to_send(store: SqliteStore) -> None:
+async def test_change_then_revert_leaves_nothing_to_send(store: Store) -> None:
     await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
     assert await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1)) == 1
     assert await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(2)) == 1
@@ -110,7 +104,7 @@ async def test_change_then_revert_leaves_nothing_to_send(store: SqliteStore) -> 
     assert await store.outbox.claim(LANE, at(3), lease_s=LEASE_S) is None
 
 
-async def test_a_full_sync_sends_values_channex_already_has(store: SqliteStore) -> None:
+async def test_a_full_sync_sends_values_channex_already_has(store: Store) -> None:
     await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
     same = cells(("bar", D21, {"rate": Decimal(100)}))
     assert await store.outbox.enqueue(LANE, same, at(1), full_sync=True) == 1
@@ -119,7 +113,7 @@ async def test_a_full_sync_sends_values_channex_already_has(store: SqliteStore) 
     assert (claim.cells, claim.full_sync) == (same, True)
 
 
-async def test_a_write_during_flight_survives_completion(store: SqliteStore) -> None:
+async def test_a_write_during_flight_survives_completion(store: Store) -> None:
     """The flown value becomes acked; the newer one stays pending and goes next."""
     await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
     first = await store.outbox.claim(LANE, at(1), lease_s=LEASE_S)
@@ -138,7 +132,7 @@ async def test_a_write_during_flight_survives_completion(store: SqliteStore) -> 
     assert await store.outbox.backlog(at(6)) == []
 
 
-async def test_a_revert_during_flight_is_still_sent(store: SqliteStore) -> None:
+async def test_a_revert_during_flight_is_still_sent(store: Store) -> None:
     await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
     await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
     claim = await store.outbox.claim(LANE, at(2), lease_s=LEASE_S)
@@ -149,7 +143,7 @@ async def test_a_revert_during_flight_is_still_sent(store: SqliteStore) -> None:
     assert again is not None and again.cells == cells(("bar", D21, {"rate": Decimal(100)}))
 
 
-async def test_complete_records_the_push_and_resets_the_lane(store: SqliteStore) -> None:
+async def test_complete_records_the_push_and_resets_the_lane(store: Store) -> None:
     await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
     claim = await store.outbox.claim(LANE, at(1), lease_s=LEASE_S)
     assert claim is not None
@@ -185,7 +179,7 @@ async def test_complete_records_the_push_and_resets_the_lane(store: SqliteStore)
     )
 
 
-async def test_rejected_fields_stay_out_of_ari_state_and_are_not_resent(store: SqliteStore) -> None:
+async def test_rejected_fields_stay_out_of_ari_state_and_are_not_resent(store: Store) -> None:
     desired = cells(("bar", D21, {"rate": Decimal(0), "stop_sell": True}))
     await store.outbox.enqueue(LANE, desired, at(0))
     claim = await store.outbox.claim(LANE, at(1), lease_s=LEASE_S)
@@ -208,7 +202,7 @@ async def test_rejected_fields_stay_out_of_ari_state_and_are_not_resent(store: S
     assert again is not None and again.cells == cells(("bar", D21, {"rate": Decimal(80)}))
 
 
-async def test_fail_backs_off_then_dead_letters_at_max_attempts(store: SqliteStore) -> None:
+async def test_fail_backs_off_then_dead_letters_at_max_attempts(store: Store) -> None:
     await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
     first = await store.outbox.claim(LANE, at(10), lease_s=LEASE_S)
     assert first is not None
@@ -236,7 +230,7 @@ async def test_fail_backs_off_then_dead_letters_at_max_attempts(store: SqliteSto
 
 
 async def test_a_push_with_an_unknown_outcome_makes_the_old_value_worth_sending(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     """A timed-out push may still land at Channex: if the PMS goes back to the value Channex
     last acknowledged before the retry, that value must still be sent (found by chaos seed
@@ -257,7 +251,7 @@ async def test_a_push_with_an_unknown_outcome_makes_the_old_value_worth_sending(
     assert retry is not None and retry.cells == back
 
 
-async def test_a_refused_push_keeps_what_channex_holds(store: SqliteStore) -> None:
+async def test_a_refused_push_keeps_what_channex_holds(store: Store) -> None:
     """A 429 was not applied: going back to the acknowledged value leaves nothing to send."""
     await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
     await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(120)})), at(1))
@@ -269,7 +263,7 @@ async def test_a_refused_push_keeps_what_channex_holds(store: SqliteStore) -> No
     assert await store.outbox.claim(LANE, at(8), lease_s=LEASE_S) is None
 
 
-async def test_reject_dead_letters_the_whole_push(store: SqliteStore) -> None:
+async def test_reject_dead_letters_the_whole_push(store: Store) -> None:
     await store.outbox.enqueue(
         LANE,
         cells(("bar", D21, {"rate": Decimal(1)}), ("bb", D21, {"rate": Decimal(2)})),
@@ -286,7 +280,7 @@ async def test_reject_dead_letters_the_whole_push(store: SqliteStore) -> None:
     assert await acked(store) == {}
 
 
-async def test_retry_dead_by_lane_property_or_all(store: SqliteStore) -> None:
+async def test_retry_dead_by_lane_property_or_all(store: Store) -> None:
     other = Lane("prop-2", "restrictions")
     for lane in (LANE, AVAIL, other):
         field: dict[str, FieldValue] = (
@@ -309,7 +303,7 @@ async def test_retry_dead_by_lane_property_or_all(store: SqliteStore) -> None:
 
 
 async def test_a_rewritten_dead_row_is_pending_again_with_attempts_reset(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(1)})), at(0))
     claim = await store.outbox.claim(LANE, at(1), lease_s=LEASE_S)
@@ -326,7 +320,7 @@ async def test_a_rewritten_dead_row_is_pending_again_with_attempts_reset(
     assert record.attempts == 1
 
 
-async def test_release_puts_rows_back_untouched(store: SqliteStore) -> None:
+async def test_release_puts_rows_back_untouched(store: Store) -> None:
     await store.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
     claim = await store.outbox.claim(LANE, at(1), lease_s=LEASE_S)
     assert claim is not None
@@ -339,29 +333,8 @@ async def test_release_puts_rows_back_untouched(store: SqliteStore) -> None:
     ]
 
 
-async def test_release_expired_recovers_a_crashed_workers_claim(tmp_path: Path) -> None:
-    path = tmp_path / "m.db"
-    crashed = await SqliteStore.open(path)
-    await crashed.outbox.enqueue(LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
-    claim = await crashed.outbox.claim(LANE, at(1), lease_s=LEASE_S)
-    assert claim is not None
-    await crashed.close()  # the worker dies without completing
-
-    store = await SqliteStore.open(path)
-    try:
-        assert await store.outbox.release_expired(at(1 + LEASE_S)) == 0
-        assert await store.outbox.due_lanes(at(1 + LEASE_S), debounce_s=2, max_delay_s=6) == []
-        assert await store.outbox.release_expired(at(2 + LEASE_S)) == 1
-        assert await store.outbox.due_lanes(at(2 + LEASE_S), debounce_s=2, max_delay_s=6) == [LANE]
-        again = await store.outbox.claim(LANE, at(2 + LEASE_S), lease_s=LEASE_S)
-        assert again is not None and again.cells == claim.cells
-        assert again.push_id != claim.push_id
-    finally:
-        await store.close()
-
-
 async def test_a_crashed_push_may_have_landed_so_the_old_value_is_worth_sending(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     """kill -9 during a push: Channex may hold its value; the acknowledged one is forgotten."""
     await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
@@ -375,41 +348,7 @@ async def test_a_crashed_push_may_have_landed_so_the_old_value_is_worth_sending(
     assert retry is not None and retry.cells == back
 
 
-async def test_two_processes_claiming_concurrently_never_share_a_row(tmp_path: Path) -> None:
-    path = tmp_path / "m.db"
-    one, two = await SqliteStore.open(path), await SqliteStore.open(path)
-    try:
-        all_lanes = [Lane(f"prop-{n}", kind) for n in range(4) for kind in ("availability",)]
-        all_lanes += [Lane(f"prop-{n}", "restrictions") for n in range(4)]
-        expected: dict[Lane, Cells] = {}
-        for lane in all_lanes:
-            name = "availability" if lane.kind == "availability" else "min_stay_arrival"
-            changes: Cells = {
-                CellKey(f"e{i}", D21 + timedelta(days=i)): {name: i + 1} for i in range(30)
-            }
-            await one.outbox.enqueue(lane, changes, at(0))
-            expected[lane] = changes
-
-        attempts = [
-            store.outbox.claim(lane, at(10), lease_s=LEASE_S)
-            for lane in all_lanes
-            for store in (one, two)
-        ]
-        claims = [c for c in await asyncio.gather(*attempts) if c is not None]
-
-        assert sorted(c.lane for c in claims) == sorted(all_lanes)
-        assert {c.lane: c.cells for c in claims} == expected
-        assert len({c.push_id for c in claims}) == len(all_lanes)
-        flying = await one.db.fetchall("SELECT push_id, COUNT(*) AS n FROM outbox GROUP BY push_id")
-        assert sorted((r["push_id"], r["n"]) for r in flying) == sorted(
-            (c.push_id, 30) for c in claims
-        )
-    finally:
-        await one.close()
-        await two.close()
-
-
-async def test_due_lanes_debounce_and_max_delay(store: SqliteStore) -> None:
+async def test_due_lanes_debounce_and_max_delay(store: Store) -> None:
     async def due(seconds: float) -> list[Lane]:
         return await store.outbox.due_lanes(at(seconds), debounce_s=2, max_delay_s=6)
 
@@ -427,7 +366,7 @@ async def test_due_lanes_debounce_and_max_delay(store: SqliteStore) -> None:
     assert await store.outbox.due_lanes(at(10), debounce_s=2, max_delay_s=10) == [AVAIL, LANE]
 
 
-async def test_due_lanes_skips_paused_backing_off_and_in_flight_lanes(store: SqliteStore) -> None:
+async def test_due_lanes_skips_paused_backing_off_and_in_flight_lanes(store: Store) -> None:
     other = Lane("prop-2", "restrictions")
     for lane in (AVAIL, LANE, other):
         field: dict[str, FieldValue] = (
@@ -447,7 +386,7 @@ async def test_due_lanes_skips_paused_backing_off_and_in_flight_lanes(store: Sql
 
 
 async def test_enqueue_diff_sends_only_what_differs_from_the_effective_state(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100), "stop_sell": False})), at(0))
     await store.outbox.enqueue(LANE, cells(("bar", D22, {"rate": Decimal(90)})), at(1))
@@ -479,7 +418,7 @@ async def test_enqueue_diff_sends_only_what_differs_from_the_effective_state(
     )
 
 
-async def test_enqueue_diff_force_sends_everything_as_a_full_sync(store: SqliteStore) -> None:
+async def test_enqueue_diff_force_sends_everything_as_a_full_sync(store: Store) -> None:
     await ack(store, LANE, cells(("bar", D21, {"rate": Decimal(100)})), at(0))
     desired = cells(("bar", D21, {"rate": Decimal(100)}), ("bar", D22, {"rate": Decimal(100)}))
     written = await store.outbox.enqueue_diff(
@@ -492,7 +431,7 @@ async def test_enqueue_diff_force_sends_everything_as_a_full_sync(store: SqliteS
 
 
 async def test_a_full_sync_repair_survives_an_incremental_sync_before_the_push(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     """The nightly full sync queues values Channex is believed to hold, to repair drift; an
     incremental sync that reads the same PMS before the push must not take them back out."""
@@ -516,7 +455,7 @@ async def test_a_full_sync_repair_survives_an_incremental_sync_before_the_push(
     assert (claim.cells, claim.full_sync) == (later, True)
 
 
-async def test_a_full_sync_marks_the_pending_row_it_also_wants(store: SqliteStore) -> None:
+async def test_a_full_sync_marks_the_pending_row_it_also_wants(store: Store) -> None:
     """A full sync finding its value already pending (from an incremental sync) writes nothing
     but marks the row, so the push that carries it is recorded as a full sync."""
     pending = cells(("bar", D21, {"rate": Decimal(120)}))
@@ -533,7 +472,7 @@ async def test_a_full_sync_marks_the_pending_row_it_also_wants(store: SqliteStor
     assert (record.id, record.status, record.full_sync) == (claim.push_id, "sent", True)
 
 
-async def test_drop_past_keeps_today_and_rows_in_flight(store: SqliteStore) -> None:
+async def test_drop_past_keeps_today_and_rows_in_flight(store: Store) -> None:
     await store.outbox.enqueue(AVAIL, cells(("twin", D21, {"availability": 1})), at(0))
     claim = await store.outbox.claim(AVAIL, at(1), lease_s=LEASE_S)
     assert claim is not None

@@ -5,34 +5,51 @@ claimed with it (one read), and a retrying one keeps its backoff."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-import pytest
-
-from middleware.store.sqlite.store import SqliteStore
+from middleware.store.port import Store
+from tests.store_sql import sql
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
 D = date.fromisoformat
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    database = await SqliteStore.open(tmp_path / "m.db")
-    yield database
-    await database.close()
-
-
-async def rows(store: SqliteStore) -> list[tuple[object, ...]]:
-    found = await store.db.fetchall(
+async def rows(store: Store) -> list[tuple[object, ...]]:
+    found = await sql(store).fetchall(
         "SELECT id, source, property_id, room_codes, date_from, status FROM sync_requests"
         " ORDER BY id"
     )
     return [tuple(row) for row in found]
 
 
-async def test_a_request_for_every_property_becomes_one_per_property(store: SqliteStore) -> None:
+async def ask(
+    store: Store,
+    at: datetime,
+    source: str,
+    due_in_s: float = 0.0,
+    property_id: str | None = "p1",
+) -> int:
+    return await store.sync_requests.request(
+        source=source,
+        now=at,
+        property_id=property_id,
+        room_codes=["lvu"],
+        date_from=D("2026-12-10"),
+        date_to=D("2026-12-12"),
+        due_in_s=due_in_s,
+    )
+
+
+async def claimed(store: Store, at: datetime, property_id: str = "p1") -> list[tuple[int, str]]:
+    return [
+        (r.id, r.source)
+        for r in await store.sync_requests.claim_due_for(property_id, at, lease_s=60)
+    ]
+
+
+async def test_a_request_for_every_property_becomes_one_per_property(store: Store) -> None:
     await store.sync_requests.request(
         source="poll", now=T0, room_codes=["lvu"], date_from=date(2026, 12, 1)
     )
@@ -71,7 +88,7 @@ async def test_a_request_for_every_property_becomes_one_per_property(store: Sqli
 
 
 async def test_with_no_property_mapped_a_request_for_every_property_is_done(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     await store.sync_requests.request(source="poll", now=T0)
     assert await store.sync_requests.split_unscoped([], T0) == 1
@@ -79,34 +96,7 @@ async def test_with_no_property_mapped_a_request_for_every_property_is_done(
     assert await store.sync_requests.due_properties(T0) == []
 
 
-async def ask(
-    store: SqliteStore,
-    at: datetime,
-    source: str,
-    due_in_s: float = 0.0,
-    property_id: str | None = "p1",
-) -> int:
-    return await store.sync_requests.request(
-        source=source,
-        now=at,
-        property_id=property_id,
-        room_codes=["lvu"],
-        date_from=D("2026-12-10"),
-        date_to=D("2026-12-12"),
-        due_in_s=due_in_s,
-    )
-
-
-async def claimed(
-    store: SqliteStore, at: datetime, property_id: str = "p1"
-) -> list[tuple[int, str]]:
-    return [
-        (r.id, r.source)
-        for r in await store.sync_requests.claim_due_for(property_id, at, lease_s=60)
-    ]
-
-
-async def test_a_delayed_request_is_not_due_before_its_time(store: SqliteStore) -> None:
+async def test_a_delayed_request_is_not_due_before_its_time(store: Store) -> None:
     booking = await ask(store, T0, "booking", due_in_s=1.0)
     assert await store.sync_requests.due_properties(T0 + timedelta(seconds=0.999)) == []
     assert await claimed(store, T0 + timedelta(seconds=0.999)) == []
@@ -115,7 +105,7 @@ async def test_a_delayed_request_is_not_due_before_its_time(store: SqliteStore) 
 
 
 async def test_a_due_request_takes_every_fresh_pending_one_of_its_property(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     booking = await ask(store, T0, "booking", due_in_s=1.0)
     notice = await ask(store, T0 + timedelta(seconds=0.5), "pms_webhook", due_in_s=1.0)
@@ -130,7 +120,7 @@ async def test_a_due_request_takes_every_fresh_pending_one_of_its_property(
 
 
 async def test_a_waiting_request_for_every_property_is_split_and_joins_the_read(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     booking = await ask(store, T0, "booking", due_in_s=1.0)
     notice = await ask(store, T0 + timedelta(seconds=0.5), "pms_webhook", 1.0, property_id=None)
@@ -143,7 +133,7 @@ async def test_a_waiting_request_for_every_property_is_split_and_joins_the_read(
     assert await store.sync_requests.due_properties(T0 + timedelta(seconds=1.5)) == ["p2"]
 
 
-async def test_a_request_in_retry_backoff_is_not_taken_early(store: SqliteStore) -> None:
+async def test_a_request_in_retry_backoff_is_not_taken_early(store: Store) -> None:
     failed = await ask(store, T0, "pms_webhook")
     assert await claimed(store, T0) == [(failed, "pms_webhook")]
     await store.sync_requests.retry_later(

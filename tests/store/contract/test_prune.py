@@ -3,90 +3,82 @@ than the cutoff stay, whatever their age."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-
-from middleware.store.sqlite.store import SqliteStore
+from middleware.store.port import Store
 from middleware.store.stamps import to_db_time
+from tests.store_sql import sql
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
 CUTOFF = NOW - timedelta(days=30)
+
+
 OLD = to_db_time(CUTOFF - timedelta(days=1))
+
+
 NEW = to_db_time(CUTOFF + timedelta(days=1))
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    database = await SqliteStore.open(tmp_path / "m.db")
-    yield database
-    await database.close()
-
-
-async def call(store: SqliteStore, name: str, at: str) -> None:
-    await store.db.execute(
+async def call(store: Store, name: str, at: str) -> None:
+    await sql(store).execute(
         "INSERT INTO http_calls (at, service, method, url, duration_ms) VALUES (?, ?, 'GET', ?, 1)",
         (at, "channex", name),
     )
 
 
-async def push(store: SqliteStore, key: str, status: str, finished_at: str | None) -> None:
-    await store.db.execute(
+async def push(store: Store, key: str, status: str, finished_at: str | None) -> None:
+    await sql(store).execute(
         "INSERT INTO pushes (property_id, kind, idempotency_key, status, claimed_at, lease_until,"
         " finished_at, cells) VALUES ('p', 'availability', ?, ?, ?, ?, ?, 1)",
         (key, status, OLD, OLD, finished_at),
     )
 
 
-async def revision(store: SqliteStore, revision_id: str, status: str) -> None:
-    await store.db.execute(
+async def revision(store: Store, revision_id: str, status: str) -> None:
+    await sql(store).execute(
         "INSERT INTO revisions (revision_id, source, status, received_at, next_attempt_at,"
         " updated_at) VALUES (?, 'webhook', ?, ?, ?, ?)",
         (revision_id, status, OLD, OLD, OLD),
     )
 
 
-async def event(
-    store: SqliteStore, name: str, at: str, status: str, revision_id: str | None
-) -> None:
-    await store.db.execute(
+async def event(store: Store, name: str, at: str, status: str, revision_id: str | None) -> None:
+    await sql(store).execute(
         "INSERT INTO webhook_events (received_at, event, revision_id, payload, status)"
         " VALUES (?, ?, ?, '{}', ?)",
         (at, name, revision_id, status),
     )
 
 
-async def notice(store: SqliteStore, ref: str, resolved_at: str | None) -> None:
-    await store.db.execute(
+async def notice(store: Store, ref: str, resolved_at: str | None) -> None:
+    await sql(store).execute(
         "INSERT INTO notices (at, kind, ref, detail, resolved_at) VALUES (?, 'k', ?, 'd', ?)",
         (OLD, ref, resolved_at),
     )
 
 
-async def sync_request(
-    store: SqliteStore, source: str, status: str, finished_at: str | None
-) -> None:
-    await store.db.execute(
+async def sync_request(store: Store, source: str, status: str, finished_at: str | None) -> None:
+    await sql(store).execute(
         "INSERT INTO sync_requests (requested_at, source, status, next_attempt_at, finished_at)"
         " VALUES (?, ?, ?, ?, ?)",
         (OLD, source, status, OLD, finished_at),
     )
 
 
-async def wakeup(store: SqliteStore, by: str, done_at: str | None) -> None:
-    await store.db.execute(
+async def wakeup(store: Store, by: str, done_at: str | None) -> None:
+    await sql(store).execute(
         "INSERT INTO wakeups (work, asked_by, asked_at, done_at) VALUES ('poll_feed', ?, ?, ?)",
         (by, OLD, done_at),
     )
 
 
-async def left(store: SqliteStore, sql: str) -> list[str]:
-    return sorted(str(row[0]) for row in await store.db.fetchall(sql))
+async def left(store: Store, query: str) -> list[str]:
+    return sorted(str(row[0]) for row in await sql(store).fetchall(query))
 
 
-async def test_old_finished_rows_go_and_unfinished_or_recent_ones_stay(store: SqliteStore) -> None:
+async def test_old_finished_rows_go_and_unfinished_or_recent_ones_stay(store: Store) -> None:
     await call(store, "old", OLD)
     await call(store, "new", NEW)
     await push(store, "old-sent", "sent", OLD)
