@@ -47,4 +47,4 @@ async def test_read_only_open_creates_nothing(tmp_path: Path) -> None:
         load_settings({**BASE, "DATABASE_PATH": str(path)}, env_file=None)
     )
     await store.close()
-    assert not path.exists()  # noqa: ASYNC240 - a test, no event loop to keep
+    assert not path.exists()
