@@ -141,6 +141,12 @@ class PostgresDatabase:
         async with self.pool.connection() as conn, conn.transaction():
             yield conn
 
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Conn]:
+        """One pooled connection, autocommit: each statement its own transaction (reads)."""
+        async with self.pool.connection() as conn:
+            yield conn
+
     async def moment(self, conn: Conn, now: datetime) -> datetime:
         """The operation's instant by the clock rule in the module docstring."""
         if self.caller_clock:
