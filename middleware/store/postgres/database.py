@@ -22,7 +22,7 @@ The store's clock (the rule every PostgreSQL store module follows):
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +42,7 @@ MIGRATION_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 Conn = AsyncConnection[DictRow]
 Row = DictRow
+Params = Sequence[Any] | Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,17 +156,17 @@ class PostgresDatabase:
         moment: datetime = (await cursor.fetchall())[0]["now"]
         return moment
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self.pool.connection() as conn:
             cursor = await conn.execute(sql, params)
             return await cursor.fetchall()
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         async with self.pool.connection() as conn:
             cursor = await conn.execute(sql, params)
             return await cursor.fetchone()
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+    async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement (autocommit); returns the affected row count."""
         async with self.pool.connection() as conn:
             cursor = await conn.execute(sql, params)
