@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 from middleware.domain import retention as forgetting
-from middleware.store import retention
 from tests.flow import ota
 from tests.flow.harness import start_system
 
@@ -30,11 +29,11 @@ async def test_late_news_of_a_forgotten_booking_parks_and_never_reaches_the_pms(
         )
         await system.settle()
         (created,) = ota.pms_rooms(system, booking_id)
-        db = system.context.runtime.db
+        store = system.context.runtime.store
 
         system.clock.advance(LATER_S)
         now = system.clock()
-        report = await retention.forget_finished(db, forgetting.cutoffs(now, KEEP_DAYS), now)
+        report = await store.retention.forget_finished(forgetting.cutoffs(now, KEEP_DAYS), now)
         assert report.forgotten == 1
 
         # the old webhook delivered again ("resend latest revision": a fresh envelope time)

@@ -13,8 +13,7 @@ from middleware.console.attention_data import park_words
 from middleware.domain import retention as forgetting
 from middleware.domain.attention import ParkReason
 from middleware.ops.attention_report import attention_item
-from middleware.store import notices, retention, revisions
-from middleware.store.db import Database
+from middleware.store.sqlite.store import SqliteStore
 from middleware.worker import handling
 from tests.worker.test_booking_sync import (
     CANCELLED,
@@ -31,9 +30,9 @@ AFTER_RETENTION_S = 200 * 86400  # the stay (10-13 Dec 2026) is long over
 
 @pytest.fixture
 async def h(tmp_path: Path) -> AsyncIterator[Harness]:
-    db = await Database.open(tmp_path / "m.db")
-    yield Harness(db)
-    await db.close()
+    store = await SqliteStore.open(tmp_path / "m.db")
+    yield Harness(store)
+    await store.close()
 
 
 async def _forgotten(h: Harness) -> None:
@@ -42,7 +41,7 @@ async def _forgotten(h: Harness) -> None:
     assert await h.run() == [outcome("rev-1", "acked", created=1)]
     h.advance(AFTER_RETENTION_S)
     cut = forgetting.cutoffs(h.now, KEEP_DAYS)
-    assert (await retention.forget_finished(h.db, cut, h.now)).forgotten == 1
+    assert (await h.store.retention.forget_finished(cut, h.now)).forgotten == 1
 
 
 def _park_text(revision_id: str, seen: str) -> str:
@@ -61,10 +60,10 @@ async def test_a_late_modification_parks_and_the_pms_is_not_called(h: Harness) -
     ]
     assert h.pms.calls == [("create", "bk-1:0")]  # the first booking's create only
     assert h.channex.acks == ["rev-1"]
-    row = await revisions.get(h.db, "rev-2")
+    row = await h.store.revisions.get("rev-2")
     assert row is not None and row.park is not None
     assert (row.status, row.park.reason) == ("parked", ParkReason.BOOKING_FORGOTTEN)
-    (notice,) = await notices.open_notices(h.db)
+    (notice,) = await h.store.notices.open_notices()
     assert (notice.kind, notice.ref) == ("booking_needs_attention", "rev-2")
     item = attention_item(row, make_mapping())  # what /status and the CLI show
     assert (item["reason_code"], item["title"], item["ota_code"], item["departure"]) == (
@@ -106,10 +105,10 @@ async def test_replay_parks_it_again_and_marking_it_handled_acks_it(h: Harness) 
     await h.deliver(MODIFIED)
     await h.run()
 
-    assert await revisions.replay(h.db, "rev-2", h.now)
+    assert await h.store.revisions.replay("rev-2", h.now)
     assert [o.result for o in await h.run()] == ["parked"]
     closed = await handling.close_by_hand(
-        h.db,
+        h.store,
         h.channex,
         "rev-2",
         by="Ana",
@@ -120,10 +119,10 @@ async def test_replay_parks_it_again_and_marking_it_handled_acks_it(h: Harness) 
     assert closed.acked_now
     assert h.pms.calls == [("create", "bk-1:0")]
     assert h.channex.acks == ["rev-1", "rev-2"]
-    assert await notices.open_notices(h.db) == []
+    assert await h.store.notices.open_notices() == []
     h.advance((KEEP_DAYS + 1) * 86400)  # finished again: forgotten again, one tombstone
     cut = forgetting.cutoffs(h.now, KEEP_DAYS)
-    assert (await retention.forget_finished(h.db, cut, h.now)).forgotten == 1
-    gone = await retention.tombstone(h.db, "bk-1")
+    assert (await h.store.retention.forget_finished(cut, h.now)).forgotten == 1
+    gone = await h.store.retention.tombstone("bk-1")
     assert gone is not None and gone.last_revision_id == "rev-2"
-    assert await retention.forgotten_count(h.db) == 1
+    assert await h.store.retention.forgotten_count() == 1
