@@ -163,7 +163,8 @@ async def test_several_web_processes_storing_the_same_events_queue_each_revision
         async def web(db: PostgresDatabase, seed: int) -> list[tuple[InboundEvent, StoreOutcome]]:
             events = list(BURST)
             random.Random(seed).shuffle(events)
-            intake, done = PostgresInbox(db), []
+            intake = PostgresInbox(db)
+            done: list[tuple[InboundEvent, StoreOutcome]] = []
             size = 3 + seed
             for start in range(0, len(events), size):
                 batch = events[start : start + size]
