@@ -116,7 +116,7 @@ async def test_concurrent_workers_never_take_one_request_twice(pg_url: str) -> N
         ids = [request.id for taken in claims for request in taken]
         assert len(ids) == len(set(ids)) == 40 + 5 * len(PROPERTIES)
         shares = [r.property_id for taken in claims for r in taken if r.source == "nightly"]
-        assert sorted(shares) == sorted(PROPERTIES * 5)
+        assert sorted(shares, key=str) == sorted(PROPERTIES * 5)
         assert await asker.pending_count() == 40 + 5 * len(PROPERTIES)  # all running
     finally:
         for db in dbs:
