@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+import pytest
 
 from middleware.domain.models import CellKey, Lane
+from middleware.store.postgres.database import PostgresDatabase
 from middleware.store.postgres.store import PostgresStore
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -31,3 +37,41 @@ async def test_a_push_through_the_store_reaches_ari_state_and_the_lane(pg_url: s
         assert await store.outbox.backlog(T0) == []
     finally:
         await store.close()
+
+
+CONCERNS = [
+    *("lanes", "ari_state", "outbox", "revisions", "notices", "inbox", "booking_map"),
+    *("sync_requests", "audit", "live", "wakeups", "parity_drift", "fetched_facts"),
+    *("pms_rooms", "timeline", "prune"),
+]
+
+
+def _signature(function: Any, *, drop_db: bool) -> list[tuple[str, Any, Any]]:
+    parameters = list(inspect.signature(function).parameters.values())
+    if drop_db:
+        parameters = parameters[1:]
+    return [(p.name, p.kind, p.default) for p in parameters]
+
+
+@pytest.mark.parametrize("concern", CONCERNS)
+def test_each_concern_has_the_sqlite_modules_operations(concern: str) -> None:
+    """The port's rule: a method for every public function of `store/<concern>.py` that takes
+    the database (or a connection of the caller's transaction), with the same name,
+    parameters (the database dropped) and result type."""
+    module = importlib.import_module(f"middleware.store.{concern}")
+    pg = getattr(PostgresStore(cast(PostgresDatabase, None)), concern)
+    checked = []
+    for name, function in inspect.getmembers(module, inspect.isfunction):
+        if name.startswith("_") or function.__module__ != module.__name__:
+            continue
+        first = next(iter(inspect.signature(function).parameters), None)
+        if first not in ("db", "conn"):
+            continue
+        method = getattr(pg, name, None)
+        assert method is not None, f"{concern}.{name} is missing"
+        expected = _signature(function, drop_db=first == "db")
+        assert (name, _signature(method, drop_db=False)) == (name, expected)
+        theirs = inspect.signature(function).return_annotation
+        assert inspect.signature(method).return_annotation == theirs, name
+        checked.append(name)
+    assert checked, f"no operation found in store/{concern}.py"

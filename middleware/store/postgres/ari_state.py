@@ -76,6 +76,23 @@ class PostgresAriState:
         async with self.db.connection() as conn:
             return cells_from_texts(await read_in(conn, lane, entity_ids, day_from, day_to))
 
+    async def read_in(
+        self,
+        conn: Conn,
+        lane: Lane,
+        entity_ids: Collection[str] | None,
+        day_from: date,
+        day_to: date,
+    ) -> dict[FieldKey, str]:
+        """The lane's acked texts, inside the caller's transaction."""
+        return await read_in(conn, lane, entity_ids, day_from, day_to)
+
+    async def write_in(
+        self, conn: Conn, lane: Lane, texts: Mapping[FieldKey, str], now: datetime
+    ) -> None:
+        """Record accepted values inside the caller's transaction, stamped by the clock rule."""
+        await write_in(conn, lane, texts, await self.db.moment(conn, now))
+
     async def value_in(self, conn: Conn, lane: Lane, key: FieldKey) -> str | None:
         """One field's acked value, inside the caller's transaction (a psycopg connection in
         the place of SQLite's `aiosqlite.Connection`)."""

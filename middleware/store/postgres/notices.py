@@ -46,6 +46,21 @@ class PostgresNotices:
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
 
+    async def insert(
+        self,
+        conn: Conn,
+        kind: str,
+        detail: str,
+        now: datetime,
+        *,
+        property_id: str | None = None,
+        ref: str | None = None,
+    ) -> int:
+        """`add` inside the caller's transaction (a psycopg connection in the place of
+        SQLite's `aiosqlite.Connection`)."""
+        moment = await self.db.moment(conn, now)
+        return await insert(conn, kind, detail, moment, property_id=property_id, ref=ref)
+
     async def add(
         self,
         kind: str,
