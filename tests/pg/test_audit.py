@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from middleware.calllog import CallRecord
-from middleware.store import audit as sqlite_audit
-from middleware.store.db import Database
 from middleware.store.postgres.audit import PostgresAudit
 from middleware.store.postgres.database import PostgresDatabase
+from middleware.store.sqlite import audit as sqlite_audit
+from middleware.store.sqlite.db import Database
 from tests.pg.sqlite_bound import Bound
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

@@ -11,10 +11,12 @@ from typing import Any
 import orjson
 import pytest
 
-from middleware.store import booking_map as sqlite_booking_map
-from middleware.store.db import Database
 from middleware.store.postgres.booking_map import PostgresBookingMap
 from middleware.store.postgres.database import PostgresDatabase
+from middleware.store.postgres.revisions import PostgresRevisions
+from middleware.store.sqlite import booking_map as sqlite_booking_map
+from middleware.store.sqlite import revisions as sqlite_revisions
+from middleware.store.sqlite.db import Database
 from tests.domain.test_booking_plan import make_request
 from tests.pg.sqlite_bound import Bound
 
@@ -56,19 +58,22 @@ def booking(revision_id: str, inserted_s: float, status: str, ota: str | None) -
     }
 
 
-async def _scenario(store: Any, in_tx: Any, tmp_path: Path) -> list[Any]:
+async def _scenario(store: Any, queue: Any, tmp_path: Path) -> list[Any]:
     out: list[Any] = []
+    applied = ("rev-1", "rev-3", "rev-2", "rev-3b")
+    await queue.enqueue_many([(r, "bk-1", "prop-1") for r in applied], at(0), source="webhook")
     out.append(await store.load("bk-1"))
-    await in_tx("save_room", **room(0, None, guest_name="Ana"), revision_id="rev-1", now=at(1))
+    await store.save_room(**room(0, None, guest_name="Ana"), revision_id="rev-1", now=at(1))
     out.append(await store.load("bk-1"))  # rooms, no booking row yet
-    await in_tx("save_room", **room(0, "pms-10", guest_name="Ana"), revision_id="rev-1", now=at(2))
-    await in_tx("save_room", **room(1, "pms-11", adults=1), revision_id="rev-1", now=at(2))
-    out.append(await in_tx("save_booking", **booking("rev-1", 0, "new", "BDC-1"), now=at(3)))
-    out.append(await in_tx("save_booking", **booking("rev-3", 20, "modified", None), now=at(4)))
-    out.append(await in_tx("save_booking", **booking("rev-2", 10, "modified", "X"), now=at(5)))
-    out.append(await in_tx("save_booking", **booking("rev-3b", 20, "cancelled", None), now=at(6)))
-    await in_tx("save_room", **room(1, "pms-11", active=False), revision_id="rev-3b", now=at(6))
+    await store.save_room(**room(0, "pms-10", guest_name="Ana"), revision_id="rev-1", now=at(2))
+    await store.save_room(**room(1, "pms-11", adults=1), revision_id="rev-1", now=at(2))
+    out.append(await store.record_applied(**booking("rev-1", 0, "new", "BDC-1"), now=at(3)))
+    out.append(await store.record_applied(**booking("rev-3", 20, "modified", None), now=at(4)))
+    out.append(await store.record_applied(**booking("rev-2", 10, "modified", "X"), now=at(5)))
+    out.append(await store.record_applied(**booking("rev-3b", 20, "cancelled", None), now=at(6)))
+    await store.save_room(**room(1, "pms-11", active=False), revision_id="rev-3b", now=at(6))
     out.append(await store.load("bk-1"))
+    out.append([(await queue.get(r)).status for r in applied])  # older ones applied too
     path = tmp_path / "bookings.json"
     path.write_bytes(orjson.dumps(LEGACY))
     out.append(await store.import_legacy(path, at(7)))
@@ -85,21 +90,14 @@ async def test_every_operation_gives_what_the_sqlite_module_gives(
     pg_db: PostgresDatabase, tmp_path: Path
 ) -> None:
     sqlite_db = await Database.open(tmp_path / "s.db")
-    pg_map = PostgresBookingMap(pg_db)
-
-    async def sqlite_tx(name: str, **kwargs: Any) -> Any:
-        async with sqlite_db.transaction() as conn:
-            return await getattr(sqlite_booking_map, name)(conn, **kwargs)
-
-    async def pg_tx(name: str, **kwargs: Any) -> Any:
-        async with pg_db.transaction() as conn:
-            return await getattr(pg_map, name)(conn, **kwargs)
-
     try:
-        expected = await _scenario(Bound(sqlite_booking_map, sqlite_db), sqlite_tx, tmp_path)
+        expected = await _scenario(
+            Bound(sqlite_booking_map, sqlite_db), Bound(sqlite_revisions, sqlite_db), tmp_path
+        )
     finally:
         await sqlite_db.close()
-    got = await _scenario(pg_map, pg_tx, tmp_path)
+    got = await _scenario(PostgresBookingMap(pg_db), PostgresRevisions(pg_db), tmp_path)
+    assert expected[7] == ["applied"] * 4
     assert len(got) == len(expected)
     for step, (mine, theirs) in enumerate(zip(got, expected, strict=True)):
         assert (step, mine) == (step, theirs)
@@ -133,7 +131,7 @@ async def test_of_two_revisions_recorded_at_once_the_newer_stays(
 
         async def hold(db: PostgresDatabase) -> bool:
             async with db.transaction() as conn:
-                saved = await PostgresBookingMap(db).save_booking(
+                saved = await PostgresBookingMap(db).save_booking_in(
                     conn, **booking(first_in[0], first_in[1], "modified", None), now=at(1)
                 )
                 written.set()
@@ -143,7 +141,7 @@ async def test_of_two_revisions_recorded_at_once_the_newer_stays(
         async def follow(db: PostgresDatabase) -> bool:
             await written.wait()
             async with db.transaction() as conn:
-                return await PostgresBookingMap(db).save_booking(
+                return await PostgresBookingMap(db).save_booking_in(
                     conn, **booking(then[0], then[1], "modified", None), now=at(2)
                 )
 

@@ -6,8 +6,8 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from middleware.store.db import Database
 from middleware.store.postgres.database import PostgresDatabase, migrations
+from middleware.store.sqlite.db import Database
 
 # Columns PostgreSQL has beyond SQLite's (see 0001_schema.sql).
 PG_ONLY_COLUMNS = {("lanes", "recorded"), ("rate_calls", "answered"), ("rate_calls", "id")}

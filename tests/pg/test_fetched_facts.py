@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from middleware.store import fetched_facts as sqlite_fetched_facts
-from middleware.store.db import Database
 from middleware.store.postgres.database import PostgresDatabase
 from middleware.store.postgres.fetched_facts import PostgresFetchedFacts
+from middleware.store.sqlite import fetched_facts as sqlite_fetched_facts
+from middleware.store.sqlite.db import Database
 from tests.pg.sqlite_bound import Bound
-from tests.store.test_fetched_facts import FACTS
+from tests.store.contract.test_fetched_facts import FACTS
 
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
 

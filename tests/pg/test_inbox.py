@@ -12,12 +12,6 @@ from typing import Any
 import orjson
 
 from middleware.domain.models import CellKey, Lane
-from middleware.store import inbox as sqlite_inbox
-from middleware.store import notices as sqlite_notices
-from middleware.store import outbox as sqlite_outbox
-from middleware.store import parity_drift as sqlite_parity_drift
-from middleware.store import revisions as sqlite_revisions
-from middleware.store.db import Database
 from middleware.store.inbox import InboundEvent, StoreOutcome
 from middleware.store.postgres.database import PostgresDatabase
 from middleware.store.postgres.inbox import PostgresInbox
@@ -26,6 +20,12 @@ from middleware.store.postgres.notices import PostgresNotices
 from middleware.store.postgres.outbox import PostgresOutbox
 from middleware.store.postgres.parity_drift import PostgresParityDrift
 from middleware.store.postgres.revisions import PostgresRevisions
+from middleware.store.sqlite import inbox as sqlite_inbox
+from middleware.store.sqlite import notices as sqlite_notices
+from middleware.store.sqlite import outbox as sqlite_outbox
+from middleware.store.sqlite import parity_drift as sqlite_parity_drift
+from middleware.store.sqlite import revisions as sqlite_revisions
+from middleware.store.sqlite.db import Database
 from tests.pg.sqlite_bound import Bound
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -111,11 +111,7 @@ async def test_every_outcome_is_what_the_sqlite_module_gives(
 ) -> None:
     sqlite_db = await Database.open(tmp_path / "s.db")
 
-    async def sqlite_store(events: list[InboundEvent], now: datetime) -> list[StoreOutcome]:
-        if not events:
-            return []
-        async with sqlite_db.transaction() as conn:
-            return await sqlite_inbox._store_batch(conn, events, now)
+    sqlite_store = sqlite_inbox.SqliteInbox(sqlite_db).store_events
 
     try:
         expected = await _scenario(
@@ -130,7 +126,7 @@ async def test_every_outcome_is_what_the_sqlite_module_gives(
         await sqlite_db.close()
     intake = PostgresInbox(pg_db)
     got = await _scenario(
-        intake.store_batch,
+        intake.store_events,
         PostgresOutbox(pg_db, PostgresLanes(pg_db)),
         PostgresRevisions(pg_db),
         intake,
@@ -168,7 +164,7 @@ async def test_several_web_processes_storing_the_same_events_queue_each_revision
             size = 3 + seed
             for start in range(0, len(events), size):
                 batch = events[start : start + size]
-                done.extend(zip(batch, await intake.store_batch(batch, at(1)), strict=True))
+                done.extend(zip(batch, await intake.store_events(batch, at(1)), strict=True))
             return done
 
         results = await asyncio.gather(*(web(db, seed) for seed, db in enumerate(dbs)))

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from middleware.domain.models import Lane
-from middleware.store import lanes as sqlite_lanes
-from middleware.store.db import Database
 from middleware.store.postgres.database import PostgresDatabase
 from middleware.store.postgres.lanes import PostgresLanes
+from middleware.store.sqlite import lanes as sqlite_lanes
+from middleware.store.sqlite.db import Database
 from tests.pg.sqlite_bound import Bound
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -10,12 +10,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from middleware.store import live as sqlite_live
-from middleware.store import sync_requests as sqlite_sync_requests
-from middleware.store.db import Database
 from middleware.store.postgres.database import PostgresDatabase
 from middleware.store.postgres.live import PostgresLive
 from middleware.store.postgres.sync_requests import PostgresSyncRequests
+from middleware.store.sqlite import live as sqlite_live
+from middleware.store.sqlite import sync_requests as sqlite_sync_requests
+from middleware.store.sqlite.db import Database
 from tests.pg.sqlite_bound import Bound
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from middleware.domain.models import CellKey, Cells, FieldValue, Lane
-from middleware.store import ari_state as sqlite_ari_state
-from middleware.store import lanes as sqlite_lanes
-from middleware.store import outbox as sqlite_outbox
-from middleware.store.db import Database
 from middleware.store.outbox import Claim, PushRecord
 from middleware.store.postgres.ari_state import PostgresAriState
 from middleware.store.postgres.database import PostgresDatabase
 from middleware.store.postgres.lanes import PostgresLanes
 from middleware.store.postgres.outbox import PostgresOutbox
+from middleware.store.sqlite import ari_state as sqlite_ari_state
+from middleware.store.sqlite import lanes as sqlite_lanes
+from middleware.store.sqlite import outbox as sqlite_outbox
+from middleware.store.sqlite.db import Database
 from tests.pg.sqlite_bound import Bound
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

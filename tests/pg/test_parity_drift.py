@@ -10,11 +10,6 @@ from typing import Any
 
 from middleware.domain.models import CellKey, FieldValue, Kind, Lane
 from middleware.domain.readback import Drift
-from middleware.store import ari_state as sqlite_ari_state
-from middleware.store import outbox as sqlite_outbox
-from middleware.store import parity_drift as sqlite_parity_drift
-from middleware.store import revisions as sqlite_revisions
-from middleware.store.db import Database
 from middleware.store.postgres import ari_state as pg_ari_state
 from middleware.store.postgres.ari_state import PostgresAriState
 from middleware.store.postgres.database import PostgresDatabase
@@ -22,6 +17,11 @@ from middleware.store.postgres.lanes import PostgresLanes
 from middleware.store.postgres.outbox import PostgresOutbox
 from middleware.store.postgres.parity_drift import PostgresParityDrift
 from middleware.store.postgres.revisions import PostgresRevisions
+from middleware.store.sqlite import ari_state as sqlite_ari_state
+from middleware.store.sqlite import outbox as sqlite_outbox
+from middleware.store.sqlite import parity_drift as sqlite_parity_drift
+from middleware.store.sqlite import revisions as sqlite_revisions
+from middleware.store.sqlite.db import Database
 from tests.pg.sqlite_bound import Bound
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from middleware.store import notices as sqlite_notices
-from middleware.store import pms_rooms as sqlite_pms_rooms
-from middleware.store.db import Database
 from middleware.store.postgres.database import PostgresDatabase
 from middleware.store.postgres.notices import PostgresNotices
 from middleware.store.postgres.pms_rooms import PostgresPmsRooms
+from middleware.store.sqlite import notices as sqlite_notices
+from middleware.store.sqlite import pms_rooms as sqlite_pms_rooms
+from middleware.store.sqlite.db import Database
 from tests.pg.sqlite_bound import Bound
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

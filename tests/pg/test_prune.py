@@ -8,16 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from middleware.domain.models import CellKey, Lane
-from middleware.store import audit as sqlite_audit
-from middleware.store import inbox as sqlite_inbox
-from middleware.store import notices as sqlite_notices
-from middleware.store import outbox as sqlite_outbox
-from middleware.store import prune as sqlite_prune
-from middleware.store import revisions as sqlite_revisions
-from middleware.store import sync_requests as sqlite_sync_requests
-from middleware.store import wakeups as sqlite_wakeups
-from middleware.store.db import Database
-from middleware.store.inbox import InboundEvent, StoreOutcome
+from middleware.store.inbox import InboundEvent
 from middleware.store.postgres.audit import PostgresAudit
 from middleware.store.postgres.database import PostgresDatabase
 from middleware.store.postgres.inbox import PostgresInbox
@@ -28,6 +19,15 @@ from middleware.store.postgres.prune import PostgresPrune
 from middleware.store.postgres.revisions import PostgresRevisions
 from middleware.store.postgres.sync_requests import PostgresSyncRequests
 from middleware.store.postgres.wakeups import PostgresWakeups
+from middleware.store.sqlite import audit as sqlite_audit
+from middleware.store.sqlite import inbox as sqlite_inbox
+from middleware.store.sqlite import notices as sqlite_notices
+from middleware.store.sqlite import outbox as sqlite_outbox
+from middleware.store.sqlite import prune as sqlite_prune
+from middleware.store.sqlite import revisions as sqlite_revisions
+from middleware.store.sqlite import sync_requests as sqlite_sync_requests
+from middleware.store.sqlite import wakeups as sqlite_wakeups
+from middleware.store.sqlite.db import Database
 from tests.pg.sqlite_bound import Bound
 from tests.pg.test_audit import call
 
@@ -82,9 +82,7 @@ async def test_every_count_is_what_the_sqlite_module_gives(
     def bound(module: Any) -> Any:
         return Bound(module, sqlite_db)
 
-    async def sqlite_store(events: list[InboundEvent], now: datetime) -> list[StoreOutcome]:
-        async with sqlite_db.transaction() as conn:
-            return await sqlite_inbox._store_batch(conn, events, now)
+    sqlite_store = sqlite_inbox.SqliteInbox(sqlite_db).store_events
 
     try:
         expected = await _scenario({
@@ -96,7 +94,7 @@ async def test_every_count_is_what_the_sqlite_module_gives(
     finally:
         await sqlite_db.close()
     got = await _scenario({
-        "audit": PostgresAudit(pg_db), "store_batch": PostgresInbox(pg_db).store_batch,
+        "audit": PostgresAudit(pg_db), "store_batch": PostgresInbox(pg_db).store_events,
         "revisions": PostgresRevisions(pg_db),
         "outbox": PostgresOutbox(pg_db, PostgresLanes(pg_db)),
         "notices": PostgresNotices(pg_db), "sync": PostgresSyncRequests(pg_db),

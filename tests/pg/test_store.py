@@ -10,7 +10,7 @@ from typing import Any, cast
 import pytest
 
 from middleware.domain.models import CellKey, Lane
-from middleware.store.postgres.database import PostgresDatabase
+from middleware.store.postgres.database import PostgresDatabase, migrations
 from middleware.store.postgres.store import PostgresStore
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -39,6 +39,14 @@ async def test_a_push_through_the_store_reaches_ari_state_and_the_lane(pg_url: s
         await store.close()
 
 
+async def test_the_schema_version_is_the_last_migrations(pg_url: str) -> None:
+    store = await PostgresStore.open(pg_url, caller_clock=True)
+    try:
+        assert await store.schema_version() == store.latest_schema_version == len(migrations())
+    finally:
+        await store.close()
+
+
 CONCERNS = [
     *("lanes", "ari_state", "outbox", "revisions", "notices", "inbox", "booking_map"),
     *("sync_requests", "audit", "live", "wakeups", "parity_drift", "fetched_facts"),
@@ -46,32 +54,32 @@ CONCERNS = [
 ]
 
 
-def _signature(function: Any, *, drop_db: bool) -> list[tuple[str, Any, Any]]:
-    parameters = list(inspect.signature(function).parameters.values())
-    if drop_db:
-        parameters = parameters[1:]
-    return [(p.name, p.kind, p.default) for p in parameters]
+def _signature(function: Any) -> tuple[list[tuple[str, Any, Any]], Any]:
+    signature = inspect.signature(function)
+    parameters = [(p.name, p.kind, p.default) for p in signature.parameters.values()]
+    return parameters, signature.return_annotation
 
 
 @pytest.mark.parametrize("concern", CONCERNS)
-def test_each_concern_has_the_sqlite_modules_operations(concern: str) -> None:
-    """The port's rule: a method for every public function of `store/<concern>.py` that takes
-    the database (or a connection of the caller's transaction), with the same name,
-    parameters (the database dropped) and result type."""
+def test_each_concern_has_the_ports_operations(concern: str) -> None:
+    """Beyond mypy's check of `PostgresStore` against `store.port.Store`: every operation of
+    the concern's protocol (`store/<concern>.py`) with the same parameter names, kinds and
+    defaults and the same result annotation."""
     module = importlib.import_module(f"middleware.store.{concern}")
-    pg = getattr(PostgresStore(cast(PostgresDatabase, None)), concern)
+    (protocol,) = (
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and getattr(value, "_is_protocol", False)
+        and value.__module__ == module.__name__
+    )
+    pg = getattr(PostgresStore(cast(PostgresDatabase, None)).concerns, concern)
     checked = []
-    for name, function in inspect.getmembers(module, inspect.isfunction):
-        if name.startswith("_") or function.__module__ != module.__name__:
+    for name, function in inspect.getmembers(protocol, inspect.isfunction):
+        if name.startswith("_"):
             continue
-        first = next(iter(inspect.signature(function).parameters), None)
-        if first not in ("db", "conn"):
-            continue
-        method = getattr(pg, name, None)
+        method = getattr(type(pg), name, None)
         assert method is not None, f"{concern}.{name} is missing"
-        expected = _signature(function, drop_db=first == "db")
-        assert (name, _signature(method, drop_db=False)) == (name, expected)
-        theirs = inspect.signature(function).return_annotation
-        assert inspect.signature(method).return_annotation == theirs, name
+        assert (name, _signature(method)) == (name, _signature(function))
         checked.append(name)
-    assert checked, f"no operation found in store/{concern}.py"
+    assert checked, f"no operation found in {protocol.__name__}"

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from middleware.store import sync_requests as sqlite_sync_requests
-from middleware.store.db import Database
 from middleware.store.postgres.database import PostgresDatabase
 from middleware.store.postgres.sync_requests import PostgresSyncRequests
+from middleware.store.sqlite import sync_requests as sqlite_sync_requests
+from middleware.store.sqlite.db import Database
 from middleware.store.sync_requests import SyncRequest
 from tests.pg.sqlite_bound import Bound
 

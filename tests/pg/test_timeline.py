@@ -8,11 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from middleware.domain.models import CellKey, Cells, Lane
-from middleware.store import inbox as sqlite_inbox
-from middleware.store import revisions as sqlite_revisions
-from middleware.store import timeline as sqlite_timeline
-from middleware.store.db import Database
-from middleware.store.inbox import InboundEvent, StoreOutcome
+from middleware.store.inbox import InboundEvent
 from middleware.store.postgres.audit import PostgresAudit
 from middleware.store.postgres.database import PostgresDatabase
 from middleware.store.postgres.inbox import PostgresInbox
@@ -21,6 +17,10 @@ from middleware.store.postgres.notices import PostgresNotices
 from middleware.store.postgres.outbox import PostgresOutbox
 from middleware.store.postgres.revisions import PostgresRevisions
 from middleware.store.postgres.timeline import PostgresTimeline
+from middleware.store.sqlite import inbox as sqlite_inbox
+from middleware.store.sqlite import revisions as sqlite_revisions
+from middleware.store.sqlite import timeline as sqlite_timeline
+from middleware.store.sqlite.db import Database
 from tests.pg.sqlite_bound import Bound
 from tests.pg.test_audit import call
 from tests.pg.test_revisions import NOTE
@@ -64,9 +64,7 @@ async def test_every_read_gives_what_the_sqlite_module_gives(
 ) -> None:
     sqlite_db = await Database.open(tmp_path / "s.db")
 
-    async def sqlite_store(events: list[InboundEvent], now: datetime) -> list[StoreOutcome]:
-        async with sqlite_db.transaction() as conn:
-            return await sqlite_inbox._store_batch(conn, events, now)
+    sqlite_store = sqlite_inbox.SqliteInbox(sqlite_db).store_events
 
     try:
         expected = await _scenario(
@@ -75,7 +73,7 @@ async def test_every_read_gives_what_the_sqlite_module_gives(
     finally:
         await sqlite_db.close()
     got = await _scenario(
-        PostgresTimeline(pg_db), PostgresRevisions(pg_db), PostgresInbox(pg_db).store_batch
+        PostgresTimeline(pg_db), PostgresRevisions(pg_db), PostgresInbox(pg_db).store_events
     )
     assert len(got) == len(expected)
     for step, (mine, theirs) in enumerate(zip(got, expected, strict=True)):
@@ -91,7 +89,7 @@ async def test_the_fingerprint_changes_with_each_write_the_pages_show(
     cell: Cells = {CellKey("rt", T0.date()): {"availability": 2}}
     writes: list[Any] = [
         lambda: PostgresAudit(pg_db).record_call(call("pms", "http://127.0.0.1/a"), at(1)),
-        lambda: PostgresInbox(pg_db).store_batch([hook("booking", "r1", "b1", 2)], at(2)),
+        lambda: PostgresInbox(pg_db).store_events([hook("booking", "r1", "b1", 2)], at(2)),
         lambda: queue.park("r1", "why", at(3)),
         lambda: box.enqueue(lane, cell, at(4)),
         lambda: box.claim(lane, at(5), lease_s=60),

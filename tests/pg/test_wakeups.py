@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from middleware.store import wakeups as sqlite_wakeups
-from middleware.store.db import Database
 from middleware.store.postgres.database import PostgresDatabase
 from middleware.store.postgres.wakeups import PostgresWakeups
+from middleware.store.sqlite import wakeups as sqlite_wakeups
+from middleware.store.sqlite.db import Database
 from tests.pg.sqlite_bound import Bound
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

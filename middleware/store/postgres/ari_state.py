@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 
 from middleware.domain.models import Cells, Lane
-from middleware.store.ari_state import FieldKey, cells_from_texts
+from middleware.domain.outbox_rules import FieldKey, cells_from_texts
 from middleware.store.postgres.database import Conn, PostgresDatabase, Row
 
 SELECT_LANE_RANGE = (

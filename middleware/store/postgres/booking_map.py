@@ -1,10 +1,11 @@
 """The booking map on PostgreSQL (`store/booking_map.py`'s operations and results; read its
 docstring): Channex booking → its PMS bookings, plus the one-off legacy import.
 
-`save_room` and `save_booking` take a psycopg connection inside the caller's transaction in
-the place of SQLite's `aiosqlite.Connection`. `save_booking` never moves a booking backwards:
-its upsert's condition is checked on the row as locked, so of two workers recording two
-revisions at once the older loses whichever commits first. Stamps follow the clock rule of
+`save_room_in` and `save_booking_in` take a psycopg connection inside the caller's transaction
+in the place of SQLite's `aiosqlite.Connection`; `save_room` and `record_applied` (the port's)
+open their own. `save_booking_in` never moves a booking backwards: its upsert's condition is
+checked on the row as locked, so of two workers recording two revisions at once the older
+loses whichever commits first. Stamps follow the clock rule of
 `postgres/database.py`; `inserted_at` (Channex's) is stored as given.
 """
 
@@ -26,9 +27,10 @@ from middleware.store.booking_map import (
     LEGACY_REVISION_KEYS,
     BookingRecord,
     ImportReport,
-    _first,
-    _legacy_status,
+    legacy_first,
+    legacy_status,
 )
+from middleware.store.postgres import revisions
 from middleware.store.postgres.database import Conn, PostgresDatabase
 
 
@@ -83,6 +85,30 @@ class PostgresBookingMap:
 
     async def save_room(
         self,
+        *,
+        channex_booking_id: str,
+        room_index: int,
+        pms_id: str | None,
+        active: bool,
+        request: PmsBookingRequest | None,
+        revision_id: str,
+        now: datetime,
+    ) -> None:
+        """Record one room's PMS booking in a transaction of its own (`save_room_in`)."""
+        async with self.db.transaction() as conn:
+            await self.save_room_in(
+                conn,
+                channex_booking_id=channex_booking_id,
+                room_index=room_index,
+                pms_id=pms_id,
+                active=active,
+                request=request,
+                revision_id=revision_id,
+                now=now,
+            )
+
+    async def save_room_in(
+        self,
         conn: Conn,
         *,
         channex_booking_id: str,
@@ -94,7 +120,7 @@ class PostgresBookingMap:
         now: datetime,
     ) -> None:
         """Record one room's PMS booking in the caller's transaction (rules of
-        `store/booking_map.save_room`)."""
+        `store/sqlite/booking_map.save_room_in`)."""
         await conn.execute(
             "INSERT INTO booking_rooms (channex_booking_id, room_index, pms_booking_id, status,"
             " applied, last_revision_id, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"
@@ -113,7 +139,35 @@ class PostgresBookingMap:
             ),
         )
 
-    async def save_booking(
+    async def record_applied(
+        self,
+        *,
+        channex_booking_id: str,
+        property_id: str,
+        ota_code: str | None,
+        status: str,
+        revision_id: str,
+        inserted_at: datetime,
+        now: datetime,
+    ) -> bool:
+        """The booking's record (`save_booking_in`) and the revision marked applied, in one
+        transaction; False if a newer revision is already recorded (the revision is still
+        marked applied)."""
+        async with self.db.transaction() as conn:
+            saved = await self.save_booking_in(
+                conn,
+                channex_booking_id=channex_booking_id,
+                property_id=property_id,
+                ota_code=ota_code,
+                status=status,
+                revision_id=revision_id,
+                inserted_at=inserted_at,
+                now=now,
+            )
+            await revisions.mark_applied(conn, revision_id, await self.db.moment(conn, now))
+        return saved
+
+    async def save_booking_in(
         self,
         conn: Conn,
         *,
@@ -165,20 +219,20 @@ class PostgresBookingMap:
                 if not isinstance(entry, dict):
                     problems.append(f"{booking_id}: entry is not an object")
                     continue
-                pms_id = _first(entry, LEGACY_PMS_ID_KEYS)
+                pms_id = legacy_first(entry, LEGACY_PMS_ID_KEYS)
                 if pms_id is None:
                     problems.append(f"{booking_id}: no {' or '.join(LEGACY_PMS_ID_KEYS)}")
                     continue
-                status = _legacy_status(entry.get("status"))
-                revision_id = _first(entry, LEGACY_REVISION_KEYS)
+                status = legacy_status(entry.get("status"))
+                revision_id = legacy_first(entry, LEGACY_REVISION_KEYS)
                 cursor = await conn.execute(
                     "INSERT INTO bookings (channex_booking_id, property_id, ota_code, status,"
                     " last_revision_id, imported, updated_at)"
                     " VALUES (%s, %s, %s, %s, %s, true, %s) ON CONFLICT DO NOTHING",
                     (
                         booking_id,
-                        _first(entry, LEGACY_PROPERTY_KEYS),
-                        _first(entry, LEGACY_OTA_CODE_KEYS),
+                        legacy_first(entry, LEGACY_PROPERTY_KEYS),
+                        legacy_first(entry, LEGACY_OTA_CODE_KEYS),
                         status,
                         revision_id,
                         moment,

@@ -1,7 +1,7 @@
 """Inbound webhook events on PostgreSQL (`store/inbox.py`'s decisions and results; read its
 docstring for each status).
 
-Several web processes take webhooks into one database. `store_batch` writes a batch in one
+Several web processes take webhooks into one database. `store_events` writes a batch in one
 transaction: the revisions to fetch (deduplicated by revision id across every process: a
 revision two processes store at once is `queued` by one and `duplicate` for the other), the
 notices and read-backs the events imply, and the raw events, whose ids are drawn from the
@@ -24,9 +24,9 @@ from middleware.store.inbox import (
     InboundEvent,
     StoredEvent,
     StoreOutcome,
-    _classify,
-    _notice_detail,
-    _payload,
+    classify,
+    notice_detail,
+    payload_of,
 )
 from middleware.store.postgres import notices, parity_drift, revisions
 from middleware.store.postgres.database import Conn, PostgresDatabase, Row
@@ -38,8 +38,8 @@ async def store_batch(
     conn: Conn, received: list[InboundEvent], moment: datetime
 ) -> list[StoreOutcome]:
     """Write a batch inside the caller's transaction and decide each event's status (rules of
-    `store/inbox._store_batch`)."""
-    decided = [_classify(event) for event in received]
+    `store/sqlite/inbox._store_batch`)."""
+    decided = [classify(event) for event in received]
     first_seen: dict[str, tuple[str, str | None, str | None]] = {}
     for event, (status, _) in zip(received, decided, strict=True):
         if status == "queued" and event.revision_id is not None:
@@ -59,7 +59,7 @@ async def store_batch(
     for event_id, event, (status, detail) in zip(ids, received, decided, strict=True):
         if event.event == events.ARI:
             status, detail = await parity_drift.note_ari_event_in(
-                conn, event.property_id, _payload(event), moment
+                conn, event.property_id, payload_of(event), moment
             )
         elif status == "queued" and event.revision_id is not None:
             if event.revision_id in new:
@@ -72,13 +72,13 @@ async def store_batch(
                 await notices.insert(
                     conn,
                     event.event,
-                    _notice_detail(event),
+                    notice_detail(event),
                     moment,
                     property_id=event.property_id,
                     ref=event.revision_id,
                 )
         elif status == "noted":
-            detail = _notice_detail(event)
+            detail = notice_detail(event)
             await notices.insert(
                 conn,
                 event.event,
@@ -120,9 +120,9 @@ class PostgresInbox:
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
 
-    async def store_batch(self, received: list[InboundEvent], now: datetime) -> list[StoreOutcome]:
-        """The intake writer's transaction (SQLite's `IntakeWriter._write` opens it around
-        `_store_batch`): the batch committed, each event's outcome in order."""
+    async def store_events(self, received: list[InboundEvent], now: datetime) -> list[StoreOutcome]:
+        """The batch committed in one transaction (`store_batch`), each event's outcome in
+        order; the `IntakeWriter` in front of it groups the batches."""
         if not received:
             return []
         retries = 0

@@ -21,8 +21,9 @@ from uuid import uuid4
 from psycopg.types.json import Jsonb
 
 from middleware.domain.models import CellKey, Cells, Kind, Lane
-from middleware.store.ari_state import FieldKey, cells_from_texts
-from middleware.store.outbox import REJECTED_FIELD_ERROR, Claim, LaneBacklog, PushRecord, _texts
+from middleware.domain.outbox_rules import FieldKey, cells_from_texts
+from middleware.domain.outbox_rules import field_texts as _texts
+from middleware.store.outbox import REJECTED_FIELD_ERROR, Claim, LaneBacklog, PushRecord
 from middleware.store.postgres import ari_state
 from middleware.store.postgres.database import Conn, PostgresDatabase, Row
 from middleware.store.postgres.lanes import PostgresLanes, lock_lane

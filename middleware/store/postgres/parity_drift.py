@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 from middleware.domain import readback as domain
 from middleware.domain.models import Cells, Lane, value_to_text
+from middleware.domain.outbox_rules import FieldKey, cells_from_texts
 from middleware.domain.readback import Drift
-from middleware.store.ari_state import cells_from_texts
-from middleware.store.parity_drift import FieldKey, ParityRequest, Settled
+from middleware.store.parity_drift import ParityRequest, Settled
 from middleware.store.postgres import ari_state
 from middleware.store.postgres.database import Conn, PostgresDatabase
 from middleware.store.postgres.lanes import lock_lane

@@ -15,10 +15,10 @@ from datetime import datetime
 import orjson
 
 from middleware.store import keys
-from middleware.store.db import from_db_time, to_db_time
 from middleware.store.pms_rooms import NOTICE, Unserved
 from middleware.store.postgres import notices
 from middleware.store.postgres.database import PostgresDatabase
+from middleware.store.stamps import from_db_time, to_db_time
 
 # the row `record` makes to lock when there is none yet; it overwrites it before commit
 EMPTY = orjson.dumps({"at": None, "categorias": []}).decode()

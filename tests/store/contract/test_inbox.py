@@ -3,15 +3,17 @@
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from middleware.store import inbox, revisions
-from middleware.store.db import Database
-from middleware.store.inbox import InboundEvent, IntakeStoppedError, IntakeWriter, StoreOutcome
+from middleware.store import inbox
+from middleware.store.inbox import InboundEvent, IntakeWriter, StoreOutcome
+from middleware.store.port import Store
+from tests.store_sql import sql
 
 NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
+
+
 PROPERTY = "prop-1"
 
 
@@ -32,22 +34,15 @@ def _event(
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "m.db")
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-async def writer(db: Database) -> AsyncIterator[IntakeWriter]:
-    intake = IntakeWriter(db, clock=lambda: NOW)
+async def writer(store: Store) -> AsyncIterator[IntakeWriter]:
+    intake = IntakeWriter(store.inbox, clock=lambda: NOW)
     await intake.start()
     yield intake
     await intake.stop()
 
 
-async def _revision_rows(db: Database) -> list[tuple[object, ...]]:
-    rows = await db.fetchall(
+async def _revision_rows(store: Store) -> list[tuple[object, ...]]:
+    rows = await sql(store).fetchall(
         "SELECT revision_id, booking_id, property_id, source, status FROM revisions"
         " ORDER BY revision_id"
     )
@@ -55,11 +50,11 @@ async def _revision_rows(db: Database) -> list[tuple[object, ...]]:
 
 
 async def test_booking_event_is_stored_raw_and_queues_its_revision(
-    db: Database, writer: IntakeWriter
+    store: Store, writer: IntakeWriter
 ) -> None:
     outcome = await writer.submit(_event(payload='{"event":"booking"}'))
     assert outcome == StoreOutcome(event_id=1, status="queued")
-    assert await inbox.get_event(db, 1) == inbox.StoredEvent(
+    assert await store.inbox.get_event(1) == inbox.StoredEvent(
         id=1,
         received_at=NOW,
         event="booking",
@@ -70,75 +65,33 @@ async def test_booking_event_is_stored_raw_and_queues_its_revision(
         status="queued",
         detail=None,
     )
-    assert await _revision_rows(db) == [("rev-1", "bk-1", PROPERTY, "webhook", "pending")]
-    assert await inbox.pending_count(db) == 1
+    assert await _revision_rows(store) == [("rev-1", "bk-1", PROPERTY, "webhook", "pending")]
+    assert await store.inbox.pending_count() == 1
 
 
 async def test_same_revision_under_any_booking_event_name_is_one_revision(
-    db: Database, writer: IntakeWriter
+    store: Store, writer: IntakeWriter
 ) -> None:
     names = ["booking", "booking_new", "booking", "booking_new"]
     outcomes = [await writer.submit(_event(event=name)) for name in names]
     assert [o.status for o in outcomes] == ["queued", "duplicate", "duplicate", "duplicate"]
-    assert await _revision_rows(db) == [("rev-1", "bk-1", PROPERTY, "webhook", "pending")]
-    stored = await inbox.list_events(db)
+    assert await _revision_rows(store) == [("rev-1", "bk-1", PROPERTY, "webhook", "pending")]
+    stored = await store.inbox.list_events()
     assert [(e.id, e.event, e.status) for e in stored] == [
         (4, "booking_new", "duplicate"),
         (3, "booking", "duplicate"),
         (2, "booking_new", "duplicate"),
         (1, "booking", "queued"),
     ]
-    assert await inbox.pending_count(db) == 1
-
-
-async def test_channex_warning_events_become_notices(db: Database, writer: IntakeWriter) -> None:
-    """A `non_acked_booking` also queues the revision it names (once); the others only note."""
-    first = await writer.submit(_event(event="non_acked_booking", revision_id="rev-9"))
-    again = await writer.submit(_event(event="non_acked_booking", revision_id="rev-9"))
-    unmapped = await writer.submit(_event(event="booking_unmapped_room", revision_id=None))
-    assert [first.status, again.status, unmapped.status] == ["queued", "duplicate", "noted"]
-    rows = await db.fetchall("SELECT kind, property_id, ref, detail FROM notices ORDER BY id")
-    assert [tuple(r) for r in rows] == [
-        (
-            "non_acked_booking",
-            PROPERTY,
-            "rev-9",
-            "Channex sent non_acked_booking, booking bk-1, revision rev-9",
-        ),
-        (
-            "booking_unmapped_room",
-            PROPERTY,
-            "bk-1",
-            "Channex sent booking_unmapped_room, booking bk-1",
-        ),
-    ]
-    assert await _revision_rows(db) == [("rev-9", "bk-1", PROPERTY, "webhook", "pending")]
+    assert await store.inbox.pending_count() == 1
 
 
 async def test_non_acked_booking_without_a_revision_id_is_noted(
-    db: Database, writer: IntakeWriter
+    store: Store, writer: IntakeWriter
 ) -> None:
     outcome = await writer.submit(_event(event="non_acked_booking", revision_id=None))
     assert outcome.status == "noted"
-    assert await _revision_rows(db) == []
-
-
-@pytest.mark.parametrize(("finished", "again"), [("acked", "applied"), ("stale", "pending")])
-async def test_non_acked_booking_of_a_finished_revision_acks_it_again(
-    db: Database, writer: IntakeWriter, finished: str, again: str
-) -> None:
-    """Channex still waits for a revision we finished: an acked one goes back to `applied`
-    (processing it only acks, the PMS is not called), a stale one to `pending`."""
-    await writer.submit(_event(revision_id="rev-5"))
-    await db.execute("UPDATE revisions SET status = ? WHERE revision_id = 'rev-5'", (finished,))
-    outcome = await writer.submit(_event(event="non_acked_booking", revision_id="rev-5"))
-    assert outcome.status == "queued"
-    assert await _revision_rows(db) == [("rev-5", "bk-1", PROPERTY, "webhook", again)]
-    stored = await inbox.list_events(db)
-    assert [(e.event, e.status, e.detail) for e in stored] == [
-        ("non_acked_booking", "queued", "finished here, not acked at Channex: ack again"),
-        ("booking", "queued", None),
-    ]
+    assert await _revision_rows(store) == []
 
 
 @pytest.mark.parametrize(
@@ -155,20 +108,20 @@ async def test_non_acked_booking_of_a_finished_revision_acks_it_again(
     ],
 )
 async def test_events_we_do_not_act_on_are_stored_as_ignored(
-    db: Database, writer: IntakeWriter, event: str, revision_id: str | None, detail: str
+    store: Store, writer: IntakeWriter, event: str, revision_id: str | None, detail: str
 ) -> None:
     outcome = await writer.submit(_event(event=event, revision_id=revision_id))
     assert outcome.status == "ignored"
-    stored = await inbox.get_event(db, outcome.event_id)
+    stored = await store.inbox.get_event(outcome.event_id)
     assert stored is not None
     assert (stored.event, stored.status, stored.detail) == (event, "ignored", detail)
-    assert await _revision_rows(db) == []
-    assert await inbox.list_events(db, status="queued") == []
-    assert [e.id for e in await inbox.list_events(db, status="ignored")] == [outcome.event_id]
+    assert await _revision_rows(store) == []
+    assert await store.inbox.list_events(status="queued") == []
+    assert [e.id for e in await store.inbox.list_events(status="ignored")] == [outcome.event_id]
 
 
 async def test_events_waiting_together_commit_in_one_transaction(
-    db: Database, writer: IntakeWriter
+    store: Store, writer: IntakeWriter
 ) -> None:
     """Submitters that are runnable at the same time share one transaction."""
     outcomes = await asyncio.gather(
@@ -177,11 +130,11 @@ async def test_events_waiting_together_commit_in_one_transaction(
     assert sorted(o.event_id for o in outcomes) == list(range(1, 51))
     assert {o.status for o in outcomes} == {"queued"}
     assert (writer.commits, writer.events_stored) == (1, 50)
-    assert len(await _revision_rows(db)) == 50
+    assert len(await _revision_rows(store)) == 50
 
 
-async def test_a_batch_never_exceeds_max_batch(db: Database) -> None:
-    writer = IntakeWriter(db, max_batch=10)
+async def test_a_batch_never_exceeds_max_batch(store: Store) -> None:
+    writer = IntakeWriter(store.inbox, max_batch=10)
     await writer.start()
     outcomes = await asyncio.gather(
         *(writer.submit(_event(revision_id=f"r{i}")) for i in range(25))
@@ -191,48 +144,8 @@ async def test_a_batch_never_exceeds_max_batch(db: Database) -> None:
     assert (writer.commits, writer.events_stored) == (3, 25)
 
 
-async def test_stop_commits_what_was_submitted_then_refuses(db: Database) -> None:
-    writer = IntakeWriter(db)
-    await writer.start()
-    tasks = [asyncio.create_task(writer.submit(_event(revision_id=f"r{i}"))) for i in range(5)]
-    await asyncio.sleep(0)  # let every submitter put its event on the queue
-    assert writer.waiting == 5
-    await writer.stop()
-    assert [t.result().status for t in tasks] == ["queued"] * 5
-    with pytest.raises(IntakeStoppedError):
-        await writer.submit(_event())
-    row = await db.fetchone("SELECT COUNT(*) FROM webhook_events")
-    assert row is not None and row[0] == 5
-
-
-async def test_a_database_error_fails_every_event_of_the_batch(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "m.db")
-    writer = IntakeWriter(db)
-    await writer.start()
-    await db.close()
-    results = await asyncio.gather(
-        *(writer.submit(_event(revision_id=f"r{i}")) for i in range(3)), return_exceptions=True
-    )
-    assert [type(r) for r in results] == [ValueError] * 3
-    assert writer.commits == 0
-    await writer.stop()
-
-
-async def test_a_failed_batch_does_not_stop_the_writer(db: Database, writer: IntakeWriter) -> None:
-    await db.execute("DROP TABLE webhook_events")
-    with pytest.raises(Exception, match="webhook_events"):
-        await writer.submit(_event())
-    assert await _revision_rows(db) == []  # the revision rolled back with the failed batch
-    await db.execute(
-        "CREATE TABLE webhook_events (id INTEGER PRIMARY KEY, received_at TEXT NOT NULL,"
-        " event TEXT NOT NULL, property_id TEXT, booking_id TEXT, revision_id TEXT,"
-        " payload TEXT NOT NULL, status TEXT NOT NULL, detail TEXT)"
-    )
-    assert (await writer.submit(_event())).status == "queued"
-
-
 async def test_one_batch_dedups_within_itself_and_against_known_revisions(
-    db: Database, writer: IntakeWriter
+    store: Store, writer: IntakeWriter
 ) -> None:
     """Events of one transaction: the first event of a revision id queues it, the rest of the
     batch (and ids already known) are duplicates; notices and ignored events ride along."""
@@ -257,7 +170,7 @@ async def test_one_batch_dedups_within_itself_and_against_known_revisions(
         StoreOutcome(event_id=6, status="ignored"),
         StoreOutcome(event_id=7, status="queued"),
     ]
-    stored = await inbox.list_events(db)
+    stored = await store.inbox.list_events()
     assert [(e.id, e.event, e.revision_id, e.status) for e in reversed(stored)] == [
         (1, "booking", "known", "queued"),
         (2, "booking", "r1", "queued"),
@@ -267,16 +180,16 @@ async def test_one_batch_dedups_within_itself_and_against_known_revisions(
         (6, "test", None, "ignored"),
         (7, "booking_new", "r2", "queued"),
     ]
-    assert [row[0] for row in await _revision_rows(db)] == ["known", "r1", "r2"]
+    assert [row[0] for row in await _revision_rows(store)] == ["known", "r1", "r2"]
 
 
 async def test_a_batch_larger_than_one_insert_statement_queues_every_revision(
-    db: Database,
+    store: Store,
 ) -> None:
     """More events than `revisions.BATCH_ROWS` in one transaction: every id queued once."""
-    writer = IntakeWriter(db, max_batch=500)
+    writer = IntakeWriter(store.inbox, max_batch=500)
     await writer.start()
-    count = 2 * revisions.BATCH_ROWS + 7
+    count = 2 * 140 + 7  # over two of SQLite's insert batches (`BATCH_ROWS`)
     outcomes = await asyncio.gather(
         *(writer.submit(_event(revision_id=f"r{i:04d}")) for i in range(count))
     )
@@ -284,11 +197,11 @@ async def test_a_batch_larger_than_one_insert_statement_queues_every_revision(
     assert writer.commits == 1
     assert sorted(o.event_id for o in outcomes) == list(range(1, count + 1))
     assert {o.status for o in outcomes} == {"queued"}
-    assert [row[0] for row in await _revision_rows(db)] == [f"r{i:04d}" for i in range(count)]
+    assert [row[0] for row in await _revision_rows(store)] == [f"r{i:04d}" for i in range(count)]
 
 
 async def test_events_arriving_on_the_next_loop_turns_join_the_batch(
-    db: Database, writer: IntakeWriter
+    store: Store, writer: IntakeWriter
 ) -> None:
     """While each turn of the event loop brings another event, the writer waits for it."""
 
@@ -302,10 +215,10 @@ async def test_events_arriving_on_the_next_loop_turns_join_the_batch(
     assert (writer.commits, writer.events_stored) == (1, 4)
 
 
-async def test_on_queued_runs_for_a_new_revision_only(db: Database) -> None:
+async def test_on_queued_runs_for_a_new_revision_only(store: Store) -> None:
     """One-process mode wakes the worker when, and only when, a commit queued new work."""
     wakes: list[str] = []
-    writer = IntakeWriter(db, on_queued=lambda: wakes.append("wake"))
+    writer = IntakeWriter(store.inbox, on_queued=lambda: wakes.append("wake"))
     await writer.start()
     try:
         first = await writer.submit(_event("booking", revision_id="rev-wake-1"))

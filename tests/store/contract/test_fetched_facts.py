@@ -5,11 +5,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from middleware.domain.revision_facts import RevisionFacts, RoomFacts
-from middleware.store import fetched_facts
-from middleware.store.db import Database
+from middleware.store.port import Store
 
 NOW = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
 FACTS = RevisionFacts(
@@ -38,14 +36,10 @@ FACTS = RevisionFacts(
 )
 
 
-async def test_saved_facts_load_back_equal_and_a_second_save_replaces(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "m.db")
-    try:
-        await fetched_facts.save(db, "rev-1", FACTS, NOW)
-        assert await fetched_facts.load_many(db, ["rev-1", "rev-2"]) == {"rev-1": FACTS}
-        changed = dataclasses.replace(FACTS, amount=None, guest="")
-        await fetched_facts.save(db, "rev-1", changed, NOW)
-        assert await fetched_facts.load_many(db, ["rev-1"]) == {"rev-1": changed}
-        assert await fetched_facts.load_many(db, []) == {}
-    finally:
-        await db.close()
+async def test_saved_facts_load_back_equal_and_a_second_save_replaces(store: Store) -> None:
+    await store.fetched_facts.save("rev-1", FACTS, NOW)
+    assert await store.fetched_facts.load_many(["rev-1", "rev-2"]) == {"rev-1": FACTS}
+    changed = dataclasses.replace(FACTS, amount=None, guest="")
+    await store.fetched_facts.save("rev-1", changed, NOW)
+    assert await store.fetched_facts.load_many(["rev-1"]) == {"rev-1": changed}
+    assert await store.fetched_facts.load_many([]) == {}

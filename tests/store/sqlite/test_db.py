@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from middleware.store.db import (
+from middleware.store.sqlite.db import (
     SCHEMA_VERSION,
     WAL_SIZE_LIMIT_BYTES,
     Database,
-    from_db_time,
-    to_db_time,
 )
+from middleware.store.stamps import from_db_time, to_db_time
 
 
 async def test_open_applies_schema_once_in_wal_mode(tmp_path: Path) -> None:
@@ -95,7 +94,7 @@ async def test_a_version_2_database_keeps_its_revisions_and_gains_the_closing_st
     path = tmp_path / "old.db"
     old = sqlite3.connect(path, isolation_level=None)
     old.executescript(
-        resources.files("middleware.store").joinpath("schema.sql").read_text("utf-8")
+        resources.files("middleware.store.sqlite").joinpath("schema.sql").read_text("utf-8")
         + "PRAGMA user_version = 2;"
     )
     old.execute(

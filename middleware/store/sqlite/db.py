@@ -11,7 +11,6 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,25 +23,12 @@ WAL_RETRY_S = 0.05
 # about 15 MB that would otherwise keep its size on disk for good (scripts/soak.py).
 WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
 SCHEMA_VERSION = 7
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 Row = aiosqlite.Row
 
 
-def to_db_time(moment: datetime) -> str:
-    """A UTC-aware instant as sortable text."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime")
-    # isoformat, not strftime: glibc's %Y writes year 1 as "1", which strptime cannot read back
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def from_db_time(text: str) -> datetime:
-    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
-
-
 def _schema_sql() -> str:
-    return resources.files("middleware.store").joinpath("schema.sql").read_text("utf-8")
+    return resources.files("middleware.store.sqlite").joinpath("schema.sql").read_text("utf-8")
 
 
 async def _use_wal(conn: aiosqlite.Connection) -> None:
