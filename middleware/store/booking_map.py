@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.room_identity import AppliedRoom
@@ -26,6 +26,25 @@ LEGACY_PROPERTY_KEYS = ("property_id", "channex_property_id")
 
 
 LEGACY_OTA_CODE_KEYS = ("ota_code", "unique_id")
+
+
+def legacy_first(entry: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    """A legacy entry's first non-blank text or integer under one of `keys`."""
+    for key in keys:
+        value = entry.get(key)
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, int | str) and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def legacy_status(value: Any) -> str:
+    """A legacy entry's status as the booking map's (`new`, `modified` or `cancelled`)."""
+    text = str(value or "").lower()
+    if "cancel" in text:
+        return "cancelled"
+    return "modified" if "modif" in text else "new"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

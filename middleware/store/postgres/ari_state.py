@@ -37,6 +37,18 @@ async def read_in(
     return texts_from_rows(await cursor.fetchall(), entity_ids)
 
 
+async def value_in(conn: Conn, lane: Lane, key: FieldKey) -> str | None:
+    """One field's acked value, inside the caller's transaction."""
+    entity_id, day, field = key
+    cursor = await conn.execute(
+        "SELECT value FROM ari_state WHERE property_id = %s AND kind = %s AND entity_id = %s"
+        " AND day = %s AND field = %s",
+        (lane.property_id, lane.kind, entity_id, date.fromisoformat(day), field),
+    )
+    row = await cursor.fetchone()
+    return None if row is None else str(row["value"])
+
+
 async def write_in(conn: Conn, lane: Lane, texts: Mapping[FieldKey, str], moment: datetime) -> None:
     """Record that Channex accepted these field values at `moment` (the store's clock)."""
     async with conn.cursor() as cursor:
@@ -63,6 +75,28 @@ class PostgresAriState:
         """What Channex holds for the lane's entities (all when None), days inclusive."""
         async with self.db.connection() as conn:
             return cells_from_texts(await read_in(conn, lane, entity_ids, day_from, day_to))
+
+    async def read_in(
+        self,
+        conn: Conn,
+        lane: Lane,
+        entity_ids: Collection[str] | None,
+        day_from: date,
+        day_to: date,
+    ) -> dict[FieldKey, str]:
+        """The lane's acked texts, inside the caller's transaction."""
+        return await read_in(conn, lane, entity_ids, day_from, day_to)
+
+    async def write_in(
+        self, conn: Conn, lane: Lane, texts: Mapping[FieldKey, str], now: datetime
+    ) -> None:
+        """Record accepted values inside the caller's transaction, stamped by the clock rule."""
+        await write_in(conn, lane, texts, await self.db.moment(conn, now))
+
+    async def value_in(self, conn: Conn, lane: Lane, key: FieldKey) -> str | None:
+        """One field's acked value, inside the caller's transaction (a psycopg connection in
+        the place of SQLite's `aiosqlite.Connection`)."""
+        return await value_in(conn, lane, key)
 
     async def forget_before(self, today_by_property: Mapping[str, date]) -> int:
         """Drop state for days already past at each property; returns rows removed."""

@@ -7,6 +7,9 @@ from datetime import datetime
 from middleware.store.notices import Notice
 from middleware.store.postgres.database import Conn, PostgresDatabase
 
+# advisory lock space (class, hashtext(kind:ref)): one writer at a time per open notice
+NOTICE_LOCK_CLASS = 11_002
+
 
 async def insert(
     conn: Conn,
@@ -18,8 +21,12 @@ async def insert(
     ref: str | None = None,
 ) -> int:
     """Add a notice inside the caller's transaction (an open notice with the same kind and
-    ref is refreshed rather than repeated: 0 returned)."""
+    ref is refreshed rather than repeated: 0 returned). The (kind, ref) is locked for the
+    transaction first, so two processes noting the same thing at once make one notice."""
     if ref is not None:
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (NOTICE_LOCK_CLASS, f"{kind}:{ref}")
+        )
         cursor = await conn.execute(
             "UPDATE notices SET at = %s, detail = %s"
             " WHERE kind = %s AND ref = %s AND resolved_at IS NULL",
@@ -38,6 +45,21 @@ async def insert(
 class PostgresNotices:
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
+
+    async def insert(
+        self,
+        conn: Conn,
+        kind: str,
+        detail: str,
+        now: datetime,
+        *,
+        property_id: str | None = None,
+        ref: str | None = None,
+    ) -> int:
+        """`add` inside the caller's transaction (a psycopg connection in the place of
+        SQLite's `aiosqlite.Connection`)."""
+        moment = await self.db.moment(conn, now)
+        return await insert(conn, kind, detail, moment, property_id=property_id, ref=ref)
 
     async def add(
         self,

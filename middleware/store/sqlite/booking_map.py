@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 import orjson
@@ -20,6 +19,8 @@ from middleware.store.booking_map import (
     LEGACY_REVISION_KEYS,
     BookingRecord,
     ImportReport,
+    legacy_first,
+    legacy_status,
 )
 from middleware.store.sqlite import revisions
 from middleware.store.sqlite.db import Database
@@ -92,23 +93,6 @@ async def save_booking_in(
         ),
     )
     return cursor.rowcount == 1
-
-
-def _first(entry: dict[str, Any], keys: tuple[str, ...]) -> str | None:
-    for key in keys:
-        value = entry.get(key)
-        if isinstance(value, bool) or value is None:
-            continue
-        if isinstance(value, int | str) and str(value).strip():
-            return str(value).strip()
-    return None
-
-
-def _legacy_status(value: Any) -> str:
-    text = str(value or "").lower()
-    if "cancel" in text:
-        return "cancelled"
-    return "modified" if "modif" in text else "new"
 
 
 class SqliteBookingMap:
@@ -221,19 +205,19 @@ class SqliteBookingMap:
                 if not isinstance(entry, dict):
                     problems.append(f"{booking_id}: entry is not an object")
                     continue
-                pms_id = _first(entry, LEGACY_PMS_ID_KEYS)
+                pms_id = legacy_first(entry, LEGACY_PMS_ID_KEYS)
                 if pms_id is None:
                     problems.append(f"{booking_id}: no {' or '.join(LEGACY_PMS_ID_KEYS)}")
                     continue
-                status = _legacy_status(entry.get("status"))
-                revision_id = _first(entry, LEGACY_REVISION_KEYS)
+                status = legacy_status(entry.get("status"))
+                revision_id = legacy_first(entry, LEGACY_REVISION_KEYS)
                 cursor = await conn.execute(
                     "INSERT OR IGNORE INTO bookings (channex_booking_id, property_id, ota_code,"
                     " status, last_revision_id, imported, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
                     (
                         booking_id,
-                        _first(entry, LEGACY_PROPERTY_KEYS),
-                        _first(entry, LEGACY_OTA_CODE_KEYS),
+                        legacy_first(entry, LEGACY_PROPERTY_KEYS),
+                        legacy_first(entry, LEGACY_OTA_CODE_KEYS),
                         status,
                         revision_id,
                         stamp,
