@@ -50,7 +50,7 @@ async def test_the_schema_version_is_the_last_migrations(pg_url: str) -> None:
 CONCERNS = [
     *("lanes", "ari_state", "outbox", "revisions", "notices", "inbox", "booking_map"),
     *("sync_requests", "audit", "live", "wakeups", "parity_drift", "fetched_facts"),
-    *("pms_rooms", "timeline", "prune"),
+    *("pms_rooms", "timeline", "prune", "retention"),
 ]
 
 

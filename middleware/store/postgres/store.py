@@ -33,11 +33,13 @@ from middleware.store.postgres.outbox import PostgresOutbox
 from middleware.store.postgres.parity_drift import PostgresParityDrift
 from middleware.store.postgres.pms_rooms import PostgresPmsRooms
 from middleware.store.postgres.prune import PostgresPrune
+from middleware.store.postgres.retention import PostgresRetention
 from middleware.store.postgres.revisions import PostgresRevisions
 from middleware.store.postgres.sync_requests import PostgresSyncRequests
 from middleware.store.postgres.timeline import PostgresTimeline
 from middleware.store.postgres.wakeups import PostgresWakeups
 from middleware.store.prune import Prune
+from middleware.store.retention import Retention
 from middleware.store.revisions import Revisions
 from middleware.store.sync_requests import SyncRequests
 from middleware.store.timeline import Timeline
@@ -64,6 +66,7 @@ class PostgresConcerns:
     pms_rooms: PostgresPmsRooms
     timeline: PostgresTimeline
     prune: PostgresPrune
+    retention: PostgresRetention
 
     @classmethod
     def over(cls, db: PostgresDatabase) -> PostgresConcerns:
@@ -85,6 +88,7 @@ class PostgresConcerns:
             pms_rooms=PostgresPmsRooms(db),
             timeline=PostgresTimeline(db),
             prune=PostgresPrune(db),
+            retention=PostgresRetention(db),
         )
 
 
@@ -145,6 +149,10 @@ class PostgresStore:
     @property
     def prune(self) -> Prune:
         return self.concerns.prune
+
+    @property
+    def retention(self) -> Retention:
+        return self.concerns.retention
 
     @property
     def revisions(self) -> Revisions:
