@@ -1,8 +1,12 @@
 """Bookings retention on PostgreSQL (`store/retention.py`'s rules and report; read its
-docstring for what is forgotten and what never is). Each batch is one transaction; the
-candidates are chosen `FOR UPDATE` of their booking and revision rows inside it, so a revision
-being recorded meanwhile waits, and is then seen. `now` follows the store's clock rule
-(`PostgresDatabase.moment`); the cutoffs are the caller's, used as given."""
+docstring for what is forgotten and what never is). Each batch is one transaction under an
+exclusive lock of `forgotten_bookings` (one forgetter at a time). Unlike SQLite's single
+writer, that lock does not hold back a revision queued meanwhile: so only final revisions
+idle since the cutoff are deleted, and one queued meanwhile stays, to be parked against the
+tombstone. (A revision claimed in the same instant, before the tombstone commits, can still
+be planned against the booking map being deleted: a narrow window left open for now.)
+`now` follows the store's clock rule (`PostgresDatabase.moment`); the cutoffs are the
+caller's, used as given."""
 
 from __future__ import annotations
 
@@ -80,12 +84,16 @@ ON CONFLICT (channex_booking_id) DO UPDATE SET
     last_revision_id = coalesce(excluded.last_revision_id, forgotten_bookings.last_revision_id)
 """
 
-_OF_REVISIONS = "revision_id IN (SELECT revision_id FROM revisions WHERE booking_id = ANY(%(ids)s))"
+_DONE = (
+    "booking_id = ANY(%(ids)s) AND status IN ('acked', 'stale', 'handled', 'unknown')"
+    " AND updated_at < %(idle)s"
+)
+_OF_REVISIONS = f"revision_id IN (SELECT revision_id FROM revisions WHERE {_DONE})"  # noqa: S608
 # table -> the rows of the bookings in %(ids)s; facts and handling go before their revisions
 _DELETES = {
     "revision_facts": _OF_REVISIONS,
     "revision_handling": _OF_REVISIONS,
-    "revisions": "booking_id = ANY(%(ids)s)",
+    "revisions": _DONE,
     "booking_rooms": "channex_booking_id = ANY(%(ids)s)",
     "bookings": "channex_booking_id = ANY(%(ids)s)",
 }
@@ -102,8 +110,6 @@ class PostgresRetention:
         removed = dict.fromkeys(_DELETES, 0)
         while True:
             async with self.db.transaction() as conn:
-                # the write lock SQLite's transaction takes: one forgetter at a time, and
-                # booking map writers (row locks) finish first
                 await conn.execute("LOCK TABLE forgotten_bookings IN EXCLUSIVE MODE")
                 moment = await self.db.moment(conn, now)
                 cursor = await conn.execute(
@@ -119,7 +125,7 @@ class PostgresRetention:
                     for table, rows_of in _DELETES.items():
                         cursor = await conn.execute(
                             f"DELETE FROM {table} WHERE {rows_of}",  # noqa: S608 - constants
-                            {"ids": ids},
+                            {"ids": ids, "idle": cut.idle_since},
                         )
                         removed[table] += cursor.rowcount
             forgotten += len(ids)
