@@ -299,6 +299,11 @@ class System(Generic[ClockT]):
     def mapping(self) -> ChannexMapping:
         return self.emulators.mapping
 
+    @mapping.setter
+    def mapping(self, mapping: ChannexMapping) -> None:
+        """What the middleware is given from its next `restart` on."""
+        self.emulators.mapping = mapping
+
     @property
     def session(self) -> aiohttp.ClientSession:
         return self.emulators.session
@@ -417,7 +422,9 @@ async def serve_middleware(
     try:
         if live:
             ids = [prop.property_id for prop in emulators.mapping]
-            await live_store.put_live(system.context.runtime.db, ids, system.clock(), by="harness")
+            await live_store.put_live(
+                system.context.runtime.db, ids, system.clock(), by="test harness"
+            )
         await emulators.connect(system.url)
         yield system
     finally:

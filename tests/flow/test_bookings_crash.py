@@ -19,7 +19,8 @@ from middleware.sandbox.pms_faults import PmsFaultPlan
 from middleware.sandbox.processes import MiddlewareProcess, middleware_env, running
 from middleware.store import notices, revisions
 from tests.flow import ota
-from tests.flow.harness import ShiftedClock, start_system
+from tests.flow.harness import start_system
+from tests.kit.clocks import ShiftedClock
 
 CRASH_ENV = {
     "WORKER_IN_PROCESS": "false",

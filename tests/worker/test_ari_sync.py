@@ -22,6 +22,7 @@ from middleware.store import audit, live, notices, outbox, pms_rooms, sync_reque
 from middleware.store.db import Database, to_db_time
 from middleware.store.keys import LAST_FULL_SYNC_KEY
 from middleware.worker.ari_sync import AriSync, SyncReport
+from tests.kit.clocks import ManualClock
 
 T0 = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 20 Nov, 23:00 in São Paulo
 TODAY = date(2026, 11, 20)  # the hotel's date at T0
@@ -48,17 +49,6 @@ def prop_map(property_id: str, *codes: str, timezone: str = "America/Sao_Paulo")
 
 
 ONE_PROPERTY = Mapping((prop_map("p1", "lvu", "ov"),))
-
-
-class FakeClock:
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 Day = tuple[int, Decimal]  # (available, rate)
@@ -126,7 +116,7 @@ async def fresh_db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 def make_sync(
-    db: Database, pms: FakePms, clock: FakeClock, mapping: Mapping = ONE_PROPERTY
+    db: Database, pms: FakePms, clock: ManualClock, mapping: Mapping = ONE_PROPERTY
 ) -> AriSync:
     settings = Settings(channex_api_key=Secret("key"), channex_sync_days=SYNC_DAYS)
     return AriSync(db, pms, mapping, settings, clock=clock)
@@ -159,7 +149,7 @@ async def request_status(db: Database) -> list[tuple[int, str, int, str | None, 
 
 
 async def test_incremental_requests_coalesce_into_one_read_of_their_union(db: Database) -> None:
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(db, pms, clock)
     await sync_requests.request(
         db,
@@ -193,7 +183,7 @@ async def test_incremental_requests_coalesce_into_one_read_of_their_union(db: Da
 async def test_a_full_request_among_incremental_ones_forces_the_whole_horizon(
     db: Database,
 ) -> None:
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(db, pms, clock)
     await sync.sync(full=False)
     for lane in (Lane("p1", "availability"), Lane("p1", "restrictions")):
@@ -238,7 +228,7 @@ async def test_a_full_request_among_incremental_ones_forces_the_whole_horizon(
 
 async def test_the_window_is_clipped_to_the_hotel_horizon(db: Database) -> None:
     """At 02:00 UTC on 21 Nov the hotel is still on 20 Nov: that is the first day read."""
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(db, pms, clock)
     await sync_requests.request(
         db, source="sync_incremental", now=T0, date_from=D("2026-11-01"), date_to=D("2027-06-30")
@@ -250,7 +240,7 @@ async def test_the_window_is_clipped_to_the_hotel_horizon(db: Database) -> None:
 
 
 async def test_a_request_wholly_in_the_past_reads_nothing_and_is_done(db: Database) -> None:
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(db, pms, clock)
     await sync_requests.request(
         db, source="booking", now=T0, date_from=D("2026-11-10"), date_to=D("2026-11-19")
@@ -262,7 +252,7 @@ async def test_a_request_wholly_in_the_past_reads_nothing_and_is_done(db: Databa
 
 
 async def test_a_pms_failure_keeps_the_requests_for_a_retry_with_backoff(db: Database) -> None:
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(db, pms, clock)
     first = await sync_requests.request(
         db, source="pms_webhook", now=T0, date_from=D("2026-11-22"), date_to=D("2026-11-22")
@@ -313,7 +303,7 @@ async def test_a_pms_failure_keeps_the_requests_for_a_retry_with_backoff(db: Dat
 
 
 async def test_grid_problems_are_reported_and_logged(db: Database) -> None:
-    pms, clock = FakePms(codes=("lvu", "xyz")), FakeClock()
+    pms, clock = FakePms(codes=("lvu", "xyz")), ManualClock(T0)
     pms.totals["lvu"] = 2
     day = D("2026-11-22")
     pms.grid = lambda code, d: (9, Decimal("100.00")) if d == day else (1, Decimal("100.00"))
@@ -335,7 +325,7 @@ async def test_grid_problems_are_reported_and_logged(db: Database) -> None:
 
 async def test_each_property_gets_its_own_cells_and_no_false_unmapped(db: Database) -> None:
     mapping = Mapping((prop_map("p1", "lvu"), prop_map("p2", "ov", timezone="Europe/Lisbon")))
-    pms, clock = FakePms(codes=("lvu", "ov")), FakeClock()
+    pms, clock = FakePms(codes=("lvu", "ov")), ManualClock(T0)
     sync = make_sync(db, pms, clock, mapping)
     await sync_requests.request(db, source="sync_full", now=T0, full_sync=True)
     report = await sync.run_once()
@@ -360,7 +350,7 @@ async def test_a_property_not_live_is_read_but_nothing_is_enqueued(fresh_db: Dat
     """Before go-live the PMS is still read (and its problems reported) on every trigger, a
     nightly full sync included, but no outbox row is written for the property."""
     db = fresh_db
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     pms.totals["ov"] = 2  # 3 free of 2: a grid problem, still reported before go-live
     sync = make_sync(db, pms, clock)
     await sync_requests.request(db, source="poll", now=T0)
@@ -389,7 +379,7 @@ async def test_going_live_enqueues_the_whole_horizon_for_the_live_property_only(
     that is not live still gets nothing."""
     db = fresh_db
     mapping = Mapping((prop_map("p1", "lvu"), prop_map("p2", "ov")))
-    pms, clock = FakePms(codes=("lvu", "ov")), FakeClock()
+    pms, clock = FakePms(codes=("lvu", "ov")), ManualClock(T0)
     sync = make_sync(db, pms, clock, mapping)
     request_id = await live.go_live(db, ["p1"], T0, by="operator", source="sync_full")
     assert await live.live_properties(db) == {
@@ -411,7 +401,7 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_is_recorded_with_a_noti
 ) -> None:
     """Not a silent skip: the record /health reads, a notice per categoria, a log line; a
     later answer that serves it again resolves the notice."""
-    pms, clock = FakePms(codes=("lvu",)), FakeClock()
+    pms, clock = FakePms(codes=("lvu",)), ManualClock(T0)
     sync = make_sync(db, pms, clock)
     with capture_logs() as logs:
         await sync.sync(full=False)
@@ -434,7 +424,7 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_is_recorded_with_a_noti
 async def test_a_request_for_some_rooms_enqueues_those_rooms_only(db: Database) -> None:
     """The categorias of a PMS notice are the scope: the other rooms' changed values wait
     for a request that names them."""
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(db, pms, clock)
     day = D("2026-11-22")
     await sync_requests.request(
@@ -466,7 +456,7 @@ async def test_each_property_reads_its_own_pms_and_a_failing_one_retries_alone(
     mapping = Mapping((prop_map("p1", "lvu"), prop_map("p2", "ov")))
     one, two = FakePms(codes=("lvu",)), FakePms(codes=("ov",))
     two.failures.append(TransientUpstreamError("sistema-os", "down", status=503))
-    clock = FakeClock()
+    clock = ManualClock(T0)
     settings = Settings(channex_api_key=Secret("key"), channex_sync_days=SYNC_DAYS)
     sync = AriSync(db, Directory({"p1": one, "p2": two}), mapping, settings, clock=clock)
     day = D("2026-11-22")
