@@ -61,11 +61,11 @@ import orjson
 
 from middleware import clock as clocks
 from middleware import logs
-from middleware.sandbox import stack
 from middleware.sandbox.pms_state import CANCELLED
+from middleware.sandbox.system import ChannexKnobs, Emulators, open_emulators
+from middleware.sandbox.system_processes import run_middleware
 from middleware.store import live, outbox, prune, revisions, sync_requests
 from middleware.store.db import Database, to_db_time
-from scripts import bench_process as procs
 from scripts.soak_clock import SteppedClock
 
 START = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)  # midnight at the hotel (America/Sao_Paulo)
@@ -200,7 +200,7 @@ async def _overdue(db: Database, cutoff: datetime) -> int:
 
 
 async def _sample(
-    day: int, db: Database, path: Path, env: stack.Emulators, pid: int, cutoff: datetime
+    day: int, db: Database, path: Path, env: Emulators[SteppedClock], pid: int, cutoff: datetime
 ) -> Sample:
     rows: dict[str, int] = {}
     removed: dict[str, int] = {}
@@ -237,7 +237,7 @@ async def _sample(
     )
 
 
-async def _settle(db: Database, env: stack.Emulators, clock: SteppedClock) -> None:
+async def _settle(db: Database, env: Emulators[SteppedClock], clock: SteppedClock) -> None:
     """Until notices and webhooks are delivered and the middleware has nothing left to do."""
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     idle_in_a_row = 0
@@ -261,7 +261,7 @@ async def _settle(db: Database, env: stack.Emulators, clock: SteppedClock) -> No
 class Traffic:
     """One hotel's day, event by event, recorded in a `Ledger`."""
 
-    def __init__(self, env: stack.Emulators, clock: SteppedClock, seed: int) -> None:
+    def __init__(self, env: Emulators[SteppedClock], clock: SteppedClock, seed: int) -> None:
         self.env = env
         self.clock = clock
         self.rng = random.Random(seed)
@@ -409,7 +409,7 @@ async def _parked_with_notice(db: Database, revision_id: str, acks: Counter[str]
     )
 
 
-async def _accounting(db: Database, env: stack.Emulators, ledger: Ledger) -> Accounting:
+async def _accounting(db: Database, env: Emulators[SteppedClock], ledger: Ledger) -> Accounting:
     """Where every OTA booking and revision ended.
 
     Right: a live booking has exactly one live sistema-os booking, with its last dates; a
@@ -452,10 +452,9 @@ async def _accounting(db: Database, env: stack.Emulators, ledger: Ledger) -> Acc
     )
 
 
-def _child_env(env: stack.Emulators, workdir: Path, args: argparse.Namespace) -> dict[str, str]:
+def _child_env(args: argparse.Namespace) -> dict[str, str]:
+    """The soak's settings on top of the emulators' (one process: `run_middleware` says so)."""
     return {
-        **env.middleware_env(workdir),
-        "WORKER_IN_PROCESS": "true",
         "WORKER_INTERVAL": "0.2",
         "ARI_DEBOUNCE": "0.2",
         "ARI_MAX_DELAY": "0.6",
@@ -475,27 +474,25 @@ async def run(args: argparse.Namespace) -> Report:
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         workdir = Path(tmp)
         clock = SteppedClock(workdir / "clock", START)
-        async with stack.open_emulators(workdir, clock=clock, channex_rate_limit=UNLIMITED) as env:
-            port = procs.free_port()
-            argv = ["-m", "scripts.soak_middleware", "--clock-file", str(clock.path)]
-            async with procs.running(
-                "middleware", [*argv, "--port", str(port)], _child_env(env, workdir, args), workdir
+        async with open_emulators(
+            workdir, clock=clock, channex=ChannexKnobs(rate_limit=UNLIMITED)
+        ) as env:
+            command = ("-m", "scripts.soak_middleware", "--clock-file", str(clock.path))
+            async with run_middleware(
+                env, workdir, split=False, env=_child_env(args), web_command=command
             ) as child:
-                url = f"http://127.0.0.1:{port}"
-                await procs.wait_answering(env.session, child, url + "/health")
-                await env.register_webhook(url + "/webhook/channex")
-                env.pms.middleware_url = url
+                pid = child.web.pid
+                assert pid is not None
                 db = await Database.open(workdir / "middleware.db")
                 try:
-                    return await _soak(args, env, clock, db, workdir, child.pid, began)
+                    return await _soak(args, env, clock, db, workdir, pid, began)
                 finally:
-                    env.pms.middleware_url = None
                     await db.close()
 
 
 async def _soak(
     args: argparse.Namespace,
-    env: stack.Emulators,
+    env: Emulators[SteppedClock],
     clock: SteppedClock,
     db: Database,
     workdir: Path,
