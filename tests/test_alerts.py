@@ -76,8 +76,7 @@ async def receiving() -> AsyncIterator[tuple[Receiver, str]]:
 # --------------------------------------------------------------------------- the alerter
 
 
-async def test_a_burst_is_one_message_per_kind_per_interval() -> None:
-    clock = ManualClock()
+async def test_a_burst_is_one_message_per_kind_per_interval(clock: ManualClock) -> None:
     async with receiving() as (receiver, url), aiohttp.ClientSession() as session:
         alerter = Alerter(session, url, clock=clock)
         for n in range(5):
@@ -99,8 +98,7 @@ async def test_a_burst_is_one_message_per_kind_per_interval() -> None:
     assert PER_KIND_INTERVAL_S == 300.0
 
 
-async def test_no_more_than_max_per_hour_in_all() -> None:
-    clock = ManualClock()
+async def test_no_more_than_max_per_hour_in_all(clock: ManualClock) -> None:
     async with receiving() as (receiver, url), aiohttp.ClientSession() as session:
         alerter = Alerter(session, url, clock=clock)
         for n in range(MAX_PER_HOUR + 5):
@@ -196,8 +194,9 @@ async def test_each_problem_kind_sends_one_message(tmp_path: Path) -> None:
             assert private not in text
 
 
-async def test_a_stale_worker_is_one_message_per_stale_spell(tmp_path: Path) -> None:
-    clock = ManualClock()
+async def test_a_stale_worker_is_one_message_per_stale_spell(
+    clock: ManualClock, tmp_path: Path
+) -> None:
     async with receiving() as (receiver, url):
         env = {**NO_WORKER, "ALERT_WEBHOOK_URL": url}
         async with start_system(tmp_path, clock=clock, extra_env=env) as system:
@@ -217,8 +216,9 @@ async def test_a_stale_worker_is_one_message_per_stale_spell(tmp_path: Path) -> 
     ]
 
 
-async def test_the_web_process_watches_the_worker_by_itself(tmp_path: Path) -> None:
-    clock = ManualClock()
+async def test_the_web_process_watches_the_worker_by_itself(
+    clock: ManualClock, tmp_path: Path
+) -> None:
     async with receiving() as (receiver, url):
         env = {**NO_WORKER, "ALERT_WEBHOOK_URL": url, "HEARTBEAT_STALE": "1"}
         async with start_system(tmp_path, clock=clock, extra_env=env) as system:

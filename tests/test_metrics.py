@@ -20,10 +20,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from middleware import metrics
 from middleware.calllog import CallRecord
+from middleware.sandbox.system_processes import free_port
 from tests.flow import ota
 from tests.flow.harness import SECRET_HEADER, System, start_system
 from tests.kit.clocks import ManualClock
-from tests.test_processes import ADMIN, emulators, free_port, healthy, spawn, terminate
+from tests.test_processes import ADMIN, emulators, healthy, spawn, terminate
 from tests.web.operator_kit import INSTANT_ARI, get_text
 
 D = date.fromisoformat

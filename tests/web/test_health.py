@@ -145,8 +145,9 @@ async def test_a_mapped_rate_plan_channex_does_not_have_fails_the_mapping_check_
         assert await _health(system) == (503, _expected(system, mapping=detail))
 
 
-async def test_a_stale_or_missing_heartbeat_fails_the_worker_check_alone(tmp_path: Path) -> None:
-    clock = ManualClock()
+async def test_a_stale_or_missing_heartbeat_fails_the_worker_check_alone(
+    clock: ManualClock, tmp_path: Path
+) -> None:
     async with start_system(tmp_path, clock=clock, extra_env=ENV) as system:
         no_beat = "no heartbeat yet: is the worker running?"
         assert await _health(system) == (503, _expected(system, worker=no_beat))
@@ -172,9 +173,9 @@ async def test_a_revoked_api_key_fails_the_channex_check_alone(tmp_path: Path) -
 
 
 async def test_an_unacked_revision_fails_the_bookings_check_after_unacked_warn(
+    clock: ManualClock,
     tmp_path: Path,
 ) -> None:
-    clock = ManualClock()
     async with start_system(tmp_path, clock=clock, extra_env=ENV) as system:
         system.channex.create_booking(
             property_id=system.property_id,

@@ -12,10 +12,10 @@ import pytest
 
 from middleware.config import load_settings
 from middleware.mapping_file import write_mapping
+from middleware.sandbox.processes import child_env
 from middleware.web.__main__ import unsigned_webhook_refusal
 from tests.flow.harness import start_system
 from tests.kit.clocks import ManualClock
-from tests.test_processes import child_env
 from tests.web.operator_kit import NO_WORKER, beat, get
 from tests.web.test_sync_routes import MAPPING
 
