@@ -48,7 +48,8 @@ from middleware import logs
 from middleware.clock import Clock, utc_now
 from middleware.domain import encode, money
 from middleware.domain.models import BOOL_FIELDS, KINDS, Kind
-from middleware.sandbox.system import ChannexKnobs, Hotels, System, open_system
+from middleware.sandbox.system import System, open_system
+from middleware.sandbox.system_emulators import ChannexKnobs, Hotels
 
 LAG_DEBOUNCES_S = (2.0, 0.2)
 HIGH_RATE_LIMIT = 1000

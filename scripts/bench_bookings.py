@@ -48,7 +48,8 @@ import orjson
 from middleware import logs
 from middleware.clock import Clock, utc_now
 from middleware.sandbox.faults import FaultPlan
-from middleware.sandbox.system import SANDBOX, Hotels, System, open_system
+from middleware.sandbox.system import System, open_system
+from middleware.sandbox.system_emulators import SANDBOX, Hotels
 from middleware.store import live
 
 HOTEL = "duke_beach"

@@ -55,7 +55,7 @@ from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.channex_limits import max_calls_in_window
 from middleware.sandbox.pms import PmsEmulator
 from middleware.sandbox.processes import MiddlewareProcess
-from middleware.sandbox.system import ChannexKnobs, Emulators, Hotels, open_emulators
+from middleware.sandbox.system_emulators import ChannexKnobs, Emulators, Hotels, open_emulators
 from middleware.sandbox.system_processes import run_middleware
 from middleware.store import live, outbox, sync_requests
 from middleware.store.db import Database

@@ -27,9 +27,10 @@ from typing import Any
 from middleware import clock as clocks
 from middleware.domain.mapping import Mapping
 from middleware.sandbox.channex import ChannexEmulator
-from middleware.sandbox.system import ChannexKnobs, open_emulators
+from middleware.sandbox.system import work_left
+from middleware.sandbox.system_emulators import ChannexKnobs, open_emulators
 from middleware.sandbox.system_processes import run_middleware
-from middleware.store import live, outbox, revisions, sync_requests
+from middleware.store import live, revisions
 from middleware.store.db import Database
 from scripts import bench_process as procs
 
@@ -45,16 +46,8 @@ async def _settle(db: Database, channex: ChannexEmulator) -> dict[str, int]:
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     while time.monotonic() < deadline:
         await channex.deliver_pending()
-        lanes = await outbox.backlog(db, clocks.utc_now())
-        counts = await revisions.counts(db)
-        busy = (
-            await sync_requests.pending_count(db)
-            or sum(lane.pending + lane.in_flight for lane in lanes)
-            or counts["pending"]
-            or counts["applied"]
-        )
-        if not busy:
-            return counts
+        if not await work_left(db, clocks.utc_now()):
+            return await revisions.counts(db)
         await asyncio.sleep(SETTLE_POLL_S)
     raise TimeoutError(f"the worker did not finish within {SETTLE_TIMEOUT_S} s")
 

@@ -62,9 +62,10 @@ import orjson
 from middleware import clock as clocks
 from middleware import logs
 from middleware.sandbox.pms_state import CANCELLED
-from middleware.sandbox.system import ChannexKnobs, Emulators, open_emulators
+from middleware.sandbox.system import work_left
+from middleware.sandbox.system_emulators import ChannexKnobs, Emulators, open_emulators
 from middleware.sandbox.system_processes import run_middleware
-from middleware.store import live, outbox, prune, revisions, sync_requests
+from middleware.store import live, prune, revisions
 from middleware.store.db import Database, to_db_time
 from scripts.soak_clock import SteppedClock
 
@@ -246,14 +247,7 @@ async def _settle(db: Database, env: Emulators[SteppedClock], clock: SteppedCloc
             raise TimeoutError(f"the middleware did not settle within {SETTLE_TIMEOUT_S} s")
         await env.pms.drain_notifications()
         await env.channex.deliver_pending()
-        lanes = await outbox.backlog(db, clock())
-        counts = await revisions.counts(db)
-        busy = (
-            await sync_requests.pending_count(db)
-            or sum(b.pending + b.in_flight for b in lanes)
-            or counts.get("pending", 0)
-            or counts.get("applied", 0)
-        )
+        busy = await work_left(db, clock())
         idle_in_a_row = 0 if busy else idle_in_a_row + 1
         await asyncio.sleep(SETTLE_POLL_S)
 

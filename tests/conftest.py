@@ -13,7 +13,7 @@ from uuid import uuid4
 import pytest
 from hypothesis import settings
 
-from middleware.sandbox.system import Emulators, open_emulators
+from middleware.sandbox.system_emulators import Emulators, open_emulators
 from tests.flow.harness import CREDENTIALS, System, start_system
 from tests.kit.clocks import ManualClock, MovableClock, ShiftedClock, Ticker
 

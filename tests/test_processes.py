@@ -19,7 +19,7 @@ import orjson
 
 from middleware.clock import utc_now
 from middleware.sandbox.processes import child_env
-from middleware.sandbox.system import Credentials, Hotels, open_emulators
+from middleware.sandbox.system_emulators import Credentials, Hotels, open_emulators
 from middleware.sandbox.system_processes import free_port
 from tests.web.operator_kit import CHECKS
 

@@ -43,6 +43,7 @@ from middleware import logs
 from middleware.channex.hotel_plans import HOTELS
 from middleware.clock import Clock, utc_now
 from middleware.sandbox import system as systems
+from middleware.sandbox import system_emulators as emulated
 from middleware.sandbox.tour import StepResult, Tour
 from middleware.serving import LOOPBACK
 
@@ -171,7 +172,7 @@ async def until_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event) -> T 
 def explore_text(stack: systems.System[Clock]) -> list[str]:
     """Where to look while the sandbox stays up, with copy-paste commands."""
     channex_root = stack.channex_url.removesuffix("/api/v1")
-    auth = f"-H 'Authorization: Bearer {systems.SANDBOX.admin_token}'"
+    auth = f"-H 'Authorization: Bearer {emulated.SANDBOX.admin_token}'"
     first = stack.today() + timedelta(days=30)
     room = stack.mapping.properties[0].room_types[0]
     booking = {
@@ -195,14 +196,14 @@ def explore_text(stack: systems.System[Clock]) -> list[str]:
     return [
         "",
         "The sandbox stays up. Explore (Ctrl-C stops everything):",
-        f"  the console         {stack.url}/console/  (admin token {systems.SANDBOX.admin_token})",
+        f"  the console         {stack.url}/console/  (admin token {emulated.SANDBOX.admin_token})",
         f"  signed in, once     {stack.console_sign_in_url()}  (valid 10 min, one use)",
         f"  middleware health   curl {stack.url}/health",
         f"  middleware status   curl {auth} {stack.url}/status",
         f"  metrics             curl {stack.url}/metrics",
         f"  manual test push    curl -X POST {auth} {stack.url}/admin/channex/test/rate",
         f"  validate the ids    curl {auth} {stack.url}/admin/channex/validate-ids",
-        f"  Channex emulator    {stack.channex_url} (user-api-key: {systems.SANDBOX.api_key});"
+        f"  Channex emulator    {stack.channex_url} (user-api-key: {emulated.SANDBOX.api_key});"
         f" what it received: curl {channex_root}/_control/requests",
         f"  sistema-os emulator {stack.pms_url}; its bookings:"
         f" curl {stack.pms_url}/_control/bookings",
@@ -265,8 +266,8 @@ async def run_sandbox(args: argparse.Namespace, ports: Ports, out: TextIO) -> in
         async with systems.open_system(
             data_dir,
             clock=utc_now,
-            hotels=systems.Hotels(plan=args.hotel, pms_port=ports.pms),
-            channex=systems.ChannexKnobs(port=ports.channex),
+            hotels=emulated.Hotels(plan=args.hotel, pms_port=ports.pms),
+            channex=emulated.ChannexKnobs(port=ports.channex),
             env=SANDBOX_ENV,
             port=ports.middleware,
         ) as stack:
@@ -278,7 +279,7 @@ async def run_sandbox(args: argparse.Namespace, ports: Ports, out: TextIO) -> in
             print(
                 f"setup: {stack.mapping.properties[0].name} created in the emulated Channex with"
                 f" {len(stack.mapping.properties[0].room_types)} room types; booking webhook"
-                f" registered with the {systems.SANDBOX.secret_header} header",
+                f" registered with the {emulated.SANDBOX.secret_header} header",
                 file=out,
                 flush=True,
             )
@@ -303,11 +304,11 @@ async def run_emulators(args: argparse.Namespace, ports: Ports, out: TextIO) -> 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     data_dir = fresh_data_dir(args.data_dir)
-    async with systems.open_emulators(
+    async with emulated.open_emulators(
         data_dir,
         clock=utc_now,
-        hotels=systems.Hotels(plan=args.hotel, pms_port=ports.pms),
-        channex=systems.ChannexKnobs(port=ports.channex),
+        hotels=emulated.Hotels(plan=args.hotel, pms_port=ports.pms),
+        channex=emulated.ChannexKnobs(port=ports.channex),
     ) as emulators:
         middleware_url = f"http://{LOOPBACK}:{ports.middleware}"
         await emulators.connect(middleware_url)

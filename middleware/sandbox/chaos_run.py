@@ -40,7 +40,7 @@ from middleware.sandbox.chaos_snapshot import MiddlewareSnapshot, read_snapshot
 from middleware.sandbox.chaos_workload import make_workload
 from middleware.sandbox.pms import PmsEmulator
 from middleware.sandbox.processes import MiddlewareProcess
-from middleware.sandbox.system import SANDBOX, ChannexKnobs, open_emulators
+from middleware.sandbox.system_emulators import SANDBOX, ChannexKnobs, open_emulators
 from middleware.sandbox.system_processes import run_middleware
 
 POLL_S = 0.25

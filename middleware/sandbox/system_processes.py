@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from middleware.sandbox.processes import MiddlewareProcess, running, wait_until_answering
-from middleware.sandbox.system import Emulators
+from middleware.sandbox.system_emulators import Emulators
 from middleware.serving import LOOPBACK
 
 WEB_COMMAND = ("-m", "middleware.web", "--host", LOOPBACK)

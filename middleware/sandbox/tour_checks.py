@@ -14,7 +14,7 @@ from middleware.domain import encode
 from middleware.domain.models import Cells, Kind
 from middleware.sandbox.pms_api import RecordedRequest as PmsCall
 from middleware.sandbox.pms_state import Booking
-from middleware.sandbox.system import SANDBOX
+from middleware.sandbox.system_emulators import SANDBOX
 from middleware.sandbox.tour_log import StepLog
 
 Check = tuple[str, str | None]  # (what must hold, None if it held else what was seen)

@@ -8,7 +8,8 @@ from pathlib import Path
 from playwright.async_api import expect
 
 from middleware.clock import utc_now
-from middleware.sandbox.system import SANDBOX, open_system
+from middleware.sandbox.system import open_system
+from middleware.sandbox.system_emulators import SANDBOX
 from tests.browser.kit import chromium, console_page, sign_in
 from tests.flow.harness import ADMIN_TOKEN, start_system
 

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Literal, TypeAlias
 
 from middleware.sandbox import system as systems
+from middleware.sandbox import system_emulators as emulated
 from tests.kit.clocks import MovableClock, ShiftedClock
 
-CREDENTIALS = systems.Credentials(
+CREDENTIALS = emulated.Credentials(
     api_key="flow-test-api-key-0123456789",
     webhook_secret="flow-test-webhook-secret-abcdef",
     admin_token="flow-test-admin-token-987654",
@@ -56,7 +57,7 @@ async def start_system(
     async with systems.open_system(
         tmp_path,
         clock=clock or ShiftedClock(),
-        hotels=systems.Hotels(plan=hotel, pms_shape=pms_shape),
+        hotels=emulated.Hotels(plan=hotel, pms_shape=pms_shape),
         credentials=CREDENTIALS,
         env={**FLOW_ENV, **(extra_env or {})},
         live=live,

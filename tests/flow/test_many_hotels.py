@@ -23,6 +23,7 @@ from typing import TypeAlias
 
 from middleware.sandbox import many_hotels
 from middleware.sandbox import system as systems
+from middleware.sandbox import system_emulators as emulated
 from middleware.sandbox.pms_faults import PmsFaultPlan
 from middleware.store import revisions
 from tests.flow.harness import ADMIN_TOKEN, CREDENTIALS, FLOW_ENV
@@ -61,8 +62,8 @@ async def three_hotels(tmp_path: Path) -> AsyncIterator[Hotels]:
     async with systems.open_system(
         tmp_path,
         clock=clock,
-        hotels=systems.Hotels(count=3, sync_days=30),
-        channex=systems.ChannexKnobs(rate_limit=LIMIT, window_s=WINDOW_S),
+        hotels=emulated.Hotels(count=3, sync_days=30),
+        channex=emulated.ChannexKnobs(rate_limit=LIMIT, window_s=WINDOW_S),
         credentials=CREDENTIALS,
         env={**ENV, "CHANNEX_RATE_WINDOW": str(WINDOW_S), "PMS_TIMEOUT": "10"},
         live=True,

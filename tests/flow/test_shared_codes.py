@@ -20,6 +20,7 @@ from typing import TypeAlias
 
 from middleware.domain.mapping import Mapping, PmsLink
 from middleware.sandbox import system as systems
+from middleware.sandbox import system_emulators as emulated
 from tests.flow.harness import CREDENTIALS
 from tests.flow.test_many_hotels import ENV
 from tests.kit.clocks import MovableClock, ShiftedClock
@@ -82,8 +83,8 @@ def with_own_tokens(mapping: Mapping) -> Mapping:
 @contextlib.asynccontextmanager
 async def two_hotels(tmp_path: Path) -> AsyncIterator[Group]:
     clock: MovableClock = ShiftedClock()
-    hotels = systems.Hotels(count=2, codes=CODES, shared_codes=True, sync_days=30)
-    async with systems.open_emulators(
+    hotels = emulated.Hotels(count=2, codes=CODES, shared_codes=True, sync_days=30)
+    async with emulated.open_emulators(
         tmp_path, hotels=hotels, clock=clock, credentials=CREDENTIALS
     ) as emulators:
         emulators.mapping = with_own_tokens(emulators.mapping)
