@@ -50,7 +50,6 @@ from middleware.clock import Clock, utc_now
 from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.system import System, open_system
 from middleware.sandbox.system_emulators import SANDBOX, Hotels
-from middleware.store import live
 
 HOTEL = "duke_beach"
 FIRST_NIGHT_DAYS = 20  # the first stay starts this many days after today
@@ -240,7 +239,7 @@ async def run(bookings: int, worker_interval_s: float) -> dict[str, Any]:
         ) as stack:
             # live (without the full sync): each booking's availability re-sync is pushed
             ids = [prop.property_id for prop in stack.mapping]
-            await live.put_live(stack.context.runtime.db, ids, stack.clock(), by="bench")
+            await stack.context.runtime.store.live.put_live(ids, stack.clock(), by="bench")
             codes = stack.mapping.room_codes()
             plan = stays(codes, 2 * bookings, stack.today() + timedelta(days=FIRST_NIGHT_DAYS))
             direct = await bench_direct(stack, plan[bookings:], bookings)

@@ -57,8 +57,8 @@ from middleware.sandbox.pms import PmsEmulator
 from middleware.sandbox.processes import MiddlewareProcess
 from middleware.sandbox.system_emulators import ChannexKnobs, Emulators, Hotels, open_emulators
 from middleware.sandbox.system_processes import run_middleware
-from middleware.store import live, outbox, sync_requests
-from middleware.store.db import Database
+from middleware.store.open import open_store_file
+from middleware.store.port import Store
 from scripts import bench_process as procs
 
 LIMIT = 10  # Channex: calls a minute per property and endpoint
@@ -90,10 +90,10 @@ class Row:
         return 100 * self.calls_per_min / self.ceiling_per_min
 
 
-async def _idle(db: Database) -> bool:
-    lanes = await outbox.backlog(db, clocks.utc_now())
+async def _idle(store: Store) -> bool:
+    lanes = await store.outbox.backlog(clocks.utc_now())
     return not (
-        await sync_requests.pending_count(db) or sum(b.pending + b.in_flight for b in lanes)
+        await store.sync_requests.pending_count() or sum(b.pending + b.in_flight for b in lanes)
     )
 
 
@@ -203,26 +203,26 @@ async def run_one(n: int, args: argparse.Namespace) -> Row:
             ) as emulators,
             run_middleware(emulators, workdir, split=False, env=env) as child,
         ):
-            db = await Database.open(workdir / "middleware.db")
+            store = await open_store_file(workdir / "middleware.db")
             try:
-                return await _measure(n, args, emulators, db, child.web)
+                return await _measure(n, args, emulators, store, child.web)
             finally:
-                await db.close()
+                await store.close()
 
 
 async def _measure(
     n: int,
     args: argparse.Namespace,
     emulators: Emulators[clocks.Clock],
-    db: Database,
+    store: Store,
     child: MiddlewareProcess,
 ) -> Row:
     channex, hotels, mapping = emulators.channex, emulators.pms_hotels, emulators.mapping
     assert child.pid is not None
     began = time.monotonic()
     ids = [prop.property_id for prop in mapping]  # the go-live full sync of every hotel
-    await live.go_live(db, ids, clocks.utc_now(), by="bench_properties", source="sync_full")
-    await _until(lambda: _idle(db), "the full sync")
+    await store.live.go_live(ids, clocks.utc_now(), by="bench_properties", source="sync_full")
+    await _until(lambda: _idle(store), "the full sync")
     full_sync_s = time.monotonic() - began
 
     cpu_before = procs.cpu_seconds(child.pid)
@@ -239,7 +239,7 @@ async def _measure(
     converge_s: float | None = None
     deadline = storm_to + args.converge_timeout_s
     while time.monotonic() < deadline:
-        if await _idle(db) and _mismatches(channex, hotels, mapping) == 0:
+        if await _idle(store) and _mismatches(channex, hotels, mapping) == 0:
             converge_s = time.monotonic() - storm_to
             break
         await asyncio.sleep(POLL_S)

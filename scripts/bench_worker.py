@@ -30,8 +30,8 @@ from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.system import work_left
 from middleware.sandbox.system_emulators import ChannexKnobs, open_emulators
 from middleware.sandbox.system_processes import run_middleware
-from middleware.store import live, revisions
-from middleware.store.db import Database
+from middleware.store.open import open_store_file
+from middleware.store.port import Store
 from scripts import bench_process as procs
 
 RATE_LIMIT = 1000
@@ -41,13 +41,13 @@ SETTLE_POLL_S = 0.2
 MAX_NIGHTS = 3
 
 
-async def _settle(db: Database, channex: ChannexEmulator) -> dict[str, int]:
+async def _settle(store: Store, channex: ChannexEmulator) -> dict[str, int]:
     """Wait until no sync request, outbox row or revision is left to do; revision counts."""
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     while time.monotonic() < deadline:
         await channex.deliver_pending()
-        if not await work_left(db, clocks.utc_now()):
-            return await revisions.counts(db)
+        if not await work_left(store, clocks.utc_now()):
+            return await store.revisions.counts()
         await asyncio.sleep(SETTLE_POLL_S)
     raise TimeoutError(f"the worker did not finish within {SETTLE_TIMEOUT_S} s")
 
@@ -105,21 +105,21 @@ async def bench_worker(workdir: Path, *, days: int, bookings: int, seed: int) ->
         channex, pms, mapping = emulators.channex, emulators.pms, emulators.mapping
         web, worker = children.web, children.worker
         assert web.pid is not None and worker is not None and worker.pid is not None
-        db = await Database.open(workdir / "middleware.db")
+        store = await open_store_file(workdir / "middleware.db")
         try:
             started = time.perf_counter()
             ids = [prop.property_id for prop in mapping]
-            await live.go_live(db, ids, clocks.utc_now(), by="bench", source="bench")
-            await _settle(db, channex)
+            await store.live.go_live(ids, clocks.utc_now(), by="bench", source="bench")
+            await _settle(store, channex)
             full_sync_s = time.perf_counter() - started
             full_sync_pushes = _ari_pushes(channex)
             _book(channex, mapping, bookings, days, seed)
-            counts = await _settle(db, channex)
+            counts = await _settle(store, channex)
             elapsed_s = time.perf_counter() - started
             worker_rss_kib = procs.peak_rss_kib(worker.pid)
             web_rss_kib = procs.peak_rss_kib(web.pid)
         finally:
-            await db.close()
+            await store.close()
     return {
         "hotel": "duke_beach",
         "days": days,

@@ -1,5 +1,5 @@
 """Suite-wide settings (the Hypothesis profile, a temp root of its own for each session) and
-the test kit's fixtures (clocks, emulators, the system)."""
+the test kit's fixtures (store backends, clocks, emulators, the system)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import pytest
 from hypothesis import settings
 
 from middleware.sandbox.system_emulators import Emulators, open_emulators
+from middleware.store.port import Store
+from middleware.store.sqlite.store import SqliteStore
 from tests.flow.harness import CREDENTIALS, System, start_system
 from tests.kit.clocks import ManualClock, MovableClock, ShiftedClock, Ticker
 
@@ -56,6 +58,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     basetemp = config.stash.get(_OWN_BASETEMP, None)
     if basetemp is not None and config.stash.get(_PASSED, False):
         shutil.rmtree(basetemp, ignore_errors=True)
+
+
+# --- store backends ----------------------------------------------------------------------------
+# The store contract suite (tests/store/contract) runs once per backend listed here; a new
+# backend adds its name and its branch in `store`.
+STORE_BACKENDS = ["sqlite"]
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """An empty, migrated store of each backend (a module's own `store` fixture overrides it)."""
+    if request.param == "sqlite":
+        opened: Store = await SqliteStore.open(tmp_path / "m.db")
+    else:
+        raise ValueError(f"no store backend named {request.param!r}")
+    yield opened
+    await opened.close()
 
 
 # --------------------------------------------------------------------- the test kit: clocks,

@@ -25,7 +25,6 @@ from middleware.console.sign_in import post_guard
 from middleware.console.state import PREFIX, web_context
 from middleware.domain.models import KINDS, Kind
 from middleware.errors import PayloadError
-from middleware.store import live, sync_requests
 from middleware.web import admin
 from middleware.worker import handling
 
@@ -94,7 +93,7 @@ async def mark_handled(request: Request) -> Response:
     channex = rt.channex if rt.settings.channex_enabled else None
     try:
         closed = await handling.close_by_hand(
-            rt.db, channex, revision_id, by=by, reason=reason, clock=rt.clock
+            rt.store, channex, revision_id, by=by, reason=reason, clock=rt.clock
         )
     except handling.NotClosableError:
         return _back("/", done="not_parked")
@@ -142,8 +141,7 @@ async def resync(request: Request) -> Response:
     back = {"property": _text(form, "property"), "month": _text(form, "month")}
     if prop is None or first is None or last is None or last < first:
         return _back("/calendar", **back, done="bad_request")
-    request_id = await sync_requests.request(
-        rt.db,
+    request_id = await rt.store.sync_requests.request(
         source="console",
         now=rt.clock(),
         property_id=prop.property_id,  # every room of the hotel
@@ -170,8 +168,7 @@ async def go_live(request: Request) -> Response:
         return _back("/lanes", done="integration_disabled")
     name = _text(form, "by")[:NAME_MAX_CHARS]
     by = f"{name} ({HANDLED_BY})" if name else HANDLED_BY
-    request_id = await live.go_live(
-        rt.db,
+    request_id = await rt.store.live.go_live(
         [prop.property_id],
         rt.clock(),
         by=by,

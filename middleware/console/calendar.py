@@ -28,7 +28,6 @@ from middleware.domain.models import (
 )
 from middleware.errors import MiddlewareError
 from middleware.ops.runtime import Runtime
-from middleware.store import ari_state, lanes
 
 ReadBack = str  # "" none asked, "read", "busy" (no slot), "failed"
 
@@ -99,8 +98,7 @@ async def _read_back(rt: Runtime, lane: Lane, first: date, last: date) -> tuple[
     limit = (
         s.channex_avail_rate_limit if lane.kind == "availability" else s.channex_price_rate_limit
     )
-    taken = await lanes.reserve_read(
-        rt.db,
+    taken = await rt.store.lanes.reserve_read(
         lane,
         rt.clock(),
         limit=limit,
@@ -148,7 +146,7 @@ async def calendar_page(
     )
     for kind, shown_field in shown:
         lane = Lane(prop.property_id, kind)
-        accepted = _texts(await ari_state.acked(rt.db, lane, None, first, last), shown_field)
+        accepted = _texts(await rt.store.ari_state.acked(lane, None, first, last), shown_field)
         now_cells: Cells = {}
         if read_back == kind:
             backs[kind], now_cells = await _read_back(rt, lane, first, last)

@@ -48,9 +48,7 @@ from middleware.sandbox.system_emulators import (
     open_emulators,
 )
 from middleware.serving import serve_app
-from middleware.store import live as live_store
-from middleware.store import outbox, revisions, sync_requests
-from middleware.store.db import Database
+from middleware.store.port import Store
 from middleware.web.app import create_app
 from middleware.web.context import WebContext
 
@@ -58,13 +56,13 @@ SETTLE_TIMEOUT_S = 60.0
 SETTLE_POLL_S = 0.02
 
 
-async def work_left(db: Database, now: datetime) -> int:
+async def work_left(store: Store, now: datetime) -> int:
     """What the middleware still has to do: PMS sync requests, outbox rows due or in flight,
     booking revisions not yet acked or parked (0: idle)."""
-    lanes = await outbox.backlog(db, now)
-    counts = await revisions.counts(db)
+    lanes = await store.outbox.backlog(now)
+    counts = await store.revisions.counts()
     return (
-        await sync_requests.pending_count(db)
+        await store.sync_requests.pending_count()
         + sum(b.pending + b.in_flight for b in lanes)
         + counts.get("pending", 0)
         + counts.get("applied", 0)
@@ -154,13 +152,13 @@ class System(Generic[ClockT]):
 
     async def settle(self, timeout_s: float = SETTLE_TIMEOUT_S) -> None:
         """Wait until PMS notices, sync requests, the outbox and booking revisions are done."""
-        db = self.context.runtime.db
+        store = self.context.runtime.store
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             for pms in self.emulators.pms_hotels:
                 await pms.drain_notifications()
             await self.channex.deliver_pending()
-            if not await work_left(db, self.clock()):
+            if not await work_left(store, self.clock()):
                 return
             self.context.wake_worker()
             await asyncio.sleep(SETTLE_POLL_S)
@@ -219,9 +217,7 @@ async def serve_middleware(
     try:
         if live:
             ids = [prop.property_id for prop in emulators.mapping]
-            await live_store.put_live(
-                system.context.runtime.db, ids, system.clock(), by="test harness"
-            )
+            await system.context.runtime.store.live.put_live(ids, system.clock(), by="test harness")
         await emulators.connect(system.url)
         yield system
     finally:

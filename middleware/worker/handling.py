@@ -18,7 +18,7 @@ import structlog
 from middleware import clock as clocks
 from middleware.errors import MiddlewareError, PayloadError, RejectedUpstreamError
 from middleware.store import revisions
-from middleware.store.db import Database
+from middleware.store.port import Store
 
 log = structlog.get_logger(__name__)
 
@@ -56,7 +56,7 @@ RETRY_ACK = ("pending", "failed", "not_sent")  # the ack states a call (again) a
 
 
 async def close_by_hand(
-    db: Database,
+    store: Store,
     channex: Acker | None,
     revision_id: str,
     *,
@@ -67,42 +67,42 @@ async def close_by_hand(
     """Mark the revision handled and ack it at Channex (`channex=None`: the integration is off,
     the ack is recorded as not sent). A handled revision whose ack failed or was not sent gets
     the ack again (its who/why stay those first given)."""
-    newly = await revisions.mark_handled(db, revision_id, by=by, reason=reason, at=clock())
+    newly = await store.revisions.mark_handled(revision_id, by=by, reason=reason, at=clock())
     if newly:
         log.info("booking_revision_handled", revision_id=revision_id)
-    done = await revisions.handling(db, revision_id)
+    done = await store.revisions.handling(revision_id)
     if done is None or (not newly and done.channex_ack not in RETRY_ACK):
         raise NotClosableError(f"revision {revision_id} is not parked")
     if done.channex_ack not in RETRY_ACK:
         return Closed(handling=done, acked_now=False)
-    acked_now = await _ack(db, channex, revision_id, clock)
-    done = await revisions.handling(db, revision_id)
+    acked_now = await _ack(store, channex, revision_id, clock)
+    done = await store.revisions.handling(revision_id)
     if done is None:  # pragma: no cover - the row was just read
         raise NotClosableError(f"revision {revision_id} is not parked")
     return Closed(handling=done, acked_now=acked_now)
 
 
-async def _ack(db: Database, channex: Acker | None, revision_id: str, clock: clocks.Clock) -> bool:
+async def _ack(store: Store, channex: Acker | None, revision_id: str, clock: clocks.Clock) -> bool:
     if channex is None:
         detail = "Channex integration is disabled: not acked there"
-        await revisions.record_handled_ack(db, revision_id, "not_sent", detail, clock())
+        await store.revisions.record_handled_ack(revision_id, "not_sent", detail, clock())
         return False
     try:
         await channex.ack(revision_id)
     except RejectedUpstreamError as exc:
         if exc.status == 404:
             detail = "Channex does not know this revision: nothing to ack"
-            await revisions.record_handled_ack(db, revision_id, "not_needed", detail, clock())
+            await store.revisions.record_handled_ack(revision_id, "not_needed", detail, clock())
             return False
-        return await _failed(db, revision_id, str(exc), clock)
+        return await _failed(store, revision_id, str(exc), clock)
     except MiddlewareError as exc:
-        return await _failed(db, revision_id, str(exc), clock)
-    await revisions.record_handled_ack(db, revision_id, "acked", None, clock())
+        return await _failed(store, revision_id, str(exc), clock)
+    await store.revisions.record_handled_ack(revision_id, "acked", None, clock())
     return True
 
 
-async def _failed(db: Database, revision_id: str, error: str, clock: clocks.Clock) -> bool:
+async def _failed(store: Store, revision_id: str, error: str, clock: clocks.Clock) -> bool:
     log.warning("booking_revision_handled_ack_failed", revision_id=revision_id, error=error)
     detail = f"{error}; run 'handled' again to retry the ack"
-    await revisions.record_handled_ack(db, revision_id, "failed", detail, clock())
+    await store.revisions.record_handled_ack(revision_id, "failed", detail, clock())
     return False

@@ -25,7 +25,6 @@ from middleware.sandbox import many_hotels
 from middleware.sandbox import system as systems
 from middleware.sandbox import system_emulators as emulated
 from middleware.sandbox.pms_faults import PmsFaultPlan
-from middleware.store import revisions
 from tests.flow.harness import ADMIN_TOKEN, CREDENTIALS, FLOW_ENV
 from tests.kit.clocks import MovableClock, ShiftedClock
 
@@ -178,8 +177,8 @@ async def test_three_hotels_each_in_its_own_lane(tmp_path: Path) -> None:
             assert all(b.categoria.startswith(prefix) for b in emulator.bookings())
         down_posts = [r for r in hotels.emulators.pms_hotels[DOWN].requests if r.method == "POST"]
         assert down_posts and {r.status for r in down_posts} == {503}  # tried, refused
-        db = hotels.context.runtime.db
-        parked_or_pending = await revisions.counts(db)
+        store = hotels.context.runtime.store
+        parked_or_pending = await store.revisions.counts()
         assert parked_or_pending.get("parked", 0) == 0
 
         # The slow hotel's booking reaches its own PMS once it answers.

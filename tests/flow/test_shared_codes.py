@@ -24,6 +24,7 @@ from middleware.sandbox import system_emulators as emulated
 from tests.flow.harness import CREDENTIALS
 from tests.flow.test_many_hotels import ENV
 from tests.kit.clocks import MovableClock, ShiftedClock
+from tests.store_sql import sql
 
 A, B = 0, 1
 CODES = ("lvu", "ov")
@@ -50,7 +51,7 @@ def ids(group: Group, index: int, code: str) -> tuple[str, str]:
 
 async def requests_after(group: Group, last_id: int) -> list[tuple[str | None, str | None, str]]:
     """(property, room codes, source) of each sync request recorded after `last_id`."""
-    rows = await group.context.runtime.db.fetchall(
+    rows = await sql(group.context.runtime.store).fetchall(
         "SELECT property_id, room_codes, source FROM sync_requests WHERE id > ? ORDER BY id",
         (last_id,),
     )
@@ -58,7 +59,7 @@ async def requests_after(group: Group, last_id: int) -> list[tuple[str | None, s
 
 
 async def last_request_id(group: Group) -> int:
-    row = await group.context.runtime.db.fetchone("SELECT MAX(id) FROM sync_requests")
+    row = await sql(group.context.runtime.store).fetchone("SELECT MAX(id) FROM sync_requests")
     return 0 if row is None or row[0] is None else int(row[0])
 
 

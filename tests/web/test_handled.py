@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from middleware.store import notices, revisions
 from tests.flow.harness import System, start_system
 from tests.web.test_admin import CHECKIN, CHECKOUT, twin_booking
 
@@ -66,8 +65,8 @@ async def test_a_parked_revision_marked_handled_is_acked_and_health_turns_green(
         status, check = await bookings_check(system)
         assert (status, check["ok"]) == (200, True)
         assert check["detail"].endswith(", 0 need attention")
-        assert await notices.open_notices(system.context.runtime.db) == []
-        row = await revisions.get(system.context.runtime.db, revision_id)
+        assert await system.context.runtime.store.notices.open_notices() == []
+        row = await system.context.runtime.store.revisions.get(revision_id)
         assert row is not None and row.status == "handled"
 
         status, answer = await system.admin("POST", path, body)
@@ -94,7 +93,7 @@ async def test_handled_needs_who_and_why(tmp_path: Path, body: Any, error: str) 
         revision_id = await parked_booking(system)
         status, answer = await system.admin("POST", f"/admin/revisions/{revision_id}/handled", body)
         assert (status, answer) == (422, {"error": error})
-        row = await revisions.get(system.context.runtime.db, revision_id)
+        row = await system.context.runtime.store.revisions.get(revision_id)
         assert row is not None and row.status == "parked"
 
 
@@ -102,14 +101,16 @@ async def test_a_revision_channex_does_not_know_ends_unknown_and_health_stays_gr
     tmp_path: Path,
 ) -> None:
     async with start_system(tmp_path, hotel="certification") as system:
-        db = system.context.runtime.db
-        await revisions.enqueue_many(db, [("forged-id", None, None)], system.clock(), source="feed")
+        store = system.context.runtime.store
+        await store.revisions.enqueue_many(
+            [("forged-id", None, None)], system.clock(), source="feed"
+        )
         await system.settle()
-        row = await revisions.get(db, "forged-id")
+        row = await store.revisions.get("forged-id")
         assert row is not None and row.status == "unknown"
         status, check = await bookings_check(system)
         assert (status, check["ok"]) == (200, True)
-        [notice] = await notices.open_notices(db)
+        [notice] = await store.notices.open_notices()
         assert (notice.kind, notice.ref) == ("booking_revision_unknown", "forged-id")
         assert notice.detail.startswith("Channex does not know revision forged-id (HTTP 404)")
 
@@ -120,4 +121,4 @@ async def test_a_revision_channex_does_not_know_ends_unknown_and_health_stays_gr
             "unknown",
             "not_needed",
         )
-        assert await notices.open_notices(db) == []
+        assert await store.notices.open_notices() == []
