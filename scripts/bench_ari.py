@@ -2,7 +2,7 @@
 
     python scripts/bench_ari.py [--days 500] [--changes 50] [--seed 7] [--json]
 
-Everything runs in this process on loopback (`middleware.sandbox.stack`): the Channex and
+Everything runs in this process on loopback (`middleware.sandbox.system`): the Channex and
 sistema-os emulators and the real middleware, web and worker, with production settings
 unless said otherwise.
 
@@ -45,9 +45,11 @@ from typing import Any
 import orjson
 
 from middleware import logs
+from middleware.clock import Clock, utc_now
 from middleware.domain import encode, money
 from middleware.domain.models import BOOL_FIELDS, KINDS, Kind
-from middleware.sandbox.stack import Stack, open_stack
+from middleware.sandbox.system import System, open_system
+from middleware.sandbox.system_emulators import ChannexKnobs, Hotels
 
 LAG_DEBOUNCES_S = (2.0, 0.2)
 HIGH_RATE_LIMIT = 1000
@@ -90,7 +92,9 @@ def body_bytes(values: Sequence[dict[str, Any]]) -> int:
 async def bench_full_sync(days: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-ari-") as workdir:
         env = {"CHANNEX_SYNC_DAYS": str(days)}
-        async with open_stack(Path(workdir), hotel=HOTEL, env=env) as stack:
+        async with open_system(
+            Path(workdir), clock=utc_now, hotels=Hotels(plan=HOTEL), env=env
+        ) as stack:
             started = time.perf_counter()
             status, answer = await stack.admin("POST", "/sync/full")
             if status != 202:
@@ -156,7 +160,7 @@ def _figures(
 # --------------------------------------------------------------------------- (b) lag
 
 
-async def _holds(stack: Stack, rate_plan_id: str, day: Any, rate: Decimal) -> None:
+async def _holds(stack: System[Clock], rate_plan_id: str, day: Any, rate: Decimal) -> None:
     deadline = time.monotonic() + LAG_TIMEOUT_S
     while time.monotonic() < deadline:
         grid = stack.channex.restrictions(stack.property_id, day, day)
@@ -174,8 +178,12 @@ async def bench_lag(days: int, changes: int, seed: int, debounce_s: float) -> di
         "CHANNEX_AVAIL_RATE_LIMIT": str(HIGH_RATE_LIMIT),
     }
     with tempfile.TemporaryDirectory(prefix="bench-ari-") as workdir:
-        async with open_stack(
-            Path(workdir), hotel=HOTEL, env=env, channex_rate_limit=HIGH_RATE_LIMIT
+        async with open_system(
+            Path(workdir),
+            clock=utc_now,
+            hotels=Hotels(plan=HOTEL),
+            channex=ChannexKnobs(rate_limit=HIGH_RATE_LIMIT),
+            env=env,
         ) as stack:
             await stack.admin("POST", "/sync/full")
             await stack.settle()

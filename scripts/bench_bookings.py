@@ -2,7 +2,7 @@
 
     python scripts/bench_bookings.py [--bookings 200] [--worker-interval 0.02] [--json]
 
-Everything runs in this process on loopback (`middleware.sandbox.stack`): the Channex and
+Everything runs in this process on loopback (`middleware.sandbox.system`): the Channex and
 sistema-os emulators and the real middleware, web with the worker inside.
 
 (a) Middleware: `--bookings` one-room bookings, one at a time. Each is timed from the moment
@@ -46,8 +46,10 @@ import aiohttp
 import orjson
 
 from middleware import logs
+from middleware.clock import Clock, utc_now
 from middleware.sandbox.faults import FaultPlan
-from middleware.sandbox.stack import API_KEY, Stack, open_stack
+from middleware.sandbox.system import System, open_system
+from middleware.sandbox.system_emulators import SANDBOX, Hotels
 
 HOTEL = "duke_beach"
 FIRST_NIGHT_DAYS = 20  # the first stay starts this many days after today
@@ -86,7 +88,7 @@ def stays(codes: Sequence[str], count: int, first: date) -> list[Stay]:
     ]
 
 
-def _spec(stack: Stack, stay: Stay, n: int) -> dict[str, Any]:
+def _spec(stack: System[Clock], stay: Stay, n: int) -> dict[str, Any]:
     return {
         "property_id": stack.property_id,
         "rooms": [
@@ -102,7 +104,7 @@ def _spec(stack: Stack, stay: Stay, n: int) -> dict[str, Any]:
     }
 
 
-def _arrival(stack: Stack, method: str, path: str, since: int) -> float | None:
+def _arrival(stack: System[Clock], method: str, path: str, since: int) -> float | None:
     """The emulator's arrival time of the first such call at or after log index `since`."""
     full = "/api/v1" + path
     for request in stack.channex.requests[since:]:
@@ -111,7 +113,7 @@ def _arrival(stack: Stack, method: str, path: str, since: int) -> float | None:
     return None
 
 
-async def _ack_arrival(stack: Stack, revision_id: str, since: int) -> float:
+async def _ack_arrival(stack: System[Clock], revision_id: str, since: int) -> float:
     deadline = time.monotonic() + ACK_TIMEOUT_S
     path = f"/booking_revisions/{revision_id}/ack"
     while (at := _arrival(stack, "POST", path, since)) is None:
@@ -121,7 +123,9 @@ async def _ack_arrival(stack: Stack, revision_id: str, since: int) -> float:
     return at
 
 
-def _timing(stack: Stack, booking_id: str, revision_id: str, since: int, t0: float) -> Timing:
+def _timing(
+    stack: System[Clock], booking_id: str, revision_id: str, since: int, t0: float
+) -> Timing:
     fetch = _arrival(stack, "GET", f"/booking_revisions/{revision_id}", since)
     ack = _arrival(stack, "POST", f"/booking_revisions/{revision_id}/ack", since)
     if fetch is None or ack is None:
@@ -131,7 +135,7 @@ def _timing(stack: Stack, booking_id: str, revision_id: str, since: int, t0: flo
     )
 
 
-async def bench_middleware(stack: Stack, plan: Sequence[Stay]) -> list[Timing]:
+async def bench_middleware(stack: System[Clock], plan: Sequence[Stay]) -> list[Timing]:
     timings = []
     for n, stay in enumerate(plan):
         since = len(stack.channex.requests)
@@ -142,10 +146,10 @@ async def bench_middleware(stack: Stack, plan: Sequence[Stay]) -> list[Timing]:
     return timings
 
 
-async def bench_direct(stack: Stack, plan: Sequence[Stay], offset: int) -> list[Timing]:
+async def bench_direct(stack: System[Clock], plan: Sequence[Stay], offset: int) -> list[Timing]:
     """The three calls by hand; webhooks are dropped so the middleware never sees these."""
     codes = {stack.room_type_id(stay.code): stay.code for stay in plan}
-    headers = {"user-api-key": API_KEY}
+    headers = {"user-api-key": SANDBOX.api_key}
     timings = []
     stack.channex.faults = DROP_WEBHOOKS
     try:
@@ -209,7 +213,7 @@ def figures(samples_s: Sequence[float]) -> dict[str, float]:
     }
 
 
-def problems(stack: Stack, timings: Sequence[Timing]) -> list[str]:
+def problems(stack: System[Clock], timings: Sequence[Timing]) -> list[str]:
     """What would make the figures meaningless: a booking not exactly once in the PMS, a
     revision not acked exactly once."""
     acks = Counter(
@@ -230,7 +234,9 @@ def problems(stack: Stack, timings: Sequence[Timing]) -> list[str]:
 async def run(bookings: int, worker_interval_s: float) -> dict[str, Any]:
     env = {"WORKER_INTERVAL": str(worker_interval_s), "FEED_POLL_INTERVAL": "0"}
     with tempfile.TemporaryDirectory(prefix="bench-bookings-") as workdir:
-        async with open_stack(Path(workdir), hotel=HOTEL, env=env) as stack:
+        async with open_system(
+            Path(workdir), clock=utc_now, hotels=Hotels(plan=HOTEL), env=env
+        ) as stack:
             # live (without the full sync): each booking's availability re-sync is pushed
             ids = [prop.property_id for prop in stack.mapping]
             await stack.context.runtime.store.live.put_live(ids, stack.clock(), by="bench")

@@ -45,25 +45,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import aiohttp
 import orjson
 
 from middleware import clock as clocks
 from middleware import logs
-from middleware.channex.client import ChannexClient
 from middleware.domain.mapping import Mapping
-from middleware.mapping_file import write_mapping
 from middleware.sandbox import many_hotels
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.channex_limits import max_calls_in_window
-from middleware.serving import serve_app
+from middleware.sandbox.pms import PmsEmulator
+from middleware.sandbox.processes import MiddlewareProcess
+from middleware.sandbox.system_emulators import ChannexKnobs, Emulators, Hotels, open_emulators
+from middleware.sandbox.system_processes import run_middleware
 from middleware.store.open import open_store_file
 from middleware.store.port import Store
 from scripts import bench_process as procs
 
-API_KEY = "bench-channex-api-key"
-WEBHOOK_SECRET = "bench-webhook-secret-0123456789"
-SECRET_HEADER = "X-Channex-Webhook-Secret"
 LIMIT = 10  # Channex: calls a minute per property and endpoint
 WINDOW_S = 60.0
 SYNC_DAYS = 30
@@ -100,10 +97,10 @@ async def _idle(store: Store) -> bool:
     )
 
 
-def _mismatches(channex: ChannexEmulator, hotels: many_hotels.PmsHotels, mapping: Mapping) -> int:
+def _mismatches(channex: ChannexEmulator, hotels: list[PmsEmulator], mapping: Mapping) -> int:
     """Cells (availability or rate) where Channex does not hold what the PMS says."""
     wrong = 0
-    for prop, pms in zip(mapping.properties, hotels.emulators, strict=True):
+    for prop, pms in zip(mapping.properties, hotels, strict=True):
         first = pms.today()
         last = first + timedelta(days=SYNC_DAYS - 1)
         doc = pms.ari(first, last)
@@ -126,17 +123,17 @@ def _mismatches(channex: ChannexEmulator, hotels: many_hotels.PmsHotels, mapping
 
 
 async def _storm(
-    hotels: many_hotels.PmsHotels, seconds: float, change_every_s: float, seed: int
+    hotels: list[PmsEmulator], seconds: float, change_every_s: float, seed: int
 ) -> None:
     """Every hotel's PMS changes every `change_every_s`, the hotels staggered."""
     rng = random.Random(seed)
-    count = len(hotels.emulators)
+    count = len(hotels)
     step_s = change_every_s / count
     deadline = time.monotonic() + seconds
     tick = 0
     while time.monotonic() < deadline:
         index = tick % count
-        pms = hotels.emulators[index]
+        pms = hotels[index]
         code = many_hotels.code_of(index, rng.choice(many_hotels.DEFAULT_CODES))
         day = pms.today() + timedelta(days=rng.randrange(1, SYNC_DAYS - 1))
         if (tick // count) % 2:
@@ -188,71 +185,40 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 
 async def run_one(n: int, args: argparse.Namespace) -> Row:
+    env = {
+        "CHANNEX_SYNC_DAYS": str(SYNC_DAYS),
+        "WORKER_CONCURRENCY": str(args.concurrency),
+        "PMS_POLL_INTERVAL": "0",
+        "FEED_POLL_INTERVAL": "0",
+        "PARITY_INTERVAL": "0",
+        "PARITY_FULL_HOUR": "",
+        "LOG_LEVEL": "WARNING",
+    }
+    channex = ChannexKnobs(rate_limit=LIMIT, window_s=WINDOW_S, ari_delay_s=args.latency_s)
     with tempfile.TemporaryDirectory(prefix="bench-properties-") as tmp:
         workdir = Path(tmp)
-
-        def today() -> date:
-            return clocks.hotel_today(many_hotels.TIMEZONE, clocks.utc_now())
-
-        channex = ChannexEmulator(api_key=API_KEY, rate_limit=LIMIT, window_s=WINDOW_S, today=today)
-        channex.ari_delay_s = args.latency_s
         async with (
-            aiohttp.ClientSession() as session,
-            serve_app(channex.app) as channex_url,
-            many_hotels.open_pms_hotels(n, workdir, today=today) as hotels,
+            open_emulators(
+                workdir, clock=clocks.utc_now, hotels=Hotels(count=n), channex=channex
+            ) as emulators,
+            run_middleware(emulators, workdir, split=False, env=env) as child,
         ):
-            client = ChannexClient(session, channex_url + "/api/v1", API_KEY)
-            urls = [hotels.base_url(i) for i in range(n)]
-            mapping = await many_hotels.provision(client, workdir, urls, sync_days=500)
-            write_mapping(workdir / "mapping.json", mapping)
-            port = procs.free_port()
-            env = {
-                "CHANNEX_BASE_URL": channex_url + "/api/v1",
-                "CHANNEX_API_KEY": API_KEY,
-                "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
-                "CHANNEX_SYNC_DAYS": str(SYNC_DAYS),
-                "PMS_BASE_URL": "http://127.0.0.1:9",  # every hotel has its own PMS
-                "MAPPING_FILE": str(workdir / "mapping.json"),
-                "DATABASE_PATH": str(workdir / "middleware.db"),
-                "WORKER_IN_PROCESS": "true",
-                "WORKER_CONCURRENCY": str(args.concurrency),
-                "PMS_POLL_INTERVAL": "0",
-                "FEED_POLL_INTERVAL": "0",
-                "PARITY_INTERVAL": "0",
-                "PARITY_FULL_HOUR": "",
-                "LOG_LEVEL": "WARNING",
-                "PORT": str(port),
-            }
-            url = f"http://127.0.0.1:{port}"
-            async with procs.running(
-                "middleware", ["-m", "middleware.web", "--host", "127.0.0.1"], env, workdir
-            ) as child:
-                await procs.wait_answering(session, child, url + "/health")
-                await many_hotels.register_webhooks(
-                    client, mapping, url + "/webhook/channex", {SECRET_HEADER: WEBHOOK_SECRET}
-                )
-                for pms in hotels.emulators:
-                    pms.middleware_url = url
-                store = await open_store_file(workdir / "middleware.db")
-                try:
-                    return await _measure(
-                        n, args, channex, hotels, mapping, store, child, session, url
-                    )
-                finally:
-                    await store.close()
+            store = await open_store_file(workdir / "middleware.db")
+            try:
+                return await _measure(n, args, emulators, store, child.web)
+            finally:
+                await store.close()
 
 
 async def _measure(
     n: int,
     args: argparse.Namespace,
-    channex: ChannexEmulator,
-    hotels: many_hotels.PmsHotels,
-    mapping: Mapping,
+    emulators: Emulators[clocks.Clock],
     store: Store,
-    child: procs.Child,
-    session: aiohttp.ClientSession,
-    url: str,
+    child: MiddlewareProcess,
 ) -> Row:
+    channex, hotels, mapping = emulators.channex, emulators.pms_hotels, emulators.mapping
+    assert child.pid is not None
     began = time.monotonic()
     ids = [prop.property_id for prop in mapping]  # the go-live full sync of every hotel
     await store.live.go_live(ids, clocks.utc_now(), by="bench_properties", source="sync_full")
@@ -267,7 +233,7 @@ async def _measure(
     )
     storm_to = time.monotonic()
     cpu_pct = 100 * (procs.cpu_seconds(child.pid) - cpu_before) / (storm_to - storm_from)
-    for pms in hotels.emulators:
+    for pms in hotels:
         await pms.drain_notifications()
 
     converge_s: float | None = None

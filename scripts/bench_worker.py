@@ -24,23 +24,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from middleware import clock as clocks
-from middleware.channex.client import ChannexClient
-from middleware.channex.hotel_plans import duke_beach_plan
-from middleware.channex.setup import run_setup
 from middleware.domain.mapping import Mapping
 from middleware.sandbox.channex import ChannexEmulator
-from middleware.sandbox.pms import PmsEmulator
-from middleware.serving import serve_app
+from middleware.sandbox.system import work_left
+from middleware.sandbox.system_emulators import ChannexKnobs, open_emulators
+from middleware.sandbox.system_processes import run_middleware
 from middleware.store.open import open_store_file
 from middleware.store.port import Store
 from scripts import bench_process as procs
 
-API_KEY = "bench-channex-api-key"
-WEBHOOK_SECRET = "bench-webhook-secret-0123456789"
-SECRET_HEADER = "X-Channex-Webhook-Secret"
 RATE_LIMIT = 1000
 WORKER_INTERVAL_S = 0.5
 SETTLE_TIMEOUT_S = 300.0
@@ -53,16 +46,8 @@ async def _settle(store: Store, channex: ChannexEmulator) -> dict[str, int]:
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     while time.monotonic() < deadline:
         await channex.deliver_pending()
-        lanes = await store.outbox.backlog(clocks.utc_now())
-        counts = await store.revisions.counts()
-        busy = (
-            await store.sync_requests.pending_count()
-            or sum(lane.pending + lane.in_flight for lane in lanes)
-            or counts["pending"]
-            or counts["applied"]
-        )
-        if not busy:
-            return counts
+        if not await work_left(store, clocks.utc_now()):
+            return await store.revisions.counts()
         await asyncio.sleep(SETTLE_POLL_S)
     raise TimeoutError(f"the worker did not finish within {SETTLE_TIMEOUT_S} s")
 
@@ -102,74 +87,39 @@ def _book(channex: ChannexEmulator, mapping: Mapping, count: int, days: int, see
 
 
 async def bench_worker(workdir: Path, *, days: int, bookings: int, seed: int) -> dict[str, Any]:
-    plan = duke_beach_plan()
-    channex = ChannexEmulator(api_key=API_KEY, rate_limit=RATE_LIMIT)
-    pms = PmsEmulator(hotel="duke_beach")
-    mapping_path = workdir / "worker-mapping.json"
+    workdir = workdir / "worker"  # the other benchmarks' files stay apart
+    workdir.mkdir(exist_ok=True)
+    env = {
+        "CHANNEX_SYNC_DAYS": str(days),
+        "CHANNEX_PRICE_RATE_LIMIT": str(RATE_LIMIT),
+        "CHANNEX_AVAIL_RATE_LIMIT": str(RATE_LIMIT),
+        "WORKER_INTERVAL": str(WORKER_INTERVAL_S),
+        "LOG_LEVEL": "WARNING",
+    }
     async with (
-        aiohttp.ClientSession() as session,
-        serve_app(channex.app) as channex_url,
-        serve_app(pms.app) as pms_url,
+        open_emulators(
+            workdir, clock=clocks.utc_now, channex=ChannexKnobs(rate_limit=RATE_LIMIT)
+        ) as emulators,
+        run_middleware(emulators, workdir, split=True, env=env) as children,
     ):
-        client = ChannexClient(session, channex_url + "/api/v1", API_KEY)
-
-        async def setup(webhook_url: str | None) -> Mapping:
-            report = await run_setup(
-                client,
-                plan,
-                mapping_path=mapping_path,
-                webhook_url=webhook_url,
-                webhook_secret=WEBHOOK_SECRET if webhook_url else None,
-                secret_header=SECRET_HEADER,
-                dry_run=False,
-            )
-            if report.mapping is None:
-                raise RuntimeError("the setup engine wrote no mapping")
-            return report.mapping
-
-        mapping = await setup(None)
-        db_path = workdir / "worker.db"
-        env = {
-            "CHANNEX_BASE_URL": channex_url + "/api/v1",
-            "CHANNEX_API_KEY": API_KEY,
-            "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "CHANNEX_WEBHOOK_SECRET_HEADER": SECRET_HEADER,
-            "CHANNEX_SYNC_DAYS": str(days),
-            "CHANNEX_PRICE_RATE_LIMIT": str(RATE_LIMIT),
-            "CHANNEX_AVAIL_RATE_LIMIT": str(RATE_LIMIT),
-            "PMS_BASE_URL": pms_url,
-            "MAPPING_FILE": str(mapping_path),
-            "DATABASE_PATH": str(db_path),
-            "WORKER_IN_PROCESS": "false",
-            "WORKER_INTERVAL": str(WORKER_INTERVAL_S),
-            "LOG_LEVEL": "WARNING",
-        }
-        port = procs.free_port()
-        web_url = f"http://{procs.LOOPBACK}:{port}"
-        web_args = ["-m", "middleware.web", "--host", procs.LOOPBACK, "--port", str(port)]
-        async with (
-            procs.running("worker-web", web_args, env, workdir) as web,
-            procs.running("worker", ["-m", "middleware.worker"], env, workdir) as worker,
-        ):
-            await procs.wait_answering(session, web, web_url + "/health")
-            await setup(web_url + "/webhook/channex")
-            pms.middleware_url = web_url
-            store = await open_store_file(db_path)
-            try:
-                started = time.perf_counter()
-                ids = [prop.property_id for prop in mapping]
-                await store.live.go_live(ids, clocks.utc_now(), by="bench", source="bench")
-                await _settle(store, channex)
-                full_sync_s = time.perf_counter() - started
-                full_sync_pushes = _ari_pushes(channex)
-                _book(channex, mapping, bookings, days, seed)
-                counts = await _settle(store, channex)
-                elapsed_s = time.perf_counter() - started
-                worker_rss_kib = procs.peak_rss_kib(worker.pid)
-                web_rss_kib = procs.peak_rss_kib(web.pid)
-            finally:
-                pms.middleware_url = None
-                await store.close()
+        channex, pms, mapping = emulators.channex, emulators.pms, emulators.mapping
+        web, worker = children.web, children.worker
+        assert web.pid is not None and worker is not None and worker.pid is not None
+        store = await open_store_file(workdir / "middleware.db")
+        try:
+            started = time.perf_counter()
+            ids = [prop.property_id for prop in mapping]
+            await store.live.go_live(ids, clocks.utc_now(), by="bench", source="bench")
+            await _settle(store, channex)
+            full_sync_s = time.perf_counter() - started
+            full_sync_pushes = _ari_pushes(channex)
+            _book(channex, mapping, bookings, days, seed)
+            counts = await _settle(store, channex)
+            elapsed_s = time.perf_counter() - started
+            worker_rss_kib = procs.peak_rss_kib(worker.pid)
+            web_rss_kib = procs.peak_rss_kib(web.pid)
+        finally:
+            await store.close()
     return {
         "hotel": "duke_beach",
         "days": days,

@@ -73,12 +73,13 @@ from middleware import clock as clocks
 from middleware import logs
 from middleware.domain import retention as forgetting
 from middleware.domain.attention import ParkReason
-from middleware.sandbox import stack
 from middleware.sandbox.pms_state import CANCELLED, NoFreeApartmentError
+from middleware.sandbox.system import work_left
+from middleware.sandbox.system_emulators import ChannexKnobs, Emulators, open_emulators
+from middleware.sandbox.system_processes import run_middleware
 from middleware.store import prune
 from middleware.store.sqlite.store import SqliteStore
 from middleware.store.stamps import to_db_time
-from scripts import bench_process as procs
 from scripts.soak_clock import SteppedClock
 
 START = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)  # midnight at the hotel (America/Sao_Paulo)
@@ -224,7 +225,7 @@ async def _sample(
     day: int,
     store: SqliteStore,
     path: Path,
-    env: stack.Emulators,
+    env: Emulators[SteppedClock],
     pid: int,
     cutoff: datetime,
     retention_days: int,
@@ -264,7 +265,7 @@ async def _sample(
     )
 
 
-async def _settle(store: SqliteStore, env: stack.Emulators, clock: SteppedClock) -> None:
+async def _settle(store: SqliteStore, env: Emulators[SteppedClock], clock: SteppedClock) -> None:
     """Until notices and webhooks are delivered and the middleware has nothing left to do."""
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     idle_in_a_row = 0
@@ -273,14 +274,7 @@ async def _settle(store: SqliteStore, env: stack.Emulators, clock: SteppedClock)
             raise TimeoutError(f"the middleware did not settle within {SETTLE_TIMEOUT_S} s")
         await env.pms.drain_notifications()
         await env.channex.deliver_pending()
-        lanes = await store.outbox.backlog(clock())
-        counts = await store.revisions.counts()
-        busy = (
-            await store.sync_requests.pending_count()
-            or sum(b.pending + b.in_flight for b in lanes)
-            or counts.get("pending", 0)
-            or counts.get("applied", 0)
-        )
+        busy = await work_left(store, clock())
         idle_in_a_row = 0 if busy else idle_in_a_row + 1
         await asyncio.sleep(SETTLE_POLL_S)
 
@@ -289,7 +283,7 @@ class Traffic:
     """One hotel's day, event by event, recorded in a `Ledger`."""
 
     def __init__(
-        self, env: stack.Emulators, clock: SteppedClock, seed: int, lead_days: int
+        self, env: Emulators[SteppedClock], clock: SteppedClock, seed: int, lead_days: int
     ) -> None:
         self.env = env
         self.lead_days = lead_days
@@ -449,7 +443,9 @@ async def _parked_with_notice(store: SqliteStore, revision_id: str, acks: Counte
     )
 
 
-async def _accounting(store: SqliteStore, env: stack.Emulators, ledger: Ledger) -> Accounting:
+async def _accounting(
+    store: SqliteStore, env: Emulators[SteppedClock], ledger: Ledger
+) -> Accounting:
     """Where every OTA booking and revision ended.
 
     Right: a live booking has exactly one live sistema-os booking, with its last dates; a
@@ -507,10 +503,9 @@ async def _late_parked(store: SqliteStore, revision_id: str | None, acks: Counte
     )
 
 
-def _child_env(env: stack.Emulators, workdir: Path, args: argparse.Namespace) -> dict[str, str]:
+def _child_env(args: argparse.Namespace) -> dict[str, str]:
+    """The soak's settings on top of the emulators' (one process: `run_middleware` says so)."""
     return {
-        **env.middleware_env(workdir),
-        "WORKER_IN_PROCESS": "true",
         "WORKER_INTERVAL": "0.2",
         "ARI_DEBOUNCE": "0.2",
         "ARI_MAX_DELAY": "0.6",
@@ -531,27 +526,25 @@ async def run(args: argparse.Namespace) -> Report:
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         workdir = Path(tmp)
         clock = SteppedClock(workdir / "clock", START)
-        async with stack.open_emulators(workdir, clock=clock, channex_rate_limit=UNLIMITED) as env:
-            port = procs.free_port()
-            argv = ["-m", "scripts.soak_middleware", "--clock-file", str(clock.path)]
-            async with procs.running(
-                "middleware", [*argv, "--port", str(port)], _child_env(env, workdir, args), workdir
+        async with open_emulators(
+            workdir, clock=clock, channex=ChannexKnobs(rate_limit=UNLIMITED)
+        ) as env:
+            command = ("-m", "scripts.soak_middleware", "--clock-file", str(clock.path))
+            async with run_middleware(
+                env, workdir, split=False, env=_child_env(args), web_command=command
             ) as child:
-                url = f"http://127.0.0.1:{port}"
-                await procs.wait_answering(env.session, child, url + "/health")
-                await env.register_webhook(url + "/webhook/channex")
-                env.pms.middleware_url = url
+                pid = child.web.pid
+                assert pid is not None
                 store = await SqliteStore.open(workdir / "middleware.db")
                 try:
-                    return await _soak(args, env, clock, store, workdir, child.pid, began)
+                    return await _soak(args, env, clock, store, workdir, pid, began)
                 finally:
-                    env.pms.middleware_url = None
                     await store.close()
 
 
 async def _soak(
     args: argparse.Namespace,
-    env: stack.Emulators,
+    env: Emulators[SteppedClock],
     clock: SteppedClock,
     store: SqliteStore,
     workdir: Path,

@@ -1,4 +1,5 @@
-"""Suite-wide settings: the Hypothesis profile, and a temp root of its own for each session."""
+"""Suite-wide settings (the Hypothesis profile, a temp root of its own for each session) and
+the test kit's fixtures (store backends, clocks, emulators, the system)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from uuid import uuid4
 import pytest
 from hypothesis import settings
 
+from middleware.sandbox.system_emulators import Emulators, open_emulators
 from middleware.store.port import Store
 from middleware.store.sqlite.store import SqliteStore
+from tests.flow.harness import CREDENTIALS, System, start_system
+from tests.kit.clocks import ManualClock, MovableClock, ShiftedClock, Ticker
 
 # A deadline is a timing assertion, and timings on a shared or loaded machine (two sessions at
 # once, mutation testing, CI neighbours) trip Hypothesis's 200 ms default with no bug behind
@@ -71,3 +75,35 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         raise ValueError(f"no store backend named {request.param!r}")
     yield opened
     await opened.close()
+
+
+# --------------------------------------------------------------------- the test kit: clocks,
+# the emulators and the whole system (middleware.sandbox.system), one fresh each per test.
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """UTC time standing at 31 Oct 2026, 12:00, moved only by the test."""
+    return ManualClock()
+
+
+@pytest.fixture
+def ticker() -> Ticker:
+    """Monotonic seconds standing at 1000, moved only by the test."""
+    return Ticker()
+
+
+@pytest.fixture
+async def emulators(tmp_path: Path) -> AsyncIterator[Emulators[MovableClock]]:
+    """Channex and Duke Beach's sistema-os serving, the hotel created in the emulated Channex
+    and its mapping file written (`tmp_path/mapping.json`); no middleware yet."""
+    shifted: MovableClock = ShiftedClock()
+    async with open_emulators(tmp_path, clock=shifted, credentials=CREDENTIALS) as served:
+        yield served
+
+
+@pytest.fixture
+async def system(tmp_path: Path) -> AsyncIterator[System]:
+    """Duke Beach live on the emulators with the middleware (web + worker) in this process."""
+    async with start_system(tmp_path) as running:
+        yield running

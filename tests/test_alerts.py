@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,8 @@ from middleware.sandbox.faults import FaultPlan
 from middleware.serving import serve_app
 from tests.flow import ota
 from tests.flow.harness import ADMIN_TOKEN, API_KEY, WEBHOOK_SECRET, System, start_system
-from tests.web.operator_kit import INSTANT_ARI, NO_WORKER, FrozenClock, beat
+from tests.kit.clocks import ManualClock
+from tests.web.operator_kit import INSTANT_ARI, NO_WORKER, beat
 
 D = date.fromisoformat
 SOURCE = "[channex-middleware]"
@@ -72,19 +73,10 @@ async def receiving() -> AsyncIterator[tuple[Receiver, str]]:
         yield receiver, url + "/hook"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.fromisoformat("2026-10-31T12:00:00+00:00")
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 # --------------------------------------------------------------------------- the alerter
 
 
-async def test_a_burst_is_one_message_per_kind_per_interval() -> None:
-    clock = Clock()
+async def test_a_burst_is_one_message_per_kind_per_interval(clock: ManualClock) -> None:
     async with receiving() as (receiver, url), aiohttp.ClientSession() as session:
         alerter = Alerter(session, url, clock=clock)
         for n in range(5):
@@ -106,8 +98,7 @@ async def test_a_burst_is_one_message_per_kind_per_interval() -> None:
     assert PER_KIND_INTERVAL_S == 300.0
 
 
-async def test_no_more_than_max_per_hour_in_all() -> None:
-    clock = Clock()
+async def test_no_more_than_max_per_hour_in_all(clock: ManualClock) -> None:
     async with receiving() as (receiver, url), aiohttp.ClientSession() as session:
         alerter = Alerter(session, url, clock=clock)
         for n in range(MAX_PER_HOUR + 5):
@@ -120,7 +111,7 @@ async def test_no_more_than_max_per_hour_in_all() -> None:
 
 async def test_the_text_is_masked() -> None:
     async with receiving() as (receiver, url), aiohttp.ClientSession() as session:
-        alerter = Alerter(session, url, clock=Clock(), secrets=[API_KEY, ADMIN_TOKEN, "abc"])
+        alerter = Alerter(session, url, clock=ManualClock(), secrets=[API_KEY, ADMIN_TOKEN, "abc"])
         await alerter.send(
             "booking_needs_attention",
             f"key {API_KEY} token {ADMIN_TOKEN} guest ana.lima@example.com"
@@ -133,7 +124,7 @@ async def test_the_text_is_masked() -> None:
 
 async def test_an_unreachable_receiver_is_logged_not_raised() -> None:
     async with aiohttp.ClientSession() as session:
-        alerter = Alerter(session, "http://127.0.0.1:9/hook", clock=Clock())
+        alerter = Alerter(session, "http://127.0.0.1:9/hook", clock=ManualClock())
         await alerter.send("dead_letter", "lost")
         assert alerter.delivered == 0
 
@@ -144,7 +135,7 @@ async def test_an_unreachable_receiver_is_logged_not_raised() -> None:
 async def test_each_problem_kind_sends_one_message(tmp_path: Path) -> None:
     async with receiving() as (receiver, url):
         env = {**INSTANT_ARI, "ALERT_WEBHOOK_URL": url, "OUTBOX_MAX_ATTEMPTS": "1"}
-        async with start_system(tmp_path, clock=FrozenClock(), extra_env=env) as system:
+        async with start_system(tmp_path, clock=ManualClock(), extra_env=env) as system:
             await system.full_sync()
             await _full_hotel(system)
             booking_id, revision_id = system.channex.create_booking(
@@ -203,8 +194,9 @@ async def test_each_problem_kind_sends_one_message(tmp_path: Path) -> None:
             assert private not in text
 
 
-async def test_a_stale_worker_is_one_message_per_stale_spell(tmp_path: Path) -> None:
-    clock = FrozenClock()
+async def test_a_stale_worker_is_one_message_per_stale_spell(
+    clock: ManualClock, tmp_path: Path
+) -> None:
     async with receiving() as (receiver, url):
         env = {**NO_WORKER, "ALERT_WEBHOOK_URL": url}
         async with start_system(tmp_path, clock=clock, extra_env=env) as system:
@@ -224,8 +216,9 @@ async def test_a_stale_worker_is_one_message_per_stale_spell(tmp_path: Path) -> 
     ]
 
 
-async def test_the_web_process_watches_the_worker_by_itself(tmp_path: Path) -> None:
-    clock = FrozenClock()
+async def test_the_web_process_watches_the_worker_by_itself(
+    clock: ManualClock, tmp_path: Path
+) -> None:
     async with receiving() as (receiver, url):
         env = {**NO_WORKER, "ALERT_WEBHOOK_URL": url, "HEARTBEAT_STALE": "1"}
         async with start_system(tmp_path, clock=clock, extra_env=env) as system:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_processes import ROOT, child_env
+from middleware.sandbox.processes import ROOT, child_env
 
 HELP_TIMEOUT_S = 30
 MODULES = (

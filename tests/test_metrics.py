@@ -20,10 +20,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from middleware import metrics
 from middleware.calllog import CallRecord
+from middleware.sandbox.system_processes import free_port
 from tests.flow import ota
 from tests.flow.harness import SECRET_HEADER, System, start_system
-from tests.test_processes import ADMIN, emulators, free_port, healthy, spawn, terminate
-from tests.web.operator_kit import INSTANT_ARI, FrozenClock, get_text
+from tests.kit.clocks import ManualClock
+from tests.test_processes import ADMIN, emulators, healthy, spawn, terminate
+from tests.web.operator_kit import INSTANT_ARI, get_text
 
 D = date.fromisoformat
 Key = tuple[str, tuple[tuple[str, str], ...]]
@@ -139,7 +141,7 @@ async def _metrics(system: System) -> dict[Key, float]:
 
 
 async def test_metrics_after_a_flow(tmp_path: Path) -> None:
-    async with start_system(tmp_path, clock=FrozenClock(), extra_env=INSTANT_ARI) as system:
+    async with start_system(tmp_path, clock=ManualClock(), extra_env=INSTANT_ARI) as system:
         before = await _metrics(system)
         await system.full_sync()
         booking_id, revision_id = system.channex.create_booking(

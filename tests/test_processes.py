@@ -6,28 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO, Any
 
 import aiohttp
 import orjson
 
-from middleware.channex.client import ChannexClient
-from middleware.channex.hotel_plans import certification_plan
-from middleware.channex.setup import run_setup
-from middleware.sandbox.channex import ChannexEmulator
-from middleware.sandbox.pms import PmsEmulator
-from middleware.serving import serve_app
+from middleware.clock import utc_now
+from middleware.sandbox.processes import child_env
+from middleware.sandbox.system_emulators import Credentials, Hotels, open_emulators
+from middleware.sandbox.system_processes import free_port
 from tests.web.operator_kit import CHECKS
 
-ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "process-test-api-key-0123"
 ADMIN = "process-test-admin-token-4567"
 WEBHOOK_SECRET = "process-test-webhook-secret-89ab"
@@ -35,48 +30,18 @@ START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0  # the worker's own shutdown timeout is 10 s
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def child_env(extra: Mapping[str, str]) -> dict[str, str]:
-    """Only what the child needs: no inherited settings, the repo importable."""
-    return {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **extra}
+CREDENTIALS = Credentials(api_key=API_KEY, webhook_secret=WEBHOOK_SECRET, admin_token=ADMIN)
 
 
 @contextlib.asynccontextmanager
 async def emulators(tmp_path: Path) -> AsyncIterator[dict[str, str]]:
     """Both emulators on loopback and a mapping file written by the setup engine; yields the
     environment for the processes."""
-    channex = ChannexEmulator(api_key=API_KEY)
-    pms = PmsEmulator(hotel="certification")
-    mapping_path = tmp_path / "mapping.json"
-    async with (
-        aiohttp.ClientSession() as session,
-        serve_app(channex.app) as channex_url,
-        serve_app(pms.app) as pms_url,
-    ):
-        client = ChannexClient(session, channex_url + "/api/v1", API_KEY)
-        report = await run_setup(
-            client,
-            certification_plan(),
-            mapping_path=mapping_path,
-            webhook_url=None,
-            webhook_secret=None,
-            secret_header="X-Channex-Webhook-Secret",
-            dry_run=False,
-        )
-        assert report.mapping is not None
+    async with open_emulators(
+        tmp_path, clock=utc_now, hotels=Hotels(plan="certification"), credentials=CREDENTIALS
+    ) as served:
         yield {
-            "CHANNEX_BASE_URL": channex_url + "/api/v1",
-            "CHANNEX_API_KEY": API_KEY,
-            "PMS_BASE_URL": pms_url,
-            "MAPPING_FILE": str(mapping_path),
-            "DATABASE_PATH": str(tmp_path / "middleware.db"),
-            "ADMIN_TOKEN": ADMIN,
-            "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            **served.middleware_env(tmp_path),
             "CHANNEX_SYNC_DAYS": "30",
             "WORKER_INTERVAL": "0.5",
         }

@@ -7,7 +7,7 @@ import ast
 import sys
 from pathlib import Path
 
-from tests.test_processes import ROOT
+from middleware.sandbox.processes import ROOT
 
 TEST_TOOLS = {
     "pytest",

@@ -41,8 +41,9 @@ from typing import Any, TextIO, TypeVar
 
 from middleware import logs
 from middleware.channex.hotel_plans import HOTELS
-from middleware.sandbox import stack as stacks
-from middleware.sandbox.stack import Stack, open_stack
+from middleware.clock import Clock, utc_now
+from middleware.sandbox import system as systems
+from middleware.sandbox import system_emulators as emulated
 from middleware.sandbox.tour import StepResult, Tour
 from middleware.serving import LOOPBACK
 
@@ -168,10 +169,10 @@ async def until_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event) -> T 
     return None
 
 
-def explore_text(stack: Stack) -> list[str]:
+def explore_text(stack: systems.System[Clock]) -> list[str]:
     """Where to look while the sandbox stays up, with copy-paste commands."""
     channex_root = stack.channex_url.removesuffix("/api/v1")
-    auth = f"-H 'Authorization: Bearer {stacks.ADMIN_TOKEN}'"
+    auth = f"-H 'Authorization: Bearer {emulated.SANDBOX.admin_token}'"
     first = stack.today() + timedelta(days=30)
     room = stack.mapping.properties[0].room_types[0]
     booking = {
@@ -195,14 +196,14 @@ def explore_text(stack: Stack) -> list[str]:
     return [
         "",
         "The sandbox stays up. Explore (Ctrl-C stops everything):",
-        f"  the console         {stack.url}/console/  (admin token {stacks.ADMIN_TOKEN})",
+        f"  the console         {stack.url}/console/  (admin token {emulated.SANDBOX.admin_token})",
         f"  signed in, once     {stack.console_sign_in_url()}  (valid 10 min, one use)",
         f"  middleware health   curl {stack.url}/health",
         f"  middleware status   curl {auth} {stack.url}/status",
         f"  metrics             curl {stack.url}/metrics",
         f"  manual test push    curl -X POST {auth} {stack.url}/admin/channex/test/rate",
         f"  validate the ids    curl {auth} {stack.url}/admin/channex/validate-ids",
-        f"  Channex emulator    {stack.channex_url} (user-api-key: {stacks.API_KEY});"
+        f"  Channex emulator    {stack.channex_url} (user-api-key: {emulated.SANDBOX.api_key});"
         f" what it received: curl {channex_root}/_control/requests",
         f"  sistema-os emulator {stack.pms_url}; its bookings:"
         f" curl {stack.pms_url}/_control/bookings",
@@ -232,7 +233,7 @@ def write_env_file(data_dir: Path, settings: Mapping[str, str]) -> Path:
     return path
 
 
-def cli_env(stack: Stack, data_dir: Path) -> dict[str, str]:
+def cli_env(stack: systems.System[Clock], data_dir: Path) -> dict[str, str]:
     """The running sandbox's settings with absolute paths, for the CLI in another shell."""
     env = {key: value for key, value in stack.env.items() if key != "WORKER_IN_PROCESS"}
     env["MAPPING_FILE"] = str((data_dir / "mapping.json").resolve())
@@ -262,13 +263,13 @@ async def run_sandbox(args: argparse.Namespace, ports: Ports, out: TextIO) -> in
         loop.add_signal_handler(sig, stop.set)
     data_dir = fresh_data_dir(args.data_dir)
     with middleware_log(data_dir / LOG_FILE):
-        async with open_stack(
+        async with systems.open_system(
             data_dir,
-            hotel=args.hotel,
+            clock=utc_now,
+            hotels=emulated.Hotels(plan=args.hotel, pms_port=ports.pms),
+            channex=emulated.ChannexKnobs(port=ports.channex),
             env=SANDBOX_ENV,
             port=ports.middleware,
-            channex_port=ports.channex,
-            pms_port=ports.pms,
         ) as stack:
             print(f"sistema-os emulator  {stack.pms_url}", file=out)
             print(f"middleware           {stack.url}  (worker inside)", file=out)
@@ -278,7 +279,7 @@ async def run_sandbox(args: argparse.Namespace, ports: Ports, out: TextIO) -> in
             print(
                 f"setup: {stack.mapping.properties[0].name} created in the emulated Channex with"
                 f" {len(stack.mapping.properties[0].room_types)} room types; booking webhook"
-                f" registered with the {stacks.SECRET_HEADER} header",
+                f" registered with the {emulated.SANDBOX.secret_header} header",
                 file=out,
                 flush=True,
             )
@@ -303,12 +304,14 @@ async def run_emulators(args: argparse.Namespace, ports: Ports, out: TextIO) -> 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     data_dir = fresh_data_dir(args.data_dir)
-    async with stacks.open_emulators(
-        data_dir, hotel=args.hotel, channex_port=ports.channex, pms_port=ports.pms
+    async with emulated.open_emulators(
+        data_dir,
+        clock=utc_now,
+        hotels=emulated.Hotels(plan=args.hotel, pms_port=ports.pms),
+        channex=emulated.ChannexKnobs(port=ports.channex),
     ) as emulators:
         middleware_url = f"http://{LOOPBACK}:{ports.middleware}"
-        await emulators.register_webhook(middleware_url + "/webhook/channex")
-        emulators.pms.middleware_url = middleware_url
+        await emulators.connect(middleware_url)
         env = {
             **emulators.middleware_env(data_dir.resolve()),
             "MAPPING_FILE": str(emulators.mapping_path.resolve()),
@@ -339,7 +342,7 @@ async def run_emulators(args: argparse.Namespace, ports: Ports, out: TextIO) -> 
         )
         print("Ctrl-C stops the emulators.", file=out, flush=True)
         await stop.wait()
-        emulators.pms.middleware_url = None
+        emulators.point_pms_at(None)
         print("\nstopping…", file=out, flush=True)
     return EXIT_OK
 

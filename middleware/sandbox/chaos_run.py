@@ -2,9 +2,10 @@
 
 `run_seed(seed, options, workdir)`:
 1. serves the Channex and sistema-os emulators in this process on loopback, creates Duke Beach
-   in the emulated Channex with the setup engine (mapping file, webhook with its secret);
+   in the emulated Channex with the setup engine (`system.open_emulators`: mapping file);
 2. starts `python -m middleware.web` and `python -m middleware.worker` as subprocesses on a
-   database and logs in `workdir`, and takes the hotel live with `POST /sync/full`;
+   database and logs in `workdir` (`system_processes.run_middleware`: webhook with its secret
+   once the web answers), and takes the hotel live with `POST /sync/full`;
 3. runs the seed's workload and fault plan together (`chaos_actions.Timeline`);
 4. turns every fault off, restarts whatever is down, waits (bounded) until the middleware's
    queues are empty and stay empty for longer than both safety-net polls;
@@ -22,21 +23,14 @@ allows no full sync after go-live and counts read-backs against the rate limit.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import aiohttp
 
 from middleware import clock as clocks
-from middleware.channex.client import ChannexClient
-from middleware.channex.hotel_plans import duke_beach_plan
-from middleware.channex.setup import run_setup
 from middleware.domain.mapping import Mapping
 from middleware.sandbox import chaos_oracle
 from middleware.sandbox.channex import ChannexEmulator
@@ -45,13 +39,10 @@ from middleware.sandbox.chaos_plan import make_plan
 from middleware.sandbox.chaos_snapshot import MiddlewareSnapshot, read_snapshot
 from middleware.sandbox.chaos_workload import make_workload
 from middleware.sandbox.pms import PmsEmulator
-from middleware.sandbox.processes import MiddlewareProcess, wait_until_answering
-from middleware.serving import serve_app
+from middleware.sandbox.processes import MiddlewareProcess
+from middleware.sandbox.system_emulators import SANDBOX, ChannexKnobs, open_emulators
+from middleware.sandbox.system_processes import run_middleware
 
-API_KEY = "chaos-channex-api-key-0123"
-WEBHOOK_SECRET = "chaos-webhook-secret-4567"
-ADMIN_TOKEN = "chaos-admin-token-89ab"
-SECRET_HEADER = "X-Channex-Webhook-Secret"
 POLL_S = 0.25
 GO_LIVE_TIMEOUT_S = 60.0
 
@@ -82,23 +73,14 @@ class ChaosOptions:
         the drift variant, two read-backs: one that started after the last change at least)."""
         return max(self.feed_poll_s, self.pms_poll_s, 2 * self.parity_interval_s) + 2.0
 
-    def env(self, *, channex_url: str, pms_url: str, workdir: Path) -> dict[str, str]:
-        return self._base_env(channex_url=channex_url, pms_url=pms_url, workdir=workdir) | (
-            {
-                "PARITY_INTERVAL": str(self.parity_interval_s),
-                "PARITY_DAYS": str(self.sync_days),
-                "PARITY_FULL_HOUR": "",  # the scheduled pass already reads the whole horizon
-            }
-            if self.drift
-            else {}
-        )
-
-    def _base_env(self, *, channex_url: str, pms_url: str, workdir: Path) -> dict[str, str]:
+    def env(self) -> dict[str, str]:
+        """The chaos settings on top of the emulators' (`Emulators.middleware_env`)."""
+        drift = {
+            "PARITY_INTERVAL": str(self.parity_interval_s),
+            "PARITY_DAYS": str(self.sync_days),
+            "PARITY_FULL_HOUR": "",  # the scheduled pass already reads the whole horizon
+        }
         return {
-            "CHANNEX_BASE_URL": channex_url + "/api/v1",
-            "CHANNEX_API_KEY": API_KEY,
-            "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "CHANNEX_WEBHOOK_SECRET_HEADER": SECRET_HEADER,
             "CHANNEX_RATE_WINDOW": str(self.window_s),
             "CHANNEX_PRICE_RATE_LIMIT": str(self.rate_limit),
             "CHANNEX_AVAIL_RATE_LIMIT": str(self.rate_limit),
@@ -107,17 +89,13 @@ class ChaosOptions:
             # short enough that a busy lane wants more calls than the limit allows
             "ARI_DEBOUNCE": "0.2",
             "ARI_MAX_DELAY": "0.5",
-            "PMS_BASE_URL": pms_url,
             "PMS_TIMEOUT": str(self.pms_timeout_s),
             "PMS_POLL_INTERVAL": str(self.pms_poll_s),
             "FEED_POLL_INTERVAL": str(self.feed_poll_s),
-            "MAPPING_FILE": str(workdir / "mapping.json"),
-            "DATABASE_PATH": str(workdir / "middleware.db"),
-            "ADMIN_TOKEN": ADMIN_TOKEN,
             "WORKER_INTERVAL": "0.1",
             "WORKER_LEASE": str(self.lease_s),
             "LOG_LEVEL": "INFO",
-        }
+        } | (drift if self.drift else {})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,58 +120,23 @@ class SeedResult:
         return sum(self.faults.values())
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def _emulators(
-    options: ChaosOptions, today: Callable[[], date]
-) -> AsyncIterator[tuple[ChannexEmulator, PmsEmulator, str, str]]:
-    channex = ChannexEmulator(
-        api_key=API_KEY, rate_limit=options.rate_limit, window_s=options.window_s, today=today
-    )
-    pms = PmsEmulator(hotel="duke_beach", today=today)
-    async with serve_app(channex.app) as channex_url, serve_app(pms.app) as pms_url:
-        yield channex, pms, channex_url, pms_url
-
-
 async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResult:
     """Run `seed` in `workdir` (an existing, empty directory: database, mapping, logs)."""
     started = time.monotonic()
-    hotel = duke_beach_plan()
-
-    def today() -> date:
-        return clocks.hotel_today(hotel.timezone, clocks.utc_now())
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     async with (
-        _emulators(options, today) as (channex, pms, channex_url, pms_url),
-        aiohttp.ClientSession() as session,
+        open_emulators(
+            workdir,
+            clock=clocks.utc_now,
+            channex=ChannexKnobs(rate_limit=options.rate_limit, window_s=options.window_s),
+        ) as emulators,
+        run_middleware(emulators, workdir, split=True, env=options.env()) as children,
     ):
-        report = await run_setup(
-            ChannexClient(session, channex_url + "/api/v1", API_KEY),
-            hotel,
-            mapping_path=workdir / "mapping.json",
-            webhook_url=url + "/webhook/channex",
-            webhook_secret=WEBHOOK_SECRET,
-            secret_header=SECRET_HEADER,
-            dry_run=False,
-        )
-        if report.mapping is None:
-            raise RuntimeError("the setup engine wrote no mapping")
-        env = options.env(channex_url=channex_url, pms_url=pms_url, workdir=workdir)
-        web = MiddlewareProcess.web(env, port=port, cwd=workdir)
-        worker = MiddlewareProcess.worker(env, cwd=workdir)
-        await web.start()
-        await worker.start()
+        channex, pms, mapping = emulators.channex, emulators.pms, emulators.mapping
+        today = emulators.today
+        web, worker, url = children.web, children.worker, children.url
+        assert worker is not None
         try:
-            await wait_until_answering(url + "/health", process=web)
-            pms.middleware_url = url
-            await _go_live(session, url, workdir / "middleware.db")
+            await _go_live(emulators.session, url, workdir / "middleware.db")
             timeline = Timeline(
                 plan=make_plan(
                     seed,
@@ -209,7 +152,7 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
                     bookings=options.bookings,
                     pms_changes=options.pms_changes,
                 ).ops,
-                driver=WorkloadDriver(channex, pms, report.mapping, today),
+                driver=WorkloadDriver(channex, pms, mapping, today),
                 switch=FaultSwitch(channex, pms),
                 pms=pms,
                 web=web,
@@ -219,7 +162,7 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
             timeline.switch.off()
             notes = await _restart_the_fallen(web, worker)
             notes += await _wait_for_quiet(channex, pms, workdir / "middleware.db", options)
-            attention = await _attention(session, url)
+            attention = await _attention(emulators.session, url)
         finally:
             codes = {p.name: await p.stop() for p in (web, worker)}
             pms.middleware_url = None
@@ -228,7 +171,7 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
             chaos_oracle.Evidence(
                 channex=channex,
                 pms=pms,
-                mapping=report.mapping,
+                mapping=mapping,
                 snapshot=read_snapshot(workdir / "middleware.db"),
                 attention=attention,
                 today=today(),
@@ -238,11 +181,11 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
                 reads_count=options.drift,
             )
         )
-        return _result(seed, timeline, channex, report.mapping, verdict, notes, started, workdir)
+        return _result(seed, timeline, channex, mapping, verdict, notes, started, workdir)
 
 
 async def _go_live(session: aiohttp.ClientSession, url: str, db_path: Path) -> None:
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    headers = {"Authorization": f"Bearer {SANDBOX.admin_token}"}
     async with session.post(url + "/sync/full", headers=headers) as response:
         if response.status != 202:
             raise RuntimeError(f"POST /sync/full answered {response.status}")
@@ -299,7 +242,7 @@ def _unheard(channex: ChannexEmulator, snapshot: MiddlewareSnapshot) -> list[str
 
 
 async def _attention(session: aiohttp.ClientSession, url: str) -> frozenset[str]:
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    headers = {"Authorization": f"Bearer {SANDBOX.admin_token}"}
     async with session.get(url + "/status", headers=headers) as response:
         body = await response.json()
     return frozenset(item["revision_id"] for item in body["bookings"]["needs_attention"])

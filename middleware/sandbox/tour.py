@@ -18,12 +18,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TextIO
 
+from middleware.clock import Clock
 from middleware.domain import encode
 from middleware.domain.models import CellKey, Cells, Kind
 from middleware.sandbox import tour_checks as checks
 from middleware.sandbox import tour_log
 from middleware.sandbox.pms_state import Booking
-from middleware.sandbox.stack import Stack
+from middleware.sandbox.system import System
 from middleware.sandbox.tour_checks import Check, days, nights
 from middleware.sandbox.tour_log import StepLog
 from middleware.sandbox.tour_whole import WholeBookingSteps
@@ -55,7 +56,7 @@ class StepResult:
 
 
 class Tour:
-    def __init__(self, stack: Stack, out: TextIO, *, hotel: str = "duke_beach") -> None:
+    def __init__(self, stack: System[Clock], out: TextIO, *, hotel: str = "duke_beach") -> None:
         self._stack = stack
         self._out = out
         codes = stack.mapping.room_codes()

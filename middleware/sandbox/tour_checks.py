@@ -14,7 +14,7 @@ from middleware.domain import encode
 from middleware.domain.models import Cells, Kind
 from middleware.sandbox.pms_api import RecordedRequest as PmsCall
 from middleware.sandbox.pms_state import Booking
-from middleware.sandbox.stack import SECRET_HEADER
+from middleware.sandbox.system_emulators import SANDBOX
 from middleware.sandbox.tour_log import StepLog
 
 Check = tuple[str, str | None]  # (what must hold, None if it held else what was seen)
@@ -67,7 +67,7 @@ def revision_handled(log: StepLog, revision_id: str) -> list[Check]:
     id and acked once."""
     fetched = log.channex_calls("GET", f"/booking_revisions/{revision_id}")
     acks = log.channex_calls("POST", f"/booking_revisions/{revision_id}/ack")
-    taken = [d for d in log.deliveries if d.status == 200 and SECRET_HEADER in d.headers]
+    taken = [d for d in log.deliveries if d.status == 200 and SANDBOX.secret_header in d.headers]
     delivered = bool(taken) and len(taken) == len(log.deliveries)
     answers = [d.status for d in log.deliveries]
     return [

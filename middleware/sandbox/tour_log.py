@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from middleware.clock import Clock
 from middleware.domain import money
 from middleware.domain.mapping import Mapping
 from middleware.domain.models import Kind
@@ -19,7 +20,7 @@ from middleware.sandbox.channex import RecordedRequest as ChannexCall
 from middleware.sandbox.channex_delivery import Delivery
 from middleware.sandbox.pms_api import RecordedRequest as PmsCall
 from middleware.sandbox.pms_notify import Notification
-from middleware.sandbox.stack import Stack
+from middleware.sandbox.system import System
 
 CHANNEX_API = "/api/v1"
 PMS_API = "/api/v1/channex"
@@ -61,7 +62,7 @@ class StepLog:
         return [c for c in self.pms if c.method == method and c.path == PMS_API + path]
 
 
-def mark(stack: Stack) -> Marks:
+def mark(stack: System[Clock]) -> Marks:
     return Marks(
         channex=len(stack.channex.requests),
         pms=len(stack.pms.requests),
@@ -70,7 +71,7 @@ def mark(stack: Stack) -> Marks:
     )
 
 
-def since(stack: Stack, marks: Marks) -> StepLog:
+def since(stack: System[Clock], marks: Marks) -> StepLog:
     return StepLog(
         channex=tuple(stack.channex.requests[marks.channex :]),
         pms=tuple(r for r in stack.pms.requests[marks.pms :] if r.path.startswith(PMS_API)),

@@ -14,9 +14,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from middleware.clock import Clock
 from middleware.sandbox import tour_checks as checks
 from middleware.sandbox.pms_state import Booking
-from middleware.sandbox.stack import Stack
+from middleware.sandbox.system import System
 from middleware.sandbox.tour_checks import Check
 from middleware.sandbox.tour_log import PMS_API, StepLog
 
@@ -61,7 +62,9 @@ def patch_line(body: dict[str, Any]) -> str:
 
 
 class WholeBookingSteps:
-    def __init__(self, stack: Stack, rooms: tuple[str, str], plan: str, start: date) -> None:
+    def __init__(
+        self, stack: System[Clock], rooms: tuple[str, str], plan: str, start: date
+    ) -> None:
         self._stack = stack
         self.rooms = rooms
         self._plan = plan

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from playwright.async_api import expect
 
-from middleware.sandbox import stack as stacks
-from middleware.sandbox.stack import open_stack
+from middleware.clock import utc_now
+from middleware.sandbox.system import open_system
+from middleware.sandbox.system_emulators import SANDBOX
 from tests.browser.kit import chromium, console_page, sign_in
 from tests.flow.harness import ADMIN_TOKEN, start_system
 
@@ -76,13 +77,13 @@ async def test_the_console_is_off_without_an_admin_token(tmp_path: Path) -> None
 
 async def test_the_sandbox_link_signs_in_once_without_the_token_in_it(tmp_path: Path) -> None:
     async with (
-        open_stack(tmp_path) as stack,
+        open_system(tmp_path, clock=utc_now) as stack,
         chromium() as browser,
         console_page(browser) as (context, page),
     ):
         link = stack.console_sign_in_url()
         assert link.startswith(stack.url + "/console/sign-in/once/")
-        assert stacks.ADMIN_TOKEN not in link
+        assert SANDBOX.admin_token not in link
         await page.goto(link)
         await expect(page).to_have_url(stack.url + "/console/")
         await expect(page.get_by_role("heading", level=1)).to_have_text("Attention")

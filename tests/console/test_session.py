@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from middleware.console.session import LINK_MAX_AGE_S, SESSION_MAX_AGE_S, Sessions
+from tests.kit.clocks import Ticker
 
 TOKEN = "console-test-admin-token"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_session_cookie_is_signed_and_holds_no_token() -> None:
@@ -73,7 +66,7 @@ def test_the_token_comparison() -> None:
 
 
 def test_a_one_time_link_works_once_and_not_after_it_expires() -> None:
-    clock = Clock()
+    clock = Ticker(1_000_000.0)
     sessions = Sessions(TOKEN, clock=clock)
     nonce = sessions.issue_link()
     assert TOKEN not in nonce

@@ -5,18 +5,11 @@ from __future__ import annotations
 import pytest
 
 from middleware.console.throttle import GLOBAL_FREE_TRIES, MAX_DELAY_S, WINDOW_S, SignInThrottle
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.kit.clocks import Ticker
 
 
 def test_the_first_tries_are_free_then_each_waits_twice_as_long_up_to_the_cap() -> None:
-    throttle = SignInThrottle(clock=Clock())
+    throttle = SignInThrottle(clock=Ticker())
     delays = []
     for _ in range(10):
         delays.append(throttle.delay_s("10.0.0.1"))
@@ -26,7 +19,7 @@ def test_the_first_tries_are_free_then_each_waits_twice_as_long_up_to_the_cap() 
 
 
 def test_a_success_clears_the_address_and_old_failures_expire() -> None:
-    clock = Clock()
+    clock = Ticker()
     throttle = SignInThrottle(clock=clock)
     for _ in range(5):
         throttle.failed("a")
@@ -43,7 +36,7 @@ def test_a_success_clears_the_address_and_old_failures_expire() -> None:
     ("failures", "delay"), [(GLOBAL_FREE_TRIES - 1, 0.0), (GLOBAL_FREE_TRIES + 2, 4.0)]
 )
 def test_many_addresses_together_are_slowed_too(failures: int, delay: float) -> None:
-    throttle = SignInThrottle(clock=Clock())
+    throttle = SignInThrottle(clock=Ticker())
     for n in range(failures):
         throttle.failed(f"10.0.{n}.1")
     assert throttle.delay_s("192.168.0.9") == delay

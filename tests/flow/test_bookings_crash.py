@@ -18,7 +18,8 @@ from pathlib import Path
 from middleware.sandbox.pms_faults import PmsFaultPlan
 from middleware.sandbox.processes import MiddlewareProcess, middleware_env, running
 from tests.flow import ota
-from tests.flow.harness import ShiftedClock, start_system
+from tests.flow.harness import start_system
+from tests.kit.clocks import ShiftedClock
 
 CRASH_ENV = {
     "WORKER_IN_PROCESS": "false",

@@ -36,9 +36,9 @@ from middleware.sandbox.processes import (
     running,
     wait_until_answering,
 )
+from middleware.sandbox.system_processes import free_port
 from middleware.serving import serve_app
 from tests.flow import oracle
-from tests.flow.harness import free_port
 
 API_KEY = "going-live-api-key-0123456789"
 WEBHOOK_SECRET = "going-live-webhook-secret-abcdef"

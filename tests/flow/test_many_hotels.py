@@ -16,31 +16,17 @@ import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeAlias
 
-import aiohttp
-from starlette.applications import Starlette
-
-from middleware.channex.client import ChannexClient
-from middleware.clock import hotel_today
-from middleware.config import load_settings
-from middleware.domain.mapping import Mapping
 from middleware.sandbox import many_hotels
-from middleware.sandbox.channex import ChannexEmulator
+from middleware.sandbox import system as systems
+from middleware.sandbox import system_emulators as emulated
 from middleware.sandbox.pms_faults import PmsFaultPlan
-from middleware.serving import serve_app
-from middleware.web.app import create_app
-from middleware.web.context import WebContext
-from tests.flow.harness import (
-    ADMIN_TOKEN,
-    API_KEY,
-    SECRET_HEADER,
-    WEBHOOK_SECRET,
-    ShiftedClock,
-)
+from tests.flow.harness import ADMIN_TOKEN, CREDENTIALS, FLOW_ENV
+from tests.kit.clocks import MovableClock, ShiftedClock
 
 WINDOW_S = 6.0
 LIMIT = 10
@@ -52,97 +38,36 @@ HEALTHY, SLOW, DOWN = 0, 1, 2
 ARI_PATHS = ("/availability", "/restrictions")
 
 
-@dataclass(slots=True, kw_only=True)
-class Hotels:
-    channex: ChannexEmulator
-    pms: many_hotels.PmsHotels
-    mapping: Mapping
-    context: WebContext
-    url: str
-    session: aiohttp.ClientSession
-    clock: ShiftedClock
-
-    def property_id(self, index: int) -> str:
-        return self.mapping.properties[index].property_id
-
-    def today(self) -> date:
-        return hotel_today(many_hotels.TIMEZONE, self.clock())
+Hotels: TypeAlias = systems.System[MovableClock]
+# One middleware, worker inside, for hotels that each have their own sistema-os.
+ENV = {
+    **FLOW_ENV,
+    "CHANNEX_SYNC_DAYS": "30",
+    "ARI_DEBOUNCE": "0.05",
+    "ARI_MAX_DELAY": "0.3",
+    "PARITY_INTERVAL": "0",
+    # the windows here are seconds long: a notice read at once keeps the lanes busy
+    "PMS_READ_COALESCE": "0",
+}
 
 
-def middleware_env(channex_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
-    """One middleware, worker inside, for hotels that each have their own sistema-os."""
-    return {
-        "CHANNEX_BASE_URL": channex_url + "/api/v1",
-        "CHANNEX_API_KEY": API_KEY,
-        "CHANNEX_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "CHANNEX_SYNC_DAYS": "30",
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-        "PMS_BASE_URL": "http://127.0.0.1:9",  # every hotel has its own PMS
-        "MAPPING_FILE": str(tmp_path / "mapping.json"),
-        "DATABASE_PATH": str(tmp_path / "middleware.db"),
-        "WORKER_INTERVAL": "0.1",
-        "WORKER_IN_PROCESS": "true",
-        "ARI_DEBOUNCE": "0.05",
-        "ARI_MAX_DELAY": "0.3",
-        "PMS_POLL_INTERVAL": "0",
-        "FEED_POLL_INTERVAL": "0",
-        "PARITY_INTERVAL": "0",
-        # the windows here are seconds long: a notice read at once keeps the lanes busy
-        "PMS_READ_COALESCE": "0",
-        **extra,
-    }
-
-
-async def live_with_webhooks(
-    app: Starlette, client: ChannexClient, mapping: Mapping, url: str, now: datetime
-) -> None:
-    """Every hotel live (Channex starts in step with its PMS) and its webhook registered."""
-    ids = [prop.property_id for prop in mapping]
-    await app.state.ctx.runtime.store.live.put_live(ids, now, by="test")
-    await many_hotels.register_webhooks(
-        client, mapping, url + "/webhook/channex", {SECRET_HEADER: WEBHOOK_SECRET}
-    )
+def property_id(hotels: Hotels, index: int) -> str:
+    return hotels.mapping.properties[index].property_id
 
 
 @contextlib.asynccontextmanager
 async def three_hotels(tmp_path: Path) -> AsyncIterator[Hotels]:
-    clock = ShiftedClock()
-
-    def today() -> date:
-        return hotel_today(many_hotels.TIMEZONE, clock())
-
-    channex = ChannexEmulator(
-        api_key=API_KEY, rate_limit=LIMIT, window_s=WINDOW_S, now=clock, today=today
-    )
-    async with (
-        aiohttp.ClientSession() as session,
-        serve_app(channex.app) as channex_url,
-        many_hotels.open_pms_hotels(3, tmp_path, today=today) as pms,
-    ):
-        client = ChannexClient(session, channex_url + "/api/v1", API_KEY)
-        urls = [pms.base_url(i) for i in range(3)]
-        mapping = await many_hotels.provision(client, tmp_path, urls, sync_days=30)
-        env = middleware_env(
-            channex_url,
-            tmp_path,
-            CHANNEX_RATE_WINDOW=str(WINDOW_S),
-            PMS_TIMEOUT="10",
-        )
-        settings = load_settings(env, env_file=None)
-        app = create_app(settings, clock=clock, mapping=mapping)
-        async with serve_app(app) as url:
-            await live_with_webhooks(app, client, mapping, url, clock())
-            for emulator in pms.emulators:
-                emulator.middleware_url = url
-            yield Hotels(
-                channex=channex,
-                pms=pms,
-                mapping=mapping,
-                context=app.state.ctx,
-                url=url,
-                session=session,
-                clock=clock,
-            )
+    clock: MovableClock = ShiftedClock()
+    async with systems.open_system(
+        tmp_path,
+        clock=clock,
+        hotels=emulated.Hotels(count=3, sync_days=30),
+        channex=emulated.ChannexKnobs(rate_limit=LIMIT, window_s=WINDOW_S),
+        credentials=CREDENTIALS,
+        env={**ENV, "CHANNEX_RATE_WINDOW": str(WINDOW_S), "PMS_TIMEOUT": "10"},
+        live=True,
+    ) as hotels:
+        yield hotels
 
 
 async def storm(hotels: Hotels, seconds: float) -> None:
@@ -151,7 +76,7 @@ async def storm(hotels: Hotels, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     tick = 0
     while time.monotonic() < deadline:
-        for index, emulator in enumerate(hotels.pms.emulators):
+        for index, emulator in enumerate(hotels.emulators.pms_hotels):
             code = many_hotels.code_of(index, rng.choice(many_hotels.DEFAULT_CODES))
             day = hotels.today() + timedelta(days=rng.randrange(1, 29))
             if tick % 2:
@@ -206,9 +131,10 @@ def acked_bookings(hotels: Hotels) -> set[str]:
 
 async def test_three_hotels_each_in_its_own_lane(tmp_path: Path) -> None:
     async with three_hotels(tmp_path) as hotels:
-        hotels.pms.emulators[SLOW].faults = PmsFaultPlan(seed=1, p_slow=1.0, slow_s=SLOW_PMS_S)
-        hotels.pms.emulators[DOWN].faults = PmsFaultPlan(seed=2, down=True)
-        hotels.channex.property_delay_s = {hotels.property_id(SLOW): SLOW_CHANNEX_S}
+        slow = PmsFaultPlan(seed=1, p_slow=1.0, slow_s=SLOW_PMS_S)
+        hotels.emulators.pms_hotels[SLOW].faults = slow
+        hotels.emulators.pms_hotels[DOWN].faults = PmsFaultPlan(seed=2, down=True)
+        hotels.channex.property_delay_s = {property_id(hotels, SLOW): SLOW_CHANNEX_S}
         started_at = hotels.channex.requests[-1].at if hotels.channex.requests else 0.0
         bookings = {index: book(hotels, index) for index in (HEALTHY, SLOW, DOWN)}
         await storm(hotels, STORM_S)
@@ -223,7 +149,7 @@ async def test_three_hotels_each_in_its_own_lane(tmp_path: Path) -> None:
         for index in range(3):
             for path in ARI_PATHS:
                 window[index, path] = hotels.channex.max_calls_in_any_window(
-                    hotels.property_id(index), path
+                    property_id(hotels, index), path
                 )
         assert window[HEALTHY, "/availability"] == LIMIT
         assert window[HEALTHY, "/restrictions"] == LIMIT
@@ -234,13 +160,13 @@ async def test_three_hotels_each_in_its_own_lane(tmp_path: Path) -> None:
             for r in hotels.channex.requests
             if r.at > started_at
             and r.method == "POST"
-            and r.property_id == hotels.property_id(SLOW)
+            and r.property_id == property_id(hotels, SLOW)
             and r.path.endswith(ARI_PATHS)
         ]
         assert 0 < len(slow_calls) < LIMIT  # its lanes pushed, one slow call at a time
 
         # Every PMS saw only its own hotel: its categorias, its bookings.
-        for index, emulator in enumerate(hotels.pms.emulators):
+        for index, emulator in enumerate(hotels.emulators.pms_hotels):
             prefix = many_hotels.code_of(index, "")
             booked = [
                 r.body["categoria"]
@@ -249,7 +175,7 @@ async def test_three_hotels_each_in_its_own_lane(tmp_path: Path) -> None:
             ]
             assert all(code.startswith(prefix) for code in booked), (index, booked)
             assert all(b.categoria.startswith(prefix) for b in emulator.bookings())
-        down_posts = [r for r in hotels.pms.emulators[DOWN].requests if r.method == "POST"]
+        down_posts = [r for r in hotels.emulators.pms_hotels[DOWN].requests if r.method == "POST"]
         assert down_posts and {r.status for r in down_posts} == {503}  # tried, refused
         store = hotels.context.runtime.store
         parked_or_pending = await store.revisions.counts()
@@ -271,8 +197,8 @@ async def test_three_hotels_each_in_its_own_lane(tmp_path: Path) -> None:
         ]
         assert probe == [
             ("GET", "/properties/options"),
-            ("GET", f"/properties/{hotels.property_id(0)}"),
-            ("GET", f"/properties/{hotels.property_id(1)}"),
+            ("GET", f"/properties/{property_id(hotels, 0)}"),
+            ("GET", f"/properties/{property_id(hotels, 1)}"),
             ("GET", "/room_types/options"),
             ("GET", "/rate_plans/options"),
         ]

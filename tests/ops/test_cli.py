@@ -21,11 +21,12 @@ from middleware.domain.models import CellKey, Cells, Lane
 from middleware.mapping_file import load_mapping, write_mapping
 from middleware.ops import cli
 from middleware.sandbox.pms import PmsEmulator
+from middleware.sandbox.processes import ROOT
 from middleware.serving import serve_app
 from middleware.store import live
 from middleware.store.sqlite import revisions as sqlite_revisions
 from middleware.store.sqlite.store import SqliteStore
-from tests.test_processes import ROOT, emulators
+from tests.test_processes import emulators
 from tests.web.operator_kit import CHECKS
 from tests.web.test_sync_routes import MAPPING
 

@@ -11,9 +11,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from middleware.sandbox.processes import ROOT
 from middleware.store.sqlite.db import SCHEMA_VERSION
 from tests.ops.test_cli import NOW, base_env, database, run
-from tests.test_processes import ROOT, emulators
+from tests.test_processes import emulators
 from tests.web.operator_kit import CHECKS
 
 STORED = ("worker", "outbox", "bookings")

@@ -15,10 +15,11 @@ from typing import Any
 import aiohttp
 import orjson
 
+from middleware.sandbox.system_processes import free_port
 from middleware.store import keys, pms_rooms
 from tests.flow.harness import System, start_system
 from tests.ops.test_cli import base_env, database, run
-from tests.test_processes import emulators, free_port, healthy, spawn, terminate
+from tests.test_processes import emulators, healthy, spawn, terminate
 from tests.web.test_admin import twin_booking
 
 DEADLINE_S = 30.0

@@ -20,14 +20,6 @@ from middleware.serving import serve_app
 KEY = "sandbox-key"
 
 
-class FakeClock:
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class Api:
     """A minimal raw client: every call returns (status, parsed JSON body)."""
 

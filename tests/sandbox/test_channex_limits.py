@@ -10,7 +10,8 @@ import pytest
 
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.channex_limits import max_calls_in_window
-from tests.sandbox.channex_harness import FakeClock, Hotel, make_hotel, running
+from tests.kit.clocks import Ticker
+from tests.sandbox.channex_harness import Hotel, make_hotel, running
 
 TOO_MANY = {"errors": {"code": "http_too_many_requests", "title": "Too Many Requests"}}
 
@@ -26,7 +27,7 @@ def units(hotel: Hotel) -> dict[str, Any]:
 
 
 async def test_eleventh_restrictions_call_in_window_is_429_until_the_window_slides() -> None:
-    clock = FakeClock(1000.0)
+    clock = Ticker(1000.0)
     emu = ChannexEmulator(clock=clock, today=lambda: date(2026, 11, 1))
     async with running(emu) as api:
         h = await make_hotel(api)
@@ -60,9 +61,8 @@ async def test_eleventh_restrictions_call_in_window_is_429_until_the_window_slid
     assert emu.max_calls_in_any_window(h.property_id, "/availability") == 1
 
 
-async def test_limits_are_per_property_and_a_mixed_body_counts_for_each() -> None:
-    clock = FakeClock()
-    emu = ChannexEmulator(clock=clock, rate_limit=2, today=lambda: date(2026, 11, 1))
+async def test_limits_are_per_property_and_a_mixed_body_counts_for_each(ticker: Ticker) -> None:
+    emu = ChannexEmulator(clock=ticker, rate_limit=2, today=lambda: date(2026, 11, 1))
     async with running(emu) as api:
         a = await make_hotel(api)
         b = await make_hotel(api)
@@ -93,6 +93,7 @@ def test_max_calls_in_window_counts_half_open_windows() -> None:
 
 
 async def test_latency_holds_ari_writes_and_one_property_s_calls(
+    ticker: Ticker,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`ari_delay_s` delays every ARI write's answer, `property_delay_s` every call about that
@@ -104,8 +105,7 @@ async def test_latency_holds_ari_writes_and_one_property_s_calls(
         waits.append(delay)
         await real_sleep(0)
 
-    clock = FakeClock()
-    emu = ChannexEmulator(clock=clock, rate_limit=1, today=lambda: date(2026, 11, 1))
+    emu = ChannexEmulator(clock=ticker, rate_limit=1, today=lambda: date(2026, 11, 1))
     async with running(emu) as api:
         a = await make_hotel(api)
         b = await make_hotel(api)

@@ -12,9 +12,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from middleware.clock import utc_now
 from middleware.sandbox import __main__ as sandbox
 from middleware.sandbox.faults import FaultPlan
-from middleware.sandbox.stack import open_stack
+from middleware.sandbox.system import open_system
 from middleware.sandbox.tour import Tour
 from middleware.serving import LOOPBACK
 
@@ -91,7 +92,7 @@ def test_free_ports_mean_any_port() -> None:
 
 
 async def test_the_tour_prints_each_call_with_its_values(tmp_path: Path) -> None:
-    async with open_stack(tmp_path, env=sandbox.SANDBOX_ENV) as stack:
+    async with open_system(tmp_path, clock=utc_now, env=sandbox.SANDBOX_ENV) as stack:
         out = io.StringIO()
         results = await Tour(stack, out).run()
     assert [(r.number, r.ok) for r in results] == [(n, True) for n in range(9)]
@@ -127,7 +128,7 @@ async def test_the_tour_prints_each_call_with_its_values(tmp_path: Path) -> None
 async def test_the_tour_names_the_steps_whose_outcome_it_did_not_see(tmp_path: Path) -> None:
     """Channex's booking webhooks are lost (and the feed poll is off): the five booking
     steps fail, saying what was missing; the ARI steps still pass."""
-    async with open_stack(tmp_path, env=sandbox.SANDBOX_ENV) as stack:
+    async with open_system(tmp_path, clock=utc_now, env=sandbox.SANDBOX_ENV) as stack:
         stack.channex.faults = FaultPlan(7, p_drop_webhook=1.0)
         out = io.StringIO()
         tour = Tour(stack, out)

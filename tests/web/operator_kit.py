@@ -1,13 +1,12 @@
 """Shared by the operator-surface tests (/health, /status, /metrics, alerts, disabled mode):
-a clock that stands still unless advanced, and small request helpers."""
+the settings they share and small request helpers."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from middleware.worker.runner import HEARTBEAT_NAME
-from tests.flow.harness import START, ShiftedClock, System
+from tests.flow.harness import System
 
 CHECKS = (
     "settings",
@@ -31,19 +30,6 @@ INSTANT_ARI = {
     "PMS_READ_COALESCE": "0",
     "CHANNEX_SYNC_DAYS": "60",
 }
-
-
-class FrozenClock(ShiftedClock):
-    """Stands still at `start`; only `advance` moves it (every age and timestamp is exact)."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self._now = start
-
-    def __call__(self) -> datetime:
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
 
 
 async def get(system: System, path: str) -> tuple[int, Any]:

@@ -26,8 +26,9 @@ from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.pms_faults import PmsFaultPlan
 from tests.flow import ota
 from tests.flow.harness import ADMIN_TOKEN, API_KEY, WEBHOOK_SECRET, System, start_system
+from tests.kit.clocks import ManualClock
 from tests.store_sql import sql
-from tests.web.operator_kit import CHECKS, INSTANT_ARI, NO_WORKER, FrozenClock, beat, get_text
+from tests.web.operator_kit import CHECKS, INSTANT_ARI, NO_WORKER, beat, get_text
 
 PMS_TOKEN = "health-test-pms-token-55555"
 SECRETS = (API_KEY, WEBHOOK_SECRET, ADMIN_TOKEN, PMS_TOKEN)
@@ -84,7 +85,7 @@ async def _health(system: System) -> tuple[int, dict[str, Any]]:
 
 
 async def test_every_check_passes_on_a_healthy_system(tmp_path: Path) -> None:
-    async with start_system(tmp_path, clock=FrozenClock(), extra_env=ENV) as system:
+    async with start_system(tmp_path, clock=ManualClock(), extra_env=ENV) as system:
         await beat(system)
         assert await _health(system) == (200, _expected(system))
 
@@ -92,7 +93,7 @@ async def test_every_check_passes_on_a_healthy_system(tmp_path: Path) -> None:
 async def test_quick_calls_spend_one_round_of_channex_gets_until_the_cache_expires(
     tmp_path: Path,
 ) -> None:
-    async with start_system(tmp_path, clock=FrozenClock(), extra_env=ENV) as system:
+    async with start_system(tmp_path, clock=ManualClock(), extra_env=ENV) as system:
         await beat(system)
         seconds = [0.0]
         system.context.checker = Checker(system.context.runtime, monotonic=lambda: seconds[0])
@@ -116,7 +117,7 @@ async def test_quick_calls_spend_one_round_of_channex_gets_until_the_cache_expir
 
 
 async def test_pms_down_fails_the_pms_check_alone(tmp_path: Path) -> None:
-    async with start_system(tmp_path, clock=FrozenClock(), extra_env=ENV) as system:
+    async with start_system(tmp_path, clock=ManualClock(), extra_env=ENV) as system:
         await beat(system)
         system.pms.faults = PmsFaultPlan(seed=1, down=True)
         status, body = await _health(system)
@@ -129,7 +130,7 @@ async def test_pms_down_fails_the_pms_check_alone(tmp_path: Path) -> None:
 async def test_a_mapped_rate_plan_channex_does_not_have_fails_the_mapping_check_alone(
     tmp_path: Path,
 ) -> None:
-    async with start_system(tmp_path, clock=FrozenClock(), extra_env=ENV) as system:
+    async with start_system(tmp_path, clock=ManualClock(), extra_env=ENV) as system:
         prop = system.mapping.properties[0]
         room = prop.room_types[0]
         bogus = dataclasses.replace(room.rate_plans[0], rate_plan_id="no-such-rate-plan")
@@ -144,8 +145,9 @@ async def test_a_mapped_rate_plan_channex_does_not_have_fails_the_mapping_check_
         assert await _health(system) == (503, _expected(system, mapping=detail))
 
 
-async def test_a_stale_or_missing_heartbeat_fails_the_worker_check_alone(tmp_path: Path) -> None:
-    clock = FrozenClock()
+async def test_a_stale_or_missing_heartbeat_fails_the_worker_check_alone(
+    clock: ManualClock, tmp_path: Path
+) -> None:
     async with start_system(tmp_path, clock=clock, extra_env=ENV) as system:
         no_beat = "no heartbeat yet: is the worker running?"
         assert await _health(system) == (503, _expected(system, worker=no_beat))
@@ -159,7 +161,7 @@ async def test_a_stale_or_missing_heartbeat_fails_the_worker_check_alone(tmp_pat
 
 
 async def test_a_revoked_api_key_fails_the_channex_check_alone(tmp_path: Path) -> None:
-    async with start_system(tmp_path, clock=FrozenClock(), extra_env=ENV) as system:
+    async with start_system(tmp_path, clock=ManualClock(), extra_env=ENV) as system:
         await beat(system)
         system.channex.revoke_key()
         skipped = {
@@ -171,9 +173,9 @@ async def test_a_revoked_api_key_fails_the_channex_check_alone(tmp_path: Path) -
 
 
 async def test_an_unacked_revision_fails_the_bookings_check_after_unacked_warn(
+    clock: ManualClock,
     tmp_path: Path,
 ) -> None:
-    clock = FrozenClock()
     async with start_system(tmp_path, clock=clock, extra_env=ENV) as system:
         system.channex.create_booking(
             property_id=system.property_id,
@@ -193,7 +195,7 @@ async def test_an_unacked_revision_fails_the_bookings_check_after_unacked_warn(
 
 async def test_a_dead_lettered_push_fails_the_outbox_check_alone(tmp_path: Path) -> None:
     env = {**INSTANT_ARI, "OUTBOX_MAX_ATTEMPTS": "1", "PMS_API_TOKEN": PMS_TOKEN}
-    async with start_system(tmp_path, clock=FrozenClock(), extra_env=env) as system:
+    async with start_system(tmp_path, clock=ManualClock(), extra_env=env) as system:
         await beat(system)
         await system.full_sync()
         system.channex.faults = FaultPlan(seed=3, p_5xx=1.0)
@@ -209,7 +211,7 @@ async def test_a_dead_lettered_push_fails_the_outbox_check_alone(tmp_path: Path)
 async def test_a_database_that_cannot_be_written_fails_the_database_check_alone(
     tmp_path: Path,
 ) -> None:
-    async with start_system(tmp_path, clock=FrozenClock(), extra_env=ENV) as system:
+    async with start_system(tmp_path, clock=ManualClock(), extra_env=ENV) as system:
         await beat(system)
         store = system.context.runtime.store
         await sql(store).fetchall("PRAGMA query_only = ON")
@@ -227,7 +229,7 @@ async def test_a_short_state_length_fails_the_channex_settings_check_until_setup
     """Someone set `state_length` below the horizon (and switched an auto-update on): /health
     names both; the setup script puts them back and the check passes."""
     monotonic = [0.0]
-    async with start_system(tmp_path, clock=FrozenClock(), extra_env=ENV) as system:
+    async with start_system(tmp_path, clock=ManualClock(), extra_env=ENV) as system:
         await beat(system)
         settings = system.channex.state.properties[system.property_id]["settings"]
         settings.update(state_length=365, allow_availability_autoupdate_on_cancellation=True)
@@ -239,7 +241,7 @@ async def test_a_short_state_length_fails_the_channex_settings_check_until_setup
             "run scripts/setup_channex_duke.py to fix"
         )
         assert await _health(system) == (503, _expected(system, channex_settings=wrong))
-        client = ChannexClient(system.session, system.channex_url + "/api/v1", API_KEY)
+        client = ChannexClient(system.session, system.channex_url, API_KEY)
         report = await run_setup(
             client,
             duke_beach_plan(),

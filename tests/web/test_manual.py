@@ -131,114 +131,110 @@ async def _go_live(system: System) -> None:
 
 
 async def test_availability_push_with_defaults_reaches_channex_then_the_pms_value_returns(
-    tmp_path: Path,
+    system: System,
 ) -> None:
-    async with start_system(tmp_path) as system:
-        await _go_live(system)
-        property_id, room_type_id, _ = _ids(system)
-        status, body = await system.admin("POST", "/admin/channex/test/availability")
-        sent = {
-            "property_id": property_id,
-            "date_from": "2026-10-31",
-            "date_to": "2026-11-07",
-            "room_type_id": room_type_id,
-            "availability": 1,
-        }
-        assert status == 200
-        task_ids = body["channex"]["task_ids"]
-        assert len(task_ids) == 1
-        assert body == {
-            "sent": {"endpoint": "/availability", "values": [sent]},
-            "channex": {"status": 200, "task_ids": task_ids, "warnings": []},
-            "restore": {
-                "sync_request_id": body["restore"]["sync_request_id"],
-                "note": "the PMS values for these dates are pushed again on the next sync pass",
-            },
-        }
-        assert system.posts("availability")[0] == {"values": [sent]}
-        assert system.channex.availability(property_id, TODAY, D("2026-11-07"))[room_type_id] == {
-            TODAY + timedelta(days=n): 1 for n in range(8)
-        }
-        await system.settle()
-        restored = system.posts("availability")[1:]
-        assert len(restored) == 1
-        assert {v["room_type_id"] for v in restored[0]["values"]} == {room_type_id}
-        assert ari_differences(system, days=30) == []
+    await _go_live(system)
+    property_id, room_type_id, _ = _ids(system)
+    status, body = await system.admin("POST", "/admin/channex/test/availability")
+    sent = {
+        "property_id": property_id,
+        "date_from": "2026-10-31",
+        "date_to": "2026-11-07",
+        "room_type_id": room_type_id,
+        "availability": 1,
+    }
+    assert status == 200
+    task_ids = body["channex"]["task_ids"]
+    assert len(task_ids) == 1
+    assert body == {
+        "sent": {"endpoint": "/availability", "values": [sent]},
+        "channex": {"status": 200, "task_ids": task_ids, "warnings": []},
+        "restore": {
+            "sync_request_id": body["restore"]["sync_request_id"],
+            "note": "the PMS values for these dates are pushed again on the next sync pass",
+        },
+    }
+    assert system.posts("availability")[0] == {"values": [sent]}
+    assert system.channex.availability(property_id, TODAY, D("2026-11-07"))[room_type_id] == {
+        TODAY + timedelta(days=n): 1 for n in range(8)
+    }
+    await system.settle()
+    restored = system.posts("availability")[1:]
+    assert len(restored) == 1
+    assert {v["room_type_id"] for v in restored[0]["values"]} == {room_type_id}
+    assert ari_differences(system, days=30) == []
 
 
-async def test_rate_push_sends_the_given_values_then_the_pms_rates_return(tmp_path: Path) -> None:
-    async with start_system(tmp_path) as system:
-        await _go_live(system)
-        body = {
-            "categoria": "ov",
-            "plano": "padrao",
-            "date_from": "2026-11-10",
-            "date_to": "2026-11-12",
-            "rate": "150.00",
-        }
-        status, answer = await system.admin("POST", "/admin/channex/test/rate", body)
-        rate_plan_id = system.rate_plan_id("ov", "padrao")
-        sent: dict[str, Any] = {
-            "property_id": system.property_id,
-            "date_from": "2026-11-10",
-            "date_to": "2026-11-12",
-            "rate_plan_id": rate_plan_id,
-            "rate": 15000,
-        }
-        assert status == 200
-        assert answer["sent"] == {"endpoint": "/restrictions", "values": [sent]}
-        assert system.posts("restrictions") == [{"values": [sent]}]
-        held = system.channex.restrictions(system.property_id, D("2026-11-10"), D("2026-11-12"))
-        assert {d: c["rate"] for d, c in held[rate_plan_id].items()} == {
-            D("2026-11-10"): 150,
-            D("2026-11-11"): 150,
-            D("2026-11-12"): 150,
-        }
-        await system.settle()
-        assert len(system.posts("restrictions")) == 2
-        assert system.posts("availability") == []
-        assert ari_differences(system, days=30) == []
+async def test_rate_push_sends_the_given_values_then_the_pms_rates_return(system: System) -> None:
+    await _go_live(system)
+    body = {
+        "categoria": "ov",
+        "plano": "padrao",
+        "date_from": "2026-11-10",
+        "date_to": "2026-11-12",
+        "rate": "150.00",
+    }
+    status, answer = await system.admin("POST", "/admin/channex/test/rate", body)
+    rate_plan_id = system.rate_plan_id("ov", "padrao")
+    sent: dict[str, Any] = {
+        "property_id": system.property_id,
+        "date_from": "2026-11-10",
+        "date_to": "2026-11-12",
+        "rate_plan_id": rate_plan_id,
+        "rate": 15000,
+    }
+    assert status == 200
+    assert answer["sent"] == {"endpoint": "/restrictions", "values": [sent]}
+    assert system.posts("restrictions") == [{"values": [sent]}]
+    held = system.channex.restrictions(system.property_id, D("2026-11-10"), D("2026-11-12"))
+    assert {d: c["rate"] for d, c in held[rate_plan_id].items()} == {
+        D("2026-11-10"): 150,
+        D("2026-11-11"): 150,
+        D("2026-11-12"): 150,
+    }
+    await system.settle()
+    assert len(system.posts("restrictions")) == 2
+    assert system.posts("availability") == []
+    assert ari_differences(system, days=30) == []
 
 
-async def test_a_full_lane_window_answers_429_with_the_time_it_frees(tmp_path: Path) -> None:
-    async with start_system(tmp_path) as system:
-        await _go_live(system)
-        store = system.context.runtime.store
-        lane = Lane(system.property_id, "restrictions")
-        system.clock.advance(61)  # the full sync's call leaves the window
-        first = system.clock()
-        for n in range(10):
-            moment = first + timedelta(seconds=n)
-            assert await store.lanes.reserve_call(lane, moment, limit=10) is None
-        system.clock.advance(10)
-        status, body = await system.admin("POST", "/admin/channex/test/rate")
-        frees = first + timedelta(seconds=60)
-        assert status == 429
-        assert body == {
-            "error": "the restrictions rate limit (10 calls a minute) is used up",
-            "retry_at": frees.isoformat(),
-            "retry_after_s": body["retry_after_s"],
-        }
-        assert 49 <= body["retry_after_s"] <= 51
-        assert system.posts("restrictions") == []
-        assert await store.sync_requests.pending_count() == 0
-        status, _ = await system.admin("POST", "/admin/channex/test/availability")
-        assert status == 200  # the other lane has its own window
+async def test_a_full_lane_window_answers_429_with_the_time_it_frees(system: System) -> None:
+    await _go_live(system)
+    store = system.context.runtime.store
+    lane = Lane(system.property_id, "restrictions")
+    system.clock.advance(61)  # the full sync's call leaves the window
+    first = system.clock()
+    for n in range(10):
+        moment = first + timedelta(seconds=n)
+        assert await store.lanes.reserve_call(lane, moment, limit=10) is None
+    system.clock.advance(10)
+    status, body = await system.admin("POST", "/admin/channex/test/rate")
+    frees = first + timedelta(seconds=60)
+    assert status == 429
+    assert body == {
+        "error": "the restrictions rate limit (10 calls a minute) is used up",
+        "retry_at": frees.isoformat(),
+        "retry_after_s": body["retry_after_s"],
+    }
+    assert 49 <= body["retry_after_s"] <= 51
+    assert system.posts("restrictions") == []
+    assert await store.sync_requests.pending_count() == 0
+    status, _ = await system.admin("POST", "/admin/channex/test/availability")
+    assert status == 200  # the other lane has its own window
 
 
-async def test_a_429_from_channex_pauses_the_lane(tmp_path: Path) -> None:
-    async with start_system(tmp_path) as system:
-        await _go_live(system)
-        system.channex.faults = FaultPlan(1, p_429=1.0)
-        status, body = await system.admin("POST", "/admin/channex/test/availability")
-        assert status == 429
-        assert body["error"] == "Channex answered 429 Too Many Requests"
-        assert body["retry_after_s"] == 60
-        system.channex.faults = None
-        status, again = await system.admin("POST", "/admin/channex/test/availability")
-        assert status == 429
-        assert again["error"] == "Channex paused the availability lane (429)"
-        assert again["retry_at"] == body["retry_at"]
+async def test_a_429_from_channex_pauses_the_lane(system: System) -> None:
+    await _go_live(system)
+    system.channex.faults = FaultPlan(1, p_429=1.0)
+    status, body = await system.admin("POST", "/admin/channex/test/availability")
+    assert status == 429
+    assert body["error"] == "Channex answered 429 Too Many Requests"
+    assert body["retry_after_s"] == 60
+    system.channex.faults = None
+    status, again = await system.admin("POST", "/admin/channex/test/availability")
+    assert status == 429
+    assert again["error"] == "Channex paused the availability lane (429)"
+    assert again["retry_at"] == body["retry_at"]
 
 
 # --------------------------------------------------------------------------- validate ids

@@ -18,8 +18,9 @@ import orjson
 
 from middleware.sandbox.faults import FaultPlan
 from tests.flow import ota
-from tests.flow.harness import START, System, start_system
-from tests.web.operator_kit import INSTANT_ARI, FrozenClock
+from tests.flow.harness import System, start_system
+from tests.kit.clocks import START, ManualClock
+from tests.web.operator_kit import INSTANT_ARI
 
 D = date.fromisoformat
 T0 = START.isoformat()
@@ -75,7 +76,7 @@ def _lane(
 async def test_status_after_a_full_sync_a_parked_booking_a_warning_and_a_429(
     tmp_path: Path,
 ) -> None:
-    async with start_system(tmp_path, clock=FrozenClock(), extra_env=INSTANT_ARI) as system:
+    async with start_system(tmp_path, clock=ManualClock(), extra_env=INSTANT_ARI) as system:
         await system.full_sync()
         url, system.pms.middleware_url = system.pms.middleware_url, None
         for _ in range(2):  # both dlvu apartments taken at the desk, announced in one notice

@@ -12,10 +12,11 @@ import pytest
 
 from middleware.config import load_settings
 from middleware.mapping_file import write_mapping
+from middleware.sandbox.processes import child_env
 from middleware.web.__main__ import unsigned_webhook_refusal
 from tests.flow.harness import start_system
-from tests.test_processes import child_env
-from tests.web.operator_kit import NO_WORKER, FrozenClock, beat, get
+from tests.kit.clocks import ManualClock
+from tests.web.operator_kit import NO_WORKER, beat, get
 from tests.web.test_sync_routes import MAPPING
 
 REFUSAL = (
@@ -68,7 +69,7 @@ def test_the_web_process_refuses_an_unsigned_webhook_in_one_line(tmp_path: Path)
 
 async def test_health_warns_about_an_unsigned_webhook(tmp_path: Path) -> None:
     env = {**NO_WORKER, "CHANNEX_WEBHOOK_SECRET": "", "CHANNEX_WEBHOOK_ALLOW_UNSIGNED": "true"}
-    async with start_system(tmp_path, clock=FrozenClock(), extra_env=env) as system:
+    async with start_system(tmp_path, clock=ManualClock(), extra_env=env) as system:
         await beat(system)
         status, body = await get(system, "/health")
         assert (status, body["status"]) == (200, "warning")

@@ -23,6 +23,7 @@ from middleware.store.keys import LAST_FULL_SYNC_KEY
 from middleware.store.sqlite.store import SqliteStore
 from middleware.store.stamps import to_db_time
 from middleware.worker.ari_sync import AriSync, SyncReport
+from tests.kit.clocks import ManualClock
 
 T0 = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 20 Nov, 23:00 in São Paulo
 TODAY = date(2026, 11, 20)  # the hotel's date at T0
@@ -49,17 +50,6 @@ def prop_map(property_id: str, *codes: str, timezone: str = "America/Sao_Paulo")
 
 
 ONE_PROPERTY = Mapping((prop_map("p1", "lvu", "ov"),))
-
-
-class FakeClock:
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 Day = tuple[int, Decimal]  # (available, rate)
@@ -127,7 +117,7 @@ async def fresh_db(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 def make_sync(
-    store: SqliteStore, pms: FakePms, clock: FakeClock, mapping: Mapping = ONE_PROPERTY
+    store: SqliteStore, pms: FakePms, clock: ManualClock, mapping: Mapping = ONE_PROPERTY
 ) -> AriSync:
     settings = Settings(channex_api_key=Secret("key"), channex_sync_days=SYNC_DAYS)
     return AriSync(store, pms, mapping, settings, clock=clock)
@@ -164,7 +154,7 @@ async def request_status(store: SqliteStore) -> list[tuple[int, str, int, str | 
 async def test_incremental_requests_coalesce_into_one_read_of_their_union(
     store: SqliteStore,
 ) -> None:
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(store, pms, clock)
     await store.sync_requests.request(
         source="pms_webhook",
@@ -196,7 +186,7 @@ async def test_incremental_requests_coalesce_into_one_read_of_their_union(
 async def test_a_full_request_among_incremental_ones_forces_the_whole_horizon(
     store: SqliteStore,
 ) -> None:
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(store, pms, clock)
     await sync.sync(full=False)
     for lane in (Lane("p1", "availability"), Lane("p1", "restrictions")):
@@ -242,7 +232,7 @@ async def test_a_full_request_among_incremental_ones_forces_the_whole_horizon(
 
 async def test_the_window_is_clipped_to_the_hotel_horizon(store: SqliteStore) -> None:
     """At 02:00 UTC on 21 Nov the hotel is still on 20 Nov: that is the first day read."""
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(store, pms, clock)
     await store.sync_requests.request(
         source="sync_incremental", now=T0, date_from=D("2026-11-01"), date_to=D("2027-06-30")
@@ -254,7 +244,7 @@ async def test_the_window_is_clipped_to_the_hotel_horizon(store: SqliteStore) ->
 
 
 async def test_a_request_wholly_in_the_past_reads_nothing_and_is_done(store: SqliteStore) -> None:
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(store, pms, clock)
     await store.sync_requests.request(
         source="booking", now=T0, date_from=D("2026-11-10"), date_to=D("2026-11-19")
@@ -268,7 +258,7 @@ async def test_a_request_wholly_in_the_past_reads_nothing_and_is_done(store: Sql
 async def test_a_pms_failure_keeps_the_requests_for_a_retry_with_backoff(
     store: SqliteStore,
 ) -> None:
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(store, pms, clock)
     first = await store.sync_requests.request(
         source="pms_webhook", now=T0, date_from=D("2026-11-22"), date_to=D("2026-11-22")
@@ -319,7 +309,7 @@ async def test_a_pms_failure_keeps_the_requests_for_a_retry_with_backoff(
 
 
 async def test_grid_problems_are_reported_and_logged(store: SqliteStore) -> None:
-    pms, clock = FakePms(codes=("lvu", "xyz")), FakeClock()
+    pms, clock = FakePms(codes=("lvu", "xyz")), ManualClock(T0)
     pms.totals["lvu"] = 2
     day = D("2026-11-22")
     pms.grid = lambda code, d: (9, Decimal("100.00")) if d == day else (1, Decimal("100.00"))
@@ -341,7 +331,7 @@ async def test_grid_problems_are_reported_and_logged(store: SqliteStore) -> None
 
 async def test_each_property_gets_its_own_cells_and_no_false_unmapped(store: SqliteStore) -> None:
     mapping = Mapping((prop_map("p1", "lvu"), prop_map("p2", "ov", timezone="Europe/Lisbon")))
-    pms, clock = FakePms(codes=("lvu", "ov")), FakeClock()
+    pms, clock = FakePms(codes=("lvu", "ov")), ManualClock(T0)
     sync = make_sync(store, pms, clock, mapping)
     await store.sync_requests.request(source="sync_full", now=T0, full_sync=True)
     report = await sync.run_once()
@@ -366,7 +356,7 @@ async def test_a_property_not_live_is_read_but_nothing_is_enqueued(fresh_db: Sql
     """Before go-live the PMS is still read (and its problems reported) on every trigger, a
     nightly full sync included, but no outbox row is written for the property."""
     store = fresh_db
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     pms.totals["ov"] = 2  # 3 free of 2: a grid problem, still reported before go-live
     sync = make_sync(store, pms, clock)
     await store.sync_requests.request(source="poll", now=T0)
@@ -395,7 +385,7 @@ async def test_going_live_enqueues_the_whole_horizon_for_the_live_property_only(
     that is not live still gets nothing."""
     store = fresh_db
     mapping = Mapping((prop_map("p1", "lvu"), prop_map("p2", "ov")))
-    pms, clock = FakePms(codes=("lvu", "ov")), FakeClock()
+    pms, clock = FakePms(codes=("lvu", "ov")), ManualClock(T0)
     sync = make_sync(store, pms, clock, mapping)
     request_id = await store.live.go_live(["p1"], T0, by="operator", source="sync_full")
     assert await store.live.live_properties() == {
@@ -417,7 +407,7 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_is_recorded_with_a_noti
 ) -> None:
     """Not a silent skip: the record /health reads, a notice per categoria, a log line; a
     later answer that serves it again resolves the notice."""
-    pms, clock = FakePms(codes=("lvu",)), FakeClock()
+    pms, clock = FakePms(codes=("lvu",)), ManualClock(T0)
     sync = make_sync(store, pms, clock)
     with capture_logs() as logs:
         await sync.sync(full=False)
@@ -440,7 +430,7 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_is_recorded_with_a_noti
 async def test_a_request_for_some_rooms_enqueues_those_rooms_only(store: SqliteStore) -> None:
     """The categorias of a PMS notice are the scope: the other rooms' changed values wait
     for a request that names them."""
-    pms, clock = FakePms(), FakeClock()
+    pms, clock = FakePms(), ManualClock(T0)
     sync = make_sync(store, pms, clock)
     day = D("2026-11-22")
     await store.sync_requests.request(
@@ -471,7 +461,7 @@ async def test_each_property_reads_its_own_pms_and_a_failing_one_retries_alone(
     mapping = Mapping((prop_map("p1", "lvu"), prop_map("p2", "ov")))
     one, two = FakePms(codes=("lvu",)), FakePms(codes=("ov",))
     two.failures.append(TransientUpstreamError("sistema-os", "down", status=503))
-    clock = FakeClock()
+    clock = ManualClock(T0)
     settings = Settings(channex_api_key=Secret("key"), channex_sync_days=SYNC_DAYS)
     sync = AriSync(store, Directory({"p1": one, "p2": two}), mapping, settings, clock=clock)
     day = D("2026-11-22")

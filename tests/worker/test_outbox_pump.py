@@ -24,6 +24,7 @@ from middleware.errors import RejectedUpstreamError, TransientUpstreamError
 from middleware.store import outbox
 from middleware.store.sqlite.store import SqliteStore
 from middleware.worker.outbox_pump import LaneResult, OutboxPump
+from tests.kit.clocks import ManualClock
 
 PROP = "prop-1"
 AVAIL = Lane(PROP, "availability")
@@ -48,17 +49,6 @@ MAPPING = Mapping(
         ),
     )
 )
-
-
-class FakeClock:
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 class FakeChannex:
@@ -96,7 +86,7 @@ class Alerts:
 class Rig:
     store: SqliteStore
     channex: FakeChannex
-    clock: FakeClock
+    clock: ManualClock
     alerts: Alerts
     pump: OutboxPump
 
@@ -112,9 +102,9 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     await database.close()
 
 
-def make_rig(store: SqliteStore, clock: FakeClock | None = None, **overrides: Any) -> Rig:
+def make_rig(store: SqliteStore, clock: ManualClock | None = None, **overrides: Any) -> Rig:
     channex, alerts = FakeChannex(), Alerts()
-    clock = clock or FakeClock()
+    clock = clock or ManualClock(T0)
     pump = OutboxPump(store, channex, MAPPING, settings(**overrides), clock=clock, alert=alerts)
     return Rig(store=store, channex=channex, clock=clock, alerts=alerts, pump=pump)
 
@@ -453,7 +443,7 @@ async def test_a_cancelled_send_gives_its_rows_back(rig: Rig) -> None:
 
 async def test_past_days_are_dropped_before_the_claim(store: SqliteStore) -> None:
     """02:00 UTC on 21 Nov is still 20 Nov at the hotel: only 19 Nov is past."""
-    clock = FakeClock(datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
+    clock = ManualClock(datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
     rig = make_rig(store, clock)
     counts: list[dict[str, FieldValue]] = [{"availability": 1}, {"availability": 2}]
     counts.append({"availability": 3})
@@ -534,7 +524,7 @@ def two_hotels() -> Mapping:
 async def test_a_lane_waiting_on_slow_answers_holds_no_other_lane(store: SqliteStore) -> None:
     """Hotel 1's push hangs on Channex; hotel 2's lanes are pushed meanwhile, more than once,
     and a second pass does not start hotel 1's lane again while its push is in flight."""
-    clock = FakeClock()
+    clock = ManualClock(T0)
     channex = PerPropertyChannex(slow_property=PROP)
     pump = OutboxPump(store, channex, two_hotels(), settings(ari_debounce_s=0.0), clock=clock)
     day = D("2026-11-25")
@@ -581,7 +571,7 @@ async def test_lanes_push_concurrently_up_to_the_pool_size(store: SqliteStore) -
         Slow(),
         MAPPING,
         settings(ari_debounce_s=0.0, worker_concurrency=2),
-        clock=FakeClock(),
+        clock=ManualClock(T0),
     )
     day = D("2026-11-25")
     await store.outbox.enqueue(AVAIL, cells("rt-lvu", day, [{"availability": 1}]), T0)

@@ -24,6 +24,7 @@ from middleware.store.sqlite import ari_state as sqlite_ari_state
 from middleware.store.sqlite import revisions as sqlite_revisions
 from middleware.store.sqlite.store import SqliteStore
 from middleware.worker.parity import ParityCheck, PassResult
+from tests.kit.clocks import ManualClock
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 09:00 in São Paulo
 TODAY = date(2026, 11, 21)
@@ -55,17 +56,6 @@ SETTINGS = Settings(
     parity_days=DAYS,
     parity_full_hour=None,
 )
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 class FakeChannex:
@@ -115,7 +105,7 @@ class FakePms:
 class Rig:
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
-        self.clock = FakeClock()
+        self.clock = ManualClock(T0)
         self.channex = FakeChannex()
         self.alerts: list[tuple[str, str]] = []
         self.check = ParityCheck(

@@ -31,6 +31,7 @@ from middleware.worker.feed_poll import FeedPoller, FeedReport
 from middleware.worker.outbox_pump import OutboxPump
 from middleware.worker.parity import ParityCheck
 from middleware.worker.runner import Worker
+from tests.kit.clocks import ManualClock
 from tests.store.contract import test_retention
 from tests.store_sql import sql
 
@@ -70,14 +71,6 @@ class Step:
         return self.result
 
     dispatch = run_once  # the worker's loops call the pass that does not wait
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def eventually(condition: Callable[[], object], what: str) -> None:
@@ -345,7 +338,7 @@ async def test_the_nightly_loop_asks_for_one_full_sync_a_day(
         return schedule.full_sync_due(now, timezone, hour, last)
 
     monkeypatch.setattr(runner, "full_sync_due", counting_due)
-    clock = FakeClock(datetime(2026, 11, 21, 5, 50, tzinfo=UTC))
+    clock = ManualClock(datetime(2026, 11, 21, 5, 50, tzinfo=UTC))
     async with open_rig(clock=clock, full_sync_hour=3) as rig:
         rig.start()
         await eventually(lambda: len(checks) >= 5, "checks before the hour")
