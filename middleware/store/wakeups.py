@@ -6,6 +6,9 @@ worker's `wakeups` loop takes every open wake-up of a kind together (`claim`: at
 lease, so two workers never run the same one and a worker that died mid-way leaves it to be
 taken again once the lease runs out), runs that work once for all of them and records its
 result (`finish`). `get` is what `GET /admin/wakeups/{id}` answers with.
+
+Some work is about one thing (`subject`: the revision whose ack is owed, the calendar month to
+read back): the worker runs it once per subject, and `latest` finds the newest ask about one.
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ from typing import Literal, get_args
 from middleware.store.db import Database, Row, from_db_time, to_db_time
 
 # in the order a worker runs them: what the feed finds, the booking pass asked with it applies
-Work = Literal["poll_feed", "process_bookings", "parity_check"]
+Work = Literal[
+    "poll_feed", "process_bookings", "parity_check", "ack_handled", "read_back", "read_catalog"
+]
+# the work that is about one thing, run once per subject
+BY_SUBJECT: tuple[Work, ...] = ("ack_handled", "read_back")
 WORKS: tuple[Work, ...] = get_args(Work)
 
 
@@ -30,6 +37,7 @@ class Wakeup:
     taken_until: datetime | None
     done_at: datetime | None
     result: str | None  # the work's report, JSON text
+    subject: str | None = None  # what the work is about (`BY_SUBJECT`), else None
 
 
 def _time(text: str | None) -> datetime | None:
@@ -49,15 +57,18 @@ def _row(row: Row) -> Wakeup:
         taken_until=_time(row["taken_until"]),
         done_at=_time(row["done_at"]),
         result=row["result"],
+        subject=row["subject"],
     )
 
 
-async def ask(db: Database, work: Work, *, by: str, now: datetime) -> int:
-    """Record that `by` asked for `work` now; returns the wake-up's id."""
+async def ask(
+    db: Database, work: Work, *, by: str, now: datetime, subject: str | None = None
+) -> int:
+    """Record that `by` asked for `work` (about `subject`) now; returns the wake-up's id."""
     async with db.transaction() as conn:
         cursor = await conn.execute(
-            "INSERT INTO wakeups (work, asked_by, asked_at) VALUES (?, ?, ?)",
-            (work, by, to_db_time(now)),
+            "INSERT INTO wakeups (work, asked_by, asked_at, subject) VALUES (?, ?, ?, ?)",
+            (work, by, to_db_time(now), subject),
         )
         return int(cursor.lastrowid or 0)
 
@@ -92,4 +103,14 @@ async def finish(db: Database, ids: list[int], now: datetime, *, result: str) ->
 
 async def get(db: Database, wakeup_id: int) -> Wakeup | None:
     row = await db.fetchone("SELECT * FROM wakeups WHERE wakeup_id = ?", (wakeup_id,))
+    return None if row is None else _row(row)
+
+
+async def latest(db: Database, work: Work, subject: str, *, done: bool = False) -> Wakeup | None:
+    """The newest wake-up of `work` about `subject` (`done`: the newest one finished)."""
+    row = await db.fetchone(
+        "SELECT * FROM wakeups WHERE work = ? AND subject = ? AND (? = 0 OR done_at IS NOT NULL)"
+        " ORDER BY wakeup_id DESC LIMIT 1",
+        (work, subject, int(done)),
+    )
     return None if row is None else _row(row)

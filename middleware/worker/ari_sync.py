@@ -195,8 +195,10 @@ class AriSync:
             log.warning(
                 "pms_categorias_not_served", property_id=prop.property_id, categorias=unserved
             )
-        mapped = self._mapping.room_codes()
-        await pms_rooms.record(self._db, unserved, now, covered=asked, mapped=mapped)
+        mapped = {(p.property_id, code) for p in self._mapping for code in p.room_codes()}
+        await pms_rooms.record(
+            self._db, prop.property_id, unserved, now, covered=asked, mapped=mapped
+        )
         avail, restr, grid_problems = ari.grid_to_cells(
             self._rooms_of(pms_ari, prop, wanted),
             replace(prop, room_types=wanted),

@@ -416,17 +416,19 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_is_recorded_with_a_noti
     with capture_logs() as logs:
         await sync.sync(full=False)
     assert [e["categorias"] for e in logs if e["event"] == "pms_categorias_not_served"] == [["ov"]]
-    assert await pms_rooms.last(db) == pms_rooms.Unserved(at=T0, categorias=("ov",))
+    assert await pms_rooms.last(db, "p1") == pms_rooms.Unserved(
+        property_id="p1", at=T0, categorias=("ov",)
+    )
     [notice] = await notices.open_notices(db)
-    assert (notice.kind, notice.ref) == (pms_rooms.NOTICE, "ov")
+    assert (notice.kind, notice.property_id, notice.ref) == (pms_rooms.NOTICE, "p1", "p1/ov")
     await sync.sync(full=False)  # still missing: one notice, refreshed
-    assert [n.ref for n in await notices.open_notices(db)] == ["ov"]
+    assert [n.ref for n in await notices.open_notices(db)] == ["p1/ov"]
 
     pms.codes = ("lvu", "ov")
     clock.advance(60)
     await sync.sync(full=False)
-    assert await pms_rooms.last(db) == pms_rooms.Unserved(
-        at=T0 + timedelta(seconds=60), categorias=()
+    assert await pms_rooms.last(db, "p1") == pms_rooms.Unserved(
+        property_id="p1", at=T0 + timedelta(seconds=60), categorias=()
     )
     assert await notices.open_notices(db) == []
 
