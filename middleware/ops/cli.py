@@ -225,7 +225,10 @@ async def request_sync(
         print(f"error: --property {property_ref!r} is not mapped; mapped: {known}", file=err)
         return EXIT_CONFIG
     scope = SyncScope(
-        room_codes=room_codes, date_from=date_from, date_to=date_to, property_ref=property_ref
+        room_codes=None if room_codes is None else tuple(room_codes),
+        date_from=date_from,
+        date_to=date_to,
+        property_ref=property_ref,
     )
     try:
         sync_scope.check_scope(
