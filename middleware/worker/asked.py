@@ -1,7 +1,8 @@
 """The work a wake-up asks for (`store.wakeups`), run by the worker, and its result as JSON.
 
 `process_bookings` runs one booking pass (up to `WORKER_BATCH_SIZE` due revisions of each
-property; a property whose bookings are already being processed is left to that pass),
+property; a property whose bookings are already being processed gets its pass once that work
+ends, so every revision due when it was asked is processed),
 `poll_feed` reads the booking-revision feed, `parity_check` reads Channex's ARI back for every
 live property now. The result is what the admin route answered with before the web stopped
 doing the work itself: `GET /admin/wakeups/{id}` shows it once the worker is done.
