@@ -4,19 +4,24 @@ request, one call per endpoint — as Channex holds it now. A cell differs when 
 is not what Channex accepted (or reads back).
 
 The PMS is read through its port and turned into cells by the same `domain.ari` code the
-sync uses; the accepted values are `store.ari_state`; the read-back takes a read slot of the
-lane's rate limit (`lanes.reserve_read`, pushes first) like the parity check.
+sync uses; the accepted values are `store.ari_state`. The web calls Channex for none of it:
+the read-back is read by the worker when asked (`worker.read_back`, a wake-up per hotel, kind
+and month) and the page shows the last one done, when it was read, and whether a newer one is
+still asked.
 """
 
 from __future__ import annotations
 
 import calendar as months
+import dataclasses
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import orjson
+
 from middleware import clock as clocks
-from middleware.domain import ari, readback
+from middleware.domain import ari
 from middleware.domain.mapping import PropertyMap
 from middleware.domain.models import (
     AVAILABILITY_FIELD,
@@ -28,9 +33,10 @@ from middleware.domain.models import (
 )
 from middleware.errors import MiddlewareError
 from middleware.ops.runtime import Runtime
-from middleware.store import ari_state, lanes
+from middleware.store import ari_state, wakeups
+from middleware.worker import read_back as read_back_work
 
-ReadBack = str  # "" none asked, "read", "busy" (no slot), "failed"
+ReadBack = str  # "read", "busy" (no read slot was free), "failed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,7 +63,11 @@ class CalendarPage:
     days: tuple[date, ...]  # the month's days Channex accepts (today .. horizon end)
     rows: tuple[Row, ...]
     pms_error: str | None
-    read_back: dict[str, ReadBack]  # per kind
+    read_back: dict[str, ReadBack]  # per kind: the outcome of the last read-back done
+    read_back_asked: tuple[str, ...] = ()  # kinds whose newer read-back the worker has not done
+    read_back_at: dict[str, datetime] = dataclasses.field(
+        default_factory=dict
+    )  # when each was read
 
     @property
     def differences(self) -> int:
@@ -94,38 +104,25 @@ def _texts(cells: Cells, field: str) -> dict[tuple[str, date], str]:
     }
 
 
-async def _read_back(rt: Runtime, lane: Lane, first: date, last: date) -> tuple[ReadBack, Cells]:
-    s = rt.settings
-    limit = (
-        s.channex_avail_rate_limit if lane.kind == "availability" else s.channex_price_rate_limit
-    )
-    taken = await lanes.reserve_read(
-        rt.db,
-        lane,
-        rt.clock(),
-        limit=limit,
-        own_limit=s.parity_read_limit,
-        window_s=s.channex_rate_window_s,
-    )
-    if not taken:
-        return "busy", {}
-    try:
-        if lane.kind == "availability":
-            got = await rt.channex.get_availability(lane.property_id, first, last)
-            return "read", readback.cells_from_availability(got)
-        read = await rt.channex.get_restrictions(lane.property_id, first, last, RESTRICTION_FIELDS)
-        return "read", readback.cells_from_restrictions(read)
-    except MiddlewareError:
-        return "failed", {}
+async def _stored_read_back(
+    rt: Runtime, lane: Lane, month: date
+) -> tuple[ReadBack | None, bool, datetime | None, dict[str, dict[str, dict[str, str]]]]:
+    """The last read-back of the lane's month the worker finished (its outcome, when, and
+    what Channex held), and whether a newer one is still asked."""
+    subject = read_back_work.subject_of(lane.property_id, lane.kind, month)
+    newest = await wakeups.latest(rt.db, "read_back", subject)
+    done = await wakeups.latest(rt.db, "read_back", subject, done=True)
+    waiting = newest is not None and newest.done_at is None
+    if done is None or done.result is None:
+        return None, waiting, None, {}
+    result = orjson.loads(done.result)
+    return str(result.get("outcome", "failed")), waiting, done.done_at, result.get("texts", {})
 
 
-async def calendar_page(
-    rt: Runtime, prop: PropertyMap, month: date, field: str, read_back: Kind | None
-) -> CalendarPage:
+async def calendar_page(rt: Runtime, prop: PropertyMap, month: date, field: str) -> CalendarPage:
     field = field if field in RESTRICTION_FIELDS else "rate"
-    today, end = clocks.horizon(prop.timezone, rt.clock(), rt.settings.channex_sync_days)
-    last_day = month.replace(day=months.monthrange(month.year, month.month)[1])
-    first, last = max(month, today), min(last_day, end)
+    today, _ = clocks.horizon(prop.timezone, rt.clock(), rt.settings.channex_sync_days)
+    first, last = read_back_work.month_days(prop, month, rt.clock(), rt.settings.channex_sync_days)
     days = tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
     if not days:
         return CalendarPage(
@@ -141,6 +138,8 @@ async def calendar_page(
     except MiddlewareError as exc:
         pms_error = str(exc)
     backs: dict[str, ReadBack] = {}
+    asked: list[str] = []
+    read_at: dict[str, datetime] = {}
     rows: list[Row] = []
     shown: tuple[tuple[Kind, str], ...] = (
         ("availability", AVAILABILITY_FIELD),
@@ -149,10 +148,16 @@ async def calendar_page(
     for kind, shown_field in shown:
         lane = Lane(prop.property_id, kind)
         accepted = _texts(await ari_state.acked(rt.db, lane, None, first, last), shown_field)
-        now_cells: Cells = {}
-        if read_back == kind:
-            backs[kind], now_cells = await _read_back(rt, lane, first, last)
-        now_texts = _texts(now_cells, shown_field)
+        outcome, waiting, at, stored = await _stored_read_back(rt, lane, month)
+        if waiting:
+            asked.append(kind)
+        if outcome is not None and at is not None:
+            backs[kind], read_at[kind] = outcome, at
+        now_texts = {
+            (entity_id, date.fromisoformat(day)): text
+            for entity_id, by_day in stored.get(shown_field, {}).items()
+            for day, text in by_day.items()
+        }
         pms_texts = _texts(pms[kind], shown_field)
         entities = (
             [(room.room_type_id, room.room_code) for room in prop.room_types]
@@ -187,4 +192,6 @@ async def calendar_page(
         rows=tuple(rows),
         pms_error=pms_error,
         read_back=backs,
+        read_back_asked=tuple(asked),
+        read_back_at=read_at,
     )

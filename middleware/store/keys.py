@@ -26,3 +26,6 @@ NIGHTLY_REQUESTED_KEY = "nightly_full_sync_requested:{property_id}"
 PARITY_LAST_PASS_KEY = "parity_last:{property_id}:{kind}"
 PARITY_LAST_FULL_KEY = "parity_last_full:{property_id}"
 PARITY_RECURRING_KEY = "parity_drift_passes:{property_id}"
+# worker.catalog: what Channex calls a property's room types and rate plans (JSON), read by the
+# worker for the console.
+CHANNEX_CATALOG_KEY = "channex_catalog:{property_id}"

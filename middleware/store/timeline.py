@@ -104,12 +104,13 @@ SELECT (SELECT max(id) FROM http_calls), (SELECT max(id) FROM webhook_events),
         WHERE id = (SELECT max(id) FROM pushes)),
        (SELECT max(id) FROM notices), (SELECT count(*) FROM notices WHERE resolved_at IS NULL),
        (SELECT max(pushed_at) FROM ari_state),
-       (SELECT max(coalesce(ack_at, handled_at)) FROM revision_handling)
+       (SELECT max(coalesce(ack_at, handled_at)) FROM revision_handling),
+       (SELECT max(done_at) FROM wakeups)
 """
 
 
 async def fingerprint(db: Database) -> str:
-    """Changes whenever a call, webhook, revision, queued change, push, notice or the Channex
-    ack of a revision closed by hand does."""
+    """Changes whenever a call, webhook, revision, queued change, push, notice, the Channex
+    ack of a revision closed by hand or work the worker was asked for (a read-back) does."""
     row = await db.fetchone(FINGERPRINT_SQL)
     return "|".join("" if value is None else str(value) for value in (row or ()))
