@@ -160,9 +160,10 @@ async def read_back(request: Request) -> Response:
     asked = await context.ask_worker("read_back", by="console", subject=subject)
     done = await context.worker_result(asked, within_s=ASKED_WAIT_S)
     log.info("console_read_back", subject=subject, wakeup_id=asked, done=done is not None)
+    shown = {**back, "read_back": str(asked)}
     if done is None:
-        return _back("/calendar", **back, done="done_readback_asked")
-    return _back("/calendar", **back)
+        return _back("/calendar", **shown, done="done_readback_asked")
+    return _back("/calendar", **shown)
 
 
 async def resync(request: Request) -> Response:

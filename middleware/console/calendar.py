@@ -6,8 +6,9 @@ is not what Channex accepted (or reads back).
 The PMS is read through its port and turned into cells by the same `domain.ari` code the
 sync uses; the accepted values are `store.ari_state`. The web calls Channex for none of it:
 the read-back is read by the worker when asked (`worker.read_back`, a wake-up per hotel, kind
-and month) and the page shows the last one done, when it was read, and whether a newer one is
-still asked.
+and month); the form's redirect names that wake-up (`?read_back=ID`), and the page shows its
+result and when it was read, or that it is asked (a refresh of the same address shows it once
+done).
 """
 
 from __future__ import annotations
@@ -104,22 +105,29 @@ def _texts(cells: Cells, field: str) -> dict[tuple[str, date], str]:
     }
 
 
-async def _stored_read_back(
-    rt: Runtime, lane: Lane, month: date
-) -> tuple[ReadBack | None, bool, datetime | None, dict[str, dict[str, dict[str, str]]]]:
-    """The last read-back of the lane's month the worker finished (its outcome, when, and
-    what Channex held), and whether a newer one is still asked."""
-    subject = read_back_work.subject_of(lane.property_id, lane.kind, month)
-    newest = await wakeups.latest(rt.db, "read_back", subject)
-    done = await wakeups.latest(rt.db, "read_back", subject, done=True)
-    waiting = newest is not None and newest.done_at is None
-    if done is None or done.result is None:
-        return None, waiting, None, {}
-    result = orjson.loads(done.result)
-    return str(result.get("outcome", "failed")), waiting, done.done_at, result.get("texts", {})
+async def _asked_read_back(
+    rt: Runtime, prop: PropertyMap, month: date, wakeup_id: int | None
+) -> tuple[Kind | None, ReadBack | None, datetime | None, dict[str, dict[str, dict[str, str]]]]:
+    """The read-back the page was sent to show (a wake-up of this hotel and month): its
+    kind, its outcome (None while the worker has not done it), when it was read and what
+    Channex held."""
+    found = None if wakeup_id is None else await wakeups.get(rt.db, wakeup_id)
+    if found is None or found.work != "read_back" or found.subject is None:
+        return None, None, None, {}
+    parsed = read_back_work.parse_subject(found.subject)
+    if parsed is None or parsed[0] != prop.property_id or parsed[2] != month:
+        return None, None, None, {}
+    kind = parsed[1]
+    if found.done_at is None or found.result is None:
+        return kind, None, None, {}
+    result = orjson.loads(found.result)
+    return kind, str(result.get("outcome", "failed")), found.done_at, result.get("texts", {})
 
 
-async def calendar_page(rt: Runtime, prop: PropertyMap, month: date, field: str) -> CalendarPage:
+async def calendar_page(
+    rt: Runtime, prop: PropertyMap, month: date, field: str, read_back_id: int | None = None
+) -> CalendarPage:
+    """The page; `read_back_id`: the read-back wake-up to show (the Read back form's)."""
     field = field if field in RESTRICTION_FIELDS else "rate"
     today, _ = clocks.horizon(prop.timezone, rt.clock(), rt.settings.channex_sync_days)
     first, last = read_back_work.month_days(prop, month, rt.clock(), rt.settings.channex_sync_days)
@@ -140,6 +148,11 @@ async def calendar_page(rt: Runtime, prop: PropertyMap, month: date, field: str)
     backs: dict[str, ReadBack] = {}
     asked: list[str] = []
     read_at: dict[str, datetime] = {}
+    back_kind, outcome, at, stored = await _asked_read_back(rt, prop, month, read_back_id)
+    if back_kind is not None and outcome is None:
+        asked.append(back_kind)
+    if back_kind is not None and outcome is not None and at is not None:
+        backs[back_kind], read_at[back_kind] = outcome, at
     rows: list[Row] = []
     shown: tuple[tuple[Kind, str], ...] = (
         ("availability", AVAILABILITY_FIELD),
@@ -148,14 +161,11 @@ async def calendar_page(rt: Runtime, prop: PropertyMap, month: date, field: str)
     for kind, shown_field in shown:
         lane = Lane(prop.property_id, kind)
         accepted = _texts(await ari_state.acked(rt.db, lane, None, first, last), shown_field)
-        outcome, waiting, at, stored = await _stored_read_back(rt, lane, month)
-        if waiting:
-            asked.append(kind)
-        if outcome is not None and at is not None:
-            backs[kind], read_at[kind] = outcome, at
         now_texts = {
             (entity_id, date.fromisoformat(day)): text
-            for entity_id, by_day in stored.get(shown_field, {}).items()
+            for entity_id, by_day in (stored if kind == back_kind else {})
+            .get(shown_field, {})
+            .items()
             for day, text in by_day.items()
         }
         pms_texts = _texts(pms[kind], shown_field)

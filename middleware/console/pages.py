@@ -68,13 +68,14 @@ async def render_calendar(
     prop: PropertyMap | None,
     month_text: str | None,
     field: str,
+    read_back_id: int | None = None,
 ) -> Response:
     rt = web_context(request).runtime
     page = None
     if prop is not None:
         today = clocks.hotel_today(prop.timezone, rt.clock())
         month = calendar.parse_month(month_text, today)
-        page = await calendar.calendar_page(rt, prop, month, field)
+        page = await calendar.calendar_page(rt, prop, month, field, read_back_id)
     values = {
         "page": page,
         "properties": rt.mapping.properties,
@@ -97,7 +98,12 @@ async def calendar_view(request: Request) -> Response:
         prop=chosen_property(request, rt.mapping.properties),
         month_text=request.query_params.get("month"),
         field=request.query_params.get("field", "rate"),
+        read_back_id=_number(request.query_params.get("read_back")),
     )
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text is not None and text.isdigit() and len(text) < 12 else None
 
 
 async def bookings_page(request: Request) -> Response:
