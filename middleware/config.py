@@ -72,6 +72,7 @@ class Settings:
     # Files
     mapping_file: Path = Path("data/mapping.json")
     database_path: Path = Path("data/middleware.db")
+    database_url: Secret | None = None  # postgresql://...: the store is PostgreSQL, not SQLite
     legacy_bookings_file: Path | None = None  # None: bookings.json beside the database
     # Access
     admin_token: Secret | None = None
@@ -108,6 +109,7 @@ class Settings:
             self.pms_api_token,
             self.admin_token,
             self.pms_webhook_token,
+            self.database_url,
             *self.pms_secrets.values(),
         )
         return tuple(str(s) for s in secrets if s is not None)
@@ -295,6 +297,7 @@ def load_settings(
         unacked_warn_s=r.integer("UNACKED_WARN", d.unacked_warn_s, 1),
         mapping_file=Path(r.raw("MAPPING_FILE") or d.mapping_file),
         database_path=Path(r.raw("DATABASE_PATH") or d.database_path),
+        database_url=r.secret("DATABASE_URL"),
         legacy_bookings_file=Path(legacy) if (legacy := r.raw("LEGACY_BOOKINGS_FILE")) else None,
         admin_token=r.secret("ADMIN_TOKEN"),
         pms_webhook_token=r.secret("PMS_WEBHOOK_TOKEN"),

@@ -48,7 +48,6 @@ import orjson
 from middleware import logs
 from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.stack import API_KEY, Stack, open_stack
-from middleware.store import live
 
 HOTEL = "duke_beach"
 FIRST_NIGHT_DAYS = 20  # the first stay starts this many days after today
@@ -234,7 +233,7 @@ async def run(bookings: int, worker_interval_s: float) -> dict[str, Any]:
         async with open_stack(Path(workdir), hotel=HOTEL, env=env) as stack:
             # live (without the full sync): each booking's availability re-sync is pushed
             ids = [prop.property_id for prop in stack.mapping]
-            await live.put_live(stack.context.runtime.db, ids, stack.clock(), by="bench")
+            await stack.context.runtime.store.live.put_live(ids, stack.clock(), by="bench")
             codes = stack.mapping.room_codes()
             plan = stays(codes, 2 * bookings, stack.today() + timedelta(days=FIRST_NIGHT_DAYS))
             direct = await bench_direct(stack, plan[bookings:], bookings)

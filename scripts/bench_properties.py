@@ -57,8 +57,8 @@ from middleware.sandbox import many_hotels
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.channex_limits import max_calls_in_window
 from middleware.serving import serve_app
-from middleware.store import live, outbox, sync_requests
-from middleware.store.db import Database
+from middleware.store.open import open_store_file
+from middleware.store.port import Store
 from scripts import bench_process as procs
 
 API_KEY = "bench-channex-api-key"
@@ -93,10 +93,10 @@ class Row:
         return 100 * self.calls_per_min / self.ceiling_per_min
 
 
-async def _idle(db: Database) -> bool:
-    lanes = await outbox.backlog(db, clocks.utc_now())
+async def _idle(store: Store) -> bool:
+    lanes = await store.outbox.backlog(clocks.utc_now())
     return not (
-        await sync_requests.pending_count(db) or sum(b.pending + b.in_flight for b in lanes)
+        await store.sync_requests.pending_count() or sum(b.pending + b.in_flight for b in lanes)
     )
 
 
@@ -233,13 +233,13 @@ async def run_one(n: int, args: argparse.Namespace) -> Row:
                 )
                 for pms in hotels.emulators:
                     pms.middleware_url = url
-                db = await Database.open(workdir / "middleware.db")
+                store = await open_store_file(workdir / "middleware.db")
                 try:
                     return await _measure(
-                        n, args, channex, hotels, mapping, db, child, session, url
+                        n, args, channex, hotels, mapping, store, child, session, url
                     )
                 finally:
-                    await db.close()
+                    await store.close()
 
 
 async def _measure(
@@ -248,15 +248,15 @@ async def _measure(
     channex: ChannexEmulator,
     hotels: many_hotels.PmsHotels,
     mapping: Mapping,
-    db: Database,
+    store: Store,
     child: procs.Child,
     session: aiohttp.ClientSession,
     url: str,
 ) -> Row:
     began = time.monotonic()
     ids = [prop.property_id for prop in mapping]  # the go-live full sync of every hotel
-    await live.go_live(db, ids, clocks.utc_now(), by="bench_properties", source="sync_full")
-    await _until(lambda: _idle(db), "the full sync")
+    await store.live.go_live(ids, clocks.utc_now(), by="bench_properties", source="sync_full")
+    await _until(lambda: _idle(store), "the full sync")
     full_sync_s = time.monotonic() - began
 
     cpu_before = procs.cpu_seconds(child.pid)
@@ -273,7 +273,7 @@ async def _measure(
     converge_s: float | None = None
     deadline = storm_to + args.converge_timeout_s
     while time.monotonic() < deadline:
-        if await _idle(db) and _mismatches(channex, hotels, mapping) == 0:
+        if await _idle(store) and _mismatches(channex, hotels, mapping) == 0:
             converge_s = time.monotonic() - storm_to
             break
         await asyncio.sleep(POLL_S)

@@ -34,8 +34,8 @@ from middleware.domain.mapping import Mapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
-from middleware.store import live, outbox, revisions, sync_requests
-from middleware.store.db import Database
+from middleware.store.open import open_store_file
+from middleware.store.port import Store
 from scripts import bench_process as procs
 
 API_KEY = "bench-channex-api-key"
@@ -48,15 +48,15 @@ SETTLE_POLL_S = 0.2
 MAX_NIGHTS = 3
 
 
-async def _settle(db: Database, channex: ChannexEmulator) -> dict[str, int]:
+async def _settle(store: Store, channex: ChannexEmulator) -> dict[str, int]:
     """Wait until no sync request, outbox row or revision is left to do; revision counts."""
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     while time.monotonic() < deadline:
         await channex.deliver_pending()
-        lanes = await outbox.backlog(db, clocks.utc_now())
-        counts = await revisions.counts(db)
+        lanes = await store.outbox.backlog(clocks.utc_now())
+        counts = await store.revisions.counts()
         busy = (
-            await sync_requests.pending_count(db)
+            await store.sync_requests.pending_count()
             or sum(lane.pending + lane.in_flight for lane in lanes)
             or counts["pending"]
             or counts["applied"]
@@ -154,22 +154,22 @@ async def bench_worker(workdir: Path, *, days: int, bookings: int, seed: int) ->
             await procs.wait_answering(session, web, web_url + "/health")
             await setup(web_url + "/webhook/channex")
             pms.middleware_url = web_url
-            db = await Database.open(db_path)
+            store = await open_store_file(db_path)
             try:
                 started = time.perf_counter()
                 ids = [prop.property_id for prop in mapping]
-                await live.go_live(db, ids, clocks.utc_now(), by="bench", source="bench")
-                await _settle(db, channex)
+                await store.live.go_live(ids, clocks.utc_now(), by="bench", source="bench")
+                await _settle(store, channex)
                 full_sync_s = time.perf_counter() - started
                 full_sync_pushes = _ari_pushes(channex)
                 _book(channex, mapping, bookings, days, seed)
-                counts = await _settle(db, channex)
+                counts = await _settle(store, channex)
                 elapsed_s = time.perf_counter() - started
                 worker_rss_kib = procs.peak_rss_kib(worker.pid)
                 web_rss_kib = procs.peak_rss_kib(web.pid)
             finally:
                 pms.middleware_url = None
-                await db.close()
+                await store.close()
     return {
         "hotel": "duke_beach",
         "days": days,

@@ -63,8 +63,9 @@ from middleware import clock as clocks
 from middleware import logs
 from middleware.sandbox import stack
 from middleware.sandbox.pms_state import CANCELLED
-from middleware.store import live, outbox, prune, revisions, sync_requests
-from middleware.store.db import Database, to_db_time
+from middleware.store import prune
+from middleware.store.sqlite.store import SqliteStore
+from middleware.store.stamps import to_db_time
 from scripts import bench_process as procs
 from scripts.soak_clock import SteppedClock
 
@@ -187,11 +188,11 @@ def _kib(path: Path) -> int:
     return path.stat().st_size // 1024 if path.exists() else 0
 
 
-async def _overdue(db: Database, cutoff: datetime) -> int:
+async def _overdue(store: SqliteStore, cutoff: datetime) -> int:
     """Rows the pruning rules allow to remove that are older than `cutoff`."""
     found = 0
     for table, condition in prune.RULES.items():
-        row = await db.fetchone(
+        row = await store.db.fetchone(
             f"SELECT count(*) FROM {table} WHERE {condition}",  # noqa: S608 - constants
             (to_db_time(cutoff),),
         )
@@ -200,17 +201,17 @@ async def _overdue(db: Database, cutoff: datetime) -> int:
 
 
 async def _sample(
-    day: int, db: Database, path: Path, env: stack.Emulators, pid: int, cutoff: datetime
+    day: int, store: SqliteStore, path: Path, env: stack.Emulators, pid: int, cutoff: datetime
 ) -> Sample:
     rows: dict[str, int] = {}
     removed: dict[str, int] = {}
     for table in COUNTED:
-        row = await db.fetchone(f"SELECT count(*) FROM {table}")  # noqa: S608 - constants
+        row = await store.db.fetchone(f"SELECT count(*) FROM {table}")  # noqa: S608 - constants
         rows[table] = int(row[0]) if row else 0
         if table in PRUNED:
-            top = await db.fetchone(f"SELECT coalesce(max(rowid), 0) FROM {table}")  # noqa: S608
+            top = await store.db.fetchone(f"SELECT coalesce(max(rowid), 0) FROM {table}")  # noqa: S608
             removed[table] = (int(top[0]) if top else 0) - rows[table]
-    pages = await db.fetchone(
+    pages = await store.db.fetchone(
         "SELECT p.page_count - f.freelist_count, s.page_size"
         " FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s"
     )
@@ -223,7 +224,7 @@ async def _sample(
         rss_mib=_rss_mib(pid),
         rows=rows,
         removed=removed,
-        overdue=await _overdue(db, cutoff),
+        overdue=await _overdue(store, cutoff),
         bookings_acked=sum(
             1 for r in calls if r.method == "POST" and r.path.endswith("/ack") and r.status == 200
         ),
@@ -237,7 +238,7 @@ async def _sample(
     )
 
 
-async def _settle(db: Database, env: stack.Emulators, clock: SteppedClock) -> None:
+async def _settle(store: SqliteStore, env: stack.Emulators, clock: SteppedClock) -> None:
     """Until notices and webhooks are delivered and the middleware has nothing left to do."""
     deadline = time.monotonic() + SETTLE_TIMEOUT_S
     idle_in_a_row = 0
@@ -246,10 +247,10 @@ async def _settle(db: Database, env: stack.Emulators, clock: SteppedClock) -> No
             raise TimeoutError(f"the middleware did not settle within {SETTLE_TIMEOUT_S} s")
         await env.pms.drain_notifications()
         await env.channex.deliver_pending()
-        lanes = await outbox.backlog(db, clock())
-        counts = await revisions.counts(db)
+        lanes = await store.outbox.backlog(clock())
+        counts = await store.revisions.counts()
         busy = (
-            await sync_requests.pending_count(db)
+            await store.sync_requests.pending_count()
             or sum(b.pending + b.in_flight for b in lanes)
             or counts.get("pending", 0)
             or counts.get("applied", 0)
@@ -391,13 +392,13 @@ class Accounting:
     parked_kept: bool  # the deliberate unmapped one
 
 
-async def _parked_with_notice(db: Database, revision_id: str, acks: Counter[str]) -> bool:
+async def _parked_with_notice(store: SqliteStore, revision_id: str, acks: Counter[str]) -> bool:
     """Parked, its webhook event and an open notice kept, and never acked."""
-    row = await revisions.get(db, revision_id)
-    events = await db.fetchone(
+    row = await store.revisions.get(revision_id)
+    events = await store.db.fetchone(
         "SELECT count(*) FROM webhook_events WHERE revision_id = ?", (revision_id,)
     )
-    notices = await db.fetchone(
+    notices = await store.db.fetchone(
         "SELECT count(*) FROM notices WHERE ref = ? AND resolved_at IS NULL", (revision_id,)
     )
     return (
@@ -409,7 +410,7 @@ async def _parked_with_notice(db: Database, revision_id: str, acks: Counter[str]
     )
 
 
-async def _accounting(db: Database, env: stack.Emulators, ledger: Ledger) -> Accounting:
+async def _accounting(store: SqliteStore, env: stack.Emulators, ledger: Ledger) -> Accounting:
     """Where every OTA booking and revision ended.
 
     Right: a live booking has exactly one live sistema-os booking, with its last dates; a
@@ -432,7 +433,7 @@ async def _accounting(db: Database, env: stack.Emulators, ledger: Ledger) -> Acc
     right = parked_bookings = acked = parked_revisions = total = 0
     for booking_id, booking in ledger.ota.items():
         expected = [] if booking.cancelled else [(booking.checkin, booking.checkout)]
-        parked = [rid for rid in booking.revisions if await _parked_with_notice(db, rid, acks)]
+        parked = [rid for rid in booking.revisions if await _parked_with_notice(store, rid, acks)]
         if live_ones.get(booking_id, []) == expected:
             right += 1
         elif parked:
@@ -448,7 +449,7 @@ async def _accounting(db: Database, env: stack.Emulators, ledger: Ledger) -> Acc
         duplicates=sum(n - 1 for n in per_revision.values()),
         acked_once=acked,
         parked_revisions=parked_revisions,
-        parked_kept=rid is not None and await _parked_with_notice(db, rid, acks),
+        parked_kept=rid is not None and await _parked_with_notice(store, rid, acks),
     )
 
 
@@ -485,19 +486,19 @@ async def run(args: argparse.Namespace) -> Report:
                 await procs.wait_answering(env.session, child, url + "/health")
                 await env.register_webhook(url + "/webhook/channex")
                 env.pms.middleware_url = url
-                db = await Database.open(workdir / "middleware.db")
+                store = await SqliteStore.open(workdir / "middleware.db")
                 try:
-                    return await _soak(args, env, clock, db, workdir, child.pid, began)
+                    return await _soak(args, env, clock, store, workdir, child.pid, began)
                 finally:
                     env.pms.middleware_url = None
-                    await db.close()
+                    await store.close()
 
 
 async def _soak(
     args: argparse.Namespace,
     env: stack.Emulators,
     clock: SteppedClock,
-    db: Database,
+    store: SqliteStore,
     workdir: Path,
     pid: int,
     began: float,
@@ -506,9 +507,9 @@ async def _soak(
     keep = timedelta(days=args.prune_after_days)
     slot = timedelta(days=1) / args.slots_per_day
     ids = [prop.property_id for prop in env.mapping]
-    await live.go_live(db, ids, clock(), by="soak", source="sync_full")
-    await _settle(db, env, clock)
-    samples = [await _sample(0, db, path, env, pid, clock() - keep - slot - OVERDUE_SLACK)]
+    await store.live.go_live(ids, clock(), by="soak", source="sync_full")
+    await _settle(store, env, clock)
+    samples = [await _sample(0, store, path, env, pid, clock() - keep - slot - OVERDUE_SLACK)]
     traffic = Traffic(env, clock, args.seed)
     complete = True
     for day in range(args.days):
@@ -521,15 +522,15 @@ async def _soak(
                 traffic.unmapped()
             for kind in events:
                 traffic.send(kind)
-            await _settle(db, env, clock)
+            await _settle(store, env, clock)
         cutoff = clock() - keep - slot - OVERDUE_SLACK
-        samples.append(await _sample(day + 1, db, path, env, pid, cutoff))
+        samples.append(await _sample(day + 1, store, path, env, pid, cutoff))
         if not args.json:
             print(_line(samples[-1]), flush=True)
     # one last prune pass at the final time, then nothing prunable may be older than the cutoff
     await asyncio.sleep(args.prune_interval_s + 1.0)
-    final_overdue = await _overdue(db, clock() - keep - FINAL_SLACK)
-    account = await _accounting(db, env, traffic.ledger)
+    final_overdue = await _overdue(store, clock() - keep - FINAL_SLACK)
+    account = await _accounting(store, env, traffic.ledger)
     return Report(
         days=args.days,
         days_run=len(samples) - 1,
@@ -557,7 +558,7 @@ async def _soak(
 
 
 HEAD = (
-    "| day | db KiB | WAL KiB | data KiB | RSS MiB | http_calls | pushes | webhook_events |"
+    "| day | store KiB | WAL KiB | data KiB | RSS MiB | http_calls | pushes | webhook_events |"
     " notices | sync_requests | revisions | outbox | pruned so far | overdue | acked |"
     " pushes sent |"
 )

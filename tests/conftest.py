@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from hypothesis import settings
+
+from middleware.store.port import Store
+from middleware.store.sqlite.store import SqliteStore
 
 # A deadline is a timing assertion, and timings on a shared or loaded machine (two sessions at
 # once, mutation testing, CI neighbours) trip Hypothesis's 200 ms default with no bug behind
@@ -50,3 +54,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     basetemp = config.stash.get(_OWN_BASETEMP, None)
     if basetemp is not None and config.stash.get(_PASSED, False):
         shutil.rmtree(basetemp, ignore_errors=True)
+
+
+# --- store backends ----------------------------------------------------------------------------
+# The store contract suite (tests/store/contract) runs once per backend listed here; a new
+# backend adds its name and its branch in `store`.
+STORE_BACKENDS = ["sqlite"]
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """An empty, migrated store of each backend (a module's own `store` fixture overrides it)."""
+    if request.param == "sqlite":
+        opened: Store = await SqliteStore.open(tmp_path / "m.db")
+    else:
+        raise ValueError(f"no store backend named {request.param!r}")
+    yield opened
+    await opened.close()

@@ -27,6 +27,8 @@ INDIRECT = {
     "jinja2": "Starlette's Jinja2Templates (the console)",
     "python-multipart": "Starlette's request.form() (the console's forms)",
 }
+# Distributions imported under another name.
+IMPORT_NAMES = {"psycopg-pool": "psycopg_pool"}
 
 
 def _names(path: Path) -> list[str]:
@@ -35,7 +37,8 @@ def _names(path: Path) -> list[str]:
     for line in path.read_text("utf-8").splitlines():
         text = line.split("#", 1)[0].strip()
         if text and not text.startswith("-"):
-            names.append(text.split("==", 1)[0].strip())
+            name = text.split("==", 1)[0].split("[", 1)[0].strip()  # extras: psycopg[binary]
+            names.append(IMPORT_NAMES.get(name, name))
     return names
 
 

@@ -30,7 +30,6 @@ from middleware.console.sign_in import post_guard
 from middleware.console.state import PREFIX, web_context
 from middleware.domain.models import KINDS, Kind
 from middleware.errors import PayloadError
-from middleware.store import live, sync_requests
 from middleware.web import admin
 from middleware.worker import handling
 from middleware.worker import read_back as read_back_work
@@ -103,7 +102,7 @@ async def mark_handled(request: Request) -> Response:
         return _back("/", done="bad_request")
     try:
         done = await handling.record_by_hand(
-            rt.db,
+            rt.store,
             revision_id,
             by=by,
             reason=reason,
@@ -177,8 +176,7 @@ async def resync(request: Request) -> Response:
     back = {"property": _text(form, "property"), "month": _text(form, "month")}
     if prop is None or first is None or last is None or last < first:
         return _back("/calendar", **back, done="bad_request")
-    request_id = await sync_requests.request(
-        rt.db,
+    request_id = await rt.store.sync_requests.request(
         source="console",
         now=rt.clock(),
         property_id=prop.property_id,  # every room of the hotel
@@ -205,8 +203,7 @@ async def go_live(request: Request) -> Response:
         return _back("/lanes", done="integration_disabled")
     name = _text(form, "by")[:NAME_MAX_CHARS]
     by = f"{name} ({HANDLED_BY})" if name else HANDLED_BY
-    request_id = await live.go_live(
-        rt.db,
+    request_id = await rt.store.live.go_live(
         [prop.property_id],
         rt.clock(),
         by=by,

@@ -21,7 +21,7 @@ from middleware.domain.attention import Attention, ParkReason, describe_park
 from middleware.domain.revision_facts import RevisionFacts
 from middleware.ops.checks import Check
 from middleware.ops.runtime import Runtime
-from middleware.store import fetched_facts, notices, outbox, revisions, timeline
+from middleware.store import revisions
 from middleware.store.notices import Notice
 from middleware.store.revisions import Handling, RevisionRow
 
@@ -90,9 +90,9 @@ def park_words(row: RevisionRow) -> Attention:
 
 async def _owed_acks(rt: Runtime) -> tuple[OwedAck, ...]:
     owed = []
-    for revision_id in await timeline.handled_owing_ack(rt.db, limit=LIST_LIMIT):
-        row = await revisions.get(rt.db, revision_id)
-        done = await revisions.handling(rt.db, revision_id)
+    for revision_id in await rt.store.timeline.handled_owing_ack(limit=LIST_LIMIT):
+        row = await rt.store.revisions.get(revision_id)
+        done = await rt.store.revisions.handling(revision_id)
         if row is None or done is None:  # pragma: no cover - the ids were just read
             continue
         owed.append(
@@ -108,8 +108,8 @@ async def _owed_acks(rt: Runtime) -> tuple[OwedAck, ...]:
 
 async def attention_page(rt: Runtime, catalog: Catalog, worker: Check) -> AttentionPage:
     now = rt.clock()
-    rows = await revisions.list_by_status(rt.db, ["parked"], limit=LIST_LIMIT)
-    facts = await fetched_facts.load_many(rt.db, [r.revision_id for r in rows])
+    rows = await rt.store.revisions.list_by_status(["parked"], limit=LIST_LIMIT)
+    facts = await rt.store.fetched_facts.load_many([r.revision_id for r in rows])
     parked = []
     for row in rows:
         known = facts.get(row.revision_id)
@@ -145,12 +145,12 @@ async def attention_page(rt: Runtime, catalog: Catalog, worker: Check) -> Attent
             kind=b.lane.kind,
             dead=b.dead,
         )
-        for b in await outbox.backlog(rt.db, now)
+        for b in await rt.store.outbox.backlog(now)
         if b.dead
     )
     shown = tuple(
         n
-        for n in await notices.open_notices(rt.db, limit=LIST_LIMIT)
+        for n in await rt.store.notices.open_notices(limit=LIST_LIMIT)
         if n.kind not in SHOWN_ELSEWHERE
     )
     return AttentionPage(

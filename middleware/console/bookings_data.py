@@ -20,7 +20,6 @@ from middleware.domain.attention import Attention
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.revision_facts import RevisionFacts
 from middleware.ops.runtime import Runtime
-from middleware.store import audit, booking_map, fetched_facts, outbox, revisions, timeline
 from middleware.store.audit import CallRow
 from middleware.store.outbox import PushRecord
 from middleware.store.revisions import Handling
@@ -127,17 +126,17 @@ def _first_push(pushes: list[PushRecord], after: datetime) -> Step | None:
 
 
 async def booking_views(rt: Runtime) -> list[BookingView]:
-    db = rt.db
-    ids = await timeline.recent_booking_ids(db, limit=RECENT_BOOKINGS)
-    lines = await timeline.revisions_of(db, ids)
+    store = rt.store
+    ids = await store.timeline.recent_booking_ids(limit=RECENT_BOOKINGS)
+    lines = await store.timeline.revisions_of(ids)
     rids = [line.revision_id for line in lines]
-    facts = await fetched_facts.load_many(db, rids)
-    webhooks = await timeline.webhooks_of(db, rids)
+    facts = await store.fetched_facts.load_many(rids)
+    webhooks = await store.timeline.webhooks_of(rids)
     pushes_by_property: dict[str, list[PushRecord]] = {}
     views = []
     for booking_id in ids:
         own = [line for line in lines if line.booking_id == booking_id]
-        record = await booking_map.load(db, booking_id)
+        record = await store.booking_map.load(booking_id)
         rooms = tuple(
             RoomView(index=i, pms_id=r.pms_id, active=r.active, request=r.request)
             for i, r in sorted((record.rooms if record else {}).items())
@@ -145,16 +144,15 @@ async def booking_views(rt: Runtime) -> list[BookingView]:
         pms_ids = [r.pms_id for r in rooms if r.pms_id]
         pms_calls = [
             call
-            for call in await audit.calls_mentioning(
-                db,
+            for call in await store.audit.calls_mentioning(
                 [booking_id, *(f"/booking/{pms_id}" for pms_id in pms_ids)],
                 service="pms",
                 limit=CALLS_PER_BOOKING,
             )
             if _about(call, booking_id, pms_ids)
         ]
-        channex_calls = await audit.calls_mentioning(
-            db, [line.revision_id for line in own], service="channex", limit=CALLS_PER_BOOKING
+        channex_calls = await store.audit.calls_mentioning(
+            [line.revision_id for line in own], service="channex", limit=CALLS_PER_BOOKING
         )
         revision_views = []
         for line in own:
@@ -178,8 +176,8 @@ async def booking_views(rt: Runtime) -> list[BookingView]:
                 )
             if acked_at is not None and line.property_id:
                 if line.property_id not in pushes_by_property:
-                    pushes_by_property[line.property_id] = await outbox.recent_pushes(
-                        db, property_id=line.property_id, limit=50
+                    pushes_by_property[line.property_id] = await store.outbox.recent_pushes(
+                        property_id=line.property_id, limit=50
                     )
                 push = _first_push(pushes_by_property[line.property_id], acked_at)
                 if push is not None:
@@ -192,7 +190,7 @@ async def booking_views(rt: Runtime) -> list[BookingView]:
                     reason=line.reason,
                     words=line.park.attention if line.park else None,
                     handling=(
-                        await revisions.handling(db, line.revision_id)
+                        await store.revisions.handling(line.revision_id)
                         if line.status == "handled"
                         else None
                     ),

@@ -34,7 +34,6 @@ from middleware.domain.models import (
 )
 from middleware.errors import MiddlewareError
 from middleware.ops.runtime import Runtime
-from middleware.store import ari_state, wakeups
 from middleware.worker import read_back as read_back_work
 
 ReadBack = str  # "read", "busy" (no read slot was free), "failed"
@@ -111,7 +110,7 @@ async def _asked_read_back(
     """The read-back the page was sent to show (a wake-up of this hotel and month): its
     kind, its outcome (None while the worker has not done it), when it was read and what
     Channex held."""
-    found = None if wakeup_id is None else await wakeups.get(rt.db, wakeup_id)
+    found = None if wakeup_id is None else await rt.store.wakeups.get(wakeup_id)
     if found is None or found.work != "read_back" or found.subject is None:
         return None, None, None, {}
     parsed = read_back_work.parse_subject(found.subject)
@@ -160,7 +159,7 @@ async def calendar_page(
     )
     for kind, shown_field in shown:
         lane = Lane(prop.property_id, kind)
-        accepted = _texts(await ari_state.acked(rt.db, lane, None, first, last), shown_field)
+        accepted = _texts(await rt.store.ari_state.acked(lane, None, first, last), shown_field)
         now_texts = {
             (entity_id, date.fromisoformat(day)): text
             for entity_id, by_day in (stored if kind == back_kind else {})

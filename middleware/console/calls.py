@@ -15,7 +15,6 @@ import orjson
 from middleware.console.bookings_data import path_of
 from middleware.domain.mapping import Mapping
 from middleware.ops.runtime import Runtime
-from middleware.store import audit, outbox
 from middleware.store.audit import CallRow
 from middleware.store.outbox import PushRecord
 
@@ -76,7 +75,7 @@ def compact_values(mapping: Mapping, body: str | None) -> tuple[str, ...]:
 
 
 async def calls_page(rt: Runtime) -> CallsPage:
-    calls = await audit.recent_calls(rt.db, limit=CALLS_SHOWN)
+    calls = await rt.store.audit.recent_calls(limit=CALLS_SHOWN)
     return CallsPage(
         calls=tuple(
             CallLine(
@@ -86,5 +85,5 @@ async def calls_page(rt: Runtime) -> CallsPage:
             )
             for c in calls
         ),
-        pushes=tuple(await outbox.recent_pushes(rt.db, limit=PUSHES_SHOWN)),
+        pushes=tuple(await rt.store.outbox.recent_pushes(limit=PUSHES_SHOWN)),
     )

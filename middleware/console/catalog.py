@@ -18,7 +18,7 @@ class Catalog:
         self._rt = runtime
 
     async def of(self, property_id: str) -> PropertyCatalog:
-        return await catalog.stored(self._rt.db, property_id)
+        return await catalog.stored(self._rt.store, property_id)
 
     async def room_type_name(self, property_id: str | None, room_type_id: str | None) -> str:
         """`Title (categoria)` for a mapped room type, the title alone for one we do not map,

@@ -15,7 +15,6 @@ from middleware.console.state import ConsoleState, web_context
 from middleware.domain.mapping import PropertyMap
 from middleware.domain.models import KINDS, RESTRICTION_FIELDS
 from middleware.ops.report import status_report
-from middleware.store import outbox
 from middleware.store.outbox import PushRecord
 
 
@@ -38,7 +37,7 @@ async def lanes_page(request: Request) -> Response:
     now = rt.clock()
     last: dict[tuple[str, str], PushRecord] = {}
     for prop in report["properties"]:
-        for push in await outbox.recent_pushes(rt.db, property_id=prop["property_id"], limit=20):
+        for push in await rt.store.outbox.recent_pushes(property_id=prop["property_id"], limit=20):
             last.setdefault((push.lane.property_id, push.lane.kind), push)
     paused_s = {
         (prop["property_id"], kind): max(

@@ -27,7 +27,6 @@ from middleware.console.session import (
     Sessions,
 )
 from middleware.console.throttle import SignInThrottle
-from middleware.store import timeline
 from middleware.web.context import WebContext, ctx
 
 PREFIX = "/console"
@@ -142,7 +141,7 @@ async def live_mark(context: WebContext) -> str:
     """A fingerprint of everything the pages show; changes when any of it does."""
     rt = context.runtime
     stale = not (await context.checker.worker_check(rt.clock())).ok
-    return f"{await timeline.fingerprint(rt.db)}|{stale}"
+    return f"{await rt.store.timeline.fingerprint()}|{stale}"
 
 
 def console_state(request: Request) -> ConsoleState:

@@ -1,10 +1,10 @@
-"""The PMS's ARI grid as Channex cells, and the delta against what Channex has acknowledged.
+"""The PMS's ARI grid as Channex cells.
 
 `grid_to_cells` turns the PMS's rooms × days × plans into two lanes of cells — availability per
 room type, rates and restrictions per rate plan — keeping only what is mapped, inside the
 horizon, and possible. Whatever it had to leave out comes back as `GridProblem`s (data, not
-log lines: the caller decides how loudly to report them). `diff_cells` keeps the fields whose
-value Channex does not hold yet.
+log lines: the caller decides how loudly to report them). What Channex does not hold yet is
+`outbox_rules.diff_texts`'s to decide.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from middleware.domain.models import (
     PlanDay,
     PmsAri,
     RoomAri,
-    value_to_text,
 )
 
 MIN_STAY_FIELDS = ("min_stay_arrival", "min_stay_through")
@@ -55,24 +54,6 @@ def grid_to_cells(
             continue
         grid.add_room(room_ari, room)
     return grid.availability, grid.restrictions, grid.problems
-
-
-def diff_cells(desired: Cells, acked: Cells) -> Cells:
-    """The fields of `desired` whose value differs from `acked` (absent there counts as different).
-
-    Fields absent from `desired` are never sent: the PMS does not manage them.
-    """
-    changed: Cells = {}
-    for key, fields in desired.items():
-        held = acked.get(key, {})
-        delta = {
-            name: value
-            for name, value in fields.items()
-            if name not in held or value_to_text(name, held[name]) != value_to_text(name, value)
-        }
-        if delta:
-            changed[key] = delta
-    return changed
 
 
 @dataclass(slots=True, kw_only=True)

@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 from middleware.domain import attention
 from middleware.domain.attention import BookingFacts, ParkReason
 from middleware.domain.mapping import Mapping as ChannexMapping
-from middleware.store import booking_map, revisions
-from middleware.store.db import Database
+from middleware.store.port import Store
 from middleware.store.revisions import RevisionRow
 
 SEARCH_LIMIT = 50
@@ -59,11 +58,11 @@ def attention_item(row: RevisionRow, mapping: ChannexMapping) -> dict[str, Any]:
     }
 
 
-async def applied_facts(db: Database, mapping: ChannexMapping, row: RevisionRow) -> BookingFacts:
+async def applied_facts(store: Store, mapping: ChannexMapping, row: RevisionRow) -> BookingFacts:
     """What the PMS bookings of the revision's booking say (nothing when none was made)."""
     prop = mapping.property(row.property_id) if row.property_id else None
     hotel = prop.name if prop else None
-    record = await booking_map.load(db, row.booking_id) if row.booking_id else None
+    record = await store.booking_map.load(row.booking_id) if row.booking_id else None
     requests = [r.request for r in (record.rooms.values() if record else ()) if r.request]
     if not requests:
         return BookingFacts(hotel=hotel, ota_code=record.ota_code if record else None)
@@ -86,11 +85,11 @@ async def applied_facts(db: Database, mapping: ChannexMapping, row: RevisionRow)
 
 
 async def search(
-    db: Database, mapping: ChannexMapping, text: str, *, limit: int = SEARCH_LIMIT
+    store: Store, mapping: ChannexMapping, text: str, *, limit: int = SEARCH_LIMIT
 ) -> list[dict[str, Any]]:
     """Stored revisions whose OTA code or guest name holds `text`, newest first."""
     found = []
-    for row in await revisions.search(db, text, limit=limit):
+    for row in await store.revisions.search(text, limit=limit):
         zone = _zone(mapping, row.property_id)
         item: dict[str, Any] = {
             "revision_id": row.revision_id,
@@ -104,7 +103,7 @@ async def search(
             item["attention"] = attention_item(row, mapping)
             facts = row.park.facts if row.park else BookingFacts()
         else:
-            facts = await applied_facts(db, mapping, row)
+            facts = await applied_facts(store, mapping, row)
         item.update(_facts_fields(facts))
         found.append(item)
     return found

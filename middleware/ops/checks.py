@@ -30,8 +30,7 @@ from middleware.channex import property_settings
 from middleware.errors import MiddlewareError, RejectedUpstreamError, UpstreamError
 from middleware.ops.runtime import Runtime
 from middleware.pms.port import PmsPort
-from middleware.store import audit, keys, live, outbox, pms_rooms, revisions
-from middleware.store.db import SCHEMA_VERSION
+from middleware.store import keys
 from middleware.worker.runner import HEARTBEAT_NAME
 
 REMOTE_CACHE_S = 30.0
@@ -133,7 +132,7 @@ class Checker:
 
     async def _database(self, now: datetime) -> Check:
         try:
-            await audit.set_value(self._rt.db, keys.HEALTH_PROBE_KEY, now.isoformat(), now)
+            await self._rt.store.audit.set_value(keys.HEALTH_PROBE_KEY, now.isoformat(), now)
         except Exception as exc:  # any failure to write is the finding itself
             return Check(name="database", ok=False, detail=f"not writable: {exc}")
         return Check(name="database", ok=True, detail="writable")
@@ -146,17 +145,17 @@ class Checker:
             detail = f"database not found at {path} (DATABASE_PATH)"
             return Check(name="database", ok=False, detail=detail)
         try:
-            row = await self._rt.db.fetchone("PRAGMA user_version")
+            version = await self._rt.store.schema_version()
         except Exception as exc:  # not a database, unreadable: the finding itself
             return Check(name="database", ok=False, detail=f"cannot read {path}: {exc}")
-        version = int(row[0]) if row is not None else 0
+        latest = self._rt.store.latest_schema_version
         if version == 0:
             detail = f"{path} is not a middleware database (no schema)"
             return Check(name="database", ok=False, detail=detail)
-        if version > SCHEMA_VERSION:
+        if version > latest:
             detail = f"{path} has schema version {version}, newer than this program's"
-            return Check(name="database", ok=False, detail=detail + f" ({SCHEMA_VERSION})")
-        upgrade = f" (upgraded to {SCHEMA_VERSION} at start)" if version < SCHEMA_VERSION else ""
+            return Check(name="database", ok=False, detail=detail + f" ({latest})")
+        upgrade = f" (upgraded to {latest} at start)" if version < latest else ""
         detail = f"readable at {path}, schema version {version}{upgrade}; writing not checked"
         return Check(name="database", ok=True, detail=detail)
 
@@ -277,7 +276,7 @@ class Checker:
             return reachable
         mapping = self._rt.mapping
         lacks = []
-        for found in await pms_rooms.found(self._rt.db):
+        for found in await self._rt.store.pms_rooms.found():
             prop = mapping.property(found.property_id)
             missing = [c for c in found.categorias if prop is not None and prop.room(c)]
             if prop is not None and missing:
@@ -302,7 +301,7 @@ class Checker:
 
     async def worker_check(self, now: datetime) -> Check:
         """The worker's heartbeat (also what the web process's problem watch alerts on)."""
-        beat = await audit.last_heartbeat(self._rt.db, HEARTBEAT_NAME)
+        beat = await self._rt.store.audit.last_heartbeat(HEARTBEAT_NAME)
         if beat is None:
             return Check(name="worker", ok=False, detail="no heartbeat yet: is the worker running?")
         age = (now - beat[0]).total_seconds()
@@ -311,7 +310,7 @@ class Checker:
         return Check(name="worker", ok=not stale, detail=detail)
 
     async def _outbox(self, now: datetime) -> Check:
-        lanes = await outbox.backlog(self._rt.db, now)
+        lanes = await self._rt.store.outbox.backlog(now)
         pending = sum(b.pending + b.in_flight for b in lanes)
         dead = sum(b.dead for b in lanes)
         oldest = min((b.oldest_enqueued_at for b in lanes if b.oldest_enqueued_at), default=None)
@@ -320,8 +319,8 @@ class Checker:
         return Check(name="outbox", ok=dead == 0 and age <= OUTBOX_MAX_AGE_S, detail=detail)
 
     async def _bookings(self, now: datetime) -> Check:
-        oldest = await revisions.oldest_unacked(self._rt.db)
-        counts = await revisions.counts(self._rt.db)
+        oldest = await self._rt.store.revisions.oldest_unacked()
+        counts = await self._rt.store.revisions.counts()
         parked = counts.get("parked", 0)
         age = 0.0 if oldest is None else (now - oldest).total_seconds()
         limit = self._rt.settings.unacked_warn_s
@@ -345,7 +344,7 @@ class Checker:
     async def _live(self) -> Check:
         """Per property: live (since when, by whom) or not live yet. Not live is a warning,
         not a failure: before go-live nothing is meant to reach Channex."""
-        live_now = await live.live_properties(self._rt.db)
+        live_now = await self._rt.store.live.live_properties()
         parts: list[str] = []
         for prop in self._rt.mapping:
             went = live_now.get(prop.property_id)

@@ -46,8 +46,7 @@ from middleware.ops import attention_report, mapping_reload
 from middleware.ops.checks import Checker
 from middleware.ops.report import status_report
 from middleware.ops.runtime import open_runtime
-from middleware.store import booking_map, live, notices, outbox, revisions, sync_requests
-from middleware.store.db import Database
+from middleware.store.open import open_store
 from middleware.web import sync_targets
 from middleware.web.requests import SyncScope
 from middleware.worker import handling
@@ -244,16 +243,15 @@ async def request_sync(
     except PayloadError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_CONFIG
-    db = await Database.open(settings.database_path)
+    store = await open_store(settings)
     try:
-        was_live = await live.live_properties(db)
+        was_live = await store.live.live_properties()
         if full:
             ids = [prop.property_id for prop in mapping]
-            request_ids = [await live.go_live(db, ids, clock(), by=by, source="cli_sync_full")]
+            request_ids = [await store.live.go_live(ids, clock(), by=by, source="cli_sync_full")]
         else:
             request_ids = [
-                await sync_requests.request(
-                    db,
+                await store.sync_requests.request(
                     source="cli_sync_incremental",
                     now=clock(),
                     property_id=target.property_id,
@@ -264,7 +262,7 @@ async def request_sync(
                 for target in targets
             ]
     finally:
-        await db.close()
+        await store.close()
     what = "full" if full else _scope_text(room_codes, date_from, date_to, named)
     which = ", ".join(str(i) for i in request_ids)
     print(
@@ -298,14 +296,14 @@ def _scope_text(
 async def replay(
     settings: Settings, revision_id: str, *, out: TextIO, err: TextIO, clock: clocks.Clock
 ) -> int:
-    db = await Database.open(settings.database_path)
+    store = await open_store(settings)
     try:
-        if not await revisions.replay(db, revision_id, clock()):
+        if not await store.revisions.replay(revision_id, clock()):
             print(f"error: revision {revision_id} is not parked", file=err)
             return EXIT_FAILED
-        await notices.resolve(db, clock(), kind="booking_needs_attention", ref=revision_id)
+        await store.notices.resolve(clock(), kind="booking_needs_attention", ref=revision_id)
     finally:
-        await db.close()
+        await store.close()
     print(f"revision {revision_id} is pending again; the worker replays it next pass", file=out)
     return EXIT_OK
 
@@ -313,11 +311,11 @@ async def replay(
 async def reload_mapping(settings: Settings, *, out: TextIO, clock: clocks.Clock) -> int:
     """The file was validated (a bad one exits 2 before this); ask the services to reload."""
     properties, codes = mapping_reload.summary(load_mapping(settings.mapping_file))
-    db = await Database.open(settings.database_path)
+    store = await open_store(settings)
     try:
-        await mapping_reload.request_reload(db, clock())
+        await mapping_reload.request_reload(store, clock())
     finally:
-        await db.close()
+        await store.close()
     print(
         f"mapping {settings.mapping_file} is valid ({properties} property(ies), categorias"
         f" {', '.join(codes)}); the running services reload it within"
@@ -348,7 +346,7 @@ async def mark_handled(
         channex = rt.channex if settings.channex_enabled else None
         try:
             closed = await handling.close_by_hand(
-                rt.db, channex, revision_id, by=by, reason=reason, clock=clock
+                rt.store, channex, revision_id, by=by, reason=reason, clock=clock
             )
         except handling.NotClosableError as exc:
             print(f"error: {exc}", file=err)
@@ -371,11 +369,11 @@ async def mark_handled(
 async def find(settings: Settings, text: str, *, out: TextIO, as_json: bool) -> int:
     """Stored booking revisions whose OTA reservation code or guest name holds `text`."""
     mapping = load_mapping(settings.mapping_file)
-    db = await Database.open(settings.database_path)
+    store = await open_store(settings)
     try:
-        found = await attention_report.search(db, mapping, text)
+        found = await attention_report.search(store, mapping, text)
     finally:
-        await db.close()
+        await store.close()
     if as_json:
         print(orjson.dumps(found, option=orjson.OPT_INDENT_2).decode(), file=out)
         return EXIT_OK
@@ -401,12 +399,12 @@ async def retry_dead(
     out: TextIO,
     clock: clocks.Clock,
 ) -> int:
-    db = await Database.open(settings.database_path)
+    store = await open_store(settings)
     try:
-        count = await outbox.retry_dead(db, clock(), property_id=property_id, kind=kind)
-        await notices.resolve(db, clock(), kind="dead_letter")
+        count = await store.outbox.retry_dead(clock(), property_id=property_id, kind=kind)
+        await store.notices.resolve(clock(), kind="dead_letter")
     finally:
-        await db.close()
+        await store.close()
     print(f"{count} dead-lettered change(s) back to pending", file=out)
     return EXIT_OK
 
@@ -414,11 +412,11 @@ async def retry_dead(
 async def import_legacy(
     settings: Settings, path: Path, *, out: TextIO, err: TextIO, clock: clocks.Clock
 ) -> int:
-    db = await Database.open(settings.database_path)
+    store = await open_store(settings)
     try:
-        report = await booking_map.import_legacy(db, path, clock())
+        report = await store.booking_map.import_legacy(path, clock())
     finally:
-        await db.close()
+        await store.close()
     print(f"imported {report.imported}, skipped {report.skipped} already known", file=out)
     for problem in report.problems:
         print(f"problem: {problem}", file=err)

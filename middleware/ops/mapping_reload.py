@@ -27,8 +27,9 @@ from middleware.domain.mapping import Mapping
 from middleware.errors import MappingFileError
 from middleware.mapping_file import load_mapping
 from middleware.ops.runtime import Runtime
-from middleware.store import audit, keys, notices
-from middleware.store.db import Database, to_db_time
+from middleware.store import keys
+from middleware.store.port import Store
+from middleware.store.stamps import to_db_time
 
 log = structlog.get_logger(__name__)
 
@@ -47,9 +48,9 @@ def summary(mapping: Mapping) -> tuple[int, tuple[str, ...]]:
     return len(mapping.properties), mapping.room_codes()
 
 
-async def request_reload(db: Database, now: datetime) -> None:
+async def request_reload(store: Store, now: datetime) -> None:
     """Ask every running process to reload the file (they look within their interval)."""
-    await audit.set_value(db, keys.MAPPING_RELOAD_KEY, to_db_time(now), now)
+    await store.audit.set_value(keys.MAPPING_RELOAD_KEY, to_db_time(now), now)
 
 
 class MappingReloader:
@@ -74,17 +75,17 @@ class MappingReloader:
             self._rt.use_mapping(mapping)
             properties, codes = summary(mapping)
             log.info("mapping_reloaded", path=str(path), properties=properties, categorias=codes)
-            await notices.resolve(self._rt.db, now, kind=FAILED_NOTICE)
+            await self._rt.store.notices.resolve(now, kind=FAILED_NOTICE)
             if announce:
-                await request_reload(self._rt.db, now)
-                self._seen = await audit.get_value(self._rt.db, keys.MAPPING_RELOAD_KEY)
+                await request_reload(self._rt.store, now)
+                self._seen = await self._rt.store.audit.get_value(keys.MAPPING_RELOAD_KEY)
             return ReloadResult(ok=True, problems=(), properties=properties, categorias=codes)
 
     async def _refused(self, exc: MappingFileError, now: datetime) -> ReloadResult:
         path = self._rt.settings.mapping_file
         log.error("mapping_reload_refused", path=str(path), problems=list(exc.problems))
         detail = f"{exc}; the mapping in use is kept"
-        await notices.add(self._rt.db, FAILED_NOTICE, detail, now, ref=str(path))
+        await self._rt.store.notices.add(FAILED_NOTICE, detail, now, ref=str(path))
         properties, codes = summary(self._rt.mapping)
         return ReloadResult(
             ok=False, problems=exc.problems, properties=properties, categorias=codes
@@ -93,7 +94,7 @@ class MappingReloader:
     async def check_once(self) -> ReloadResult | None:
         """Reload if another process (or the CLI) asked since the last look; the first look
         only notes the stamp (the mapping was just loaded at start)."""
-        stamp = await audit.get_value(self._rt.db, keys.MAPPING_RELOAD_KEY)
+        stamp = await self._rt.store.audit.get_value(keys.MAPPING_RELOAD_KEY)
         if not self._started:
             self._started, self._seen = True, stamp
             return None

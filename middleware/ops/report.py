@@ -21,17 +21,9 @@ import orjson
 from middleware.ops.attention_report import attention_item
 from middleware.ops.runtime import Runtime
 from middleware.store import (
-    audit,
-    inbox,
     keys,
-    lanes,
     live,
-    notices,
-    outbox,
-    revisions,
-    sync_requests,
 )
-from middleware.store import parity_drift as parity_store
 
 RECENT_PUSHES = 10
 
@@ -56,10 +48,10 @@ def _live(record: live.LiveProperty | None) -> dict[str, str] | None:
 async def _parity(rt: Runtime, property_id: str) -> dict[str, Any]:
     """The last whole-horizon comparison with Channex (when, days, cells, drift found and
     queued) and the drifted fields not yet seen healed."""
-    last = await audit.get_value(rt.db, keys.PARITY_LAST_FULL_KEY.format(property_id=property_id))
+    last = await rt.store.audit.get_value(keys.PARITY_LAST_FULL_KEY.format(property_id=property_id))
     return {
         "last_full_comparison": None if last is None else orjson.loads(last),
-        "open_drift": await parity_store.open_drift(rt.db, property_id),
+        "open_drift": await rt.store.parity_drift.open_drift(property_id),
     }
 
 
@@ -68,13 +60,13 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
     window_s = rt.settings.channex_rate_window_s
     lane_states = {
         (s.lane.property_id, s.lane.kind): s
-        for s in await lanes.states(rt.db, now, window_s=window_s)
+        for s in await rt.store.lanes.states(now, window_s=window_s)
     }
-    attention = await revisions.list_by_status(rt.db, ["parked"], limit=100)
-    open_notices = await notices.open_notices(rt.db, limit=100)
+    attention = await rt.store.revisions.list_by_status(["parked"], limit=100)
+    open_notices = await rt.store.notices.open_notices(limit=100)
     warnings = [n for n in open_notices if n.kind == "channex_warning"]
-    backlog = {(b.lane.property_id, b.lane.kind): b for b in await outbox.backlog(rt.db, now)}
-    live_now = await live.live_properties(rt.db)
+    backlog = {(b.lane.property_id, b.lane.kind): b for b in await rt.store.outbox.backlog(now)}
+    live_now = await rt.store.live.live_properties()
     properties = []
     for prop in rt.mapping:
         lanes_out: dict[str, Any] = {}
@@ -111,8 +103,8 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
                 "property_id": prop.property_id,
                 "name": prop.name,
                 "live": _live(live_now.get(prop.property_id)),
-                "last_full_sync": await audit.get_value(
-                    rt.db, keys.LAST_FULL_SYNC_KEY.format(property_id=prop.property_id)
+                "last_full_sync": await rt.store.audit.get_value(
+                    keys.LAST_FULL_SYNC_KEY.format(property_id=prop.property_id)
                 ),
                 "parity": await _parity(rt, prop.property_id),
                 "lanes": lanes_out,
@@ -126,20 +118,20 @@ async def status_report(rt: Runtime) -> dict[str, Any]:
                 ],
             }
         )
-    pushes = await outbox.recent_pushes(rt.db, limit=RECENT_PUSHES)
+    pushes = await rt.store.outbox.recent_pushes(limit=RECENT_PUSHES)
     return {
         "now": now.isoformat(),
         "channex_enabled": rt.settings.channex_enabled,
         "properties": properties,
         "bookings": {
-            "revisions": await revisions.counts(rt.db),
-            "oldest_unacked_at": jsonable(await revisions.oldest_unacked(rt.db)),
+            "revisions": await rt.store.revisions.counts(),
+            "oldest_unacked_at": jsonable(await rt.store.revisions.oldest_unacked()),
             "needs_attention": [attention_item(r, rt.mapping) for r in attention],
         },
-        "webhooks": {"waiting": await inbox.pending_count(rt.db)},
+        "webhooks": {"waiting": await rt.store.inbox.pending_count()},
         "sync_requests": {
-            "pending": await sync_requests.pending_count(rt.db),
-            "last_error": await sync_requests.last_error(rt.db),
+            "pending": await rt.store.sync_requests.pending_count(),
+            "last_error": await rt.store.sync_requests.last_error(),
         },
         "channex_warnings": [jsonable(n) for n in warnings],
         "notices": [jsonable(n) for n in open_notices if n.kind != "channex_warning"],

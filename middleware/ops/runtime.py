@@ -29,8 +29,9 @@ from middleware.domain.mapping import Mapping
 from middleware.mapping_file import load_mapping
 from middleware.pms.directory import PmsDirectory, build_directory
 from middleware.pms.port import PmsPort
-from middleware.store import audit, booking_map, keys
-from middleware.store.db import Database
+from middleware.store import keys
+from middleware.store.open import open_store, open_store_read_only
+from middleware.store.port import Store
 
 log = structlog.get_logger(__name__)
 
@@ -41,7 +42,7 @@ class Runtime:
     routes) and the worker, which adds its own parts (`worker.assembly.WorkerRuntime`)."""
 
     settings: Settings
-    db: Database
+    store: Store
     session: aiohttp.ClientSession
     mapping: Mapping
     channex: ChannexClient
@@ -75,15 +76,15 @@ def _secret(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-async def import_legacy_once(db: Database, settings: Settings, now: datetime) -> None:
+async def import_legacy_once(store: Store, settings: Settings, now: datetime) -> None:
     """Import the legacy booking store (`settings.legacy_bookings_path`) if it exists and was
     not imported yet. Its bookings are already in the PMS: later revisions modify or cancel
     them there, never create them again. A file that cannot be read is tried again at the next
     start; once read, a kv marker keeps it from being imported again."""
     path = settings.legacy_bookings_path
-    if not path.is_file() or await audit.get_value(db, keys.LEGACY_IMPORTED_KEY) is not None:
+    if not path.is_file() or await store.audit.get_value(keys.LEGACY_IMPORTED_KEY) is not None:
         return
-    report = await booking_map.import_legacy(db, path, now)
+    report = await store.booking_map.import_legacy(path, now)
     fields = {
         "path": str(path),
         "imported": report.imported,
@@ -93,7 +94,7 @@ async def import_legacy_once(db: Database, settings: Settings, now: datetime) ->
     if report.problems and report.imported == report.skipped == 0:
         log.error("legacy_bookings_import_failed", **fields)
         return
-    await audit.set_value(db, keys.LEGACY_IMPORTED_KEY, orjson.dumps(fields).decode(), now)
+    await store.audit.set_value(keys.LEGACY_IMPORTED_KEY, orjson.dumps(fields).decode(), now)
     (log.warning if report.problems else log.info)("legacy_bookings_imported", **fields)
 
 
@@ -105,24 +106,18 @@ async def open_runtime(
     mapping: Mapping | None = None,
     read_only: bool = False,
 ) -> AsyncIterator[Runtime]:
-    """Open the database and one HTTP session, wire the components, close on exit.
+    """Open the store and one HTTP session, wire the components, close on exit.
 
     `read_only` (the `check` command, which must change nothing): the database is opened for
-    reading only — or, when there is no file, an empty in-memory stand-in is used that the
-    caller must not read — the legacy store is not imported and calls are not audited."""
+    reading only (`store.open.open_store_read_only`) — the legacy store is not imported and
+    calls are not audited."""
     mapping = mapping if mapping is not None else load_mapping(settings.mapping_file)
-    path = settings.database_path
-    if not read_only:
-        db = await Database.open(path)
-    elif path.is_file():
-        db = await Database.open_read_only(path)
-    else:
-        db = await Database.open(":memory:")
+    store = await (open_store_read_only(settings) if read_only else open_store(settings))
     session = aiohttp.ClientSession()
     try:
         if not read_only:
-            await import_legacy_once(db, settings, clock())
-        sink = _metered(None if read_only else audit.sink(db, clock))
+            await import_legacy_once(store, settings, clock())
+        sink = _metered(None if read_only else store.audit.sink(clock))
         channex = ChannexClient(
             session,
             settings.channex_base_url,
@@ -137,7 +132,7 @@ async def open_runtime(
         directory = build_directory(session, settings, mapping, on_call=sink)
         runtime = Runtime(
             settings=settings,
-            db=db,
+            store=store,
             session=session,
             mapping=mapping,
             channex=channex,
@@ -150,4 +145,4 @@ async def open_runtime(
         yield runtime
     finally:
         await session.close()
-        await db.close()
+        await store.close()

@@ -24,7 +24,7 @@ import structlog
 from middleware.channex import events
 from middleware.ops.checks import Checker
 from middleware.ops.runtime import Runtime
-from middleware.store import audit, inbox, keys, notices
+from middleware.store import inbox, keys
 from middleware.worker.booking_sync import UNMAPPED_NOTICE
 from middleware.worker.runner import HEARTBEAT_NAME
 
@@ -81,22 +81,22 @@ class ProblemWatch:
     async def _may_be_starting(self, now: datetime) -> bool:
         """No heartbeat yet, and the watch itself started less than HEARTBEAT_STALE ago."""
         young = (now - self._started_at).total_seconds() < self._rt.settings.heartbeat_stale_s
-        return young and await audit.last_heartbeat(self._rt.db, HEARTBEAT_NAME) is None
+        return young and await self._rt.store.audit.last_heartbeat(HEARTBEAT_NAME) is None
 
     async def _new_notices(self, now: datetime) -> list[str]:
-        db = self._rt.db
-        mark_text = await audit.get_value(db, keys.NOTICE_WATERMARK_KEY)
+        store = self._rt.store
+        mark_text = await store.audit.get_value(keys.NOTICE_WATERMARK_KEY)
         mark = int(mark_text) if mark_text is not None and mark_text.isdigit() else 0
         found = [
             n
-            for n in await notices.open_notices(db, limit=NOTICES_PER_PASS)
+            for n in await store.notices.open_notices(limit=NOTICES_PER_PASS)
             if n.id > mark and n.kind in WATCHED_NOTICES
         ]
         for notice in sorted(found, key=lambda n: n.id):
             await self._rt.alerter.send(notice.kind, notice.detail)
             mark = notice.id
         if found:
-            await audit.set_value(db, keys.NOTICE_WATERMARK_KEY, str(mark), now)
+            await store.audit.set_value(keys.NOTICE_WATERMARK_KEY, str(mark), now)
         return [n.kind for n in found]
 
 

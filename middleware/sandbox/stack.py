@@ -30,7 +30,6 @@ from middleware.domain.mapping import Mapping as ChannexMapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
-from middleware.store import outbox, revisions, sync_requests
 from middleware.web.app import create_app
 from middleware.web.context import WebContext
 
@@ -83,15 +82,15 @@ class Stack:
 
     async def settle(self, timeout_s: float = SETTLE_TIMEOUT_S) -> None:
         """Wait until PMS notices, sync requests, the outbox and booking revisions are done."""
-        db = self.context.runtime.db
+        store = self.context.runtime.store
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             await self.pms.drain_notifications()
             await self.channex.deliver_pending()
-            lanes = await outbox.backlog(db, self.clock())
-            counts = await revisions.counts(db)
+            lanes = await store.outbox.backlog(self.clock())
+            counts = await store.revisions.counts()
             busy = (
-                await sync_requests.pending_count(db)
+                await store.sync_requests.pending_count()
                 or sum(b.pending + b.in_flight for b in lanes)
                 or counts.get("pending", 0)
                 or counts.get("applied", 0)

@@ -27,7 +27,6 @@ from middleware.sandbox.stack import Stack
 from middleware.sandbox.tour_checks import Check, days, nights
 from middleware.sandbox.tour_log import StepLog
 from middleware.sandbox.tour_whole import WholeBookingSteps
-from middleware.store import live
 
 # (room for the OTA booking and the PMS changes, its plan, room for the direct booking)
 TOUR_ROOMS = {"duke_beach": ("lvu", "padrao", "ov"), "certification": ("twin", "bar", "double")}
@@ -162,7 +161,7 @@ class Tour:
         status, _ = await self._stack.admin("POST", "/sync/full")
         if status != 202:
             raise ValueError(f"POST /sync/full answered {status}")
-        went = await live.live_properties(self._stack.context.runtime.db)
+        went = await self._stack.context.runtime.store.live.live_properties()
         self._live = [prop.property_id in went for prop in self._stack.mapping]
         for prop in self._stack.mapping:
             if (record := went.get(prop.property_id)) is not None:

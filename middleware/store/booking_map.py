@@ -8,23 +8,23 @@ applied (JSON), which is what the next revision is diffed against.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
-import orjson
+from typing import Protocol
 
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.room_identity import AppliedRoom
-from middleware.store.booking_json import request_from_json, request_to_json
-from middleware.store.db import Database, from_db_time, to_db_time
 
 LEGACY_PMS_ID_KEYS = ("pms_reserva_id", "qloapps_order_id")
+
+
 LEGACY_REVISION_KEYS = ("last_revision_id", "revision_id")
+
+
 LEGACY_PROPERTY_KEYS = ("property_id", "channex_property_id")
+
+
 LEGACY_OTA_CODE_KEYS = ("ota_code", "unique_id")
 
 
@@ -47,184 +47,44 @@ class ImportReport:
     problems: tuple[str, ...]
 
 
-async def load(db: Database, channex_booking_id: str) -> BookingRecord | None:
-    """The booking and its rooms; None if nothing was ever applied for it."""
-    booking = await db.fetchone(
-        "SELECT * FROM bookings WHERE channex_booking_id = ?", (channex_booking_id,)
-    )
-    room_rows = await db.fetchall(
-        "SELECT * FROM booking_rooms WHERE channex_booking_id = ? ORDER BY room_index",
-        (channex_booking_id,),
-    )
-    if booking is None and not room_rows:
-        return None
-    rooms = {
-        int(row["room_index"]): AppliedRoom(
-            pms_id=row["pms_booking_id"],
-            active=row["status"] == "active",
-            request=None if row["applied"] is None else request_from_json(row["applied"]),
-        )
-        for row in room_rows
-    }
-    if booking is None:
-        return BookingRecord(
-            channex_booking_id=channex_booking_id,
-            property_id=None,
-            ota_code=None,
-            status=None,
-            last_revision_id=None,
-            last_inserted_at=None,
-            imported=False,
-            rooms=rooms,
-        )
-    inserted = booking["last_inserted_at"]
-    return BookingRecord(
-        channex_booking_id=channex_booking_id,
-        property_id=booking["property_id"],
-        ota_code=booking["ota_code"],
-        status=booking["status"],
-        last_revision_id=booking["last_revision_id"],
-        last_inserted_at=None if inserted is None else from_db_time(inserted),
-        imported=bool(booking["imported"]),
-        rooms=rooms,
-    )
+class BookingMap(Protocol):
+    """The booking map operations a store backend provides."""
 
+    async def save_room(
+        self,
+        *,
+        channex_booking_id: str,
+        room_index: int,
+        pms_id: str | None,
+        active: bool,
+        request: PmsBookingRequest | None,
+        revision_id: str,
+        now: datetime,
+    ) -> None:
+        """Record one room's PMS booking; `request` None keeps the request stored before (a
+        cancellation); `pms_id` None: a create of `request` is about to be sent (its answer
+        may be lost)."""
 
-async def save_room(
-    conn: aiosqlite.Connection,
-    *,
-    channex_booking_id: str,
-    room_index: int,
-    pms_id: str | None,
-    active: bool,
-    request: PmsBookingRequest | None,
-    revision_id: str,
-    now: datetime,
-) -> None:
-    """Record one room's PMS booking (in the caller's transaction); `request` None keeps the
-    request stored before (a cancellation); `pms_id` None: a create of `request` is about to
-    be sent (its answer may be lost)."""
-    await conn.execute(
-        "INSERT INTO booking_rooms (channex_booking_id, room_index, pms_booking_id, status,"
-        " applied, last_revision_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (channex_booking_id, room_index) DO UPDATE SET"
-        " pms_booking_id = excluded.pms_booking_id, status = excluded.status,"
-        " applied = coalesce(excluded.applied, booking_rooms.applied),"
-        " last_revision_id = excluded.last_revision_id, updated_at = excluded.updated_at",
-        (
-            channex_booking_id,
-            room_index,
-            pms_id,
-            "active" if active else "cancelled",
-            None if request is None else request_to_json(request),
-            revision_id,
-            to_db_time(now),
-        ),
-    )
+    async def record_applied(
+        self,
+        *,
+        channex_booking_id: str,
+        property_id: str,
+        ota_code: str | None,
+        status: str,
+        revision_id: str,
+        inserted_at: datetime,
+        now: datetime,
+    ) -> bool:
+        """The revision is applied to the booking in the PMS: record it as the booking's
+        latest and mark the revision `applied` (ack next), together in one transaction. The
+        booking's record never moves backwards: False (booking not rewritten, revision still
+        marked applied) if a newer revision is already recorded."""
 
+    async def load(self, channex_booking_id: str) -> BookingRecord | None:
+        """The booking and its rooms; None if nothing was ever applied for it."""
 
-async def save_booking(
-    conn: aiosqlite.Connection,
-    *,
-    channex_booking_id: str,
-    property_id: str,
-    ota_code: str | None,
-    status: str,
-    revision_id: str,
-    inserted_at: datetime,
-    now: datetime,
-) -> bool:
-    """Record the revision now applied to the booking (in the caller's transaction). Never
-    moves backwards: False (nothing written) if a newer revision is already recorded."""
-    cursor = await conn.execute(
-        "INSERT INTO bookings (channex_booking_id, property_id, ota_code, status,"
-        " last_revision_id, last_inserted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (channex_booking_id) DO UPDATE SET property_id = excluded.property_id,"
-        " ota_code = coalesce(excluded.ota_code, bookings.ota_code), status = excluded.status,"
-        " last_revision_id = excluded.last_revision_id,"
-        " last_inserted_at = excluded.last_inserted_at, updated_at = excluded.updated_at"
-        " WHERE bookings.last_inserted_at IS NULL"
-        " OR bookings.last_inserted_at <= excluded.last_inserted_at",
-        (
-            channex_booking_id,
-            property_id,
-            ota_code,
-            status,
-            revision_id,
-            to_db_time(inserted_at),
-            to_db_time(now),
-        ),
-    )
-    return cursor.rowcount == 1
-
-
-def _first(entry: dict[str, Any], keys: tuple[str, ...]) -> str | None:
-    for key in keys:
-        value = entry.get(key)
-        if isinstance(value, bool) or value is None:
-            continue
-        if isinstance(value, int | str) and str(value).strip():
-            return str(value).strip()
-    return None
-
-
-def _legacy_status(value: Any) -> str:
-    text = str(value or "").lower()
-    if "cancel" in text:
-        return "cancelled"
-    return "modified" if "modif" in text else "new"
-
-
-async def import_legacy(db: Database, path: Path, now: datetime) -> ImportReport:
-    """Import the legacy booking store (an object keyed by Channex booking id). Imported
-    bookings hold their PMS booking as room 0 and are never created in the PMS again; known
-    bookings are skipped, so a second import imports nothing."""
-    try:
-        document = orjson.loads(await asyncio.to_thread(path.read_bytes))
-    except (OSError, orjson.JSONDecodeError) as exc:
-        return ImportReport(imported=0, skipped=0, problems=(f"{path}: cannot be read ({exc})",))
-    if not isinstance(document, dict):
-        return ImportReport(imported=0, skipped=0, problems=(f"{path}: not a JSON object",))
-    imported = skipped = 0
-    problems: list[str] = []
-    stamp = to_db_time(now)
-    async with db.transaction() as conn:
-        for booking_id, entry in document.items():
-            if not isinstance(entry, dict):
-                problems.append(f"{booking_id}: entry is not an object")
-                continue
-            pms_id = _first(entry, LEGACY_PMS_ID_KEYS)
-            if pms_id is None:
-                problems.append(f"{booking_id}: no {' or '.join(LEGACY_PMS_ID_KEYS)}")
-                continue
-            status = _legacy_status(entry.get("status"))
-            revision_id = _first(entry, LEGACY_REVISION_KEYS)
-            cursor = await conn.execute(
-                "INSERT OR IGNORE INTO bookings (channex_booking_id, property_id, ota_code,"
-                " status, last_revision_id, imported, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
-                (
-                    booking_id,
-                    _first(entry, LEGACY_PROPERTY_KEYS),
-                    _first(entry, LEGACY_OTA_CODE_KEYS),
-                    status,
-                    revision_id,
-                    stamp,
-                ),
-            )
-            if cursor.rowcount != 1:
-                skipped += 1
-                continue
-            await conn.execute(
-                "INSERT OR IGNORE INTO booking_rooms (channex_booking_id, room_index,"
-                " pms_booking_id, status, last_revision_id, updated_at)"
-                " VALUES (?, 0, ?, ?, ?, ?)",
-                (
-                    booking_id,
-                    pms_id,
-                    "cancelled" if status == "cancelled" else "active",
-                    revision_id,
-                    stamp,
-                ),
-            )
-            imported += 1
-    return ImportReport(imported=imported, skipped=skipped, problems=tuple(problems))
+    async def import_legacy(self, path: Path, now: datetime) -> ImportReport:
+        """Import the legacy booking store (an object keyed by Channex booking id). Imported
+        bookings hold their PMS booking as room 0 and are never created in the PMS again; known
+        bookings are skipped, so a second import imports nothing."""

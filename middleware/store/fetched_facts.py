@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from middleware.domain.revision_facts import RevisionFacts, RoomFacts
-from middleware.store.db import Database, to_db_time
 
 
 def to_json(facts: RevisionFacts) -> str:
@@ -52,23 +51,10 @@ def from_json(text: str) -> RevisionFacts:
     )
 
 
-async def save(db: Database, revision_id: str, facts: RevisionFacts, now: datetime) -> None:
-    await db.execute(
-        "INSERT INTO revision_facts (revision_id, fetched_at, facts) VALUES (?, ?, ?)"
-        " ON CONFLICT (revision_id) DO UPDATE SET fetched_at = excluded.fetched_at,"
-        " facts = excluded.facts",
-        (revision_id, to_db_time(now), to_json(facts)),
-    )
+class FetchedFacts(Protocol):
+    """The fetched facts operations a store backend provides."""
 
+    async def save(self, revision_id: str, facts: RevisionFacts, now: datetime) -> None: ...
 
-async def load_many(db: Database, revision_ids: Collection[str]) -> dict[str, RevisionFacts]:
-    """The facts known for these revisions (a revision never fetched has none)."""
-    wanted = sorted(set(revision_ids))
-    if not wanted:
-        return {}
-    rows = await db.fetchall(
-        f"SELECT revision_id, facts FROM revision_facts"  # noqa: S608
-        f" WHERE revision_id IN ({', '.join('?' * len(wanted))})",
-        wanted,
-    )
-    return {str(row["revision_id"]): from_json(row["facts"]) for row in rows}
+    async def load_many(self, revision_ids: Collection[str]) -> dict[str, RevisionFacts]:
+        """The facts known for these revisions (a revision never fetched has none)."""

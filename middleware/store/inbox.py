@@ -22,20 +22,23 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-import aiosqlite
 import orjson
 import structlog
 
 from middleware import clock as clocks
 from middleware.channex import events
-from middleware.store import notices, parity_drift, revisions
-from middleware.store.db import Database, Row, from_db_time, to_db_time
 
 MAX_BATCH = 200
+
+
 GATHER_TURNS = 8  # event-loop turns a batch may wait for more events to arrive
+
+
 SOURCE = "webhook"
+
+
 NOTED_EVENTS = frozenset(
     {
         events.BOOKING_UNMAPPED_ROOM,
@@ -43,6 +46,8 @@ NOTED_EVENTS = frozenset(
         *events.CHANNEL_PROBLEMS,
     }
 )
+
+
 # Payload keys that say why, copied into the notice (and so into the alert).
 REASON_KEYS = (
     "channel_name",
@@ -54,11 +59,10 @@ REASON_KEYS = (
     "errors",
     "property_name",
 )
-# `events.ARI`: cells changed at Channex (its UI, another system, or our own push echoed): a
-# read-back. `events.NON_ACKED_BOOKING`: Channex's 30-minute alarm: its revision is fetched (or
-# acked again) AND a notice raised.
+
 
 Status = Literal["queued", "duplicate", "noted", "ignored"]
+
 
 log = structlog.get_logger(__name__)
 
@@ -104,7 +108,7 @@ class IntakeWriter:
 
     def __init__(
         self,
-        db: Database,
+        inbox: Inbox,
         *,
         clock: clocks.Clock = clocks.utc_now,
         max_batch: int = MAX_BATCH,
@@ -112,7 +116,7 @@ class IntakeWriter:
     ) -> None:
         """`on_queued` runs after a commit that queued a new revision (one-process mode wakes
         the worker with it, so a booking does not wait for the worker's next tick)."""
-        self.db = db
+        self.inbox = inbox
         self._on_queued = on_queued
         self.clock = clock
         self.max_batch = max_batch
@@ -192,8 +196,7 @@ class IntakeWriter:
     async def _write(self, batch: list[_Item]) -> None:
         try:
             now = self.clock()
-            async with self.db.transaction() as conn:
-                outcomes = await _store_batch(conn, [event for event, _ in batch], now)
+            outcomes = await self.inbox.store_events([event for event, _ in batch], now)
         except asyncio.CancelledError:
             _fail(batch, IntakeStoppedError("webhook intake stopped"))
             raise
@@ -216,7 +219,7 @@ def _fail(batch: list[_Item], exc: BaseException) -> None:
             future.set_exception(exc)
 
 
-def _classify(event: InboundEvent) -> tuple[Status, str | None]:
+def classify(event: InboundEvent) -> tuple[Status, str | None]:
     """What to do with an event before looking at the database: revision, notice or nothing."""
     if event.event in events.BOOKING_EVENTS or event.event == events.NON_ACKED_BOOKING:
         if event.revision_id is None:
@@ -236,7 +239,7 @@ def _classify(event: InboundEvent) -> tuple[Status, str | None]:
     return "ignored", "event not acted on"
 
 
-def _payload(event: InboundEvent) -> Any:
+def payload_of(event: InboundEvent) -> Any:
     try:
         envelope = orjson.loads(event.payload)
     except orjson.JSONDecodeError:
@@ -244,13 +247,13 @@ def _payload(event: InboundEvent) -> Any:
     return envelope.get("payload") if isinstance(envelope, dict) else None
 
 
-def _notice_detail(event: InboundEvent) -> str:
+def notice_detail(event: InboundEvent) -> str:
     parts = [f"Channex sent {event.event}"]
     if event.booking_id is not None:
         parts.append(f"booking {event.booking_id}")
     if event.revision_id is not None:
         parts.append(f"revision {event.revision_id}")
-    payload = _payload(event)
+    payload = payload_of(event)
     if isinstance(payload, dict):
         for key in REASON_KEYS:
             value = payload.get(key)
@@ -259,120 +262,19 @@ def _notice_detail(event: InboundEvent) -> str:
     return ", ".join(parts)
 
 
-async def _store_batch(
-    conn: aiosqlite.Connection, received: list[InboundEvent], now: datetime
-) -> list[StoreOutcome]:
-    """Write a batch inside the open transaction and decide each event's status.
+class Inbox(Protocol):
+    """The inbox operations a store backend provides."""
 
-    A handful of statements per batch, not two per event: one multi-row insert queues the
-    revisions (returning the ids that were new), one `executemany` stores the raw events with
-    ids counted on from the table's largest (the transaction holds the write lock, so nobody
-    else takes ids meanwhile). A revision id seen twice is queued by its first event only.
-    """
-    decided = [_classify(event) for event in received]
-    wanted = [
-        (event.revision_id, event.booking_id, event.property_id)
-        for event, (status, _) in zip(received, decided, strict=True)
-        if status == "queued" and event.revision_id is not None
-    ]
-    new = await revisions.enqueue_batch(conn, wanted, source=SOURCE, now=now) if wanted else set()
-    rows: list[tuple[object, ...]] = []
-    outcomes: list[StoreOutcome] = []
-    cursor = await conn.execute("SELECT coalesce(max(id), 0) FROM webhook_events")
-    last = await cursor.fetchone()
-    next_id = int(last[0] if last is not None else 0) + 1
-    for event, (status, detail) in zip(received, decided, strict=True):
-        if event.event == events.ARI:
-            status, detail = await parity_drift.note_ari_event_in(
-                conn, event.property_id, _payload(event), now
-            )
-        elif status == "queued" and event.revision_id is not None:
-            if event.revision_id in new:
-                new.discard(event.revision_id)  # a second event with this id is a duplicate
-            else:
-                status, detail = "duplicate", "revision already known"
-            if event.event == events.NON_ACKED_BOOKING:
-                if await revisions.ack_again(conn, event.revision_id, now):
-                    status, detail = "queued", "finished here, not acked at Channex: ack again"
-                await notices.insert(
-                    conn,
-                    event.event,
-                    _notice_detail(event),
-                    now,
-                    property_id=event.property_id,
-                    ref=event.revision_id,
-                )
-        elif status == "noted":
-            detail = _notice_detail(event)
-            await notices.insert(
-                conn,
-                event.event,
-                detail,
-                now,
-                property_id=event.property_id,
-                ref=event.revision_id or event.booking_id,
-            )
-        rows.append(
-            (
-                next_id,
-                to_db_time(event.received_at),
-                event.event,
-                event.property_id,
-                event.booking_id,
-                event.revision_id,
-                event.payload,
-                status,
-                detail,
-            )
-        )
-        outcomes.append(StoreOutcome(event_id=next_id, status=status))
-        next_id += 1
-    await conn.executemany(
-        "INSERT INTO webhook_events (id, received_at, event, property_id, booking_id,"
-        " revision_id, payload, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    return outcomes
+    async def store_events(self, received: list[InboundEvent], now: datetime) -> list[StoreOutcome]:
+        """Store a batch of events in one transaction and decide each one's status (`classify`,
+        then the store: a revision id already known is a `duplicate`, an `ari` event is noted
+        for the read-back, a notice is raised for what a person must see); the outcomes in
+        the order of `received`. `IntakeWriter` is the group commit in front of it."""
 
+    async def list_events(self, *, status: str | None = None, limit: int = 50) -> list[StoredEvent]:
+        """Newest first, optionally only one status."""
 
-def _stored(row: Row) -> StoredEvent:
-    return StoredEvent(
-        id=row["id"],
-        received_at=from_db_time(row["received_at"]),
-        event=row["event"],
-        property_id=row["property_id"],
-        booking_id=row["booking_id"],
-        revision_id=row["revision_id"],
-        payload=row["payload"],
-        status=row["status"],
-        detail=row["detail"],
-    )
+    async def get_event(self, id: int) -> StoredEvent | None: ...
 
-
-async def list_events(
-    db: Database, *, status: str | None = None, limit: int = 50
-) -> list[StoredEvent]:
-    """Newest first, optionally only one status."""
-    if status is None:
-        rows = await db.fetchall("SELECT * FROM webhook_events ORDER BY id DESC LIMIT ?", (limit,))
-    else:
-        rows = await db.fetchall(
-            "SELECT * FROM webhook_events WHERE status = ? ORDER BY id DESC LIMIT ?",
-            (status, limit),
-        )
-    return [_stored(row) for row in rows]
-
-
-async def get_event(db: Database, id: int) -> StoredEvent | None:
-    row = await db.fetchone("SELECT * FROM webhook_events WHERE id = ?", (id,))
-    return None if row is None else _stored(row)
-
-
-async def pending_count(db: Database) -> int:
-    """Webhook-queued revisions the worker has not finished yet (revision still `pending`)."""
-    row = await db.fetchone(
-        "SELECT COUNT(DISTINCT w.revision_id) FROM webhook_events AS w"
-        " JOIN revisions AS r ON r.revision_id = w.revision_id"
-        " WHERE w.status = 'queued' AND r.status = 'pending'"
-    )
-    return 0 if row is None else int(row[0])
+    async def pending_count(self) -> int:
+        """Webhook-queued revisions the worker has not finished yet (revision still `pending`)."""

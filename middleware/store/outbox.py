@@ -14,19 +14,12 @@ time, so two pushes of a lane never race each other to Channex.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
-from uuid import uuid4
+from datetime import date, datetime
+from typing import Any, Protocol
 
-import aiosqlite
-import orjson
-
-from middleware.domain.models import CellKey, Cells, Kind, Lane, value_to_text
-from middleware.store import ari_state, lanes
-from middleware.store.ari_state import FieldKey
-from middleware.store.db import Database, Row, from_db_time, to_db_time
+from middleware.domain.models import CellKey, Cells, Kind, Lane
 
 REJECTED_FIELD_ERROR = "dropped by Channex with a warning"
 
@@ -48,461 +41,6 @@ class LaneBacklog:
     in_flight: int  # carried by a claimed push
     dead: int  # dead letters, until retried or rewritten
     oldest_enqueued_at: datetime | None  # of the pending and in-flight rows
-
-
-def _texts(cells: Cells) -> dict[FieldKey, str]:
-    return {
-        (key.entity_id, key.day.isoformat(), name): value_to_text(name, value)
-        for key, fields in cells.items()
-        for name, value in fields.items()
-    }
-
-
-def _lane_params(lane: Lane) -> tuple[str, str]:
-    return (lane.property_id, lane.kind)
-
-
-# --------------------------------------------------------------------------- writing
-
-
-@dataclass(frozen=True, slots=True)
-class _Current:
-    """A lane's outbox rows and acked values over a day range, read in the write transaction."""
-
-    rows: dict[FieldKey, Row]
-    acked: dict[FieldKey, str]
-
-    def effective(self, key: FieldKey) -> str | None:
-        row = self.rows.get(key)
-        return str(row["value"]) if row is not None else self.acked.get(key)
-
-
-async def _current(conn: aiosqlite.Connection, lane: Lane, day_from: str, day_to: str) -> _Current:
-    cursor = await conn.execute(
-        "SELECT entity_id, day, field, value, push_id, status, full_sync FROM outbox"
-        " WHERE property_id = ? AND kind = ? AND day BETWEEN ? AND ?",
-        (*_lane_params(lane), day_from, day_to),
-    )
-    rows = {(r["entity_id"], r["day"], r["field"]): r for r in await cursor.fetchall()}
-    acked = await ari_state.read_in(
-        conn, lane, None, date.fromisoformat(day_from), date.fromisoformat(day_to)
-    )
-    return _Current(rows=rows, acked=acked)
-
-
-async def _apply(
-    conn: aiosqlite.Connection,
-    lane: Lane,
-    texts: Mapping[FieldKey, str],
-    current: _Current,
-    now: datetime,
-    *,
-    full_sync: bool,
-    keep_equal: bool,
-) -> int:
-    """Write `texts` into the outbox by the rules in the module docstring; returns rows
-    inserted, changed or removed. `keep_equal` (a full sync) sends values Channex already has."""
-    stamp, flag = to_db_time(now), int(full_sync)
-    inserts: list[tuple[Any, ...]] = []
-    replaces: list[tuple[Any, ...]] = []
-    revives: list[tuple[Any, ...]] = []
-    flags: list[tuple[Any, ...]] = []
-    deletes: list[tuple[Any, ...]] = []
-    for key, text in texts.items():
-        pk = (*_lane_params(lane), *key)
-        row = current.rows.get(key)
-        redundant = not keep_equal and text == current.acked.get(key)
-        if row is None:
-            if not redundant:
-                inserts.append((*pk, text, stamp, stamp, flag))
-        elif row["push_id"] is not None:  # in flight: never deleted, goes again if changed
-            if text != row["value"]:
-                replaces.append((text, stamp, flag, *pk))
-        elif redundant:
-            deletes.append(pk)
-        elif row["status"] == "dead":
-            if keep_equal or text != row["value"]:
-                revives.append((text, stamp, stamp, flag, *pk))
-        elif text != row["value"]:
-            replaces.append((text, stamp, flag, *pk))
-        elif full_sync and not row["full_sync"]:
-            flags.append(pk)
-    statements = [
-        (
-            "INSERT INTO outbox (property_id, kind, entity_id, day, field, value, enqueued_at,"
-            " updated_at, full_sync) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            inserts,
-        ),
-        (
-            "UPDATE outbox SET value = ?, updated_at = ?, push_id = NULL,"
-            " full_sync = MAX(full_sync, ?) WHERE property_id = ? AND kind = ?"
-            " AND entity_id = ? AND day = ? AND field = ?",
-            replaces,
-        ),
-        (
-            "UPDATE outbox SET value = ?, status = 'pending', attempts = 0, last_error = NULL,"
-            " enqueued_at = ?, updated_at = ?, full_sync = ? WHERE property_id = ? AND kind = ?"
-            " AND entity_id = ? AND day = ? AND field = ?",
-            revives,
-        ),
-        (
-            "UPDATE outbox SET full_sync = 1 WHERE property_id = ? AND kind = ?"
-            " AND entity_id = ? AND day = ? AND field = ?",
-            flags,
-        ),
-        (
-            "DELETE FROM outbox WHERE property_id = ? AND kind = ?"
-            " AND entity_id = ? AND day = ? AND field = ?",
-            deletes,
-        ),
-    ]
-    for sql, params in statements:
-        if params:
-            await conn.executemany(sql, params)
-    return len(inserts) + len(replaces) + len(revives) + len(deletes)
-
-
-async def enqueue(
-    db: Database, lane: Lane, changes: Cells, now: datetime, *, full_sync: bool = False
-) -> int:
-    """Make `changes` pending for the lane; returns outbox rows inserted, changed or removed.
-
-    A dead row rewritten with a new value is pending again with attempts 0. A value equal to
-    the acked one removes its pending row (unless `full_sync`: then everything is sent).
-    """
-    texts = _texts(changes)
-    if not texts:
-        return 0
-    days = [day for _, day, _ in texts]
-    async with db.transaction() as conn:
-        current = await _current(conn, lane, min(days), max(days))
-        return await _apply(
-            conn, lane, texts, current, now, full_sync=full_sync, keep_equal=full_sync
-        )
-
-
-async def enqueue_diff(
-    db: Database,
-    lane: Lane,
-    desired: Cells,
-    now: datetime,
-    *,
-    day_from: date,
-    day_to: date,
-    force: bool = False,
-    full_sync: bool = False,
-) -> int:
-    """Enqueue the fields of `desired` (within the days) that differ from the effective state:
-    the pending or in-flight outbox value where a row exists (dead rows too, so a refused value
-    is not resent until it changes), else the acked one. `force` keeps every field (full sync).
-    Read and write share one transaction, so two concurrent syncs cannot interleave."""
-    first, last = day_from.isoformat(), day_to.isoformat()
-    texts = {key: text for key, text in _texts(desired).items() if first <= key[1] <= last}
-    async with db.transaction() as conn:
-        current = await _current(conn, lane, first, last)
-        if not force:
-            texts = {key: text for key, text in texts.items() if current.effective(key) != text}
-        return await _apply(conn, lane, texts, current, now, full_sync=full_sync, keep_equal=force)
-
-
-async def effective_state(
-    db: Database, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date
-) -> Cells:
-    """What Channex will hold once the outbox drains: outbox values over acked ones."""
-    rows = await db.fetchall(
-        "SELECT entity_id, day, field, value, 0 AS layer FROM ari_state"
-        " WHERE property_id = ? AND kind = ? AND day BETWEEN ? AND ?"
-        " UNION ALL SELECT entity_id, day, field, value, 1 AS layer FROM outbox"
-        " WHERE property_id = ? AND kind = ? AND day BETWEEN ? AND ? ORDER BY layer",
-        (*_lane_params(lane), day_from.isoformat(), day_to.isoformat()) * 2,
-    )
-    return ari_state.cells_from_texts(ari_state.texts_from_rows(rows, entity_ids))
-
-
-# --------------------------------------------------------------------------- claiming
-
-
-async def due_lanes(
-    db: Database, now: datetime, *, debounce_s: float, max_delay_s: float
-) -> list[Lane]:
-    """Lanes with unclaimed pending rows that are settled (no write for `debounce_s`) or have
-    waited `max_delay_s`, not paused or backing off, and with no push in flight; oldest first."""
-    stamp = to_db_time(now)
-    rows = await db.fetchall(
-        "SELECT o.property_id, o.kind, MAX(o.updated_at) AS newest, MIN(o.enqueued_at) AS oldest"
-        " FROM outbox o LEFT JOIN lanes l ON l.property_id = o.property_id AND l.kind = o.kind"
-        " WHERE o.status = 'pending' AND o.push_id IS NULL"
-        " AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= ?)"
-        " AND (l.paused_until IS NULL OR l.paused_until <= ?)"
-        " AND NOT EXISTS (SELECT 1 FROM pushes p WHERE p.property_id = o.property_id"
-        " AND p.kind = o.kind AND p.status = 'claimed')"
-        " GROUP BY o.property_id, o.kind HAVING newest <= ? OR oldest <= ?"
-        " ORDER BY oldest, o.property_id, o.kind",
-        (
-            stamp,
-            stamp,
-            to_db_time(now - timedelta(seconds=debounce_s)),
-            to_db_time(now - timedelta(seconds=max_delay_s)),
-        ),
-    )
-    return [Lane(row["property_id"], row["kind"]) for row in rows]
-
-
-async def claim(db: Database, lane: Lane, now: datetime, *, lease_s: float) -> Claim | None:
-    """Take every unclaimed pending row of the lane into a new push; None if there is nothing
-    to send or the lane already has a push in flight."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "SELECT 1 FROM pushes WHERE property_id = ? AND kind = ?"
-            " AND status = 'claimed' LIMIT 1",
-            _lane_params(lane),
-        )
-        if await cursor.fetchone() is not None:
-            return None
-        cursor = await conn.execute(
-            "SELECT entity_id, day, field, value, attempts, full_sync FROM outbox"
-            " WHERE property_id = ? AND kind = ? AND status = 'pending' AND push_id IS NULL",
-            _lane_params(lane),
-        )
-        rows = list(await cursor.fetchall())
-        if not rows:
-            return None
-        cells = ari_state.cells_from_texts(ari_state.texts_from_rows(rows, None))
-        full_sync = any(row["full_sync"] for row in rows)
-        key = f"{lane.property_id}:{lane.kind}:{uuid4().hex}"
-        cursor = await conn.execute(
-            "INSERT INTO pushes (property_id, kind, idempotency_key, status, claimed_at,"
-            " lease_until, cells, attempts, full_sync) VALUES (?, ?, ?, 'claimed', ?, ?, ?, ?, ?)",
-            (
-                *_lane_params(lane),
-                key,
-                to_db_time(now),
-                to_db_time(now + timedelta(seconds=lease_s)),
-                len(cells),
-                1 + max(row["attempts"] for row in rows),
-                int(full_sync),
-            ),
-        )
-        push_id = int(cursor.lastrowid or 0)
-        await conn.execute(
-            "UPDATE outbox SET push_id = ?"
-            " WHERE property_id = ? AND kind = ? AND status = 'pending' AND push_id IS NULL",
-            (push_id, *_lane_params(lane)),
-        )
-        await conn.execute(
-            "INSERT INTO push_cells (push_id, entity_id, day, field, value)"
-            " SELECT push_id, entity_id, day, field, value FROM outbox WHERE push_id = ?",
-            (push_id,),
-        )
-    return Claim(
-        push_id=push_id,
-        lane=lane,
-        idempotency_key=key,
-        cells=cells,
-        full_sync=full_sync,
-        claimed_at=now,
-    )
-
-
-# --------------------------------------------------------------------------- push outcomes
-
-
-async def _carried(conn: aiosqlite.Connection, push_id: int) -> dict[FieldKey, str]:
-    cursor = await conn.execute(
-        "SELECT entity_id, day, field, value FROM push_cells WHERE push_id = ?", (push_id,)
-    )
-    return ari_state.texts_from_rows(await cursor.fetchall(), None)
-
-
-async def _finish(
-    conn: aiosqlite.Connection, push_id: int, status: str, now: datetime, error: str | None
-) -> None:
-    await conn.execute(
-        "UPDATE pushes SET status = ?, finished_at = ?, error = ? WHERE id = ?",
-        (status, to_db_time(now), error, push_id),
-    )
-    await conn.execute("DELETE FROM push_cells WHERE push_id = ?", (push_id,))
-
-
-async def complete(
-    db: Database,
-    claim: Claim,
-    now: datetime,
-    *,
-    task_ids: Sequence[str],
-    warnings: Sequence[dict[str, Any]],
-    rejected: Collection[tuple[CellKey, str]],
-    values_count: int,
-    bytes_sent: int,
-    calls: int,
-    payload_sha256: str,
-    duration_ms: int,
-) -> None:
-    """Channex accepted the push: what it carried becomes acked, except the fields it dropped
-    with a warning (`rejected`), which are dead-lettered so they are not resent unchanged."""
-    lane, push_id = claim.lane, claim.push_id
-    dropped = {(key.entity_id, key.day.isoformat(), name) for key, name in rejected}
-    async with db.transaction() as conn:
-        carried = await _carried(conn, push_id)
-        accepted = {key: text for key, text in carried.items() if key not in dropped}
-        await ari_state.write_in(conn, lane, accepted, now)
-        await conn.executemany(
-            "UPDATE outbox SET status = 'dead', push_id = NULL, attempts = attempts + 1,"
-            " last_error = ? WHERE property_id = ? AND kind = ? AND entity_id = ? AND day = ?"
-            " AND field = ? AND push_id = ?",
-            [(REJECTED_FIELD_ERROR, *_lane_params(lane), *key, push_id) for key in dropped],
-        )
-        await conn.execute("DELETE FROM outbox WHERE push_id = ?", (push_id,))
-        await _finish(conn, push_id, "partial" if warnings else "sent", now, None)
-        await conn.execute(
-            "UPDATE pushes SET values_count = ?, bytes = ?, calls = ?, payload_sha256 = ?,"
-            " task_ids = ?, warnings = ?, duration_ms = ? WHERE id = ?",
-            (
-                values_count,
-                bytes_sent,
-                calls,
-                payload_sha256,
-                orjson.dumps(list(task_ids)).decode(),
-                orjson.dumps(list(warnings)).decode(),
-                duration_ms,
-                push_id,
-            ),
-        )
-        await lanes.record_success(conn, lane, now)
-
-
-async def fail(
-    db: Database,
-    claim: Claim,
-    now: datetime,
-    *,
-    error: str,
-    retry_at: datetime,
-    max_attempts: int,
-    outcome_unknown: bool = False,
-) -> int:
-    """A transient failure: the rows wait for `retry_at`; those that reached `max_attempts` are
-    dead-lettered. Returns the number of rows dead-lettered.
-
-    `outcome_unknown` (a timeout, a dropped connection, a 5xx: Channex may have applied the
-    push, or part of it, anyway): what Channex holds for the carried fields is forgotten, so
-    a later sync that finds the PMS back at the old value still sends it."""
-    async with db.transaction() as conn:
-        if outcome_unknown:
-            await _forget_carried(conn, claim.push_id)
-        cursor = await conn.execute(
-            "SELECT COUNT(*) FROM outbox WHERE push_id = ? AND attempts + 1 >= ?",
-            (claim.push_id, max_attempts),
-        )
-        row = await cursor.fetchone()
-        dead = int(row[0]) if row else 0
-        await conn.execute(
-            "UPDATE outbox SET push_id = NULL, attempts = attempts + 1, last_error = ?,"
-            " status = CASE WHEN attempts + 1 >= ? THEN 'dead' ELSE 'pending' END"
-            " WHERE push_id = ?",
-            (error, max_attempts, claim.push_id),
-        )
-        await _finish(conn, claim.push_id, "failed", now, error)
-        await lanes.record_failure(conn, claim.lane, now, error=error, retry_at=retry_at)
-    return dead
-
-
-async def reject(db: Database, claim: Claim, now: datetime, *, error: str) -> int:
-    """Channex refused the whole push (a 4xx): its rows are dead-lettered; returns how many."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE outbox SET status = 'dead', push_id = NULL, attempts = attempts + 1,"
-            " last_error = ? WHERE push_id = ?",
-            (error, claim.push_id),
-        )
-        dead = cursor.rowcount
-        await _finish(conn, claim.push_id, "rejected", now, error)
-        await lanes.record_rejection(conn, claim.lane, now, error=error)
-    return dead
-
-
-async def _forget_carried(conn: aiosqlite.Connection, push_id: int) -> None:
-    """The push may have reached Channex: forget what Channex is believed to hold for the
-    fields it carried (a later sync then sends the PMS's value whatever it is)."""
-    await conn.execute(
-        "DELETE FROM ari_state WHERE (property_id, kind, entity_id, day, field) IN"
-        " (SELECT p.property_id, p.kind, c.entity_id, c.day, c.field FROM push_cells c"
-        " JOIN pushes p ON p.id = c.push_id WHERE c.push_id = ?)",
-        (push_id,),
-    )
-
-
-async def _release(conn: aiosqlite.Connection, push_id: int, now: datetime) -> None:
-    await _forget_carried(conn, push_id)  # cancelled or crashed mid-call: it may have left
-    await conn.execute("UPDATE outbox SET push_id = NULL WHERE push_id = ?", (push_id,))
-    await _finish(conn, push_id, "released", now, None)
-
-
-async def release(db: Database, claim: Claim, now: datetime) -> None:
-    """The push was not finished (shutdown, cancellation): its rows are pending again,
-    untouched; what Channex holds for them is unknown (it may have been sent)."""
-    async with db.transaction() as conn:
-        await _release(conn, claim.push_id, now)
-
-
-async def release_expired(db: Database, now: datetime) -> int:
-    """Release the claims of crashed workers (lease expired; like `release`); returns how
-    many."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "SELECT id FROM pushes WHERE status = 'claimed' AND lease_until < ?",
-            (to_db_time(now),),
-        )
-        expired = [int(row["id"]) for row in await cursor.fetchall()]
-        for push_id in expired:
-            await _release(conn, push_id, now)
-    return len(expired)
-
-
-# --------------------------------------------------------------------------- housekeeping
-
-
-async def retry_dead(
-    db: Database, now: datetime, *, property_id: str | None = None, kind: Kind | None = None
-) -> int:
-    """Dead letters (all, or one property's, or one lane's) back to pending with attempts 0."""
-    return await db.execute(
-        "UPDATE outbox SET status = 'pending', attempts = 0, last_error = NULL, updated_at = ?"
-        " WHERE status = 'dead' AND (? IS NULL OR property_id = ?) AND (? IS NULL OR kind = ?)",
-        (to_db_time(now), property_id, property_id, kind, kind),
-    )
-
-
-async def drop_past(db: Database, property_id: str, today: date) -> int:
-    """Remove rows (pending or dead, not in flight) for days Channex no longer accepts."""
-    return await db.execute(
-        "DELETE FROM outbox WHERE property_id = ? AND day < ? AND push_id IS NULL",
-        (property_id, today.isoformat()),
-    )
-
-
-async def backlog(db: Database, now: datetime) -> list[LaneBacklog]:
-    """Per lane with rows: counts by state and the oldest wait (for /status and metrics)."""
-    rows = await db.fetchall(
-        "SELECT property_id, kind,"
-        " SUM(status = 'pending' AND push_id IS NULL) AS pending,"
-        " SUM(push_id IS NOT NULL) AS in_flight, SUM(status = 'dead') AS dead,"
-        " MIN(CASE WHEN status = 'pending' THEN enqueued_at END) AS oldest"
-        " FROM outbox GROUP BY property_id, kind ORDER BY property_id, kind"
-    )
-    return [
-        LaneBacklog(
-            lane=Lane(row["property_id"], row["kind"]),
-            pending=row["pending"],
-            in_flight=row["in_flight"],
-            dead=row["dead"],
-            oldest_enqueued_at=None if row["oldest"] is None else from_db_time(row["oldest"]),
-        )
-        for row in rows
-    ]
-
-
-# --------------------------------------------------------------------------- audit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -528,34 +66,107 @@ class PushRecord:
     finished_at: datetime | None
 
 
-def _push_record(row: Row) -> PushRecord:
-    return PushRecord(
-        id=row["id"],
-        lane=Lane(row["property_id"], row["kind"]),
-        idempotency_key=row["idempotency_key"],
-        status=row["status"],
-        attempts=row["attempts"],
-        cells=row["cells"],
-        full_sync=bool(row["full_sync"]),
-        values_count=row["values_count"],
-        bytes_sent=row["bytes"],
-        calls=row["calls"],
-        payload_sha256=row["payload_sha256"],
-        task_ids=tuple(orjson.loads(row["task_ids"] or "[]")),
-        warnings=tuple(orjson.loads(row["warnings"] or "[]")),
-        error=row["error"],
-        duration_ms=row["duration_ms"],
-        claimed_at=from_db_time(row["claimed_at"]),
-        finished_at=None if row["finished_at"] is None else from_db_time(row["finished_at"]),
-    )
+class Outbox(Protocol):
+    """The outbox operations a store backend provides."""
 
+    async def enqueue(
+        self, lane: Lane, changes: Cells, now: datetime, *, full_sync: bool = False
+    ) -> int:
+        """Make `changes` pending for the lane; returns outbox rows inserted, changed or removed.
 
-async def recent_pushes(
-    db: Database, *, limit: int = 20, property_id: str | None = None
-) -> list[PushRecord]:
-    """The latest pushes, newest first."""
-    rows = await db.fetchall(
-        "SELECT * FROM pushes WHERE (? IS NULL OR property_id = ?) ORDER BY id DESC LIMIT ?",
-        (property_id, property_id, limit),
-    )
-    return [_push_record(row) for row in rows]
+        A dead row rewritten with a new value is pending again with attempts 0. A value equal to
+        the acked one removes its pending row (unless `full_sync`: then everything is sent).
+        """
+
+    async def enqueue_diff(
+        self,
+        lane: Lane,
+        desired: Cells,
+        now: datetime,
+        *,
+        day_from: date,
+        day_to: date,
+        force: bool = False,
+        full_sync: bool = False,
+    ) -> int:
+        """Enqueue the fields of `desired` (within the days) that differ from the effective state:
+        the pending or in-flight outbox value where a row exists (dead rows too, so a refused value
+        is not resent until it changes), else the acked one. `force` keeps every field (full sync).
+        Read and write share one transaction, so two concurrent syncs cannot interleave."""
+
+    async def effective_state(
+        self, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date
+    ) -> Cells:
+        """What Channex will hold once the outbox drains: outbox values over acked ones."""
+
+    async def due_lanes(
+        self, now: datetime, *, debounce_s: float, max_delay_s: float
+    ) -> list[Lane]:
+        """Lanes with unclaimed pending rows that are settled (no write for `debounce_s`) or
+        have waited `max_delay_s`, not paused or backing off, and with no push in flight;
+        oldest first."""
+
+    async def claim(self, lane: Lane, now: datetime, *, lease_s: float) -> Claim | None:
+        """Take every unclaimed pending row of the lane into a new push; None if there is nothing
+        to send or the lane already has a push in flight."""
+
+    async def complete(
+        self,
+        claim: Claim,
+        now: datetime,
+        *,
+        task_ids: Sequence[str],
+        warnings: Sequence[dict[str, Any]],
+        rejected: Collection[tuple[CellKey, str]],
+        values_count: int,
+        bytes_sent: int,
+        calls: int,
+        payload_sha256: str,
+        duration_ms: int,
+    ) -> None:
+        """Channex accepted the push: what it carried becomes acked, except the fields it dropped
+        with a warning (`rejected`), which are dead-lettered so they are not resent unchanged."""
+
+    async def fail(
+        self,
+        claim: Claim,
+        now: datetime,
+        *,
+        error: str,
+        retry_at: datetime,
+        max_attempts: int,
+        outcome_unknown: bool = False,
+    ) -> int:
+        """A transient failure: the rows wait for `retry_at`; those that reached `max_attempts` are
+        dead-lettered. Returns the number of rows dead-lettered.
+
+        `outcome_unknown` (a timeout, a dropped connection, a 5xx: Channex may have applied the
+        push, or part of it, anyway): what Channex holds for the carried fields is forgotten, so
+        a later sync that finds the PMS back at the old value still sends it."""
+
+    async def reject(self, claim: Claim, now: datetime, *, error: str) -> int:
+        """Channex refused the whole push (a 4xx): its rows are dead-lettered; returns how many."""
+
+    async def release(self, claim: Claim, now: datetime) -> None:
+        """The push was not finished (shutdown, cancellation): its rows are pending again,
+        untouched; what Channex holds for them is unknown (it may have been sent)."""
+
+    async def release_expired(self, now: datetime) -> int:
+        """Release the claims of crashed workers (lease expired; like `release`); returns how
+        many."""
+
+    async def retry_dead(
+        self, now: datetime, *, property_id: str | None = None, kind: Kind | None = None
+    ) -> int:
+        """Dead letters (all, or one property's, or one lane's) back to pending with attempts 0."""
+
+    async def drop_past(self, property_id: str, today: date) -> int:
+        """Remove rows (pending or dead, not in flight) for days Channex no longer accepts."""
+
+    async def backlog(self, now: datetime) -> list[LaneBacklog]:
+        """Per lane with rows: counts by state and the oldest wait (for /status and metrics)."""
+
+    async def recent_pushes(
+        self, *, limit: int = 20, property_id: str | None = None
+    ) -> list[PushRecord]:
+        """The latest pushes, newest first."""

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from middleware.store.db import Database, to_db_time
+from typing import Protocol
 
 BATCH_ROWS = 5000
 
@@ -43,20 +42,8 @@ class PruneReport:
         return sum(self.removed.values())
 
 
-async def prune(db: Database, cutoff: datetime, *, batch_rows: int = BATCH_ROWS) -> PruneReport:
-    """Remove what `RULES` allow of rows older than `cutoff`; returns the counts per table."""
-    stamp = to_db_time(cutoff)
-    removed: dict[str, int] = {}
-    for table, condition in RULES.items():
-        count = 0
-        while True:
-            deleted = await db.execute(
-                f"DELETE FROM {table} WHERE rowid IN"  # noqa: S608 - table and rule are constants
-                f" (SELECT rowid FROM {table} WHERE {condition} LIMIT ?)",
-                (stamp, batch_rows),
-            )
-            count += deleted
-            if deleted < batch_rows:
-                break
-        removed[table] = count
-    return PruneReport(removed=removed)
+class Prune(Protocol):
+    """The prune operations a store backend provides."""
+
+    async def prune(self, cutoff: datetime, *, batch_rows: int = BATCH_ROWS) -> PruneReport:
+        """Remove what `RULES` allow of rows older than `cutoff`; returns the counts per table."""

@@ -48,7 +48,7 @@ from middleware.logs import mask_value
 from middleware.ops import attention_report
 from middleware.ops.report import jsonable
 from middleware.pms import sistemaos_http
-from middleware.store import audit, inbox, notices, outbox, revisions, wakeups
+from middleware.store import inbox, revisions, wakeups
 from middleware.web import admin_input
 from middleware.web.auth import require_admin
 from middleware.web.context import WebContext, ctx
@@ -63,9 +63,9 @@ async def replay_parked(context: WebContext, revision_id: str) -> bool:
     """A parked revision back to pending, its notice resolved, the worker woken; False if it
     was not parked (also the console's Replay)."""
     rt = context.runtime
-    if not await revisions.replay(rt.db, revision_id, rt.clock()):
+    if not await rt.store.revisions.replay(revision_id, rt.clock()):
         return False
-    await notices.resolve(rt.db, rt.clock(), kind="booking_needs_attention", ref=revision_id)
+    await rt.store.notices.resolve(rt.clock(), kind="booking_needs_attention", ref=revision_id)
     context.wake_worker()
     return True
 
@@ -75,8 +75,8 @@ async def retry_dead_letters(
 ) -> int:
     """Dead letters back to pending (also the console's Retry); returns how many."""
     rt = context.runtime
-    count = await outbox.retry_dead(rt.db, rt.clock(), property_id=property_id, kind=kind)
-    await notices.resolve(rt.db, rt.clock(), kind="dead_letter")
+    count = await rt.store.outbox.retry_dead(rt.clock(), property_id=property_id, kind=kind)
+    await rt.store.notices.resolve(rt.clock(), kind="dead_letter")
     context.wake_worker()
     return count
 
@@ -123,7 +123,7 @@ async def wakeup(request: Request) -> Response:
     if denied:
         return denied
     wakeup_id: int = request.path_params["wakeup_id"]
-    found = await wakeups.get(context.runtime.db, wakeup_id)
+    found = await context.runtime.store.wakeups.get(wakeup_id)
     if found is None:
         return JSONResponse({"error": f"no wake-up {wakeup_id}"}, status_code=404)
     body = jsonable(found)
@@ -140,7 +140,7 @@ async def webhooks(request: Request) -> Response:
     if isinstance(asked, Response):
         return asked
     chosen, limit = asked
-    events = await inbox.list_events(context.runtime.db, status=chosen.get("status"), limit=limit)
+    events = await context.runtime.store.inbox.list_events(status=chosen.get("status"), limit=limit)
     return JSONResponse({"events": mask_value(jsonable(events))})
 
 
@@ -161,11 +161,11 @@ async def list_revisions(request: Request) -> Response:
         if not query.strip():
             return JSONResponse({"error": "q must not be empty"}, 422)
         rt = context.runtime
-        found = await attention_report.search(rt.db, rt.mapping, query, limit=limit)
+        found = await attention_report.search(rt.store, rt.mapping, query, limit=limit)
         return JSONResponse({"revisions": found})
     wanted = chosen.get("status", "parked")
     status = next(s for s in revisions.STATUSES if s == wanted)
-    rows = await revisions.list_by_status(context.runtime.db, [status], limit=limit)
+    rows = await context.runtime.store.revisions.list_by_status([status], limit=limit)
     return JSONResponse({"revisions": jsonable(rows)})
 
 
@@ -192,7 +192,7 @@ async def handled(request: Request) -> Response:
         return JSONResponse({"error": str(exc)}, status_code=422)
     try:
         done = await handling.record_by_hand(
-            rt.db,
+            rt.store,
             revision_id,
             by=by,
             reason=reason,
@@ -240,7 +240,7 @@ async def pushes(request: Request) -> Response:
     asked = _filters(request)
     if isinstance(asked, Response):
         return asked
-    rows = await outbox.recent_pushes(context.runtime.db, limit=asked[1])
+    rows = await context.runtime.store.outbox.recent_pushes(limit=asked[1])
     return JSONResponse({"pushes": jsonable(rows)})
 
 
@@ -249,8 +249,8 @@ async def failures(request: Request) -> Response:
     if denied:
         return denied
     rt = context.runtime
-    rows = await outbox.recent_pushes(rt.db, limit=LIST_LIMIT)
-    backlog = await outbox.backlog(rt.db, rt.clock())
+    rows = await rt.store.outbox.recent_pushes(limit=LIST_LIMIT)
+    backlog = await rt.store.outbox.backlog(rt.clock())
     return JSONResponse(
         {
             "dead_lettered": jsonable([b for b in backlog if b.dead]),
@@ -285,7 +285,9 @@ async def calls(request: Request) -> Response:
     if isinstance(asked, Response):
         return asked
     chosen, limit = asked
-    rows = await audit.recent_calls(context.runtime.db, service=chosen.get("service"), limit=limit)
+    rows = await context.runtime.store.audit.recent_calls(
+        service=chosen.get("service"), limit=limit
+    )
     return JSONResponse({"calls": jsonable(rows)})
 
 

@@ -74,7 +74,9 @@ def create_app(
         async with opened as runtime:
             worker = Worker(runtime) if isinstance(runtime, WorkerRuntime) else None
             intake = IntakeWriter(
-                runtime.db, clock=clock, on_queued=worker.wake if worker is not None else None
+                runtime.store.inbox,
+                clock=clock,
+                on_queued=worker.wake if worker is not None else None,
             )
             await intake.start()
             worker_task = (

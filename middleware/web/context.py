@@ -14,7 +14,7 @@ from middleware import metrics
 from middleware.ops.checks import Checker
 from middleware.ops.mapping_reload import MappingReloader
 from middleware.ops.runtime import Runtime
-from middleware.store import inbox, outbox, revisions, sync_requests, wakeups
+from middleware.store import wakeups
 from middleware.store.inbox import IntakeWriter
 from middleware.worker.runner import Worker
 
@@ -39,7 +39,7 @@ class WebContext:
         itself); its wake-up id. A worker in this process is woken at once, another one
         notices within `WORKER_INTERVAL`."""
         rt = self.runtime
-        wakeup_id = await wakeups.ask(rt.db, work, by=by, now=rt.clock(), subject=subject)
+        wakeup_id = await rt.store.wakeups.ask(work, by=by, now=rt.clock(), subject=subject)
         self.wake_worker()
         return wakeup_id
 
@@ -50,7 +50,7 @@ class WebContext:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within_s
         while True:
-            found = await wakeups.get(self.runtime.db, wakeup_id)
+            found = await self.runtime.store.wakeups.get(wakeup_id)
             if found is not None and found.done_at is not None and found.result is not None:
                 return dict(orjson.loads(found.result))
             if loop.time() >= deadline:
@@ -59,15 +59,15 @@ class WebContext:
 
     async def refresh_gauges(self) -> None:
         """Queue depths for /metrics, read from the store at scrape time."""
-        db = self.runtime.db
-        lanes = await outbox.backlog(db, self.runtime.clock())
+        store = self.runtime.store
+        lanes = await store.outbox.backlog(self.runtime.clock())
         metrics.QUEUE_DEPTH.labels("outbox_pending").set(sum(b.pending for b in lanes))
         metrics.QUEUE_DEPTH.labels("outbox_dead").set(sum(b.dead for b in lanes))
-        counts = await revisions.counts(db)
+        counts = await store.revisions.counts()
         for status in ("pending", "applied", "parked"):
             metrics.QUEUE_DEPTH.labels(f"revisions_{status}").set(counts.get(status, 0))
-        metrics.QUEUE_DEPTH.labels("sync_requests").set(await sync_requests.pending_count(db))
-        metrics.QUEUE_DEPTH.labels("webhooks_waiting").set(await inbox.pending_count(db))
+        metrics.QUEUE_DEPTH.labels("sync_requests").set(await store.sync_requests.pending_count())
+        metrics.QUEUE_DEPTH.labels("webhooks_waiting").set(await store.inbox.pending_count())
 
 
 def ctx(request: Request) -> WebContext:

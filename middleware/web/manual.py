@@ -36,7 +36,6 @@ from middleware.errors import (
     RejectedUpstreamError,
     TransientUpstreamError,
 )
-from middleware.store import ari_state, lanes, sync_requests
 from middleware.web.auth import require_admin
 from middleware.web.context import WebContext, ctx
 from middleware.web.manual_body import ManualPush, parse_manual_push
@@ -134,14 +133,14 @@ def _too_soon(retry_at: datetime, now: datetime, why: str) -> Response:
 
 async def _reserve(context: WebContext, lane: Lane, now: datetime) -> Response | None:
     rt = context.runtime
-    state = await lanes.get(rt.db, lane, now)
+    state = await rt.store.lanes.get(lane, now)
     if state is not None and state.paused_until is not None and state.paused_until > now:
         return _too_soon(state.paused_until, now, f"Channex paused the {lane.kind} lane (429)")
     s = rt.settings
     limit = (
         s.channex_avail_rate_limit if lane.kind == "availability" else s.channex_price_rate_limit
     )
-    slot = await lanes.reserve_call(rt.db, lane, now, limit=limit)
+    slot = await rt.store.lanes.reserve_call(lane, now, limit=limit)
     if slot is None:
         return None
     return _too_soon(slot, now, f"the {lane.kind} rate limit ({limit} calls a minute) is used up")
@@ -150,9 +149,8 @@ async def _reserve(context: WebContext, lane: Lane, now: datetime) -> Response |
 async def _restore(context: WebContext, push: ManualPush) -> int:
     """Forget the pushed cells' acked state and ask for an incremental sync of the range."""
     rt = context.runtime
-    await ari_state.forget(rt.db, push.lane, [push.entity_id], push.date_from, push.date_to)
-    request_id = await sync_requests.request(
-        rt.db,
+    await rt.store.ari_state.forget(push.lane, [push.entity_id], push.date_from, push.date_to)
+    request_id = await rt.store.sync_requests.request(
         source="manual_test",
         now=rt.clock(),
         room_codes=[push.room_code],
@@ -181,7 +179,9 @@ async def _push(request: Request, kind: Kind) -> Response:
         request_id = await _restore(context, push)
         log.warning("manual_push_failed", kind=kind, error=str(exc), sync_request_id=request_id)
         if exc.rate_limited:
-            until = await lanes.pause(rt.db, push.lane, rt.clock(), retry_after_s=exc.retry_after_s)
+            until = await rt.store.lanes.pause(
+                push.lane, rt.clock(), retry_after_s=exc.retry_after_s
+            )
             return _too_soon(until, rt.clock(), "Channex answered 429 Too Many Requests")
         return _upstream_failure(exc)
     except RejectedUpstreamError as exc:

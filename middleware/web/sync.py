@@ -14,7 +14,6 @@ from starlette.routing import BaseRoute, Route
 
 from middleware.domain import sync_scope
 from middleware.errors import PayloadError
-from middleware.store import live, sync_requests
 from middleware.web import sync_targets
 from middleware.web.auth import require_admin, token_matches
 from middleware.web.context import ctx
@@ -45,8 +44,7 @@ async def _record(
     if full:  # a full sync is the go-live: the properties go live with the request
         client = request.client.host if request.client else "unknown"
         ids = [
-            await live.go_live(
-                rt.db,
+            await rt.store.live.go_live(
                 [prop.property_id for prop in rt.mapping],
                 rt.clock(),
                 by=f"POST /sync/full from {client}",
@@ -55,8 +53,7 @@ async def _record(
         ]
     else:
         ids = [
-            await sync_requests.request(
-                rt.db,
+            await rt.store.sync_requests.request(
                 source=source,
                 now=rt.clock(),
                 property_id=target.property_id,

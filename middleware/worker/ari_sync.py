@@ -33,8 +33,9 @@ from middleware.errors import PayloadError, TransientUpstreamError, UpstreamErro
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
 from middleware.ratelimit import retry_delay_s
-from middleware.store import audit, keys, live, outbox, pms_rooms, sync_requests
-from middleware.store.db import Database, to_db_time
+from middleware.store import keys, sync_requests
+from middleware.store.port import Store
+from middleware.store.stamps import to_db_time
 from middleware.worker import keyed_pool
 from middleware.worker.keyed_pool import KeyedPool
 
@@ -52,7 +53,7 @@ class SyncReport:
 class AriSync:
     def __init__(
         self,
-        db: Database,
+        store: Store,
         pms: PmsPort | PmsDirectory,
         mapping: Mapping,
         settings: Settings,
@@ -61,7 +62,7 @@ class AriSync:
         pool: KeyedPool | None = None,
     ) -> None:
         self.pool = pool or KeyedPool(settings.worker_concurrency, name="ari")
-        self._db = db
+        self._store = store
         self._pms = pms
         self._mapping = mapping
         self._settings = settings
@@ -87,11 +88,11 @@ class AriSync:
     async def dispatch(self) -> list[asyncio.Task[SyncReport | None] | None]:
         """Start a sync for every property with due requests and none running; no wait."""
         now = self._clock()
-        await sync_requests.split_unscoped(
-            self._db, [prop.property_id for prop in self._mapping], now
+        await self._store.sync_requests.split_unscoped(
+            [prop.property_id for prop in self._mapping], now
         )
         started = []
-        for property_id in await sync_requests.due_properties(self._db, now):
+        for property_id in await self._store.sync_requests.due_properties(now):
             prop = self._mapping.property(property_id)
             if prop is None:  # no longer mapped: nothing to read, nowhere to push
                 await self._drop_unmapped(property_id, now)
@@ -103,16 +104,16 @@ class AriSync:
         return self.pool.start(prop.property_id, lambda: self._run_property(prop))
 
     async def _drop_unmapped(self, property_id: str, now: datetime) -> None:
-        claimed = await sync_requests.claim_due_for(
-            self._db, property_id, now, lease_s=self._settings.worker_lease_s
+        claimed = await self._store.sync_requests.claim_due_for(
+            property_id, now, lease_s=self._settings.worker_lease_s
         )
-        await sync_requests.finish(self._db, [r.id for r in claimed], now)
+        await self._store.sync_requests.finish([r.id for r in claimed], now)
         log.warning("ari_sync_unmapped_property", property_id=property_id, requests=len(claimed))
 
     async def _run_property(self, prop: PropertyMap) -> SyncReport | None:
         """Claim the property's due requests and sync their union once."""
-        requests = await sync_requests.claim_due_for(
-            self._db, prop.property_id, self._clock(), lease_s=self._settings.worker_lease_s
+        requests = await self._store.sync_requests.claim_due_for(
+            prop.property_id, self._clock(), lease_s=self._settings.worker_lease_s
         )
         if not requests:
             return None
@@ -127,8 +128,8 @@ class AriSync:
         except (UpstreamError, PayloadError) as exc:
             attempts = max(r.attempts for r in requests) + 1
             retry_at = self._clock() + timedelta(seconds=retry_delay_s(attempts))
-            await sync_requests.retry_later(
-                self._db, ids, self._clock(), retry_at=retry_at, error=str(exc)
+            await self._store.sync_requests.retry_later(
+                ids, self._clock(), retry_at=retry_at, error=str(exc)
             )
             log.warning(
                 "ari_sync_failed",
@@ -139,7 +140,7 @@ class AriSync:
                 requests=len(ids),
             )
             return None
-        await sync_requests.finish(self._db, ids, self._clock())
+        await self._store.sync_requests.finish(ids, self._clock())
         return SyncReport(
             requests=len(ids),
             full_sync=report.full_sync,
@@ -196,8 +197,8 @@ class AriSync:
                 "pms_categorias_not_served", property_id=prop.property_id, categorias=unserved
             )
         mapped = {(p.property_id, code) for p in self._mapping for code in p.room_codes()}
-        await pms_rooms.record(
-            self._db, prop.property_id, unserved, now, covered=asked, mapped=mapped
+        await self._store.pms_rooms.record(
+            prop.property_id, unserved, now, covered=asked, mapped=mapped
         )
         avail, restr, grid_problems = ari.grid_to_cells(
             self._rooms_of(pms_ari, prop, wanted),
@@ -207,17 +208,16 @@ class AriSync:
         )
         problems = [p.message for p in grid_problems]
         rows = 0
-        is_live = await live.is_live(self._db, prop.property_id)
+        is_live = await self._store.live.is_live(prop.property_id)
         for kind, cells in (("availability", avail), ("restrictions", restr)):
             if not is_live:
                 break
             lane = Lane(prop.property_id, kind)  # type: ignore[arg-type]
-            rows += await outbox.enqueue_diff(
-                self._db, lane, cells, now, day_from=start, day_to=end, force=full, full_sync=full
+            rows += await self._store.outbox.enqueue_diff(
+                lane, cells, now, day_from=start, day_to=end, force=full, full_sync=full
             )
         if full and is_live:
-            await audit.set_value(
-                self._db,
+            await self._store.audit.set_value(
                 keys.LAST_FULL_SYNC_KEY.format(property_id=prop.property_id),
                 to_db_time(now),
                 now,

@@ -30,7 +30,7 @@ async def run(rt: WorkerRuntime, work: Work) -> dict[str, Any]:
     if work == "poll_feed":
         return {"feed": jsonable(await rt.feed.run_once())}
     if work == "read_catalog":
-        return {"catalogs": await catalog.refresh(rt.db, rt.channex, rt.mapping, rt.clock())}
+        return {"catalogs": await catalog.refresh(rt.store, rt.channex, rt.mapping, rt.clock())}
     return {"passes": [_pass(r) for r in await rt.parity.run_once(force=True)]}
 
 
@@ -38,7 +38,7 @@ async def run_about(rt: WorkerRuntime, work: Work, subject: str) -> dict[str, An
     """Run `work` once about `subject` (`wakeups.BY_SUBJECT`); its result."""
     if work == "ack_handled":
         try:
-            closed = await handling.ack_owed(rt.db, rt.channex, subject, clock=rt.clock)
+            closed = await handling.ack_owed(rt.store, rt.channex, subject, clock=rt.clock)
         except handling.NotClosableError as exc:
             return {"error": str(exc)}
         return {"handling": jsonable(closed.handling), "acked_now": closed.acked_now}

@@ -19,8 +19,7 @@ from middleware.config import Settings
 from middleware.domain.booking_plan import Touched
 from middleware.domain.mapping import Mapping
 from middleware.ops.runtime import Runtime, open_runtime
-from middleware.store import sync_requests
-from middleware.store.db import Database
+from middleware.store.port import Store
 from middleware.worker.ari_sync import AriSync
 from middleware.worker.booking_sync import BookingProcessor, Resync
 from middleware.worker.feed_poll import FeedPoller
@@ -91,7 +90,7 @@ class WorkerRuntime(Runtime):
         self.feed, self.parity = parts.feed, parts.parity
 
 
-def _booking_resync(db: Database, clock: clocks.Clock, *, due_in_s: float) -> Resync:
+def _booking_resync(store: Store, clock: clocks.Clock, *, due_in_s: float) -> Resync:
     """What a booking asks for after the PMS changed: an ARI resync of the touched nights of
     its property (waiting `due_in_s` for the PMS's own change notice to share its read). The
     rooms are the booking's property's own: codes are unique per property only."""
@@ -99,8 +98,7 @@ def _booking_resync(db: Database, clock: clocks.Clock, *, due_in_s: float) -> Re
     async def resync(property_id: str, touched: Sequence[Touched]) -> None:
         now = clock()
         for item in touched:
-            await sync_requests.request(
-                db,
+            await store.sync_requests.request(
                 source="booking",
                 now=now,
                 due_in_s=due_in_s,
@@ -117,16 +115,24 @@ def _booking_resync(db: Database, clock: clocks.Clock, *, due_in_s: float) -> Re
 
 def _parts(rt: Runtime, pools: Pools) -> _Parts:
     """The worker's components for the runtime's mapping and PMS directory."""
-    settings, db, channex, clock, alert = rt.settings, rt.db, rt.channex, rt.clock, rt.alerter.send
+    settings, store, channex, clock, alert = (
+        rt.settings,
+        rt.store,
+        rt.channex,
+        rt.clock,
+        rt.alerter.send,
+    )
     mapping, directory = rt.mapping, rt.pms_directory
-    resync = _booking_resync(db, clock, due_in_s=settings.pms_read_coalesce_s)
+    resync = _booking_resync(store, clock, due_in_s=settings.pms_read_coalesce_s)
     return _Parts(
-        ari_sync=AriSync(db, directory, mapping, settings, clock=clock, pool=pools.ari),
-        pump=OutboxPump(db, channex, mapping, settings, clock=clock, alert=alert, pool=pools.pump),
+        ari_sync=AriSync(store, directory, mapping, settings, clock=clock, pool=pools.ari),
+        pump=OutboxPump(
+            store, channex, mapping, settings, clock=clock, alert=alert, pool=pools.pump
+        ),
         bookings=BookingProcessor(
             channex,
             directory,
-            db,
+            store,
             mapping,
             resync=resync,
             clock=clock,
@@ -134,8 +140,8 @@ def _parts(rt: Runtime, pools: Pools) -> _Parts:
             lease_s=settings.worker_lease_s,
             pool=pools.bookings,
         ),
-        feed=FeedPoller(channex, db, mapping, clock=clock),
-        parity=ParityCheck(db, channex, directory, mapping, settings, clock=clock, alert=alert),
+        feed=FeedPoller(channex, store, mapping, clock=clock),
+        parity=ParityCheck(store, channex, directory, mapping, settings, clock=clock, alert=alert),
     )
 
 

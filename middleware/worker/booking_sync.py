@@ -49,8 +49,8 @@ from middleware.errors import (
     UpstreamError,
 )
 from middleware.pms.directory import PmsDirectory
-from middleware.store import ari_state, booking_map, fetched_facts, revisions
-from middleware.store.db import Database
+from middleware.store import booking_map, revisions
+from middleware.store.port import Store
 from middleware.store.revisions import RevisionRow
 from middleware.worker import keyed_pool
 from middleware.worker.keyed_pool import KeyedPool
@@ -153,7 +153,7 @@ class BookingProcessor:
         self,
         channex: RevisionSource,
         pms: BookingPms | PmsDirectory,
-        db: Database,
+        store: Store,
         mapping: ChannexMapping,
         *,
         resync: Resync,
@@ -166,7 +166,7 @@ class BookingProcessor:
         self.pool = pool or KeyedPool(name="bookings")
         self._channex = channex
         self._pms = pms
-        self._db = db
+        self._store = store
         self._mapping = mapping
         self._resync = resync
         self._clock = clock
@@ -179,7 +179,7 @@ class BookingProcessor:
         now"). A property whose work is already running (the loop's) is not skipped: the pass
         waits for that work, then runs its own, so every revision due when it was asked is
         processed; the report has what the work it waited for did too."""
-        due = await revisions.due_properties(self._db, self._clock())
+        due = await self._store.revisions.due_properties(self._clock())
         found = await asyncio.gather(*(self._run_behind(p, limit) for p in due))
         return ProcessReport(
             outcomes=tuple(o for reports in found for report in reports for o in report.outcomes)
@@ -198,7 +198,7 @@ class BookingProcessor:
 
     async def dispatch(self, *, limit: int = 50) -> list[asyncio.Task[ProcessReport] | None]:
         """Start a task for every property with due revisions and none running; no wait."""
-        due = await revisions.due_properties(self._db, self._clock())
+        due = await self._store.revisions.due_properties(self._clock())
         return [self._start(property_id, limit) for property_id in due]
 
     def _start(self, property_id: str | None, limit: int) -> asyncio.Task[ProcessReport] | None:
@@ -210,8 +210,8 @@ class BookingProcessor:
         (Rows whose property is not known yet are one more "property" of their own.)"""
         outcomes: list[Outcome] = []
         for _ in range(limit):
-            row = await revisions.claim_next(
-                self._db, self._clock(), property_id=property_id, lease_s=self._lease_s
+            row = await self._store.revisions.claim_next(
+                self._clock(), property_id=property_id, lease_s=self._lease_s
             )
             if row is None:
                 break
@@ -224,7 +224,9 @@ class BookingProcessor:
 
     async def process(self, revision_id: str) -> Outcome:
         """Process one revision now, due or not ("skipped" if finished, parked or leased)."""
-        row = await revisions.claim_one(self._db, revision_id, self._clock(), lease_s=self._lease_s)
+        row = await self._store.revisions.claim_one(
+            revision_id, self._clock(), lease_s=self._lease_s
+        )
         if row is None:
             return Outcome(revision_id=revision_id, result="skipped")
         return await self._guarded(_Run(row))
@@ -289,8 +291,7 @@ class BookingProcessor:
             revision.status,
         )
         run.facts = self._facts(revision)
-        await revisions.record_fetched(
-            self._db,
+        await self._store.revisions.record_fetched(
             row.revision_id,
             booking_id=revision.booking_id,
             property_id=revision.property_id,
@@ -298,8 +299,8 @@ class BookingProcessor:
             inserted_at=revision.inserted_at,
             now=self._clock(),
         )
-        await fetched_facts.save(self._db, row.revision_id, facts_of(revision), self._clock())
-        plan = self._plan(revision, await booking_map.load(self._db, revision.booking_id))
+        await self._store.fetched_facts.save(row.revision_id, facts_of(revision), self._clock())
+        plan = self._plan(revision, await self._store.booking_map.load(revision.booking_id))
         if plan.stale:
             outcome = await self._ack(run, "stale")
             await self._resync_after(revision, ())
@@ -311,7 +312,7 @@ class BookingProcessor:
             return outcome
         try:
             if await self._settle_lost_creates(run, revision):
-                plan = self._plan(revision, await booking_map.load(self._db, revision.booking_id))
+                plan = self._plan(revision, await self._store.booking_map.load(revision.booking_id))
                 if plan.stale or plan.needs_attention:
                     return await self._park_plan(run, plan, ATTENTION_NOTICE)
             for note in plan.notes:
@@ -335,18 +336,16 @@ class BookingProcessor:
             outcome = await self._park(run, code, reason, details=details)
             await self._resync_after(revision, plan.touched)  # rooms applied before the refusal
             return outcome
-        async with self._db.transaction() as conn:
-            await booking_map.save_booking(
-                conn,
-                channex_booking_id=revision.booking_id,
-                property_id=revision.property_id,
-                ota_code=revision.unique_id or revision.ota_reservation_code,
-                status=revision.status,
-                revision_id=revision.id,
-                inserted_at=revision.inserted_at,
-                now=self._clock(),
-            )
-            await revisions.mark_applied(conn, row.revision_id, self._clock())
+        # `revision.id` is `row.revision_id` (`_implausible` parks any other answer)
+        await self._store.booking_map.record_applied(
+            channex_booking_id=revision.booking_id,
+            property_id=revision.property_id,
+            ota_code=revision.unique_id or revision.ota_reservation_code,
+            status=revision.status,
+            revision_id=revision.id,
+            inserted_at=revision.inserted_at,
+            now=self._clock(),
+        )
         outcome = await self._ack(run, "acked")
         await self._resync_after(revision, plan.touched)
         return outcome
@@ -365,7 +364,7 @@ class BookingProcessor:
             for room_type_id, stay in took:
                 lane = Lane(revision.property_id, "availability")
                 last_night = stay.date_to - timedelta(days=1)
-                await ari_state.forget(self._db, lane, [room_type_id], stay.date_from, last_night)
+                await self._store.ari_state.forget(lane, [room_type_id], stay.date_from, last_night)
             wanted = tuple(dict.fromkeys([*touched, *(stay for _, stay in took)]))
             if wanted:
                 await self._resync(revision.property_id, wanted)
@@ -476,7 +475,7 @@ class BookingProcessor:
         then planned against what the PMS holds: a later revision's different dates become
         a modification (a create would only get the old booking back, unchanged), and a
         cancellation cancels it. True if there was any (the plan must be made again)."""
-        record = await booking_map.load(self._db, revision.booking_id)
+        record = await self._store.booking_map.load(revision.booking_id)
         lost = [
             (index, room.request)
             for index, room in sorted((record.rooms if record else {}).items())
@@ -497,17 +496,15 @@ class BookingProcessor:
         *,
         active: bool = True,
     ) -> None:
-        async with self._db.transaction() as conn:
-            await booking_map.save_room(
-                conn,
-                channex_booking_id=revision.booking_id,
-                room_index=room_index,
-                pms_id=pms_id,
-                active=active,
-                request=request,
-                revision_id=revision.id,
-                now=self._clock(),
-            )
+        await self._store.booking_map.save_room(
+            channex_booking_id=revision.booking_id,
+            room_index=room_index,
+            pms_id=pms_id,
+            active=active,
+            request=request,
+            revision_id=revision.id,
+            now=self._clock(),
+        )
 
     async def _ack(self, run: _Run, final: Literal["acked", "stale"]) -> Outcome:
         revision_id = run.row.revision_id
@@ -524,9 +521,9 @@ class BookingProcessor:
             return await self._park(run, ParkReason.ACK_REFUSED, text, details=details)
         now = self._clock()
         if final == "stale":
-            await revisions.mark_stale(self._db, revision_id, now)
+            await self._store.revisions.mark_stale(revision_id, now)
         else:
-            await revisions.mark_acked(self._db, revision_id, now)
+            await self._store.revisions.mark_acked(revision_id, now)
             latency = (now - run.row.received_at).total_seconds()
             metrics.BOOKING_LATENCY.observe(max(latency, 0.0))
             if run.row.park is not None:  # a replay after a park: say it is over
@@ -556,8 +553,7 @@ class BookingProcessor:
             return await self._park(run, ParkReason.RETRIES_EXHAUSTED, reason, details=details)
         now = self._clock()
         delay_s = max(ratelimit.retry_delay_s(attempts), retry_after_s or 0.0)
-        await revisions.retry_later(
-            self._db,
+        await self._store.revisions.retry_later(
             run.row.revision_id,
             attempts=attempts,
             next_attempt_at=now + timedelta(seconds=delay_s),
@@ -591,8 +587,7 @@ class BookingProcessor:
             reason=reason, text=text, details=dict(details or {}), facts=self._known_facts(run)
         )
         message = attention.alert_text(note.facts, note.attention)
-        await revisions.park(
-            self._db,
+        await self._store.revisions.park(
             revision_id,
             text,
             self._clock(),
@@ -620,8 +615,8 @@ class BookingProcessor:
         """A 404 for the id: final (retrying or parking would hold /health red for good)."""
         revision_id = run.row.revision_id
         reason = UNKNOWN_REASON.format(revision_id=revision_id)
-        await revisions.mark_unknown(
-            self._db, revision_id, reason, self._clock(), property_id=run.property_id
+        await self._store.revisions.mark_unknown(
+            revision_id, reason, self._clock(), property_id=run.property_id
         )
         try:
             await self._alert(revisions.UNKNOWN_NOTICE, reason)

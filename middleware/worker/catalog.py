@@ -19,8 +19,9 @@ import orjson
 from middleware.channex.content import title_of
 from middleware.domain.mapping import Mapping
 from middleware.errors import MiddlewareError
-from middleware.store import audit, keys
-from middleware.store.db import Database, from_db_time, to_db_time
+from middleware.store import keys
+from middleware.store.port import Store
+from middleware.store.stamps import from_db_time, to_db_time
 
 
 class CatalogSource(Protocol):
@@ -59,19 +60,19 @@ def _key(property_id: str) -> str:
     return keys.CHANNEX_CATALOG_KEY.format(property_id=property_id)
 
 
-async def store(db: Database, property_id: str, found: PropertyCatalog, now: datetime) -> None:
+async def save(store: Store, property_id: str, found: PropertyCatalog, now: datetime) -> None:
     document = {
         "read": found.read,
         "room_types": found.room_types,
         "rate_plans": found.rate_plans,
         "read_at": None if found.read_at is None else to_db_time(found.read_at),
     }
-    await audit.set_value(db, _key(property_id), orjson.dumps(document).decode(), now)
+    await store.audit.set_value(_key(property_id), orjson.dumps(document).decode(), now)
 
 
-async def stored(db: Database, property_id: str) -> PropertyCatalog:
+async def stored(store: Store, property_id: str) -> PropertyCatalog:
     """The catalog the worker last stored for the property (`NOT_READ` before any)."""
-    text = await audit.get_value(db, _key(property_id))
+    text = await store.audit.get_value(_key(property_id))
     if text is None:
         return NOT_READ
     document = orjson.loads(text)
@@ -84,13 +85,13 @@ async def stored(db: Database, property_id: str) -> PropertyCatalog:
 
 
 async def refresh(
-    db: Database, channex: CatalogSource, mapping: Mapping, now: datetime
+    store: Store, channex: CatalogSource, mapping: Mapping, now: datetime
 ) -> list[dict[str, Any]]:
     """Read and store every mapped property's catalog; what was found, per property."""
     found = []
     for prop in mapping:
         catalog = await read_property(channex, prop.property_id, now)
-        await store(db, prop.property_id, catalog, now)
+        await save(store, prop.property_id, catalog, now)
         found.append(
             {
                 "property_id": prop.property_id,

@@ -16,8 +16,7 @@ import structlog
 from middleware import clock as clocks
 from middleware.channex.client import FeedPage
 from middleware.domain.mapping import Mapping
-from middleware.store import revisions
-from middleware.store.db import Database
+from middleware.store.port import Store
 
 log = structlog.get_logger(__name__)
 
@@ -42,13 +41,13 @@ class FeedPoller:
     def __init__(
         self,
         channex: FeedSource,
-        db: Database,
+        store: Store,
         mapping: Mapping,
         *,
         clock: clocks.Clock = clocks.utc_now,
     ) -> None:
         self._channex = channex
-        self._db = db
+        self._store = store
         self._mapping = mapping
         self._clock = clock
 
@@ -83,8 +82,8 @@ class FeedPoller:
                     unseen.append(item)
             fresh += len(unseen)
             if unseen:
-                added += await revisions.enqueue_many(
-                    self._db, unseen, self._clock(), source="feed"
+                added += await self._store.revisions.enqueue_many(
+                    unseen, self._clock(), source="feed"
                 )
             if not result.raw_ids or page * result.limit >= result.total:
                 break

@@ -22,7 +22,7 @@ import structlog
 from middleware import clock as clocks
 from middleware.errors import MiddlewareError, PayloadError, RejectedUpstreamError
 from middleware.store import revisions
-from middleware.store.db import Database
+from middleware.store.port import Store
 
 log = structlog.get_logger(__name__)
 
@@ -63,7 +63,7 @@ ACK_ASKED = "asked of the worker"  # the detail of an ack owed while the worker 
 
 
 async def record_by_hand(
-    db: Database,
+    store: Store,
     revision_id: str,
     *,
     by: str,
@@ -76,36 +76,36 @@ async def record_by_hand(
     integration is off): the ack is recorded as not sent. A handled revision whose ack failed
     or was not sent owes it again (its who/why stay those first given); an `unknown` one owes
     none. Raises `NotClosableError` for anything else."""
-    newly = await revisions.mark_handled(db, revision_id, by=by, reason=reason, at=clock())
+    newly = await store.revisions.mark_handled(revision_id, by=by, reason=reason, at=clock())
     if newly:
         log.info("booking_revision_handled", revision_id=revision_id)
-    done = await revisions.handling(db, revision_id)
+    done = await store.revisions.handling(revision_id)
     if done is None or (not newly and done.channex_ack not in RETRY_ACK):
         raise NotClosableError(f"revision {revision_id} is not parked")
     if done.channex_ack not in RETRY_ACK:
         return done
     if not channex_on:
-        await _ack(db, None, revision_id, clock)
+        await _ack(store, None, revision_id, clock)
     else:
-        await revisions.record_handled_ack(db, revision_id, "pending", ACK_ASKED, clock())
-    return await _handling(db, revision_id)
+        await store.revisions.record_handled_ack(revision_id, "pending", ACK_ASKED, clock())
+    return await _handling(store, revision_id)
 
 
 async def ack_owed(
-    db: Database, channex: Acker, revision_id: str, *, clock: clocks.Clock = clocks.utc_now
+    store: Store, channex: Acker, revision_id: str, *, clock: clocks.Clock = clocks.utc_now
 ) -> Closed:
     """Ack a handled revision whose ack is owed (`pending`) at Channex and record how it went
     (a failure is recorded, and marking it handled again asks again); any other is left as
     it is. The worker's half (`store.wakeups` `ack_handled`)."""
-    done = await _handling(db, revision_id)
+    done = await _handling(store, revision_id)
     if done.channex_ack != "pending":
         return Closed(handling=done, acked_now=False)
-    acked_now = await _ack(db, channex, revision_id, clock)
-    return Closed(handling=await _handling(db, revision_id), acked_now=acked_now)
+    acked_now = await _ack(store, channex, revision_id, clock)
+    return Closed(handling=await _handling(store, revision_id), acked_now=acked_now)
 
 
 async def close_by_hand(
-    db: Database,
+    store: Store,
     channex: Acker | None,
     revision_id: str,
     *,
@@ -117,41 +117,41 @@ async def close_by_hand(
     the revision handled and ack it at Channex now (`channex=None`: the integration is off,
     the ack is recorded as not sent)."""
     done = await record_by_hand(
-        db, revision_id, by=by, reason=reason, channex_on=channex is not None, clock=clock
+        store, revision_id, by=by, reason=reason, channex_on=channex is not None, clock=clock
     )
     if channex is None or done.channex_ack != "pending":
         return Closed(handling=done, acked_now=False)
-    return await ack_owed(db, channex, revision_id, clock=clock)
+    return await ack_owed(store, channex, revision_id, clock=clock)
 
 
-async def _handling(db: Database, revision_id: str) -> revisions.Handling:
-    done = await revisions.handling(db, revision_id)
+async def _handling(store: Store, revision_id: str) -> revisions.Handling:
+    done = await store.revisions.handling(revision_id)
     if done is None:
         raise NotClosableError(f"revision {revision_id} is not parked")
     return done
 
 
-async def _ack(db: Database, channex: Acker | None, revision_id: str, clock: clocks.Clock) -> bool:
+async def _ack(store: Store, channex: Acker | None, revision_id: str, clock: clocks.Clock) -> bool:
     if channex is None:
         detail = "Channex integration is disabled: not acked there"
-        await revisions.record_handled_ack(db, revision_id, "not_sent", detail, clock())
+        await store.revisions.record_handled_ack(revision_id, "not_sent", detail, clock())
         return False
     try:
         await channex.ack(revision_id)
     except RejectedUpstreamError as exc:
         if exc.status == 404:
             detail = "Channex does not know this revision: nothing to ack"
-            await revisions.record_handled_ack(db, revision_id, "not_needed", detail, clock())
+            await store.revisions.record_handled_ack(revision_id, "not_needed", detail, clock())
             return False
-        return await _failed(db, revision_id, str(exc), clock)
+        return await _failed(store, revision_id, str(exc), clock)
     except MiddlewareError as exc:
-        return await _failed(db, revision_id, str(exc), clock)
-    await revisions.record_handled_ack(db, revision_id, "acked", None, clock())
+        return await _failed(store, revision_id, str(exc), clock)
+    await store.revisions.record_handled_ack(revision_id, "acked", None, clock())
     return True
 
 
-async def _failed(db: Database, revision_id: str, error: str, clock: clocks.Clock) -> bool:
+async def _failed(store: Store, revision_id: str, error: str, clock: clocks.Clock) -> bool:
     log.warning("booking_revision_handled_ack_failed", revision_id=revision_id, error=error)
     detail = f"{error}; run 'handled' again to retry the ack"
-    await revisions.record_handled_ack(db, revision_id, "failed", detail, clock())
+    await store.revisions.record_handled_ack(revision_id, "failed", detail, clock())
     return False

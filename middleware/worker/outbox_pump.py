@@ -34,8 +34,8 @@ from middleware.domain.mapping import Mapping
 from middleware.domain.models import CellKey, Kind, Lane
 from middleware.errors import RejectedUpstreamError, TransientUpstreamError
 from middleware.ratelimit import retry_delay_s
-from middleware.store import lanes, notices, outbox
-from middleware.store.db import Database
+from middleware.store import outbox
+from middleware.store.port import Store
 from middleware.worker import keyed_pool
 from middleware.worker.keyed_pool import KeyedPool
 
@@ -58,7 +58,7 @@ class LaneResult:
 class OutboxPump:
     def __init__(
         self,
-        db: Database,
+        store: Store,
         channex: AriPusher,
         mapping: Mapping,
         settings: Settings,
@@ -68,7 +68,7 @@ class OutboxPump:
         pool: KeyedPool | None = None,
     ) -> None:
         self.pool = pool or KeyedPool(settings.worker_concurrency, name="pump")
-        self._db = db
+        self._store = store
         self._channex = channex
         self._mapping = mapping
         self._settings = settings
@@ -91,9 +91,8 @@ class OutboxPump:
     async def dispatch(self) -> list[asyncio.Task[LaneResult] | None]:
         """Start a push for every due lane not pushing already (None for those); no wait."""
         now = self._clock()
-        await outbox.release_expired(self._db, now)
-        due = await outbox.due_lanes(
-            self._db,
+        await self._store.outbox.release_expired(now)
+        due = await self._store.outbox.due_lanes(
             now,
             debounce_s=self._settings.ari_debounce_s,
             max_delay_s=self._settings.ari_max_delay_s,
@@ -112,14 +111,14 @@ class OutboxPump:
         if prop is None:
             log.error("outbox_lane_unmapped", property_id=lane.property_id, kind=lane.kind)
             return LaneResult(lane=lane, outcome="rejected")
-        await outbox.drop_past(self._db, lane.property_id, clocks.hotel_today(prop.timezone, now))
-        slot = await lanes.reserve_call(
-            self._db, lane, now, limit=self._limit(lane.kind), window_s=self._window_s
+        await self._store.outbox.drop_past(lane.property_id, clocks.hotel_today(prop.timezone, now))
+        slot = await self._store.lanes.reserve_call(
+            lane, now, limit=self._limit(lane.kind), window_s=self._window_s
         )
         if slot is not None:
             self._waiting_until[lane] = slot
             return LaneResult(lane=lane, outcome="waiting")
-        claim = await outbox.claim(self._db, lane, now, lease_s=self._lease_s)
+        claim = await self._store.outbox.claim(lane, now, lease_s=self._lease_s)
         if claim is None:
             return LaneResult(lane=lane, outcome="empty")
         try:
@@ -144,14 +143,14 @@ class OutboxPump:
                 try:
                     results.append(await self._channex.push(lane.kind, chunk))
                 finally:  # the rate-limit log keeps the call at its answer time (lanes)
-                    answered = lanes.call_answered(self._db, lane, reserved_at, self._clock())
+                    answered = self._store.lanes.call_answered(lane, reserved_at, self._clock())
                     await asyncio.shield(answered)
         except TransientUpstreamError as exc:
             return await self._transient(claim, exc, calls=len(results) + 1)
         except RejectedUpstreamError as exc:
             return await self._rejected(claim, exc, calls=len(results) + 1)
         except BaseException:
-            await asyncio.shield(outbox.release(self._db, claim, self._clock()))
+            await asyncio.shield(self._store.outbox.release(claim, self._clock()))
             raise
         return await self._accepted(claim, values, chunks, results, started)
 
@@ -159,8 +158,8 @@ class OutboxPump:
         """Wait for and take a call slot; returns the time it was reserved at."""
         while True:
             now = self._clock()
-            slot = await lanes.reserve_call(
-                self._db, lane, now, limit=self._limit(lane.kind), window_s=self._window_s
+            slot = await self._store.lanes.reserve_call(
+                lane, now, limit=self._limit(lane.kind), window_s=self._window_s
             )
             if slot is None:
                 return now
@@ -182,8 +181,7 @@ class OutboxPump:
         for warning in found:
             rejected |= warnings.rejected_fields(lane.kind, warning)
         body_bytes = sum(len(orjson.dumps({"values": list(c)})) for c in chunks)
-        await outbox.complete(
-            self._db,
+        await self._store.outbox.complete(
             claim,
             now,
             task_ids=task_ids,
@@ -195,7 +193,7 @@ class OutboxPump:
             payload_sha256=hashlib.sha256(orjson.dumps(list(values))).hexdigest(),
             duration_ms=int((time.monotonic() - started) * 1000),
         )
-        await lanes.clean_push(self._db, lane, now)
+        await self._store.lanes.clean_push(lane, now)
         outcome = "partial" if found else "sent"
         metrics.PUSHES.labels(lane.kind, outcome).inc()
         metrics.PUSH_VALUES.labels(lane.kind).inc(len(values))
@@ -215,8 +213,8 @@ class OutboxPump:
                 orjson.dumps(w).decode()[:300] for w in found[:5]
             )
             log.warning("channex_push_warnings", property_id=lane.property_id, detail=detail)
-            await notices.add(
-                self._db, "channex_warning", detail, now, property_id=lane.property_id
+            await self._store.notices.add(
+                "channex_warning", detail, now, property_id=lane.property_id
             )
             await self._alert("channex_warning", detail)
         return LaneResult(
@@ -228,19 +226,18 @@ class OutboxPump:
     ) -> LaneResult:
         lane = claim.lane
         now = self._clock()
-        state = await lanes.get(self._db, lane, now, window_s=self._window_s)
+        state = await self._store.lanes.get(lane, now, window_s=self._window_s)
         failures = (state.failures if state else 0) + 1
         if exc.rate_limited:
-            retry_at: datetime = await lanes.pause(
-                self._db, lane, now, retry_after_s=exc.retry_after_s, window_s=self._window_s
+            retry_at: datetime = await self._store.lanes.pause(
+                lane, now, retry_after_s=exc.retry_after_s, window_s=self._window_s
             )
             metrics.CHANNEX_429.labels(lane.kind).inc()
             outcome = "rate_limited"
         else:
             retry_at = now + timedelta(seconds=retry_delay_s(failures))
             outcome = "failed"
-        dead = await outbox.fail(
-            self._db,
+        dead = await self._store.outbox.fail(
             claim,
             now,
             error=str(exc),
@@ -267,7 +264,7 @@ class OutboxPump:
     ) -> LaneResult:
         lane = claim.lane
         now = self._clock()
-        dead = await outbox.reject(self._db, claim, now, error=str(exc))
+        dead = await self._store.outbox.reject(claim, now, error=str(exc))
         metrics.PUSHES.labels(lane.kind, "rejected").inc()
         log.error(
             "outbox_push_rejected",
@@ -282,5 +279,5 @@ class OutboxPump:
 
     async def _dead_letter_notice(self, lane: Lane, rows: int, error: str, now: datetime) -> None:
         detail = f"{rows} {lane.kind} change(s) dead-lettered: {error}"
-        await notices.add(self._db, "dead_letter", detail, now, property_id=lane.property_id)
+        await self._store.notices.add("dead_letter", detail, now, property_id=lane.property_id)
         await self._alert("dead_letter", detail)

@@ -32,9 +32,9 @@ from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Cells, Kind, Lan
 from middleware.errors import PayloadError, UpstreamError
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
-from middleware.store import audit, keys, lanes, live, notices
-from middleware.store import parity_drift as store
-from middleware.store.db import Database, from_db_time, to_db_time
+from middleware.store import keys, parity_drift
+from middleware.store.port import Store
+from middleware.store.stamps import from_db_time, to_db_time
 from middleware.worker.schedule import full_sync_due
 
 log = structlog.get_logger(__name__)
@@ -66,7 +66,7 @@ class PassResult:
 class ParityCheck:
     def __init__(
         self,
-        db: Database,
+        store: Store,
         channex: AriReader,
         pms: PmsPort | PmsDirectory,
         mapping: Mapping,
@@ -75,7 +75,7 @@ class ParityCheck:
         clock: clocks.Clock = clocks.utc_now,
         alert: alerts.Alert = alerts.no_alert,
     ) -> None:
-        self._db = db
+        self._store = store
         self._channex = channex
         self._pms = pms
         self._mapping = mapping
@@ -86,8 +86,8 @@ class ParityCheck:
     async def run_once(self, *, force: bool = False) -> list[PassResult]:
         """Every read-back that is due (all of them, now, with `force`)."""
         results: list[PassResult] = []
-        wanted = {(r.property_id, r.kind): r for r in await store.requests(self._db)}
-        live_now = await live.live_properties(self._db)
+        wanted = {(r.property_id, r.kind): r for r in await self._store.parity_drift.requests()}
+        live_now = await self._store.live.live_properties()
         for prop in self._mapping:
             if prop.property_id not in live_now:
                 continue
@@ -111,8 +111,8 @@ class ParityCheck:
         hour = self._settings.parity_full_hour
         if hour is None:
             return False
-        text = await audit.get_value(
-            self._db, keys.PARITY_LAST_FULL_KEY.format(property_id=prop.property_id)
+        text = await self._store.audit.get_value(
+            keys.PARITY_LAST_FULL_KEY.format(property_id=prop.property_id)
         )
         last = None if text is None else from_db_time(orjson.loads(text)["at"])
         return full_sync_due(self._clock(), prop.timezone, hour, last)
@@ -122,10 +122,10 @@ class ParityCheck:
         if interval <= 0:
             return False
         key = keys.PARITY_LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
-        text = await audit.get_value(self._db, key)
+        text = await self._store.audit.get_value(key)
         if text is None:  # first sight: the period starts now (go-live comes first)
             now = self._clock()
-            await audit.set_value(self._db, key, to_db_time(now), now)
+            await self._store.audit.set_value(key, to_db_time(now), now)
             return False
         return self._clock() - from_db_time(text) >= timedelta(seconds=interval)
 
@@ -137,7 +137,7 @@ class ParityCheck:
         self,
         prop: PropertyMap,
         lane: Lane,
-        request: store.ParityRequest | None,
+        request: parity_drift.ParityRequest | None,
         *,
         scheduled: bool,
         full: bool,
@@ -155,10 +155,10 @@ class ParityCheck:
         source = "full" if full else "schedule" if scheduled else "event"
         if first > last:
             if request is not None:
-                await store.finish_request(self._db, request)
+                await self._store.parity_drift.finish_request(request)
             return None
         s = self._settings
-        if not await _reserve(self._db, lane, now, self._limit(lane.kind), s):
+        if not await _reserve(self._store, lane, now, self._limit(lane.kind), s):
             return None
         try:
             channex, pms = await self._read(prop, lane, first, last, today, end)
@@ -170,19 +170,19 @@ class ParityCheck:
             return None
         metrics.PARITY_READS.labels(lane.kind, "read").inc()
         drift = readback.find_drift(lane.kind, pms, channex)
-        settled = await store.settle(self._db, lane, first, last, drift, self._clock())
+        settled = await self._store.parity_drift.settle(lane, first, last, drift, self._clock())
         heal, wait = drift, list[readback.Drift]()
-        if lane.kind == "availability" and await store.bookings_in_flight(
-            self._db, prop.property_id
+        if lane.kind == "availability" and await self._store.parity_drift.bookings_in_flight(
+            prop.property_id
         ):
             heal, wait = readback.split_for_bookings_in_flight(drift)
-        queued = await store.heal(self._db, lane, heal, self._clock(), read_at=now)
+        queued = await self._store.parity_drift.heal(lane, heal, self._clock(), read_at=now)
         await self._report(prop, lane, drift, queued, settled)
         if request is not None:
-            await store.finish_request(self._db, request)
+            await self._store.parity_drift.finish_request(request)
         if scheduled:
             key = keys.PARITY_LAST_PASS_KEY.format(property_id=lane.property_id, kind=lane.kind)
-            await audit.set_value(self._db, key, to_db_time(now), now)
+            await self._store.audit.set_value(key, to_db_time(now), now)
         log.info(
             "parity_pass",
             property_id=lane.property_id,
@@ -233,7 +233,7 @@ class ParityCheck:
         lane: Lane,
         drift: list[readback.Drift],
         queued: list[readback.Drift],
-        settled: store.Settled,
+        settled: parity_drift.Settled,
     ) -> None:
         pid = lane.property_id
         for item in queued:
@@ -252,8 +252,7 @@ class ParityCheck:
                 f" PMS after a heal went out (first: {first.entity_id} {first.day} {first.field}"
                 f" channex {first.channex} pms {first.pms})"
             )
-            await notices.add(
-                self._db,
+            await self._store.notices.add(
                 "parity_drift_persists",
                 detail,
                 now,
@@ -271,16 +270,15 @@ class ParityCheck:
         if not clean and not new:
             return
         key = keys.PARITY_RECURRING_KEY.format(property_id=pid) + f":{lane.kind}"
-        text = await audit.get_value(self._db, key)
+        text = await self._store.audit.get_value(key)
         passes = 0 if clean else (int(text) if text else 0) + 1
-        await audit.set_value(self._db, key, str(passes), now)
+        await self._store.audit.set_value(key, str(passes), now)
         if passes >= RECURRING_PASSES:
             detail = (
                 f"property {pid}: new {lane.kind} drift found in {passes} read-backs since the"
                 " last clean one — someone or something keeps changing Channex"
             )
-            await notices.add(
-                self._db,
+            await self._store.notices.add(
                 "parity_drift_recurring",
                 detail,
                 now,
@@ -300,10 +298,10 @@ class ParityCheck:
             "queued": sum(r.queued for r in results),
         }
         key = keys.PARITY_LAST_FULL_KEY.format(property_id=prop.property_id)
-        await audit.set_value(self._db, key, orjson.dumps(value).decode(), now)
+        await self._store.audit.set_value(key, orjson.dumps(value).decode(), now)
 
 
-async def _reserve(db: Database, lane: Lane, now: datetime, limit: int, s: Settings) -> bool:
-    return await lanes.reserve_read(
-        db, lane, now, limit=limit, own_limit=s.parity_read_limit, window_s=s.channex_rate_window_s
+async def _reserve(store: Store, lane: Lane, now: datetime, limit: int, s: Settings) -> bool:
+    return await store.lanes.reserve_read(
+        lane, now, limit=limit, own_limit=s.parity_read_limit, window_s=s.channex_rate_window_s
     )

@@ -18,8 +18,7 @@ from middleware import clock as clocks
 from middleware.channex import property_settings
 from middleware.domain.mapping import Mapping
 from middleware.errors import MiddlewareError
-from middleware.store import notices
-from middleware.store.db import Database
+from middleware.store.port import Store
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +31,7 @@ class PropertyReader(Protocol):
 
 
 async def verify_property_settings(
-    db: Database,
+    store: Store,
     channex: PropertyReader,
     mapping: Mapping,
     sync_days: int,
@@ -57,10 +56,10 @@ async def verify_property_settings(
         ref = f"{property_id}:settings"
         if not wrong:
             log.info("channex_settings_ok", property_id=property_id)
-            await notices.resolve(db, now, kind=NOTICE, ref=ref)
+            await store.notices.resolve(now, kind=NOTICE, ref=ref)
             continue
         detail = f"property {property_id}: " + "; ".join(wrong) + f"; {FIX_HINT}"
         log.warning("channex_settings_wrong", property_id=property_id, problems=wrong)
-        await notices.add(db, NOTICE, detail, now, property_id=property_id, ref=ref)
+        await store.notices.add(NOTICE, detail, now, property_id=property_id, ref=ref)
         await alert(NOTICE, detail)
     return found

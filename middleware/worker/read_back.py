@@ -19,7 +19,6 @@ from middleware.domain.mapping import PropertyMap
 from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Cells, Kind, Lane, value_to_text
 from middleware.errors import MiddlewareError
 from middleware.ops.runtime import Runtime
-from middleware.store import lanes
 
 Outcome = str  # "read", "busy" (no read slot free), "failed"
 
@@ -61,8 +60,7 @@ async def read(rt: Runtime, lane: Lane, first: date, last: date) -> tuple[Outcom
     limit = (
         s.channex_avail_rate_limit if lane.kind == "availability" else s.channex_price_rate_limit
     )
-    taken = await lanes.reserve_read(
-        rt.db,
+    taken = await rt.store.lanes.reserve_read(
         lane,
         rt.clock(),
         limit=limit,

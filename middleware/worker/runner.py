@@ -32,8 +32,8 @@ import orjson
 import structlog
 
 from middleware.ops.mapping_reload import MappingReloader
-from middleware.store import audit, keys, prune, sync_requests, wakeups
-from middleware.store.db import from_db_time, to_db_time
+from middleware.store import keys, wakeups
+from middleware.store.stamps import from_db_time, to_db_time
 from middleware.worker import asked, catalog, property_check
 from middleware.worker.assembly import WorkerRuntime
 from middleware.worker.keyed_pool import KeyedPool
@@ -201,7 +201,7 @@ class Worker:
         while not self._stop.is_set():
             try:
                 found = await property_check.verify_property_settings(
-                    rt.db,
+                    rt.store,
                     rt.channex,
                     rt.mapping,
                     rt.settings.channex_sync_days,
@@ -235,7 +235,7 @@ class Worker:
         if mapping is self._catalog_of and not (0 < self._catalog_retry_at <= now_s):
             return
         async with self._turns["catalog"]:
-            found = await catalog.refresh(rt.db, rt.channex, mapping, rt.clock())
+            found = await catalog.refresh(rt.store, rt.channex, mapping, rt.clock())
         self._catalog_of = mapping
         unread = [f["property_id"] for f in found if not f["read"]]
         self._catalog_retry_at = now_s + CATALOG_RETRY_S if unread else 0.0
@@ -247,7 +247,7 @@ class Worker:
         rt = self._rt
         ran: list[str] = []
         for work in wakeups.WORKS:
-            ids = await wakeups.claim(rt.db, work, rt.clock(), lease_s=rt.settings.worker_lease_s)
+            ids = await rt.store.wakeups.claim(work, rt.clock(), lease_s=rt.settings.worker_lease_s)
             if not ids:
                 continue
             if work in wakeups.BY_SUBJECT:
@@ -255,7 +255,7 @@ class Worker:
             else:
                 async with self._turns[LOOP_OF_WORK[work]]:
                     result = await asked.run(rt, work)
-                await wakeups.finish(rt.db, ids, rt.clock(), result=orjson.dumps(result).decode())
+                await rt.store.wakeups.finish(ids, rt.clock(), result=orjson.dumps(result).decode())
             log.info("wakeup_done", work=work, wakeup_ids=ids)
             ran.append(work)
         if "poll_feed" in ran:  # what the feed found is processed at once
@@ -265,24 +265,24 @@ class Worker:
         rt = self._rt
         by_subject: dict[str, list[int]] = {}
         for wakeup_id in ids:
-            found = await wakeups.get(rt.db, wakeup_id)
+            found = await rt.store.wakeups.get(wakeup_id)
             by_subject.setdefault(found.subject or "" if found else "", []).append(wakeup_id)
         for subject, same in by_subject.items():
             result = await asked.run_about(rt, work, subject)
-            await wakeups.finish(rt.db, same, rt.clock(), result=orjson.dumps(result).decode())
+            await rt.store.wakeups.finish(same, rt.clock(), result=orjson.dumps(result).decode())
 
     async def _prune(self) -> None:
         now = self._rt.clock()
         cutoff = now - timedelta(days=self._rt.settings.prune_after_days)
-        report = await prune.prune(self._rt.db, cutoff)
+        report = await self._rt.store.prune.prune(cutoff)
         if report.total:
             log.info("store_pruned", cutoff=cutoff.isoformat(), **report.removed)
 
     async def _heartbeat(self) -> None:
-        await audit.heartbeat(self._rt.db, HEARTBEAT_NAME, self._rt.clock())
+        await self._rt.store.audit.heartbeat(HEARTBEAT_NAME, self._rt.clock())
 
     async def _poll(self) -> None:
-        await sync_requests.request(self._rt.db, source="poll", now=self._rt.clock())
+        await self._rt.store.sync_requests.request(source="poll", now=self._rt.clock())
 
     async def _nightly(self) -> None:
         now = self._rt.clock()
@@ -293,16 +293,18 @@ class Worker:
             # The request counts as much as the sync it asks for: a sync still waiting (PMS
             # down, worker busy) must not be asked for again at the next check.
             stamps = [
-                await audit.get_value(self._rt.db, key.format(property_id=prop.property_id))
+                await self._rt.store.audit.get_value(key.format(property_id=prop.property_id))
                 for key in (keys.LAST_FULL_SYNC_KEY, keys.NIGHTLY_REQUESTED_KEY)
             ]
             last = max((from_db_time(s) for s in stamps if s is not None), default=None)
             if full_sync_due(now, prop.timezone, hour, last):
                 log.info("nightly_full_sync_requested", property_id=prop.property_id)
-                await sync_requests.request(self._rt.db, source="nightly", now=now, full_sync=True)
+                await self._rt.store.sync_requests.request(
+                    source="nightly", now=now, full_sync=True
+                )
                 for each in self._rt.mapping:  # one full sync covers every property
                     key = keys.NIGHTLY_REQUESTED_KEY.format(property_id=each.property_id)
-                    await audit.set_value(self._rt.db, key, to_db_time(now), now)
+                    await self._rt.store.audit.set_value(key, to_db_time(now), now)
                 return
 
 

@@ -16,7 +16,6 @@ from playwright.async_api import expect
 from middleware.domain.mapping import Mapping
 from middleware.mapping_file import write_mapping
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import revisions
 from middleware.store.revisions import Handling
 from tests.browser.kit import chromium, console_page, screenshot, sign_in
 from tests.flow import ota
@@ -71,7 +70,7 @@ async def test_an_unmapped_room_is_replayed_from_attention_once_the_mapping_is_f
         await system.settle()
         room_type_id = room["room_type_id"]
         reason = f"needs attention: room 0: room type {room_type_id} is not mapped"
-        db = system.context.runtime.db
+        store = system.context.runtime.store
 
         async with console_page(browser) as (_, page):
             await sign_in(page, system)
@@ -100,7 +99,7 @@ async def test_an_unmapped_room_is_replayed_from_attention_once_the_mapping_is_f
                 "Marked handled and acked at Channex: its alarm stops."
             )
             await expect(page.locator(f"#rev-{other_revision}")).to_have_count(0)
-            handled = await revisions.handling(db, other_revision)
+            handled = await store.revisions.handling(other_revision)
             assert handled is not None and handled.ack_at is not None
             assert before <= handled.at <= handled.ack_at <= system.clock()
             assert dataclasses.replace(handled, at=before, ack_at=before) == Handling(
@@ -114,7 +113,7 @@ async def test_an_unmapped_room_is_replayed_from_attention_once_the_mapping_is_f
                 ack_detail=None,
                 ack_at=before,
             )
-            row = await revisions.get(db, other_revision)
+            row = await store.revisions.get(other_revision)
             assert row is not None and row.status == "handled"
             assert ota.acks(system) == Counter({other_revision: 1})
 
@@ -162,7 +161,7 @@ async def test_an_ack_channex_refuses_is_tried_again_from_attention(tmp_path: Pa
         room = await unmapped_room(system)
         _, revision_id = system.channex.create_booking(property_id=system.property_id, rooms=[room])
         await system.settle()
-        db = system.context.runtime.db
+        store = system.context.runtime.store
 
         async with console_page(browser) as (_, page):
             await sign_in(page, system)
@@ -183,7 +182,7 @@ async def test_an_ack_channex_refuses_is_tried_again_from_attention(tmp_path: Pa
             )
             await expect(owed).to_contain_text("failed")
             assert ota.acks(system) == Counter()
-            failed = await revisions.handling(db, revision_id)
+            failed = await store.revisions.handling(revision_id)
             assert failed is not None and (failed.by, failed.channex_ack) == ("console", "failed")
             await screenshot(page, "attention-owed-ack")
 
@@ -196,7 +195,7 @@ async def test_an_ack_channex_refuses_is_tried_again_from_attention(tmp_path: Pa
                 "All flowing: nothing needs a person."
             )
             assert ota.acks(system) == Counter({revision_id: 1})
-            done = await revisions.handling(db, revision_id)
+            done = await store.revisions.handling(revision_id)
             assert done is not None
             assert (done.by, done.reason, done.channex_ack, done.ack_detail) == (
                 "console",

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from playwright.async_api import expect
 
-from middleware.store import live
 from tests.browser.kit import chromium, console_page, serious_violations, sign_in
 from tests.flow.harness import start_system
 from tests.flow.oracle import assert_channex_matches_pms
@@ -20,7 +19,7 @@ async def test_a_hotel_goes_live_from_the_lanes_page(tmp_path: Path) -> None:
         chromium() as browser,
         console_page(browser) as (_context, page),
     ):
-        db = system.context.runtime.db
+        store = system.context.runtime.store
         await sign_in(page, system)
         await page.goto(system.url + "/console/lanes")
         await expect(page.locator("p.live")).to_have_text(
@@ -35,7 +34,7 @@ async def test_a_hotel_goes_live_from_the_lanes_page(tmp_path: Path) -> None:
         await expect(page.get_by_role("status")).to_have_text(
             "Live: the full sync that pushes the whole horizon is recorded."
         )
-        went = (await live.live_properties(db))[system.property_id]
+        went = (await store.live.live_properties())[system.property_id]
         assert went.by == "Maria (console)" and went.since <= system.clock()
         since = went.since.isoformat()[:19].replace("T", " ")
         await expect(page.locator("p.live")).to_have_text(f"Live since {since} (Maria (console))")

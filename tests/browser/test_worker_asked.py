@@ -30,7 +30,7 @@ async def test_read_back_and_catalog_are_asked_of_the_worker_and_the_web_calls_n
     ):
         async with worker_beside(system):
             await system.full_sync()
-        stored = await catalog.stored(system.context.runtime.db, system.property_id)
+        stored = await catalog.stored(system.context.runtime.store, system.property_id)
         assert stored.read and stored.room_types  # read by the worker at its start
         system.pms.middleware_url = None
         system.pms.state.set_rate("lvu", "padrao", DAY, DAY, Decimal("777.00"))

@@ -4,11 +4,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from middleware.domain import ari
 from middleware.domain.mapping import PropertyMap, RatePlanMap, RoomTypeMap
-from middleware.domain.models import CellKey, Cells, PlanDay, PmsAri, RoomAri, RoomDay
+from middleware.domain.models import CellKey, PlanDay, PmsAri, RoomAri, RoomDay
 
 TODAY = date(2026, 11, 20)
 HORIZON_END = date(2026, 11, 23)
@@ -197,56 +195,6 @@ def test_other_currency_rates_not_sent() -> None:
             message="property prop-1: PMS currency USD is not BRL, rates not sent",
         )
     ]
-
-
-D1 = CellKey("rp", date(2026, 11, 21))
-D2 = CellKey("rp", date(2026, 11, 22))
-
-
-@pytest.mark.parametrize(
-    ("desired", "acked", "delta"),
-    [
-        pytest.param({}, {D1: {"rate": Decimal(1)}}, {}, id="nothing desired"),
-        pytest.param(
-            {D1: {"rate": Decimal("333"), "stop_sell": False}},
-            {},
-            {D1: {"rate": Decimal("333"), "stop_sell": False}},
-            id="never acked",
-        ),
-        pytest.param(
-            {D1: {"rate": Decimal("333.00"), "stop_sell": False}},
-            {D1: {"rate": Decimal("333"), "stop_sell": False}},
-            {},
-            id="equal values, different Decimal exponents",
-        ),
-        pytest.param(
-            {D1: {"rate": Decimal("333"), "stop_sell": True}},
-            {D1: {"rate": Decimal("333"), "stop_sell": False}},
-            {D1: {"stop_sell": True}},
-            id="only the changed field",
-        ),
-        pytest.param(
-            {D1: {"rate": Decimal("333")}},
-            {D1: {"rate": Decimal("333"), "min_stay_arrival": 3}},
-            {},
-            id="unmanaged field in acked is never sent",
-        ),
-        pytest.param(
-            {D1: {"rate": Decimal("333"), "max_stay": 0}, D2: {"max_stay": 4}},
-            {D1: {"rate": Decimal("333")}, D2: {"max_stay": 4}},
-            {D1: {"max_stay": 0}},
-            id="absent in acked differs, unchanged cell omitted",
-        ),
-        pytest.param(
-            {D1: {"closed_to_arrival": True}},
-            {D1: {"closed_to_arrival": 1}},
-            {},
-            id="bool compared by meaning",
-        ),
-    ],
-)
-def test_diff_cells(desired: Cells, acked: Cells, delta: Cells) -> None:
-    assert ari.diff_cells(desired, acked) == delta
 
 
 def test_a_min_stay_of_one_is_sent() -> None:

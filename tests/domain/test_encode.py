@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from middleware.domain import ari, encode, money
+from middleware.domain import encode, money, outbox_rules
 from middleware.domain.models import CellKey, Cells, FieldValue, Kind
 
 P = "prop"
@@ -239,7 +239,7 @@ def test_a_pms_edit_becomes_one_value() -> None:
     acked = weekly(TWIN_BAR, "2026-11-01", 30, rate=WEEKDAY_RATES, min_stay_arrival=WEEKEND_STAY)
     desired = {key: dict(fields) for key, fields in acked.items()}
     desired[CellKey(TWIN_BAR, date(2026, 11, 22))]["rate"] = Decimal("333.00")
-    delta = ari.diff_cells(desired, acked)
+    delta = outbox_rules.diff_cells(desired, acked)
     got = encode.encode_values("restrictions", P, delta, currency="USD", rate_format="auto")
     assert got == [restr(TWIN_BAR, on("2026-11-22"), rate=33300)]
 

@@ -35,8 +35,6 @@ from middleware.domain.mapping import Mapping as ChannexMapping
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
-from middleware.store import live as live_store
-from middleware.store import outbox, revisions, sync_requests
 from middleware.web.app import create_app
 from middleware.web.context import WebContext
 
@@ -108,17 +106,17 @@ class System:
 
     async def settle(self, timeout_s: float = SETTLE_TIMEOUT_S) -> None:
         """Wait until the PMS notices, sync requests, outbox and revisions are all done."""
-        db = self.context.runtime.db
+        store = self.context.runtime.store
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             await self.pms.drain_notifications()
             await self.channex.deliver_pending()
-            backlog = await outbox.backlog(db, self.clock())
+            backlog = await store.outbox.backlog(self.clock())
             busy = (
-                await sync_requests.pending_count(db)
+                await store.sync_requests.pending_count()
                 or sum(b.pending + b.in_flight for b in backlog)
-                or (await revisions.counts(db)).get("pending", 0)
-                or (await revisions.counts(db)).get("applied", 0)
+                or (await store.revisions.counts()).get("pending", 0)
+                or (await store.revisions.counts()).get("applied", 0)
             )
             if not busy:
                 return
@@ -228,7 +226,7 @@ async def start_system(
         url, context = await _serve_middleware(stack, settings, clock, report.mapping, port)
         if live:
             ids = [prop.property_id for prop in report.mapping]
-            await live_store.put_live(context.runtime.db, ids, clock(), by="test harness")
+            await context.runtime.store.live.put_live(ids, clock(), by="test harness")
         await run_setup(
             setup_client,
             plan,

@@ -117,8 +117,8 @@ async def test_duke_beach_full_sync_of_500_days(tmp_path: Path) -> None:
         # The audit rows: one per lane, with Channex's task ids and the payload's sha256.
         pushes: dict[str, outbox.PushRecord] = {
             p.lane.kind: p
-            for p in await outbox.recent_pushes(
-                system.context.runtime.db, property_id=system.property_id
+            for p in await system.context.runtime.store.outbox.recent_pushes(
+                property_id=system.property_id
             )
         }
         assert set(pushes) == {"availability", "restrictions"}

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from middleware.domain.models import Kind, Lane
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import ari_state, lanes, notices, outbox
+from middleware.store import lanes, outbox
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import assert_channex_matches_pms
 
@@ -56,7 +56,7 @@ class Pushes:
         self.kind = kind
 
     async def with_status(self, status: str) -> list[outbox.PushRecord]:
-        rows = await outbox.recent_pushes(self.system.context.runtime.db, limit=100)
+        rows = await self.system.context.runtime.store.outbox.recent_pushes(limit=100)
         return [p for p in rows if p.lane.kind == self.kind and p.status == status]
 
     async def wait(self, status: str, count: int) -> list[outbox.PushRecord]:
@@ -70,8 +70,8 @@ class Pushes:
 
 
 async def _lane(system: System, kind: Kind) -> lanes.LaneState:
-    state = await lanes.get(
-        system.context.runtime.db, Lane(system.property_id, kind), system.clock()
+    state = await system.context.runtime.store.lanes.get(
+        Lane(system.property_id, kind), system.clock()
     )
     assert state is not None
     return state
@@ -79,7 +79,7 @@ async def _lane(system: System, kind: Kind) -> lanes.LaneState:
 
 async def _backlog(system: System, kind: Kind) -> tuple[int, int, int]:
     """(pending, in flight, dead) outbox rows of the lane."""
-    for b in await outbox.backlog(system.context.runtime.db, system.clock()):
+    for b in await system.context.runtime.store.outbox.backlog(system.clock()):
         if b.lane == Lane(system.property_id, kind):
             return b.pending, b.in_flight, b.dead
     return 0, 0, 0
@@ -214,7 +214,7 @@ async def test_persistent_failures_dead_letter_and_come_back_on_retry(tmp_path: 
         assert await _backlog(system, "restrictions") == (0, 0, 1)
         (notice,) = [
             n
-            for n in await notices.open_notices(system.context.runtime.db)
+            for n in await system.context.runtime.store.notices.open_notices()
             if n.kind == "dead_letter"
         ]
         assert notice.detail.startswith("1 restrictions change(s) dead-lettered: ")
@@ -238,7 +238,7 @@ async def test_persistent_failures_dead_letter_and_come_back_on_retry(tmp_path: 
         assert _statuses(system, "/restrictions") == [500, 500, 200]
         assert system.posts("restrictions") == [{"values": [_rate(system, "dlvl", day, 81234)]}]
         assert await _backlog(system, "restrictions") == (0, 0, 0)
-        open_kinds = [n.kind for n in await notices.open_notices(system.context.runtime.db)]
+        open_kinds = [n.kind for n in await system.context.runtime.store.notices.open_notices()]
         assert "dead_letter" not in open_kinds
         await assert_channex_matches_pms(system, days=SYNC_DAYS)
 
@@ -304,7 +304,7 @@ async def test_values_channex_drops_are_recorded_and_not_resent(tmp_path: Path) 
         assert (push.status, push.values_count, len(push.task_ids)) == ("partial", 2, 1)
         (notice,) = [
             n
-            for n in await notices.open_notices(system.context.runtime.db)
+            for n in await system.context.runtime.store.notices.open_notices()
             if n.kind == "channex_warning"
         ]
         assert notice.detail.startswith("Channex dropped 1 value(s) of a restrictions push: ")
@@ -315,12 +315,12 @@ async def test_values_channex_drops_are_recorded_and_not_resent(tmp_path: Path) 
         # The dropped cells are not acked: dead-lettered, not resent, even much later.
         assert await _backlog(system, "restrictions") == (0, 0, len(dropped_days))
         lane = Lane(system.property_id, "restrictions")
-        db = system.context.runtime.db
+        store = system.context.runtime.store
         for plan, rates in (
             (kept_plan, dict.fromkeys(kept_days, new_rate[kept_code])),
             (dropped_plan, {d: before[dropped_plan][d]["rate"] for d in dropped_days}),
         ):
-            acked = await ari_state.acked(db, lane, [plan], min(rates), max(rates))
+            acked = await store.ari_state.acked(lane, [plan], min(rates), max(rates))
             assert {k.day: f["rate"] for k, f in acked.items()} == rates
         system.channex.faults = None
         system.clock.advance(600)
@@ -376,7 +376,7 @@ async def test_days_that_became_past_while_waiting_are_never_sent(tmp_path: Path
         assert [(v["date_from"], v["date_to"]) for v in avail["values"]] == [
             (today.isoformat(), days[-1].isoformat())
         ]
-        rows = await outbox.recent_pushes(system.context.runtime.db, limit=2)
+        rows = await system.context.runtime.store.outbox.recent_pushes(limit=2)
         assert sorted((p.lane.kind, p.status, p.warnings) for p in rows) == [
             ("availability", "sent", ()),
             ("restrictions", "sent", ()),

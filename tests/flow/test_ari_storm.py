@@ -19,7 +19,7 @@ from typing import TypeVar
 from middleware.domain.models import Lane
 from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.pms_state import PmsStateError
-from middleware.store import outbox, sync_requests
+from middleware.store import outbox
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import assert_channex_matches_pms
 
@@ -160,9 +160,9 @@ async def _storm_across_a_restart(system: System, before_restart: Callable[[], A
     await run_storm(storm, half, RESTART_STORM_S / 2)
     await system.pms.drain_notifications()
     found = await before_restart()
-    db = system.context.runtime.db
-    backlog = await outbox.backlog(db, system.clock())
-    unfinished = await sync_requests.pending_count(db) + sum(
+    store = system.context.runtime.store
+    backlog = await store.outbox.backlog(system.clock())
+    unfinished = await store.sync_requests.pending_count() + sum(
         b.pending + b.in_flight for b in backlog
     )
     assert unfinished > 0  # the restart interrupts work under way
@@ -197,17 +197,17 @@ async def test_pushes_in_flight_at_a_restart_are_finished_or_resent(tmp_path: Pa
             """Claim one lane as a worker that then crashed would have (its claim is only
             released once its lease runs out), then wait for a push in flight in the other.
             Both lanes push side by side, so the lane is claimed first, whenever it has rows."""
-            db = system.context.runtime.db
+            store = system.context.runtime.store
             deadline = time.monotonic() + SETTLE_S
             stale: outbox.Claim | None = None
             while time.monotonic() < deadline:
                 for kind in ("availability", "restrictions") if stale is None else ():
                     lane = Lane(system.property_id, kind)
-                    stale = stale or await outbox.claim(db, lane, system.clock(), lease_s=3)
+                    stale = stale or await store.outbox.claim(lane, system.clock(), lease_s=3)
                 if stale is not None:
                     flying = [
                         p
-                        for p in await outbox.recent_pushes(db)
+                        for p in await store.outbox.recent_pushes()
                         if p.status == "claimed" and p.lane != stale.lane
                     ]
                     if flying:
@@ -217,7 +217,9 @@ async def test_pushes_in_flight_at_a_restart_are_finished_or_resent(tmp_path: Pa
             raise AssertionError("no push in flight")
 
         flying_id, stale = await _storm_across_a_restart(system, in_flight_and_crashed)
-        pushes = {p.id: p for p in await outbox.recent_pushes(system.context.runtime.db, limit=500)}
+        pushes = {
+            p.id: p for p in await system.context.runtime.store.outbox.recent_pushes(limit=500)
+        }
         # The graceful stop let the push in flight finish; the crashed claim was released
         # when its lease ran out and its rows went out again.
         assert (pushes[flying_id].status, pushes[stale.push_id].status) == ("sent", "released")

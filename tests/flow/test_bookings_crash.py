@@ -17,7 +17,6 @@ from pathlib import Path
 
 from middleware.sandbox.pms_faults import PmsFaultPlan
 from middleware.sandbox.processes import MiddlewareProcess, middleware_env, running
-from middleware.store import notices, revisions
 from tests.flow import ota
 from tests.flow.harness import ShiftedClock, start_system
 
@@ -58,8 +57,8 @@ async def test_a_worker_killed_after_the_pms_commit_leaves_one_booking_and_one_a
             (before_kill,) = ota.pms_rooms(system, booking_id)
 
             # Killed mid-call: the PMS has the booking, the middleware does not know it yet.
-            db = system.context.runtime.db
-            row = await revisions.get(db, revision_id)
+            store = system.context.runtime.store
+            row = await store.revisions.get(revision_id)
             assert row is not None
             assert (row.status, row.attempts) == ("pending", 0)
             assert worker.events("booking_revision_processed") == []
@@ -86,7 +85,7 @@ async def test_a_worker_killed_after_the_pms_commit_leaves_one_booking_and_one_a
             "acked",
             1,
         )
-        assert await revisions.counts(db) == {
+        assert await store.revisions.counts() == {
             "pending": 0,
             "applied": 0,
             "acked": 1,
@@ -95,7 +94,7 @@ async def test_a_worker_killed_after_the_pms_commit_leaves_one_booking_and_one_a
             "handled": 0,
             "unknown": 0,
         }
-        assert await notices.open_notices(db) == []
+        assert await store.notices.open_notices() == []
         errors = [e for e in worker.events() if e.get("level") in ("error", "critical")]
         assert errors == [], worker.output()
         assert (worker.starts, worker.kills, worker.returncode) == (2, 1, 0)

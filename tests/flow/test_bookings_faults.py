@@ -17,7 +17,6 @@ from structlog.testing import capture_logs
 from middleware.sandbox.channex_delivery import envelope
 from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.pms_faults import PmsFaultPlan
-from middleware.store import revisions
 from middleware.store.revisions import STALE_REASON
 from tests.flow import ota
 from tests.flow.harness import System, start_system
@@ -161,7 +160,7 @@ async def test_a_cancellation_overtaking_its_booking_leaves_nothing_in_the_pms(
         assert system.pms.bookings() == []
         assert [r for r in system.pms.requests if "/booking" in r.path] == []
         assert ota.acks(system) == Counter({cancel_rev: 1, new_rev: 1})
-        stale = await revisions.list_by_status(system.context.runtime.db, ["stale"])
+        stale = await system.context.runtime.store.revisions.list_by_status(["stale"])
         assert [r.revision_id for r in stale] == [new_rev]
 
 
@@ -183,7 +182,7 @@ async def test_a_dropped_webhook_is_picked_up_by_the_feed_poll(tmp_path: Path) -
 
         (made,) = system.pms.bookings()
         assert (made.channex_booking_id, made.status) == (booking_id, "CONFIRMADA")
-        row = await revisions.get(system.context.runtime.db, revision_id)
+        row = await system.context.runtime.store.revisions.get(revision_id)
         assert row is not None
         assert (row.source, row.status) == ("feed", "acked")
         assert ota.acks(system) == Counter({revision_id: 1})
@@ -194,10 +193,10 @@ async def test_no_ack_while_the_pms_is_down_then_one_booking_and_one_ack(tmp_pat
     async with start_system(tmp_path, extra_env=FAST_ARI) as system:
         system.pms.faults = PmsFaultPlan(seed=7, down=True)
         _, revision_id = _book(system)
-        db = system.context.runtime.db
+        store = system.context.runtime.store
 
         async def retried_twice() -> bool:
-            row = await revisions.get(db, revision_id)
+            row = await store.revisions.get(revision_id)
             return row is not None and row.attempts >= 2
 
         async def refused() -> bool:
@@ -209,7 +208,7 @@ async def test_no_ack_while_the_pms_is_down_then_one_booking_and_one_ack(tmp_pat
 
         assert system.pms.bookings() == []
         assert ota.acks(system) == Counter()
-        row = await revisions.get(db, revision_id)
+        row = await store.revisions.get(revision_id)
         assert row is not None
         assert row.status == "pending"
         assert row.reason is not None and row.reason.startswith("PMS: ")

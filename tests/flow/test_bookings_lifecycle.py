@@ -16,8 +16,8 @@ from structlog.testing import capture_logs
 from middleware.config import load_settings
 from middleware.ops import runtime
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import audit, booking_map, keys
-from middleware.store.db import Database
+from middleware.store import keys
+from middleware.store.sqlite.store import SqliteStore
 from tests.flow import ota
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import assert_channex_matches_pms
@@ -304,19 +304,19 @@ async def test_an_unreadable_legacy_file_is_tried_again_at_the_next_start(tmp_pa
     )
     legacy = tmp_path / "bookings.json"
     legacy.write_text("{not json")
-    db = await Database.open(settings.database_path)
+    store = await SqliteStore.open(settings.database_path)
     try:
         with capture_logs() as logs:
-            await runtime.import_legacy_once(db, settings, NOW)
+            await runtime.import_legacy_once(store, settings, NOW)
         assert [(e["event"], e["log_level"], e["imported"]) for e in logs] == [
             ("legacy_bookings_import_failed", "error", 0)
         ]
-        assert await audit.get_value(db, keys.LEGACY_IMPORTED_KEY) is None
+        assert await store.audit.get_value(keys.LEGACY_IMPORTED_KEY) is None
 
         legacy.write_bytes(orjson.dumps({"bk-1": {"pms_reserva_id": 7, "status": "new"}}))
-        await runtime.import_legacy_once(db, settings, NOW)
-        await runtime.import_legacy_once(db, settings, NOW)  # the marker: not again
-        marker = await audit.get_value(db, keys.LEGACY_IMPORTED_KEY)
+        await runtime.import_legacy_once(store, settings, NOW)
+        await runtime.import_legacy_once(store, settings, NOW)  # the marker: not again
+        marker = await store.audit.get_value(keys.LEGACY_IMPORTED_KEY)
         assert marker is not None
         assert orjson.loads(marker) == {
             "path": str(legacy),
@@ -324,8 +324,8 @@ async def test_an_unreadable_legacy_file_is_tried_again_at_the_next_start(tmp_pa
             "skipped": 0,
             "problems": [],
         }
-        record = await booking_map.load(db, "bk-1")
+        record = await store.booking_map.load("bk-1")
         assert record is not None
         assert (record.imported, record.rooms[0].pms_id) == (True, "7")
     finally:
-        await db.close()
+        await store.close()

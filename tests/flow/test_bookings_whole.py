@@ -13,6 +13,7 @@ from typing import Any
 from middleware.sandbox.pms_faults import PmsFaultPlan
 from tests.flow import ota
 from tests.flow.harness import System, start_system
+from tests.store_sql import sql
 
 D = date.fromisoformat
 IN, OUT = D("2026-12-10"), D("2026-12-12")
@@ -394,7 +395,7 @@ async def test_a_non_acked_booking_brings_in_a_revision_nothing_else_did(tmp_pat
         (held,) = ota.pms_rooms(system, booking_id)
         assert (held.channex_revision_id, held.status) == (revision_id, "CONFIRMADA")
         assert ota.acks(system) == Counter({revision_id: 1})
-        rows = await system.context.runtime.db.fetchall(
+        rows = await sql(system.context.runtime.store).fetchall(
             "SELECT kind, ref FROM notices WHERE kind = 'non_acked_booking'"
         )
         assert [tuple(r) for r in rows] == [("non_acked_booking", revision_id)]

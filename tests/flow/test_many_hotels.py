@@ -32,7 +32,6 @@ from middleware.sandbox import many_hotels
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.sandbox.pms_faults import PmsFaultPlan
 from middleware.serving import serve_app
-from middleware.store import live, revisions
 from middleware.web.app import create_app
 from middleware.web.context import WebContext
 from tests.flow.harness import (
@@ -99,7 +98,7 @@ async def live_with_webhooks(
 ) -> None:
     """Every hotel live (Channex starts in step with its PMS) and its webhook registered."""
     ids = [prop.property_id for prop in mapping]
-    await live.put_live(app.state.ctx.runtime.db, ids, now, by="test")
+    await app.state.ctx.runtime.store.live.put_live(ids, now, by="test")
     await many_hotels.register_webhooks(
         client, mapping, url + "/webhook/channex", {SECRET_HEADER: WEBHOOK_SECRET}
     )
@@ -252,8 +251,8 @@ async def test_three_hotels_each_in_its_own_lane(tmp_path: Path) -> None:
             assert all(b.categoria.startswith(prefix) for b in emulator.bookings())
         down_posts = [r for r in hotels.pms.emulators[DOWN].requests if r.method == "POST"]
         assert down_posts and {r.status for r in down_posts} == {503}  # tried, refused
-        db = hotels.context.runtime.db
-        parked_or_pending = await revisions.counts(db)
+        store = hotels.context.runtime.store
+        parked_or_pending = await store.revisions.counts()
         assert parked_or_pending.get("parked", 0) == 0
 
         # The slow hotel's booking reaches its own PMS once it answers.

@@ -20,6 +20,7 @@ from middleware.sandbox.channex_delivery import envelope
 from tests.flow import ota
 from tests.flow.harness import SECRET_HEADER, WEBHOOK_SECRET, System, start_system
 from tests.flow.test_no_secrets import ENV, Client, stdlib_into, structlog_into
+from tests.store_sql import sql
 
 D = date.fromisoformat
 IN, OUT = D("2026-12-10"), D("2026-12-12")
@@ -116,11 +117,11 @@ async def _flow(system: System, client: Client) -> None:
 
 
 async def _every_stored_row(system: System) -> list[str]:
-    db = system.context.runtime.db
-    tables = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    store = system.context.runtime.store
+    tables = await sql(store).fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
     rows: list[str] = []
     for table in tables:
         name = table["name"]
-        for row in await db.fetchall(f'SELECT * FROM "{name}"'):  # noqa: S608
+        for row in await sql(store).fetchall(f'SELECT * FROM "{name}"'):  # noqa: S608
             rows.append(f"{name}: " + " | ".join(str(value) for value in tuple(row)))
     return rows

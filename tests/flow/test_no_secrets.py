@@ -28,7 +28,6 @@ import structlog
 
 from middleware.logs import configure_logging
 from middleware.sandbox.channex_delivery import envelope
-from middleware.store import audit
 from tests.flow import ota
 from tests.flow.harness import (
     ADMIN_TOKEN,
@@ -233,7 +232,7 @@ async def _flow(system: System, client: Client) -> list[str]:
         assert status == expected, (path, text)
     parked = [b for b in client.bodies if '"reason":"PMS has no free apartment' in b]
     assert parked  # /status and the parked list show the 409 park
-    rows = await audit.recent_calls(system.context.runtime.db, limit=100_000)
+    rows = await system.context.runtime.store.audit.recent_calls(limit=100_000)
     return [
         " ".join(
             str(v) for v in (r.method, r.url, r.status, r.request_body, r.response_body, r.error)

@@ -20,8 +20,6 @@ import pytest
 
 from middleware.ops.watch import ProblemWatch
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import audit, inbox, notices
-from middleware.store import parity_drift as parity_store
 from tests.flow import ota
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import ari_differences
@@ -54,7 +52,7 @@ async def _read_backs_armed(system: System) -> None:
         keys = [
             f"parity_last:{system.property_id}:{kind}" for kind in ("availability", "restrictions")
         ]
-        return all([await audit.get_value(system.context.runtime.db, k) for k in keys])
+        return all([await system.context.runtime.store.audit.get_value(k) for k in keys])
 
     await ota.until(armed, what="the parity loop's first look")
 
@@ -239,13 +237,13 @@ async def test_the_echo_of_an_own_push_costs_no_read(system: System) -> None:
         },
     )
     assert status == 200
-    [event] = await inbox.list_events(system.context.runtime.db, limit=1)
+    [event] = await system.context.runtime.store.inbox.list_events(limit=1)
     assert (event.event, event.status, event.detail) == (
         "ari",
         "ignored",
         "echo of the middleware's own push",
     )
-    assert await parity_store.requests(system.context.runtime.db) == []
+    assert await system.context.runtime.store.parity_drift.requests() == []
 
 
 async def test_channex_sync_errors_become_notices_with_their_reasons(system: System) -> None:
@@ -265,7 +263,7 @@ async def test_channex_sync_errors_become_notices_with_their_reasons(system: Sys
         },
     )
     assert status == 200
-    [notice] = await notices.open_notices(system.context.runtime.db)
+    [notice] = await system.context.runtime.store.notices.open_notices()
     assert (notice.kind, notice.detail) == (
         "sync_error",
         "Channex sent sync_error, channel_name: Booking.com, channel: BookingCom,"

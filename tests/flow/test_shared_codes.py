@@ -26,11 +26,11 @@ from middleware.domain.mapping import Mapping, PmsLink
 from middleware.sandbox import many_hotels
 from middleware.sandbox.channex import ChannexEmulator
 from middleware.serving import serve_app
-from middleware.store import outbox, revisions, sync_requests
 from middleware.web.app import create_app
 from middleware.web.context import WebContext
 from tests.flow.harness import API_KEY, ShiftedClock
 from tests.flow.test_many_hotels import live_with_webhooks, middleware_env
+from tests.store_sql import sql
 
 A, B = 0, 1
 CODES = ("lvu", "ov")
@@ -63,16 +63,16 @@ class Group:
 
     async def settle(self) -> None:
         """Until PMS notices, Channex webhooks, sync requests, pushes and revisions are done."""
-        db = self.context.runtime.db
+        store = self.context.runtime.store
         deadline = time.monotonic() + SETTLE_TIMEOUT_S
         while time.monotonic() < deadline:
             for emulator in self.pms.emulators:
                 await emulator.drain_notifications()
             await self.channex.deliver_pending()
-            counts = await revisions.counts(db)
+            counts = await store.revisions.counts()
             busy = (
-                await sync_requests.pending_count(db)
-                or sum(b.pending + b.in_flight for b in await outbox.backlog(db, self.clock()))
+                await store.sync_requests.pending_count()
+                or sum(b.pending + b.in_flight for b in await store.outbox.backlog(self.clock()))
                 or counts.get("pending", 0)
                 or counts.get("applied", 0)
             )
@@ -84,14 +84,14 @@ class Group:
 
     async def requests_after(self, last_id: int) -> list[tuple[str | None, str | None, str]]:
         """(property, room codes, source) of each sync request recorded after `last_id`."""
-        rows = await self.context.runtime.db.fetchall(
+        rows = await sql(self.context.runtime.store).fetchall(
             "SELECT property_id, room_codes, source FROM sync_requests WHERE id > ? ORDER BY id",
             (last_id,),
         )
         return [(row[0], row[1], row[2]) for row in rows]
 
     async def last_request_id(self) -> int:
-        row = await self.context.runtime.db.fetchone("SELECT MAX(id) FROM sync_requests")
+        row = await sql(self.context.runtime.store).fetchone("SELECT MAX(id) FROM sync_requests")
         return 0 if row is None or row[0] is None else int(row[0])
 
 

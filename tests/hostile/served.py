@@ -27,6 +27,7 @@ from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
 from middleware.web.app import create_app
 from middleware.web.context import WebContext
+from tests.store_sql import sql
 
 NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
 TIMEZONE = "America/Sao_Paulo"
@@ -92,7 +93,7 @@ class Served:
         async def read() -> Rows:
             tables: Rows = {}
             for table, key in TABLE_KEYS.items():
-                rows = await self.context.runtime.db.fetchall(f"SELECT * FROM {table}")  # noqa: S608
+                rows = await sql(self.context.runtime.store).fetchall(f"SELECT * FROM {table}")  # noqa: S608
                 tables[table] = {row[key]: dict(row) for row in rows}
             return tables
 

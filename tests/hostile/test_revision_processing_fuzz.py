@@ -32,7 +32,7 @@ from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.revision import BookingRevision
 from middleware.errors import PayloadError
 from middleware.store import revisions
-from middleware.store.db import Database
+from middleware.store.sqlite.store import SqliteStore
 from middleware.worker.booking_sync import BookingProcessor, Outcome
 from tests.hostile import strategies as hs
 
@@ -190,10 +190,10 @@ def check_sent(kind: str, sent: Any) -> None:
         assert kind == "cancel" and isinstance(sent, str)
 
 
-async def snapshot(db: Database, *, skip_revision: str) -> dict[str, list[tuple[Any, ...]]]:
+async def snapshot(store: SqliteStore, *, skip_revision: str) -> dict[str, list[tuple[Any, ...]]]:
     tables = {}
     for table in ("bookings", "booking_rooms", "revisions"):
-        rows = await db.fetchall(f"SELECT * FROM {table} ORDER BY 1, 2")  # noqa: S608
+        rows = await store.db.fetchall(f"SELECT * FROM {table} ORDER BY 1, 2")  # noqa: S608
         tables[table] = [tuple(r) for r in rows if table != "revisions" or r[0] != skip_revision]
     return tables
 
@@ -212,32 +212,36 @@ class Scenario:
 
 async def process_hostile(path: Path, body: bytes) -> Scenario:
     """Apply one valid revision of bk-1, then process `body` as another revision."""
-    db = await Database.open(path)
+    store = await SqliteStore.open(path)
     try:
         source, pms = HostileSource(), RecordingPms()
 
         async def resync(_property_id: str, _touched: Sequence[planning.Touched]) -> None:
             return None
 
-        processor = BookingProcessor(source, pms, db, mapping(), resync=resync, clock=lambda: NOW)
+        processor = BookingProcessor(
+            source, pms, store, mapping(), resync=resync, clock=lambda: NOW
+        )
         source.bodies[APPLIED_ID] = orjson.dumps(revision_doc(APPLIED_ID, status="new"))
         source.bodies[HOSTILE_ID] = body
-        await revisions.enqueue_many(
-            db, [(APPLIED_ID, "bk-1", "prop-1"), (HOSTILE_ID, None, None)], NOW, source="webhook"
+        await store.revisions.enqueue_many(
+            [(APPLIED_ID, "bk-1", "prop-1"), (HOSTILE_ID, None, None)], NOW, source="webhook"
         )
         first = await processor.process(APPLIED_ID)
         assert (first.result, first.created) == ("acked", 1)
-        before = await snapshot(db, skip_revision=HOSTILE_ID)
+        before = await snapshot(store, skip_revision=HOSTILE_ID)
         pms.calls.clear()
         outcome = await processor.process(HOSTILE_ID)
-        sent, after = list(pms.calls), await snapshot(db, skip_revision=HOSTILE_ID)
-        row, acked = await revisions.get(db, HOSTILE_ID), list(source.acks)
+        sent, after = list(pms.calls), await snapshot(store, skip_revision=HOSTILE_ID)
+        row, acked = await store.revisions.get(HOSTILE_ID), list(source.acks)
         # Whatever happened, the guest's real cancellation afterwards must still apply.
         cancel = revision_doc(FOLLOW_UP_ID, status="cancelled", inserted_at=FOLLOW_UP_AT)
         source.bodies[FOLLOW_UP_ID] = orjson.dumps(cancel)
-        await revisions.enqueue_many(db, [(FOLLOW_UP_ID, "bk-1", "prop-1")], NOW, source="feed")
+        await store.revisions.enqueue_many([(FOLLOW_UP_ID, "bk-1", "prop-1")], NOW, source="feed")
         follow_up = await processor.process(FOLLOW_UP_ID)
-        status = await db.fetchone("SELECT status FROM bookings WHERE channex_booking_id = 'bk-1'")
+        status = await store.db.fetchone(
+            "SELECT status FROM bookings WHERE channex_booking_id = 'bk-1'"
+        )
         assert status is not None
         return Scenario(
             outcome=outcome,
@@ -250,7 +254,7 @@ async def process_hostile(path: Path, body: bytes) -> Scenario:
             booking_status=status[0],
         )
     finally:
-        await db.close()
+        await store.close()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from middleware.store import live, outbox
 from middleware.worker.assembly import WorkerRuntime
 from tests.hostile import served as sv
 from tests.hostile import strategies as hs
@@ -30,6 +29,7 @@ from tests.hostile.test_webhook_pms_fuzz import (
     check_answer,
     expected_scope,
 )
+from tests.store_sql import sql
 
 SYNC_DAYS = 30
 FUZZ = settings(
@@ -115,15 +115,17 @@ def test_worker_runs_every_accepted_scope_inside_the_horizon(served: sv.Served) 
         assert status == 202
     runtime = WorkerRuntime.around(served.context.runtime)  # a worker on the web's database
     ids = [prop.property_id for prop in runtime.mapping]
-    served.run(live.put_live(runtime.db, ids, sv.NOW, by="test"))  # pushes are enqueued
+    served.run(runtime.store.live.put_live(ids, sv.NOW, by="test"))  # pushes are enqueued
     while served.run(runtime.ari_sync.run_once()) is not None:
         pass
-    pending = served.run(runtime.db.fetchall("SELECT id FROM sync_requests WHERE status != 'done'"))
+    pending = served.run(
+        sql(runtime.store).fetchall("SELECT id FROM sync_requests WHERE status != 'done'")
+    )
     assert [row["id"] for row in pending] == []
-    days = served.run(runtime.db.fetchall("SELECT DISTINCT day FROM outbox ORDER BY day"))
+    days = served.run(sql(runtime.store).fetchall("SELECT DISTINCT day FROM outbox ORDER BY day"))
     first, last = sv.today(), sv.today() + timedelta(days=SYNC_DAYS - 1)
     assert days and first.isoformat() <= days[0]["day"] and days[-1]["day"] <= last.isoformat()
-    backlog = served.run(outbox.backlog(runtime.db, sv.NOW))
+    backlog = served.run(runtime.store.outbox.backlog(sv.NOW))
     assert sum(lane.dead for lane in backlog) == 0
 
 

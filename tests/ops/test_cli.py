@@ -24,8 +24,9 @@ from middleware.mapping_file import load_mapping, write_mapping
 from middleware.ops import cli
 from middleware.sandbox.pms import PmsEmulator
 from middleware.serving import serve_app
-from middleware.store import audit, live, outbox, revisions
-from middleware.store.db import Database
+from middleware.store import live
+from middleware.store.sqlite import revisions as sqlite_revisions
+from middleware.store.sqlite.store import SqliteStore
 from tests.test_processes import ROOT, emulators
 from tests.web.operator_kit import CHECKS
 from tests.web.test_sync_routes import MAPPING
@@ -58,17 +59,17 @@ async def run(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
 
 
 @contextlib.asynccontextmanager
-async def database(tmp_path: Path, name: str = "m.db") -> AsyncIterator[Database]:
-    db = await Database.open(tmp_path / name)
+async def database(tmp_path: Path, name: str = "m.db") -> AsyncIterator[SqliteStore]:
+    store = await SqliteStore.open(tmp_path / name)
     try:
-        yield db
+        yield store
     finally:
-        await db.close()
+        await store.close()
 
 
 async def sync_rows(tmp_path: Path) -> list[tuple[Any, ...]]:
-    async with database(tmp_path) as db:
-        rows = await db.fetchall(
+    async with database(tmp_path) as store:
+        rows = await store.db.fetchall(
             "SELECT id, source, full_sync, room_codes, date_from, date_to, status"
             " FROM sync_requests ORDER BY id"
         )
@@ -170,8 +171,8 @@ async def test_the_first_sync_full_puts_the_property_live_once(tmp_path: Path) -
         "Duke Beach (prop-1): not live yet: nothing is sent to Channex until `sync full`\n",
         "",
     )
-    async with database(tmp_path) as db:
-        assert await live.live_properties(db) == {}
+    async with database(tmp_path) as store:
+        assert await store.live.live_properties() == {}
     assert await run(["sync", "full"], env) == (
         0,
         "sync request 2 recorded (full); the worker runs it next pass\n"
@@ -181,16 +182,16 @@ async def test_the_first_sync_full_puts_the_property_live_once(tmp_path: Path) -
     first = live.LiveProperty(
         property_id="prop-1", since=NOW, by="python -m middleware sync full (user maria)"
     )
-    async with database(tmp_path) as db:
-        assert await live.live_properties(db) == {"prop-1": first}
+    async with database(tmp_path) as store:
+        assert await store.live.live_properties() == {"prop-1": first}
     later = env | {"USER": "joao"}
     assert await run(["sync", "full"], later) == (
         0,
         "sync request 3 recorded (full); the worker runs it next pass\n",
         "",
     )
-    async with database(tmp_path) as db:
-        assert await live.live_properties(db) == {"prop-1": first}
+    async with database(tmp_path) as store:
+        assert await store.live.live_properties() == {"prop-1": first}
     assert [row[1:3] for row in await sync_rows(tmp_path)] == [
         ("cli_sync_incremental", 0),
         ("cli_sync_full", 1),
@@ -242,8 +243,8 @@ TWO_HOTELS = ChannexMapping(
 
 
 async def property_rows(tmp_path: Path) -> list[tuple[Any, ...]]:
-    async with database(tmp_path) as db:
-        rows = await db.fetchall("SELECT id, property_id, room_codes FROM sync_requests")
+    async with database(tmp_path) as store:
+        rows = await store.db.fetchall("SELECT id, property_id, room_codes FROM sync_requests")
     return [tuple(row) for row in rows]
 
 
@@ -325,10 +326,10 @@ async def test_sync_refuses_a_reversed_range_and_a_disabled_integration(tmp_path
 
 async def parked_and_pending(tmp_path: Path) -> None:
     """Revision `rev-parked` parked ("no free apartment") and `rev-pending` pending."""
-    async with database(tmp_path) as db:
-        async with db.transaction() as conn:
+    async with database(tmp_path) as store:
+        async with store.db.transaction() as conn:
             for revision_id in ("rev-parked", "rev-pending"):
-                await revisions.enqueue(
+                await sqlite_revisions.enqueue(
                     conn,
                     revision_id=revision_id,
                     booking_id="bk-1",
@@ -336,7 +337,7 @@ async def parked_and_pending(tmp_path: Path) -> None:
                     source="webhook",
                     now=NOW,
                 )
-        await revisions.park(db, "rev-parked", "no free apartment", NOW)
+        await store.revisions.park("rev-parked", "no free apartment", NOW)
 
 
 async def test_replay_puts_a_parked_revision_back_and_refuses_others(tmp_path: Path) -> None:
@@ -353,8 +354,8 @@ async def test_replay_puts_a_parked_revision_back_and_refuses_others(tmp_path: P
             "",
             f"error: revision {revision_id} is not parked\n",
         )
-    async with database(tmp_path) as db:
-        row = await revisions.get(db, "rev-parked")
+    async with database(tmp_path) as store:
+        row = await store.revisions.get("rev-parked")
     assert row is not None
     assert row.status == "pending"
 
@@ -370,10 +371,10 @@ async def test_handled_closes_a_parked_revision_and_reports_the_ack(tmp_path: Pa
     )
     assert err.startswith("error: the ack failed: channex: ")
     assert err.endswith("; run 'handled' again to retry the ack\n")
-    async with database(tmp_path) as db:
-        row = await revisions.get(db, "rev-parked")
+    async with database(tmp_path) as store:
+        row = await store.revisions.get("rev-parked")
         assert row is not None and row.status == "handled"
-        assert await revisions.oldest_unacked(db) == NOW  # rev-pending only
+        assert await store.revisions.oldest_unacked() == NOW  # rev-pending only
     async with emulators(tmp_path) as up:  # a Channex that answers: it does not know the id
         again = env | {"CHANNEX_BASE_URL": up["CHANNEX_BASE_URL"]}
         again |= {"CHANNEX_API_KEY": up["CHANNEX_API_KEY"]}
@@ -383,8 +384,8 @@ async def test_handled_closes_a_parked_revision_and_reports_the_ack(tmp_path: Pa
             " no ack: Channex does not know this revision: nothing to ack\n",
             "",
         )
-    async with database(tmp_path) as db:
-        done = await revisions.handling(db, "rev-parked")
+    async with database(tmp_path) as store:
+        done = await store.revisions.handling("rev-parked")
     assert done is not None
     assert (done.by, done.reason, done.channex_ack) == (
         "Ana",
@@ -413,12 +414,12 @@ async def test_retry_dead_returns_dead_letters_to_pending(tmp_path: Path) -> Non
             CellKey("rp-lvu", D("2026-11-06")): {"min_stay_arrival": 2},
         },
     }
-    async with database(tmp_path) as db:
+    async with database(tmp_path) as store:
         for lane, cells in lanes_cells.items():
-            await outbox.enqueue(db, lane, cells, NOW)
-            claim = await outbox.claim(db, lane, NOW, lease_s=60)
+            await store.outbox.enqueue(lane, cells, NOW)
+            claim = await store.outbox.claim(lane, NOW, lease_s=60)
             assert claim is not None
-            await outbox.reject(db, claim, NOW, error="HTTP 422")
+            await store.outbox.reject(claim, NOW, error="HTTP 422")
     assert await run(["retry-dead", "--kind", "restrictions"], env) == (
         0,
         "2 dead-lettered change(s) back to pending\n",
@@ -426,8 +427,8 @@ async def test_retry_dead_returns_dead_letters_to_pending(tmp_path: Path) -> Non
     )
     assert await run(["retry-dead"], env) == (0, "1 dead-lettered change(s) back to pending\n", "")
     assert await run(["retry-dead"], env) == (0, "0 dead-lettered change(s) back to pending\n", "")
-    async with database(tmp_path) as db:
-        backlog = await outbox.backlog(db, NOW)
+    async with database(tmp_path) as store:
+        backlog = await store.outbox.backlog(NOW)
     assert sorted((b.lane.kind, b.pending, b.dead) for b in backlog) == [
         ("availability", 1, 0),
         ("restrictions", 2, 0),
@@ -487,9 +488,9 @@ HEADLINE = (
 
 
 async def _park_one(tmp_path: Path, revision_id: str = "rev-1", note: ParkNote = FULL) -> None:
-    async with database(tmp_path) as db:
-        async with db.transaction() as conn:
-            await revisions.enqueue(
+    async with database(tmp_path) as store:
+        async with store.db.transaction() as conn:
+            await sqlite_revisions.enqueue(
                 conn,
                 revision_id=revision_id,
                 booking_id="bk-1",
@@ -497,8 +498,7 @@ async def _park_one(tmp_path: Path, revision_id: str = "rev-1", note: ParkNote =
                 source="webhook",
                 now=NOW,
             )
-        await revisions.park(
-            db,
+        await store.revisions.park(
             revision_id,
             note.text,
             NOW,
@@ -566,9 +566,9 @@ async def test_status_as_text_and_as_json(tmp_path: Path) -> None:
 
 async def test_a_row_parked_by_an_earlier_version_reads_as_its_text(tmp_path: Path) -> None:
     env = base_env(tmp_path)
-    async with database(tmp_path) as db:
-        async with db.transaction() as conn:
-            await revisions.enqueue(
+    async with database(tmp_path) as store:
+        async with store.db.transaction() as conn:
+            await sqlite_revisions.enqueue(
                 conn,
                 revision_id="rev-old",
                 booking_id=None,
@@ -576,7 +576,7 @@ async def test_a_row_parked_by_an_earlier_version_reads_as_its_text(tmp_path: Pa
                 source="feed",
                 now=NOW,
             )
-        await revisions.park(db, "rev-old", "no free apartment", NOW)
+        await store.revisions.park("rev-old", "no free apartment", NOW)
     code, out, _ = await run(["status", "--json"], env)
     assert code == 0
     (item,) = orjson.loads(out)["bookings"]["needs_attention"]
@@ -618,8 +618,8 @@ async def test_find_by_ota_code_or_guest_name(tmp_path: Path) -> None:
 
 async def test_check_passes_with_everything_up_and_fails_without_the_pms(tmp_path: Path) -> None:
     async with emulators(tmp_path) as env:
-        async with database(tmp_path, Path(env["DATABASE_PATH"]).name) as db:
-            await audit.heartbeat(db, "worker", NOW - timedelta(seconds=5))
+        async with database(tmp_path, Path(env["DATABASE_PATH"]).name) as store:
+            await store.audit.heartbeat("worker", NOW - timedelta(seconds=5))
         code, out, err = await run(["check"], env)
         assert (code, err) == (0, ""), out
         lines = out.splitlines()

@@ -11,8 +11,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from middleware.store import audit
-from middleware.store.db import SCHEMA_VERSION
+from middleware.store.sqlite.db import SCHEMA_VERSION
 from tests.ops.test_cli import NOW, base_env, database, run
 from tests.test_processes import ROOT, emulators
 from tests.web.operator_kit import CHECKS
@@ -46,8 +45,8 @@ async def test_a_misspelt_database_path_is_reported_and_not_created(tmp_path: Pa
 
 async def test_a_check_that_could_not_look_is_not_called_ok(tmp_path: Path) -> None:
     env = base_env(tmp_path) | {"CHANNEX_ENABLED": "false"}
-    async with database(tmp_path) as db:
-        await audit.heartbeat(db, "worker", NOW - timedelta(seconds=5))
+    async with database(tmp_path) as store:
+        await store.audit.heartbeat("worker", NOW - timedelta(seconds=5))
     code, out, _ = await run(["check"], env)
     found = lines_by_name(out)
     disabled = ("--", "not checked: integration disabled (CHANNEX_ENABLED=false)")
@@ -84,17 +83,17 @@ async def test_check_writes_nothing_to_a_working_database(tmp_path: Path) -> Non
     """Against live emulators: the probes are not audited and no health probe is written."""
     async with emulators(tmp_path) as env:
         path = Path(env["DATABASE_PATH"])
-        async with database(tmp_path, path.name) as db:
-            await audit.heartbeat(db, "worker", NOW - timedelta(seconds=5))
+        async with database(tmp_path, path.name) as store:
+            await store.audit.heartbeat("worker", NOW - timedelta(seconds=5))
         before = snapshot(tmp_path)
         code, out, err = await run(["check"], env)
         assert (code, err) == (0, ""), out
         labels = {name: label for name, (label, _) in lines_by_name(out).items()}
         assert labels == dict.fromkeys(CHECKS, "ok") | {"live": "warn"}  # not live: a warning
         assert snapshot(tmp_path) == before
-        async with database(tmp_path, path.name) as db:
-            assert await db.fetchall("SELECT * FROM http_calls") == []
-            assert await audit.get_value(db, "health_probe") is None
+        async with database(tmp_path, path.name) as store:
+            assert await store.db.fetchall("SELECT * FROM http_calls") == []
+            assert await store.audit.get_value("health_probe") is None
 
 
 def test_the_command_prints_its_report_and_nothing_else(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from middleware.store import audit, keys, notices, pms_rooms, revisions
+from middleware.store import keys, pms_rooms
 from tests.flow.harness import System, start_system
 from tests.ops.test_cli import base_env, database, run
 from tests.test_processes import emulators, free_port, healthy, spawn, terminate
@@ -84,7 +84,7 @@ async def test_a_fixed_mapping_is_used_at_once_and_a_bad_one_is_refused(tmp_path
         assert rt.mapping.by_room_code(system.property_id, "twin") is None
         _, revision_id = system.channex.create_booking(**twin_booking(system))
         await system.settle()
-        row = await revisions.get(rt.db, revision_id)
+        row = await rt.store.revisions.get(revision_id)
         assert row is not None and row.status == "parked"
 
         write(system, b'{"properties": [')
@@ -96,17 +96,19 @@ async def test_a_fixed_mapping_is_used_at_once_and_a_bad_one_is_refused(tmp_path
         [problem] = body["problems"]
         assert problem.startswith(f"{system.settings.mapping_file}: not valid JSON")
         assert rt.mapping is in_use
-        failed = [n for n in await notices.open_notices(rt.db) if n.kind == "mapping_reload_failed"]
+        failed = [
+            n for n in await rt.store.notices.open_notices() if n.kind == "mapping_reload_failed"
+        ]
         assert [n.detail.endswith("; the mapping in use is kept") for n in failed] == [True]
 
         write(system, good)
         status, body = await system.admin("POST", "/admin/mapping/reload")
         assert (status, body["categorias"]) == (200, codes)
-        assert [n.kind for n in await notices.open_notices(rt.db)] == ["booking_unmapped_room"]
+        assert [n.kind for n in await rt.store.notices.open_notices()] == ["booking_unmapped_room"]
         status, _ = await system.admin("POST", f"/admin/revisions/{revision_id}/replay")
         assert status == 202
         await system.settle()
-        row = await revisions.get(rt.db, revision_id)
+        row = await rt.store.revisions.get(revision_id)
         assert row is not None and row.status == "acked"
         assert [b.channel for b in system.pms.bookings()] == ["Booking.com"]
 
@@ -125,7 +127,7 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_fails_health(tmp_path: 
         status, _ = await system.admin("POST", "/admin/mapping/reload")
         assert status == 200
         await system.full_sync()
-        found = await pms_rooms.last(rt.db, system.property_id)
+        found = await rt.store.pms_rooms.last(system.property_id)
         assert found is not None and found.categorias == ("suite",)
         async with system.session.get(system.url + "/health") as response:
             health = await response.json()
@@ -138,7 +140,7 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_fails_health(tmp_path: 
             f" {found.at.isoformat()} lacked the mapped categoria(s) suite: nothing is"
             " pushed for them",
         }
-        [notice] = [n for n in await notices.open_notices(rt.db) if n.kind == pms_rooms.NOTICE]
+        [notice] = [n for n in await rt.store.notices.open_notices() if n.kind == pms_rooms.NOTICE]
         assert (notice.ref, notice.detail.split(":")[0]) == (
             f"{system.property_id}/suite",
             "sistema-os does not serve the mapped categoria 'suite' of property"
@@ -151,7 +153,9 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_fails_health(tmp_path: 
             health = await response.json()
         assert [c["name"] for c in health["checks"] if not c["ok"]] == []
         await system.full_sync()  # and the next read resolves the notice
-        assert [n for n in await notices.open_notices(rt.db) if n.kind == pms_rooms.NOTICE] == []
+        assert [
+            n for n in await rt.store.notices.open_notices() if n.kind == pms_rooms.NOTICE
+        ] == []
 
 
 async def test_the_cli_validates_then_every_process_follows_its_stamp(tmp_path: Path) -> None:
@@ -170,7 +174,7 @@ async def test_the_cli_validates_then_every_process_follows_its_stamp(tmp_path: 
             "",
             "error: invalid mapping file: the document must be a JSON object with 'properties'\n",
         )
-        assert await audit.get_value(rt.db, keys.MAPPING_RELOAD_KEY) is None
+        assert await rt.store.audit.get_value(keys.MAPPING_RELOAD_KEY) is None
         write(system, without(good, "twin"))
         code, out, err = await run(["reload-mapping"], env)
         assert (code, err) == (0, "")
@@ -191,8 +195,8 @@ async def test_the_cli_refuses_a_bad_file_without_touching_the_store(tmp_path: P
     remove(Path(env["MAPPING_FILE"]))
     code, out, _ = await run(["reload-mapping"], base_env(tmp_path))  # writes a good one
     assert code == 0
-    async with database(tmp_path) as db:
-        assert await audit.get_value(db, keys.MAPPING_RELOAD_KEY) is not None
+    async with database(tmp_path) as store:
+        assert await store.audit.get_value(keys.MAPPING_RELOAD_KEY) is not None
 
 
 async def test_sighup_reloads_the_real_processes_and_a_bad_file_keeps_them_running(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from middleware.store import audit
 from middleware.worker.runner import HEARTBEAT_NAME
 from tests.flow.harness import START, ShiftedClock, System
 
@@ -60,4 +59,4 @@ async def get_text(system: System, path: str) -> tuple[int, str]:
 
 async def beat(system: System) -> None:
     """A worker heartbeat at the system's current time."""
-    await audit.heartbeat(system.context.runtime.db, HEARTBEAT_NAME, system.clock())
+    await system.context.runtime.store.audit.heartbeat(HEARTBEAT_NAME, system.clock())

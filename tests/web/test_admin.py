@@ -11,7 +11,6 @@ from typing import Any
 import orjson
 import pytest
 
-from middleware.store import notices, revisions
 from tests.flow.harness import API_KEY, System, start_system
 from tests.web.test_sync_routes import ADMIN, serve
 
@@ -125,7 +124,7 @@ async def test_dead_letters_are_listed_and_retried(tmp_path: Path) -> None:
         [failed] = body["failed_pushes"]
         assert (failed["status"], failed["lane"]["kind"]) == ("rejected", "restrictions")
         assert "401" in failed["error"]
-        assert [n.kind for n in await notices.open_notices(system.context.runtime.db)] == [
+        assert [n.kind for n in await system.context.runtime.store.notices.open_notices()] == [
             "dead_letter"
         ]
 
@@ -138,7 +137,7 @@ async def test_dead_letters_are_listed_and_retried(tmp_path: Path) -> None:
         assert held["rate"] == Decimal("222")
         _, body = await admin(system, "GET", "/admin/outbox/failures")
         assert body["dead_lettered"] == []
-        assert await notices.open_notices(system.context.runtime.db) == []
+        assert await system.context.runtime.store.notices.open_notices() == []
         _, body = await admin(system, "POST", "/admin/outbox/retry")
         assert body == {"retried": 0}
 
@@ -230,8 +229,8 @@ async def test_a_parked_revision_is_listed_and_replayed(tmp_path: Path) -> None:
             "parked",
             "new",
         )
-        db = system.context.runtime.db
-        assert [n.ref for n in await notices.open_notices(db)] == [revision_id]
+        store = system.context.runtime.store
+        assert [n.ref for n in await store.notices.open_notices()] == [revision_id]
 
         status, body = await admin(system, "POST", "/admin/revisions/unknown-id/replay")
         assert (status, body) == (404, {"error": "revision unknown-id is not parked"})
@@ -243,13 +242,13 @@ async def test_a_parked_revision_is_listed_and_replayed(tmp_path: Path) -> None:
         status, body = await admin(system, "POST", f"/admin/revisions/{revision_id}/replay")
         assert (status, body) == (202, {"status": "replaying", "revision_id": revision_id})
         await system.settle()
-        stored = await revisions.get(db, revision_id)
+        stored = await store.revisions.get(revision_id)
         assert stored is not None
         assert stored.status == "acked"
         assert [b.channel for b in system.pms.bookings() if b.status != "CANCELADA"].count(
             "Booking.com"
         ) == 1
-        assert await notices.open_notices(db) == []
+        assert await store.notices.open_notices() == []
         _, body = await admin(system, "GET", "/admin/revisions?status=parked")
         assert body["revisions"] == []
         status, body = await admin(system, "POST", f"/admin/revisions/{revision_id}/replay")

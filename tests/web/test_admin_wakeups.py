@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import revisions
 from middleware.worker.assembly import WorkerRuntime, open_worker_runtime
 from middleware.worker.runner import Worker
 from tests.flow.harness import System, start_system
@@ -64,8 +63,8 @@ async def done(system: System, wakeup_id: int) -> dict[str, Any]:
 
 async def acked(system: System, *revision_ids: str) -> None:
     async def all_acked() -> bool:
-        db = system.context.runtime.db
-        stored = [await revisions.get(db, r) for r in revision_ids]
+        store = system.context.runtime.store
+        stored = [await store.revisions.get(r) for r in revision_ids]
         return all(s is not None and s.status == "acked" for s in stored)
 
     await until(all_acked, f"revisions {revision_ids} acked")
@@ -131,7 +130,7 @@ async def test_the_web_alone_records_the_ask_and_a_worker_on_its_database_does_i
         assert (await system.admin("GET", "/admin/wakeups/99"))[0] == 404
         assert system.channex.requests == []
         assert system.pms.requests == []
-        assert sum((await revisions.counts(system.context.runtime.db)).values()) == 0
+        assert sum((await system.context.runtime.store.revisions.counts()).values()) == 0
 
         async with worker_beside(system):
             fed = await done(system, 1)

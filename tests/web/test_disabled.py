@@ -17,7 +17,6 @@ from pathlib import Path
 from starlette.datastructures import Secret
 
 from middleware.ops import checks
-from middleware.store import audit, revisions, sync_requests
 from middleware.worker.runner import HEARTBEAT_NAME
 from tests.flow import ota
 from tests.flow.harness import API_KEY, System, start_system
@@ -50,7 +49,7 @@ async def _worker_ticks(system: System, since: datetime, beats: int = 3) -> None
     deadline = time.monotonic() + WAIT_S
     wanted = since.timestamp() + beats * system.settings.worker_interval_s
     while time.monotonic() < deadline:
-        beat = await audit.last_heartbeat(system.context.runtime.db, HEARTBEAT_NAME)
+        beat = await system.context.runtime.store.audit.last_heartbeat(HEARTBEAT_NAME)
         if beat is not None and beat[0].timestamp() >= wanted:
             return
         await asyncio.sleep(0.02)
@@ -96,9 +95,9 @@ async def test_disabled_integration_answers_disabled_stores_everything_then_catc
             ("booking", revision_id),
             ("booking_new", revision_id),
         ]
-        db = system.context.runtime.db
-        assert (await revisions.counts(db))["pending"] == 1
-        assert await sync_requests.pending_count(db) == 1
+        store = system.context.runtime.store
+        assert (await store.revisions.counts())["pending"] == 1
+        assert await store.sync_requests.pending_count() == 1
         assert system.channex.requests == []  # nothing reached Channex
         assert system.pms.bookings() == []
 
@@ -116,4 +115,4 @@ async def test_disabled_integration_answers_disabled_stores_everything_then_catc
         # what Channex holds once the catch-up pushed (the change may ride in a wider push)
         held = system.channex.restrictions(system.property_id)
         assert held[system.rate_plan_id("ov", "padrao")][D("2026-11-25")]["rate"] == Decimal("321")
-        assert await sync_requests.pending_count(system.context.runtime.db) == 0
+        assert await system.context.runtime.store.sync_requests.pending_count() == 0

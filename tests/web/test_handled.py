@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import notices, revisions
 from tests.flow.harness import System, start_system
 from tests.web.test_admin import CHECKIN, CHECKOUT, twin_booking
 from tests.web.test_admin_wakeups import WEB_ALONE, done, worker_beside
@@ -75,7 +74,7 @@ async def test_a_parked_revision_marked_handled_is_acked_by_the_worker_and_healt
         assert system.channex.requests == []  # the web called nobody
         status, check = await bookings_check(system)
         assert (status, check["ok"]) == (200, True)  # closed: no longer needs a person
-        assert await notices.open_notices(system.context.runtime.db) == []
+        assert await system.context.runtime.store.notices.open_notices() == []
         status, waiting = await system.admin("GET", "/admin/wakeups/1")
         assert (waiting["work"], waiting["subject"], waiting["status"]) == (
             "ack_handled",
@@ -90,9 +89,9 @@ async def test_a_parked_revision_marked_handled_is_acked_by_the_worker_and_healt
         assert revision_id in system.channex.state.acked  # Channex's alarm stops
         acks = system.channex.calls("POST", f"/api/v1/booking_revisions/{revision_id}/ack")
         assert len(acks) == 1
-        row = await revisions.get(system.context.runtime.db, revision_id)
+        row = await system.context.runtime.store.revisions.get(revision_id)
         assert row is not None and row.status == "handled"
-        done_now = await revisions.handling(system.context.runtime.db, revision_id)
+        done_now = await system.context.runtime.store.revisions.handling(revision_id)
         assert done_now is not None and done_now.channex_ack == "acked"
 
         status, answer = await system.admin("POST", path, body)
@@ -142,7 +141,7 @@ async def test_handled_needs_who_and_why(tmp_path: Path, body: Any, error: str) 
         revision_id = await parked_booking(system)
         status, answer = await system.admin("POST", f"/admin/revisions/{revision_id}/handled", body)
         assert (status, answer) == (422, {"error": error})
-        row = await revisions.get(system.context.runtime.db, revision_id)
+        row = await system.context.runtime.store.revisions.get(revision_id)
         assert row is not None and row.status == "parked"
 
 
@@ -150,14 +149,16 @@ async def test_a_revision_channex_does_not_know_ends_unknown_and_health_stays_gr
     tmp_path: Path,
 ) -> None:
     async with start_system(tmp_path, hotel="certification") as system:
-        db = system.context.runtime.db
-        await revisions.enqueue_many(db, [("forged-id", None, None)], system.clock(), source="feed")
+        store = system.context.runtime.store
+        await store.revisions.enqueue_many(
+            [("forged-id", None, None)], system.clock(), source="feed"
+        )
         await system.settle()
-        row = await revisions.get(db, "forged-id")
+        row = await store.revisions.get("forged-id")
         assert row is not None and row.status == "unknown"
         status, check = await bookings_check(system)
         assert (status, check["ok"]) == (200, True)
-        [notice] = await notices.open_notices(db)
+        [notice] = await store.notices.open_notices()
         assert (notice.kind, notice.ref) == ("booking_revision_unknown", "forged-id")
         assert notice.detail.startswith("Channex does not know revision forged-id (HTTP 404)")
 
@@ -168,4 +169,4 @@ async def test_a_revision_channex_does_not_know_ends_unknown_and_health_stays_gr
             "unknown",
             "not_needed",
         )
-        assert await notices.open_notices(db) == []
+        assert await store.notices.open_notices() == []

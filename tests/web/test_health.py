@@ -24,9 +24,9 @@ from middleware.domain.mapping import Mapping
 from middleware.ops.checks import REMOTE_CACHE_S, Checker
 from middleware.sandbox.faults import FaultPlan
 from middleware.sandbox.pms_faults import PmsFaultPlan
-from middleware.store import revisions
 from tests.flow import ota
 from tests.flow.harness import ADMIN_TOKEN, API_KEY, WEBHOOK_SECRET, System, start_system
+from tests.store_sql import sql
 from tests.web.operator_kit import CHECKS, INSTANT_ARI, NO_WORKER, FrozenClock, beat, get_text
 
 PMS_TOKEN = "health-test-pms-token-55555"
@@ -180,7 +180,7 @@ async def test_an_unacked_revision_fails_the_bookings_check_after_unacked_warn(
             rooms=[ota.room(system, "lvu", D("2026-12-10"), D("2026-12-12"))],
         )
         await system.channex.deliver_pending()  # stored; no worker takes it
-        assert (await revisions.counts(system.context.runtime.db))["pending"] == 1
+        assert (await system.context.runtime.store.revisions.counts())["pending"] == 1
         clock.advance(1200)
         await beat(system)
         at_limit = {"bookings": "oldest unacked revision 1200 s (limit 1200 s), 0 need attention"}
@@ -211,13 +211,13 @@ async def test_a_database_that_cannot_be_written_fails_the_database_check_alone(
 ) -> None:
     async with start_system(tmp_path, clock=FrozenClock(), extra_env=ENV) as system:
         await beat(system)
-        db = system.context.runtime.db
-        await db.fetchall("PRAGMA query_only = ON")
+        store = system.context.runtime.store
+        await sql(store).fetchall("PRAGMA query_only = ON")
         try:
             detail = "not writable: attempt to write a readonly database"
             assert await _health(system) == (503, _expected(system, database=detail))
         finally:
-            await db.fetchall("PRAGMA query_only = OFF")
+            await sql(store).fetchall("PRAGMA query_only = OFF")
         assert await _health(system) == (200, _expected(system))
 
 

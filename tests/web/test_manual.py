@@ -12,8 +12,8 @@ import pytest
 
 from middleware.domain.models import Lane
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import ari_state, lanes, sync_requests
-from middleware.store.db import Database
+from middleware.store.sqlite import ari_state as sqlite_ari_state
+from middleware.store.sqlite.store import SqliteStore
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import ari_differences
 from tests.web.test_sync_routes import ADMIN, serve
@@ -115,7 +115,7 @@ async def test_bad_test_pushes_are_refused_with_the_reason(
             error += f" (CHANNEX_SYNC_DAYS: {horizon_end})"
         status, answer, _ = await app.post(f"/admin/channex/test/{route}", body, token=ADMIN)
         assert (status, answer) == (422, {"error": error})
-        assert await sync_requests.pending_count(app.db) == 0
+        assert await app.store.sync_requests.pending_count() == 0
 
 
 # --------------------------------------------------------------------------- pushes
@@ -203,13 +203,13 @@ async def test_rate_push_sends_the_given_values_then_the_pms_rates_return(tmp_pa
 async def test_a_full_lane_window_answers_429_with_the_time_it_frees(tmp_path: Path) -> None:
     async with start_system(tmp_path) as system:
         await _go_live(system)
-        db = system.context.runtime.db
+        store = system.context.runtime.store
         lane = Lane(system.property_id, "restrictions")
         system.clock.advance(61)  # the full sync's call leaves the window
         first = system.clock()
         for n in range(10):
             moment = first + timedelta(seconds=n)
-            assert await lanes.reserve_call(db, lane, moment, limit=10) is None
+            assert await store.lanes.reserve_call(lane, moment, limit=10) is None
         system.clock.advance(10)
         status, body = await system.admin("POST", "/admin/channex/test/rate")
         frees = first + timedelta(seconds=60)
@@ -221,7 +221,7 @@ async def test_a_full_lane_window_answers_429_with_the_time_it_frees(tmp_path: P
         }
         assert 49 <= body["retry_after_s"] <= 51
         assert system.posts("restrictions") == []
-        assert await sync_requests.pending_count(db) == 0
+        assert await store.sync_requests.pending_count() == 0
         status, _ = await system.admin("POST", "/admin/channex/test/availability")
         assert status == 200  # the other lane has its own window
 
@@ -294,7 +294,7 @@ async def test_validate_ids_names_every_id_found_or_missing(tmp_path: Path) -> N
 
 
 async def test_forget_drops_only_the_given_entities_and_days(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "m.db")
+    store = await SqliteStore.open(tmp_path / "m.db")
     try:
         lane = Lane("p1", "availability")
         now = datetime(2026, 10, 31, tzinfo=UTC)
@@ -303,22 +303,22 @@ async def test_forget_drops_only_the_given_entities_and_days(tmp_path: Path) -> 
             for entity in ("rt-a", "rt-b")
             for day in ("2026-11-01", "2026-11-02", "2026-11-03")
         }
-        async with db.transaction() as conn:
-            await ari_state.write_in(conn, lane, texts, now)
-            await ari_state.write_in(conn, Lane("p2", "availability"), texts, now)
-        removed = await ari_state.forget(db, lane, ["rt-a"], D("2026-11-02"), D("2026-11-03"))
+        async with store.db.transaction() as conn:
+            await sqlite_ari_state.write_in(conn, lane, texts, now)
+            await sqlite_ari_state.write_in(conn, Lane("p2", "availability"), texts, now)
+        removed = await store.ari_state.forget(lane, ["rt-a"], D("2026-11-02"), D("2026-11-03"))
         assert removed == 2
-        left = await ari_state.acked(db, lane, None, D("2026-11-01"), D("2026-11-03"))
+        left = await store.ari_state.acked(lane, None, D("2026-11-01"), D("2026-11-03"))
         assert sorted((k.entity_id, k.day.isoformat()) for k in left) == [
             ("rt-a", "2026-11-01"),
             ("rt-b", "2026-11-01"),
             ("rt-b", "2026-11-02"),
             ("rt-b", "2026-11-03"),
         ]
-        other = await ari_state.acked(
-            db, Lane("p2", "availability"), None, D("2026-11-01"), D("2026-11-03")
+        other = await store.ari_state.acked(
+            Lane("p2", "availability"), None, D("2026-11-01"), D("2026-11-03")
         )
         assert len(other) == 6
-        assert await ari_state.forget(db, lane, [], D("2026-11-01"), D("2026-11-03")) == 0
+        assert await store.ari_state.forget(lane, [], D("2026-11-01"), D("2026-11-03")) == 0
     finally:
-        await db.close()
+        await store.close()

@@ -17,7 +17,6 @@ from typing import Any
 import orjson
 
 from middleware.sandbox.faults import FaultPlan
-from middleware.store import lanes
 from tests.flow import ota
 from tests.flow.harness import START, System, start_system
 from tests.web.operator_kit import INSTANT_ARI, FrozenClock
@@ -38,7 +37,7 @@ async def _paused(system: System) -> None:
     """Wait until a lane has been paused by a 429."""
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
-        states = await lanes.states(system.context.runtime.db, system.clock())
+        states = await system.context.runtime.store.lanes.states(system.clock())
         if any(s.pause_count for s in states):
             return
         await asyncio.sleep(0.02)

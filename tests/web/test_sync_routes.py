@@ -18,8 +18,8 @@ from middleware.config import load_settings
 from middleware.domain.mapping import Mapping as ChannexMapping
 from middleware.domain.mapping import PmsLink, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.serving import serve_app
-from middleware.store import live, sync_requests
-from middleware.store.db import Database
+from middleware.store import sync_requests
+from middleware.store.sqlite.store import SqliteStore
 from middleware.web.app import create_app
 from middleware.web.context import WebContext
 
@@ -54,8 +54,10 @@ class Served:
     session: aiohttp.ClientSession
 
     @property
-    def db(self) -> Database:
-        return self.context.runtime.db
+    def store(self) -> SqliteStore:
+        store = self.context.runtime.store
+        assert isinstance(store, SqliteStore)
+        return store
 
     async def post(
         self, path: str, body: bytes | None = None, token: str | None = None, scheme: str = "Bearer"
@@ -94,8 +96,8 @@ async def serve(
         yield Served(url=url, context=app.state.ctx, session=session)
 
 
-async def stored_requests(db: Database) -> list[tuple[Any, ...]]:
-    rows = await db.fetchall(
+async def stored_requests(store: SqliteStore) -> list[tuple[Any, ...]]:
+    rows = await store.db.fetchall(
         "SELECT id, source, full_sync, room_codes, date_from, date_to, status"
         " FROM sync_requests ORDER BY id"
     )
@@ -112,12 +114,12 @@ async def test_pms_webhook_records_a_durable_request(tmp_path: Path) -> None:
         assert (status, answer) == (202, {"status": "accepted", "request_id": 1})
         empty_status, empty, _ = await app.post("/webhook/pms")
         assert (empty_status, empty) == (202, {"status": "accepted", "request_id": 2})
-        assert await stored_requests(app.db) == [
+        assert await stored_requests(app.store) == [
             (1, "pms_webhook", 0, '["lvu","ov"]', "2026-12-01", "2026-12-03", "pending"),
             (2, "pms_webhook", 0, None, None, None, "pending"),
         ]
     async with serve(tmp_path) as app:  # a restart keeps it: durable
-        assert len(await stored_requests(app.db)) == 2
+        assert len(await stored_requests(app.store)) == 2
 
 
 async def test_pms_webhook_echoes_unmapped_categorias(tmp_path: Path) -> None:
@@ -148,7 +150,7 @@ async def test_pms_webhook_token(
         assert status == expected
         if expected == 401:
             assert answer == {"error": "invalid or missing bearer token"}
-            assert await stored_requests(app.db) == []
+            assert await stored_requests(app.store) == []
         else:
             assert answer == {"status": "accepted", "request_id": 1}
 
@@ -176,7 +178,7 @@ async def test_invalid_bodies_are_refused_with_the_reason(
         for path in ("/webhook/pms", "/sync/incremental"):
             status, answer, _ = await app.post(path, body, token=ADMIN)
             assert (status, answer) == (422, {"error": error})
-        assert await stored_requests(app.db) == []
+        assert await stored_requests(app.store) == []
 
 
 async def test_a_body_that_is_not_json_is_refused(tmp_path: Path) -> None:
@@ -186,7 +188,7 @@ async def test_a_body_that_is_not_json_is_refused(tmp_path: Path) -> None:
         assert answer["error"].startswith("body is not valid JSON: ")
         status, answer, _ = await app.post("/webhook/pms", b"x" * 64_001)
         assert (status, answer) == (422, {"error": "body larger than 64000 bytes"})
-        assert await stored_requests(app.db) == []
+        assert await stored_requests(app.store) == []
 
 
 # --------------------------------------------------------------------------- /sync/*
@@ -201,7 +203,7 @@ async def test_sync_routes_are_off_without_an_admin_token(tmp_path: Path, path: 
                 403,
                 {"error": "admin routes are disabled: set ADMIN_TOKEN to enable them"},
             )
-        assert await stored_requests(app.db) == []
+        assert await stored_requests(app.store) == []
 
 
 @pytest.mark.parametrize("path", ["/sync/full", "/sync/incremental"])
@@ -214,20 +216,20 @@ async def test_sync_routes_refuse_a_wrong_token(tmp_path: Path, path: str, token
             {"error": "a valid 'Authorization: Bearer <ADMIN_TOKEN>' header is required"},
         )
         assert headers["WWW-Authenticate"] == "Bearer"
-        assert await stored_requests(app.db) == []
+        assert await stored_requests(app.store) == []
 
 
 async def test_sync_full_records_a_full_request_and_goes_live(tmp_path: Path) -> None:
     async with serve(tmp_path) as app:
         await app.post("/sync/incremental", b"{}", token=ADMIN)
-        assert await live.live_properties(app.db) == {}  # only a full sync goes live
+        assert await app.store.live.live_properties() == {}  # only a full sync goes live
         status, answer, _ = await app.post("/sync/full", b"", token=ADMIN)
         assert (status, answer) == (202, {"status": "accepted", "request_id": 2})
-        assert await stored_requests(app.db) == [
+        assert await stored_requests(app.store) == [
             (1, "sync_incremental", 0, None, None, None, "pending"),
             (2, "sync_full", 1, None, None, None, "pending"),
         ]
-        went = await live.live_properties(app.db)
+        went = await app.store.live.live_properties()
         assert {p: r.by for p, r in went.items()} == {"prop-1": "POST /sync/full from 127.0.0.1"}
 
 
@@ -236,7 +238,7 @@ async def test_sync_incremental_records_its_scope(tmp_path: Path) -> None:
         body = b'{"categorias": ["ov"], "date_from": "2027-01-02"}'
         status, answer, _ = await app.post("/sync/incremental", body, token=ADMIN)
         assert (status, answer) == (202, {"status": "accepted", "request_id": 1})
-        assert await stored_requests(app.db) == [
+        assert await stored_requests(app.store) == [
             (1, "sync_incremental", 0, '["ov"]', "2027-01-02", None, "pending")
         ]
 
@@ -281,7 +283,7 @@ async def test_sync_incremental_refuses_what_it_would_not_do(
     async with serve(tmp_path, clock=fixed_now) as app:
         status, answer, _ = await app.post("/sync/incremental", body, token=ADMIN)
         assert (status, answer) == (422, {"error": error})
-        assert await stored_requests(app.db) == []
+        assert await stored_requests(app.store) == []
 
 
 async def test_the_horizon_edges_are_accepted(tmp_path: Path) -> None:
@@ -301,7 +303,7 @@ async def test_sync_routes_answer_503_while_channex_is_disabled(tmp_path: Path, 
         assert (status, answer) == (503, {"error": "Channex integration is disabled"})
         wrong_status, _, _ = await app.post(path, b"{}", token="wrong")
         assert wrong_status == 401  # the token is checked first: nothing leaks to strangers
-        assert await stored_requests(app.db) == []
+        assert await stored_requests(app.store) == []
 
 
 async def test_request_dates_round_trip(tmp_path: Path) -> None:
@@ -311,7 +313,7 @@ async def test_request_dates_round_trip(tmp_path: Path) -> None:
         await app.post("/webhook/pms", body)
         # a change notice waits PMS_READ_COALESCE for a booking's re-sync of the same nights
         after = app.context.runtime.clock() + timedelta(seconds=1)
-        [claimed] = await sync_requests.claim_due(app.db, after, lease_s=60)
+        [claimed] = await app.store.sync_requests.claim_due(after, lease_s=60)
         assert claimed == sync_requests.SyncRequest(
             id=1,
             source="pms_webhook",
@@ -366,7 +368,7 @@ async def test_a_property_s_own_token_scopes_its_notice_to_it(tmp_path: Path) ->
         named = await app.post("/webhook/pms", b'{"property": "Duke Beach"}', token=PMS_TOKEN)
         assert named[:2] == (202, {"status": "accepted", "request_id": 4})
         assert (await app.post("/webhook/pms", b"{}"))[0] == 401
-        rows = await app.db.fetchall(
+        rows = await app.store.db.fetchall(
             "SELECT id, property_id, room_codes, date_from FROM sync_requests ORDER BY id"
         )
         assert [tuple(row) for row in rows] == [

@@ -20,8 +20,8 @@ from structlog.testing import capture_logs
 
 from middleware.config import Settings
 from middleware.serving import serve_app
-from middleware.store.db import Database
 from middleware.store.inbox import IntakeWriter
+from middleware.store.sqlite.store import SqliteStore
 from middleware.web import webhook_channex
 
 SECRET = "whsec-test-0123456789abcdef"
@@ -37,7 +37,7 @@ SETTINGS = Settings(
 @dataclasses.dataclass
 class Server:
     url: str
-    db: Database
+    store: SqliteStore
     intake: IntakeWriter
     http: aiohttp.ClientSession
 
@@ -51,7 +51,7 @@ class Server:
             return response.status, orjson.loads(await response.read())
 
     async def count(self, table: str) -> int:
-        row = await self.db.fetchone(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+        row = await self.store.db.fetchone(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
         assert row is not None
         return int(row[0])
 
@@ -64,16 +64,16 @@ def server(tmp_path: Path) -> ServerFactory:
     @asynccontextmanager
     async def start(**overrides: Any) -> AsyncIterator[Server]:
         settings = dataclasses.replace(SETTINGS, **overrides)
-        db = await Database.open(tmp_path / "m.db")
-        intake = IntakeWriter(db)
+        store = await SqliteStore.open(tmp_path / "m.db")
+        intake = IntakeWriter(store.inbox)
         await intake.start()
         app = Starlette(routes=webhook_channex.routes(intake, settings))
         try:
             async with serve_app(app) as url, aiohttp.ClientSession() as http:
-                yield Server(url=url, db=db, intake=intake, http=http)
+                yield Server(url=url, store=store, intake=intake, http=http)
         finally:
             await intake.stop()
-            await db.close()
+            await store.close()
 
     return start
 
@@ -105,7 +105,7 @@ async def test_good_booking_event_is_committed_before_200(server: ServerFactory)
             200,
             {"status": "queued"},
         )
-        row = await s.db.fetchone("SELECT * FROM webhook_events")
+        row = await s.store.db.fetchone("SELECT * FROM webhook_events")
         assert row is not None
         assert (row["event"], row["property_id"], row["booking_id"], row["revision_id"]) == (
             "booking",
@@ -114,7 +114,9 @@ async def test_good_booking_event_is_committed_before_200(server: ServerFactory)
             "rev-1",
         )
         assert (row["payload"], row["status"]) == (body.decode(), "queued")
-        revisions = await s.db.fetchall("SELECT revision_id, booking_id, source FROM revisions")
+        revisions = await s.store.db.fetchall(
+            "SELECT revision_id, booking_id, source FROM revisions"
+        )
         assert [tuple(r) for r in revisions] == [("rev-1", "bk-1", "webhook")]
 
 
@@ -138,7 +140,7 @@ async def test_test_ping_is_answered_200_and_stored_as_ignored(server: ServerFac
         assert await s.post(b'{"event": "test"}') == (200, {"status": "ignored"})
         nudge = orjson.dumps({"event": "booking_new", "property_id": "prop-1"})
         assert await s.post(nudge) == (200, {"status": "ignored"})
-        rows = await s.db.fetchall("SELECT event, status FROM webhook_events ORDER BY id")
+        rows = await s.store.db.fetchall("SELECT event, status FROM webhook_events ORDER BY id")
         assert [tuple(r) for r in rows] == [("test", "ignored"), ("booking_new", "ignored")]
         assert await s.count("revisions") == 0
 
@@ -154,7 +156,7 @@ async def test_unmapped_room_is_noted(server: ServerFactory) -> None:
             }
         )
         assert await s.post(body) == (200, {"status": "noted"})
-        rows = await s.db.fetchall("SELECT kind, property_id, ref FROM notices")
+        rows = await s.store.db.fetchall("SELECT kind, property_id, ref FROM notices")
         assert [tuple(r) for r in rows] == [("booking_unmapped_room", "prop-1", "rev-7")]
 
 
@@ -268,7 +270,7 @@ async def test_concurrent_posts_share_transactions(server: ServerFactory) -> Non
 
 async def test_storage_failure_answers_503_so_channex_retries(server: ServerFactory) -> None:
     async with server() as s:
-        await s.db.close()
+        await s.store.close()
         assert await s.post(booking()) == (503, {"error": "could not store the event, retry later"})
         assert await s.post(booking()) == (503, {"error": "could not store the event, retry later"})
 

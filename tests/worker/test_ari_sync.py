@@ -18,9 +18,10 @@ from middleware.domain.models import Lane, PlanDay, PmsAri, RoomAri, RoomDay
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.errors import TransientUpstreamError
 from middleware.pms.directory import PmsDirectory
-from middleware.store import audit, live, notices, outbox, pms_rooms, sync_requests
-from middleware.store.db import Database, to_db_time
+from middleware.store import live, pms_rooms
 from middleware.store.keys import LAST_FULL_SYNC_KEY
+from middleware.store.sqlite.store import SqliteStore
+from middleware.store.stamps import to_db_time
 from middleware.worker.ari_sync import AriSync, SyncReport
 
 T0 = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)  # 20 Nov, 23:00 in São Paulo
@@ -109,32 +110,34 @@ class FakePms:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     """A database where both test properties are live (pushes allowed)."""
-    database = await Database.open(tmp_path / "m.db")
-    await live.put_live(database, ["p1", "p2"], T0, by="test")
+    database = await SqliteStore.open(tmp_path / "m.db")
+    await database.live.put_live(["p1", "p2"], T0, by="test")
     yield database
     await database.close()
 
 
 @pytest.fixture
-async def fresh_db(tmp_path: Path) -> AsyncIterator[Database]:
+async def fresh_db(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     """A database where no property has gone live yet."""
-    database = await Database.open(tmp_path / "fresh.db")
+    database = await SqliteStore.open(tmp_path / "fresh.db")
     yield database
     await database.close()
 
 
 def make_sync(
-    db: Database, pms: FakePms, clock: FakeClock, mapping: Mapping = ONE_PROPERTY
+    store: SqliteStore, pms: FakePms, clock: FakeClock, mapping: Mapping = ONE_PROPERTY
 ) -> AriSync:
     settings = Settings(channex_api_key=Secret("key"), channex_sync_days=SYNC_DAYS)
-    return AriSync(db, pms, mapping, settings, clock=clock)
+    return AriSync(store, pms, mapping, settings, clock=clock)
 
 
-async def outbox_rows(db: Database) -> set[tuple[str, str, str, str, str, str]]:
+async def outbox_rows(store: SqliteStore) -> set[tuple[str, str, str, str, str, str]]:
     """(property, kind, entity, day, field, value) of every outbox row."""
-    rows = await db.fetchall("SELECT property_id, kind, entity_id, day, field, value FROM outbox")
+    rows = await store.db.fetchall(
+        "SELECT property_id, kind, entity_id, day, field, value FROM outbox"
+    )
     return {tuple(row) for row in rows}
 
 
@@ -150,57 +153,56 @@ def expected_rows(
     return rows
 
 
-async def request_status(db: Database) -> list[tuple[int, str, int, str | None, str | None]]:
+async def request_status(store: SqliteStore) -> list[tuple[int, str, int, str | None, str | None]]:
     """(id, status, attempts, next_attempt_at, error) per request."""
-    rows = await db.fetchall(
+    rows = await store.db.fetchall(
         "SELECT id, status, attempts, next_attempt_at, error FROM sync_requests ORDER BY id"
     )
     return [tuple(row) for row in rows]
 
 
-async def test_incremental_requests_coalesce_into_one_read_of_their_union(db: Database) -> None:
+async def test_incremental_requests_coalesce_into_one_read_of_their_union(
+    store: SqliteStore,
+) -> None:
     pms, clock = FakePms(), FakeClock()
-    sync = make_sync(db, pms, clock)
-    await sync_requests.request(
-        db,
+    sync = make_sync(store, pms, clock)
+    await store.sync_requests.request(
         source="pms_webhook",
         now=T0,
         room_codes=["lvu"],
         date_from=D("2026-11-22"),
         date_to=D("2026-11-23"),
     )
-    await sync_requests.request(
-        db,
+    await store.sync_requests.request(
         source="pms_webhook",
         now=T0,
         room_codes=["ov"],
         date_from=D("2026-11-26"),
         date_to=D("2026-11-27"),
     )
-    await sync_requests.request(
-        db, source="booking", now=T0, date_from=D("2026-11-24"), date_to=D("2026-11-24")
+    await store.sync_requests.request(
+        source="booking", now=T0, date_from=D("2026-11-24"), date_to=D("2026-11-24")
     )
     report = await sync.run_once()
     assert pms.reads == [(D("2026-11-22"), D("2026-11-27"))]
     rows = expected_rows("p1", ("lvu", "ov"), D("2026-11-22"), D("2026-11-27"))
     assert report == SyncReport(requests=3, full_sync=False, rows_enqueued=len(rows), problems=())
-    assert await outbox_rows(db) == rows
-    assert [status for _, status, *_ in await request_status(db)] == ["done"] * 3
+    assert await outbox_rows(store) == rows
+    assert [status for _, status, *_ in await request_status(store)] == ["done"] * 3
     assert await sync.run_once() is None
     assert len(pms.reads) == 1
 
 
 async def test_a_full_request_among_incremental_ones_forces_the_whole_horizon(
-    db: Database,
+    store: SqliteStore,
 ) -> None:
     pms, clock = FakePms(), FakeClock()
-    sync = make_sync(db, pms, clock)
+    sync = make_sync(store, pms, clock)
     await sync.sync(full=False)
     for lane in (Lane("p1", "availability"), Lane("p1", "restrictions")):
-        claim = await outbox.claim(db, lane, T0, lease_s=60)
+        claim = await store.outbox.claim(lane, T0, lease_s=60)
         assert claim is not None
-        await outbox.complete(
-            db,
+        await store.outbox.complete(
             claim,
             T0,
             task_ids=["t"],
@@ -212,63 +214,67 @@ async def test_a_full_request_among_incremental_ones_forces_the_whole_horizon(
             payload_sha256="",
             duration_ms=1,
         )
-    assert await outbox_rows(db) == set()  # Channex holds the PMS's whole grid now
+    assert await outbox_rows(store) == set()  # Channex holds the PMS's whole grid now
     pms.reads.clear()
 
-    await sync_requests.request(
-        db, source="pms_webhook", now=T0, date_from=D("2026-11-22"), date_to=D("2026-11-23")
+    await store.sync_requests.request(
+        source="pms_webhook", now=T0, date_from=D("2026-11-22"), date_to=D("2026-11-23")
     )
     assert await sync.run_once() == SyncReport(
         requests=1, full_sync=False, rows_enqueued=0, problems=()
     )
-    await sync_requests.request(
-        db, source="pms_webhook", now=T0, date_from=D("2026-11-22"), date_to=D("2026-11-23")
+    await store.sync_requests.request(
+        source="pms_webhook", now=T0, date_from=D("2026-11-22"), date_to=D("2026-11-23")
     )
-    await sync_requests.request(db, source="sync_full", now=T0, full_sync=True)
+    await store.sync_requests.request(source="sync_full", now=T0, full_sync=True)
     report = await sync.run_once()
     last = TODAY + timedelta(days=SYNC_DAYS - 1)
     assert pms.reads == [(D("2026-11-22"), D("2026-11-23")), (TODAY, last)]
     rows = expected_rows("p1", ("lvu", "ov"), TODAY, last)
     assert report == SyncReport(requests=2, full_sync=True, rows_enqueued=len(rows), problems=())
-    assert await outbox_rows(db) == rows
-    flags = await db.fetchall("SELECT DISTINCT full_sync FROM outbox")
+    assert await outbox_rows(store) == rows
+    flags = await store.db.fetchall("SELECT DISTINCT full_sync FROM outbox")
     assert [row[0] for row in flags] == [1]
-    assert await audit.get_value(db, LAST_FULL_SYNC_KEY.format(property_id="p1")) == to_db_time(T0)
+    assert await store.audit.get_value(LAST_FULL_SYNC_KEY.format(property_id="p1")) == to_db_time(
+        T0
+    )
 
 
-async def test_the_window_is_clipped_to_the_hotel_horizon(db: Database) -> None:
+async def test_the_window_is_clipped_to_the_hotel_horizon(store: SqliteStore) -> None:
     """At 02:00 UTC on 21 Nov the hotel is still on 20 Nov: that is the first day read."""
     pms, clock = FakePms(), FakeClock()
-    sync = make_sync(db, pms, clock)
-    await sync_requests.request(
-        db, source="sync_incremental", now=T0, date_from=D("2026-11-01"), date_to=D("2027-06-30")
+    sync = make_sync(store, pms, clock)
+    await store.sync_requests.request(
+        source="sync_incremental", now=T0, date_from=D("2026-11-01"), date_to=D("2027-06-30")
     )
     await sync.run_once()
     last = TODAY + timedelta(days=SYNC_DAYS - 1)
     assert pms.reads == [(TODAY, last)]
-    assert await outbox_rows(db) == expected_rows("p1", ("lvu", "ov"), TODAY, last)
+    assert await outbox_rows(store) == expected_rows("p1", ("lvu", "ov"), TODAY, last)
 
 
-async def test_a_request_wholly_in_the_past_reads_nothing_and_is_done(db: Database) -> None:
+async def test_a_request_wholly_in_the_past_reads_nothing_and_is_done(store: SqliteStore) -> None:
     pms, clock = FakePms(), FakeClock()
-    sync = make_sync(db, pms, clock)
-    await sync_requests.request(
-        db, source="booking", now=T0, date_from=D("2026-11-10"), date_to=D("2026-11-19")
+    sync = make_sync(store, pms, clock)
+    await store.sync_requests.request(
+        source="booking", now=T0, date_from=D("2026-11-10"), date_to=D("2026-11-19")
     )
     report = await sync.run_once()
     assert report == SyncReport(requests=1, full_sync=False, rows_enqueued=0, problems=())
     assert pms.reads == []
-    assert [status for _, status, *_ in await request_status(db)] == ["done"]
+    assert [status for _, status, *_ in await request_status(store)] == ["done"]
 
 
-async def test_a_pms_failure_keeps_the_requests_for_a_retry_with_backoff(db: Database) -> None:
+async def test_a_pms_failure_keeps_the_requests_for_a_retry_with_backoff(
+    store: SqliteStore,
+) -> None:
     pms, clock = FakePms(), FakeClock()
-    sync = make_sync(db, pms, clock)
-    first = await sync_requests.request(
-        db, source="pms_webhook", now=T0, date_from=D("2026-11-22"), date_to=D("2026-11-22")
+    sync = make_sync(store, pms, clock)
+    first = await store.sync_requests.request(
+        source="pms_webhook", now=T0, date_from=D("2026-11-22"), date_to=D("2026-11-22")
     )
-    second = await sync_requests.request(
-        db, source="pms_webhook", now=T0, date_from=D("2026-11-25"), date_to=D("2026-11-25")
+    second = await store.sync_requests.request(
+        source="pms_webhook", now=T0, date_from=D("2026-11-25"), date_to=D("2026-11-25")
     )
     down = TransientUpstreamError("sistema-os", "Service Unavailable", status=503)
     pms.failures = [down, down]
@@ -276,7 +282,7 @@ async def test_a_pms_failure_keeps_the_requests_for_a_retry_with_backoff(db: Dat
         assert await sync.run_once() is None
     error = "sistema-os: Service Unavailable (HTTP 503)"
     retry_at = to_db_time(T0 + timedelta(seconds=5))
-    assert await request_status(db) == [
+    assert await request_status(store) == [
         (first, "pending", 1, retry_at, error),
         (second, "pending", 1, retry_at, error),
     ]
@@ -297,7 +303,7 @@ async def test_a_pms_failure_keeps_the_requests_for_a_retry_with_backoff(db: Dat
     clock.advance(0.1)
     assert await sync.run_once() is None
     retry_at = to_db_time(clock() + timedelta(seconds=10))
-    assert [(s, a, n) for _, s, a, n, _ in await request_status(db)] == [
+    assert [(s, a, n) for _, s, a, n, _ in await request_status(store)] == [
         ("pending", 2, retry_at),
         ("pending", 2, retry_at),
     ]
@@ -306,18 +312,18 @@ async def test_a_pms_failure_keeps_the_requests_for_a_retry_with_backoff(db: Dat
     assert report is not None
     assert report.requests == 2
     assert pms.reads[-1] == (D("2026-11-22"), D("2026-11-25"))
-    assert await outbox_rows(db) == expected_rows(
+    assert await outbox_rows(store) == expected_rows(
         "p1", ("lvu", "ov"), D("2026-11-22"), D("2026-11-25")
     )
-    assert [s for _, s, *_ in await request_status(db)] == ["done", "done"]
+    assert [s for _, s, *_ in await request_status(store)] == ["done", "done"]
 
 
-async def test_grid_problems_are_reported_and_logged(db: Database) -> None:
+async def test_grid_problems_are_reported_and_logged(store: SqliteStore) -> None:
     pms, clock = FakePms(codes=("lvu", "xyz")), FakeClock()
     pms.totals["lvu"] = 2
     day = D("2026-11-22")
     pms.grid = lambda code, d: (9, Decimal("100.00")) if d == day else (1, Decimal("100.00"))
-    sync = make_sync(db, pms, clock)
+    sync = make_sync(store, pms, clock)
     with capture_logs() as logs:
         report = await sync.sync(full=False, date_from=day, date_to=day)
     problems = (
@@ -327,17 +333,17 @@ async def test_grid_problems_are_reported_and_logged(db: Database) -> None:
     assert report == SyncReport(requests=1, full_sync=False, rows_enqueued=2, problems=problems)
     logged = [e for e in logs if e["event"] == "pms_ari_problem"]
     assert [e["problem"] for e in logged] == sorted(problems)
-    assert await outbox_rows(db) == {
+    assert await outbox_rows(store) == {
         ("p1", "availability", "rt-lvu", "2026-11-22", "availability", "2"),
         ("p1", "restrictions", "rp-lvu", "2026-11-22", "rate", "100"),
     }
 
 
-async def test_each_property_gets_its_own_cells_and_no_false_unmapped(db: Database) -> None:
+async def test_each_property_gets_its_own_cells_and_no_false_unmapped(store: SqliteStore) -> None:
     mapping = Mapping((prop_map("p1", "lvu"), prop_map("p2", "ov", timezone="Europe/Lisbon")))
     pms, clock = FakePms(codes=("lvu", "ov")), FakeClock()
-    sync = make_sync(db, pms, clock, mapping)
-    await sync_requests.request(db, source="sync_full", now=T0, full_sync=True)
+    sync = make_sync(store, pms, clock, mapping)
+    await store.sync_requests.request(source="sync_full", now=T0, full_sync=True)
     report = await sync.run_once()
     assert report is not None
     assert report.problems == ()
@@ -348,23 +354,23 @@ async def test_each_property_gets_its_own_cells_and_no_false_unmapped(db: Databa
         (TODAY, TODAY + timedelta(days=SYNC_DAYS - 1)),
         (lisbon_today, lisbon_today + timedelta(days=SYNC_DAYS - 1)),
     ]
-    assert await outbox_rows(db) == expected_rows(
+    assert await outbox_rows(store) == expected_rows(
         "p1", ("lvu",), TODAY, TODAY + timedelta(days=SYNC_DAYS - 1)
     ) | expected_rows("p2", ("ov",), lisbon_today, lisbon_today + timedelta(days=SYNC_DAYS - 1))
     for property_id in ("p1", "p2"):
         key = LAST_FULL_SYNC_KEY.format(property_id=property_id)
-        assert await audit.get_value(db, key) == to_db_time(T0)
+        assert await store.audit.get_value(key) == to_db_time(T0)
 
 
-async def test_a_property_not_live_is_read_but_nothing_is_enqueued(fresh_db: Database) -> None:
+async def test_a_property_not_live_is_read_but_nothing_is_enqueued(fresh_db: SqliteStore) -> None:
     """Before go-live the PMS is still read (and its problems reported) on every trigger, a
     nightly full sync included, but no outbox row is written for the property."""
-    db = fresh_db
+    store = fresh_db
     pms, clock = FakePms(), FakeClock()
     pms.totals["ov"] = 2  # 3 free of 2: a grid problem, still reported before go-live
-    sync = make_sync(db, pms, clock)
-    await sync_requests.request(db, source="poll", now=T0)
-    await sync_requests.request(db, source="nightly", now=T0, full_sync=True)
+    sync = make_sync(store, pms, clock)
+    await store.sync_requests.request(source="poll", now=T0)
+    await store.sync_requests.request(source="nightly", now=T0, full_sync=True)
     with capture_logs() as logs:
         report = await sync.run_once()
     assert report is not None
@@ -374,25 +380,25 @@ async def test_a_property_not_live_is_read_but_nothing_is_enqueued(fresh_db: Dat
         for n in range(SYNC_DAYS)
     )
     assert pms.reads == [(TODAY, TODAY + timedelta(days=SYNC_DAYS - 1))]
-    assert await outbox_rows(db) == set()
-    assert await audit.get_value(db, LAST_FULL_SYNC_KEY.format(property_id="p1")) is None
+    assert await outbox_rows(store) == set()
+    assert await store.audit.get_value(LAST_FULL_SYNC_KEY.format(property_id="p1")) is None
     assert [e for e in logs if e["event"] == "ari_sync_held_not_live"] == [
         {"event": "ari_sync_held_not_live", "property_ids": ["p1"], "log_level": "info"}
     ]
-    assert [row[1] for row in await request_status(db)] == ["done", "done"]
+    assert [row[1] for row in await request_status(store)] == ["done", "done"]
 
 
 async def test_going_live_enqueues_the_whole_horizon_for_the_live_property_only(
-    fresh_db: Database,
+    fresh_db: SqliteStore,
 ) -> None:
     """`go_live` records the property live and its full sync together; a second property
     that is not live still gets nothing."""
-    db = fresh_db
+    store = fresh_db
     mapping = Mapping((prop_map("p1", "lvu"), prop_map("p2", "ov")))
     pms, clock = FakePms(codes=("lvu", "ov")), FakeClock()
-    sync = make_sync(db, pms, clock, mapping)
-    request_id = await live.go_live(db, ["p1"], T0, by="operator", source="sync_full")
-    assert await live.live_properties(db) == {
+    sync = make_sync(store, pms, clock, mapping)
+    request_id = await store.live.go_live(["p1"], T0, by="operator", source="sync_full")
+    assert await store.live.live_properties() == {
         "p1": live.LiveProperty(property_id="p1", since=T0, by="operator")
     }
     with capture_logs() as logs:
@@ -400,47 +406,46 @@ async def test_going_live_enqueues_the_whole_horizon_for_the_live_property_only(
     assert report is not None
     assert (report.requests, report.full_sync) == (2, True)  # one share per property
     last = TODAY + timedelta(days=SYNC_DAYS - 1)
-    assert await outbox_rows(db) == expected_rows("p1", ("lvu",), TODAY, last)
+    assert await outbox_rows(store) == expected_rows("p1", ("lvu",), TODAY, last)
     assert [e["property_ids"] for e in logs if e["event"] == "ari_sync_held_not_live"] == [["p2"]]
     done = (request_id, "done", 0, to_db_time(T0), None)
-    assert await request_status(db) == [done, (request_id + 1, *done[1:])]
+    assert await request_status(store) == [done, (request_id + 1, *done[1:])]
 
 
 async def test_a_mapped_categoria_the_pms_does_not_serve_is_recorded_with_a_notice(
-    db: Database,
+    store: SqliteStore,
 ) -> None:
     """Not a silent skip: the record /health reads, a notice per categoria, a log line; a
     later answer that serves it again resolves the notice."""
     pms, clock = FakePms(codes=("lvu",)), FakeClock()
-    sync = make_sync(db, pms, clock)
+    sync = make_sync(store, pms, clock)
     with capture_logs() as logs:
         await sync.sync(full=False)
     assert [e["categorias"] for e in logs if e["event"] == "pms_categorias_not_served"] == [["ov"]]
-    assert await pms_rooms.last(db, "p1") == pms_rooms.Unserved(
+    assert await store.pms_rooms.last("p1") == pms_rooms.Unserved(
         property_id="p1", at=T0, categorias=("ov",)
     )
-    [notice] = await notices.open_notices(db)
+    [notice] = await store.notices.open_notices()
     assert (notice.kind, notice.property_id, notice.ref) == (pms_rooms.NOTICE, "p1", "p1/ov")
     await sync.sync(full=False)  # still missing: one notice, refreshed
-    assert [n.ref for n in await notices.open_notices(db)] == ["p1/ov"]
+    assert [n.ref for n in await store.notices.open_notices()] == ["p1/ov"]
 
     pms.codes = ("lvu", "ov")
     clock.advance(60)
     await sync.sync(full=False)
-    assert await pms_rooms.last(db, "p1") == pms_rooms.Unserved(
+    assert await store.pms_rooms.last("p1") == pms_rooms.Unserved(
         property_id="p1", at=T0 + timedelta(seconds=60), categorias=()
     )
-    assert await notices.open_notices(db) == []
+    assert await store.notices.open_notices() == []
 
 
-async def test_a_request_for_some_rooms_enqueues_those_rooms_only(db: Database) -> None:
+async def test_a_request_for_some_rooms_enqueues_those_rooms_only(store: SqliteStore) -> None:
     """The categorias of a PMS notice are the scope: the other rooms' changed values wait
     for a request that names them."""
     pms, clock = FakePms(), FakeClock()
-    sync = make_sync(db, pms, clock)
+    sync = make_sync(store, pms, clock)
     day = D("2026-11-22")
-    await sync_requests.request(
-        db,
+    await store.sync_requests.request(
         source="pms_webhook",
         now=T0,
         property_id="p1",
@@ -450,7 +455,7 @@ async def test_a_request_for_some_rooms_enqueues_those_rooms_only(db: Database) 
     )
     report = await sync.run_once()
     assert report == SyncReport(requests=1, full_sync=False, rows_enqueued=2, problems=())
-    assert await outbox_rows(db) == expected_rows("p1", ("ov",), day, day)
+    assert await outbox_rows(store) == expected_rows("p1", ("ov",), day, day)
 
 
 class Directory(PmsDirectory):
@@ -461,7 +466,7 @@ class Directory(PmsDirectory):
 
 
 async def test_each_property_reads_its_own_pms_and_a_failing_one_retries_alone(
-    db: Database,
+    store: SqliteStore,
 ) -> None:
     """Hotel 2's PMS is down: hotel 1's request is done with one read of hotel 1's PMS and
     nothing of hotel 2's; hotel 2's share of the 'every property' request waits to retry."""
@@ -470,20 +475,22 @@ async def test_each_property_reads_its_own_pms_and_a_failing_one_retries_alone(
     two.failures.append(TransientUpstreamError("sistema-os", "down", status=503))
     clock = FakeClock()
     settings = Settings(channex_api_key=Secret("key"), channex_sync_days=SYNC_DAYS)
-    sync = AriSync(db, Directory({"p1": one, "p2": two}), mapping, settings, clock=clock)
+    sync = AriSync(store, Directory({"p1": one, "p2": two}), mapping, settings, clock=clock)
     day = D("2026-11-22")
-    await sync_requests.request(db, source="poll", now=T0, date_from=day, date_to=day)
+    await store.sync_requests.request(source="poll", now=T0, date_from=day, date_to=day)
     report = await sync.run_once()
     assert report == SyncReport(requests=1, full_sync=False, rows_enqueued=2, problems=())
     assert (one.reads, two.reads) == ([(day, day)], [(day, day)])
-    assert await outbox_rows(db) == expected_rows("p1", ("lvu",), day, day)
-    rows = await db.fetchall("SELECT property_id, status, attempts FROM sync_requests ORDER BY id")
+    assert await outbox_rows(store) == expected_rows("p1", ("lvu",), day, day)
+    rows = await store.db.fetchall(
+        "SELECT property_id, status, attempts FROM sync_requests ORDER BY id"
+    )
     assert [tuple(r) for r in rows] == [("p1", "done", 0), ("p2", "pending", 1)]
     clock.advance(60)
     assert await sync.run_once() == SyncReport(
         requests=1, full_sync=False, rows_enqueued=2, problems=()
     )
     assert one.reads == [(day, day)]
-    assert await outbox_rows(db) == expected_rows("p1", ("lvu",), day, day) | expected_rows(
+    assert await outbox_rows(store) == expected_rows("p1", ("lvu",), day, day) | expected_rows(
         "p2", ("ov",), day, day
     )

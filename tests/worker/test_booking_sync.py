@@ -24,8 +24,9 @@ from middleware.domain.revision import BookingRevision, Person
 from middleware.errors import ConflictUpstreamError, RejectedUpstreamError, TransientUpstreamError
 from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
-from middleware.store import ari_state, booking_map, notices, revisions
-from middleware.store.db import Database
+from middleware.store.sqlite import ari_state as sqlite_ari_state
+from middleware.store.sqlite import revisions as sqlite_revisions
+from middleware.store.sqlite.store import SqliteStore
 from middleware.worker.booking_sync import BookingProcessor, Outcome, Result
 from tests.domain.test_booking_plan import make_revision, make_room
 
@@ -142,8 +143,8 @@ class FakePms:
 
 
 class Harness:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
         self.now = T0
         self.channex = FakeChannex()
         self.pms = FakePms()
@@ -157,7 +158,7 @@ class Harness:
         return BookingProcessor(
             self.channex,
             self.pms,
-            self.db,
+            self.store,
             mapping,
             resync=self.resync,
             clock=lambda: self.now,
@@ -176,8 +177,8 @@ class Harness:
     async def deliver(self, revision: BookingRevision) -> bool:
         """What the webhook intake does: Channex has the revision, we queue its id."""
         self.channex.revisions[revision.id] = revision
-        async with self.db.transaction() as conn:
-            return await revisions.enqueue(
+        async with self.store.db.transaction() as conn:
+            return await sqlite_revisions.enqueue(
                 conn,
                 revision_id=revision.id,
                 booking_id=revision.booking_id,
@@ -193,15 +194,15 @@ class Harness:
         self.now += timedelta(seconds=seconds)
 
     async def statuses(self) -> dict[str, str]:
-        rows = await self.db.fetchall("SELECT revision_id, status FROM revisions")
+        rows = await self.store.db.fetchall("SELECT revision_id, status FROM revisions")
         return {row[0]: row[1] for row in rows}
 
 
 @pytest.fixture
 async def h(tmp_path: Path) -> AsyncIterator[Harness]:
-    db = await Database.open(tmp_path / "m.db")
-    yield Harness(db)
-    await db.close()
+    store = await SqliteStore.open(tmp_path / "m.db")
+    yield Harness(store)
+    await store.close()
 
 
 def stay(code: str, start: date, end: date) -> Touched:
@@ -298,7 +299,7 @@ async def test_new_modified_cancelled(h: Harness) -> None:
         (stay("lvu", date(2026, 12, 11), D13),),
     ]
     assert await h.statuses() == {"rev-1": "acked", "rev-2": "acked", "rev-3": "acked"}
-    record = await booking_map.load(h.db, "bk-1")
+    record = await h.store.booking_map.load("bk-1")
     assert record is not None
     assert (record.status, record.last_revision_id) == ("cancelled", "rev-3")
 
@@ -361,13 +362,13 @@ async def test_a_new_booking_makes_the_nights_channex_took_be_pushed_again(h: Ha
     forgotten, so the resync sends the PMS's value again even though it equals it."""
     lane = Lane("prop-1", "availability")
     pushed = {("rt-ov", f"2026-12-{day:02d}", "availability"): "3" for day in range(9, 14)}
-    async with h.db.transaction() as conn:
-        await ari_state.write_in(conn, lane, pushed, T0)
+    async with h.store.db.transaction() as conn:
+        await sqlite_ari_state.write_in(conn, lane, pushed, T0)
     await h.deliver(CANCELLED)
     assert await h.run() == [outcome("rev-3", "acked", "cancelled")]
     await h.deliver(NEW)
     assert await h.run() == [outcome("rev-1", "stale")]
-    left = await ari_state.acked(h.db, lane, None, date(2026, 12, 1), date(2026, 12, 31))
+    left = await h.store.ari_state.acked(lane, None, date(2026, 12, 1), date(2026, 12, 31))
     assert sorted(left) == [CellKey("rt-ov", date(2026, 12, 9)), CellKey("rt-ov", D13)]
 
 
@@ -402,7 +403,7 @@ async def test_pms_transient_failure_then_success(h: Harness) -> None:
     await h.deliver(NEW)
     h.pms.failures.append(TransientUpstreamError("sistema-os", "timeout"))
     assert await h.run() == [outcome("rev-1", "retry", reason="PMS: sistema-os: timeout")]
-    row = await revisions.get(h.db, "rev-1")
+    row = await h.store.revisions.get("rev-1")
     assert row is not None
     assert (row.status, row.attempts, row.next_attempt_at) == (
         "pending",
@@ -423,7 +424,7 @@ async def test_fetch_backoff_grows_and_gives_up_after_max_attempts(h: Harness) -
     h.processor = BookingProcessor(
         h.channex,
         h.pms,
-        h.db,
+        h.store,
         make_mapping(),
         resync=h.resync,
         clock=lambda: h.now,
@@ -433,7 +434,7 @@ async def test_fetch_backoff_grows_and_gives_up_after_max_attempts(h: Harness) -
     delays = []
     for _ in range(2):
         await h.run()
-        row = await revisions.get(h.db, "rev-1")
+        row = await h.store.revisions.get("rev-1")
         assert row is not None
         delays.append((row.next_attempt_at - h.now).total_seconds())
         h.now = row.next_attempt_at
@@ -451,7 +452,7 @@ async def test_crash_between_pms_create_and_mapping_write(
 ) -> None:
     """The PMS created the booking but the mapping was never written: the retry sends the same
     Idempotency-Key, the PMS answers with the same booking, and it is mapped once."""
-    real_save_room = booking_map.save_room
+    real_save_room = h.store.booking_map.save_room
 
     async def crash(*args: Any, **kwargs: Any) -> None:
         if kwargs["pms_id"] is None:  # what the create asks for is stored before it is sent
@@ -460,19 +461,19 @@ async def test_crash_between_pms_create_and_mapping_write(
         raise RuntimeError("worker died")
 
     await h.deliver(NEW)
-    monkeypatch.setattr(booking_map, "save_room", crash)
+    monkeypatch.setattr(h.store.booking_map, "save_room", crash)
     assert [o.result for o in await h.run()] == ["error"]
     assert list(h.pms.bookings) == ["101"]
-    record = await booking_map.load(h.db, "bk-1")
+    record = await h.store.booking_map.load("bk-1")
     assert record is not None and {i: r.pms_id for i, r in record.rooms.items()} == {0: None}
     assert h.channex.acks == []
 
-    monkeypatch.setattr(booking_map, "save_room", real_save_room)
+    monkeypatch.setattr(h.store.booking_map, "save_room", real_save_room)
     h.advance(5)
     assert await h.run() == [outcome("rev-1", "acked", created=1)]
     assert h.pms.calls == [("create", "bk-1:0"), ("create", "bk-1:0")]
     assert list(h.pms.bookings) == ["101"]
-    record = await booking_map.load(h.db, "bk-1")
+    record = await h.store.booking_map.load("bk-1")
     assert record is not None
     assert {i: r.pms_id for i, r in record.rooms.items()} == {0: "101"}
     assert h.channex.acks == ["rev-1"]
@@ -556,10 +557,10 @@ async def test_unmapped_room_type_is_parked_then_replayed(h: Harness) -> None:
         " reload the mapping or restart, check with python -m middleware check, then replay"
         " the booking (python -m middleware replay REVISION_ID)."
     )
-    (notice,) = await notices.open_notices(h.db)
+    (notice,) = await h.store.notices.open_notices()
     assert (notice.kind, notice.ref, notice.detail) == ("booking_unmapped_room", "rev-1", detail)
     assert h.alerts == [("booking_unmapped_room", f"{detail} (revision rev-1)")]
-    row = await revisions.get(h.db, "rev-1")
+    row = await h.store.revisions.get("rev-1")
     assert row is not None and row.park is not None
     assert (row.reason, row.park.reason, dict(row.park.details)) == (
         reason,
@@ -568,11 +569,11 @@ async def test_unmapped_room_type_is_parked_then_replayed(h: Harness) -> None:
     )
 
     h.processor = h.build(make_mapping(("ovp", "rt-ovp")))
-    assert await revisions.replay(h.db, "rev-1", h.now) is True
+    assert await h.store.revisions.replay("rev-1", h.now) is True
     assert await h.run() == [outcome("rev-1", "acked", created=1)]
     assert h.pms.bookings["101"].request.room_code == "ovp"
     assert h.channex.acks == ["rev-1"]
-    assert await notices.open_notices(h.db) == []
+    assert await h.store.notices.open_notices() == []
     assert h.alerts[1:] == [
         (
             "booking_resolved",
@@ -587,7 +588,7 @@ async def test_no_free_apartment_is_parked_then_replayed(h: Harness) -> None:
     h.pms.full.add("ov")
     reason = "PMS has no free apartment: no free apartment of ov"
     assert await h.run() == [outcome("rev-1", "parked", reason=reason)]
-    row = await revisions.get(h.db, "rev-1")
+    row = await h.store.revisions.get("rev-1")
     assert row is not None and row.park is not None
     assert row.park.attention == Attention(
         title="No free room in sistema-os",
@@ -599,7 +600,7 @@ async def test_no_free_apartment_is_parked_then_replayed(h: Harness) -> None:
         " guest cannot be hosted, arrange it with the OTA and mark it handled.",
     )
     assert row.park.facts.room_types == ("ov",)
-    (notice,) = await notices.open_notices(h.db)
+    (notice,) = await h.store.notices.open_notices()
     assert (notice.kind, notice.ref, notice.property_id) == (
         "booking_needs_attention",
         "rev-1",
@@ -610,17 +611,17 @@ async def test_no_free_apartment_is_parked_then_replayed(h: Harness) -> None:
     assert await h.run() == []
 
     h.pms.full.clear()
-    assert await revisions.replay(h.db, "rev-1", h.now) is True
+    assert await h.store.revisions.replay("rev-1", h.now) is True
     assert await h.run() == [outcome("rev-1", "acked", created=1)]
     assert list(h.pms.bookings) == ["101"]
     assert h.channex.acks == ["rev-1"]
-    assert await notices.open_notices(h.db) == []
+    assert await h.store.notices.open_notices() == []
 
 
 async def test_a_revision_channex_does_not_know_is_final_not_parked(h: Harness) -> None:
     """A 404 for the id (a forged or foreign id) would otherwise hold /health red for good."""
-    async with h.db.transaction() as conn:
-        await revisions.enqueue(
+    async with h.store.db.transaction() as conn:
+        await sqlite_revisions.enqueue(
             conn, revision_id="rev-x", booking_id=None, property_id=None, source="feed", now=T0
         )
     reason = (
@@ -629,19 +630,19 @@ async def test_a_revision_channex_does_not_know_is_final_not_parked(h: Harness) 
     )
     assert await h.run() == [Outcome(revision_id="rev-x", result="unknown", reason=reason)]
     assert h.channex.acks == []
-    row = await revisions.get(h.db, "rev-x")
+    row = await h.store.revisions.get("rev-x")
     assert row is not None
     assert (row.status, row.reason) == ("unknown", reason)
-    assert [(n.kind, n.ref, n.detail) for n in await notices.open_notices(h.db)] == [
+    assert [(n.kind, n.ref, n.detail) for n in await h.store.notices.open_notices()] == [
         ("booking_revision_unknown", "rev-x", reason)
     ]
-    assert await revisions.oldest_unacked(h.db) is None
+    assert await h.store.revisions.oldest_unacked() is None
     assert await h.run() == []  # final: never fetched again
 
 
 async def test_a_refused_fetch_other_than_404_is_still_parked(h: Harness) -> None:
-    async with h.db.transaction() as conn:
-        await revisions.enqueue(
+    async with h.store.db.transaction() as conn:
+        await sqlite_revisions.enqueue(
             conn, revision_id="rev-y", booking_id=None, property_id=None, source="feed", now=T0
         )
     h.channex.fetch_failures.append(RejectedUpstreamError("channex", "Forbidden", status=403))
@@ -661,7 +662,7 @@ async def test_imported_booking_is_cancelled_without_any_create(
         orjson.dumps({"bk-1": {id_field: 501, "status": "confirmed", "revision_id": "rev-1"}})
     )
     h.pms.bookings["501"] = PmsBooking(request=LEGACY_REQUEST)
-    report = await booking_map.import_legacy(h.db, legacy, T0)
+    report = await h.store.booking_map.import_legacy(legacy, T0)
     assert (report.imported, report.skipped, report.problems) == (1, 0, ())
 
     await h.deliver(NEW)  # the legacy system's own revision, redelivered by the feed
@@ -749,7 +750,7 @@ async def test_each_property_s_booking_goes_to_its_own_pms_and_a_slow_one_holds_
     # the booking fakes have no ARI half: this processor only books
     directory = PmsDirectory(cast(PmsPort, h.pms), {"prop-2": cast(PmsPort, slow)})
     processor = BookingProcessor(
-        h.channex, directory, h.db, mapping, resync=h.resync, clock=lambda: h.now
+        h.channex, directory, h.store, mapping, resync=h.resync, clock=lambda: h.now
     )
     room = make_room(room_type_id="rt-std", rate_plan_id="rp-std")
     await h.deliver(
@@ -784,7 +785,7 @@ async def test_process_now_waits_behind_a_hotel_s_running_work_and_processes_its
     then processes rev-b, and reports both."""
     slow = HangingPms()
     processor = BookingProcessor(
-        h.channex, slow, h.db, make_mapping(), resync=h.resync, clock=lambda: h.now
+        h.channex, slow, h.store, make_mapping(), resync=h.resync, clock=lambda: h.now
     )
     await h.deliver(make_revision(id="rev-a", booking_id="bk-a"))
     [running] = await processor.dispatch(limit=1)  # the loop's pass: one revision

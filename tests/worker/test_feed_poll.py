@@ -11,8 +11,7 @@ import pytest
 
 from middleware.channex.client import FeedPage
 from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
-from middleware.store import revisions
-from middleware.store.db import Database
+from middleware.store.sqlite.store import SqliteStore
 from middleware.worker.feed_poll import FeedPoller, FeedReport
 from tests.domain.test_booking_plan import make_revision
 
@@ -81,66 +80,68 @@ class ShrinkingFeed:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "m.db")
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    database = await SqliteStore.open(tmp_path / "m.db")
     yield database
     await database.close()
 
 
-async def queued(db: Database) -> list[tuple[str, str | None, str | None, str]]:
+async def queued(store: SqliteStore) -> list[tuple[str, str | None, str | None, str]]:
     """(revision id, booking id, property id, source) of every queued revision."""
-    rows = await db.fetchall(
+    rows = await store.db.fetchall(
         "SELECT revision_id, booking_id, property_id, source FROM revisions ORDER BY revision_id"
     )
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 @pytest.mark.parametrize("count", [0, 1, 100, 250, 350])
-async def test_every_revision_of_a_shrinking_feed_is_queued_once(db: Database, count: int) -> None:
+async def test_every_revision_of_a_shrinking_feed_is_queued_once(
+    store: SqliteStore, count: int
+) -> None:
     feed = ShrinkingFeed(count)
-    report = await FeedPoller(feed, db, MAPPING, clock=lambda: T0).run_once()
+    report = await FeedPoller(feed, store, MAPPING, clock=lambda: T0).run_once()
     assert report == FeedReport(seen=count, new=count)
-    assert await queued(db) == [(rev_id(n), f"bk-{n}", "prop-1", "feed") for n in range(count)]
+    assert await queued(store) == [(rev_id(n), f"bk-{n}", "prop-1", "feed") for n in range(count)]
     assert {prop for prop, _ in feed.reads} == {"prop-1"}
 
 
-async def test_the_shrinking_feed_needs_more_than_one_pass(db: Database) -> None:
+async def test_the_shrinking_feed_needs_more_than_one_pass(store: SqliteStore) -> None:
     """250 unacked, 100 a page: page 2 of the first pass skips 100..199 (they slid onto page 1
     when 0..99 were acked); the second pass finds them; the third finds nothing new."""
     feed = ShrinkingFeed(250)
-    await FeedPoller(feed, db, MAPPING, clock=lambda: T0).run_once()
+    await FeedPoller(feed, store, MAPPING, clock=lambda: T0).run_once()
     assert feed.reads == [("prop-1", 1), ("prop-1", 2), ("prop-1", 1), ("prop-1", 1)]
 
 
-async def test_a_second_poll_of_an_unchanged_feed_queues_nothing_new(db: Database) -> None:
+async def test_a_second_poll_of_an_unchanged_feed_queues_nothing_new(store: SqliteStore) -> None:
     feed = ShrinkingFeed(120, acking=False)
-    poller = FeedPoller(feed, db, MAPPING, clock=lambda: T0)
+    poller = FeedPoller(feed, store, MAPPING, clock=lambda: T0)
     assert await poller.run_once() == FeedReport(seen=120, new=120)
     assert await poller.run_once() == FeedReport(seen=120, new=0)
-    assert len(await queued(db)) == 120
+    assert len(await queued(store)) == 120
 
 
-async def test_unparseable_items_are_queued_by_id(db: Database) -> None:
+async def test_unparseable_items_are_queued_by_id(store: SqliteStore) -> None:
     feed = ShrinkingFeed(4, acking=False, unparseable=frozenset({1, 3}))
-    report = await FeedPoller(feed, db, MAPPING, clock=lambda: T0).run_once()
+    report = await FeedPoller(feed, store, MAPPING, clock=lambda: T0).run_once()
     assert report == FeedReport(seen=4, new=4)
-    assert await queued(db) == [
+    assert await queued(store) == [
         (rev_id(0), "bk-0", "prop-1", "feed"),
         (rev_id(1), None, "prop-1", "feed"),
         (rev_id(2), "bk-2", "prop-1", "feed"),
         (rev_id(3), None, "prop-1", "feed"),
     ]
-    row = await revisions.get(db, rev_id(1))
+    row = await store.revisions.get(rev_id(1))
     assert row is not None
     assert row.status == "pending"
 
 
-async def test_a_revision_known_from_a_webhook_is_not_queued_again(db: Database) -> None:
-    await revisions.enqueue_many(db, [(rev_id(0), "bk-0", "prop-1")], T0, source="webhook")
+async def test_a_revision_known_from_a_webhook_is_not_queued_again(store: SqliteStore) -> None:
+    await store.revisions.enqueue_many([(rev_id(0), "bk-0", "prop-1")], T0, source="webhook")
     feed = ShrinkingFeed(2, acking=False)
-    report = await FeedPoller(feed, db, MAPPING, clock=lambda: T0).run_once()
+    report = await FeedPoller(feed, store, MAPPING, clock=lambda: T0).run_once()
     assert report == FeedReport(seen=2, new=1)
-    assert await queued(db) == [
+    assert await queued(store) == [
         (rev_id(0), "bk-0", "prop-1", "webhook"),
         (rev_id(1), "bk-1", "prop-1", "feed"),
     ]

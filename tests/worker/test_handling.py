@@ -10,7 +10,8 @@ import pytest
 
 from middleware.errors import PayloadError, RejectedUpstreamError, TransientUpstreamError
 from middleware.store import revisions
-from middleware.store.db import Database
+from middleware.store.sqlite import revisions as sqlite_revisions
+from middleware.store.sqlite.store import SqliteStore
 from middleware.worker.handling import NotClosableError, check_words, close_by_hand
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -34,11 +35,11 @@ def clock() -> datetime:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "m.db")
-    async with database.transaction() as conn:
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    database = await SqliteStore.open(tmp_path / "m.db")
+    async with database.db.transaction() as conn:
         for revision_id in ("parked", "pending"):
-            await revisions.enqueue(
+            await sqlite_revisions.enqueue(
                 conn,
                 revision_id=revision_id,
                 booking_id="bk",
@@ -46,21 +47,23 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
                 source="webhook",
                 now=T0,
             )
-    await revisions.park(database, "parked", "PMS has no free apartment", T0)
+    await database.revisions.park("parked", "PMS has no free apartment", T0)
     yield database
     await database.close()
 
 
-async def close(db: Database, acks: Acks | None, revision_id: str = "parked") -> tuple[str, bool]:
-    closed = await close_by_hand(db, acks, revision_id, by="Ana", reason="room 12", clock=clock)
+async def close(
+    store: SqliteStore, acks: Acks | None, revision_id: str = "parked"
+) -> tuple[str, bool]:
+    closed = await close_by_hand(store, acks, revision_id, by="Ana", reason="room 12", clock=clock)
     return closed.handling.channex_ack, closed.acked_now
 
 
-async def test_a_parked_revision_is_closed_and_acked_at_channex(db: Database) -> None:
+async def test_a_parked_revision_is_closed_and_acked_at_channex(store: SqliteStore) -> None:
     acks = Acks()
-    assert await close(db, acks) == ("acked", True)
+    assert await close(store, acks) == ("acked", True)
     assert acks.acked == ["parked"]
-    done = await revisions.handling(db, "parked")
+    done = await store.revisions.handling("parked")
     assert done == revisions.Handling(
         revision_id="parked",
         by="Ana",
@@ -73,47 +76,49 @@ async def test_a_parked_revision_is_closed_and_acked_at_channex(db: Database) ->
         ack_at=T0,
     )
     with pytest.raises(NotClosableError, match="revision parked is not parked"):
-        await close(db, acks)  # done: nothing left to do
+        await close(store, acks)  # done: nothing left to do
     assert acks.acked == ["parked"]
 
 
-async def test_a_failed_ack_is_recorded_and_tried_again_by_a_second_call(db: Database) -> None:
+async def test_a_failed_ack_is_recorded_and_tried_again_by_a_second_call(
+    store: SqliteStore,
+) -> None:
     acks = Acks(TransientUpstreamError("channex", "timeout"))
-    assert await close(db, acks) == ("failed", False)
-    done = await revisions.handling(db, "parked")
+    assert await close(store, acks) == ("failed", False)
+    done = await store.revisions.handling("parked")
     assert done is not None
     assert done.ack_detail == "channex: timeout; run 'handled' again to retry the ack"
-    assert await revisions.oldest_unacked(db) == T0  # "pending" only: handled is closed here
-    row = await revisions.get(db, "parked")
+    assert await store.revisions.oldest_unacked() == T0  # "pending" only: handled is closed here
+    row = await store.revisions.get("parked")
     assert row is not None and row.status == "handled"
-    assert await close(db, acks) == ("acked", True)
+    assert await close(store, acks) == ("acked", True)
     assert acks.acked == ["parked"]
 
 
-async def test_an_ack_channex_answers_404_to_needs_no_retry(db: Database) -> None:
+async def test_an_ack_channex_answers_404_to_needs_no_retry(store: SqliteStore) -> None:
     acks = Acks(RejectedUpstreamError("channex", "Not Found", status=404))
-    assert await close(db, acks) == ("not_needed", False)
+    assert await close(store, acks) == ("not_needed", False)
 
 
 async def test_with_the_integration_off_the_ack_is_not_sent_until_asked_again(
-    db: Database,
+    store: SqliteStore,
 ) -> None:
-    assert await close(db, None) == ("not_sent", False)
+    assert await close(store, None) == ("not_sent", False)
     acks = Acks()
-    assert await close(db, acks) == ("acked", True)
+    assert await close(store, acks) == ("acked", True)
 
 
-async def test_an_unknown_revision_is_closed_without_an_ack(db: Database) -> None:
-    await revisions.mark_unknown(db, "pending", "Channex does not know it", T0)
+async def test_an_unknown_revision_is_closed_without_an_ack(store: SqliteStore) -> None:
+    await store.revisions.mark_unknown("pending", "Channex does not know it", T0)
     acks = Acks()
-    assert await close(db, acks, "pending") == ("not_needed", False)
+    assert await close(store, acks, "pending") == ("not_needed", False)
     assert acks.acked == []
 
 
-async def test_a_revision_that_is_not_parked_is_refused(db: Database) -> None:
+async def test_a_revision_that_is_not_parked_is_refused(store: SqliteStore) -> None:
     for revision_id in ("pending", "never-seen"):
         with pytest.raises(NotClosableError, match=f"revision {revision_id} is not parked"):
-            await close(db, Acks(), revision_id)
+            await close(store, Acks(), revision_id)
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,9 @@ from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTyp
 from middleware.domain.models import Lane, PlanDay, PmsAri, RoomAri, RoomDay
 from middleware.domain.pms_booking import PmsBookingRef, PmsBookingRequest
 from middleware.domain.readback import Drift
-from middleware.store import ari_state, live, notices, revisions
-from middleware.store import parity_drift as store
-from middleware.store.db import Database
+from middleware.store.sqlite import ari_state as sqlite_ari_state
+from middleware.store.sqlite import revisions as sqlite_revisions
+from middleware.store.sqlite.store import SqliteStore
 from middleware.worker.parity import ParityCheck, PassResult
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 09:00 in São Paulo
@@ -113,13 +113,13 @@ class FakePms:
 
 
 class Rig:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
         self.clock = FakeClock()
         self.channex = FakeChannex()
         self.alerts: list[tuple[str, str]] = []
         self.check = ParityCheck(
-            db, self.channex, FakePms(), MAPPING, SETTINGS, clock=self.clock, alert=self._alert
+            store, self.channex, FakePms(), MAPPING, SETTINGS, clock=self.clock, alert=self._alert
         )
 
     async def _alert(self, kind: str, text: str) -> None:
@@ -142,19 +142,19 @@ class Rig:
     async def heal_goes_out(self) -> None:
         """What the pump does when Channex answers 200: the rows leave the outbox and their
         values become what the middleware believes Channex holds."""
-        rows = await self.db.fetchall("SELECT entity_id, day, field, value FROM outbox")
+        rows = await self.store.db.fetchall("SELECT entity_id, day, field, value FROM outbox")
         self.clock.advance(1)
-        async with self.db.transaction() as conn:
+        async with self.store.db.transaction() as conn:
             await conn.execute("DELETE FROM outbox")
             texts = {(r["entity_id"], r["day"], r["field"]): r["value"] for r in rows}
-            await ari_state.write_in(conn, RESTRICTIONS, texts, self.clock())
+            await sqlite_ari_state.write_in(conn, RESTRICTIONS, texts, self.clock())
 
     async def outbox(self) -> list[tuple[str, str, str, str]]:
-        rows = await self.db.fetchall("SELECT entity_id, day, field, value FROM outbox")
+        rows = await self.store.db.fetchall("SELECT entity_id, day, field, value FROM outbox")
         return sorted(tuple(row) for row in rows)
 
     async def open_notices(self) -> list[tuple[str, str | None, str]]:
-        return [(n.kind, n.ref, n.detail) for n in await notices.open_notices(self.db)]
+        return [(n.kind, n.ref, n.detail) for n in await self.store.notices.open_notices()]
 
 
 def rate_drift(day: date, channex: str) -> Drift:
@@ -170,8 +170,8 @@ def rate_drift(day: date, channex: str) -> Drift:
 
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    database = await Database.open(tmp_path / "m.db")
-    await live.put_live(database, [PID], T0, by="test")  # a property not live is not read back
+    database = await SqliteStore.open(tmp_path / "m.db")
+    await database.live.put_live([PID], T0, by="test")  # a property not live is not read back
     yield Rig(database)
     await database.close()
 
@@ -196,7 +196,7 @@ async def test_drift_still_there_after_its_heal_went_out_is_alerted(rig: Rig) ->
     )
     assert rig.alerts == [("parity_drift_persists", detail)]
     assert await rig.open_notices() == [("parity_drift_persists", f"{PID}:restrictions", detail)]
-    assert await store.open_drift(rig.db, PID) == 1
+    assert await rig.store.parity_drift.open_drift(PID) == 1
 
 
 async def test_a_heal_that_holds_is_counted_healed_with_its_age_and_not_alerted(rig: Rig) -> None:
@@ -209,7 +209,7 @@ async def test_a_heal_that_holds_is_counted_healed_with_its_age_and_not_alerted(
     rig.channex.cells[DAY[1]]["rate"] = "100.00"  # Channex took it
     clean = await rig.restrictions_pass()
     assert (clean.drift, clean.queued, rig.alerts) == ((), 0, [])
-    assert await store.open_drift(rig.db, PID) == 0
+    assert await rig.store.parity_drift.open_drift(PID) == 0
     after = metrics.REGISTRY.get_sample_value(
         "channex_drift_healed_total", {"property_id": PID, "field": "rate"}
     )
@@ -248,7 +248,7 @@ async def test_drift_whose_heal_was_dead_lettered_is_not_new_drift(rig: Rig) -> 
     pass is left to that dead letter, neither queued again nor counted as someone editing."""
     rig.channex.cells[DAY[2]]["stop_sell"] = True
     first = await rig.restrictions_pass()
-    await rig.db.execute("UPDATE outbox SET status = 'dead', last_error = 'refused'")
+    await rig.store.db.execute("UPDATE outbox SET status = 'dead', last_error = 'refused'")
     results = [first] + [await rig.restrictions_pass() for _ in range(3)]
     assert [r.queued for r in results] == [1, 0, 0, 0]
     assert [len(r.drift) for r in results] == [1, 1, 1, 1]
@@ -264,8 +264,8 @@ async def test_fewer_units_at_channex_wait_while_a_booking_is_on_its_way_to_the_
     healed at once; the rest once the booking has landed (if Channex still differs)."""
     rig.channex.availability[DAY[1]] = 2  # PMS: 3
     rig.channex.availability[DAY[2]] = 4
-    async with rig.db.transaction() as conn:
-        await revisions.enqueue(
+    async with rig.store.db.transaction() as conn:
+        await sqlite_revisions.enqueue(
             conn, revision_id="rev-1", booking_id="b-1", property_id=PID, source="webhook", now=T0
         )
     rig.clock.advance(60)
@@ -274,8 +274,8 @@ async def test_fewer_units_at_channex_wait_while_a_booking_is_on_its_way_to_the_
     assert avail.queued == 1
     assert await rig.outbox() == [("rt-ov", DAY[2].isoformat(), "availability", "3")]
 
-    await rig.db.execute("UPDATE revisions SET status = 'acked'")
-    await rig.db.execute("DELETE FROM outbox")
+    await rig.store.db.execute("UPDATE revisions SET status = 'acked'")
+    await rig.store.db.execute("DELETE FROM outbox")
     rig.channex.availability[DAY[2]] = 3  # the first heal held
     rig.clock.advance(60)
     [avail, _] = await rig.check.run_once(force=True)

@@ -14,8 +14,7 @@ from structlog.testing import capture_logs
 
 from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.errors import TransientUpstreamError
-from middleware.store import notices
-from middleware.store.db import Database
+from middleware.store.sqlite.store import SqliteStore
 from middleware.worker.property_check import verify_property_settings
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -57,18 +56,18 @@ class Channex:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "m.db")
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    database = await SqliteStore.open(tmp_path / "m.db")
     yield database
     await database.close()
 
 
-async def open_notices(db: Database) -> list[tuple[str, str | None, str | None, str]]:
-    return [(n.kind, n.property_id, n.ref, n.detail) for n in await notices.open_notices(db)]
+async def open_notices(store: SqliteStore) -> list[tuple[str, str | None, str | None, str]]:
+    return [(n.kind, n.property_id, n.ref, n.detail) for n in await store.notices.open_notices()]
 
 
 async def test_a_wrong_setting_is_logged_noted_and_alerted_and_right_ones_resolve_it(
-    db: Database,
+    store: SqliteStore,
 ) -> None:
     sent: list[tuple[str, str]] = []
 
@@ -83,7 +82,7 @@ async def test_a_wrong_setting_is_logged_noted_and_alerted_and_right_ones_resolv
     channex = Channex({"p1": RIGHT, "p2": wrong})
     with capture_logs() as logs:
         found = await verify_property_settings(
-            db, channex, MAPPING, 500, clock=lambda: T0, alert=alert
+            store, channex, MAPPING, 500, clock=lambda: T0, alert=alert
         )
     problems = [
         "min_stay_type is 'arrival', the mapping sends both min_stay_arrival and min_stay_through",
@@ -92,22 +91,26 @@ async def test_a_wrong_setting_is_logged_noted_and_alerted_and_right_ones_resolv
     assert found == {"p1": [], "p2": problems}
     detail = "property p2: " + "; ".join(problems) + "; run scripts/setup_channex_duke.py to fix"
     assert sent == [("channex_settings", detail)]
-    assert await open_notices(db) == [("channex_settings", "p2", "p2:settings", detail)]
+    assert await open_notices(store) == [("channex_settings", "p2", "p2:settings", detail)]
     assert [(e["event"], e["property_id"]) for e in logs] == [
         ("channex_settings_ok", "p1"),
         ("channex_settings_wrong", "p2"),
     ]
 
     channex.settings["p2"] = RIGHT  # the setup script ran
-    found = await verify_property_settings(db, channex, MAPPING, 500, clock=lambda: T0, alert=alert)
+    found = await verify_property_settings(
+        store, channex, MAPPING, 500, clock=lambda: T0, alert=alert
+    )
     assert found == {"p1": [], "p2": []}
-    assert (await open_notices(db), len(sent)) == ([], 1)
+    assert (await open_notices(store), len(sent)) == ([], 1)
 
 
-async def test_channex_not_answering_changes_nothing(db: Database) -> None:
-    await notices.add(db, "channex_settings", "earlier", T0, property_id="p1", ref="p1:settings")
+async def test_channex_not_answering_changes_nothing(store: SqliteStore) -> None:
+    await store.notices.add("channex_settings", "earlier", T0, property_id="p1", ref="p1:settings")
     channex = Channex({}, down=True)
     with capture_logs() as logs:
-        assert await verify_property_settings(db, channex, MAPPING, 500, clock=lambda: T0) is None
+        assert (
+            await verify_property_settings(store, channex, MAPPING, 500, clock=lambda: T0) is None
+        )
     assert [e["event"] for e in logs] == ["channex_settings_unread"]
-    assert await open_notices(db) == [("channex_settings", "p1", "p1:settings", "earlier")]
+    assert await open_notices(store) == [("channex_settings", "p1", "p1:settings", "earlier")]

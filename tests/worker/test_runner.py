@@ -21,8 +21,7 @@ from middleware.config import Settings
 from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTypeMap
 from middleware.domain.models import CellKey, Cells, Kind, Lane
 from middleware.errors import TransientUpstreamError
-from middleware.store import audit, notices, outbox, wakeups
-from middleware.store.db import Database
+from middleware.store.sqlite.store import SqliteStore
 from middleware.store.wakeups import Wakeup
 from middleware.worker import runner, schedule
 from middleware.worker.ari_sync import AriSync
@@ -32,6 +31,7 @@ from middleware.worker.feed_poll import FeedPoller, FeedReport
 from middleware.worker.outbox_pump import OutboxPump
 from middleware.worker.parity import ParityCheck
 from middleware.worker.runner import Worker
+from tests.store_sql import sql
 
 DEADLINE_S = 10.0
 NOWHERE = "http://127.0.0.1:9"  # never called: the loops' components are fakes
@@ -171,7 +171,7 @@ async def test_the_loops_start_and_the_heartbeat_is_written(open_rig: OpenRig) -
                 "prune",
             ]
         ]
-        beat = await audit.last_heartbeat(rig.runtime.db, runner.HEARTBEAT_NAME)
+        beat = await rig.runtime.store.audit.last_heartbeat(runner.HEARTBEAT_NAME)
         assert beat is not None
         assert abs((datetime.now(UTC) - beat[0]).total_seconds()) < 60
         assert rig.feed.runs == 0  # FEED_POLL_INTERVAL=0: no feed loop
@@ -186,13 +186,13 @@ async def test_work_asked_for_through_the_store_runs_once_for_everyone_who_asked
     connection): the worker runs one booking pass and one feed read for them, records each
     result, and looks at the bookings at once after the feed found something."""
     async with open_rig() as rig:
-        web = await Database.open(rig.runtime.settings.database_path)
+        web = await SqliteStore.open(rig.runtime.settings.database_path)
         try:
             now = rig.runtime.clock()
             asked = [
-                await wakeups.ask(web, "process_bookings", by="admin", now=now),
-                await wakeups.ask(web, "process_bookings", by="console", now=now),
-                await wakeups.ask(web, "poll_feed", by="admin", now=now),
+                await web.wakeups.ask("process_bookings", by="admin", now=now),
+                await web.wakeups.ask("process_bookings", by="console", now=now),
+                await web.wakeups.ask("poll_feed", by="admin", now=now),
             ]
         finally:
             await web.close()
@@ -200,7 +200,7 @@ async def test_work_asked_for_through_the_store_runs_once_for_everyone_who_asked
         rig.start()
 
         async def done() -> list[Wakeup]:
-            found = [await wakeups.get(rig.runtime.db, i) for i in asked]
+            found = [await rig.runtime.store.wakeups.get(i) for i in asked]
             return [w for w in found if w is not None and w.done_at is not None]
 
         deadline = time.monotonic() + DEADLINE_S
@@ -235,7 +235,7 @@ async def test_with_channex_disabled_only_the_heartbeat_runs(open_rig: OpenRig) 
         assert loops == [(["heartbeat", "mapping", "prune"], False)]
         runs = (rig.ari.runs, rig.pump.runs, rig.bookings.runs, rig.feed.runs)
         assert runs == (0, 0, 0, 0)
-        assert await audit.last_heartbeat(rig.runtime.db, runner.HEARTBEAT_NAME) is not None
+        assert await rig.runtime.store.audit.last_heartbeat(runner.HEARTBEAT_NAME) is not None
 
 
 async def test_wake_runs_the_short_loops_at_once(open_rig: OpenRig) -> None:
@@ -287,14 +287,14 @@ async def test_stop_gives_back_a_claim_in_flight(
     async with open_rig(ari_debounce_s=0.0) as rig:
         rt = rig.runtime
         channex = BlockedChannex()
-        rt.pump = OutboxPump(rt.db, channex, rt.mapping, rt.settings, clock=rt.clock)
+        rt.pump = OutboxPump(rt.store, channex, rt.mapping, rt.settings, clock=rt.clock)
         rig.worker = Worker(rt)
         day = hotel_today("America/Sao_Paulo", rt.clock()) + timedelta(days=2)
         change: Cells = {CellKey("rt-ov", day): {"availability": 4}}
-        await outbox.enqueue(rt.db, lane, change, rt.clock())
+        await rt.store.outbox.enqueue(lane, change, rt.clock())
         rig.start()
         await asyncio.wait_for(channex.entered.wait(), timeout=DEADLINE_S)
-        [backlog] = await outbox.backlog(rt.db, rt.clock())
+        [backlog] = await rt.store.outbox.backlog(rt.clock())
         assert (backlog.pending, backlog.in_flight) == (0, 1)
         with capture_logs() as logs:
             await rig.stop()  # bounded: wait_for(SHUTDOWN_TIMEOUT_S + DEADLINE_S)
@@ -303,17 +303,19 @@ async def test_stop_gives_back_a_claim_in_flight(
         ] == [(10, 1)]  # the loops (ari, pump, bookings, heartbeat, mapping, wakeups, catalog,
         # parity, prune) and the settings check finished; the push in the pump's pool was
         # cancelled
-        [backlog] = await outbox.backlog(rt.db, rt.clock())
+        [backlog] = await rt.store.outbox.backlog(rt.clock())
         assert (backlog.pending, backlog.in_flight) == (1, 0)
-        [push] = await outbox.recent_pushes(rt.db)
+        [push] = await rt.store.outbox.recent_pushes()
         assert push.status == "released"
-        claim = await outbox.claim(rt.db, lane, rt.clock(), lease_s=60)
+        claim = await rt.store.outbox.claim(lane, rt.clock(), lease_s=60)
         assert claim is not None
         assert claim.cells == change
 
 
 async def poll_requests(rig: Rig) -> list[tuple[str, int]]:
-    rows = await rig.runtime.db.fetchall("SELECT source, full_sync FROM sync_requests ORDER BY id")
+    rows = await sql(rig.runtime.store).fetchall(
+        "SELECT source, full_sync FROM sync_requests ORDER BY id"
+    )
     return [(row[0], row[1]) for row in rows]
 
 
@@ -404,7 +406,7 @@ async def test_at_start_the_property_settings_are_read_until_channex_answers(
         rig.start()
 
         async def noted() -> list[str]:
-            return [n.detail for n in await notices.open_notices(rig.runtime.db)]
+            return [n.detail for n in await rig.runtime.store.notices.open_notices()]
 
         deadline = time.monotonic() + DEADLINE_S
         while not await noted():

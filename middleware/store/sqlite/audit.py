@@ -1,0 +1,119 @@
+"""SQLite implementation of `store.audit` (`Audit`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from middleware import logs
+from middleware.calllog import CallRecord, CallSink
+from middleware.store.audit import CallRow, _truncate, log, mask_body
+from middleware.store.sqlite.db import Database, Row
+from middleware.store.stamps import from_db_time, to_db_time
+
+
+def _call_row(row: Row) -> CallRow:
+    return CallRow(
+        id=row["id"],
+        at=from_db_time(row["at"]),
+        service=row["service"],
+        method=row["method"],
+        url=row["url"],
+        status=row["status"],
+        duration_ms=row["duration_ms"],
+        request_body=row["request_body"],
+        response_body=row["response_body"],
+        error=row["error"],
+    )
+
+
+class SqliteAudit:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record_call(self, record: CallRecord, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO http_calls (at, service, method, url, status, duration_ms, request_body,"
+            " response_body, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                to_db_time(now),
+                record.service,
+                record.method,
+                logs.mask_text(record.url),
+                record.status,
+                record.duration_ms,
+                mask_body(record.request_body),
+                mask_body(record.response_body),
+                None if record.error is None else _truncate(logs.mask_text(record.error)),
+            ),
+        )
+
+    def sink(self, clock: Callable[[], datetime]) -> CallSink:
+        async def on_call(record: CallRecord) -> None:
+            try:
+                await self.record_call(record, clock())
+            except Exception as exc:
+                log.warning("audit_write_failed", service=record.service, error=str(exc))
+
+        return on_call
+
+    async def recent_calls(self, *, service: str | None = None, limit: int = 50) -> list[CallRow]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM http_calls WHERE (? IS NULL OR service = ?) ORDER BY id DESC LIMIT ?",
+            (service, service, limit),
+        )
+        return [_call_row(row) for row in rows]
+
+    async def calls_mentioning(
+        self, needles: Sequence[str], *, service: str | None = None, limit: int = 50
+    ) -> list[CallRow]:
+        wanted = [n for n in needles if n]
+        if not wanted:
+            return []
+        match = " OR ".join(
+            ["instr(url, ?) > 0 OR instr(coalesce(request_body, ''), ?) > 0"] * len(wanted)
+        )
+        rows = await self._db.fetchall(
+            "SELECT * FROM (SELECT * FROM http_calls"  # noqa: S608
+            " WHERE (? IS NULL OR service = ?)"
+            f" AND ({match}) ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (service, service, *[n for needle in wanted for n in (needle, needle)], limit),
+        )
+        return [_call_row(row) for row in rows]
+
+    async def heartbeat(self, name: str, now: datetime, detail: str | None = None) -> None:
+        await self._db.execute(
+            "INSERT INTO heartbeats (name, at, detail) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET at = excluded.at, detail = excluded.detail",
+            (name, to_db_time(now), detail),
+        )
+
+    async def last_heartbeat(self, name: str) -> tuple[datetime, str | None] | None:
+        row = await self._db.fetchone("SELECT at, detail FROM heartbeats WHERE name = ?", (name,))
+        return None if row is None else (from_db_time(row["at"]), row["detail"])
+
+    async def set_value(self, key: str, value: str, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at ="
+            " excluded.updated_at",
+            (key, value, to_db_time(now)),
+        )
+
+    async def get_value(self, key: str) -> str | None:
+        row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (key,))
+        return None if row is None else str(row["value"])
+
+    async def prune(self, now: datetime, *, keep_days: int = 30) -> int:
+        cutoff = to_db_time(now - timedelta(days=keep_days))
+        async with self._db.transaction() as conn:
+            calls = await conn.execute("DELETE FROM http_calls WHERE at < ?", (cutoff,))
+            await conn.execute(
+                "DELETE FROM push_cells WHERE push_id IN"
+                " (SELECT id FROM pushes WHERE status != 'claimed' AND finished_at < ?)",
+                (cutoff,),
+            )
+            pushes = await conn.execute(
+                "DELETE FROM pushes WHERE status != 'claimed' AND finished_at < ?", (cutoff,)
+            )
+            return calls.rowcount + pushes.rowcount

@@ -1,0 +1,82 @@
+"""PostgreSQL test kit: one throwaway cluster per session (per xdist worker), one fresh
+database per test, created from a template migrated once.
+
+When the server cannot start the tests fail with its output; they are never skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from itertools import count
+
+import psycopg
+import pytest
+
+from middleware.store.postgres.database import PostgresDatabase
+from tests.pg.cluster import Cluster, ClusterError, start_cluster
+
+TEMPLATE_DB = "migrated_template"
+_numbers = count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    try:
+        cluster = start_cluster()
+    except ClusterError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def admin(cluster: Cluster, sql: str) -> None:
+    """One statement on the maintenance database (CREATE / DROP DATABASE need autocommit)."""
+    with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+        conn.execute(sql.encode())
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: Cluster) -> str:
+    """A database migrated to the newest version, to copy per test (fast: a file copy)."""
+    import asyncio
+
+    admin(pg_cluster, f"CREATE DATABASE {TEMPLATE_DB}")
+
+    async def migrate() -> None:
+        db = await PostgresDatabase.open(pg_cluster.url(TEMPLATE_DB), max_size=1)
+        await db.close()
+
+    asyncio.run(migrate())
+    return TEMPLATE_DB
+
+
+def new_database(cluster: Cluster, template: str) -> str:
+    name = f"test_{next(_numbers)}"
+    admin(cluster, f"CREATE DATABASE {name} TEMPLATE {template}")
+    return name
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster, pg_template: str) -> Iterator[str]:
+    """The URL of a fresh, migrated database of this test's own."""
+    name = new_database(pg_cluster, pg_template)
+    yield pg_cluster.url(name)
+    admin(pg_cluster, f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def empty_pg_url(pg_cluster: Cluster) -> Iterator[str]:
+    """The URL of a fresh database with no schema at all."""
+    name = new_database(pg_cluster, "template0")
+    yield pg_cluster.url(name)
+    admin(pg_cluster, f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def pg_db(pg_url: str) -> AsyncIterator[PostgresDatabase]:
+    """A store database driven by the test's clock (`caller_clock=True`)."""
+    db = await PostgresDatabase.open(pg_url, caller_clock=True)
+    yield db
+    await db.close()
