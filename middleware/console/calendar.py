@@ -4,19 +4,25 @@ request, one call per endpoint — as Channex holds it now. A cell differs when 
 is not what Channex accepted (or reads back).
 
 The PMS is read through its port and turned into cells by the same `domain.ari` code the
-sync uses; the accepted values are `store.ari_state`; the read-back takes a read slot of the
-lane's rate limit (`lanes.reserve_read`, pushes first) like the parity check.
+sync uses; the accepted values are `store.ari_state`. The web calls Channex for none of it:
+the read-back is read by the worker when asked (`worker.read_back`, a wake-up per hotel, kind
+and month); the form's redirect names that wake-up (`?read_back=ID`), and the page shows its
+result and when it was read, or that it is asked (a refresh of the same address shows it once
+done).
 """
 
 from __future__ import annotations
 
 import calendar as months
+import dataclasses
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import orjson
+
 from middleware import clock as clocks
-from middleware.domain import ari, readback
+from middleware.domain import ari
 from middleware.domain.mapping import PropertyMap
 from middleware.domain.models import (
     AVAILABILITY_FIELD,
@@ -28,8 +34,9 @@ from middleware.domain.models import (
 )
 from middleware.errors import MiddlewareError
 from middleware.ops.runtime import Runtime
+from middleware.worker import read_back as read_back_work
 
-ReadBack = str  # "" none asked, "read", "busy" (no slot), "failed"
+ReadBack = str  # "read", "busy" (no read slot was free), "failed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,7 +63,11 @@ class CalendarPage:
     days: tuple[date, ...]  # the month's days Channex accepts (today .. horizon end)
     rows: tuple[Row, ...]
     pms_error: str | None
-    read_back: dict[str, ReadBack]  # per kind
+    read_back: dict[str, ReadBack]  # per kind: the outcome of the last read-back done
+    read_back_asked: tuple[str, ...] = ()  # kinds whose newer read-back the worker has not done
+    read_back_at: dict[str, datetime] = dataclasses.field(
+        default_factory=dict
+    )  # when each was read
 
     @property
     def differences(self) -> int:
@@ -93,37 +104,32 @@ def _texts(cells: Cells, field: str) -> dict[tuple[str, date], str]:
     }
 
 
-async def _read_back(rt: Runtime, lane: Lane, first: date, last: date) -> tuple[ReadBack, Cells]:
-    s = rt.settings
-    limit = (
-        s.channex_avail_rate_limit if lane.kind == "availability" else s.channex_price_rate_limit
-    )
-    taken = await rt.store.lanes.reserve_read(
-        lane,
-        rt.clock(),
-        limit=limit,
-        own_limit=s.parity_read_limit,
-        window_s=s.channex_rate_window_s,
-    )
-    if not taken:
-        return "busy", {}
-    try:
-        if lane.kind == "availability":
-            got = await rt.channex.get_availability(lane.property_id, first, last)
-            return "read", readback.cells_from_availability(got)
-        read = await rt.channex.get_restrictions(lane.property_id, first, last, RESTRICTION_FIELDS)
-        return "read", readback.cells_from_restrictions(read)
-    except MiddlewareError:
-        return "failed", {}
+async def _asked_read_back(
+    rt: Runtime, prop: PropertyMap, month: date, wakeup_id: int | None
+) -> tuple[Kind | None, ReadBack | None, datetime | None, dict[str, dict[str, dict[str, str]]]]:
+    """The read-back the page was sent to show (a wake-up of this hotel and month): its
+    kind, its outcome (None while the worker has not done it), when it was read and what
+    Channex held."""
+    found = None if wakeup_id is None else await rt.store.wakeups.get(wakeup_id)
+    if found is None or found.work != "read_back" or found.subject is None:
+        return None, None, None, {}
+    parsed = read_back_work.parse_subject(found.subject)
+    if parsed is None or parsed[0] != prop.property_id or parsed[2] != month:
+        return None, None, None, {}
+    kind = parsed[1]
+    if found.done_at is None or found.result is None:
+        return kind, None, None, {}
+    result = orjson.loads(found.result)
+    return kind, str(result.get("outcome", "failed")), found.done_at, result.get("texts", {})
 
 
 async def calendar_page(
-    rt: Runtime, prop: PropertyMap, month: date, field: str, read_back: Kind | None
+    rt: Runtime, prop: PropertyMap, month: date, field: str, read_back_id: int | None = None
 ) -> CalendarPage:
+    """The page; `read_back_id`: the read-back wake-up to show (the Read back form's)."""
     field = field if field in RESTRICTION_FIELDS else "rate"
-    today, end = clocks.horizon(prop.timezone, rt.clock(), rt.settings.channex_sync_days)
-    last_day = month.replace(day=months.monthrange(month.year, month.month)[1])
-    first, last = max(month, today), min(last_day, end)
+    today, _ = clocks.horizon(prop.timezone, rt.clock(), rt.settings.channex_sync_days)
+    first, last = read_back_work.month_days(prop, month, rt.clock(), rt.settings.channex_sync_days)
     days = tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
     if not days:
         return CalendarPage(
@@ -139,6 +145,13 @@ async def calendar_page(
     except MiddlewareError as exc:
         pms_error = str(exc)
     backs: dict[str, ReadBack] = {}
+    asked: list[str] = []
+    read_at: dict[str, datetime] = {}
+    back_kind, outcome, at, stored = await _asked_read_back(rt, prop, month, read_back_id)
+    if back_kind is not None and outcome is None:
+        asked.append(back_kind)
+    if back_kind is not None and outcome is not None and at is not None:
+        backs[back_kind], read_at[back_kind] = outcome, at
     rows: list[Row] = []
     shown: tuple[tuple[Kind, str], ...] = (
         ("availability", AVAILABILITY_FIELD),
@@ -147,10 +160,13 @@ async def calendar_page(
     for kind, shown_field in shown:
         lane = Lane(prop.property_id, kind)
         accepted = _texts(await rt.store.ari_state.acked(lane, None, first, last), shown_field)
-        now_cells: Cells = {}
-        if read_back == kind:
-            backs[kind], now_cells = await _read_back(rt, lane, first, last)
-        now_texts = _texts(now_cells, shown_field)
+        now_texts = {
+            (entity_id, date.fromisoformat(day)): text
+            for entity_id, by_day in (stored if kind == back_kind else {})
+            .get(shown_field, {})
+            .items()
+            for day, text in by_day.items()
+        }
         pms_texts = _texts(pms[kind], shown_field)
         entities = (
             [(room.room_type_id, room.room_code) for room in prop.room_types]
@@ -185,4 +201,6 @@ async def calendar_page(
         rows=tuple(rows),
         pms_error=pms_error,
         read_back=backs,
+        read_back_asked=tuple(asked),
+        read_back_at=read_at,
     )

@@ -81,6 +81,13 @@ EN: dict[str, str] = {
     "pms_unreachable": "sistema-os could not be read",
     "readback_failed": "Channex could not be read back",
     "readback_busy": "No call slot free right now (pushes go first): try again in a moment.",
+    "readback_asked": "Read-back of {kind} requested: the worker reads Channex; refresh in a"
+    " moment.",
+    "readback_at": "{kind} read back from Channex at {at}",
+    "read_catalog": "Read the room types and rate plans from Channex again",
+    "catalog_read_at": "Channex catalog read at {at}",
+    "catalog_failed_at": "Channex could not be read at {at}: titles unknown",
+    "catalog_not_read": "Channex catalog not read yet: titles unknown",
     "recent_bookings": "Recent OTA bookings",
     "timeline": "Timeline",
     "money": "Money and payment",
@@ -111,6 +118,10 @@ EN: dict[str, str] = {
     "done_handled_ack_failed": "Marked handled, but Channex did not take the ack:"
     " try the ack again below.",
     "done_handled_not_sent": "Marked handled. Channex is not connected: it was not acked there.",
+    "done_handled_ack_asked": "Marked handled. The worker acks it at Channex: see below.",
+    "done_readback_asked": "Read-back requested: the worker reads Channex; refresh in a moment.",
+    "done_catalog_read": "Room types and rate plans read from Channex.",
+    "done_catalog_asked": "Catalog read requested: the worker reads Channex; refresh in a moment.",
     "done_handled_not_needed": "Marked handled. Channex does not know this booking:"
     " nothing to ack.",
     "done_retry": "Dead letters back in the queue.",
@@ -210,6 +221,12 @@ PT: dict[str, str] = {
     "pms_unreachable": "Não foi possível ler o sistema-os",
     "readback_failed": "Não foi possível ler a Channex",
     "readback_busy": "Nenhuma vaga de chamada agora (envios primeiro): tente em instantes.",
+    "readback_asked": "Leitura de {kind} pedida: o worker lê a Channex; atualize em instantes.",
+    "readback_at": "{kind} lido da Channex em {at}",
+    "read_catalog": "Ler de novo os tipos de quarto e planos da Channex",
+    "catalog_read_at": "Catálogo da Channex lido em {at}",
+    "catalog_failed_at": "Não foi possível ler a Channex em {at}: títulos desconhecidos",
+    "catalog_not_read": "Catálogo da Channex ainda não lido: títulos desconhecidos",
     "recent_bookings": "Reservas recentes das OTAs",
     "timeline": "Linha do tempo",
     "money": "Valores e pagamento",
@@ -241,6 +258,11 @@ PT: dict[str, str] = {
     " tente confirmar de novo abaixo.",
     "done_handled_not_sent": "Marcada como resolvida. A Channex não está conectada:"
     " não foi confirmada lá.",
+    "done_handled_ack_asked": "Marcada como resolvida. O worker confirma na Channex: veja abaixo.",
+    "done_readback_asked": "Leitura pedida: o worker lê a Channex; atualize em instantes.",
+    "done_catalog_read": "Tipos de quarto e planos lidos da Channex.",
+    "done_catalog_asked": "Leitura do catálogo pedida: o worker lê a Channex;"
+    " atualize em instantes.",
     "done_handled_not_needed": "Marcada como resolvida. A Channex não conhece essa reserva:"
     " nada a confirmar.",
     "done_retry": "Envios mortos de volta à fila.",

@@ -13,7 +13,7 @@ from middleware.console import attention_data, bookings_data, calendar, calls
 from middleware.console.sign_in import page_guard
 from middleware.console.state import ConsoleState, web_context
 from middleware.domain.mapping import PropertyMap
-from middleware.domain.models import KINDS, RESTRICTION_FIELDS, Kind
+from middleware.domain.models import KINDS, RESTRICTION_FIELDS
 from middleware.ops.report import status_report
 from middleware.store.outbox import PushRecord
 
@@ -67,14 +67,14 @@ async def render_calendar(
     prop: PropertyMap | None,
     month_text: str | None,
     field: str,
-    read_back: Kind | None,
+    read_back_id: int | None = None,
 ) -> Response:
     rt = web_context(request).runtime
     page = None
     if prop is not None:
         today = clocks.hotel_today(prop.timezone, rt.clock())
         month = calendar.parse_month(month_text, today)
-        page = await calendar.calendar_page(rt, prop, month, field, read_back)
+        page = await calendar.calendar_page(rt, prop, month, field, read_back_id)
     values = {
         "page": page,
         "properties": rt.mapping.properties,
@@ -97,8 +97,12 @@ async def calendar_view(request: Request) -> Response:
         prop=chosen_property(request, rt.mapping.properties),
         month_text=request.query_params.get("month"),
         field=request.query_params.get("field", "rate"),
-        read_back=None,
+        read_back_id=_number(request.query_params.get("read_back")),
     )
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text is not None and text.isdigit() and len(text) < 12 else None
 
 
 async def bookings_page(request: Request) -> Response:

@@ -270,21 +270,33 @@ class Checker:
         return Check(name="pms", ok=True, detail=f"{len(targets)} PMS reachable")
 
     async def _pms_rooms(self, reachable: Check, database_ok: bool) -> Check:
-        """A reachable PMS fails when its last ARI answer lacked a categoria mapped now
-        (recorded by the ARI sync; nothing is pushed for it)."""
+        """A reachable PMS fails when a property's last ARI answer lacked a categoria that
+        property maps now (recorded by the ARI sync; nothing is pushed for it)."""
         if not reachable.ok or (self._read_only and not database_ok):
             return reachable
-        found = await self._rt.store.pms_rooms.last()
-        if found is None:
+        mapping = self._rt.mapping
+        lacks = []
+        for found in await self._rt.store.pms_rooms.found():
+            prop = mapping.property(found.property_id)
+            missing = [c for c in found.categorias if prop is not None and prop.room(c)]
+            if prop is not None and missing:
+                lacks.append((prop.name or prop.property_id, found.at, missing))
+        if not lacks:
             return reachable
-        mapped = self._rt.mapping.room_codes()
-        missing = [code for code in found.categorias if code in mapped]
-        if not missing:
-            return reachable
-        detail = (
-            f"{reachable.detail}, but its ARI answer at {found.at.isoformat()} lacked the mapped"
-            f" categoria(s) {', '.join(missing)}: nothing is pushed for them"
-        )
+        if len(mapping.properties) == 1:
+            [(_, at, missing)] = lacks
+            detail = (
+                f"{reachable.detail}, but its ARI answer at {at.isoformat()} lacked the mapped"
+                f" categoria(s) {', '.join(missing)}: nothing is pushed for them"
+            )
+        else:
+            each = "; ".join(
+                f"{name} at {at.isoformat()}: {', '.join(missing)}" for name, at, missing in lacks
+            )
+            detail = (
+                f"{reachable.detail}, but ARI answers lacked mapped categoria(s) ({each}):"
+                " nothing is pushed for them"
+            )
         return Check(name="pms", ok=False, detail=detail)
 
     async def worker_check(self, now: datetime) -> Check:

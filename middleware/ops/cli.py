@@ -2,7 +2,10 @@
 
     status [--json]                 the status report (what `GET /status` answers)
     sync full                       record a full ARI sync request (the first one goes live)
-    sync incremental [--categorias lvu,ov] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+    sync incremental [--property ID|NAME] [--categorias lvu,ov]
+                     [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+                                    --property: one hotel (Channex property id or mapping
+                                    name), like `POST /webhook/pms`'s `property`
     replay <revision_id>            a parked booking revision back to pending
     handled <revision_id> --by NAME --reason TEXT
                                     close a parked revision the hotel dealt with by hand
@@ -35,6 +38,7 @@ from middleware import clock as clocks
 from middleware import logs
 from middleware.config import DEFAULT_ENV_FILE, Settings, load_settings
 from middleware.domain import sync_scope
+from middleware.domain.mapping import PropertyMap
 from middleware.domain.models import KINDS, Kind
 from middleware.errors import ConfigError, MappingFileError, PayloadError
 from middleware.mapping_file import load_mapping
@@ -43,6 +47,8 @@ from middleware.ops.checks import Checker
 from middleware.ops.report import status_report
 from middleware.ops.runtime import open_runtime
 from middleware.store.open import open_store
+from middleware.web import sync_targets
+from middleware.web.requests import SyncScope
 from middleware.worker import handling
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -61,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     kinds = sync.add_subparsers(dest="sync_kind", required=True, metavar="full|incremental")
     kinds.add_parser("full", help="the whole horizon, every cell; the first one goes live")
     incremental = kinds.add_parser("incremental", help="re-read and push what changed")
+    incremental.add_argument(
+        "--property", dest="property_ref", help="Channex property id or mapping name (default all)"
+    )
     incremental.add_argument("--categorias", help="comma-separated, e.g. lvu,ov (default all)")
     incremental.add_argument("--from", dest="date_from", type=date.fromisoformat)
     incremental.add_argument("--to", dest="date_to", type=date.fromisoformat)
@@ -120,6 +129,7 @@ async def run(
             room_codes=codes,
             date_from=date_from,
             date_to=date_to,
+            property_ref=None if full else args.property_ref,
             out=out,
             err=err,
             clock=clock,
@@ -195,9 +205,12 @@ async def request_sync(
     err: TextIO,
     clock: clocks.Clock = clocks.utc_now,
     by: str = "python -m middleware sync full",
+    property_ref: str | None = None,
 ) -> int:
-    """Record a sync request as `/sync/*` do; the worker picks it up. A full sync puts every
-    mapped property live (`store.live`), recorded as done `by` this caller."""
+    """Record a sync request as `/sync/*` do, one per property the scope concerns
+    (`sync_targets`, like the routes); the worker picks them up. `property_ref` (incremental
+    only): one hotel, by Channex property id or mapping name. A full sync puts every mapped
+    property live (`store.live`), recorded as done `by` this caller."""
     if not settings.channex_enabled:
         print("error: Channex integration is disabled (CHANNEX_ENABLED=false)", file=err)
         return EXIT_FAILED
@@ -205,6 +218,17 @@ async def request_sync(
         print(f"error: --to {date_to} is before --from {date_from}", file=err)
         return EXIT_CONFIG
     mapping = load_mapping(settings.mapping_file)
+    named = None if property_ref is None else mapping.find(property_ref)
+    if property_ref is not None and named is None:
+        known = ", ".join(f"{p.name} ({p.property_id})" for p in mapping)
+        print(f"error: --property {property_ref!r} is not mapped; mapped: {known}", file=err)
+        return EXIT_CONFIG
+    scope = SyncScope(
+        room_codes=None if room_codes is None else tuple(room_codes),
+        date_from=date_from,
+        date_to=date_to,
+        property_ref=property_ref,
+    )
     try:
         sync_scope.check_scope(
             mapping,
@@ -213,7 +237,9 @@ async def request_sync(
             date_to=date_to,
             now=clock(),
             horizon_days=settings.channex_sync_days,
+            property_ref=property_ref,
         )
+        targets = sync_targets.resolve(mapping, scope).targets
     except PayloadError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_CONFIG
@@ -222,21 +248,30 @@ async def request_sync(
         was_live = await store.live.live_properties()
         if full:
             ids = [prop.property_id for prop in mapping]
-            request_id = await store.live.go_live(ids, clock(), by=by, source="cli_sync_full")
+            request_ids = [await store.live.go_live(ids, clock(), by=by, source="cli_sync_full")]
         else:
-            request_id = await store.sync_requests.request(
-                source="cli_sync_incremental",
-                now=clock(),
-                room_codes=room_codes,
-                date_from=date_from,
-                date_to=date_to,
-            )
+            request_ids = [
+                await store.sync_requests.request(
+                    source="cli_sync_incremental",
+                    now=clock(),
+                    property_id=target.property_id,
+                    room_codes=target.room_codes,
+                    date_from=date_from,
+                    date_to=date_to,
+                )
+                for target in targets
+            ]
     finally:
         await store.close()
-    scope = "full" if full else _scope_text(room_codes, date_from, date_to)
-    print(f"sync request {request_id} recorded ({scope}); the worker runs it next pass", file=out)
+    what = "full" if full else _scope_text(room_codes, date_from, date_to, named)
+    which = ", ".join(str(i) for i in request_ids)
+    print(
+        f"sync request{'s' if len(request_ids) > 1 else ''} {which} recorded ({what});"
+        " the worker runs it next pass",
+        file=out,
+    )
     for prop in mapping:
-        if prop.property_id in was_live:
+        if prop.property_id in was_live or (named is not None and prop is not named):
             continue
         print(
             f"{prop.name} ({prop.property_id}): "
@@ -246,10 +281,16 @@ async def request_sync(
     return EXIT_OK
 
 
-def _scope_text(codes: Sequence[str] | None, first: date | None, last: date | None) -> str:
+def _scope_text(
+    codes: Sequence[str] | None,
+    first: date | None,
+    last: date | None,
+    prop: PropertyMap | None = None,
+) -> str:
     where = ", ".join(codes) if codes else "every categoria"
     span = f"{first or 'today'} .. {last or 'end of horizon'}"
-    return f"incremental: {where}, {span}"
+    hotel = "" if prop is None else f"{prop.name or prop.property_id} ({prop.property_id}): "
+    return f"incremental: {hotel}{where}, {span}"
 
 
 async def replay(

@@ -44,5 +44,5 @@ class Timeline(Protocol):
         stopped before sending it), oldest first: Channex's non-ack alarm still rings for them."""
 
     async def fingerprint(self) -> str:
-        """Changes whenever a call, webhook, revision, queued change, push, notice or the Channex
-        ack of a revision closed by hand does."""
+        """Changes whenever a call, webhook, revision, queued change, push, notice, the Channex
+        ack of a revision closed by hand or work the worker was asked for (a read-back) does."""

@@ -6,7 +6,9 @@
 - `GET  /admin/revisions?q=TEXT` look a booking up by OTA reservation code or guest name
 - `POST /admin/revisions/{revision_id}/replay` replay a parked revision once its cause is fixed
 - `POST /admin/revisions/{revision_id}/handled` `{"by", "reason"}`: the hotel dealt with a parked
-  (or unknown) revision by hand; close it and ack it at Channex
+  (or unknown) revision by hand; close it (who, when, why) and ask the worker to ack it at
+  Channex: 202 with the handling (`channex_ack: pending`) and the wake-up's `status_url`
+  (200 when no ack is owed: an unknown revision, or Channex switched off)
 - `POST /admin/mapping/reload` validate `MAPPING_FILE` and switch to it without a restart
   (every process follows; a bad file keeps the mapping in use: 422 with the problems)
 - `POST /admin/feed/poll` ask the worker to read the booking-revision feed now
@@ -32,7 +34,7 @@ result — what these routes answered with before — which `GET /admin/wakeups/
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import get_args
+from typing import Any, get_args
 
 import orjson
 from starlette.requests import Request
@@ -188,14 +190,24 @@ async def handled(request: Request) -> Response:
         by, reason = handling.check_words(body.get("by"), body.get("reason"))
     except PayloadError as exc:
         return JSONResponse({"error": str(exc)}, status_code=422)
-    channex = rt.channex if rt.settings.channex_enabled else None
     try:
-        closed = await handling.close_by_hand(
-            rt.store, channex, revision_id, by=by, reason=reason, clock=rt.clock
+        done = await handling.record_by_hand(
+            rt.store,
+            revision_id,
+            by=by,
+            reason=reason,
+            channex_on=rt.settings.channex_enabled,
+            clock=rt.clock,
         )
     except handling.NotClosableError as exc:
         return JSONResponse({"error": str(exc)}, status_code=404)
-    return JSONResponse({"status": "handled", "handling": jsonable(closed.handling)})
+    answer: dict[str, Any] = {"status": "handled", "handling": jsonable(done)}
+    if done.channex_ack != "pending":  # nothing owed: unknown at Channex, or Channex off
+        return JSONResponse(answer)
+    by_route = f"{request.method} {request.url.path}"
+    wakeup_id = await context.ask_worker("ack_handled", by=by_route, subject=revision_id)
+    answer |= {"wakeup_id": wakeup_id, "status_url": f"/admin/wakeups/{wakeup_id}"}
+    return JSONResponse(answer, status_code=202)
 
 
 async def mapping_reload(request: Request) -> Response:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
+import orjson
 from starlette.requests import Request
 
 from middleware import metrics
@@ -15,6 +17,8 @@ from middleware.ops.runtime import Runtime
 from middleware.store import wakeups
 from middleware.store.inbox import IntakeWriter
 from middleware.worker.runner import Worker
+
+RESULT_POLL_S = 0.05
 
 
 @dataclass(slots=True, kw_only=True)
@@ -30,14 +34,28 @@ class WebContext:
         if self.worker is not None:
             self.worker.wake()
 
-    async def ask_worker(self, work: wakeups.Work, *, by: str) -> int:
-        """Record `work` for the worker to run now (the web runs none itself); its wake-up
-        id. A worker in this process is woken at once, another one notices within
-        `WORKER_INTERVAL`."""
+    async def ask_worker(self, work: wakeups.Work, *, by: str, subject: str | None = None) -> int:
+        """Record `work` (about `subject`) for the worker to run now (the web runs none
+        itself); its wake-up id. A worker in this process is woken at once, another one
+        notices within `WORKER_INTERVAL`."""
         rt = self.runtime
-        wakeup_id = await rt.store.wakeups.ask(work, by=by, now=rt.clock())
+        wakeup_id = await rt.store.wakeups.ask(work, by=by, now=rt.clock(), subject=subject)
         self.wake_worker()
         return wakeup_id
+
+    async def worker_result(self, wakeup_id: int, *, within_s: float) -> dict[str, Any] | None:
+        """The wake-up's result once the worker has finished it, looked for in the store for
+        up to `within_s` (a console form shows the outcome when the worker is quick, and says
+        "asked" otherwise); None if it is not done by then."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within_s
+        while True:
+            found = await self.runtime.store.wakeups.get(wakeup_id)
+            if found is not None and found.done_at is not None and found.result is not None:
+                return dict(orjson.loads(found.result))
+            if loop.time() >= deadline:
+                return None
+            await asyncio.sleep(RESULT_POLL_S)
 
     async def refresh_gauges(self) -> None:
         """Queue depths for /metrics, read from the store at scrape time."""

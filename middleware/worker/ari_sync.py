@@ -196,8 +196,10 @@ class AriSync:
             log.warning(
                 "pms_categorias_not_served", property_id=prop.property_id, categorias=unserved
             )
-        mapped = self._mapping.room_codes()
-        await self._store.pms_rooms.record(unserved, now, covered=asked, mapped=mapped)
+        mapped = {(p.property_id, code) for p in self._mapping for code in p.room_codes()}
+        await self._store.pms_rooms.record(
+            prop.property_id, unserved, now, covered=asked, mapped=mapped
+        )
         avail, restr, grid_problems = ari.grid_to_cells(
             self._rooms_of(pms_ari, prop, wanted),
             replace(prop, room_types=wanted),

@@ -178,9 +178,26 @@ class BookingProcessor:
         self._lease_s = lease_s
 
     async def run_once(self, *, limit: int = 50) -> ProcessReport:
-        """One pass, waiting for it: up to `limit` due revisions of each property."""
-        reports = await keyed_pool.results_of(await self.dispatch(limit=limit))
-        return ProcessReport(outcomes=tuple(o for report in reports for o in report.outcomes))
+        """One pass, waiting for it: up to `limit` due revisions of each property ("process
+        now"). A property whose work is already running (the loop's) is not skipped: the pass
+        waits for that work, then runs its own, so every revision due when it was asked is
+        processed; the report has what the work it waited for did too."""
+        due = await self._store.revisions.due_properties(self._clock())
+        found = await asyncio.gather(*(self._run_behind(p, limit) for p in due))
+        return ProcessReport(
+            outcomes=tuple(o for reports in found for report in reports for o in report.outcomes)
+        )
+
+    async def _run_behind(self, property_id: str | None, limit: int) -> list[ProcessReport]:
+        """Run the property's work now, or once the work running for it has ended."""
+        reports: list[ProcessReport] = []
+        while True:
+            task = self._start(property_id, limit)
+            if task is not None:
+                return reports + await keyed_pool.results_of([task])
+            running = self.pool.task_of(property_id)
+            if running is not None:
+                reports += await keyed_pool.outcome_of(running)
 
     async def dispatch(self, *, limit: int = 50) -> list[asyncio.Task[ProcessReport] | None]:
         """Start a task for every property with due revisions and none running; no wait."""

@@ -1,11 +1,15 @@
 """Closing parked work by hand: the hotel dealt with the booking itself ("mark handled").
 
-`close_by_hand` records who, when and why (`revisions.mark_handled`), then acks the revision at
-Channex: a parked revision was never acked, and until it is Channex keeps its 30-minute
-`non_acked_booking` alarm ringing. Whether Channex took the ack is recorded with the handling;
-a failed ack is tried again by running the same command again. A revision Channex does not
-know (`unknown`) is closed without an ack. Used by `POST /admin/revisions/{id}/handled` and
-`python -m middleware handled`.
+Two halves. `record_by_hand` records who, when and why (`revisions.mark_handled`) and leaves
+the revision's ack at Channex owed; `ack_owed` acks it: a parked revision was never acked, and
+until it is Channex keeps its 30-minute `non_acked_booking` alarm ringing. Whether Channex took
+the ack is recorded with the handling; a failed ack is tried again by marking it handled again.
+A revision Channex does not know (`unknown`) is closed without an ack.
+
+The web process (`POST /admin/revisions/{id}/handled`, the console's Mark handled) records and
+asks the worker for the ack (`store.wakeups` `ack_handled`): it makes no Channex call of its
+own. `python -m middleware handled` is its own one-shot process, like the worker: it does both
+halves at once (`close_by_hand`) so that its exit status says whether Channex took the ack.
 """
 
 from __future__ import annotations
@@ -55,6 +59,51 @@ def check_words(by: object, reason: object) -> tuple[str, str]:
 RETRY_ACK = ("pending", "failed", "not_sent")  # the ack states a call (again) acks from
 
 
+ACK_ASKED = "asked of the worker"  # the detail of an ack owed while the worker is asked
+
+
+async def record_by_hand(
+    store: Store,
+    revision_id: str,
+    *,
+    by: str,
+    reason: str,
+    channex_on: bool,
+    clock: clocks.Clock = clocks.utc_now,
+) -> revisions.Handling:
+    """Mark the revision handled (who, when, why) and leave its ack at Channex owed
+    (`pending`) for `ack_owed`: the web's half, which calls nobody. `channex_on=False` (the
+    integration is off): the ack is recorded as not sent. A handled revision whose ack failed
+    or was not sent owes it again (its who/why stay those first given); an `unknown` one owes
+    none. Raises `NotClosableError` for anything else."""
+    newly = await store.revisions.mark_handled(revision_id, by=by, reason=reason, at=clock())
+    if newly:
+        log.info("booking_revision_handled", revision_id=revision_id)
+    done = await store.revisions.handling(revision_id)
+    if done is None or (not newly and done.channex_ack not in RETRY_ACK):
+        raise NotClosableError(f"revision {revision_id} is not parked")
+    if done.channex_ack not in RETRY_ACK:
+        return done
+    if not channex_on:
+        await _ack(store, None, revision_id, clock)
+    else:
+        await store.revisions.record_handled_ack(revision_id, "pending", ACK_ASKED, clock())
+    return await _handling(store, revision_id)
+
+
+async def ack_owed(
+    store: Store, channex: Acker, revision_id: str, *, clock: clocks.Clock = clocks.utc_now
+) -> Closed:
+    """Ack a handled revision whose ack is owed (`pending`) at Channex and record how it went
+    (a failure is recorded, and marking it handled again asks again); any other is left as
+    it is. The worker's half (`store.wakeups` `ack_handled`)."""
+    done = await _handling(store, revision_id)
+    if done.channex_ack != "pending":
+        return Closed(handling=done, acked_now=False)
+    acked_now = await _ack(store, channex, revision_id, clock)
+    return Closed(handling=await _handling(store, revision_id), acked_now=acked_now)
+
+
 async def close_by_hand(
     store: Store,
     channex: Acker | None,
@@ -64,22 +113,22 @@ async def close_by_hand(
     reason: str,
     clock: clocks.Clock = clocks.utc_now,
 ) -> Closed:
-    """Mark the revision handled and ack it at Channex (`channex=None`: the integration is off,
-    the ack is recorded as not sent). A handled revision whose ack failed or was not sent gets
-    the ack again (its who/why stay those first given)."""
-    newly = await store.revisions.mark_handled(revision_id, by=by, reason=reason, at=clock())
-    if newly:
-        log.info("booking_revision_handled", revision_id=revision_id)
-    done = await store.revisions.handling(revision_id)
-    if done is None or (not newly and done.channex_ack not in RETRY_ACK):
-        raise NotClosableError(f"revision {revision_id} is not parked")
-    if done.channex_ack not in RETRY_ACK:
+    """Both halves in one process (`python -m middleware handled`, its own process): mark
+    the revision handled and ack it at Channex now (`channex=None`: the integration is off,
+    the ack is recorded as not sent)."""
+    done = await record_by_hand(
+        store, revision_id, by=by, reason=reason, channex_on=channex is not None, clock=clock
+    )
+    if channex is None or done.channex_ack != "pending":
         return Closed(handling=done, acked_now=False)
-    acked_now = await _ack(store, channex, revision_id, clock)
+    return await ack_owed(store, channex, revision_id, clock=clock)
+
+
+async def _handling(store: Store, revision_id: str) -> revisions.Handling:
     done = await store.revisions.handling(revision_id)
-    if done is None:  # pragma: no cover - the row was just read
+    if done is None:
         raise NotClosableError(f"revision {revision_id} is not parked")
-    return Closed(handling=done, acked_now=acked_now)
+    return done
 
 
 async def _ack(store: Store, channex: Acker | None, revision_id: str, clock: clocks.Clock) -> bool:

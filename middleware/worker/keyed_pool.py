@@ -43,6 +43,10 @@ class KeyedPool:
     def keys(self) -> list[Hashable]:
         return list(self._tasks)
 
+    def task_of(self, key: Hashable) -> asyncio.Task[Any] | None:
+        """The task running for `key` now, if any."""
+        return self._tasks.get(key)
+
     def start(self, key: Hashable, work: Callable[[], Awaitable[T]]) -> asyncio.Task[T] | None:
         """Run `work()` in the background once a slot is free; None if `key` is running."""
         if key in self._tasks:
@@ -94,3 +98,12 @@ async def results_of(tasks: Iterable[asyncio.Task[T] | None]) -> list[T]:
         return []
     outcomes = await asyncio.gather(*started, return_exceptions=True)
     return [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
+
+
+async def outcome_of(task: asyncio.Task[T]) -> list[T]:
+    """Wait for a task someone else started, without cancelling it if this wait is
+    cancelled; its value if it finished without an error (else nothing)."""
+    await asyncio.wait([task])
+    if task.cancelled() or task.exception() is not None:
+        return []
+    return [task.result()]

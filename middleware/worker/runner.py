@@ -2,21 +2,23 @@
 
 Loops: `ari` (sync requests → outbox), `pump` (outbox → Channex), `bookings` (revisions →
 sistema-os → ack), `feed` (the revision feed safety net), `poll` (change-detection read of the
-PMS), `nightly` (the optional off-peak full sync), `parity` (Channex read back and compared
-with the PMS), `mapping` (a mapping reload another process asked for) and `heartbeat`; at
-start, one side task reads the Channex property settings parity relies on (`property_check`),
-again every `SETTINGS_RETRY_S` until Channex answers. Each sleep is a wait on the stop event
-(or a wake-up); one failed iteration is logged and the loop goes on. The `ari`,
-`pump` and `bookings` loops only dispatch: each property's (or lane's) work runs in its
-component's bounded pool, so one hotel's slow PMS or slow Channex lane never holds another's;
-a property whose sync or bookings task ends nudges its loop, which looks for more at once.
-`prune` removes old audit rows (`store.prune`) and forgets finished bookings
-(`store.retention`). `wakeups` runs what a person asked for now
-through the store (`store.wakeups`: process bookings, poll the feed, a parity pass — the web
-process records them and does none of this work itself) within `WORKER_INTERVAL`, or at once
-when woken (one-process mode); the feed and parity passes of the loops and of a wake-up take
-turns, so one process never runs two of them at once. `stop()` stops claiming, lets in-flight work
-finish up to `SHUTDOWN_TIMEOUT_S`, then cancels: a cancelled push gives its outbox rows back.
+PMS), `nightly` (the optional off-peak full sync), `parity` (Channex read back and compared with
+the PMS), `mapping` (a mapping reload another process asked for) and `heartbeat`; at start, one
+side task reads the Channex property settings parity relies on (`property_check`), again every
+`SETTINGS_RETRY_S` until Channex answers. Each sleep is a wait on the stop event (or a wake-up);
+one failed iteration is logged and the loop goes on. The `ari`, `pump` and `bookings` loops only
+dispatch: each property's (or lane's) work runs in its component's bounded pool, so one hotel's
+slow PMS or slow Channex lane never holds another's; a property whose sync or bookings task ends
+nudges its loop, which looks for more at once. `prune` removes old audit rows (`store.prune`)
+and forgets finished bookings (`store.retention`).
+`catalog` reads what Channex calls each room type and rate plan for the console
+(`worker.catalog`) at start and after a mapping reload. `wakeups` runs what a person asked for
+now through the store (`store.wakeups`: process bookings, poll the feed, a parity pass, the
+Channex ack of a revision closed by hand, a calendar read-back, the catalog — the web process
+records them and does none of this work itself) within `WORKER_INTERVAL`, or at once when woken
+(one-process mode); the feed and parity passes of the loops and of a wake-up take turns, so one
+process never runs two of them at once. `stop()` stops claiming, lets in-flight work finish up
+to `SHUTDOWN_TIMEOUT_S`, then cancels: a cancelled push gives its outbox rows back.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from middleware.domain import retention as forgetting
 from middleware.ops.mapping_reload import MappingReloader
 from middleware.store import keys, wakeups
 from middleware.store.stamps import from_db_time, to_db_time
-from middleware.worker import asked, property_check
+from middleware.worker import asked, catalog, property_check
 from middleware.worker.assembly import WorkerRuntime
 from middleware.worker.keyed_pool import KeyedPool
 from middleware.worker.schedule import full_sync_due
@@ -46,7 +48,14 @@ WAKEABLE = ("ari", "pump", "bookings", "wakeups")
 # that ends leaves nothing due before the debounce, which the pump's short tick covers.
 NUDGED_BY_POOL = ("ari", "bookings")
 # the loop whose work each wake-up asks for (a booking pass is kept single by its pool)
-LOOP_OF_WORK = {"process_bookings": "bookings", "poll_feed": "feed", "parity_check": "parity"}
+LOOP_OF_WORK = {
+    "process_bookings": "bookings",
+    "poll_feed": "feed",
+    "parity_check": "parity",
+    "read_catalog": "catalog",
+}
+# a property whose Channex catalog could not be read is tried again after this
+CATALOG_RETRY_S = 60.0
 SHUTDOWN_TIMEOUT_S = 10.0
 HEARTBEAT_INTERVAL_S = 5.0
 # The pump looks for due lanes a few times per debounce, so a settled lane waits at most a
@@ -68,6 +77,8 @@ class Worker:
         self._wake = asyncio.Event()
         self._nudges = {name: asyncio.Event() for name in WAKEABLE}
         self._tasks: list[asyncio.Task[None]] = []
+        self._catalog_of: object = None  # the mapping the stored catalog was read for
+        self._catalog_retry_at = 0.0  # loop time; 0: every property was read
         self.reloader = MappingReloader(runtime, interval_s=runtime.settings.worker_interval_s)
         # the pools outlive a mapping reload (`Runtime.use_mapping`), and so do these hooks
         for name, component in self._pooled():
@@ -107,6 +118,7 @@ class Worker:
             ("heartbeat", min(tick, HEARTBEAT_INTERVAL_S), self._heartbeat),
             ("mapping", tick, self.reloader.check_once),
             ("wakeups", tick, self._wakeups),
+            ("catalog", tick, self._catalog),
         ]
         if s.feed_poll_interval_s > 0:
             loops.append(("feed", float(s.feed_poll_interval_s), self._feed))
@@ -216,21 +228,50 @@ class Worker:
         async with self._turns["parity"]:
             await self._rt.parity.run_once()
 
+    async def _catalog(self) -> None:
+        """The Channex catalog for the console: read at start and after a mapping reload (a
+        new mapping), and again every `CATALOG_RETRY_S` while a property could not be read."""
+        rt = self._rt
+        now_s = asyncio.get_running_loop().time()
+        mapping = rt.mapping
+        if mapping is self._catalog_of and not (0 < self._catalog_retry_at <= now_s):
+            return
+        async with self._turns["catalog"]:
+            found = await catalog.refresh(rt.store, rt.channex, mapping, rt.clock())
+        self._catalog_of = mapping
+        unread = [f["property_id"] for f in found if not f["read"]]
+        self._catalog_retry_at = now_s + CATALOG_RETRY_S if unread else 0.0
+        log.info("channex_catalog_read", properties=len(found), unread=unread)
+
     async def _wakeups(self) -> None:
-        """Each kind of work asked for now, run once for every open wake-up of it."""
+        """Each kind of work asked for now, run once for every open wake-up of it (work about
+        one thing: once per subject)."""
         rt = self._rt
         ran: list[str] = []
         for work in wakeups.WORKS:
             ids = await rt.store.wakeups.claim(work, rt.clock(), lease_s=rt.settings.worker_lease_s)
             if not ids:
                 continue
-            async with self._turns[LOOP_OF_WORK[work]]:
-                result = await asked.run(rt, work)
-            await rt.store.wakeups.finish(ids, rt.clock(), result=orjson.dumps(result).decode())
+            if work in wakeups.BY_SUBJECT:
+                await self._about(work, ids)
+            else:
+                async with self._turns[LOOP_OF_WORK[work]]:
+                    result = await asked.run(rt, work)
+                await rt.store.wakeups.finish(ids, rt.clock(), result=orjson.dumps(result).decode())
             log.info("wakeup_done", work=work, wakeup_ids=ids)
             ran.append(work)
         if "poll_feed" in ran:  # what the feed found is processed at once
             self._nudges["bookings"].set()
+
+    async def _about(self, work: wakeups.Work, ids: list[int]) -> None:
+        rt = self._rt
+        by_subject: dict[str, list[int]] = {}
+        for wakeup_id in ids:
+            found = await rt.store.wakeups.get(wakeup_id)
+            by_subject.setdefault(found.subject or "" if found else "", []).append(wakeup_id)
+        for subject, same in by_subject.items():
+            result = await asked.run_about(rt, work, subject)
+            await rt.store.wakeups.finish(same, rt.clock(), result=orjson.dumps(result).decode())
 
     async def _prune(self) -> None:
         now = self._rt.clock()

@@ -17,6 +17,8 @@ import orjson
 import pytest
 
 from middleware.domain.attention import BookingFacts, ParkNote, ParkReason
+from middleware.domain.mapping import Mapping as ChannexMapping
+from middleware.domain.mapping import RatePlanMap, RoomTypeMap
 from middleware.domain.models import CellKey, Cells, Lane
 from middleware.mapping_file import load_mapping, write_mapping
 from middleware.ops import cli
@@ -217,6 +219,87 @@ async def test_sync_incremental_refuses_what_it_would_not_do(
     tmp_path: Path, args: list[str], error: str
 ) -> None:
     """As `POST /sync/incremental` does: exit 2, one message, nothing recorded."""
+    code, out, err = await run(["sync", "incremental", *args], base_env(tmp_path))
+    assert (code, out, err) == (2, "", f"error: {error}\n")
+    assert await sync_rows(tmp_path) == []
+
+
+TWO_HOTELS = ChannexMapping(
+    (
+        MAPPING.properties[0],
+        dataclasses.replace(
+            MAPPING.properties[0],
+            property_id="prop-2",
+            name="Sea View",
+            room_types=(  # "lvu" too: codes are unique per hotel only
+                RoomTypeMap(
+                    room_code="lvu",
+                    room_type_id="rt-sea-lvu",
+                    rate_plans=(RatePlanMap(plan_code="padrao", rate_plan_id="rp-sea-lvu"),),
+                ),
+            ),
+        ),
+    )
+)
+
+
+async def property_rows(tmp_path: Path) -> list[tuple[Any, ...]]:
+    async with database(tmp_path) as store:
+        rows = await store.db.fetchall("SELECT id, property_id, room_codes FROM sync_requests")
+    return [tuple(row) for row in rows]
+
+
+async def test_sync_incremental_for_one_hotel_by_id_or_name(tmp_path: Path) -> None:
+    """`--property` scopes the request to one hotel as `POST /webhook/pms`'s `property` does:
+    its own categorias only; without it a code two hotels share concerns both."""
+    write_mapping(tmp_path / "mapping.json", TWO_HOTELS)
+    env = base_env(tmp_path)
+    argv = ["sync", "incremental", "--property", "Sea View", "--categorias", "lvu"]
+    assert await run(argv, env) == (
+        0,
+        "sync request 1 recorded (incremental: Sea View (prop-2): lvu, today .. end of"
+        " horizon); the worker runs it next pass\n"
+        "Sea View (prop-2): not live yet: nothing is sent to Channex until `sync full`\n",
+        "",
+    )
+    code, out, _ = await run(["sync", "incremental", "--property", "prop-1"], env)
+    assert (code, out.splitlines()[0]) == (
+        0,
+        "sync request 2 recorded (incremental: Duke Beach (prop-1): every categoria, today .."
+        " end of horizon); the worker runs it next pass",
+    )
+    code, out, _ = await run(["sync", "incremental", "--categorias", "lvu"], env)
+    assert (code, out.splitlines()[0]) == (
+        0,
+        "sync requests 3, 4 recorded (incremental: lvu, today .. end of horizon);"
+        " the worker runs it next pass",
+    )
+    assert await property_rows(tmp_path) == [
+        (1, "prop-2", '["lvu"]'),
+        (2, "prop-1", None),
+        (3, "prop-1", '["lvu"]'),
+        (4, "prop-2", '["lvu"]'),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (
+            ["--property", "Nowhere Inn"],
+            "--property 'Nowhere Inn' is not mapped; mapped: Duke Beach (prop-1),"
+            " Sea View (prop-2)",
+        ),
+        (
+            ["--property", "prop-2", "--categorias", "ov"],
+            "categorias not in the mapping of Sea View: ov; mapped: lvu",
+        ),
+    ],
+)
+async def test_sync_incremental_refuses_an_unknown_hotel_or_another_hotels_room(
+    tmp_path: Path, args: list[str], error: str
+) -> None:
+    write_mapping(tmp_path / "mapping.json", TWO_HOTELS)
     code, out, err = await run(["sync", "incremental", *args], base_env(tmp_path))
     assert (code, out, err) == (2, "", f"error: {error}\n")
     assert await sync_rows(tmp_path) == []

@@ -128,7 +128,7 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_fails_health(tmp_path: 
         status, _ = await system.admin("POST", "/admin/mapping/reload")
         assert status == 200
         await system.full_sync()
-        found = await rt.store.pms_rooms.last()
+        found = await rt.store.pms_rooms.last(system.property_id)
         assert found is not None and found.categorias == ("suite",)
         async with system.session.get(system.url + "/health") as response:
             health = await response.json()
@@ -143,8 +143,9 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_fails_health(tmp_path: 
         }
         [notice] = [n for n in await rt.store.notices.open_notices() if n.kind == pms_rooms.NOTICE]
         assert (notice.ref, notice.detail.split(":")[0]) == (
-            "suite",
-            "sistema-os does not serve the mapped categoria 'suite' (not in its ARI answer)",
+            f"{system.property_id}/suite",
+            "sistema-os does not serve the mapped categoria 'suite' of property"
+            f" {system.property_id} (not in its ARI answer)",
         )
 
         write(system, good)  # the categoria leaves the mapping: /health is green at once

@@ -24,18 +24,21 @@ def at(seconds: float) -> datetime:
 
 
 async def _scenario(rooms: Any, notices: Any) -> list[Any]:
+    """Two hotels that share the code "dx": each keeps its own finding."""
+    mapped = {("h1", c) for c in ("dx", "ov", "st", "lx")} | {("h2", "dx")}
     out: list[Any] = []
-    out.append(await rooms.last())
-    await rooms.record(["dx", "ov"], at(1))
-    out.append(await rooms.last())
-    await rooms.record(["st"], at(2), covered={"st", "dx"}, mapped={"dx", "ov", "st", "lx"})
-    out.append(await rooms.last())  # ov kept (not covered), dx served again
+    out.append((await rooms.last("h1"), await rooms.found()))
+    await rooms.record("h1", ["dx", "ov"], at(1))
+    await rooms.record("h2", ["dx"], at(1.5))
+    out.append((await rooms.last("h1"), await rooms.last("h2")))
+    await rooms.record("h1", ["st"], at(2), covered={"st", "dx"}, mapped=mapped)
+    out.append(await rooms.found())  # h1: ov kept (not covered), dx served again; h2 kept
     out.append(await notices.open_notices())
-    await rooms.record([], at(3), covered={"st"}, mapped={"st"})  # ov no longer mapped
-    out.append(await rooms.last())
+    await rooms.record("h1", [], at(3), covered={"st"}, mapped={("h1", "st"), ("h2", "dx")})
+    out.append(await rooms.found())  # h1's ov no longer mapped
     out.append(await notices.open_notices())
-    await rooms.record(["lx"], at(4))
-    out.append(await rooms.last())
+    await rooms.record("h2", [], at(4), covered={"dx"})
+    out.append(await rooms.found())
     out.append(await notices.open_notices())
     return out
 
@@ -59,21 +62,20 @@ async def test_every_operation_gives_what_the_sqlite_module_gives(
 async def test_workers_recording_reads_of_different_hotels_at_once_lose_none(
     pg_url: str,
 ) -> None:
-    """Eight workers, one hotel each, each finding its own categoria unserved at once."""
-    codes = [f"cat-{n}" for n in range(8)]
-    dbs = [await PostgresDatabase.open(pg_url, caller_clock=True) for _ in codes]
+    """Eight workers, one hotel each, each finding the same code unserved at once."""
+    hotels = [f"hotel-{n}" for n in range(8)]
+    dbs = [await PostgresDatabase.open(pg_url, caller_clock=True) for _ in hotels]
     try:
         await asyncio.gather(
             *(
-                PostgresPmsRooms(db).record([code], at(1), covered={code}, mapped=set(codes))
-                for db, code in zip(dbs, codes, strict=True)
+                PostgresPmsRooms(db).record(hotel, ["dx"], at(1), covered={"dx"})
+                for db, hotel in zip(dbs, hotels, strict=True)
             )
         )
-        last = await PostgresPmsRooms(dbs[0]).last()
-        assert last is not None
-        assert last.categorias == tuple(codes)
+        found = await PostgresPmsRooms(dbs[0]).found()
+        assert [(u.property_id, u.categorias) for u in found] == [(h, ("dx",)) for h in hotels]
         notices = await PostgresNotices(dbs[0]).open_notices()
-        assert sorted(n.ref or "" for n in notices) == codes
+        assert sorted(n.ref or "" for n in notices) == [f"{h}/dx" for h in hotels]
     finally:
         for db in dbs:
             await db.close()

@@ -36,6 +36,16 @@ async def _scenario(wakeups: Any) -> list[Any]:
     out.append(await wakeups.claim("poll_feed", at(35), lease_s=30))  # 1 and 3 done
     out.append(await wakeups.claim("poll_feed", at(38), lease_s=30))  # 4's lease ran out
     out.append([await wakeups.get(n) for n in (1, 2, 3, 4, 9)])
+    # work about one thing (the kinds migration 10 / 0004 added): the newest ask per subject
+    out.append(await wakeups.ask("ack_handled", by="console", now=at(40), subject="rev-1"))
+    out.append(await wakeups.ask("read_back", by="console", now=at(41), subject="h1/2026-12"))
+    out.append(await wakeups.ask("ack_handled", by="admin", now=at(42), subject="rev-1"))
+    out.append(await wakeups.latest("ack_handled", "rev-1"))
+    out.append(await wakeups.latest("ack_handled", "rev-1", done=True))
+    await wakeups.finish([5], at(43), result='{"acked": true}')
+    out.append(await wakeups.latest("ack_handled", "rev-1", done=True))
+    out.append(await wakeups.latest("read_back", "h1/2026-12"))
+    out.append(await wakeups.claim("read_catalog", at(44), lease_s=30))
     return out
 
 

@@ -412,17 +412,19 @@ async def test_a_mapped_categoria_the_pms_does_not_serve_is_recorded_with_a_noti
     with capture_logs() as logs:
         await sync.sync(full=False)
     assert [e["categorias"] for e in logs if e["event"] == "pms_categorias_not_served"] == [["ov"]]
-    assert await store.pms_rooms.last() == pms_rooms.Unserved(at=T0, categorias=("ov",))
+    assert await store.pms_rooms.last("p1") == pms_rooms.Unserved(
+        property_id="p1", at=T0, categorias=("ov",)
+    )
     [notice] = await store.notices.open_notices()
-    assert (notice.kind, notice.ref) == (pms_rooms.NOTICE, "ov")
+    assert (notice.kind, notice.property_id, notice.ref) == (pms_rooms.NOTICE, "p1", "p1/ov")
     await sync.sync(full=False)  # still missing: one notice, refreshed
-    assert [n.ref for n in await store.notices.open_notices()] == ["ov"]
+    assert [n.ref for n in await store.notices.open_notices()] == ["p1/ov"]
 
     pms.codes = ("lvu", "ov")
     clock.advance(60)
     await sync.sync(full=False)
-    assert await store.pms_rooms.last() == pms_rooms.Unserved(
-        at=T0 + timedelta(seconds=60), categorias=()
+    assert await store.pms_rooms.last("p1") == pms_rooms.Unserved(
+        property_id="p1", at=T0 + timedelta(seconds=60), categorias=()
     )
     assert await store.notices.open_notices() == []
 

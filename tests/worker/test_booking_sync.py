@@ -775,3 +775,34 @@ async def test_each_property_s_booking_goes_to_its_own_pms_and_a_slow_one_holds_
         ("prop-1", (nights,)),
         ("prop-2", (nights,)),
     ]
+
+
+async def test_process_now_waits_behind_a_hotel_s_running_work_and_processes_its_due_revision(
+    h: Harness,
+) -> None:
+    """The loop's work for the hotel is running (its PMS hangs on rev-a) when rev-b arrives
+    and "process now" is asked: the pass does not skip the busy hotel; it waits for that work,
+    then processes rev-b, and reports both."""
+    slow = HangingPms()
+    processor = BookingProcessor(
+        h.channex, slow, h.store, make_mapping(), resync=h.resync, clock=lambda: h.now
+    )
+    await h.deliver(make_revision(id="rev-a", booking_id="bk-a"))
+    [running] = await processor.dispatch(limit=1)  # the loop's pass: one revision
+    await asyncio.wait_for(slow.entered.wait(), timeout=10)
+    h.advance(1)
+    await h.deliver(make_revision(id="rev-b", booking_id="bk-b"))
+
+    asked = asyncio.create_task(processor.run_once())
+    await asyncio.wait([asked], timeout=0.2)
+    assert not asked.done()  # waiting behind the running work, not skipped
+    assert (await h.statuses())["rev-b"] == "pending"
+    slow.gate.set()
+    report = await asyncio.wait_for(asked, timeout=10)
+    assert [(o.revision_id, o.result) for o in report.outcomes] == [
+        ("rev-a", "acked"),
+        ("rev-b", "acked"),
+    ]
+    assert running is not None and running.done()
+    assert await h.statuses() == {"rev-a": "acked", "rev-b": "acked"}
+    assert slow.calls == [("create", "bk-a:0"), ("create", "bk-b:0")]

@@ -153,7 +153,17 @@ async def test_the_loops_start_and_the_heartbeat_is_written(open_rig: OpenRig) -
             )
         started = [e for e in logs if e["event"] == "worker_started"]
         assert [e["loops"] for e in started] == [
-            ["ari", "pump", "bookings", "heartbeat", "mapping", "wakeups", "parity", "prune"]
+            [
+                "ari",
+                "pump",
+                "bookings",
+                "heartbeat",
+                "mapping",
+                "wakeups",
+                "catalog",
+                "parity",
+                "prune",
+            ]
         ]
         beat = await rig.runtime.store.audit.last_heartbeat(runner.HEARTBEAT_NAME)
         assert beat is not None
@@ -284,8 +294,9 @@ async def test_stop_gives_back_a_claim_in_flight(
             await rig.stop()  # bounded: wait_for(SHUTDOWN_TIMEOUT_S + DEADLINE_S)
         assert [
             (e["finished"], e["cancelled"]) for e in logs if e["event"] == "worker_stopped"
-        ] == [(9, 1)]  # the loops (ari, pump, bookings, heartbeat, mapping, wakeups, parity,
-        # prune) and the settings check finished; the push in the pump's pool was cancelled
+        ] == [(10, 1)]  # the loops (ari, pump, bookings, heartbeat, mapping, wakeups, catalog,
+        # parity, prune) and the settings check finished; the push in the pump's pool was
+        # cancelled
         [backlog] = await rt.store.outbox.backlog(rt.clock())
         assert (backlog.pending, backlog.in_flight) == (1, 0)
         [push] = await rt.store.outbox.recent_pushes()

@@ -22,6 +22,7 @@ def _row(row: Row) -> Wakeup:
     return Wakeup(
         id=row["wakeup_id"],
         work=_work(row["work"]),
+        subject=row["subject"],
         asked_by=row["asked_by"],
         asked_at=row["asked_at"],
         taken_until=row["taken_until"],
@@ -34,13 +35,13 @@ class PostgresWakeups:
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
 
-    async def ask(self, work: Work, *, by: str, now: datetime) -> int:
-        """Record that `by` asked for `work` now; returns the wake-up's id."""
+    async def ask(self, work: Work, *, by: str, now: datetime, subject: str | None = None) -> int:
+        """Record that `by` asked for `work` (about `subject`) now; returns the wake-up's id."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT INTO wakeups (work, asked_by, asked_at) VALUES (%s, %s, %s)"
+                "INSERT INTO wakeups (work, asked_by, asked_at, subject) VALUES (%s, %s, %s, %s)"
                 " RETURNING wakeup_id",
-                (work, by, await self.db.moment(conn, now)),
+                (work, by, await self.db.moment(conn, now), subject),
             )
             return int((await cursor.fetchall())[0]["wakeup_id"])
 
@@ -68,4 +69,13 @@ class PostgresWakeups:
 
     async def get(self, wakeup_id: int) -> Wakeup | None:
         row = await self.db.fetchone("SELECT * FROM wakeups WHERE wakeup_id = %s", (wakeup_id,))
+        return None if row is None else _row(row)
+
+    async def latest(self, work: Work, subject: str, *, done: bool = False) -> Wakeup | None:
+        """The last wake-up of `work` about `subject` (only finished ones with `done`)."""
+        row = await self.db.fetchone(
+            "SELECT * FROM wakeups WHERE work = %s AND subject = %s"
+            " AND (NOT %s OR done_at IS NOT NULL) ORDER BY wakeup_id DESC LIMIT 1",
+            (work, subject, done),
+        )
         return None if row is None else _row(row)

@@ -22,7 +22,7 @@ WAL_RETRY_S = 0.05
 # After a checkpoint the WAL file is cut back to this size: a go-live full sync leaves a WAL of
 # about 15 MB that would otherwise keep its size on disk for good (scripts/soak.py).
 WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 Row = aiosqlite.Row
 
@@ -127,6 +127,28 @@ CREATE TABLE IF NOT EXISTS forgotten_bookings (
     channex_booking_id TEXT PRIMARY KEY, property_id TEXT, ota_code TEXT, departure TEXT,
     forgotten_at TEXT NOT NULL, last_revision_id TEXT) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS revisions_booking ON revisions (booking_id);
+""",
+    # The web makes no Channex call for the console and the handled-ack: more kinds of
+    # wake-up, some about one thing (`subject`: a revision, a calendar month), so `wakeups` is
+    # rebuilt (a CHECK cannot be altered). The unserved categorias are kept per property now
+    # (`store.pms_rooms`): the record without properties and its notices go; each hotel's next
+    # PMS read finds its own again.
+    10: """
+CREATE TABLE wakeups_v10 (
+    wakeup_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    work TEXT NOT NULL CHECK (work IN ('process_bookings', 'poll_feed', 'parity_check',
+        'ack_handled', 'read_back', 'read_catalog')),
+    subject TEXT,
+    asked_by TEXT NOT NULL, asked_at TEXT NOT NULL, taken_until TEXT, done_at TEXT, result TEXT);
+INSERT INTO wakeups_v10 (wakeup_id, work, asked_by, asked_at, taken_until, done_at, result)
+SELECT wakeup_id, work, asked_by, asked_at, taken_until, done_at, result FROM wakeups;
+DROP TABLE wakeups;
+ALTER TABLE wakeups_v10 RENAME TO wakeups;
+CREATE INDEX IF NOT EXISTS wakeups_open ON wakeups (work, done_at);
+CREATE INDEX IF NOT EXISTS wakeups_subject ON wakeups (work, subject, wakeup_id);
+DELETE FROM kv WHERE key = 'pms_unserved_categorias';
+UPDATE notices SET resolved_at = strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')
+    WHERE kind = 'pms_categoria_not_served' AND resolved_at IS NULL;
 """,
 }
 

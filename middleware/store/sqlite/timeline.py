@@ -17,7 +17,8 @@ SELECT (SELECT max(id) FROM http_calls), (SELECT max(id) FROM webhook_events),
         WHERE id = (SELECT max(id) FROM pushes)),
        (SELECT max(id) FROM notices), (SELECT count(*) FROM notices WHERE resolved_at IS NULL),
        (SELECT max(pushed_at) FROM ari_state),
-       (SELECT max(coalesce(ack_at, handled_at)) FROM revision_handling)
+       (SELECT max(coalesce(ack_at, handled_at)) FROM revision_handling),
+       (SELECT max(done_at) FROM wakeups)
 """
 
 

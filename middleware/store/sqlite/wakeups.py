@@ -26,6 +26,7 @@ def _row(row: Row) -> Wakeup:
         taken_until=_time(row["taken_until"]),
         done_at=_time(row["done_at"]),
         result=row["result"],
+        subject=row["subject"],
     )
 
 
@@ -33,11 +34,11 @@ class SqliteWakeups:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def ask(self, work: Work, *, by: str, now: datetime) -> int:
+    async def ask(self, work: Work, *, by: str, now: datetime, subject: str | None = None) -> int:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
-                "INSERT INTO wakeups (work, asked_by, asked_at) VALUES (?, ?, ?)",
-                (work, by, to_db_time(now)),
+                "INSERT INTO wakeups (work, asked_by, asked_at, subject) VALUES (?, ?, ?, ?)",
+                (work, by, to_db_time(now), subject),
             )
             return int(cursor.lastrowid or 0)
 
@@ -67,4 +68,12 @@ class SqliteWakeups:
 
     async def get(self, wakeup_id: int) -> Wakeup | None:
         row = await self._db.fetchone("SELECT * FROM wakeups WHERE wakeup_id = ?", (wakeup_id,))
+        return None if row is None else _row(row)
+
+    async def latest(self, work: Work, subject: str, *, done: bool = False) -> Wakeup | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM wakeups WHERE work = ? AND subject = ?"
+            " AND (? = 0 OR done_at IS NOT NULL) ORDER BY wakeup_id DESC LIMIT 1",
+            (work, subject, int(done)),
+        )
         return None if row is None else _row(row)

@@ -35,3 +35,32 @@ async def test_a_lost_lease_lets_another_worker_take_it_and_done_is_final(
         result='{"passes": []}',
     )
     assert await store.wakeups.get(wakeup_id + 1) is None
+
+
+async def test_work_about_one_thing_keeps_its_subject_and_the_newest_ask_is_found(
+    store: Store,
+) -> None:
+    """A read-back of one month: asked twice, the newest ask about it is the one found; a
+    month or work never asked about has none; `done` finds the newest finished one."""
+    month = "p1|availability|2026-12"
+    first = await store.wakeups.ask("read_back", by="console", now=NOW, subject=month)
+    other = await store.wakeups.ask("read_back", by="console", now=NOW, subject="p1|x|2027-01")
+    second = await store.wakeups.ask("read_back", by="console", now=NOW, subject=month)
+    assert await store.wakeups.claim("read_back", NOW, lease_s=LEASE_S) == [first, other, second]
+    await store.wakeups.finish([first], NOW, result='{"outcome": "read"}')
+
+    newest = await store.wakeups.latest("read_back", month)
+    assert newest == Wakeup(
+        id=second,
+        work="read_back",
+        asked_by="console",
+        asked_at=NOW,
+        taken_until=NOW + timedelta(seconds=LEASE_S),
+        done_at=None,
+        result=None,
+        subject=month,
+    )
+    done = await store.wakeups.latest("read_back", month, done=True)
+    assert done is not None and (done.id, done.result) == (first, '{"outcome": "read"}')
+    assert await store.wakeups.latest("ack_handled", month) is None
+    assert await store.wakeups.latest("read_back", "p2|availability|2026-12") is None

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from middleware.store.sqlite.db import (
+    MIGRATIONS,
     SCHEMA_VERSION,
     WAL_SIZE_LIMIT_BYTES,
     Database,
 )
+from middleware.store.sqlite.wakeups import SqliteWakeups
 from middleware.store.stamps import from_db_time, to_db_time
 
 
@@ -227,3 +229,79 @@ async def test_a_version_7_database_keeps_its_bookings_and_gains_the_tombstones(
         assert version is not None and version[0] == SCHEMA_VERSION
     finally:
         await reopened.close()
+
+
+async def test_a_version_7_database_keeps_its_wakeups_and_forgets_the_unserved_record(
+    tmp_path: Path,
+) -> None:
+    """Migration 10 rebuilds `wakeups` (the new kinds and a subject: a CHECK cannot be
+    altered) keeping its rows and ids, and drops the unserved-categoria record that named no
+    property, with its open notices; the other notices and kv values stay."""
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    old.executescript(
+        resources.files("middleware.store.sqlite").joinpath("schema.sql").read_text("utf-8")
+        + MIGRATIONS[7]
+        + "PRAGMA user_version = 7;"
+    )
+    old.executescript(
+        "INSERT INTO wakeups (work, asked_by, asked_at, done_at, result) VALUES"
+        " ('poll_feed', 'admin', 't0', 't1', '{}'), ('parity_check', 'cli', 't2', NULL, NULL);"
+        "INSERT INTO kv (key, value, updated_at) VALUES"
+        ' (\'pms_unserved_categorias\', \'{"at": "t0", "categorias": ["ov"]}\', \'t0\'),'
+        " ('health_probe', 'x', 't0');"
+        "INSERT INTO notices (at, kind, ref, detail) VALUES"
+        " ('t0', 'pms_categoria_not_served', 'ov', 'old'), ('t0', 'dead_letter', NULL, 'dl');"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        old.execute(
+            "INSERT INTO wakeups (work, asked_by, asked_at) VALUES ('read_back', 'web', 't')"
+        )
+    old.close()
+    db = await Database.open(path)
+    try:
+        version = await db.fetchone("PRAGMA user_version")
+        assert version is not None and version[0] == SCHEMA_VERSION == 10
+        rows = await db.fetchall("SELECT * FROM wakeups ORDER BY wakeup_id")
+        assert [dict(row) for row in rows] == [
+            {
+                "wakeup_id": 1,
+                "work": "poll_feed",
+                "subject": None,
+                "asked_by": "admin",
+                "asked_at": "t0",
+                "taken_until": None,
+                "done_at": "t1",
+                "result": "{}",
+            },
+            {
+                "wakeup_id": 2,
+                "work": "parity_check",
+                "subject": None,
+                "asked_by": "cli",
+                "asked_at": "t2",
+                "taken_until": None,
+                "done_at": None,
+                "result": None,
+            },
+        ]
+        now = datetime(2026, 11, 21, tzinfo=UTC)
+        assert await SqliteWakeups(db).ask("read_back", by="web", now=now, subject="p|x") == 3
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute(
+                "INSERT INTO wakeups (work, asked_by, asked_at) VALUES ('lost', 'web', 't')"
+            )
+        kv = await db.fetchall("SELECT key FROM kv ORDER BY key")
+        assert [row["key"] for row in kv] == ["health_probe"]
+        notes = await db.fetchall("SELECT kind, resolved_at IS NULL AS open FROM notices")
+        assert sorted(tuple(row) for row in notes) == [
+            ("dead_letter", 1),
+            ("pms_categoria_not_served", 0),
+        ]
+        index = await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'wakeups'"
+            " ORDER BY name"
+        )
+        assert [row["name"] for row in index] == ["wakeups_open", "wakeups_subject"]
+    finally:
+        await db.close()
