@@ -31,6 +31,7 @@ from middleware.errors import MiddlewareError, RejectedUpstreamError, UpstreamEr
 from middleware.ops.runtime import Runtime
 from middleware.pms.port import PmsPort
 from middleware.store import keys
+from middleware.store.open import location
 from middleware.worker.runner import HEARTBEAT_NAME
 
 REMOTE_CACHE_S = 30.0
@@ -138,10 +139,12 @@ class Checker:
         return Check(name="database", ok=True, detail="writable")
 
     async def _database_read(self) -> Check:
-        """Read-only: the file exists and is a middleware database this program can use;
-        writing is not tried."""
-        path = self._rt.settings.database_path
-        if not path.is_file():
+        """Read-only: the store exists and is a middleware database this program can use;
+        writing is not tried. SQLite: the file at DATABASE_PATH; PostgreSQL: the database
+        of DATABASE_URL (reachable, or the store could not have been opened)."""
+        settings = self._rt.settings
+        path = location(settings)
+        if settings.database_url is None and not settings.database_path.is_file():
             detail = f"database not found at {path} (DATABASE_PATH)"
             return Check(name="database", ok=False, detail=detail)
         try:

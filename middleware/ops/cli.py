@@ -46,7 +46,7 @@ from middleware.ops import attention_report, mapping_reload
 from middleware.ops.checks import Checker
 from middleware.ops.report import status_report
 from middleware.ops.runtime import open_runtime
-from middleware.store.open import open_store
+from middleware.store.open import DatabaseUnavailableError, open_store
 from middleware.web import sync_targets
 from middleware.web.requests import SyncScope
 from middleware.worker import handling
@@ -114,6 +114,22 @@ async def run(
         return EXIT_CONFIG
     for secret in settings.secret_values():
         logs.register_secret(secret)
+    try:
+        return await _command(args, settings, environ, out=out, err=err, clock=clock)
+    except (ConfigError, DatabaseUnavailableError) as exc:  # the store could not be opened
+        print(f"error: {exc}", file=err)
+        return EXIT_CONFIG
+
+
+async def _command(
+    args: argparse.Namespace,
+    settings: Settings,
+    environ: Mapping[str, str],
+    *,
+    out: TextIO,
+    err: TextIO,
+    clock: clocks.Clock,
+) -> int:
     if args.command == "status":
         return await show_status(settings, out=out, as_json=args.json, clock=clock)
     if args.command == "check":

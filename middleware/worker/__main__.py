@@ -45,6 +45,7 @@ async def run() -> int:
         return 2
     configure_logging(settings.log_level, secrets=settings.secret_values())
     metrics_dir.use(settings.metrics_dir)  # before the worker (and prometheus_client) is imported
+    from middleware.store.open import DatabaseUnavailableError
     from middleware.worker.assembly import open_worker_runtime
     from middleware.worker.runner import Worker
 
@@ -59,6 +60,9 @@ async def run() -> int:
             await worker.run()
     except MappingFileError as exc:
         log.error("mapping_invalid", problems=list(exc.problems))
+        return 2
+    except (ConfigError, DatabaseUnavailableError) as exc:  # the store could not be opened
+        print(f"worker: {exc}", file=sys.stderr)
         return 2
     return 0
 

@@ -71,6 +71,11 @@ async def _configure(conn: Conn) -> None:
     await conn.execute("SET TIME ZONE 'UTC'")
 
 
+async def _configure_read_only(conn: Conn) -> None:
+    await _configure(conn)
+    await conn.execute("SET default_transaction_read_only = on")
+
+
 async def migrate(conn: Conn) -> list[int]:
     """Apply the missing migrations under the advisory lock; returns the versions applied."""
     applied: list[int] = []
@@ -113,18 +118,23 @@ class PostgresDatabase:
         caller_clock: bool = False,
         min_size: int = POOL_MIN_SIZE,
         max_size: int = POOL_MAX_SIZE,
+        read_only: bool = False,
     ) -> PostgresDatabase:
+        """`read_only` (`python -m middleware check`): every session is
+        `default_transaction_read_only` and no migration runs."""
         pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
             url,
             connection_class=AsyncConnection[DictRow],
             kwargs={"autocommit": True, "row_factory": dict_row},
-            configure=_configure,
+            configure=_configure_read_only if read_only else _configure,
             min_size=min_size,
             max_size=max_size,
             open=False,
         )
         await pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT_S)
         db = cls(pool, caller_clock=caller_clock)
+        if read_only:
+            return db
         try:
             async with pool.connection() as conn:
                 db.migrated = await migrate(conn)

@@ -102,6 +102,11 @@ class PostgresStore:
         """Open the pool and migrate (`PostgresDatabase.open`); `DATABASE_URL` in production."""
         return cls(await PostgresDatabase.open(url, caller_clock=caller_clock))
 
+    @classmethod
+    async def open_read_only(cls, url: str) -> PostgresStore:
+        """Read-only sessions, no migration (`python -m middleware check`)."""
+        return cls(await PostgresDatabase.open(url, read_only=True))
+
     @property
     def ari_state(self) -> AriState:
         return self.concerns.ari_state
@@ -175,6 +180,10 @@ class PostgresStore:
         return migrations()[-1].version
 
     async def schema_version(self) -> int:
+        """0 for a database no middleware has migrated yet (no `schema_migrations`)."""
+        found = await self.db.fetchone("SELECT to_regclass('schema_migrations') IS NOT NULL AS t")
+        if found is None or not found["t"]:
+            return 0
         row = await self.db.fetchone("SELECT coalesce(max(version), 0) AS v FROM schema_migrations")
         return 0 if row is None else int(row["v"])
 
