@@ -73,6 +73,7 @@ _SECRETS = {
     "PMS_API_TOKEN": "pms_api_token",
     "ADMIN_TOKEN": "admin_token",
     "PMS_WEBHOOK_TOKEN": "pms_webhook_token",
+    "DATABASE_URL": "database_url",  # set: the children share the PostgreSQL store
 }
 
 

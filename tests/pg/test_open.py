@@ -14,6 +14,7 @@ from middleware.config import load_settings
 from middleware.errors import ConfigError
 from middleware.ops.checks import Check, Checker
 from middleware.ops.runtime import open_runtime
+from middleware.sandbox.processes import middleware_env
 from middleware.store import keys
 from middleware.store.open import DatabaseUnavailableError, open_store, open_store_read_only
 from middleware.store.postgres.database import migrations
@@ -149,3 +150,11 @@ async def test_the_health_write_probe_writes_to_postgres(tmp_path: Path, pg_url:
         Check(name="database", ok=True, detail="writable")
     ]
     assert stored == NOW.isoformat()
+
+
+def test_child_processes_are_given_the_database_url(tmp_path: Path) -> None:
+    """The sandbox's web and worker children share the PostgreSQL store, not a SQLite file."""
+    url = f"postgresql://mw:{PASSWORD}@127.0.0.1:5432/hotels"
+    with_url = middleware_env(load_settings(settings_for(tmp_path, url), env_file=None))
+    without = middleware_env(load_settings({**BASE}, env_file=None))
+    assert (with_url["DATABASE_URL"], "DATABASE_URL" in without) == (url, False)
