@@ -11,6 +11,7 @@ from pathlib import Path
 from middleware.domain import retention as forgetting
 from tests.flow import ota
 from tests.flow.harness import start_system
+from tests.web.test_admin_wakeups import done
 
 D = date.fromisoformat
 KEEP_DAYS = 90
@@ -65,6 +66,9 @@ async def test_late_news_of_a_forgotten_booking_parks_and_never_reaches_the_pms(
             f"/admin/revisions/{cancelled}/handled",
             {"by": "Ana", "reason": "cancelled at the OTA after the stay; nothing to change"},
         )
-        assert (status, closed["handling"]["channex_ack"]) == (200, "acked")
+        # the web records it and asks the worker, which does the ack
+        assert (status, closed["handling"]["channex_ack"]) == (202, "pending")
+        ack = (await done(system, closed["wakeup_id"]))["result"]["handling"]
+        assert ack["channex_ack"] == "acked"
         assert ota.acks(system) == {new_rev: 1, cancelled: 1}
         assert ota.pms_rooms(system, booking_id) == [created]
