@@ -49,7 +49,8 @@ def _for_psycopg(query: str) -> str:
 
 
 async def rows(store: Store, query: str, params: Sequence[Any] = ()) -> list[tuple[object, ...]]:
-    """Every row of `query` on either backend, values as SQLite holds them."""
+    """Every row of `query` on either backend, values as SQLite holds them (the columns need
+    distinct names: PostgreSQL's rows come back as dicts)."""
     if isinstance(store, SqliteStore):
         return [tuple(row) for row in await store.db.fetchall(query, tuple(params))]
     assert isinstance(store, PostgresStore), f"no backend for {store!r}"
