@@ -15,9 +15,11 @@ from hypothesis import settings
 
 from middleware.sandbox.system_emulators import Emulators, open_emulators
 from middleware.store.port import Store
+from middleware.store.postgres.store import PostgresStore
 from middleware.store.sqlite.store import SqliteStore
 from tests.flow.harness import CREDENTIALS, System, start_system
 from tests.kit.clocks import ManualClock, MovableClock, ShiftedClock, Ticker
+from tests.kit.pg import empty_pg_url, pg_cluster, pg_db, pg_template, pg_url  # noqa: F401
 
 # A deadline is a timing assertion, and timings on a shared or loaded machine (two sessions at
 # once, mutation testing, CI neighbours) trip Hypothesis's 200 ms default with no bug behind
@@ -63,14 +65,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 # --- store backends ----------------------------------------------------------------------------
 # The store contract suite (tests/store/contract) runs once per backend listed here; a new
 # backend adds its name and its branch in `store`.
-STORE_BACKENDS = ["sqlite"]
+STORE_BACKENDS = ["sqlite", "postgres"]
 
 
 @pytest.fixture(params=STORE_BACKENDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    """An empty, migrated store of each backend (a module's own `store` fixture overrides it)."""
+    """An empty, migrated store of each backend (a module's own `store` fixture overrides it).
+
+    PostgreSQL: a fresh database of the session's throwaway cluster (tests/kit/pg.py; a server
+    that cannot start fails the test), on the caller's clock so the tests' fake clocks drive
+    leases and windows as they do on SQLite (middleware/store/postgres/database.py).
+    """
     if request.param == "sqlite":
         opened: Store = await SqliteStore.open(tmp_path / "m.db")
+    elif request.param == "postgres":
+        url: str = request.getfixturevalue("pg_url")
+        opened = await PostgresStore.open(url, caller_clock=True)
     else:
         raise ValueError(f"no store backend named {request.param!r}")
     yield opened

@@ -9,7 +9,7 @@ import pytest
 from middleware.store import inbox
 from middleware.store.inbox import InboundEvent, IntakeWriter, StoreOutcome
 from middleware.store.port import Store
-from tests.store_sql import sql
+from tests.store_sql import rows
 
 NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
 
@@ -42,11 +42,11 @@ async def writer(store: Store) -> AsyncIterator[IntakeWriter]:
 
 
 async def _revision_rows(store: Store) -> list[tuple[object, ...]]:
-    rows = await sql(store).fetchall(
+    return await rows(
+        store,
         "SELECT revision_id, booking_id, property_id, source, status FROM revisions"
-        " ORDER BY revision_id"
+        " ORDER BY revision_id",
     )
-    return [tuple(row) for row in rows]
 
 
 async def test_booking_event_is_stored_raw_and_queues_its_revision(

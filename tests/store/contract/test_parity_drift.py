@@ -7,8 +7,7 @@ from middleware.domain.models import CellKey, Lane
 from middleware.domain.readback import Drift
 from middleware.store import parity_drift
 from middleware.store.port import Store
-from middleware.store.sqlite import ari_state as sqlite_ari_state
-from tests.store_sql import sql
+from tests.store_sql import believe as write_beliefs
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -26,8 +25,7 @@ def drift(day: date, channex: Decimal, pms: Decimal) -> Drift:
 
 
 async def believe(store: Store, day: date, rate: str, at: datetime) -> None:
-    async with sql(store).transaction() as conn:
-        await sqlite_ari_state.write_in(conn, LANE, {("rp", day.isoformat(), "rate"): rate}, at)
+    await write_beliefs(store, LANE, {("rp", day.isoformat(), "rate"): rate}, at)
 
 
 async def test_heal_forgets_the_belief_and_queues_the_pms_value_unless_busy(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from middleware.store.port import Store
 from middleware.store.stamps import to_db_time
-from tests.store_sql import sql
+from tests.store_sql import execute, rows
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -22,14 +22,16 @@ NEW = to_db_time(CUTOFF + timedelta(days=1))
 
 
 async def call(store: Store, name: str, at: str) -> None:
-    await sql(store).execute(
+    await execute(
+        store,
         "INSERT INTO http_calls (at, service, method, url, duration_ms) VALUES (?, ?, 'GET', ?, 1)",
         (at, "channex", name),
     )
 
 
 async def push(store: Store, key: str, status: str, finished_at: str | None) -> None:
-    await sql(store).execute(
+    await execute(
+        store,
         "INSERT INTO pushes (property_id, kind, idempotency_key, status, claimed_at, lease_until,"
         " finished_at, cells) VALUES ('p', 'availability', ?, ?, ?, ?, ?, 1)",
         (key, status, OLD, OLD, finished_at),
@@ -37,7 +39,8 @@ async def push(store: Store, key: str, status: str, finished_at: str | None) -> 
 
 
 async def revision(store: Store, revision_id: str, status: str) -> None:
-    await sql(store).execute(
+    await execute(
+        store,
         "INSERT INTO revisions (revision_id, source, status, received_at, next_attempt_at,"
         " updated_at) VALUES (?, 'webhook', ?, ?, ?, ?)",
         (revision_id, status, OLD, OLD, OLD),
@@ -45,7 +48,8 @@ async def revision(store: Store, revision_id: str, status: str) -> None:
 
 
 async def event(store: Store, name: str, at: str, status: str, revision_id: str | None) -> None:
-    await sql(store).execute(
+    await execute(
+        store,
         "INSERT INTO webhook_events (received_at, event, revision_id, payload, status)"
         " VALUES (?, ?, ?, '{}', ?)",
         (at, name, revision_id, status),
@@ -53,14 +57,16 @@ async def event(store: Store, name: str, at: str, status: str, revision_id: str 
 
 
 async def notice(store: Store, ref: str, resolved_at: str | None) -> None:
-    await sql(store).execute(
+    await execute(
+        store,
         "INSERT INTO notices (at, kind, ref, detail, resolved_at) VALUES (?, 'k', ?, 'd', ?)",
         (OLD, ref, resolved_at),
     )
 
 
 async def sync_request(store: Store, source: str, status: str, finished_at: str | None) -> None:
-    await sql(store).execute(
+    await execute(
+        store,
         "INSERT INTO sync_requests (requested_at, source, status, next_attempt_at, finished_at)"
         " VALUES (?, ?, ?, ?, ?)",
         (OLD, source, status, OLD, finished_at),
@@ -68,14 +74,15 @@ async def sync_request(store: Store, source: str, status: str, finished_at: str 
 
 
 async def wakeup(store: Store, by: str, done_at: str | None) -> None:
-    await sql(store).execute(
+    await execute(
+        store,
         "INSERT INTO wakeups (work, asked_by, asked_at, done_at) VALUES ('poll_feed', ?, ?, ?)",
         (by, OLD, done_at),
     )
 
 
 async def left(store: Store, query: str) -> list[str]:
-    return sorted(str(row[0]) for row in await sql(store).fetchall(query))
+    return sorted(str(row[0]) for row in await rows(store, query))
 
 
 async def test_old_finished_rows_go_and_unfinished_or_recent_ones_stay(store: Store) -> None:

@@ -14,7 +14,7 @@ from middleware.store.port import Store
 from middleware.store.retention import RetentionReport
 from middleware.store.stamps import to_db_time
 from tests.domain.test_booking_plan import make_request, make_revision, make_room
-from tests.store_sql import sql
+from tests.store_sql import execute, rows
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
 KEEP_DAYS = 90
@@ -96,11 +96,12 @@ async def rows_of(store: Store, booking_id: str) -> dict[str, int]:
     }
     found = {}
     for table in PER_BOOKING:
-        row = await sql(store).fetchone(
+        ((counted,),) = await rows(
+            store,
             f"SELECT count(*) FROM {table} WHERE {where[table]}",  # noqa: S608 - constants
             (booking_id,),
         )
-        found[table] = int(row[0]) if row else 0
+        found[table] = int(str(counted))
     return found
 
 
@@ -163,7 +164,8 @@ async def test_bookings_with_work_left_or_too_recent_are_kept_whole(store: Store
         "if-1", attempts=3, next_attempt_at=OLD, reason="PMS timeout", now=OLD
     )
     await applied(store, "leased", "ls-1")
-    await sql(store).execute(
+    await execute(
+        store,
         "UPDATE revisions SET claimed_until = ? WHERE revision_id = 'ls-1'",
         (to_db_time(NOW + timedelta(minutes=5)),),
     )
@@ -175,8 +177,8 @@ async def test_bookings_with_work_left_or_too_recent_are_kept_whole(store: Store
     await applied(store, "noticed", "nt-1")
     await store.notices.add("non_acked_booking", "Channex sent non_acked_booking", OLD, ref="nt-1")
     await applied(store, "legacy", "lg-1")
-    await sql(store).execute(
-        "UPDATE booking_rooms SET applied = NULL WHERE channex_booking_id = 'legacy'"
+    await execute(
+        store, "UPDATE booking_rooms SET applied = NULL WHERE channex_booking_id = 'legacy'"
     )
     kept = [
         "recent-stay",
@@ -198,7 +200,7 @@ async def test_bookings_with_work_left_or_too_recent_are_kept_whole(store: Store
     assert report.forgotten == 1
     assert await rows_of(store, "done") == dict.fromkeys(PER_BOOKING, 0)
     assert {booking_id: await rows_of(store, booking_id) for booking_id in kept} == before
-    tombstones = await sql(store).fetchall("SELECT channex_booking_id FROM forgotten_bookings")
+    tombstones = await rows(store, "SELECT channex_booking_id FROM forgotten_bookings")
     assert [row[0] for row in tombstones] == ["done"]
 
 

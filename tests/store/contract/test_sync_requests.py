@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from middleware.store.port import Store
-from tests.store_sql import sql
+from tests.store_sql import rows
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -16,12 +16,12 @@ T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 D = date.fromisoformat
 
 
-async def rows(store: Store) -> list[tuple[object, ...]]:
-    found = await sql(store).fetchall(
+async def requests(store: Store) -> list[tuple[object, ...]]:
+    return await rows(
+        store,
         "SELECT id, source, property_id, room_codes, date_from, status FROM sync_requests"
-        " ORDER BY id"
+        " ORDER BY id",
     )
-    return [tuple(row) for row in found]
 
 
 async def ask(
@@ -55,7 +55,7 @@ async def test_a_request_for_every_property_becomes_one_per_property(store: Stor
     )
     await store.sync_requests.request(source="pms_webhook", now=T0, property_id="p2")
     assert await store.sync_requests.split_unscoped(["p1", "p2", "p3"], T0) == 1
-    assert await rows(store) == [
+    assert await requests(store) == [
         (1, "poll", "p1", '["lvu"]', "2026-12-01", "pending"),
         (2, "pms_webhook", "p2", None, None, "pending"),
         (3, "poll", "p2", '["lvu"]', "2026-12-01", "pending"),
@@ -92,7 +92,7 @@ async def test_with_no_property_mapped_a_request_for_every_property_is_done(
 ) -> None:
     await store.sync_requests.request(source="poll", now=T0)
     assert await store.sync_requests.split_unscoped([], T0) == 1
-    assert await rows(store) == [(1, "poll", None, None, None, "done")]
+    assert await requests(store) == [(1, "poll", None, None, None, "done")]
     assert await store.sync_requests.due_properties(T0) == []
 
 

@@ -1,12 +1,16 @@
 """PostgreSQL test kit: one throwaway cluster per session (per xdist worker), one fresh
-database per test, created from a template migrated once.
+database per test, created from a template migrated once. The fixtures are registered in
+tests/conftest.py for the whole suite (tests/pg, and the `postgres` store backend of the
+contract suite); the cluster starts only when a test asks for one.
 
 When the server cannot start the tests fail with its output; they are never skipped.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 
 import psycopg
@@ -39,16 +43,19 @@ def admin(cluster: Cluster, sql: str) -> None:
 
 @pytest.fixture(scope="session")
 def pg_template(pg_cluster: Cluster) -> str:
-    """A database migrated to the newest version, to copy per test (fast: a file copy)."""
-    import asyncio
+    """A database migrated to the newest version, to copy per test (fast: a file copy).
 
+    The migration runs on a thread of its own: the fixture can be first asked for from inside
+    a running event loop (the `store` fixture's `getfixturevalue`), where `asyncio.run` refuses.
+    """
     admin(pg_cluster, f"CREATE DATABASE {TEMPLATE_DB}")
 
     async def migrate() -> None:
         db = await PostgresDatabase.open(pg_cluster.url(TEMPLATE_DB), max_size=1)
         await db.close()
 
-    asyncio.run(migrate())
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, migrate()).result()
     return TEMPLATE_DB
 
 
