@@ -8,6 +8,7 @@ applied (JSON), which is what the next revision is diffed against.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.room_identity import AppliedRoom
+from middleware.store.booking_json import request_from_json
 
 LEGACY_PMS_ID_KEYS = ("pms_reserva_id", "qloapps_order_id")
 
@@ -107,3 +109,29 @@ class BookingMap(Protocol):
         """Import the legacy booking store (an object keyed by Channex booking id). Imported
         bookings hold their PMS booking as room 0 and are never created in the PMS again; known
         bookings are skipped, so a second import imports nothing."""
+
+
+def applied_rooms(room_rows: Iterable[Any]) -> dict[int, AppliedRoom]:
+    """A booking's rooms as either backend stores them (`booking_rooms` rows)."""
+    return {
+        int(row["room_index"]): AppliedRoom(
+            pms_id=row["pms_booking_id"],
+            active=row["status"] == "active",
+            request=None if row["applied"] is None else request_from_json(row["applied"]),
+        )
+        for row in room_rows
+    }
+
+
+def rooms_only(channex_booking_id: str, rooms: dict[int, AppliedRoom]) -> BookingRecord:
+    """A booking known only by rooms (no `bookings` row yet)."""
+    return BookingRecord(
+        channex_booking_id=channex_booking_id,
+        property_id=None,
+        ota_code=None,
+        status=None,
+        last_revision_id=None,
+        last_inserted_at=None,
+        imported=False,
+        rooms=rooms,
+    )

@@ -18,8 +18,7 @@ from pathlib import Path
 import orjson
 
 from middleware.domain.pms_booking import PmsBookingRequest
-from middleware.domain.room_identity import AppliedRoom
-from middleware.store.booking_json import request_from_json, request_to_json
+from middleware.store.booking_json import request_to_json
 from middleware.store.booking_map import (
     LEGACY_OTA_CODE_KEYS,
     LEGACY_PMS_ID_KEYS,
@@ -27,8 +26,10 @@ from middleware.store.booking_map import (
     LEGACY_REVISION_KEYS,
     BookingRecord,
     ImportReport,
+    applied_rooms,
     legacy_first,
     legacy_status,
+    rooms_only,
 )
 from middleware.store.postgres import revisions
 from middleware.store.postgres.database import Conn, PostgresDatabase
@@ -53,25 +54,9 @@ class PostgresBookingMap:
             room_rows = await cursor.fetchall()
         if booking is None and not room_rows:
             return None
-        rooms = {
-            int(row["room_index"]): AppliedRoom(
-                pms_id=row["pms_booking_id"],
-                active=row["status"] == "active",
-                request=None if row["applied"] is None else request_from_json(row["applied"]),
-            )
-            for row in room_rows
-        }
+        rooms = applied_rooms(room_rows)
         if booking is None:
-            return BookingRecord(
-                channex_booking_id=channex_booking_id,
-                property_id=None,
-                ota_code=None,
-                status=None,
-                last_revision_id=None,
-                last_inserted_at=None,
-                imported=False,
-                rooms=rooms,
-            )
+            return rooms_only(channex_booking_id, rooms)
         return BookingRecord(
             channex_booking_id=channex_booking_id,
             property_id=booking["property_id"],
