@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -153,6 +153,25 @@ UPDATE notices SET resolved_at = strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')
 }
 
 
+def _has_code(text: str) -> bool:
+    lines = (line for line in text.splitlines() if not line.strip().startswith("--"))
+    return bool("\n".join(lines).strip(" \n\t;"))
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, one by one (a trigger's body included whole):
+    `executescript` would commit the transaction the migration must run inside."""
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if _has_code(pending):
+                yield pending
+            pending = ""
+    if _has_code(pending):
+        raise ValueError(f"incomplete statement at the end of a migration: {pending!r}")
+
+
 def _read_only_uri(path: Path) -> str:
     if not path.is_file():
         raise FileNotFoundError(str(path))
@@ -197,16 +216,29 @@ class Database:
         return cls(conn, path)
 
     async def _migrate(self) -> None:
-        """Bring the schema to `SCHEMA_VERSION`, each step one script in its own transaction."""
+        """Bring the schema to `SCHEMA_VERSION` in one transaction. The version is read again
+        under the write lock: the web and the worker start together on the same file, and the
+        one that waited for the lock must not re-run what the other has just applied."""
         async with self._lock:
-            cursor = await self._conn.execute("PRAGMA user_version")
-            row = await cursor.fetchone()
-            version = int(row[0]) if row else 0
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                body = _schema_sql() if target == 1 else MIGRATIONS.get(target, "")
-                await self._conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{body}\nPRAGMA user_version = {target};\nCOMMIT;"
-                )
+            if await self._user_version() >= SCHEMA_VERSION:
+                return
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = await self._user_version()
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    body = _schema_sql() if target == 1 else MIGRATIONS.get(target, "")
+                    for statement in _statements(body):
+                        await self._conn.execute(statement)
+                await self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def _user_version(self) -> int:
+        cursor = await self._conn.execute("PRAGMA user_version")
+        row = await cursor.fetchone()
+        return int(row[0]) if row else 0
 
     async def close(self) -> None:
         await self._conn.close()

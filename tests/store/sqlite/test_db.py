@@ -305,3 +305,32 @@ async def test_a_version_7_database_keeps_its_wakeups_and_forgets_the_unserved_r
         assert [row["name"] for row in index] == ["wakeups_open", "wakeups_subject"]
     finally:
         await db.close()
+
+
+@pytest.mark.parametrize("from_version", [0, 7])
+async def test_processes_opening_together_migrate_once(tmp_path: Path, from_version: int) -> None:
+    """Web and worker starting together on a new (or old) database: each reads the version,
+    and without the check inside the write lock the second re-ran the migrations the first had
+    just applied ("duplicate column name: property_id", CI chaos seeds 36 and 7) and left its
+    transaction open, locking the other out for good."""
+    path = tmp_path / "m.db"
+    if from_version:
+        old = sqlite3.connect(path, isolation_level=None)
+        old.executescript(
+            resources.files("middleware.store.sqlite").joinpath("schema.sql").read_text("utf-8")
+            + MIGRATIONS[7]
+            + f"PRAGMA user_version = {from_version};"
+        )
+        old.close()
+    opened = await asyncio.gather(*(Database.open(path) for _ in range(4)))
+    try:
+        for db in opened:
+            version = await db.fetchone("PRAGMA user_version")
+            assert version is not None and version[0] == SCHEMA_VERSION
+            await db.execute(
+                "INSERT INTO kv (key, value, updated_at) VALUES ('k', 'v', 't')"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            )
+    finally:
+        for db in opened:
+            await db.close()
