@@ -83,10 +83,17 @@ class Mapping:
         default_factory=dict, repr=False, compare=False
     )
     _by_id: dict[str, PropertyMap] = field(default_factory=dict, repr=False, compare=False)
+    # categoria code -> the properties mapping it, in mapping order (read per PMS notice and
+    # per ARI sync: with hundreds of hotels, a walk over every room each time showed in py-spy)
+    _with_code: dict[str, list[PropertyMap]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for prop in self.properties:
             self._by_id.setdefault(prop.property_id, prop)
+            for code in dict.fromkeys(room.room_code for room in prop.room_types):
+                self._with_code.setdefault(code, []).append(prop)
             for room in prop.room_types:
                 ref = RoomRef(property=prop, room=room)
                 self._by_room_type[room.room_type_id] = ref
@@ -116,11 +123,11 @@ class Mapping:
 
     def properties_with(self, room_code: str) -> tuple[PropertyMap, ...]:
         """The properties that map categoria `room_code` (in mapping order)."""
-        return tuple(prop for prop in self.properties if prop.room(room_code) is not None)
+        return tuple(self._with_code.get(room_code, ()))
 
     def room_codes(self) -> tuple[str, ...]:
         """Every categoria some property maps, each once (first-seen order)."""
-        return tuple(dict.fromkeys(code for _, code in self._by_room_code))
+        return tuple(self._with_code)
 
     def __iter__(self) -> Iterator[PropertyMap]:
         return iter(self.properties)
