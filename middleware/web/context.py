@@ -30,9 +30,10 @@ class WebContext:
     reloader: MappingReloader
     started_at: datetime
 
-    def wake_worker(self) -> None:
+    def wake_worker(self, *loops: str) -> None:
+        """Wake a worker in this process: every short loop, or only `loops` (`Worker.wake`)."""
         if self.worker is not None:
-            self.worker.wake()
+            self.worker.wake(*loops)
 
     async def ask_worker(self, work: wakeups.Work, *, by: str, subject: str | None = None) -> int:
         """Record `work` (about `subject`) for the worker to run now (the web runs none

@@ -64,7 +64,7 @@ async def _record(
             )
             for target in resolved.targets
         ]
-    context.wake_worker()
+    context.wake_worker("ari")  # a sync request is the ARI loop's work alone
     log.info(
         "sync_requested",
         source=source,

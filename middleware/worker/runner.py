@@ -102,9 +102,15 @@ class Worker:
     def runtime(self) -> WorkerRuntime:
         return self._rt
 
-    def wake(self) -> None:
-        """Run the short loops now (one-process mode: a webhook just stored work)."""
-        self._wake.set()
+    def wake(self, *loops: str) -> None:
+        """Run the short loops now (one-process mode: a webhook just stored work); with
+        `loops`, only those (a PMS change notice concerns the `ari` loop alone: at a hundred
+        notices a second, waking every loop ran the pump, booking and wake-up passes as often,
+        for nothing)."""
+        if not loops:
+            self._wake.set()
+        for name in loops:
+            self._nudges[name].set()
 
     async def run(self) -> None:
         s = self._rt.settings

@@ -246,6 +246,20 @@ async def test_wake_runs_the_short_loops_at_once(open_rig: OpenRig) -> None:
         await rig.stop()
 
 
+async def test_a_wake_for_one_loop_runs_that_loop_alone(open_rig: OpenRig) -> None:
+    """A PMS change notice wakes the `ari` loop, not the pump, bookings and wake-up passes."""
+    async with open_rig() as rig:
+        rig.start()
+        await eventually(lambda: rig.ari.runs and rig.pump.runs and rig.bookings.runs, "start")
+        rig.worker.wake("ari")
+        await eventually(lambda: rig.ari.runs == 2, "ari wake")
+        rig.worker.wake()  # then everything: had the first run the others, they would be at 3
+        await eventually(lambda: rig.ari.runs == 3 and rig.bookings.runs == 2, "wake")
+        await eventually(lambda: rig.pump.runs == 2, "pump")
+        assert (rig.ari.runs, rig.pump.runs, rig.bookings.runs) == (3, 2, 2)
+        await rig.stop()
+
+
 async def test_a_failing_pass_is_logged_and_the_loop_goes_on(open_rig: OpenRig) -> None:
     async with open_rig() as rig:
         rig.ari.failures = [RuntimeError("PMS grid exploded")]
