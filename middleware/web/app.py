@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 
 import structlog
@@ -73,11 +74,9 @@ def create_app(
         )
         async with opened as runtime:
             worker = Worker(runtime) if isinstance(runtime, WorkerRuntime) else None
-            intake = IntakeWriter(
-                runtime.store.inbox,
-                clock=clock,
-                on_queued=worker.wake if worker is not None else None,
-            )
+            # a queued booking revision is the bookings loop's work alone
+            wake = None if worker is None else functools.partial(worker.wake, "bookings")
+            intake = IntakeWriter(runtime.store.inbox, clock=clock, on_queued=wake)
             await intake.start()
             worker_task = (
                 asyncio.create_task(worker.run(), name="worker") if worker is not None else None
