@@ -118,6 +118,10 @@ class Settings:
         return tuple(str(s) for s in secrets if s is not None)
 
 
+# `DATABASE_URL`'s schemes: either selects the PostgreSQL store (store.open)
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
 class _Reader:
     """Reads raw strings through Starlette's `Config` and collects every problem."""
 
@@ -167,6 +171,14 @@ class _Reader:
     def secret(self, key: str) -> Secret | None:
         text = self.raw(key)
         return None if text is None else Secret(text)
+
+    def database_url(self, key: str) -> Secret | None:
+        """A PostgreSQL URL (it carries a password: the problem never quotes it)."""
+        url = self.secret(key)
+        if url is not None and not str(url).startswith(POSTGRES_SCHEMES):
+            self.problems.append(f"{key}: expected a postgresql:// URL")
+            return None
+        return url
 
     def url(self, key: str, default: str) -> str:
         text = self.raw(key) or default
@@ -300,7 +312,7 @@ def load_settings(
         unacked_warn_s=r.integer("UNACKED_WARN", d.unacked_warn_s, 1),
         mapping_file=Path(r.raw("MAPPING_FILE") or d.mapping_file),
         database_path=Path(r.raw("DATABASE_PATH") or d.database_path),
-        database_url=r.secret("DATABASE_URL"),
+        database_url=r.database_url("DATABASE_URL"),
         legacy_bookings_file=Path(legacy) if (legacy := r.raw("LEGACY_BOOKINGS_FILE")) else None,
         admin_token=r.secret("ADMIN_TOKEN"),
         pms_webhook_token=r.secret("PMS_WEBHOOK_TOKEN"),

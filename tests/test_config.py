@@ -85,3 +85,29 @@ def test_env_example_documents_every_setting_and_loads() -> None:
     }
     # pms_secrets has no variable of its own: it gathers PMS_API_TOKEN_<NAME> (documented)
     assert len(names) == len(Settings.__dataclass_fields__) - 1
+
+
+@pytest.mark.parametrize(
+    ("url", "problems"),
+    [
+        ("postgresql://mw:s3cret-pw@127.0.0.1:5432/hotels", ()),
+        ("postgres://mw:s3cret-pw@127.0.0.1/hotels", ()),
+        ("mysql://mw:s3cret-pw@127.0.0.1/hotels", ("DATABASE_URL: expected a postgresql:// URL",)),
+        ("sqlite:///data/m.db", ("DATABASE_URL: expected a postgresql:// URL",)),
+    ],
+)
+def test_database_url_must_be_postgresql_and_is_never_quoted(
+    url: str, problems: tuple[str, ...]
+) -> None:
+    """Refused when the settings load (every entry point exits 2 naming it), not later when
+    the store opens; the URL carries a password and is never echoed."""
+    environ = {"CHANNEX_API_KEY": "k", "DATABASE_URL": url}
+    if not problems:
+        settings = load_settings(environ, env_file=None)
+        assert settings.database_url is not None and str(settings.database_url) == url
+        assert "s3cret-pw" not in repr(settings)
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ, env_file=None)
+    assert caught.value.problems == problems
+    assert "s3cret-pw" not in str(caught.value)

@@ -16,13 +16,12 @@ import psycopg
 import psycopg_pool
 from psycopg import conninfo
 
-from middleware.config import Settings
+from middleware.config import POSTGRES_SCHEMES, Settings
 from middleware.errors import ConfigError, MiddlewareError
 from middleware.store.port import Store
 from middleware.store.postgres.store import PostgresStore
 from middleware.store.sqlite.store import SqliteStore
 
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 CONNECT_TIMEOUT_S = 10
 
 
