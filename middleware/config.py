@@ -87,6 +87,8 @@ class Settings:
     # Storage: audit calls, pushes, webhook events and notices older than this are pruned
     prune_after_days: int = 30  # 0 = keep everything
     prune_interval_s: int = 3600
+    # finished sync requests and done wake-ups: kept this long (0 = as long as the audit)
+    prune_work_after_hours: int = 24
     # Finished bookings (departed this long ago, every revision done) are forgotten: their rows
     # go, a tombstone stays (store.retention). 0 = keep every booking forever
     booking_retention_days: int = 90
@@ -324,6 +326,9 @@ def load_settings(
         worker_concurrency=r.integer("WORKER_CONCURRENCY", d.worker_concurrency, 1, 1000),
         prune_after_days=r.integer("PRUNE_AFTER_DAYS", d.prune_after_days, 0, 3650),
         prune_interval_s=r.integer("PRUNE_INTERVAL", d.prune_interval_s, 0),
+        prune_work_after_hours=r.integer(
+            "PRUNE_WORK_AFTER_HOURS", d.prune_work_after_hours, 0, 24 * 3650
+        ),
         booking_retention_days=r.integer(
             "BOOKING_RETENTION_DAYS", d.booking_retention_days, 0, 3650
         ),

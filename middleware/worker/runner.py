@@ -287,7 +287,9 @@ class Worker:
         s = self._rt.settings
         if s.prune_after_days > 0:
             cutoff = now - timedelta(days=s.prune_after_days)
-            report = await self._rt.store.prune.prune(cutoff)
+            hours = s.prune_work_after_hours
+            work_cutoff = now - timedelta(hours=hours) if hours else None
+            report = await self._rt.store.prune.prune(cutoff, work_cutoff=work_cutoff)
             if report.total:
                 log.info("store_pruned", cutoff=cutoff.isoformat(), **report.removed)
         if s.booking_retention_days > 0:

@@ -22,6 +22,7 @@ from middleware.domain.mapping import Mapping, PropertyMap, RatePlanMap, RoomTyp
 from middleware.domain.models import CellKey, Cells, Kind, Lane
 from middleware.errors import TransientUpstreamError
 from middleware.store.sqlite.store import SqliteStore
+from middleware.store.stamps import to_db_time
 from middleware.store.wakeups import Wakeup
 from middleware.worker import runner, schedule
 from middleware.worker.ari_sync import AriSync
@@ -32,7 +33,7 @@ from middleware.worker.outbox_pump import OutboxPump
 from middleware.worker.parity import ParityCheck
 from middleware.worker.runner import Worker
 from tests.kit.clocks import ManualClock
-from tests.store.contract import test_retention
+from tests.store.contract import test_prune, test_retention
 from tests.store_sql import sql
 
 DEADLINE_S = 10.0
@@ -459,3 +460,29 @@ async def test_the_prune_loop_forgets_finished_bookings_with_audit_pruning_off(
             "revision_facts": 1,
             "revision_handling": 0,
         }
+
+
+async def test_the_prune_loop_removes_finished_work_at_the_work_cutoff(
+    open_rig: OpenRig,
+) -> None:
+    """PRUNE_WORK_AFTER_HOURS: a sync request and a wake-up done 30 hours ago go in the
+    prune pass, the audit call of the same age stays (PRUNE_AFTER_DAYS), and so does the
+    sync request done an hour ago."""
+    async with open_rig(prune_after_days=30, prune_work_after_hours=24) as rig:
+        store, now = rig.runtime.store, rig.runtime.clock()
+        hours_ago = to_db_time(now - timedelta(hours=30))
+        await test_prune.call(store, "hours-ago", hours_ago)
+        await test_prune.sync_request(store, "hours-ago", "done", hours_ago)
+        await test_prune.sync_request(
+            store, "hour-ago", "done", to_db_time(now - timedelta(hours=1))
+        )
+        await test_prune.wakeup(store, "hours-ago", hours_ago)
+        rig.start()
+        deadline = time.monotonic() + DEADLINE_S
+        while await test_prune.left(store, "SELECT asked_by FROM wakeups"):
+            assert time.monotonic() < deadline, "the done wake-up not pruned"
+            await asyncio.sleep(0.01)
+        await rig.stop()
+        assert await test_prune.left(store, "SELECT source FROM sync_requests") == ["hour-ago"]
+        old_calls = f"SELECT url FROM http_calls WHERE at < '{to_db_time(now)}'"
+        assert await test_prune.left(store, old_calls) == ["hours-ago"]  # not the worker's own

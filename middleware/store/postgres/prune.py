@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from middleware.store.postgres.database import PostgresDatabase
-from middleware.store.prune import BATCH_ROWS, PruneReport
+from middleware.store.prune import BATCH_ROWS, PruneReport, cutoff_for
 
 # table -> (its key, the condition (`%(cutoff)s`) a row must meet to be removed)
 RULES: dict[str, tuple[str, str]] = {
@@ -35,16 +35,23 @@ class PostgresPrune:
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
 
-    async def prune(self, cutoff: datetime, *, batch_rows: int = BATCH_ROWS) -> PruneReport:
-        """Remove what `RULES` allow of rows older than `cutoff`; the counts per table."""
+    async def prune(
+        self,
+        cutoff: datetime,
+        *,
+        work_cutoff: datetime | None = None,
+        batch_rows: int = BATCH_ROWS,
+    ) -> PruneReport:
+        """Remove what `RULES` allow of rows older than their table's cutoff; the counts."""
         removed: dict[str, int] = {}
         for table, (key, condition) in RULES.items():
+            table_cutoff = cutoff_for(table, cutoff, work_cutoff)
             count = 0
             while True:
                 deleted = await self.db.execute(
                     f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} AS t"  # noqa: S608 - constants
                     f" WHERE {condition} LIMIT %(limit)s)",
-                    {"cutoff": cutoff, "limit": batch_rows},
+                    {"cutoff": table_cutoff, "limit": batch_rows},
                 )
                 count += deleted
                 if deleted < batch_rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from middleware.store.prune import BATCH_ROWS, RULES, PruneReport
+from middleware.store.prune import BATCH_ROWS, RULES, PruneReport, cutoff_for
 from middleware.store.sqlite.db import Database
 from middleware.store.stamps import to_db_time
 
@@ -13,10 +13,16 @@ class SqlitePrune:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def prune(self, cutoff: datetime, *, batch_rows: int = BATCH_ROWS) -> PruneReport:
-        stamp = to_db_time(cutoff)
+    async def prune(
+        self,
+        cutoff: datetime,
+        *,
+        work_cutoff: datetime | None = None,
+        batch_rows: int = BATCH_ROWS,
+    ) -> PruneReport:
         removed: dict[str, int] = {}
         for table, condition in RULES.items():
+            stamp = to_db_time(cutoff_for(table, cutoff, work_cutoff))
             count = 0
             while True:
                 deleted = await self._db.execute(

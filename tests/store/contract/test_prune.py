@@ -133,3 +133,37 @@ async def test_old_finished_rows_go_and_unfinished_or_recent_ones_stay(store: St
     assert await left(store, "SELECT asked_by FROM wakeups") == ["new-done", "old-open"]
     assert await left(store, "SELECT revision_id FROM revisions") == ["acked", "parked", "pending"]
     assert (await store.prune.prune(CUTOFF)).total == 0
+
+
+async def test_finished_work_goes_at_its_own_shorter_cutoff(store: Store) -> None:
+    """Sync requests and wake-ups done before the work cutoff go while the audit trail of the
+    same age stays; a work cutoff older than the audit's never keeps work longer."""
+    hours_ago = to_db_time(NOW - timedelta(hours=30))
+    just_now = to_db_time(NOW - timedelta(hours=1))
+    await call(store, "hours-ago", hours_ago)
+    await push(store, "hours-ago", "sent", hours_ago)
+    await notice(store, "hours-ago", hours_ago)
+    await sync_request(store, "hours-ago", "done", hours_ago)
+    await sync_request(store, "just-now", "done", just_now)
+    await sync_request(store, "old-failed", "pending", None)
+    await wakeup(store, "hours-ago", hours_ago)
+    await wakeup(store, "just-now", just_now)
+
+    report = await store.prune.prune(CUTOFF, work_cutoff=NOW - timedelta(hours=24))
+
+    assert report.removed == {
+        "http_calls": 0,
+        "pushes": 0,
+        "webhook_events": 0,
+        "notices": 0,
+        "sync_requests": 1,
+        "wakeups": 1,
+    }
+    assert await left(store, "SELECT url FROM http_calls") == ["hours-ago"]
+    assert await left(store, "SELECT source FROM sync_requests") == ["just-now", "old-failed"]
+    assert await left(store, "SELECT asked_by FROM wakeups") == ["just-now"]
+
+    await sync_request(store, "old-done", "done", OLD)
+    later = await store.prune.prune(CUTOFF, work_cutoff=CUTOFF - timedelta(days=5))
+    assert later.removed["sync_requests"] == 1  # the audit's cutoff, not the older one
+    assert await left(store, "SELECT source FROM sync_requests") == ["just-now", "old-failed"]
