@@ -8,11 +8,14 @@ applied (JSON), which is what the next revision is diffed against.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+import orjson
 
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.domain.room_identity import AppliedRoom
@@ -47,6 +50,74 @@ def legacy_status(value: Any) -> str:
     if "cancel" in text:
         return "cancelled"
     return "modified" if "modif" in text else "new"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LegacyBooking:
+    """One legacy entry as the booking map records it: the booking and its PMS booking as
+    room 0 (what either backend inserts when the booking is not known yet)."""
+
+    channex_booking_id: str
+    property_id: str | None
+    ota_code: str | None
+    status: str
+    revision_id: str | None
+    pms_id: str
+
+    @property
+    def room_status(self) -> str:
+        return "cancelled" if self.status == "cancelled" else "active"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LegacyDocument:
+    bookings: tuple[LegacyBooking, ...]
+    problems: tuple[str, ...]  # entries not imported, each with why
+
+
+async def read_legacy(path: Path) -> LegacyDocument:
+    """The legacy store's file read and checked (`legacy_bookings`): a file that cannot be
+    read, or is not a JSON object, is one problem and no booking."""
+    try:
+        document = orjson.loads(await asyncio.to_thread(path.read_bytes))
+    except (OSError, orjson.JSONDecodeError) as exc:
+        return LegacyDocument(bookings=(), problems=(f"{path}: cannot be read ({exc})",))
+    if not isinstance(document, dict):
+        return LegacyDocument(bookings=(), problems=(f"{path}: not a JSON object",))
+    return legacy_bookings(document)
+
+
+def legacy_report(legacy: LegacyDocument, imported: int) -> ImportReport:
+    """What an import did: `imported` bookings, the others of `legacy` skipped (known)."""
+    return ImportReport(
+        imported=imported, skipped=len(legacy.bookings) - imported, problems=legacy.problems
+    )
+
+
+def legacy_bookings(document: dict[str, Any]) -> LegacyDocument:
+    """The entries of a legacy store (an object keyed by Channex booking id) that can be
+    imported, and a problem for each that cannot (not an object, no PMS booking id)."""
+    bookings: list[LegacyBooking] = []
+    problems: list[str] = []
+    for booking_id, entry in document.items():
+        if not isinstance(entry, dict):
+            problems.append(f"{booking_id}: entry is not an object")
+            continue
+        pms_id = legacy_first(entry, LEGACY_PMS_ID_KEYS)
+        if pms_id is None:
+            problems.append(f"{booking_id}: no {' or '.join(LEGACY_PMS_ID_KEYS)}")
+            continue
+        bookings.append(
+            LegacyBooking(
+                channex_booking_id=booking_id,
+                property_id=legacy_first(entry, LEGACY_PROPERTY_KEYS),
+                ota_code=legacy_first(entry, LEGACY_OTA_CODE_KEYS),
+                status=legacy_status(entry.get("status")),
+                revision_id=legacy_first(entry, LEGACY_REVISION_KEYS),
+                pms_id=pms_id,
+            )
+        )
+    return LegacyDocument(bookings=tuple(bookings), problems=tuple(problems))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,24 +11,17 @@ loses whichever commits first. Stamps follow the clock rule of
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from pathlib import Path
-
-import orjson
 
 from middleware.domain.pms_booking import PmsBookingRequest
 from middleware.store.booking_json import request_to_json
 from middleware.store.booking_map import (
-    LEGACY_OTA_CODE_KEYS,
-    LEGACY_PMS_ID_KEYS,
-    LEGACY_PROPERTY_KEYS,
-    LEGACY_REVISION_KEYS,
     BookingRecord,
     ImportReport,
     applied_rooms,
-    legacy_first,
-    legacy_status,
+    legacy_report,
+    read_legacy,
     rooms_only,
 )
 from middleware.store.postgres import revisions
@@ -189,54 +182,37 @@ class PostgresBookingMap:
 
     async def import_legacy(self, path: Path, now: datetime) -> ImportReport:
         """Import the legacy booking store (rules of `store/booking_map.import_legacy`)."""
-        try:
-            document = orjson.loads(await asyncio.to_thread(path.read_bytes))
-        except (OSError, orjson.JSONDecodeError) as exc:
-            problem = f"{path}: cannot be read ({exc})"
-            return ImportReport(imported=0, skipped=0, problems=(problem,))
-        if not isinstance(document, dict):
-            return ImportReport(imported=0, skipped=0, problems=(f"{path}: not a JSON object",))
-        imported = skipped = 0
-        problems: list[str] = []
+        legacy = await read_legacy(path)
+        imported = 0
         async with self.db.transaction() as conn:
             moment = await self.db.moment(conn, now)
-            for booking_id, entry in document.items():
-                if not isinstance(entry, dict):
-                    problems.append(f"{booking_id}: entry is not an object")
-                    continue
-                pms_id = legacy_first(entry, LEGACY_PMS_ID_KEYS)
-                if pms_id is None:
-                    problems.append(f"{booking_id}: no {' or '.join(LEGACY_PMS_ID_KEYS)}")
-                    continue
-                status = legacy_status(entry.get("status"))
-                revision_id = legacy_first(entry, LEGACY_REVISION_KEYS)
+            for booking in legacy.bookings:
                 cursor = await conn.execute(
                     "INSERT INTO bookings (channex_booking_id, property_id, ota_code, status,"
                     " last_revision_id, imported, updated_at)"
                     " VALUES (%s, %s, %s, %s, %s, true, %s) ON CONFLICT DO NOTHING",
                     (
-                        booking_id,
-                        legacy_first(entry, LEGACY_PROPERTY_KEYS),
-                        legacy_first(entry, LEGACY_OTA_CODE_KEYS),
-                        status,
-                        revision_id,
+                        booking.channex_booking_id,
+                        booking.property_id,
+                        booking.ota_code,
+                        booking.status,
+                        booking.revision_id,
                         moment,
                     ),
                 )
                 if cursor.rowcount != 1:
-                    skipped += 1
                     continue
                 await conn.execute(
                     "INSERT INTO booking_rooms (channex_booking_id, room_index, pms_booking_id,"
                     " status, last_revision_id, updated_at) VALUES (%s, 0, %s, %s, %s, %s)"
                     " ON CONFLICT DO NOTHING",
                     (
-                        booking_id,
-                        pms_id,
-                        "cancelled" if status == "cancelled" else "active",
-                        revision_id,
+                        booking.channex_booking_id,
+                        booking.pms_id,
+                        booking.room_status,
+                        booking.revision_id,
                         moment,
                     ),
                 )
                 imported += 1
-        return ImportReport(imported=imported, skipped=skipped, problems=tuple(problems))
+        return legacy_report(legacy, imported)
