@@ -7,8 +7,11 @@ last yield, as they come, until the caller stops iterating; each backend finds t
 way — PostgreSQL through `LISTEN/NOTIFY` (writers notify in the transaction that stores the
 work, so the signal is sent when it commits), SQLite by watching `PRAGMA data_version` (which
 changes when another connection commits) and then reading the newest id of each kind.
-After a gap in watching (a lost connection) every kind is yielded once: what was signalled
-while nobody watched is gone, so the worker looks at everything.
+The first item is an empty set, yielded once the watch is in place: work committed after it
+is signalled, work committed before it the caller finds by looking at the store then (the
+worker starts its loops after it). After a gap in watching (a lost connection) every kind is
+yielded once: what was signalled while nobody watched is gone, so the worker looks at
+everything.
 """
 
 from __future__ import annotations
@@ -27,6 +30,6 @@ class Signals(Protocol):
     """The signal operations a store backend provides."""
 
     def watch(self) -> AsyncIterator[frozenset[Kind]]:
-        """The kinds of work other processes stored, as they come (never an empty set); runs
-        until the caller stops iterating (or cancels), and keeps going through database
-        outages, logging each once."""
+        """An empty set once in place, then the kinds of work other processes stored, as they
+        come (never empty again); runs until the caller stops iterating (or cancels), and
+        keeps going through database outages, logging each once."""

@@ -83,6 +83,7 @@ HEARTBEAT_NAME = "worker"  # the kind: each worker beats as `worker:<identity>`
 # for this long, then forgotten; one that stops cleanly forgets its own heartbeat at once.
 HEARTBEAT_FORGET_S = 24 * 3600.0
 HEARTBEAT_FORGET_CHECK_S = 600.0
+SIGNALS_READY_S = 5.0
 # the loop each kind of work another process signals it stored (`store.signals`) wakes
 LOOP_OF_SIGNAL: dict[signals.Kind, str] = {
     "revisions": "bookings",
@@ -107,6 +108,7 @@ class Worker:
         self._nudges = {name: asyncio.Event() for name in WAKEABLE}
         self._tasks: list[asyncio.Task[None]] = []
         self._signals_task: asyncio.Task[None] | None = None
+        self._watching = asyncio.Event()  # `store.signals` watch in place
         self.identity = worker_identity()
         self.heartbeat_name = f"{HEARTBEAT_NAME}:{self.identity}"
         self._forget_at = 0.0  # loop time of the next look for long-dead workers' heartbeats
@@ -174,6 +176,8 @@ class Worker:
             # requests and webhooks stay stored for when the integration is switched back on.
             loops = [loop for loop in loops if loop[0] in ("heartbeat", "mapping", "prune")]
         await self._heartbeat()
+        if s.channex_enabled:
+            await self._start_following_signals()
         self._tasks = [
             asyncio.create_task(self._loop(name, every, step), name=f"worker:{name}")
             for name, every, step in loops
@@ -181,7 +185,6 @@ class Worker:
         if s.channex_enabled:
             settings_task = asyncio.create_task(self._verify_settings(), name="worker:settings")
             self._tasks.append(settings_task)
-            self._signals_task = asyncio.create_task(self._follow_signals(), name="worker:signals")
         log.info(
             "worker_started",
             worker=self.identity,
@@ -243,12 +246,30 @@ class Worker:
                 await asyncio.sleep(0)
                 self._wake.clear()
 
+    async def _start_following_signals(self) -> None:
+        """Follow `store.signals` from before the loops' first passes, so that work stored
+        before the watch is in place is found by those passes and work stored after it is
+        signalled (at most `SIGNALS_READY_S` of waiting: the poll covers a watch that fails)."""
+        self._signals_task = asyncio.create_task(self._follow_signals(), name="worker:signals")
+        ready = asyncio.ensure_future(self._watching.wait())
+        try:
+            await asyncio.wait(
+                [ready, self._signals_task],
+                timeout=SIGNALS_READY_S,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            ready.cancel()
+
     async def _follow_signals(self) -> None:
         """Wake the loop of each kind of work another process stored (`store.signals`: a
         webhook's revision, a sync request, a wake-up) — a hint: each loop's own poll
         (`WORKER_INTERVAL`) stays the fallback, also while the watch is failing."""
         try:
             async for kinds in self._rt.store.signals.watch():
+                if not kinds:  # the watch is in place
+                    self._watching.set()
+                    continue
                 self.wake(*sorted(LOOP_OF_SIGNAL[kind] for kind in kinds))
         except Exception:
             log.exception("worker_loop_failed", loop="signals")

@@ -31,6 +31,9 @@ class PostgresSignals:
         self.listener = listener
         await listener.start()
         try:
+            await listener.listening.wait()
+            listener.take()  # nothing is missed from here on
+            yield frozenset()
             while True:
                 await listener.woken.wait()
                 kinds = frozenset(KIND_OF[c] for c in listener.take() if c in KIND_OF)

@@ -8,8 +8,8 @@ connection has committed — never for this process's own writes, so the worker'
 wake the worker. On a change, one read of the newest id of each kind (the right edge of three
 b-trees) tells which kinds grew; those are yielded. A revision put back to pending by an
 update (Channex's non-acked warning) adds no row: the poll finds it. At start nothing is
-yielded (the worker's loops look at the store when they start); after a failed read the
-watch logs once, keeps trying, and on its return yields every kind.
+yielded but the empty set that says the watch is in place; after a failed read the watch logs
+once, keeps trying, and on its return yields every kind.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ class SqliteSignals:
     def __init__(self, db: Database, *, poll_s: float = POLL_S) -> None:
         self._db = db
         self.poll_s = poll_s
-        self.watching = asyncio.Event()  # set once a watch has read where the store is
 
     async def _version(self) -> int:
         row = await self._db.fetchone("PRAGMA data_version")
@@ -52,29 +51,26 @@ class SqliteSignals:
         version: int | None = None
         newest: dict[Kind, int] = {}
         failing = False
-        try:
-            while True:
-                grew: frozenset[Kind] = frozenset()
-                try:
-                    seen = await self._version()
-                    if seen != version:
-                        # the version first: a commit between the two reads is yielded now and
-                        # read again at the next change, never missed
-                        found = await self._newest()
-                        if version is not None:
-                            grew = frozenset(k for k in KINDS if found[k] != newest.get(k))
-                        version, newest = seen, found
-                        self.watching.set()
-                    if failing:
-                        failing = False
-                        log.info("store_signals_back")
-                        grew = KINDS
-                except sqlite3.Error as exc:
-                    if not failing:
-                        failing = True
-                        log.warning("store_signals_failed", error=str(exc))
-                if grew:
-                    yield grew
-                await asyncio.sleep(self.poll_s)
-        finally:
-            self.watching.clear()
+        in_place = False  # the first item (an empty set) was yielded
+        while True:
+            grew: frozenset[Kind] | None = None
+            try:
+                seen = await self._version()
+                if seen != version:
+                    # the version first: a commit between the two reads is yielded now and
+                    # read again at the next change, never missed
+                    found = await self._newest()
+                    grew = frozenset(k for k in KINDS if found[k] != newest.get(k, found[k]))
+                    version, newest = seen, found
+                if failing:
+                    failing = False
+                    log.info("store_signals_back")
+                    grew = KINDS
+            except sqlite3.Error as exc:
+                if not failing:
+                    failing = True
+                    log.warning("store_signals_failed", error=str(exc))
+            if grew is not None and (grew or not in_place):
+                in_place = True
+                yield grew
+            await asyncio.sleep(self.poll_s)
