@@ -1,0 +1,32 @@
+"""The Procfile deployment wakes its worker at once: the web and the worker as two processes
+(`system_processes.run_middleware(split=True)`), on SQLite and on PostgreSQL, with
+`WORKER_INTERVAL` at 30 s and the feed poll off. Each booking's webhook, stored by the web,
+must be acked well within those 30 s — only the store's signal to the worker can do that.
+The ack deadline is a bound, not a timing under test (the figures: scripts/bench_wakeup.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scripts.bench_wakeup import webhook_to_ack
+
+WORKER_INTERVAL_S = 30
+ACK_DEADLINE_S = 15.0  # well within WORKER_INTERVAL: the poll cannot be what acks
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    if request.param == "sqlite":
+        return {}
+    return {"DATABASE_URL": request.getfixturevalue("pg_url")}
+
+
+async def test_a_booking_stored_by_the_web_is_acked_without_waiting_for_the_poll(
+    tmp_path: Path, database_env: dict[str, str]
+) -> None:
+    env = {**database_env, "WORKER_INTERVAL": str(WORKER_INTERVAL_S)}
+    samples = await webhook_to_ack(tmp_path, bookings=3, env=env, ack_timeout_s=ACK_DEADLINE_S)
+    assert len(samples) == 3
+    assert all(0 < s < ACK_DEADLINE_S for s in samples)
