@@ -37,7 +37,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -135,10 +135,12 @@ async def webhook_to_ack(
     bookings: int,
     env: Mapping[str, str],
     ack_timeout_s: float = ACK_TIMEOUT_S,
+    before_each: Callable[[int], Awaitable[object]] | None = None,
 ) -> list[float]:
     """Seconds from each booking's creation to its ack, one booking at a time, against the
     two-process middleware started with `env` (a `TimeoutError` if one is not acked within
-    `ack_timeout_s`, a `RuntimeError` if a booking or an ack is missing or doubled)."""
+    `ack_timeout_s`, a `RuntimeError` if a booking or an ack is missing or doubled).
+    `before_each(n)` runs before booking `n` is made (a test's fault)."""
     given = {
         "FEED_POLL_INTERVAL": "0",
         "CHANNEX_PRICE_RATE_LIMIT": str(RATE_LIMIT),
@@ -161,6 +163,8 @@ async def webhook_to_ack(
         made: list[tuple[str, str]] = []
         samples: list[float] = []
         for n in range(bookings):
+            if before_each is not None:
+                await before_each(n)
             started = time.monotonic()  # the emulator's clock (`RecordedRequest.at`)
             booking_id, revision_id = emulators.channex.create_booking(**_spec(emulators, n, first))
             made.append((booking_id, revision_id))

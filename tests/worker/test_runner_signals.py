@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 from starlette.datastructures import Secret
+from structlog.testing import capture_logs
 
 from middleware.store.inbox import InboundEvent
 from middleware.store.open import open_store
 from middleware.store.port import Store
+from middleware.store.postgres.store import PostgresStore
 from middleware.worker import runner
 from tests.worker.test_runner import DEADLINE_S, Rig, eventually, rig_factory
 
@@ -93,3 +95,30 @@ async def test_a_worker_beats_as_itself_and_forgets_the_long_dead(tmp_path: Path
         assert [b.name for b in await audit.heartbeats(runner.HEARTBEAT_NAME)] == [
             "worker:other:2:bb"
         ]
+
+
+async def test_while_the_listener_is_down_the_poll_still_runs_the_loops(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """PostgreSQL kills the worker's LISTEN connection and the listener waits long before
+    trying again: the loops go on at `WORKER_INTERVAL` (the fallback), the worker logs the
+    outage once."""
+    async with rig_factory(tmp_path)(database_url=Secret(pg_url), worker_interval_s=0.2) as rig:
+        store = rig.runtime.store
+        assert isinstance(store, PostgresStore)
+        signals = store.concerns.signals
+        signals.reconnect_delay_s = 3600.0  # down for the rest of the test
+        with capture_logs() as logs:
+            rig.start()
+            await eventually(lambda: signals.listener is not None, "listening")
+            listener = signals.listener
+            assert listener is not None
+            await eventually(listener.listening.is_set, "listening")
+            await store.db.execute("SELECT pg_terminate_backend(%s)", (listener.backend_pid,))
+            await eventually(lambda: not listener.listening.is_set(), "the listener lost")
+            runs = rig.ari.runs
+            await eventually(lambda: rig.ari.runs >= runs + 2, "the ari loop polled")
+            assert (listener.listening.is_set(), listener.outages) == (False, 1)
+            await rig.stop()
+        lost = [e for e in logs if e["event"] == "pg_listener_lost"]
+        assert [(e["log_level"], e["retry_in_s"]) for e in lost] == [("warning", 3600.0)]

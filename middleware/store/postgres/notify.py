@@ -73,6 +73,7 @@ class NotifyListener:
         self.backend_pid: int | None = None
         self.connections = 0  # connections made and listening (1 + reconnects)
         self.outages = 0  # times the connection was lost or could not be made, logged once each
+        self.attempts = 0  # connections tried
         self.payloads: list[tuple[str, str]] = []  # (channel, payload) of the latest notices
         self._task: asyncio.Task[None] | None = None
 
@@ -114,6 +115,7 @@ class NotifyListener:
             delay_s = min(delay_s * 2, self.reconnect_max_s)
 
     async def _listen(self, *, back: bool) -> None:
+        self.attempts += 1
         conn = await AsyncConnection.connect(
             self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from middleware.store.postgres.database import PostgresDatabase
-from middleware.store.postgres.notify import CHANNELS, NotifyListener
+from middleware.store.postgres.notify import CHANNELS, RECONNECT_DELAY_S, NotifyListener
 from middleware.store.signals import Kind
 
 KIND_OF: dict[str, Kind] = {channel: kind for kind, channel in CHANNELS.items()}
@@ -22,12 +22,14 @@ class PostgresSignals:
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
         self.listener: NotifyListener | None = None  # while a watch runs (tests look at it)
+        self.reconnect_delay_s = RECONNECT_DELAY_S  # the first wait after a lost connection
 
     async def watch(self) -> AsyncIterator[frozenset[Kind]]:
         url = self.db.pool.conninfo  # the pool's own URL (`PostgresDatabase.open`)
         if not isinstance(url, str):
             raise TypeError("the pool's conninfo is not a connection string")
-        listener = NotifyListener(url, list(CHANNELS.values()))
+        channels = list(CHANNELS.values())
+        listener = NotifyListener(url, channels, reconnect_delay_s=self.reconnect_delay_s)
         self.listener = listener
         await listener.start()
         try:
