@@ -32,7 +32,7 @@ from middleware.ops.runtime import Runtime
 from middleware.pms.port import PmsPort
 from middleware.store import keys
 from middleware.store.open import location
-from middleware.worker.runner import HEARTBEAT_NAME
+from middleware.worker.runner import HEARTBEAT_NAME, HEARTBEAT_STOPPED
 
 REMOTE_CACHE_S = 30.0
 SETTINGS_READS_PER_PROBE = 2
@@ -52,6 +52,22 @@ class Check:
 DISABLED = "not checked: integration disabled (CHANNEX_ENABLED=false)"
 SEE_CHANNEX = "not checked: see the channex check"
 SEE_DATABASE = "not checked: see the database check"
+
+
+def shown_workers(found: list[tuple[str, float, bool]], stale_s: float) -> list[tuple[str, float]]:
+    """The workers the check speaks of, (name, age) each, from (name, age, stopped cleanly)
+    of every heartbeat: the running ones; the fresh of those that stopped cleanly too while
+    no running one is fresh (a restart does not fail /health); the newest stopped one when
+    nothing else is left to show."""
+    running = [(name, age) for name, age, stopped in found if not stopped]
+    if any(age <= stale_s for _, age in running):
+        return running
+    young = [(name, age) for name, age, stopped in found if stopped and age <= stale_s]
+    shown = sorted([*running, *young])
+    if shown:
+        return shown
+    name, age, _ = min(found, key=lambda each: each[1])
+    return [(name, age)]
 
 
 def worker_detail(ages: list[tuple[str, float]], stale_s: float) -> str:
@@ -332,8 +348,11 @@ class Checker:
         beats = await self._rt.store.audit.heartbeats(HEARTBEAT_NAME)
         if not beats:
             return Check(name="worker", ok=False, detail="no heartbeat yet: is the worker running?")
-        ages = [(beat.name, (now - beat.at).total_seconds()) for beat in beats]
         stale_s = self._rt.settings.heartbeat_stale_s
+        ages = shown_workers(
+            [(b.name, (now - b.at).total_seconds(), b.detail == HEARTBEAT_STOPPED) for b in beats],
+            stale_s,
+        )
         fresh = sum(1 for _, age in ages if age <= stale_s)
         return Check(name="worker", ok=fresh > 0, detail=worker_detail(ages, stale_s))
 

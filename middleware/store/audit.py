@@ -89,9 +89,6 @@ class Audit(Protocol):
         """Every heartbeat of the processes of `kind` (named `kind` or `kind:<identity>`: each
         worker beats under its own name), by name."""
 
-    async def forget_heartbeat(self, name: str) -> bool:
-        """Remove one heartbeat (a process stopping cleanly); False if there was none."""
-
     async def forget_heartbeats(self, kind: str, *, before: datetime) -> list[str]:
         """Remove the heartbeats of `kind` last written before `before` (processes long
         dead); the names removed, by name."""

@@ -24,8 +24,8 @@ Another process's work wakes the loop it concerns at once (`signals`, a side tas
 `store.signals`: the web's booking revisions wake `bookings`, sync requests `ari`, wake-ups
 `wakeups` — LISTEN/NOTIFY on PostgreSQL, `PRAGMA data_version` on SQLite); the poll every
 `WORKER_INTERVAL` stays the fallback. Several workers may share a PostgreSQL store: each beats
-under its own name (`worker:<host>:<pid>:<token>`, `worker_identity`), forgets its heartbeat
-when it stops cleanly, and forgets those of workers silent for `HEARTBEAT_FORGET_S`.
+under its own name (`worker:<host>:<pid>:<token>`, `worker_identity`), marks its last one
+`stopped` when it stops cleanly, and forgets those of workers silent for `HEARTBEAT_FORGET_S`.
 """
 
 from __future__ import annotations
@@ -79,8 +79,11 @@ PUMP_TICKS_PER_DEBOUNCE = 20
 NIGHTLY_CHECK_S = 60.0
 SETTINGS_RETRY_S = 60.0
 HEARTBEAT_NAME = "worker"  # the kind: each worker beats as `worker:<identity>`
-# A worker that died without stopping (kill -9, a lost machine) is listed as stale by /health
-# for this long, then forgotten; one that stops cleanly forgets its own heartbeat at once.
+# A worker that stops cleanly says so in its last heartbeat (its detail): /health counts it
+# only while no running worker is fresh (a restart does not flap /health) and lists it no more
+# once it is stale. One that died without stopping (kill -9, a lost machine) is listed as
+# stale for HEARTBEAT_FORGET_S; then every heartbeat that old is forgotten.
+HEARTBEAT_STOPPED = "stopped"
 HEARTBEAT_FORGET_S = 24 * 3600.0
 HEARTBEAT_FORGET_CHECK_S = 600.0
 SIGNALS_READY_S = 5.0
@@ -217,7 +220,9 @@ class Worker:
             pool_done, pool_cancelled = await component.pool.drain(left_s)
             finished, cancelled = finished + pool_done, cancelled + pool_cancelled
         with contextlib.suppress(Exception):  # the database may be the reason for stopping
-            await self._rt.store.audit.forget_heartbeat(self.heartbeat_name)
+            await self._rt.store.audit.heartbeat(
+                self.heartbeat_name, self._rt.clock(), HEARTBEAT_STOPPED
+            )
         log.info("worker_stopped", finished=finished, cancelled=cancelled)
 
     async def _loop(self, name: str, every_s: float, step: Callable[[], Awaitable[object]]) -> None:

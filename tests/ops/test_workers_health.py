@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from middleware.ops.checks import worker_detail
+from middleware.ops.checks import shown_workers, worker_detail
 from middleware.ops.watch import WORKER_STALE_ALERT, ProblemWatch
 from middleware.worker.runner import HEARTBEAT_NAME
 from tests.flow.harness import start_system
@@ -41,6 +41,33 @@ STALE_S = 60
 )
 def test_what_the_worker_check_says(ages: list[tuple[str, float]], detail: str) -> None:
     assert worker_detail(ages, STALE_S) == detail
+
+
+@pytest.mark.parametrize(
+    ("found", "shown"),
+    [
+        # a restart: the stopped worker is not counted beside the fresh one that replaced it
+        ([("worker:a", 3.0, True), ("worker:b", 1.0, False)], [("worker:b", 1.0)]),
+        # between the stop and the start: the stopped one, still fresh, keeps /health green
+        ([("worker:a", 3.0, True)], [("worker:a", 3.0)]),
+        # a running worker gone stale (killed): listed with the fresh stopped one
+        (
+            [("worker:a", 3.0, True), ("worker:b", 90.0, False)],
+            [("worker:a", 3.0), ("worker:b", 90.0)],
+        ),
+        # stopped long ago: listed no more while another worker is listed
+        ([("worker:a", 900.0, True), ("worker:b", 90.0, False)], [("worker:b", 90.0)]),
+        # only the long stopped: the newest of them, stale
+        (
+            [("worker:a", 900.0, True), ("worker:c", 100.0, True)],
+            [("worker:c", 100.0)],
+        ),
+    ],
+)
+def test_which_workers_the_check_speaks_of(
+    found: list[tuple[str, float, bool]], shown: list[tuple[str, float]]
+) -> None:
+    assert shown_workers(found, STALE_S) == shown
 
 
 async def test_health_passes_while_one_worker_is_fresh_and_the_watch_alerts_when_none_is(

@@ -231,8 +231,9 @@ async def test_with_channex_disabled_only_the_heartbeat_runs(open_rig: OpenRig) 
         runs = (rig.ari.runs, rig.pump.runs, rig.bookings.runs, rig.feed.runs)
         assert runs == (0, 0, 0, 0)
         assert beat is not None
-        # a clean stop forgets the worker's own heartbeat (/health lists no stopped worker)
-        assert await rig.runtime.store.audit.heartbeats(runner.HEARTBEAT_NAME) == []
+        # a clean stop says so in the worker's last heartbeat
+        [last] = await rig.runtime.store.audit.heartbeats(runner.HEARTBEAT_NAME)
+        assert (last.name, last.detail) == (rig.worker.heartbeat_name, runner.HEARTBEAT_STOPPED)
 
 
 async def test_wake_runs_the_short_loops_at_once(open_rig: OpenRig) -> None:

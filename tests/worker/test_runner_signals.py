@@ -92,9 +92,11 @@ async def test_a_worker_beats_as_itself_and_forgets_the_long_dead(tmp_path: Path
         _, pid, token = rig.worker.identity.split(":")
         assert (pid, len(token)) == (str(os.getpid()), 6)
         await rig.stop()
-        assert [b.name for b in await audit.heartbeats(runner.HEARTBEAT_NAME)] == [
-            "worker:other:2:bb"
-        ]
+        assert [
+            (b.name, b.detail) for b in await audit.heartbeats(runner.HEARTBEAT_NAME)
+        ] == sorted(
+            [("worker:other:2:bb", None), (rig.worker.heartbeat_name, runner.HEARTBEAT_STOPPED)]
+        )
 
 
 async def test_while_the_listener_is_down_the_poll_still_runs_the_loops(

@@ -116,9 +116,6 @@ class PostgresAudit:
         )
         return [Heartbeat(name=r["name"], at=r["at"], detail=r["detail"]) for r in rows]
 
-    async def forget_heartbeat(self, name: str) -> bool:
-        return await self.db.execute("DELETE FROM heartbeats WHERE name = %s", (name,)) == 1
-
     async def forget_heartbeats(self, kind: str, *, before: datetime) -> list[str]:
         """`before` is the caller's (an absolute time it computed), stored rule aside."""
         rows = await self.db.fetchall(

@@ -105,9 +105,6 @@ class SqliteAudit:
             Heartbeat(name=r["name"], at=from_db_time(r["at"]), detail=r["detail"]) for r in rows
         ]
 
-    async def forget_heartbeat(self, name: str) -> bool:
-        return await self._db.execute("DELETE FROM heartbeats WHERE name = ?", (name,)) == 1
-
     async def forget_heartbeats(self, kind: str, *, before: datetime) -> list[str]:
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
