@@ -37,6 +37,7 @@ def test_the_scripts_with_a_main_are_the_ones_expected() -> None:
         "bench_bare.py",
         "bench_bookings.py",
         "bench_properties.py",
+        "bench_wakeup.py",
         "chaos.py",
         "mutation.py",
         "setup_channex_duke.py",

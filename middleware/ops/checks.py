@@ -32,7 +32,7 @@ from middleware.ops.runtime import Runtime
 from middleware.pms.port import PmsPort
 from middleware.store import keys
 from middleware.store.open import location
-from middleware.worker.runner import HEARTBEAT_NAME
+from middleware.worker.runner import HEARTBEAT_NAME, HEARTBEAT_STOPPED
 
 REMOTE_CACHE_S = 30.0
 SETTINGS_READS_PER_PROBE = 2
@@ -52,6 +52,46 @@ class Check:
 DISABLED = "not checked: integration disabled (CHANNEX_ENABLED=false)"
 SEE_CHANNEX = "not checked: see the channex check"
 SEE_DATABASE = "not checked: see the database check"
+
+
+def shown_workers(found: list[tuple[str, float, bool]], stale_s: float) -> list[tuple[str, float]]:
+    """The workers the check speaks of, (name, age) each, from (name, age, stopped cleanly)
+    of every heartbeat: the running ones; the fresh of those that stopped cleanly too while
+    no running one is fresh (a restart does not fail /health); the newest stopped one when
+    nothing else is left to show."""
+    running = [(name, age) for name, age, stopped in found if not stopped]
+    if any(age <= stale_s for _, age in running):
+        return running
+    young = [(name, age) for name, age, stopped in found if stopped and age <= stale_s]
+    shown = sorted([*running, *young])
+    if shown:
+        return shown
+    name, age, _ = min(found, key=lambda each: each[1])
+    return [(name, age)]
+
+
+def worker_detail(ages: list[tuple[str, float]], stale_s: float) -> str:
+    """What the worker check says of the heartbeats found, (name, age in seconds) each: one
+    worker as it always did; several as how many are fresh, each with its age, the stale
+    ones apart."""
+    if len(ages) == 1:
+        age = ages[0][1]
+        return f"last heartbeat {age:.0f} s ago" + (" (stale)" if age > stale_s else "")
+
+    def each(found: list[tuple[str, float]]) -> str:
+        return ", ".join(f"{_identity(name)} {age:.0f} s ago" for name, age in found)
+
+    fresh = [(name, age) for name, age in ages if age <= stale_s]
+    stale = [(name, age) for name, age in ages if age > stale_s]
+    detail = f"{len(fresh)} of {len(ages)} workers fresh"
+    detail += f": {each(fresh)}" if fresh else ""
+    return detail + (f"; stale: {each(stale)}" if stale else "")
+
+
+def _identity(name: str) -> str:
+    """A worker's heartbeat name without its kind (`worker:host:pid:token` → `host:pid:token`)."""
+    kind, _, identity = name.partition(":")
+    return identity or kind
 
 
 def _skipped(name: str, why: str) -> Check:
@@ -303,14 +343,18 @@ class Checker:
         return Check(name="pms", ok=False, detail=detail)
 
     async def worker_check(self, now: datetime) -> Check:
-        """The worker's heartbeat (also what the web process's problem watch alerts on)."""
-        beat = await self._rt.store.audit.last_heartbeat(HEARTBEAT_NAME)
-        if beat is None:
+        """The workers' heartbeats (also what the web process's problem watch alerts on): ok
+        while at least one is fresh (`worker_detail`)."""
+        beats = await self._rt.store.audit.heartbeats(HEARTBEAT_NAME)
+        if not beats:
             return Check(name="worker", ok=False, detail="no heartbeat yet: is the worker running?")
-        age = (now - beat[0]).total_seconds()
-        stale = age > self._rt.settings.heartbeat_stale_s
-        detail = f"last heartbeat {age:.0f} s ago" + (" (stale)" if stale else "")
-        return Check(name="worker", ok=not stale, detail=detail)
+        stale_s = self._rt.settings.heartbeat_stale_s
+        ages = shown_workers(
+            [(b.name, (now - b.at).total_seconds(), b.detail == HEARTBEAT_STOPPED) for b in beats],
+            stale_s,
+        )
+        fresh = sum(1 for _, age in ages if age <= stale_s)
+        return Check(name="worker", ok=fresh > 0, detail=worker_detail(ages, stale_s))
 
     async def _outbox(self, now: datetime) -> Check:
         lanes = await self._rt.store.outbox.backlog(now)

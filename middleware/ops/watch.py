@@ -1,9 +1,11 @@
 """The web process's problem watch: alerts no other code path can send.
 
-- A stale worker: the worker cannot report its own death, so the web process looks at its
-  heartbeat (the `/health` worker check) every `interval_s` and alerts when it turns stale —
-  once per stale spell; a fresh heartbeat re-arms it. A missing heartbeat counts only after
-  `HEARTBEAT_STALE` has passed since the watch started (the worker may be starting too).
+- No fresh worker: a worker cannot report its own death, so the web process looks at the
+  workers' heartbeats (the `/health` worker check) every `interval_s` and alerts when not one
+  of them is fresh — once per spell; a fresh heartbeat re-arms it. Several workers (PostgreSQL):
+  one dying while another beats is no alert (`/health` lists it as stale). No heartbeat at all
+  counts only after `HEARTBEAT_STALE` has passed since the watch started (the worker may be
+  starting too).
 - Channex's own warning webhooks (`non_acked_booking`, `booking_unmapped_rate`), which the
   intake stores as notices: each new notice once. The last notice alerted is remembered in
   the database, so a restart does not repeat them.
@@ -81,7 +83,7 @@ class ProblemWatch:
     async def _may_be_starting(self, now: datetime) -> bool:
         """No heartbeat yet, and the watch itself started less than HEARTBEAT_STALE ago."""
         young = (now - self._started_at).total_seconds() < self._rt.settings.heartbeat_stale_s
-        return young and await self._rt.store.audit.last_heartbeat(HEARTBEAT_NAME) is None
+        return young and not await self._rt.store.audit.heartbeats(HEARTBEAT_NAME)
 
     async def _new_notices(self, now: datetime) -> list[str]:
         store = self._rt.store

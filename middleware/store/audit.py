@@ -40,6 +40,13 @@ class CallRow:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Heartbeat:
+    name: str  # `kind` alone, or `kind:identity` (one per process of that kind)
+    at: datetime
+    detail: str | None
+
+
 def _truncate(text: str) -> str:
     if len(text) <= MAX_BODY_CHARS:
         return text
@@ -77,6 +84,14 @@ class Audit(Protocol):
     async def heartbeat(self, name: str, now: datetime, detail: str | None = None) -> None: ...
 
     async def last_heartbeat(self, name: str) -> tuple[datetime, str | None] | None: ...
+
+    async def heartbeats(self, kind: str) -> list[Heartbeat]:
+        """Every heartbeat of the processes of `kind` (named `kind` or `kind:<identity>`: each
+        worker beats under its own name), by name."""
+
+    async def forget_heartbeats(self, kind: str, *, before: datetime) -> list[str]:
+        """Remove the heartbeats of `kind` last written before `before` (processes long
+        dead); the names removed, by name."""
 
     async def set_value(self, key: str, value: str, now: datetime) -> None: ...
 

@@ -25,6 +25,7 @@ from middleware.store.pms_rooms import PmsRooms
 from middleware.store.prune import Prune
 from middleware.store.retention import Retention
 from middleware.store.revisions import Revisions
+from middleware.store.signals import Signals
 from middleware.store.sync_requests import SyncRequests
 from middleware.store.timeline import Timeline
 from middleware.store.wakeups import Wakeups
@@ -61,6 +62,8 @@ class Store(Protocol):
     def retention(self) -> Retention: ...
     @property
     def revisions(self) -> Revisions: ...
+    @property
+    def signals(self) -> Signals: ...
     @property
     def sync_requests(self) -> SyncRequests: ...
     @property

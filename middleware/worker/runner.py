@@ -19,12 +19,22 @@ records them and does none of this work itself) within `WORKER_INTERVAL`, or at 
 (one-process mode); the feed and parity passes of the loops and of a wake-up take turns, so one
 process never runs two of them at once. `stop()` stops claiming, lets in-flight work finish up
 to `SHUTDOWN_TIMEOUT_S`, then cancels: a cancelled push gives its outbox rows back.
+
+Another process's work wakes the loop it concerns at once (`signals`, a side task following
+`store.signals`: the web's booking revisions wake `bookings`, sync requests `ari`, wake-ups
+`wakeups` — LISTEN/NOTIFY on PostgreSQL, `PRAGMA data_version` on SQLite); the poll every
+`WORKER_INTERVAL` stays the fallback. Several workers may share a PostgreSQL store: each beats
+under its own name (`worker:<host>:<pid>:<token>`, `worker_identity`), marks its last one
+`stopped` when it stops cleanly, and forgets those of workers silent for `HEARTBEAT_FORGET_S`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -34,7 +44,7 @@ import structlog
 
 from middleware.domain import retention as forgetting
 from middleware.ops.mapping_reload import MappingReloader
-from middleware.store import keys, wakeups
+from middleware.store import keys, signals, wakeups
 from middleware.store.stamps import from_db_time, to_db_time
 from middleware.worker import asked, catalog, property_check
 from middleware.worker.assembly import WorkerRuntime
@@ -68,7 +78,27 @@ PUMP_TICK_MIN_S = 0.05
 PUMP_TICKS_PER_DEBOUNCE = 20
 NIGHTLY_CHECK_S = 60.0
 SETTINGS_RETRY_S = 60.0
-HEARTBEAT_NAME = "worker"
+HEARTBEAT_NAME = "worker"  # the kind: each worker beats as `worker:<identity>`
+# A worker that stops cleanly says so in its last heartbeat (its detail): /health counts it
+# only while no running worker is fresh (a restart does not flap /health) and lists it no more
+# once it is stale. One that died without stopping (kill -9, a lost machine) is listed as
+# stale for HEARTBEAT_FORGET_S; then every heartbeat that old is forgotten.
+HEARTBEAT_STOPPED = "stopped"
+HEARTBEAT_FORGET_S = 24 * 3600.0
+HEARTBEAT_FORGET_CHECK_S = 600.0
+SIGNALS_READY_S = 5.0
+# the loop each kind of work another process signals it stored (`store.signals`) wakes
+LOOP_OF_SIGNAL: dict[signals.Kind, str] = {
+    "revisions": "bookings",
+    "sync_requests": "ari",
+    "wakeups": "wakeups",
+}
+
+
+def worker_identity() -> str:
+    """This worker among several: its machine, its process and a token of its start (a pid
+    is reused after a restart)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class Worker:
@@ -80,6 +110,11 @@ class Worker:
         self._wake = asyncio.Event()
         self._nudges = {name: asyncio.Event() for name in WAKEABLE}
         self._tasks: list[asyncio.Task[None]] = []
+        self._signals_task: asyncio.Task[None] | None = None
+        self._watching = asyncio.Event()  # `store.signals` watch in place
+        self.identity = worker_identity()
+        self.heartbeat_name = f"{HEARTBEAT_NAME}:{self.identity}"
+        self._forget_at = 0.0  # loop time of the next look for long-dead workers' heartbeats
         self._catalog_of: object = None  # the mapping the stored catalog was read for
         self._catalog_retry_at = 0.0  # loop time; 0: every property was read
         self.reloader = MappingReloader(runtime, interval_s=runtime.settings.worker_interval_s)
@@ -144,6 +179,8 @@ class Worker:
             # requests and webhooks stay stored for when the integration is switched back on.
             loops = [loop for loop in loops if loop[0] in ("heartbeat", "mapping", "prune")]
         await self._heartbeat()
+        if s.channex_enabled:
+            await self._start_following_signals()
         self._tasks = [
             asyncio.create_task(self._loop(name, every, step), name=f"worker:{name}")
             for name, every, step in loops
@@ -153,6 +190,7 @@ class Worker:
             self._tasks.append(settings_task)
         log.info(
             "worker_started",
+            worker=self.identity,
             loops=[name for name, _, _ in loops],
             tick_s=tick,
             channex_enabled=s.channex_enabled,
@@ -167,6 +205,9 @@ class Worker:
         """Loops and pooled work (pushes, bookings, PMS reads) share one timeout."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SHUTDOWN_TIMEOUT_S
+        if self._signals_task is not None:
+            self._signals_task.cancel()
+            await asyncio.gather(self._signals_task, return_exceptions=True)
         done, pending = await asyncio.wait(self._tasks, timeout=SHUTDOWN_TIMEOUT_S)
         for task in pending:
             task.cancel()
@@ -178,6 +219,10 @@ class Worker:
             left_s = max(0.0, deadline - loop.time())
             pool_done, pool_cancelled = await component.pool.drain(left_s)
             finished, cancelled = finished + pool_done, cancelled + pool_cancelled
+        with contextlib.suppress(Exception):  # the database may be the reason for stopping
+            await self._rt.store.audit.heartbeat(
+                self.heartbeat_name, self._rt.clock(), HEARTBEAT_STOPPED
+            )
         log.info("worker_stopped", finished=finished, cancelled=cancelled)
 
     async def _loop(self, name: str, every_s: float, step: Callable[[], Awaitable[object]]) -> None:
@@ -205,6 +250,34 @@ class Worker:
             if self._wake.is_set():
                 await asyncio.sleep(0)
                 self._wake.clear()
+
+    async def _start_following_signals(self) -> None:
+        """Follow `store.signals` from before the loops' first passes, so that work stored
+        before the watch is in place is found by those passes and work stored after it is
+        signalled (at most `SIGNALS_READY_S` of waiting: the poll covers a watch that fails)."""
+        self._signals_task = asyncio.create_task(self._follow_signals(), name="worker:signals")
+        ready = asyncio.ensure_future(self._watching.wait())
+        try:
+            await asyncio.wait(
+                [ready, self._signals_task],
+                timeout=SIGNALS_READY_S,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            ready.cancel()
+
+    async def _follow_signals(self) -> None:
+        """Wake the loop of each kind of work another process stored (`store.signals`: a
+        webhook's revision, a sync request, a wake-up) — a hint: each loop's own poll
+        (`WORKER_INTERVAL`) stays the fallback, also while the watch is failing."""
+        try:
+            async for kinds in self._rt.store.signals.watch():
+                if not kinds:  # the watch is in place
+                    self._watching.set()
+                    continue
+                self.wake(*sorted(LOOP_OF_SIGNAL[kind] for kind in kinds))
+        except Exception:
+            log.exception("worker_loop_failed", loop="signals")
 
     async def _verify_settings(self) -> None:
         """The property settings, read once Channex answers (a side task, not a loop)."""
@@ -299,7 +372,16 @@ class Worker:
                 log.info("bookings_forgotten", bookings=kept.forgotten, **kept.removed)
 
     async def _heartbeat(self) -> None:
-        await self._rt.store.audit.heartbeat(HEARTBEAT_NAME, self._rt.clock())
+        """This worker's heartbeat; now and then, forget those of workers long dead."""
+        now = self._rt.clock()
+        await self._rt.store.audit.heartbeat(self.heartbeat_name, now)
+        now_s = asyncio.get_running_loop().time()
+        if now_s >= self._forget_at:
+            self._forget_at = now_s + HEARTBEAT_FORGET_CHECK_S
+            before = now - timedelta(seconds=HEARTBEAT_FORGET_S)
+            forgotten = await self._rt.store.audit.forget_heartbeats(HEARTBEAT_NAME, before=before)
+            if forgotten:
+                log.info("worker_heartbeats_forgotten", workers=forgotten)
 
     async def _poll(self) -> None:
         await self._rt.store.sync_requests.request(source="poll", now=self._rt.clock())

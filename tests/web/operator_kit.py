@@ -44,5 +44,8 @@ async def get_text(system: System, path: str) -> tuple[int, str]:
 
 
 async def beat(system: System) -> None:
-    """A worker heartbeat at the system's current time."""
-    await system.context.runtime.store.audit.heartbeat(HEARTBEAT_NAME, system.clock())
+    """A worker heartbeat at the system's current time: the in-process worker's own, or (no
+    worker in the process) one worker's."""
+    worker = system.context.worker
+    name = HEARTBEAT_NAME if worker is None else worker.heartbeat_name
+    await system.context.runtime.store.audit.heartbeat(name, system.clock())

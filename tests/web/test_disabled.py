@@ -17,7 +17,6 @@ from pathlib import Path
 from starlette.datastructures import Secret
 
 from middleware.ops import checks
-from middleware.worker.runner import HEARTBEAT_NAME
 from tests.flow import ota
 from tests.flow.harness import API_KEY, System, start_system
 from tests.web.operator_kit import CHECKS, get
@@ -49,7 +48,9 @@ async def _worker_ticks(system: System, since: datetime, beats: int = 3) -> None
     deadline = time.monotonic() + WAIT_S
     wanted = since.timestamp() + beats * system.settings.worker_interval_s
     while time.monotonic() < deadline:
-        beat = await system.context.runtime.store.audit.last_heartbeat(HEARTBEAT_NAME)
+        worker = system.context.worker
+        assert worker is not None
+        beat = await system.context.runtime.store.audit.last_heartbeat(worker.heartbeat_name)
         if beat is not None and beat[0].timestamp() >= wanted:
             return
         await asyncio.sleep(0.02)

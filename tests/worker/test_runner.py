@@ -166,7 +166,7 @@ async def test_the_loops_start_and_the_heartbeat_is_written(open_rig: OpenRig) -
                 "prune",
             ]
         ]
-        beat = await rig.runtime.store.audit.last_heartbeat(runner.HEARTBEAT_NAME)
+        beat = await rig.runtime.store.audit.last_heartbeat(rig.worker.heartbeat_name)
         assert beat is not None
         assert abs((datetime.now(UTC) - beat[0]).total_seconds()) < 60
         assert rig.feed.runs == 0  # FEED_POLL_INTERVAL=0: no feed loop
@@ -224,13 +224,17 @@ async def test_with_channex_disabled_only_the_heartbeat_runs(open_rig: OpenRig) 
                 lambda: any(e["event"] == "worker_started" for e in logs), "worker started"
             )
             rig.worker.wake()
+            beat = await rig.runtime.store.audit.last_heartbeat(rig.worker.heartbeat_name)
             await rig.stop()
         started = [e for e in logs if e["event"] == "worker_started"]
         loops = [(e["loops"], e["channex_enabled"]) for e in started]
         assert loops == [(["heartbeat", "mapping", "prune"], False)]
         runs = (rig.ari.runs, rig.pump.runs, rig.bookings.runs, rig.feed.runs)
         assert runs == (0, 0, 0, 0)
-        assert await rig.runtime.store.audit.last_heartbeat(runner.HEARTBEAT_NAME) is not None
+        assert beat is not None
+        # a clean stop says so in the worker's last heartbeat
+        [last] = await rig.runtime.store.audit.heartbeats(runner.HEARTBEAT_NAME)
+        assert (last.name, last.detail) == (rig.worker.heartbeat_name, runner.HEARTBEAT_STOPPED)
 
 
 async def test_wake_runs_the_short_loops_at_once(open_rig: OpenRig) -> None:

@@ -15,7 +15,7 @@ import structlog
 
 from middleware import logs
 from middleware.calllog import CallRecord, CallSink
-from middleware.store.audit import CallRow, _truncate, mask_body
+from middleware.store.audit import CallRow, Heartbeat, _truncate, mask_body
 from middleware.store.postgres.database import PostgresDatabase, Row
 
 log = structlog.get_logger(__name__)
@@ -106,6 +106,24 @@ class PostgresAudit:
     async def last_heartbeat(self, name: str) -> tuple[datetime, str | None] | None:
         row = await self.db.fetchone("SELECT at, detail FROM heartbeats WHERE name = %s", (name,))
         return None if row is None else (row["at"], row["detail"])
+
+    async def heartbeats(self, kind: str) -> list[Heartbeat]:
+        """Every heartbeat of the processes of `kind`, by name (`store/audit.py`)."""
+        rows = await self.db.fetchall(
+            "SELECT name, at, detail FROM heartbeats"
+            " WHERE name = %(k)s OR starts_with(name, %(k)s || ':') ORDER BY name COLLATE \"C\"",
+            {"k": kind},
+        )
+        return [Heartbeat(name=r["name"], at=r["at"], detail=r["detail"]) for r in rows]
+
+    async def forget_heartbeats(self, kind: str, *, before: datetime) -> list[str]:
+        """`before` is the caller's (an absolute time it computed), stored rule aside."""
+        rows = await self.db.fetchall(
+            "DELETE FROM heartbeats WHERE (name = %(k)s OR starts_with(name, %(k)s || ':'))"
+            " AND at < %(before)s RETURNING name",
+            {"k": kind, "before": before},
+        )
+        return sorted(str(row["name"]) for row in rows)
 
     async def set_value(self, key: str, value: str, now: datetime) -> None:
         async with self.db.transaction() as conn:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from middleware.domain.attention import ParkNote
 from middleware.store import park_json
-from middleware.store.postgres import notices
+from middleware.store.postgres import notices, notify
 from middleware.store.postgres.database import Conn, PostgresDatabase, Row
 from middleware.store.revisions import (
     NOTICE_KINDS,
@@ -74,7 +74,10 @@ async def enqueue_batch(
         " ON CONFLICT (revision_id) DO NOTHING RETURNING revision_id",
         {"source": source, "m": moment, "ids": ids, "bookings": bookings, "properties": properties},
     )
-    return {str(row["revision_id"]) for row in await cursor.fetchall()}
+    new = {str(row["revision_id"]) for row in await cursor.fetchall()}
+    if new:
+        await notify.signal(conn, "revisions")
+    return new
 
 
 async def mark_applied(conn: Conn, revision_id: str, moment: datetime) -> None:
@@ -95,7 +98,10 @@ async def ack_again(conn: Conn, revision_id: str, moment: datetime) -> bool:
         " WHERE revision_id = %s AND status IN ('acked', 'stale')",
         (moment, moment, revision_id),
     )
-    return cursor.rowcount == 1
+    if cursor.rowcount != 1:
+        return False
+    await notify.signal(conn, "revisions")
+    return True
 
 
 async def _resolve_notices(conn: Conn, revision_id: str, moment: datetime) -> None:

@@ -35,12 +35,14 @@ from middleware.store.postgres.pms_rooms import PostgresPmsRooms
 from middleware.store.postgres.prune import PostgresPrune
 from middleware.store.postgres.retention import PostgresRetention
 from middleware.store.postgres.revisions import PostgresRevisions
+from middleware.store.postgres.signals import PostgresSignals
 from middleware.store.postgres.sync_requests import PostgresSyncRequests
 from middleware.store.postgres.timeline import PostgresTimeline
 from middleware.store.postgres.wakeups import PostgresWakeups
 from middleware.store.prune import Prune
 from middleware.store.retention import Retention
 from middleware.store.revisions import Revisions
+from middleware.store.signals import Signals
 from middleware.store.sync_requests import SyncRequests
 from middleware.store.timeline import Timeline
 from middleware.store.wakeups import Wakeups
@@ -67,6 +69,7 @@ class PostgresConcerns:
     timeline: PostgresTimeline
     prune: PostgresPrune
     retention: PostgresRetention
+    signals: PostgresSignals
 
     @classmethod
     def over(cls, db: PostgresDatabase) -> PostgresConcerns:
@@ -89,6 +92,7 @@ class PostgresConcerns:
             timeline=PostgresTimeline(db),
             prune=PostgresPrune(db),
             retention=PostgresRetention(db),
+            signals=PostgresSignals(db),
         )
 
 
@@ -162,6 +166,10 @@ class PostgresStore:
     @property
     def revisions(self) -> Revisions:
         return self.concerns.revisions
+
+    @property
+    def signals(self) -> Signals:
+        return self.concerns.signals
 
     @property
     def sync_requests(self) -> SyncRequests:

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 from psycopg.types.json import Jsonb
 
+from middleware.store.postgres import notify
 from middleware.store.postgres.database import Conn, PostgresDatabase, Row
 from middleware.store.sync_requests import SyncRequest
 
@@ -84,6 +85,7 @@ async def insert(
             moment + timedelta(seconds=due_in_s),
         ),
     )
+    await notify.signal(conn, "sync_requests")
     return int((await cursor.fetchall())[0]["id"])
 
 

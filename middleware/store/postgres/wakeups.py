@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from middleware.store.postgres import notify
 from middleware.store.postgres.database import PostgresDatabase, Row
 from middleware.store.wakeups import WORKS, Wakeup, Work
 
@@ -43,6 +44,7 @@ class PostgresWakeups:
                 " RETURNING wakeup_id",
                 (work, by, await self.db.moment(conn, now), subject),
             )
+            await notify.signal(conn, "wakeups")
             return int((await cursor.fetchall())[0]["wakeup_id"])
 
     async def claim(self, work: Work, now: datetime, *, lease_s: float) -> list[int]:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from middleware import logs
 from middleware.calllog import CallRecord, CallSink
-from middleware.store.audit import CallRow, _truncate, log, mask_body
+from middleware.store.audit import CallRow, Heartbeat, _truncate, log, mask_body
 from middleware.store.sqlite.db import Database, Row
 from middleware.store.stamps import from_db_time, to_db_time
 
@@ -25,6 +25,10 @@ def _call_row(row: Row) -> CallRow:
         response_body=row["response_body"],
         error=row["error"],
     )
+
+
+# a heartbeat of the kind: named the kind, or the kind and ":" and an identity
+_OF_KIND = "(name = ? OR substr(name, 1, length(?) + 1) = ? || ':')"
 
 
 class SqliteAudit:
@@ -91,6 +95,23 @@ class SqliteAudit:
     async def last_heartbeat(self, name: str) -> tuple[datetime, str | None] | None:
         row = await self._db.fetchone("SELECT at, detail FROM heartbeats WHERE name = ?", (name,))
         return None if row is None else (from_db_time(row["at"]), row["detail"])
+
+    async def heartbeats(self, kind: str) -> list[Heartbeat]:
+        rows = await self._db.fetchall(
+            f"SELECT name, at, detail FROM heartbeats WHERE {_OF_KIND} ORDER BY name",  # noqa: S608
+            (kind, kind, kind),
+        )
+        return [
+            Heartbeat(name=r["name"], at=from_db_time(r["at"]), detail=r["detail"]) for r in rows
+        ]
+
+    async def forget_heartbeats(self, kind: str, *, before: datetime) -> list[str]:
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                f"DELETE FROM heartbeats WHERE ({_OF_KIND}) AND at < ? RETURNING name",  # noqa: S608
+                (kind, kind, kind, to_db_time(before)),
+            )
+            return sorted(str(row[0]) for row in await cursor.fetchall())
 
     async def set_value(self, key: str, value: str, now: datetime) -> None:
         await self._db.execute(

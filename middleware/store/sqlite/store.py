@@ -18,6 +18,7 @@ from middleware.store.pms_rooms import PmsRooms
 from middleware.store.prune import Prune
 from middleware.store.retention import Retention
 from middleware.store.revisions import Revisions
+from middleware.store.signals import Signals
 from middleware.store.sqlite.ari_state import SqliteAriState
 from middleware.store.sqlite.audit import SqliteAudit
 from middleware.store.sqlite.booking_map import SqliteBookingMap
@@ -33,6 +34,7 @@ from middleware.store.sqlite.pms_rooms import SqlitePmsRooms
 from middleware.store.sqlite.prune import SqlitePrune
 from middleware.store.sqlite.retention import SqliteRetention
 from middleware.store.sqlite.revisions import SqliteRevisions
+from middleware.store.sqlite.signals import SqliteSignals
 from middleware.store.sqlite.sync_requests import SqliteSyncRequests
 from middleware.store.sqlite.timeline import SqliteTimeline
 from middleware.store.sqlite.wakeups import SqliteWakeups
@@ -60,6 +62,7 @@ class SqliteStore:
         self.prune: Prune = SqlitePrune(db)
         self.retention: Retention = SqliteRetention(db)
         self.revisions: Revisions = SqliteRevisions(db)
+        self.signals: Signals = SqliteSignals(db)
         self.sync_requests: SyncRequests = SqliteSyncRequests(db)
         self.timeline: Timeline = SqliteTimeline(db)
         self.wakeups: Wakeups = SqliteWakeups(db)
