@@ -91,10 +91,11 @@ class Row:
 
 
 async def _idle(store: Store) -> bool:
+    """No sync request open and no outbox row left, read in that order (`system.work_left`)."""
+    if await store.sync_requests.pending_count():
+        return False
     lanes = await store.outbox.backlog(clocks.utc_now())
-    return not (
-        await store.sync_requests.pending_count() or sum(b.pending + b.in_flight for b in lanes)
-    )
+    return not sum(b.pending + b.in_flight for b in lanes)
 
 
 def _mismatches(channex: ChannexEmulator, hotels: list[PmsEmulator], mapping: Mapping) -> int:

@@ -59,13 +59,18 @@ SETTLE_POLL_S = 0.02
 async def work_left(store: Store, now: datetime) -> int:
     """What the middleware still has to do: PMS sync requests, outbox rows due or in flight,
     booking revisions not yet acked or parked (0: idle)."""
-    lanes = await store.outbox.backlog(now)
+    # Read upstream first: work moves from revisions (an applied booking asks for a re-sync)
+    # to sync requests (a sync enqueues its changes before it finishes its requests) to the
+    # outbox. Read the other way, a sync could finish between the two reads and be missed in
+    # both: the outbox read before it wrote, its requests read after they were done.
     counts = await store.revisions.counts()
+    requests = await store.sync_requests.pending_count()
+    lanes = await store.outbox.backlog(now)
     return (
-        await store.sync_requests.pending_count()
-        + sum(b.pending + b.in_flight for b in lanes)
-        + counts.get("pending", 0)
+        counts.get("pending", 0)
         + counts.get("applied", 0)
+        + requests
+        + sum(b.pending + b.in_flight for b in lanes)
     )
 
 
