@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from middleware.sandbox.chaos_plan import POSTGRES_EPISODES, ChaosPlan
+from scripts import chaos
 from tests.chaos.harness import POSTGRES_OPTIONS, POSTGRES_SEEDS, run_ci_seed
 from tests.chaos.workload import ci_plan
 
@@ -60,3 +61,11 @@ def test_the_postgres_variant_keeps_the_seeds_other_faults(seed: int) -> None:
     assert plain == ci_plan(seed)
     downs = [e for e in postgres.episodes if e.kind == "database_down"]
     assert all(e.stop_mode in ("fast", "immediate") for e in downs)
+
+
+def test_the_campaign_runs_the_postgres_variant_on_request() -> None:
+    plain = chaos.options_for(chaos.parse_args(["--seeds", "3"]))
+    postgres = chaos.options_for(chaos.parse_args(["--postgres"]))
+    assert (plain.postgres, plain.webs, plain.workers) == (False, 1, 1)
+    assert (postgres.postgres, postgres.webs, postgres.workers) == (True, 2, 3)
+    assert dataclasses.replace(postgres, postgres=False, webs=1, workers=1) == plain
