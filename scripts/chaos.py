@@ -1,6 +1,7 @@
 """The chaos campaign: run many seeds, print one row per seed, exit 1 if any seed failed.
 
     python scripts/chaos.py --seeds 200 [--start 0] [--minutes-per-seed N] [--real-time] [--drift]
+        [--postgres]
 
 Each seed starts the real middleware (web and worker as subprocesses) against both emulators,
 runs a seeded workload of OTA bookings and PMS changes under seeded faults (Channex 429s,
@@ -13,7 +14,9 @@ is kept and printed.
 By default time is compressed (rate-limit window 6 s instead of 60 s, the 429 pauses
 likewise); `--real-time` uses Channex's 60 s window. `--drift` runs the drift variant: edits
 in the Channex UI and partly applied pushes as well, to be healed by reconciliation alone
-(read-backs every `DRIFT_PARITY_INTERVAL_S`, no full sync after go-live).
+(read-backs every `DRIFT_PARITY_INTERVAL_S`, no full sync after go-live). `--postgres` runs
+the PostgreSQL variant: 2 web and 3 worker processes on a throwaway cluster of each seed's own,
+`kill -9` of any of them and the database server stopped and started again as well.
 """
 
 from __future__ import annotations
@@ -34,10 +37,13 @@ import asyncio
 import shutil
 import tempfile
 from collections import Counter
+from dataclasses import replace
 
 from middleware import logs
 from middleware.sandbox.chaos_run import ChaosOptions, SeedResult, run_seed
 
+POSTGRES_WEBS = 2
+POSTGRES_WORKERS = 3
 DRIFT_PARITY_INTERVAL_S = 3  # compressed time (30 with --real-time): 900 s in the 60 s model
 
 HEADER = (
@@ -68,6 +74,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="Channex UI edits and partly applied pushes too, healed by reconciliation alone",
     )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="2 webs and 3 workers on PostgreSQL, with database restarts (the machine's server)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="fault counts per seed")
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.start < 0:
@@ -79,14 +90,18 @@ def options_for(args: argparse.Namespace) -> ChaosOptions:
     minutes = args.minutes_per_seed or (3.0 if args.real_time else 0.75)
     interval = 0 if not args.drift else DRIFT_PARITY_INTERVAL_S * (10 if args.real_time else 1)
     if args.real_time:
-        return ChaosOptions(
+        options = ChaosOptions(
             duration_s=minutes * 60,
             window_s=60.0,
             quiet_timeout_s=900.0,
             pms_poll_s=10,
             parity_interval_s=interval,
         )
-    return ChaosOptions(duration_s=minutes * 60, parity_interval_s=interval)
+    else:
+        options = ChaosOptions(duration_s=minutes * 60, parity_interval_s=interval)
+    if not args.postgres:
+        return options
+    return replace(options, postgres=True, webs=POSTGRES_WEBS, workers=POSTGRES_WORKERS)
 
 
 def row(result: SeedResult) -> str:

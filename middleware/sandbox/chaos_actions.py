@@ -5,7 +5,8 @@ Channex emulator, a price or a direct booking in the sistema-os emulator) and th
 in the Channex UI into the emulator's UI edit. `FaultSwitch`
 changes the emulators' fault plans during the run and keeps the count of injected faults
 across the changes. `Timeline` runs both schedules against the clock; every kill and restart
-is a real `kill -9` and a new process.
+is a real `kill -9` and a new process, every database restart a real `pg_ctl stop` and `start`
+of the run's own cluster.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from middleware.sandbox.chaos_workload import (
     Stay,
 )
 from middleware.sandbox.faults import FaultPlan
+from middleware.sandbox.pg_cluster import Cluster
 from middleware.sandbox.pms import PmsEmulator
 from middleware.sandbox.pms_state import NoFreeApartmentError
 from middleware.sandbox.processes import MiddlewareProcess
@@ -162,8 +164,9 @@ class Timeline:
     driver: WorkloadDriver
     switch: FaultSwitch
     pms: PmsEmulator
-    web: MiddlewareProcess
-    worker: MiddlewareProcess
+    webs: tuple[MiddlewareProcess, ...]
+    workers: tuple[MiddlewareProcess, ...]
+    database: Cluster | None = None  # the PostgreSQL variant's server
     episodes_run: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
@@ -184,21 +187,32 @@ class Timeline:
     def _episode(
         self, e: Episode
     ) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
-        if e.kind in ("kill_worker", "kill_web"):
-            process = self.worker if e.kind == "kill_worker" else self.web
+        if e.kind in ("kill_worker", "kill_web", "kill_any"):
+            pool = {
+                "kill_worker": self.workers,
+                "kill_web": self.webs,
+                "kill_any": (*self.webs, *self.workers),
+            }[e.kind]
+            process = pool[e.victim % len(pool)]
+            killed = False
 
             async def kill() -> None:
-                if not process.running:
+                nonlocal killed
+                if process.running:
+                    await process.kill()
+                    killed = True
+                    self.episodes_run[e.kind] += 1
+                elif process.returncode != -9 and not refused_to_start(process):
+                    # not down from another episode's kill -9, nor waiting for the database
                     self.notes.append(f"{process.name} had exited by itself ({process.returncode})")
-                    return
-                await process.kill()
-                self.episodes_run[e.kind] += 1
 
             async def restart() -> None:
-                if not process.running:
+                if killed and not process.running:
                     await process.start()
 
             return kill, restart
+        if e.kind == "database_down":
+            return self._database_episode(e)
         if e.kind in ("channex_429_streak", "channex_5xx_streak"):
 
             async def streak() -> None:
@@ -219,6 +233,27 @@ class Timeline:
 
         return pms_faults, pms_calm
 
+    def _database_episode(
+        self, e: Episode
+    ) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
+        cluster = self.database
+        if cluster is None:
+            raise ValueError("a database_down episode needs the run's PostgreSQL cluster")
+
+        async def down() -> None:
+            await asyncio.to_thread(cluster.down, mode=e.stop_mode or "fast")
+            self.episodes_run[e.kind] += 1
+
+        async def up() -> None:
+            await asyncio.to_thread(cluster.up)
+            # A process started while the server was down refused to start (exit 2, one
+            # line): start it again, as its supervisor would.
+            for process in (*self.webs, *self.workers):
+                if refused_to_start(process):
+                    await process.start()
+
+        return down, up
+
     async def run(self) -> None:
         """Everything in time order; late actions run at once (the clock never waits twice)."""
         self.switch.channex_plan(self.plan.channex)
@@ -228,6 +263,14 @@ class Timeline:
             if delay_s > 0:
                 await asyncio.sleep(delay_s)
             await action()
+
+
+def refused_to_start(process: MiddlewareProcess) -> bool:
+    """It exited by itself because its database could not be reached (`store.open`)."""
+    if process.running or process.returncode != 2:
+        return False
+    lines = process.output().splitlines()
+    return bool(lines) and "cannot connect to PostgreSQL" in lines[-1]
 
 
 def _now(apply: Callable[[_T], None], item: _T) -> Callable[[], Awaitable[None]]:

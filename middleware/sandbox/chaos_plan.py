@@ -9,11 +9,16 @@ same plan, so a failing seed is rerun with `scripts/chaos.py --seeds 1 --start <
 - Episodes, at seeded moments, one track per thing they disturb so two never overlap on it:
   Channex answering only 429 (a streak) or only 500 for a while; sistema-os down, flaky
   (5xx and answers slower than the middleware waits) or losing the reply to committed booking
-  creations; `kill -9` of the worker or of the web process, restarted after a pause.
+  creations; `kill -9` of a worker or of a web process, restarted after a pause (which one of
+  several is the episode's `victim`).
 - With `drift=True` (the reconciliation variant), Channex drifting from the PMS by itself as
   well: pushes answered 200 but applied partly (`p_partial`) and edits in the Channex UI
   (`chaos_channex_edits`), some announced by the `ari` webhook and some not. Drawn from their
   own random streams, so a seed's other faults are the same with or without them.
+- With `postgres=True` (several processes on one PostgreSQL store), also: `kill -9` of any
+  process, web or worker (`kill_any`), and the database server stopped — cleanly (`fast`) or
+  as a crash (`immediate`) — and started again after a while (`database_down`). From a stream
+  of their own too, so the seed's other faults are those of its SQLite run.
 """
 
 from __future__ import annotations
@@ -34,8 +39,11 @@ EpisodeKind = Literal[
     "pms_lost_replies",
     "kill_worker",
     "kill_web",
+    "kill_any",
+    "database_down",
 ]
-Track = Literal["channex", "pms", "worker", "web"]
+Track = Literal["channex", "pms", "worker", "web", "any", "database"]
+StopMode = Literal["fast", "immediate"]
 
 # kind → (track, chance the seed picks it, most occurrences, shortest and longest duration s)
 EPISODES: dict[EpisodeKind, tuple[Track, float, int, float, float]] = {
@@ -47,6 +55,13 @@ EPISODES: dict[EpisodeKind, tuple[Track, float, int, float, float]] = {
     "kill_worker": ("worker", 0.6, 2, 0.5, 3.0),  # duration = how long it stays dead
     "kill_web": ("web", 0.5, 2, 0.5, 4.0),
 }
+# The PostgreSQL variant's own episodes: each seed has some of both.
+POSTGRES_EPISODES: dict[EpisodeKind, tuple[Track, float, int, float, float]] = {
+    "kill_any": ("any", 1.0, 3, 0.5, 3.0),
+    "database_down": ("database", 1.0, 2, 0.5, 4.0),
+}
+STOP_MODES: tuple[StopMode, ...] = ("fast", "immediate")
+VICTIMS = 1000  # an episode's victim number; the process is number % how many there are
 EARLIEST = 0.05  # episodes start within this share of the run ...
 LATEST = 0.8  # ... and this one
 GAP_S = 1.0  # at least this long between two episodes on one track
@@ -70,6 +85,8 @@ class Episode:
     at_s: float  # from the start of the workload
     duration_s: float
     pms_faults: PmsFaultPlan | None = None  # for the sistema-os episodes
+    victim: int = 0  # kills: which process (modulo how many can be picked)
+    stop_mode: StopMode | None = None  # database_down: how the server is stopped
 
     @property
     def end_s(self) -> float:
@@ -104,6 +121,7 @@ def make_plan(
     channex_timeout_s: float,
     pms_timeout_s: float,
     drift: bool = False,
+    postgres: bool = False,
 ) -> ChaosPlan:
     rng = Random(f"chaos-faults:{seed}")
     channex = FaultPlan(
@@ -117,8 +135,41 @@ def make_plan(
         p_reorder_webhook=rng.choice((0.0, 0.1, 0.3)),
         p_drop_webhook=rng.choice((0.0, 0.1, 0.25)),
     )
+    episodes = _episodes(EPISODES, rng, seed, duration_s, pms_timeout_s)
+    if postgres:
+        extra = Random(f"chaos-postgres:{seed}")
+        episodes += _episodes(POSTGRES_EPISODES, extra, seed, duration_s, pms_timeout_s)
+    victims = Random(f"chaos-victims:{seed}")
+    episodes = [
+        replace(
+            e,
+            victim=victims.randrange(VICTIMS),
+            stop_mode=victims.choice(STOP_MODES) if e.kind == "database_down" else None,
+        )
+        for e in episodes
+    ]
+    episodes.sort(key=lambda e: (e.at_s, e.kind))
+    if not drift:
+        return ChaosPlan(seed=seed, channex=channex, episodes=tuple(episodes))
+    partial = Random(f"chaos-partial:{seed}").choice(PARTIAL_CHOICES)
+    return ChaosPlan(
+        seed=seed,
+        channex=replace(channex, p_partial=partial),
+        episodes=tuple(episodes),
+        ui_edits=make_ui_edits(seed, duration_s=duration_s),
+    )
+
+
+def _episodes(
+    table: dict[EpisodeKind, tuple[Track, float, int, float, float]],
+    rng: Random,
+    seed: int,
+    duration_s: float,
+    pms_timeout_s: float,
+) -> list[Episode]:
+    """The seed's episodes of `table`, each track's spaced apart (`GAP_S`)."""
     wanted: dict[Track, list[tuple[EpisodeKind, float]]] = {}
-    for kind, (track, chance, most, shortest, longest) in EPISODES.items():
+    for kind, (track, chance, most, shortest, longest) in table.items():
         if rng.random() < chance:
             for _ in range(rng.randint(1, most)):
                 wanted.setdefault(track, []).append((kind, rng.uniform(shortest, longest)))
@@ -139,16 +190,7 @@ def make_plan(
                 )
             )
             free_at = at_s + length + GAP_S
-    episodes.sort(key=lambda e: (e.at_s, e.kind))
-    if not drift:
-        return ChaosPlan(seed=seed, channex=channex, episodes=tuple(episodes))
-    partial = Random(f"chaos-partial:{seed}").choice(PARTIAL_CHOICES)
-    return ChaosPlan(
-        seed=seed,
-        channex=replace(channex, p_partial=partial),
-        episodes=tuple(episodes),
-        ui_edits=make_ui_edits(seed, duration_s=duration_s),
-    )
+    return episodes
 
 
 def _pms_plan(kind: EpisodeKind, rng: Random, seed: int, timeout_s: float) -> PmsFaultPlan | None:

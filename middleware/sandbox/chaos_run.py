@@ -18,26 +18,41 @@ The drift variant (`options.parity_interval_s > 0`) adds Channex drifting by its
 edits and partly applied pushes (`chaos_plan`) — and reconciliation reading the whole horizon
 back every `parity_interval_s` (the nightly whole-horizon pass, compressed); the oracle then
 allows no full sync after go-live and counts read-backs against the rate limit.
+
+The PostgreSQL variant (`options.postgres`): a throwaway PostgreSQL cluster of the run's own
+(`pg_cluster`, data in a temporary directory) holds the store, `options.webs` web and
+`options.workers` worker processes share it (every web gets every booking webhook:
+`system_processes`), and the plan adds `kill -9` of any of them and stops of the database
+server, cleanly or as a crash (`chaos_plan`, `postgres=True`). The oracle is the same.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 
 from middleware import clock as clocks
+from middleware.config import Settings, load_settings
 from middleware.domain.mapping import Mapping
 from middleware.sandbox import chaos_oracle
 from middleware.sandbox.channex import ChannexEmulator
-from middleware.sandbox.chaos_actions import FaultSwitch, Timeline, WorkloadDriver
+from middleware.sandbox.chaos_actions import (
+    FaultSwitch,
+    Timeline,
+    WorkloadDriver,
+    refused_to_start,
+)
 from middleware.sandbox.chaos_plan import make_plan
 from middleware.sandbox.chaos_snapshot import MiddlewareSnapshot, read_snapshot
 from middleware.sandbox.chaos_workload import make_workload
+from middleware.sandbox.pg_cluster import Cluster, start_cluster
 from middleware.sandbox.pms import PmsEmulator
 from middleware.sandbox.processes import MiddlewareProcess
 from middleware.sandbox.system_emulators import SANDBOX, ChannexKnobs, open_emulators
@@ -45,6 +60,7 @@ from middleware.sandbox.system_processes import run_middleware
 
 POLL_S = 0.25
 GO_LIVE_TIMEOUT_S = 60.0
+DATABASE = "chaos"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +78,9 @@ class ChaosOptions:
     bookings: tuple[int, int] = (20, 40)
     pms_changes: tuple[int, int] = (50, 150)
     parity_interval_s: int = 0  # > 0: the drift variant (UI edits, partly applied pushes)
+    postgres: bool = False  # the PostgreSQL variant: its own cluster, database restarts
+    webs: int = 1
+    workers: int = 1
 
     @property
     def drift(self) -> bool:
@@ -120,23 +139,44 @@ class SeedResult:
         return sum(self.faults.values())
 
 
+@contextlib.asynccontextmanager
+async def _database(options: ChaosOptions) -> AsyncIterator[tuple[Cluster | None, dict[str, str]]]:
+    """The PostgreSQL variant's cluster and the DATABASE_URL naming its database (SQLite: none)."""
+    if not options.postgres:
+        yield None, {}
+        return
+    cluster = await asyncio.to_thread(start_cluster)
+    try:
+        await asyncio.to_thread(cluster.admin, f"CREATE DATABASE {DATABASE}")
+        yield cluster, {"DATABASE_URL": cluster.url(DATABASE)}
+    finally:
+        await asyncio.to_thread(cluster.stop)
+
+
 async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResult:
     """Run `seed` in `workdir` (an existing, empty directory: database, mapping, logs)."""
     started = time.monotonic()
     async with (
+        _database(options) as (cluster, database_env),
         open_emulators(
             workdir,
             clock=clocks.utc_now,
             channex=ChannexKnobs(rate_limit=options.rate_limit, window_s=options.window_s),
         ) as emulators,
-        run_middleware(emulators, workdir, split=True, env=options.env()) as children,
+        run_middleware(
+            emulators,
+            workdir,
+            split=True,
+            env=options.env() | database_env,
+            webs=options.webs,
+            workers=options.workers,
+        ) as children,
     ):
         channex, pms, mapping = emulators.channex, emulators.pms, emulators.mapping
         today = emulators.today
-        web, worker, url = children.web, children.worker, children.url
-        assert worker is not None
+        settings = load_settings(children.env, env_file=None)  # the children's, for the oracle
         try:
-            await _go_live(emulators.session, url, workdir / "middleware.db")
+            await _go_live(emulators.session, children.url, settings)
             timeline = Timeline(
                 plan=make_plan(
                     seed,
@@ -144,6 +184,7 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
                     channex_timeout_s=options.channex_timeout_s,
                     pms_timeout_s=options.pms_timeout_s,
                     drift=options.drift,
+                    postgres=options.postgres,
                 ),
                 ops=make_workload(
                     seed,
@@ -155,16 +196,17 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
                 driver=WorkloadDriver(channex, pms, mapping, today),
                 switch=FaultSwitch(channex, pms),
                 pms=pms,
-                web=web,
-                worker=worker,
+                webs=children.webs,
+                workers=children.workers,
+                database=cluster,
             )
             await timeline.run()
             timeline.switch.off()
-            notes = await _restart_the_fallen(web, worker)
-            notes += await _wait_for_quiet(channex, pms, workdir / "middleware.db", options)
-            attention = await _attention(emulators.session, url)
+            notes = await _restart_the_fallen(*children.all)
+            notes += await _wait_for_quiet(channex, pms, settings, options)
+            attention = await _attention(emulators.session, children.url)
         finally:
-            codes = {p.name: await p.stop() for p in (web, worker)}
+            codes = {p.name: await p.stop() for p in children.all}
             pms.middleware_url = None
         notes += [f"{name} exited {code} after SIGTERM" for name, code in codes.items() if code]
         verdict = chaos_oracle.judge(
@@ -172,7 +214,7 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
                 channex=channex,
                 pms=pms,
                 mapping=mapping,
-                snapshot=read_snapshot(workdir / "middleware.db"),
+                snapshot=await read_snapshot(settings),
                 attention=attention,
                 today=today(),
                 horizon_days=options.sync_days,
@@ -184,13 +226,13 @@ async def run_seed(seed: int, options: ChaosOptions, workdir: Path) -> SeedResul
         return _result(seed, timeline, channex, mapping, verdict, notes, started, workdir)
 
 
-async def _go_live(session: aiohttp.ClientSession, url: str, db_path: Path) -> None:
+async def _go_live(session: aiohttp.ClientSession, url: str, settings: Settings) -> None:
     headers = {"Authorization": f"Bearer {SANDBOX.admin_token}"}
     async with session.post(url + "/sync/full", headers=headers) as response:
         if response.status != 202:
             raise RuntimeError(f"POST /sync/full answered {response.status}")
     deadline = time.monotonic() + GO_LIVE_TIMEOUT_S
-    while read_snapshot(db_path).busy:
+    while (await read_snapshot(settings)).busy:
         if time.monotonic() > deadline:
             raise RuntimeError(f"the go-live full sync did not finish in {GO_LIVE_TIMEOUT_S} s")
         await asyncio.sleep(POLL_S)
@@ -200,14 +242,14 @@ async def _restart_the_fallen(*processes: MiddlewareProcess) -> list[str]:
     notes = []
     for process in processes:
         if not process.running:
-            if process.returncode not in (None, -9):
+            if process.returncode not in (None, -9) and not refused_to_start(process):
                 notes.append(f"{process.name} had exited by itself ({process.returncode})")
             await process.start()
     return notes
 
 
 async def _wait_for_quiet(
-    channex: ChannexEmulator, pms: PmsEmulator, db_path: Path, options: ChaosOptions
+    channex: ChannexEmulator, pms: PmsEmulator, settings: Settings, options: ChaosOptions
 ) -> list[str]:
     """Until nothing is pending for `quiet_s` on end; a note when `quiet_timeout_s` passes."""
     deadline = time.monotonic() + options.quiet_timeout_s
@@ -216,7 +258,7 @@ async def _wait_for_quiet(
     while time.monotonic() < deadline:
         await channex.deliver_pending()
         await pms.drain_notifications()
-        snapshot = read_snapshot(db_path)
+        snapshot = await read_snapshot(settings)
         busy = snapshot.busy + _unheard(channex, snapshot)
         now = time.monotonic()
         if busy:

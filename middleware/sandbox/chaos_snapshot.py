@@ -1,19 +1,22 @@
 """What the middleware's database says, read from outside (read-only) for the chaos oracle.
 
-The middleware's own store modules are the code under test, so the oracle reads the tables
-with plain SQL through the standard library, on a read-only connection that never blocks or
-changes what the processes do.
+The store is opened as `python -m middleware check` opens it (`store.open.open_store_read_only`
+with the run's settings: the SQLite file, or PostgreSQL's read-only sessions), so the same
+reading serves both backends. The middleware's own store operations are the code under test,
+so the oracle does not ask them: it reads the tables with its own plain SQL (written once, valid
+on both backends) on the store's connection, and never blocks or changes what the processes do.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-BUSY_TIMEOUT_MS = 5000
+from middleware.config import Settings
+from middleware.store.open import open_store_read_only
+from middleware.store.port import Store
+from middleware.store.postgres.store import PostgresStore
+from middleware.store.sqlite.store import SqliteStore
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,7 +41,7 @@ class MiddlewareSnapshot:
     open_notice_refs: frozenset[str]
     outbox_pending: int  # rows waiting to be pushed (claimed or not)
     dead_cells: tuple[DeadCell, ...]
-    sync_requests_open: int  # pending or running
+    sync_requests_open: int  # pending or running, the workers' periodic PMS polls aside
     pushes: dict[str, int]  # push status → count
     full_syncs: int = 0  # sync requests for a full sync, done or not
     read_backs_asked: int = 0  # parity read-backs an `ari` webhook asked for, not done yet
@@ -56,59 +59,76 @@ class MiddlewareSnapshot:
         return [f"{count} {name}" for name, count in parts.items() if count]
 
 
-@contextlib.contextmanager
-def _connect(path: Path) -> Iterator[sqlite3.Connection]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.row_factory = sqlite3.Row
+async def _rows(store: Store, sql: str) -> list[Any]:
+    """The rows of `sql` (no parameters) on either backend, each readable by column name."""
+    if isinstance(store, SqliteStore | PostgresStore):
+        return list(await store.db.fetchall(sql))
+    raise TypeError(f"no backend for {store!r}")
+
+
+async def _count(store: Store, sql: str) -> int:
+    rows = await _rows(store, sql)
+    return int(rows[0]["n"]) if rows else 0
+
+
+async def read_snapshot(settings: Settings) -> MiddlewareSnapshot:
+    """The snapshot of the store `settings` name (opened read-only for this one reading)."""
+    store = await open_store_read_only(settings)
     try:
-        yield conn
+        return await _read(store)
     finally:
-        conn.close()
+        await store.close()
 
 
-def read_snapshot(path: Path) -> MiddlewareSnapshot:
-    with _connect(path) as conn:
-        revisions = {
-            row["revision_id"]: RevisionRecord(
-                status=row["status"], reason=row["reason"], booking_id=row["booking_id"]
-            )
-            for row in conn.execute("SELECT revision_id, status, reason, booking_id FROM revisions")
-        }
-        refs = frozenset(
-            row["ref"]
-            for row in conn.execute(
-                "SELECT ref FROM notices WHERE resolved_at IS NULL AND ref IS NOT NULL"
-            )
+async def _read(store: Store) -> MiddlewareSnapshot:
+    revisions = {
+        row["revision_id"]: RevisionRecord(
+            status=row["status"], reason=row["reason"], booking_id=row["booking_id"]
         )
-        dead = tuple(
-            DeadCell(
-                kind=row["kind"],
-                entity_id=row["entity_id"],
-                day=row["day"],
-                field=row["field"],
-                last_error=row["last_error"],
-            )
-            for row in conn.execute(
-                "SELECT kind, entity_id, day, field, last_error FROM outbox WHERE status = 'dead'"
-            )
+        for row in await _rows(
+            store, "SELECT revision_id, status, reason, booking_id FROM revisions"
         )
-        return MiddlewareSnapshot(
-            revisions=revisions,
-            open_notice_refs=refs,
-            outbox_pending=_count(conn, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"),
-            dead_cells=dead,
-            sync_requests_open=_count(
-                conn, "SELECT COUNT(*) FROM sync_requests WHERE status IN ('pending', 'running')"
-            ),
-            pushes={
-                row["status"]: row["n"]
-                for row in conn.execute("SELECT status, COUNT(*) AS n FROM pushes GROUP BY status")
-            },
-            full_syncs=_count(conn, "SELECT COUNT(*) FROM sync_requests WHERE full_sync = 1"),
-            read_backs_asked=_count(conn, "SELECT COUNT(*) FROM parity_requests"),
+    }
+    refs = frozenset(
+        row["ref"]
+        for row in await _rows(
+            store, "SELECT ref FROM notices WHERE resolved_at IS NULL AND ref IS NOT NULL"
         )
-
-
-def _count(conn: sqlite3.Connection, sql: str) -> int:
-    row = conn.execute(sql).fetchone()
-    return int(row[0]) if row else 0
+    )
+    dead = tuple(
+        DeadCell(
+            kind=row["kind"],
+            entity_id=row["entity_id"],
+            day=str(row["day"]),  # PostgreSQL: a date; SQLite: its ISO text
+            field=row["field"],
+            last_error=row["last_error"],
+        )
+        for row in await _rows(
+            store,
+            "SELECT kind, entity_id, day, field, last_error FROM outbox WHERE status = 'dead'",
+        )
+    )
+    return MiddlewareSnapshot(
+        revisions=revisions,
+        open_notice_refs=refs,
+        outbox_pending=await _count(
+            store, "SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'"
+        ),
+        dead_cells=dead,
+        sync_requests_open=await _count(
+            store,
+            # Each worker asks for a PMS poll every PMS_POLL_INTERVAL: with several workers
+            # one is nearly always open, and it is no work left (a change it finds is queued
+            # in the outbox, which counts).
+            "SELECT COUNT(*) AS n FROM sync_requests"
+            " WHERE status IN ('pending', 'running') AND source != 'poll'",
+        ),
+        pushes={
+            row["status"]: int(row["n"])
+            for row in await _rows(
+                store, "SELECT status, COUNT(*) AS n FROM pushes GROUP BY status"
+            )
+        },
+        full_syncs=await _count(store, "SELECT COUNT(*) AS n FROM sync_requests WHERE full_sync"),
+        read_backs_asked=await _count(store, "SELECT COUNT(*) AS n FROM parity_requests"),
+    )

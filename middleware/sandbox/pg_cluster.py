@@ -1,6 +1,7 @@
-"""A throwaway PostgreSQL cluster for the tests and the benchmarks (`scripts/bench_wakeup.py
---backend postgres`): initdb in a temporary directory, a server on
-a free loopback port with its socket in that directory, stopped and removed at the end.
+"""A throwaway PostgreSQL cluster: initdb in a temporary directory, a server on a free
+loopback port with its socket in that directory, stopped and removed at the end. The tests'
+session cluster (`tests/kit/pg.py`), the chaos runs on PostgreSQL (which take the server down
+and up again: `down`, `up`) and `scripts/bench_workers.py` and `scripts/bench_wakeup.py` use it.
 
 `initdb` and `pg_ctl` refuse to run as root; as root (CI) they run as the `postgres` user
 through `runuser`, and the directory is handed to that user. Durability is off (`fsync`,
@@ -9,14 +10,18 @@ through `runuser`, and the directory is handed to that user. Durability is off (
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg
 
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 PREFERRED_MAJOR = "15"
@@ -61,6 +66,7 @@ class Cluster:
     root: Path
     port: int
     bin_dir: Path
+    options: str = ""  # the server's command-line options (`pg_ctl start -o`)
 
     def url(self, dbname: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
@@ -68,6 +74,26 @@ class Cluster:
     @property
     def data_dir(self) -> Path:
         return self.root / "data"
+
+    def admin(self, sql: str) -> None:
+        """One statement on the maintenance database (CREATE / DROP DATABASE need autocommit)."""
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(sql.encode())
+
+    def _pg_ctl(self, *args: str) -> None:
+        done = _run([str(self.bin_dir / "pg_ctl"), *args, "-D", str(self.data_dir)])
+        if done.returncode != 0:
+            raise ClusterError(f"pg_ctl {args[0]} ({done.returncode}):\n{done.stdout}{done.stderr}")
+
+    def down(self, *, mode: str = "fast") -> None:
+        """Stop the server and keep its data: `fast` ends every session cleanly, `immediate`
+        is a crash (the next start recovers from the WAL)."""
+        self._pg_ctl("stop", "-w", "-m", mode)
+
+    def up(self) -> None:
+        """Start the stopped server again, on the same port with the same options."""
+        log = self.root / f"server-{self.port}.log"
+        self._pg_ctl("start", "-w", "-t", "60", "-l", str(log), "-o", self.options)
 
     def stop(self) -> None:
         """Stop the server (immediate: nothing here is worth a checkpoint) and remove it all."""
@@ -106,10 +132,12 @@ def start_cluster() -> Cluster:
         for _ in range(START_ATTEMPTS):
             cluster.port = _free_port()
             log = root / f"server-{cluster.port}.log"
-            options = f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 {SERVER_OPTIONS}"
+            cluster.options = (
+                f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 {SERVER_OPTIONS}"
+            )
             started = _run(
                 [str(bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(cluster.data_dir),
-                 "-l", str(log), "-o", options]
+                 "-l", str(log), "-o", cluster.options]
             )  # fmt: skip
             if started.returncode == 0:
                 return cluster
@@ -120,3 +148,13 @@ def start_cluster() -> Cluster:
     except BaseException:
         cluster.stop()
         raise
+
+
+@contextlib.contextmanager
+def throwaway_cluster() -> Iterator[Cluster]:
+    """A started cluster until the block ends (then stopped and removed)."""
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

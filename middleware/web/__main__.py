@@ -4,7 +4,8 @@ Binds HOST (default 0.0.0.0: every interface) and PORT (default 8001); `--host` 
 win over both. With Channex enabled and CHANNEX_WEBHOOK_SECRET empty it refuses to start
 (exit 2, one line) unless CHANNEX_WEBHOOK_ALLOW_UNSIGNED=true names the risk: an unsigned
 `/webhook/channex` takes anyone's POST. This covers the one-process mode too
-(WORKER_IN_PROCESS=true runs the worker inside this process).
+(WORKER_IN_PROCESS=true runs the worker inside this process). A PostgreSQL `DATABASE_URL`
+that cannot be reached is one line too (exit 2), before the server starts, as the worker says it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ if pyversion.problem() is not None:  # first: one clear line on a Python older t
     pyversion.refuse()
 
 import argparse
+import asyncio
 import os
 import signal
 import sys
@@ -41,6 +43,22 @@ def unsigned_webhook_refusal(settings: Settings) -> str | None:
     )
 
 
+async def database_refusal(settings: Settings) -> str | None:
+    """Why the store named by `DATABASE_URL` cannot be used, or None. One connection, opened
+    and closed: without it uvicorn reports the failed lifespan as a traceback. SQLite is
+    opened (created, migrated) by the lifespan itself, as before."""
+    from middleware.store.open import DatabaseUnavailableError, open_store_read_only, postgres_url
+
+    try:
+        if postgres_url(settings) is None:
+            return None
+        store = await open_store_read_only(settings)
+    except (ConfigError, DatabaseUnavailableError) as exc:
+        return str(exc)
+    await store.close()
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m middleware.web", description=__doc__)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -54,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"middleware: {exc}", file=sys.stderr)
         return 2
     if (refusal := unsigned_webhook_refusal(settings)) is not None:
+        print(f"middleware: {refusal}", file=sys.stderr)
+        return 2
+    if (refusal := asyncio.run(database_refusal(settings))) is not None:
         print(f"middleware: {refusal}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, secrets=settings.secret_values())

@@ -29,3 +29,10 @@ async def run_ci_seed(seed: int, workdir: Path, options: ChaosOptions = CI_OPTIO
     result = await run_seed(seed, options, workdir)
     print("\n" + HEADER + "\n" + row(result))
     return result
+
+
+# The PostgreSQL variant: 2 web and 3 worker processes on a cluster of the run's own, kill -9
+# of any of them and the database server stopped (cleanly or as a crash) and started again, on
+# top of the seed's other faults; the same oracle.
+POSTGRES_SEEDS = (3, 36)
+POSTGRES_OPTIONS = replace(CI_OPTIONS, postgres=True, webs=2, workers=3)

@@ -11,13 +11,14 @@ from tests.chaos.harness import CI_OPTIONS
 TODAY = date(2026, 11, 21)
 
 
-def ci_plan(seed: int, *, drift: bool = False) -> ChaosPlan:
+def ci_plan(seed: int, *, drift: bool = False, postgres: bool = False) -> ChaosPlan:
     return make_plan(
         seed,
         duration_s=CI_OPTIONS.duration_s,
         channex_timeout_s=CI_OPTIONS.channex_timeout_s,
         pms_timeout_s=CI_OPTIONS.pms_timeout_s,
         drift=drift,
+        postgres=postgres,
     )
 
 

@@ -13,11 +13,10 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 
-import psycopg
 import pytest
 
+from middleware.sandbox.pg_cluster import Cluster, ClusterError, start_cluster
 from middleware.store.postgres.database import PostgresDatabase
-from tests.pg.cluster import Cluster, ClusterError, start_cluster
 
 TEMPLATE_DB = "migrated_template"
 _numbers = count(1)
@@ -37,8 +36,7 @@ def pg_cluster() -> Iterator[Cluster]:
 
 def admin(cluster: Cluster, sql: str) -> None:
     """One statement on the maintenance database (CREATE / DROP DATABASE need autocommit)."""
-    with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-        conn.execute(sql.encode())
+    cluster.admin(sql)
 
 
 @pytest.fixture(scope="session")
