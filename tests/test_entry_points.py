@@ -38,6 +38,7 @@ def test_the_scripts_with_a_main_are_the_ones_expected() -> None:
         "bench_bookings.py",
         "bench_properties.py",
         "bench_wakeup.py",
+        "bench_workers.py",
         "chaos.py",
         "mutation.py",
         "setup_channex_duke.py",
