@@ -21,6 +21,7 @@ from middleware.sandbox.faults import FaultPlan
 from middleware.store import lanes, outbox
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import assert_channex_matches_pms
+from tests.kit.backends import Backend
 
 SYNC_DAYS = 60
 FAST = {"CHANNEX_SYNC_DAYS": str(SYNC_DAYS), "ARI_DEBOUNCE": "0.1", "ARI_MAX_DELAY": "0.5"}
@@ -113,8 +114,10 @@ def _statuses(system: System, path: str) -> list[int]:
     return [r.status for r in system.channex.calls("POST", path)]
 
 
-async def test_a_429_streak_walks_the_pause_ladder_and_loses_nothing(tmp_path: Path) -> None:
-    async with start_system(tmp_path, extra_env=FAST) as system:
+async def test_a_429_streak_walks_the_pause_ladder_and_loses_nothing(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(tmp_path, backend, extra_env=FAST) as system:
         await _go_live(system)
         system.channex.faults = FaultPlan(429, p_429=1.0)
         day = system.today() + timedelta(days=10)
@@ -152,8 +155,10 @@ async def test_a_429_streak_walks_the_pause_ladder_and_loses_nothing(tmp_path: P
         await assert_channex_matches_pms(system, days=SYNC_DAYS)
 
 
-async def test_a_5xx_streak_backs_off_and_sends_the_newest_values_once(tmp_path: Path) -> None:
-    async with start_system(tmp_path, extra_env=FAST) as system:
+async def test_a_5xx_streak_backs_off_and_sends_the_newest_values_once(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(tmp_path, backend, extra_env=FAST) as system:
         await _go_live(system)
         system.channex.faults = FaultPlan(500, p_5xx=1.0)
         first, second = system.today() + timedelta(days=5), system.today() + timedelta(days=9)
@@ -199,9 +204,11 @@ async def _eventually_backlog(system: System, kind: Kind, want: tuple[int, int, 
     await _eventually(system, probe, f"{kind} backlog {want}")
 
 
-async def test_persistent_failures_dead_letter_and_come_back_on_retry(tmp_path: Path) -> None:
+async def test_persistent_failures_dead_letter_and_come_back_on_retry(
+    tmp_path: Path, backend: Backend
+) -> None:
     env = {**FAST, "OUTBOX_MAX_ATTEMPTS": "2"}
-    async with start_system(tmp_path, extra_env=env) as system:
+    async with start_system(tmp_path, backend, extra_env=env) as system:
         await _go_live(system)
         system.channex.faults = FaultPlan(2, p_5xx=1.0)
         day = system.today() + timedelta(days=20)
@@ -256,10 +263,12 @@ async def _metric(system: System, name: str, labels: dict[str, str]) -> float:
     return 0.0
 
 
-async def test_values_channex_drops_are_recorded_and_not_resent(tmp_path: Path) -> None:
+async def test_values_channex_drops_are_recorded_and_not_resent(
+    tmp_path: Path, backend: Backend
+) -> None:
     # A longer debounce so that both changes leave in one push.
     env = {**FAST, "ARI_DEBOUNCE": "1", "ARI_MAX_DELAY": "3"}
-    async with start_system(tmp_path, extra_env=env) as system:
+    async with start_system(tmp_path, backend, extra_env=env) as system:
         await _go_live(system)
         partial = {"endpoint": "restrictions", "outcome": "partial"}
         partial_before = await _metric(system, "channex_pushes_total", partial)
@@ -334,8 +343,10 @@ async def test_values_channex_drops_are_recorded_and_not_resent(tmp_path: Path) 
         await assert_channex_matches_pms(system, days=SYNC_DAYS)
 
 
-async def test_days_that_became_past_while_waiting_are_never_sent(tmp_path: Path) -> None:
-    async with start_system(tmp_path, extra_env=FAST) as system:
+async def test_days_that_became_past_while_waiting_are_never_sent(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(tmp_path, backend, extra_env=FAST) as system:
         await _go_live(system)
         system.channex.faults = FaultPlan(9, p_5xx=1.0)
         start = system.today()
