@@ -266,3 +266,5 @@ async def test_the_readme_going_live_steps_send_nothing_before_go_live_and_all_a
             await eventually("the later change reached Channex", later_change_held)
             assert oracle.ari_differences(hotel, days=SYNC_DAYS) == []
         assert (web.returncode, worker.returncode) == (0, 0)
+    # The store was the backend's: on PostgreSQL no SQLite file was made beside the .env.
+    assert (tmp_path / "data" / "middleware.db").exists() == (backend.database_url is None)

@@ -14,13 +14,8 @@ throwaway cluster (tests/kit/pg.py), created for the test and dropped after it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-
-from middleware.store.port import Store
-from middleware.store.postgres.store import PostgresStore
-from middleware.store.sqlite.store import SqliteStore
 
 SQLITE_FILE = "middleware.db"  # in the test's directory (`system_emulators.middleware_env`)
 
@@ -39,10 +34,3 @@ class Backend:
         """The settings that point a middleware at this store (SQLite: none needed, the
         harness's `DATABASE_PATH` names the file)."""
         return {} if self.database_url is None else {"DATABASE_URL": self.database_url}
-
-    async def open_store(self, workdir: Path) -> Store:
-        """The same store opened on its own (the middleware stopped), on the caller's clock
-        as the harness's middleware runs."""
-        if self.database_url is None:
-            return await SqliteStore.open(workdir / SQLITE_FILE)
-        return await PostgresStore.open(self.database_url, caller_clock=True)
