@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from middleware.domain.models import Kind, Lane
 from middleware.sandbox.faults import FaultPlan
 from middleware.store import lanes, outbox
+from middleware.store.notices import Notice
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import assert_channex_matches_pms
 from tests.kit.backends import Backend
@@ -311,11 +312,14 @@ async def test_values_channex_drops_are_recorded_and_not_resent(
 
         # Recorded: push 'partial' with its task id, a notice, /status, the metric.
         assert (push.status, push.values_count, len(push.task_ids)) == ("partial", 2, 1)
-        (notice,) = [
-            n
-            for n in await system.context.runtime.store.notices.open_notices()
-            if n.kind == "channex_warning"
-        ]
+
+        # The pump adds the notice just after it records the push's outcome (on PostgreSQL
+        # the test can read in between): wait for it.
+        async def warnings_noticed() -> list[Notice] | None:
+            found = await system.context.runtime.store.notices.open_notices()
+            return [n for n in found if n.kind == "channex_warning"] or None
+
+        (notice,) = await _eventually(system, warnings_noticed, "the channex_warning notice")
         assert notice.detail.startswith("Channex dropped 1 value(s) of a restrictions push: ")
         _, status = await system.admin("GET", "/status")
         assert [n["detail"] for n in status["channex_warnings"]] == [notice.detail]
