@@ -18,6 +18,7 @@ from middleware.store.port import Store
 from middleware.store.postgres.store import PostgresStore
 from middleware.store.sqlite.store import SqliteStore
 from tests.flow.harness import CREDENTIALS, System, start_system
+from tests.kit.backends import Backend
 from tests.kit.clocks import ManualClock, MovableClock, ShiftedClock, Ticker
 from tests.kit.pg import empty_pg_url, pg_cluster, pg_db, pg_template, pg_url  # noqa: F401
 
@@ -63,8 +64,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 # --- store backends ----------------------------------------------------------------------------
-# The store contract suite (tests/store/contract) runs once per backend listed here; a new
-# backend adds its name and its branch in `store`.
+# The store contract suite (tests/store/contract) and the flow tests (tests/flow) run once per
+# backend listed here; a new backend adds its name and its branch in `store` and `backend`.
 STORE_BACKENDS = ["sqlite", "postgres"]
 
 
@@ -85,6 +86,18 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         raise ValueError(f"no store backend named {request.param!r}")
     yield opened
     await opened.close()
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """Where a whole-system test's middleware keeps its store, once per backend (the flow
+    tests, tests/flow): the SQLite file in `tmp_path`, or a fresh PostgreSQL database
+    (tests/kit/backends.py)."""
+    if request.param == "sqlite":
+        return Backend("sqlite")
+    if request.param == "postgres":
+        return Backend("postgres", request.getfixturevalue("pg_url"))
+    raise ValueError(f"no store backend named {request.param!r}")
 
 
 # --------------------------------------------------------------------- the test kit: clocks,

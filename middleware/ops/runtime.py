@@ -105,14 +105,20 @@ async def open_runtime(
     clock: clocks.Clock = clocks.utc_now,
     mapping: Mapping | None = None,
     read_only: bool = False,
+    caller_clock: bool = False,
 ) -> AsyncIterator[Runtime]:
     """Open the store and one HTTP session, wire the components, close on exit.
 
     `read_only` (the `check` command, which must change nothing): the database is opened for
     reading only (`store.open.open_store_read_only`) — the legacy store is not imported and
-    calls are not audited."""
+    calls are not audited. `caller_clock`: a PostgreSQL store runs on `clock`, not on the
+    database's (`store.open.open_store`; the in-process system harness)."""
     mapping = mapping if mapping is not None else load_mapping(settings.mapping_file)
-    store = await (open_store_read_only(settings) if read_only else open_store(settings))
+    store = await (
+        open_store_read_only(settings)
+        if read_only
+        else open_store(settings, caller_clock=caller_clock)
+    )
     session = aiohttp.ClientSession()
     try:
         if not read_only:

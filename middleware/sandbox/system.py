@@ -15,6 +15,11 @@ the mapping file.
 them; `open_system` is both in one block. Once the middleware answers, each property's booking
 webhook is registered in the emulated Channex and every sistema-os sends its change notices to
 the middleware; the block's end undoes that and stops everything.
+
+The store: the SQLite file `workdir/middleware.db`, or the PostgreSQL database that
+`DATABASE_URL` in `env` names. Every party runs on the harness's one clock, the store too: on
+PostgreSQL that is the caller's clock (`caller_clock`, `store.postgres.database`), so a fake
+clock drives leases, windows and stamps there as it does on SQLite.
 """
 
 from __future__ import annotations
@@ -184,7 +189,7 @@ class System(Generic[ClockT]):
 
     async def start(self) -> None:
         """Serve the middleware (on `port`; 0 the first time: any free one, kept after)."""
-        app = create_app(self.settings, clock=self.clock, mapping=self.mapping)
+        app = create_app(self.settings, clock=self.clock, mapping=self.mapping, caller_clock=True)
         self.url = await self._served.enter_async_context(serve_app(app, port=self.port))
         self.port = int(self.url.rsplit(":", 1)[1])
         self.context = app.state.ctx

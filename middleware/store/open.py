@@ -73,7 +73,7 @@ def _masked(text: str, url: str) -> str:
     return " ".join(text.split())
 
 
-async def _open_postgres(url: str, *, read_only: bool) -> PostgresStore:
+async def _open_postgres(url: str, *, read_only: bool, caller_clock: bool) -> PostgresStore:
     """One direct connection first, so an unreachable server fails at once with libpq's
     reason (the pool would retry quietly until its timeout), then the pool."""
     try:
@@ -81,7 +81,7 @@ async def _open_postgres(url: str, *, read_only: bool) -> PostgresStore:
         await probe.close()
         if read_only:
             return await PostgresStore.open_read_only(url)
-        return await PostgresStore.open(url)
+        return await PostgresStore.open(url, caller_clock=caller_clock)
     except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
         reason = _masked(str(exc), url)  # not chained: the original may quote the password
         raise DatabaseUnavailableError(
@@ -89,11 +89,13 @@ async def _open_postgres(url: str, *, read_only: bool) -> PostgresStore:
         ) from None
 
 
-async def open_store(settings: Settings) -> Store:
-    """Open (creating and migrating as needed) the store for reading and writing."""
+async def open_store(settings: Settings, *, caller_clock: bool = False) -> Store:
+    """Open (creating and migrating as needed) the store for reading and writing.
+    `caller_clock`: PostgreSQL runs on the caller's clock, not the database's (a process on
+    an injected clock — the flow tests' harness — whose leases and windows must follow it)."""
     url = postgres_url(settings)
     if url is not None:
-        return await _open_postgres(url, read_only=False)
+        return await _open_postgres(url, read_only=False, caller_clock=caller_clock)
     return await SqliteStore.open(settings.database_path)
 
 
@@ -104,7 +106,7 @@ async def open_store_read_only(settings: Settings) -> Store:
     read."""
     url = postgres_url(settings)
     if url is not None:
-        return await _open_postgres(url, read_only=True)
+        return await _open_postgres(url, read_only=True, caller_clock=False)
     path = settings.database_path
     if not path.is_file():
         return await SqliteStore.open(":memory:")

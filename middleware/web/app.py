@@ -60,17 +60,19 @@ def create_app(
     mapping: Mapping | None = None,
     run_worker: bool | None = None,
     reload_on_sighup: bool = False,
+    caller_clock: bool = False,
 ) -> Starlette:
     """`reload_on_sighup`: the process's own entry point (not tests or the sandbox) reloads
-    the mapping file on SIGHUP."""
+    the mapping file on SIGHUP. `caller_clock`: a PostgreSQL store runs on `clock` rather than
+    the database's (the in-process system harness, whose parties share one injected clock)."""
     in_process = settings.worker_in_process if run_worker is None else run_worker
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         opened: contextlib.AbstractAsyncContextManager[Runtime] = (
-            open_worker_runtime(settings, clock=clock, mapping=mapping)
+            open_worker_runtime(settings, clock=clock, mapping=mapping, caller_clock=caller_clock)
             if in_process
-            else open_runtime(settings, clock=clock, mapping=mapping)
+            else open_runtime(settings, clock=clock, mapping=mapping, caller_clock=caller_clock)
         )
         async with opened as runtime:
             worker = Worker(runtime) if isinstance(runtime, WorkerRuntime) else None

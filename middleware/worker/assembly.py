@@ -147,8 +147,14 @@ def _parts(rt: Runtime, pools: Pools) -> _Parts:
 
 @contextlib.asynccontextmanager
 async def open_worker_runtime(
-    settings: Settings, *, clock: clocks.Clock = clocks.utc_now, mapping: Mapping | None = None
+    settings: Settings,
+    *,
+    clock: clocks.Clock = clocks.utc_now,
+    mapping: Mapping | None = None,
+    caller_clock: bool = False,
 ) -> AsyncIterator[WorkerRuntime]:
     """`open_runtime` and the worker's parts on top (the worker entry point, one-process mode)."""
-    async with open_runtime(settings, clock=clock, mapping=mapping) as shared:
+    async with open_runtime(
+        settings, clock=clock, mapping=mapping, caller_clock=caller_clock
+    ) as shared:
         yield WorkerRuntime.around(shared)

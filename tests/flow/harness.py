@@ -10,6 +10,10 @@ test decides what Channex holds first.
 Time: every party shares one `ShiftedClock` that runs at real speed from a fixed start
 (31 Oct 2026, 12:00 UTC by default), so the certification table's literal dates (Nov 2026 –
 May 2027) are in the future and assertions can use them as written.
+
+The store: `backend` (tests/kit/backends.py; the flow tests take the `backend` fixture and run
+on each) — the SQLite file in `tmp_path` when None, or a PostgreSQL database, which the
+harness's middleware runs on the same fake clock (`middleware.sandbox.system`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Literal, TypeAlias
 
 from middleware.sandbox import system as systems
 from middleware.sandbox import system_emulators as emulated
+from tests.kit.backends import Backend
 from tests.kit.clocks import MovableClock, ShiftedClock
 
 CREDENTIALS = emulated.Credentials(
@@ -47,6 +52,7 @@ System: TypeAlias = systems.System[MovableClock]
 @contextlib.asynccontextmanager
 async def start_system(
     tmp_path: Path,
+    backend: Backend | None = None,
     *,
     hotel: str = "duke_beach",
     extra_env: Mapping[str, str] | None = None,
@@ -59,7 +65,7 @@ async def start_system(
         clock=clock or ShiftedClock(),
         hotels=emulated.Hotels(plan=hotel, pms_shape=pms_shape),
         credentials=CREDENTIALS,
-        env={**FLOW_ENV, **(extra_env or {})},
+        env={**FLOW_ENV, **(backend.env() if backend else {}), **(extra_env or {})},
         live=live,
     ) as system:
         yield system

@@ -19,8 +19,10 @@ from typing import Any, TypeVar
 from middleware.domain.models import Kind, Lane
 from middleware.sandbox.faults import FaultPlan
 from middleware.store import lanes, outbox
+from middleware.store.notices import Notice
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import assert_channex_matches_pms
+from tests.kit.backends import Backend
 
 SYNC_DAYS = 60
 FAST = {"CHANNEX_SYNC_DAYS": str(SYNC_DAYS), "ARI_DEBOUNCE": "0.1", "ARI_MAX_DELAY": "0.5"}
@@ -113,8 +115,10 @@ def _statuses(system: System, path: str) -> list[int]:
     return [r.status for r in system.channex.calls("POST", path)]
 
 
-async def test_a_429_streak_walks_the_pause_ladder_and_loses_nothing(tmp_path: Path) -> None:
-    async with start_system(tmp_path, extra_env=FAST) as system:
+async def test_a_429_streak_walks_the_pause_ladder_and_loses_nothing(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(tmp_path, backend, extra_env=FAST) as system:
         await _go_live(system)
         system.channex.faults = FaultPlan(429, p_429=1.0)
         day = system.today() + timedelta(days=10)
@@ -152,8 +156,10 @@ async def test_a_429_streak_walks_the_pause_ladder_and_loses_nothing(tmp_path: P
         await assert_channex_matches_pms(system, days=SYNC_DAYS)
 
 
-async def test_a_5xx_streak_backs_off_and_sends_the_newest_values_once(tmp_path: Path) -> None:
-    async with start_system(tmp_path, extra_env=FAST) as system:
+async def test_a_5xx_streak_backs_off_and_sends_the_newest_values_once(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(tmp_path, backend, extra_env=FAST) as system:
         await _go_live(system)
         system.channex.faults = FaultPlan(500, p_5xx=1.0)
         first, second = system.today() + timedelta(days=5), system.today() + timedelta(days=9)
@@ -199,9 +205,11 @@ async def _eventually_backlog(system: System, kind: Kind, want: tuple[int, int, 
     await _eventually(system, probe, f"{kind} backlog {want}")
 
 
-async def test_persistent_failures_dead_letter_and_come_back_on_retry(tmp_path: Path) -> None:
+async def test_persistent_failures_dead_letter_and_come_back_on_retry(
+    tmp_path: Path, backend: Backend
+) -> None:
     env = {**FAST, "OUTBOX_MAX_ATTEMPTS": "2"}
-    async with start_system(tmp_path, extra_env=env) as system:
+    async with start_system(tmp_path, backend, extra_env=env) as system:
         await _go_live(system)
         system.channex.faults = FaultPlan(2, p_5xx=1.0)
         day = system.today() + timedelta(days=20)
@@ -256,10 +264,12 @@ async def _metric(system: System, name: str, labels: dict[str, str]) -> float:
     return 0.0
 
 
-async def test_values_channex_drops_are_recorded_and_not_resent(tmp_path: Path) -> None:
+async def test_values_channex_drops_are_recorded_and_not_resent(
+    tmp_path: Path, backend: Backend
+) -> None:
     # A longer debounce so that both changes leave in one push.
     env = {**FAST, "ARI_DEBOUNCE": "1", "ARI_MAX_DELAY": "3"}
-    async with start_system(tmp_path, extra_env=env) as system:
+    async with start_system(tmp_path, backend, extra_env=env) as system:
         await _go_live(system)
         partial = {"endpoint": "restrictions", "outcome": "partial"}
         partial_before = await _metric(system, "channex_pushes_total", partial)
@@ -302,11 +312,14 @@ async def test_values_channex_drops_are_recorded_and_not_resent(tmp_path: Path) 
 
         # Recorded: push 'partial' with its task id, a notice, /status, the metric.
         assert (push.status, push.values_count, len(push.task_ids)) == ("partial", 2, 1)
-        (notice,) = [
-            n
-            for n in await system.context.runtime.store.notices.open_notices()
-            if n.kind == "channex_warning"
-        ]
+
+        # The pump adds the notice just after it records the push's outcome (on PostgreSQL
+        # the test can read in between): wait for it.
+        async def warnings_noticed() -> list[Notice] | None:
+            found = await system.context.runtime.store.notices.open_notices()
+            return [n for n in found if n.kind == "channex_warning"] or None
+
+        (notice,) = await _eventually(system, warnings_noticed, "the channex_warning notice")
         assert notice.detail.startswith("Channex dropped 1 value(s) of a restrictions push: ")
         _, status = await system.admin("GET", "/status")
         assert [n["detail"] for n in status["channex_warnings"]] == [notice.detail]
@@ -334,8 +347,10 @@ async def test_values_channex_drops_are_recorded_and_not_resent(tmp_path: Path) 
         await assert_channex_matches_pms(system, days=SYNC_DAYS)
 
 
-async def test_days_that_became_past_while_waiting_are_never_sent(tmp_path: Path) -> None:
-    async with start_system(tmp_path, extra_env=FAST) as system:
+async def test_days_that_became_past_while_waiting_are_never_sent(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(tmp_path, backend, extra_env=FAST) as system:
         await _go_live(system)
         system.channex.faults = FaultPlan(9, p_5xx=1.0)
         start = system.today()

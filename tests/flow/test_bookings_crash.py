@@ -19,6 +19,7 @@ from middleware.sandbox.pms_faults import PmsFaultPlan
 from middleware.sandbox.processes import MiddlewareProcess, middleware_env, running
 from tests.flow import ota
 from tests.flow.harness import start_system
+from tests.kit.backends import Backend
 from tests.kit.clocks import ShiftedClock
 
 CRASH_ENV = {
@@ -35,9 +36,10 @@ STALL_S = 5.0  # longer than PMS_TIMEOUT: the killed worker would never have had
 
 async def test_a_worker_killed_after_the_pms_commit_leaves_one_booking_and_one_ack(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
     clock = ShiftedClock(datetime.now(UTC))  # the subprocess uses the real clock
-    async with start_system(tmp_path, clock=clock, extra_env=CRASH_ENV) as system:
+    async with start_system(tmp_path, backend, clock=clock, extra_env=CRASH_ENV) as system:
         assert system.context.worker is None  # the web here takes webhooks only
         worker = MiddlewareProcess.worker(middleware_env(system.settings), cwd=tmp_path)
         async with running(worker):

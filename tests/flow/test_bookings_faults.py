@@ -20,6 +20,7 @@ from middleware.sandbox.pms_faults import PmsFaultPlan
 from middleware.store.revisions import STALE_REASON
 from tests.flow import ota
 from tests.flow.harness import System, start_system
+from tests.kit.backends import Backend
 
 D = date.fromisoformat
 CHECKIN, CHECKOUT = D("2026-12-10"), D("2026-12-13")
@@ -74,8 +75,10 @@ async def _open_notices(system: System) -> list[tuple[str, str | None]]:
     return sorted((n["kind"], n["ref"]) for n in body["notices"])
 
 
-async def test_duplicate_webhooks_make_exactly_one_pms_booking(tmp_path: Path) -> None:
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+async def test_duplicate_webhooks_make_exactly_one_pms_booking(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         system.channex.faults = FaultPlan(seed=5, p_duplicate_webhook=1.0)
         booking_id, revision_id = _book(system)
         await system.settle()
@@ -103,8 +106,9 @@ async def test_duplicate_webhooks_make_exactly_one_pms_booking(tmp_path: Path) -
 
 async def test_a_modification_arriving_before_its_booking_ends_in_the_newest_state(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         system.channex.faults = DROP_ALL  # we deliver by hand, in the wrong order
         booking_id, new_rev = _book(system, customer={"name": "Ana", "surname": "Lima"})
         modified_rev = system.channex.modify_booking(
@@ -143,8 +147,9 @@ async def test_a_modification_arriving_before_its_booking_ends_in_the_newest_sta
 
 async def test_a_cancellation_overtaking_its_booking_leaves_nothing_in_the_pms(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         system.channex.faults = DROP_ALL
         booking_id, new_rev = _book(system)
         cancel_rev = system.channex.cancel_booking(booking_id)
@@ -164,8 +169,12 @@ async def test_a_cancellation_overtaking_its_booking_leaves_nothing_in_the_pms(
         assert [r.revision_id for r in stale] == [new_rev]
 
 
-async def test_a_dropped_webhook_is_picked_up_by_the_feed_poll(tmp_path: Path) -> None:
-    async with start_system(tmp_path, extra_env={**FAST_ARI, "FEED_POLL_INTERVAL": "1"}) as system:
+async def test_a_dropped_webhook_is_picked_up_by_the_feed_poll(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(
+        tmp_path, backend, extra_env={**FAST_ARI, "FEED_POLL_INTERVAL": "1"}
+    ) as system:
         system.channex.faults = DROP_ALL
         booking_id, revision_id = _book(system)
         assert sorted(event for _, event in system.channex.dropped_deliveries) == [
@@ -189,8 +198,10 @@ async def test_a_dropped_webhook_is_picked_up_by_the_feed_poll(tmp_path: Path) -
         assert system.channex.calls("GET", "/booking_revisions/feed") != []
 
 
-async def test_no_ack_while_the_pms_is_down_then_one_booking_and_one_ack(tmp_path: Path) -> None:
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+async def test_no_ack_while_the_pms_is_down_then_one_booking_and_one_ack(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         system.pms.faults = PmsFaultPlan(seed=7, down=True)
         _, revision_id = _book(system)
         store = system.context.runtime.store
@@ -234,8 +245,9 @@ async def test_no_ack_while_the_pms_is_down_then_one_booking_and_one_ack(tmp_pat
 
 async def test_an_unmapped_room_type_is_parked_and_stays_parked_on_replay(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         unmapped_room = {
             "room_type_id": None,
             "rate_plan_id": None,
@@ -276,8 +288,10 @@ async def test_an_unmapped_room_type_is_parked_and_stays_parked_on_replay(
         assert system.pms.bookings() == []
 
 
-async def test_a_full_hotel_is_parked_then_replayed_once_a_room_is_free(tmp_path: Path) -> None:
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+async def test_a_full_hotel_is_parked_then_replayed_once_a_room_is_free(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         direct = [system.pms.book_direct("dlvu", CHECKIN, CHECKOUT) for _ in range(2)]
         await system.settle()
         with capture_logs() as logs:

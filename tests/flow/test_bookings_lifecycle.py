@@ -17,10 +17,11 @@ from middleware.config import load_settings
 from middleware.ops import runtime
 from middleware.sandbox.faults import FaultPlan
 from middleware.store import keys
-from middleware.store.sqlite.store import SqliteStore
+from middleware.store.port import Store
 from tests.flow import ota
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import assert_channex_matches_pms
+from tests.kit.backends import Backend
 
 D = date.fromisoformat
 SYNC_DAYS = 60
@@ -41,8 +42,9 @@ async def _live(system: System) -> None:
 
 async def test_new_modified_cancelled_reaches_the_pms_acked_once_with_availability(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         await _live(system)
 
         booking_id, new_rev = system.channex.create_booking(
@@ -171,8 +173,9 @@ async def test_new_modified_cancelled_reaches_the_pms_acked_once_with_availabili
 
 async def test_multi_room_booking_is_one_pms_booking_per_room_and_a_removed_room_is_cancelled(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         await _live(system)
         rooms = [
             ota.room(system, "ov", D("2026-12-20"), D("2026-12-23")),
@@ -234,10 +237,11 @@ async def test_multi_room_booking_is_one_pms_booking_per_room_and_a_removed_room
 
 async def test_a_legacy_booking_imported_at_start_is_cancelled_in_the_pms_never_created(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
     """The old integration's `bookings.json` beside the database is imported once at start;
     a later cancellation at the OTA cancels its `pms_reserva_id`, with no create."""
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         await _live(system)
         # The old integration took this booking: it saw the revision (the middleware did not)
         # and acked it, and made the booking in sistema-os itself.
@@ -298,34 +302,32 @@ async def test_a_legacy_booking_imported_at_start_is_cancelled_in_the_pms_never_
         assert [e for e in second_start if e["event"].startswith("legacy_bookings")] == []
 
 
-async def test_an_unreadable_legacy_file_is_tried_again_at_the_next_start(tmp_path: Path) -> None:
+async def test_an_unreadable_legacy_file_is_tried_again_at_the_next_start(
+    tmp_path: Path, store: Store
+) -> None:
     settings = load_settings(
         {"CHANNEX_API_KEY": "k", "DATABASE_PATH": str(tmp_path / "m.db")}, env_file=None
     )
     legacy = tmp_path / "bookings.json"
     legacy.write_text("{not json")
-    store = await SqliteStore.open(settings.database_path)
-    try:
-        with capture_logs() as logs:
-            await runtime.import_legacy_once(store, settings, NOW)
-        assert [(e["event"], e["log_level"], e["imported"]) for e in logs] == [
-            ("legacy_bookings_import_failed", "error", 0)
-        ]
-        assert await store.audit.get_value(keys.LEGACY_IMPORTED_KEY) is None
-
-        legacy.write_bytes(orjson.dumps({"bk-1": {"pms_reserva_id": 7, "status": "new"}}))
+    with capture_logs() as logs:
         await runtime.import_legacy_once(store, settings, NOW)
-        await runtime.import_legacy_once(store, settings, NOW)  # the marker: not again
-        marker = await store.audit.get_value(keys.LEGACY_IMPORTED_KEY)
-        assert marker is not None
-        assert orjson.loads(marker) == {
-            "path": str(legacy),
-            "imported": 1,
-            "skipped": 0,
-            "problems": [],
-        }
-        record = await store.booking_map.load("bk-1")
-        assert record is not None
-        assert (record.imported, record.rooms[0].pms_id) == (True, "7")
-    finally:
-        await store.close()
+    assert [(e["event"], e["log_level"], e["imported"]) for e in logs] == [
+        ("legacy_bookings_import_failed", "error", 0)
+    ]
+    assert await store.audit.get_value(keys.LEGACY_IMPORTED_KEY) is None
+
+    legacy.write_bytes(orjson.dumps({"bk-1": {"pms_reserva_id": 7, "status": "new"}}))
+    await runtime.import_legacy_once(store, settings, NOW)
+    await runtime.import_legacy_once(store, settings, NOW)  # the marker: not again
+    marker = await store.audit.get_value(keys.LEGACY_IMPORTED_KEY)
+    assert marker is not None
+    assert orjson.loads(marker) == {
+        "path": str(legacy),
+        "imported": 1,
+        "skipped": 0,
+        "problems": [],
+    }
+    record = await store.booking_map.load("bk-1")
+    assert record is not None
+    assert (record.imported, record.rooms[0].pms_id) == (True, "7")

@@ -11,6 +11,7 @@ from pathlib import Path
 from middleware.domain import retention as forgetting
 from tests.flow import ota
 from tests.flow.harness import start_system
+from tests.kit.backends import Backend
 from tests.web.test_admin_wakeups import done
 
 D = date.fromisoformat
@@ -21,8 +22,9 @@ LATER_S = 200 * 86400  # from 31 Oct 2026 to mid-May 2027: the December stay is 
 
 async def test_late_news_of_a_forgotten_booking_parks_and_never_reaches_the_pms(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
-    async with start_system(tmp_path, extra_env=FAST) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST) as system:
         await system.full_sync()
         booking_id, new_rev = system.channex.create_booking(
             property_id=system.property_id,

@@ -13,7 +13,8 @@ from typing import Any
 from middleware.sandbox.pms_faults import PmsFaultPlan
 from tests.flow import ota
 from tests.flow.harness import System, start_system
-from tests.store_sql import sql
+from tests.kit.backends import Backend
+from tests.store_sql import rows
 
 D = date.fromisoformat
 IN, OUT = D("2026-12-10"), D("2026-12-12")
@@ -69,10 +70,11 @@ async def live(system: System) -> None:
 
 async def test_booking_level_services_reach_the_pms_and_the_room_guest_stays(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
     """Channex's Booking.com example: 220.00 = a 200.00 room + a 20.00 breakfast at booking
     level; the room's own guest is who stays, the booker is recorded apart."""
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         await live(system)
         booking_id, revision_id = system.channex.create_booking(
             currency="EUR",
@@ -136,11 +138,12 @@ async def test_booking_level_services_reach_the_pms_and_the_room_guest_stays(
 
 async def test_two_room_expedia_collect_with_breakfast_then_the_first_room_removed(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
     """A virtual-card Expedia-collect booking of two rooms: the OTA collects, totals add up,
     the breakfast rides on room 0; removing the FIRST room cancels exactly its PMS booking
     and the room that stays takes the booking-level extras."""
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         await live(system)
         instruction = {"payment_instruction": EXPEDIA_COLLECT}
         booking_id, first_rev = system.channex.create_booking(
@@ -212,8 +215,9 @@ async def test_two_room_expedia_collect_with_breakfast_then_the_first_room_remov
 
 async def test_goibibo_collect_by_bank_transfer_in_thb_and_kwd_with_three_decimals(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         await live(system)
         goibibo, _ = system.channex.create_booking(
             ota_name="Goibibo",
@@ -272,10 +276,11 @@ async def test_goibibo_collect_by_bank_transfer_in_thb_and_kwd_with_three_decima
 
 async def test_channex_renews_the_room_id_and_the_room_stays_one_patch_no_cancel(
     tmp_path: Path,
+    backend: Backend,
 ) -> None:
     """Channex's own Booking.com example changes `booking_room_id` between revisions while
     `ota_unique_id` stays: the room is the same, its change is one PATCH."""
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         await live(system)
         booking_id, first_rev = system.channex.create_booking(
             customer=MARIA, rooms=[ota.room(system, "ov", IN, OUT)]
@@ -300,10 +305,10 @@ async def test_channex_renews_the_room_id_and_the_room_stays_one_patch_no_cancel
         assert ota.acks(system) == Counter({first_rev: 1, second_rev: 1})
 
 
-async def test_reordered_rooms_and_a_notes_only_change(tmp_path: Path) -> None:
+async def test_reordered_rooms_and_a_notes_only_change(tmp_path: Path, backend: Backend) -> None:
     """A reordered room list moves no apartment and sends no categoria or date; a change of
     notes alone reaches sistema-os in a PATCH before the ack."""
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         await live(system)
         booking_id, _ = system.channex.create_booking(
             ota_name="Airbnb",
@@ -338,8 +343,10 @@ async def test_reordered_rooms_and_a_notes_only_change(tmp_path: Path) -> None:
         assert ota.acks(system)[notes_rev] == 1
 
 
-async def test_a_cancellation_with_its_fee_and_an_airbnb_payout(tmp_path: Path) -> None:
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+async def test_a_cancellation_with_its_fee_and_an_airbnb_payout(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         await live(system)
         booking_id, _ = system.channex.create_booking(
             currency="EUR",
@@ -380,10 +387,12 @@ async def test_a_cancellation_with_its_fee_and_an_airbnb_payout(tmp_path: Path) 
         assert (cancelled.status, cancelled.cancel_fee) == ("CANCELADA", Decimal("76.50"))
 
 
-async def test_a_non_acked_booking_brings_in_a_revision_nothing_else_did(tmp_path: Path) -> None:
+async def test_a_non_acked_booking_brings_in_a_revision_nothing_else_did(
+    tmp_path: Path, backend: Backend
+) -> None:
     """No webhook and no feed poll brought the revision in; Channex's 30-minute alarm names
     it: it is fetched, booked and acked, and the alarm shows as a notice."""
-    async with start_system(tmp_path, extra_env=FAST_ARI) as system:
+    async with start_system(tmp_path, backend, extra_env=FAST_ARI) as system:
         await live(system)
         booking_id, revision_id = system.channex.create_booking(
             customer=MARIA, rooms=[ota.room(system, "ov", IN, OUT)], deliver=False
@@ -395,7 +404,8 @@ async def test_a_non_acked_booking_brings_in_a_revision_nothing_else_did(tmp_pat
         (held,) = ota.pms_rooms(system, booking_id)
         assert (held.channex_revision_id, held.status) == (revision_id, "CONFIRMADA")
         assert ota.acks(system) == Counter({revision_id: 1})
-        rows = await sql(system.context.runtime.store).fetchall(
-            "SELECT kind, ref FROM notices WHERE kind = 'non_acked_booking'"
+        found = await rows(
+            system.context.runtime.store,
+            "SELECT kind, ref FROM notices WHERE kind = 'non_acked_booking'",
         )
-        assert [tuple(r) for r in rows] == [("non_acked_booking", revision_id)]
+        assert found == [("non_acked_booking", revision_id)]

@@ -19,6 +19,7 @@ from typing import Any
 from tests.flow import ota
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import assert_channex_matches_pms
+from tests.kit.backends import Backend
 
 # Parity on and reading back every second: the scenarios must not gain a POST or a 429 from it.
 PARITY_ON = {"PARITY_INTERVAL": "1", "PARITY_DAYS": "30"}
@@ -38,11 +39,13 @@ def _sorted(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @contextlib.asynccontextmanager
-async def certification_system(tmp_path: Path) -> AsyncIterator[System]:
+async def certification_system(tmp_path: Path, backend: Backend) -> AsyncIterator[System]:
     """The certification hotel with parity reading back every second. After the scenario's
     own assertions pass: a read-back of both lanes after its last push finds nothing to
     heal (no POST is added), and no call of the whole scenario was answered 429."""
-    async with start_system(tmp_path, hotel="certification", extra_env=PARITY_ON) as system:
+    async with start_system(
+        tmp_path, backend, hotel="certification", extra_env=PARITY_ON
+    ) as system:
         yield system
         await _read_back_adds_nothing(system)
 
@@ -70,8 +73,10 @@ async def _go_live(system: System) -> None:
     system.channex.reset_requests()
 
 
-async def test_1_full_sync_is_exactly_two_calls_covering_every_cell(tmp_path: Path) -> None:
-    async with certification_system(tmp_path) as system:
+async def test_1_full_sync_is_exactly_two_calls_covering_every_cell(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with certification_system(tmp_path, backend) as system:
         await system.full_sync()
         avail = system.posts("availability")
         restr = system.posts("restrictions")
@@ -89,8 +94,8 @@ async def test_1_full_sync_is_exactly_two_calls_covering_every_cell(tmp_path: Pa
         }
 
 
-async def test_2_single_date_single_rate(tmp_path: Path) -> None:
-    async with certification_system(tmp_path) as system:
+async def test_2_single_date_single_rate(tmp_path: Path, backend: Backend) -> None:
+    async with certification_system(tmp_path, backend) as system:
         await _go_live(system)
         system.pms.set_rate("twin", "bar", D("2026-11-22"), D("2026-11-22"), Decimal("333"))
         await system.settle()
@@ -109,8 +114,8 @@ async def test_2_single_date_single_rate(tmp_path: Path) -> None:
         ]
 
 
-async def test_3_three_rates_within_seconds_are_one_call(tmp_path: Path) -> None:
-    async with certification_system(tmp_path) as system:
+async def test_3_three_rates_within_seconds_are_one_call(tmp_path: Path, backend: Backend) -> None:
+    async with certification_system(tmp_path, backend) as system:
         await _go_live(system)
         system.pms.set_rate("twin", "bar", D("2026-11-21"), D("2026-11-21"), Decimal("333"))
         await asyncio.sleep(0.7)
@@ -145,8 +150,10 @@ async def test_3_three_rates_within_seconds_are_one_call(tmp_path: Path) -> None
         )
 
 
-async def test_4_rate_ranges_on_several_plans_are_one_call_of_ranges(tmp_path: Path) -> None:
-    async with certification_system(tmp_path) as system:
+async def test_4_rate_ranges_on_several_plans_are_one_call_of_ranges(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with certification_system(tmp_path, backend) as system:
         await _go_live(system)
         system.pms.set_rate("twin", "bar", D("2026-11-01"), D("2026-11-10"), Decimal("241"))
         system.pms.set_rate("double", "bar", D("2026-11-10"), D("2026-11-16"), Decimal("312.66"))
@@ -183,8 +190,8 @@ async def test_4_rate_ranges_on_several_plans_are_one_call_of_ranges(tmp_path: P
         await assert_channex_matches_pms(system, days=60)
 
 
-async def test_5_min_stay_carries_the_min_stay_field_only(tmp_path: Path) -> None:
-    async with certification_system(tmp_path) as system:
+async def test_5_min_stay_carries_the_min_stay_field_only(tmp_path: Path, backend: Backend) -> None:
+    async with certification_system(tmp_path, backend) as system:
         await _go_live(system)
         system.pms.set_restrictions(
             "twin", "bar", D("2026-11-23"), D("2026-11-23"), min_stay_arrival=3
@@ -223,8 +230,8 @@ async def test_5_min_stay_carries_the_min_stay_field_only(tmp_path: Path) -> Non
         )
 
 
-async def test_6_stop_sell(tmp_path: Path) -> None:
-    async with certification_system(tmp_path) as system:
+async def test_6_stop_sell(tmp_path: Path, backend: Backend) -> None:
+    async with certification_system(tmp_path, backend) as system:
         await _go_live(system)
         system.pms.set_restrictions("twin", "bar", D("2026-11-14"), D("2026-11-14"), stop_sell=True)
         system.pms.set_restrictions(
@@ -261,8 +268,10 @@ async def test_6_stop_sell(tmp_path: Path) -> None:
         )
 
 
-async def test_7_mixed_restrictions_each_value_carries_exactly_its_fields(tmp_path: Path) -> None:
-    async with certification_system(tmp_path) as system:
+async def test_7_mixed_restrictions_each_value_carries_exactly_its_fields(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with certification_system(tmp_path, backend) as system:
         # Start from values that differ from the table's, so every listed field is a change.
         pms = system.pms
         pms.set_restrictions(
@@ -344,8 +353,10 @@ async def test_7_mixed_restrictions_each_value_carries_exactly_its_fields(tmp_pa
         )
 
 
-async def test_8_half_year_is_one_call_with_two_range_values(tmp_path: Path) -> None:
-    async with certification_system(tmp_path) as system:
+async def test_8_half_year_is_one_call_with_two_range_values(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with certification_system(tmp_path, backend) as system:
         pms = system.pms
         first, last = D("2026-12-01"), D("2027-05-01")
         pms.set_restrictions(
@@ -399,8 +410,10 @@ async def test_8_half_year_is_one_call_with_two_range_values(tmp_path: Path) -> 
         )
 
 
-async def test_9_single_date_availability_from_pms_bookings(tmp_path: Path) -> None:
-    async with certification_system(tmp_path) as system:
+async def test_9_single_date_availability_from_pms_bookings(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with certification_system(tmp_path, backend) as system:
         pms = system.pms
         twin_night, double_night = D("2026-11-21"), D("2026-11-22")
         for _ in range(pms.availability("twin", twin_night) - 8):
@@ -434,8 +447,8 @@ async def test_9_single_date_availability_from_pms_bookings(tmp_path: Path) -> N
         assert system.posts("restrictions") == []
 
 
-async def test_10_multi_date_availability_is_ranges(tmp_path: Path) -> None:
-    async with certification_system(tmp_path) as system:
+async def test_10_multi_date_availability_is_ranges(tmp_path: Path, backend: Backend) -> None:
+    async with certification_system(tmp_path, backend) as system:
         await _go_live(system)
         pms = system.pms
         for _ in range(pms.availability("twin", D("2026-11-10")) - 3):

@@ -39,6 +39,7 @@ from middleware.sandbox.processes import (
 from middleware.sandbox.system_processes import free_port
 from middleware.serving import serve_app
 from tests.flow import oracle
+from tests.kit.backends import Backend
 
 API_KEY = "going-live-api-key-0123456789"
 WEBHOOK_SECRET = "going-live-webhook-secret-abcdef"
@@ -94,10 +95,12 @@ def ari_calls(channex: ChannexEmulator) -> list[RecordedRequest]:
     return [r for r in channex.requests if r.path in ARI_PATHS]
 
 
-def dotenv(channex_url: str, pms_url: str, port: int) -> str:
-    """Step 2: the `.env` an operator writes from `.env.example` (plus quick test timings)."""
+def dotenv(channex_url: str, pms_url: str, port: int, backend: Backend) -> str:
+    """Step 2: the `.env` an operator writes from `.env.example` (plus quick test timings);
+    on PostgreSQL its `DATABASE_URL` (the processes then run on the database's clock)."""
     return "\n".join(
         [
+            *(f"{name}={value}" for name, value in backend.env().items()),
             f"CHANNEX_API_KEY={API_KEY}",
             f"CHANNEX_BASE_URL={channex_url}/api/v1",
             f"CHANNEX_WEBHOOK_SECRET={WEBHOOK_SECRET}",
@@ -129,7 +132,7 @@ async def emulators() -> AsyncIterator[tuple[ChannexEmulator, PmsEmulator, str, 
 
 
 async def test_the_readme_going_live_steps_send_nothing_before_go_live_and_all_after(
-    tmp_path: Path,
+    tmp_path: Path, backend: Backend
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -137,7 +140,7 @@ async def test_the_readme_going_live_steps_send_nothing_before_go_live_and_all_a
     async with emulators() as (channex, pms, channex_url, pms_url), aiohttp.ClientSession() as http:
         # 1. installing the runtime is this test's own environment.
         # 2. the settings
-        (tmp_path / ".env").write_text(dotenv(channex_url, pms_url, port))
+        (tmp_path / ".env").write_text(dotenv(channex_url, pms_url, port, backend))
 
         # 3. the setup script: a dry run changes nothing, the real run creates and maps
         code, out, err = await command(tmp_path, SETUP, "--dry-run")
@@ -263,3 +266,5 @@ async def test_the_readme_going_live_steps_send_nothing_before_go_live_and_all_a
             await eventually("the later change reached Channex", later_change_held)
             assert oracle.ari_differences(hotel, days=SYNC_DAYS) == []
         assert (web.returncode, worker.returncode) == (0, 0)
+    # The store was the backend's: on PostgreSQL no SQLite file was made beside the .env.
+    assert (tmp_path / "data" / "middleware.db").exists() == (backend.database_url is None)

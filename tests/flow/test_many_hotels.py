@@ -26,6 +26,7 @@ from middleware.sandbox import system as systems
 from middleware.sandbox import system_emulators as emulated
 from middleware.sandbox.pms_faults import PmsFaultPlan
 from tests.flow.harness import ADMIN_TOKEN, CREDENTIALS, FLOW_ENV
+from tests.kit.backends import Backend
 from tests.kit.clocks import MovableClock, ShiftedClock
 
 WINDOW_S = 6.0
@@ -56,7 +57,7 @@ def property_id(hotels: Hotels, index: int) -> str:
 
 
 @contextlib.asynccontextmanager
-async def three_hotels(tmp_path: Path) -> AsyncIterator[Hotels]:
+async def three_hotels(tmp_path: Path, backend: Backend) -> AsyncIterator[Hotels]:
     clock: MovableClock = ShiftedClock()
     async with systems.open_system(
         tmp_path,
@@ -64,7 +65,7 @@ async def three_hotels(tmp_path: Path) -> AsyncIterator[Hotels]:
         hotels=emulated.Hotels(count=3, sync_days=30),
         channex=emulated.ChannexKnobs(rate_limit=LIMIT, window_s=WINDOW_S),
         credentials=CREDENTIALS,
-        env={**ENV, "CHANNEX_RATE_WINDOW": str(WINDOW_S), "PMS_TIMEOUT": "10"},
+        env={**ENV, **backend.env(), "CHANNEX_RATE_WINDOW": str(WINDOW_S), "PMS_TIMEOUT": "10"},
         live=True,
     ) as hotels:
         yield hotels
@@ -129,8 +130,8 @@ def acked_bookings(hotels: Hotels) -> set[str]:
     }
 
 
-async def test_three_hotels_each_in_its_own_lane(tmp_path: Path) -> None:
-    async with three_hotels(tmp_path) as hotels:
+async def test_three_hotels_each_in_its_own_lane(tmp_path: Path, backend: Backend) -> None:
+    async with three_hotels(tmp_path, backend) as hotels:
         slow = PmsFaultPlan(seed=1, p_slow=1.0, slow_s=SLOW_PMS_S)
         hotels.emulators.pms_hotels[SLOW].faults = slow
         hotels.emulators.pms_hotels[DOWN].faults = PmsFaultPlan(seed=2, down=True)

@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from middleware.sandbox.channex_delivery import envelope
+from middleware.store.sqlite.store import SqliteStore
 from tests.flow import ota
 from tests.flow.harness import SECRET_HEADER, WEBHOOK_SECRET, System, start_system
 from tests.flow.test_no_secrets import ENV, Client, stdlib_into, structlog_into
-from tests.store_sql import sql
+from tests.kit.backends import Backend
+from tests.store_sql import rows
 
 D = date.fromisoformat
 IN, OUT = D("2026-12-10"), D("2026-12-12")
@@ -47,14 +49,16 @@ CARD_FORMS = (
 )
 
 
-async def test_card_data_goes_nowhere(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+async def test_card_data_goes_nowhere(
+    tmp_path: Path, backend: Backend, capfd: pytest.CaptureFixture[str]
+) -> None:
     structured, stdlib = io.StringIO(), io.StringIO()
     with structlog_into(structured):
-        async with start_system(tmp_path, extra_env=ENV) as system:
+        async with start_system(tmp_path, backend, extra_env=ENV) as system:
             with stdlib_into(stdlib):
                 client = Client(system)
                 await _flow(system, client)
-                rows = await _every_stored_row(system)
+                stored = await _every_stored_row(system)
             pms_bodies = [str(r.body) for r in system.pms.requests]
             held = system.pms.bookings()
     captured = capfd.readouterr()
@@ -64,7 +68,7 @@ async def test_card_data_goes_nowhere(tmp_path: Path, capfd: pytest.CaptureFixtu
         "stdout": captured.out,
         "stderr": captured.err,
         "responses": "\n".join(client.bodies),
-        "store": "\n".join(rows),
+        "store": "\n".join(stored),
         "sistema-os": "\n".join(pms_bodies),
         "sistema-os bookings": "\n".join(repr(b) for b in held),
     }
@@ -118,10 +122,14 @@ async def _flow(system: System, client: Client) -> None:
 
 async def _every_stored_row(system: System) -> list[str]:
     store = system.context.runtime.store
-    tables = await sql(store).fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
-    rows: list[str] = []
-    for table in tables:
-        name = table["name"]
-        for row in await sql(store).fetchall(f'SELECT * FROM "{name}"'):  # noqa: S608
-            rows.append(f"{name}: " + " | ".join(str(value) for value in tuple(row)))
-    return rows
+    listing = (
+        "SELECT name FROM sqlite_master WHERE type = 'table'"
+        if isinstance(store, SqliteStore)
+        else "SELECT table_name AS name FROM information_schema.tables"
+        " WHERE table_schema = 'public'"
+    )
+    stored: list[str] = []
+    for (name,) in await rows(store, listing):
+        for row in await rows(store, f'SELECT * FROM "{name}"'):  # noqa: S608
+            stored.append(f"{name}: " + " | ".join(str(value) for value in row))
+    return stored

@@ -37,6 +37,7 @@ from tests.flow.harness import (
     System,
     start_system,
 )
+from tests.kit.backends import Backend
 
 D = date.fromisoformat
 PMS_TOKEN = "no-secrets-pms-api-token-31337"
@@ -130,11 +131,11 @@ def _book(system: System, code: str, guest: dict[str, str]) -> tuple[str, str]:
 
 
 async def test_no_secret_or_guest_contact_in_logs_responses_metrics_or_audit(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path, backend: Backend, capfd: pytest.CaptureFixture[str]
 ) -> None:
     structured, stdlib = io.StringIO(), io.StringIO()
     with structlog_into(structured):
-        async with start_system(tmp_path, extra_env=ENV) as system:
+        async with start_system(tmp_path, backend, extra_env=ENV) as system:
             system.pms.middleware_token = PMS_WEBHOOK_TOKEN
             with stdlib_into(stdlib):
                 client = Client(system)

@@ -23,6 +23,7 @@ from middleware.sandbox.faults import FaultPlan
 from tests.flow import ota
 from tests.flow.harness import System, start_system
 from tests.flow.oracle import ari_differences
+from tests.kit.backends import Backend
 
 SYNC_DAYS = 60
 INTERVAL_S = 60
@@ -37,8 +38,8 @@ ENV = {
 
 
 @pytest.fixture
-async def system(tmp_path: Path) -> AsyncIterator[System]:
-    async with start_system(tmp_path, extra_env=ENV) as running:
+async def system(tmp_path: Path, backend: Backend) -> AsyncIterator[System]:
+    async with start_system(tmp_path, backend, extra_env=ENV) as running:
         await running.full_sync()
         await _read_backs_armed(running)
         running.channex.reset_requests()
@@ -276,11 +277,13 @@ async def test_channex_sync_errors_become_notices_with_their_reasons(system: Sys
     assert await watch.check_once() == []
 
 
-async def test_the_nightly_whole_horizon_comparison_shows_in_status(tmp_path: Path) -> None:
+async def test_the_nightly_whole_horizon_comparison_shows_in_status(
+    tmp_path: Path, backend: Backend
+) -> None:
     """At PARITY_FULL_HOUR (09:00 at the hotel when the harness clock starts) the whole
     horizon is compared; /status shows when, over which days, and what was found."""
     env = {**ENV, "PARITY_FULL_HOUR": "9"}
-    async with start_system(tmp_path, extra_env=env) as system:
+    async with start_system(tmp_path, backend, extra_env=env) as system:
 
         async def compared() -> bool:
             status, body = await system.admin("GET", "/status")

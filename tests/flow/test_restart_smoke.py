@@ -5,10 +5,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from tests.flow.harness import start_system
+from tests.kit.backends import Backend
 
 
-async def test_a_change_made_across_a_restart_reaches_channex(tmp_path: Path) -> None:
-    async with start_system(tmp_path, hotel="certification") as system:
+async def test_a_change_made_across_a_restart_reaches_channex(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with start_system(tmp_path, backend, hotel="certification") as system:
         await system.full_sync()
         system.channex.reset_requests()
         url_before = system.url

@@ -23,8 +23,9 @@ from middleware.sandbox import system as systems
 from middleware.sandbox import system_emulators as emulated
 from tests.flow.harness import CREDENTIALS
 from tests.flow.test_many_hotels import ENV
+from tests.kit.backends import Backend
 from tests.kit.clocks import MovableClock, ShiftedClock
-from tests.store_sql import sql
+from tests.store_sql import rows
 
 A, B = 0, 1
 CODES = ("lvu", "ov")
@@ -51,16 +52,22 @@ def ids(group: Group, index: int, code: str) -> tuple[str, str]:
 
 async def requests_after(group: Group, last_id: int) -> list[tuple[str | None, str | None, str]]:
     """(property, room codes, source) of each sync request recorded after `last_id`."""
-    rows = await sql(group.context.runtime.store).fetchall(
+    found = await rows(
+        group.context.runtime.store,
         "SELECT property_id, room_codes, source FROM sync_requests WHERE id > ? ORDER BY id",
         (last_id,),
     )
-    return [(row[0], row[1], row[2]) for row in rows]
+    return [(str_or_none(row[0]), str_or_none(row[1]), str(row[2])) for row in found]
+
+
+def str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 async def last_request_id(group: Group) -> int:
-    row = await sql(group.context.runtime.store).fetchone("SELECT MAX(id) FROM sync_requests")
-    return 0 if row is None or row[0] is None else int(row[0])
+    store = group.context.runtime.store
+    ((last,),) = await rows(store, "SELECT MAX(id) AS last FROM sync_requests")
+    return 0 if last is None else int(str(last))
 
 
 def ari_reads(group: Group, index: int) -> int:
@@ -82,14 +89,14 @@ def with_own_tokens(mapping: Mapping) -> Mapping:
 
 
 @contextlib.asynccontextmanager
-async def two_hotels(tmp_path: Path) -> AsyncIterator[Group]:
+async def two_hotels(tmp_path: Path, backend: Backend) -> AsyncIterator[Group]:
     clock: MovableClock = ShiftedClock()
     hotels = emulated.Hotels(count=2, codes=CODES, shared_codes=True, sync_days=30)
     async with emulated.open_emulators(
         tmp_path, hotels=hotels, clock=clock, credentials=CREDENTIALS
     ) as emulators:
         emulators.mapping = with_own_tokens(emulators.mapping)
-        env = {**ENV, **dict(zip(TOKEN_ENVS, TOKENS, strict=True))}
+        env = {**ENV, **backend.env(), **dict(zip(TOKEN_ENVS, TOKENS, strict=True))}
         async with systems.serve_middleware(emulators, tmp_path, env=env, live=True) as group:
             for emulator, token in zip(emulators.pms_hotels, TOKENS, strict=True):
                 emulator.middleware_token = token  # each PMS signs with its hotel's own token
@@ -104,8 +111,10 @@ async def until(condition: Callable[[], bool], timeout_s: float = SETTLE_TIMEOUT
         await asyncio.sleep(0.05)
 
 
-async def test_hotels_sharing_categoria_codes_stay_each_in_its_own_pms(tmp_path: Path) -> None:
-    async with two_hotels(tmp_path) as group:
+async def test_hotels_sharing_categoria_codes_stay_each_in_its_own_pms(
+    tmp_path: Path, backend: Backend
+) -> None:
+    async with two_hotels(tmp_path, backend) as group:
         # Both hotels map "lvu" and "padrao", to different Channex room types and rate plans.
         assert group.mapping.properties[A].room_codes() == CODES
         assert group.mapping.properties[B].room_codes() == CODES

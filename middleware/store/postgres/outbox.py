@@ -4,10 +4,12 @@ The rules are `store/outbox.py`'s (read its docstring: last write wins, a value 
 to what Channex holds removes the row, in-flight rows are replaced and go again, dead rows
 revive on a new value), with the same results. What several workers add: every write to a
 lane's rows — enqueue, claim, a push's outcome, a release — first locks the lane's row
-(`lanes.lock_lane`), the per-lane equivalent of SQLite's `BEGIN IMMEDIATE`. A claim does not
-wait for it (`SKIP LOCKED`): a lane another worker is claiming or writing is simply not this
-worker's now, so two claimers never take one lane and never queue behind each other. Leases
-and stamps follow the clock rule of `postgres/database.py`.
+(`lanes.lock_lane`), the per-lane equivalent of SQLite's `BEGIN IMMEDIATE`. A claim waits for
+it as on SQLite (the lane's transactions are short, nothing remote inside): a claim that gave
+up on a lane an ARI sync was enqueueing into left the pump's rate-limit slot, reserved just
+before, spent on no call (tests/pg/test_claim_waits.py). Two claimers of one lane queue for
+the lock; the second finds the first's push in flight and takes nothing. Leases and stamps
+follow the clock rule of `postgres/database.py`.
 """
 
 from __future__ import annotations
@@ -264,11 +266,10 @@ class PostgresOutbox:
             return [Lane(row["property_id"], row["kind"]) for row in await cursor.fetchall()]
 
     async def claim(self, lane: Lane, now: datetime, *, lease_s: float) -> Claim | None:
-        """Take every unclaimed pending row of the lane into a new push; None if there is
-        nothing to send, the lane has a push in flight, or another worker holds the lane."""
+        """Take every unclaimed pending row of the lane into a new push (after any write
+        holding the lane); None if there is nothing to send or the lane has a push in flight."""
         async with self.db.transaction() as conn:
-            if not await lock_lane(conn, lane, skip_locked=True):
-                return None
+            await lock_lane(conn, lane)
             moment = await self.db.moment(conn, now)
             cursor = await conn.execute(
                 "SELECT 1 FROM pushes WHERE property_id = %s AND kind = %s"
