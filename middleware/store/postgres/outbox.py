@@ -171,6 +171,37 @@ async def _release(conn: Conn, push_id: int, moment: datetime) -> None:
     await _finish(conn, push_id, "released", moment, None)
 
 
+# Grouped first (the unclaimed rows alone, partial index `outbox_unclaimed`), then each lane's
+# state and claims looked up once per lane, not once per row (`pushes_claimed`).
+_DUE_LANES = (
+    "SELECT o.property_id, o.kind FROM (SELECT property_id, kind,"
+    " max(updated_at) AS newest, min(enqueued_at) AS oldest FROM outbox"
+    " WHERE status = 'pending' AND push_id IS NULL GROUP BY property_id, kind) o"
+    " LEFT JOIN lanes l ON l.property_id = o.property_id AND l.kind = o.kind"
+    " WHERE (o.newest <= %s OR o.oldest <= %s)"
+    " AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= %s)"
+    " AND (l.paused_until IS NULL OR l.paused_until <= %s)"
+    " AND NOT EXISTS (SELECT 1 FROM pushes p WHERE p.property_id = o.property_id"
+    " AND p.kind = o.kind AND p.status = 'claimed')"
+    ' ORDER BY o.oldest, o.property_id COLLATE "C", o.kind COLLATE "C"'
+)
+
+
+async def _due_lanes(
+    conn: Conn, moment: datetime, debounce_s: float, max_delay_s: float
+) -> list[Lane]:
+    cursor = await conn.execute(
+        _DUE_LANES,
+        (
+            moment - timedelta(seconds=debounce_s),
+            moment - timedelta(seconds=max_delay_s),
+            moment,
+            moment,
+        ),
+    )
+    return [Lane(row["property_id"], row["kind"]) for row in await cursor.fetchall()]
+
+
 class PostgresOutbox:
     def __init__(self, db: PostgresDatabase, lanes: PostgresLanes) -> None:
         self.db = db
@@ -242,26 +273,7 @@ class PostgresOutbox:
         """Lanes with unclaimed pending rows, settled or waited long enough, not paused or
         backing off, with no push in flight; oldest first."""
         async with self.db.connection() as conn:
-            moment = await self.db.moment(conn, now)
-            cursor = await conn.execute(
-                "SELECT o.property_id, o.kind, min(o.enqueued_at) AS oldest FROM outbox o"
-                " LEFT JOIN lanes l ON l.property_id = o.property_id AND l.kind = o.kind"
-                " WHERE o.status = 'pending' AND o.push_id IS NULL"
-                " AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= %s)"
-                " AND (l.paused_until IS NULL OR l.paused_until <= %s)"
-                " AND NOT EXISTS (SELECT 1 FROM pushes p WHERE p.property_id = o.property_id"
-                " AND p.kind = o.kind AND p.status = 'claimed')"
-                " GROUP BY o.property_id, o.kind"
-                " HAVING max(o.updated_at) <= %s OR min(o.enqueued_at) <= %s"
-                ' ORDER BY oldest, o.property_id COLLATE "C", o.kind COLLATE "C"',
-                (
-                    moment,
-                    moment,
-                    moment - timedelta(seconds=debounce_s),
-                    moment - timedelta(seconds=max_delay_s),
-                ),
-            )
-            return [Lane(row["property_id"], row["kind"]) for row in await cursor.fetchall()]
+            return await _due_lanes(conn, await self.db.moment(conn, now), debounce_s, max_delay_s)
 
     async def claim(self, lane: Lane, now: datetime, *, lease_s: float) -> Claim | None:
         """Take every unclaimed pending row of the lane into a new push; None if there is
