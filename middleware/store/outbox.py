@@ -110,6 +110,19 @@ class Outbox(Protocol):
         is not resent until it changes), else the acked one. `force` keeps every field (full sync).
         Read and write share one transaction, so two concurrent syncs cannot interleave."""
 
+    async def enqueue_diffs(
+        self,
+        changes: Sequence[tuple[Lane, Cells]],
+        now: datetime,
+        *,
+        day_from: date,
+        day_to: date,
+        force: bool = False,
+        full_sync: bool = False,
+    ) -> int:
+        """`enqueue_diff` for several lanes (a property's availability and restrictions after one
+        PMS read) in one transaction; returns the rows inserted, changed or removed."""
+
     async def effective_state(
         self, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date
     ) -> Cells:

@@ -5,7 +5,7 @@ bookings) only record durable sync requests, each for one property or every prop
 some rooms or all. `AriSync.dispatch` starts one task per property with due requests, in a
 bounded pool: the task claims that property's requests, coalesces them into one read of the
 property's own PMS over the union of their ranges, and writes the differences for the rooms
-asked (and their plans) to the outbox in one transaction per lane. A slow or failing PMS
+asked (and their plans) to the outbox, both lanes in one transaction. A slow or failing PMS
 holds only its own property; its requests are retried with backoff. A full sync enqueues
 every cell of the horizon regardless of what Channex last acknowledged (go-live, recovery,
 drift correction).
@@ -67,6 +67,14 @@ class AriSync:
         self._mapping = mapping
         self._settings = settings
         self._clock = clock
+        # properties seen live: a property never goes back (`store.live`), so only "not yet"
+        # is asked again at each read
+        self._live: set[str] = set()
+
+    async def _is_live(self, property_id: str) -> bool:
+        if property_id not in self._live and await self._store.live.is_live(property_id):
+            self._live.add(property_id)
+        return property_id in self._live
 
     def _pms_of(self, property_id: str) -> PmsPort:
         pms = self._pms
@@ -208,13 +216,18 @@ class AriSync:
         )
         problems = [p.message for p in grid_problems]
         rows = 0
-        is_live = await self._store.live.is_live(prop.property_id)
-        for kind, cells in (("availability", avail), ("restrictions", restr)):
-            if not is_live:
-                break
-            lane = Lane(prop.property_id, kind)  # type: ignore[arg-type]
-            rows += await self._store.outbox.enqueue_diff(
-                lane, cells, now, day_from=start, day_to=end, force=full, full_sync=full
+        is_live = await self._is_live(prop.property_id)
+        if is_live:  # both lanes in one transaction
+            rows = await self._store.outbox.enqueue_diffs(
+                [
+                    (Lane(prop.property_id, "availability"), avail),
+                    (Lane(prop.property_id, "restrictions"), restr),
+                ],
+                now,
+                day_from=start,
+                day_to=end,
+                force=full,
+                full_sync=full,
             )
         if full and is_live:
             await self._store.audit.set_value(

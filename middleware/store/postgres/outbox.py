@@ -331,17 +331,64 @@ class PostgresOutbox:
     ) -> int:
         """Enqueue the fields of `desired` (within the days) that differ from the effective
         state (rules of `store/outbox.enqueue_diff`)."""
-        first, last = day_from.isoformat(), day_to.isoformat()
-        texts = {key: text for key, text in _texts(desired).items() if first <= key[1] <= last}
+        return await self.enqueue_diffs(
+            [(lane, desired)],
+            now,
+            day_from=day_from,
+            day_to=day_to,
+            force=force,
+            full_sync=full_sync,
+        )
+
+    async def enqueue_diffs(
+        self,
+        changes: Sequence[tuple[Lane, Cells]],
+        now: datetime,
+        *,
+        day_from: date,
+        day_to: date,
+        force: bool = False,
+        full_sync: bool = False,
+    ) -> int:
+        """`enqueue_diff` for several lanes in one transaction, each lane's row locked (in
+        one order, property then kind, so two writers of the same lanes never deadlock)."""
         async with self.db.transaction() as conn:
+            return await self.enqueue_diffs_in(
+                conn,
+                changes,
+                now,
+                day_from=day_from,
+                day_to=day_to,
+                force=force,
+                full_sync=full_sync,
+            )
+
+    async def enqueue_diffs_in(
+        self,
+        conn: Conn,
+        changes: Sequence[tuple[Lane, Cells]],
+        now: datetime,
+        *,
+        day_from: date,
+        day_to: date,
+        force: bool = False,
+        full_sync: bool = False,
+    ) -> int:
+        """`enqueue_diffs` in the caller's transaction."""
+        for lane in sorted({lane for lane, _ in changes}):
             await lock_lane(conn, lane)
-            moment = await self.db.moment(conn, now)
+        moment = await self.db.moment(conn, now)
+        first, last = day_from.isoformat(), day_to.isoformat()
+        written = 0
+        for lane, desired in changes:
+            texts = {k: text for k, text in _texts(desired).items() if first <= k[1] <= last}
             current = await _current(conn, lane, day_from, day_to)
             if not force:
                 texts = {k: text for k, text in texts.items() if current.effective(k) != text}
-            return await _apply(
+            written += await _apply(
                 conn, lane, texts, current, moment, full_sync=full_sync, keep_equal=force
             )
+        return written
 
     async def effective_state(
         self, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date

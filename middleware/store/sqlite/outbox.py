@@ -95,6 +95,42 @@ async def _execute(
     return plan.changed
 
 
+async def _diff_in(
+    conn: aiosqlite.Connection,
+    lane: Lane,
+    desired: Cells,
+    now: datetime,
+    day_from: date,
+    day_to: date,
+    *,
+    force: bool,
+    full_sync: bool,
+) -> int:
+    texts = outbox_rules.within_days(outbox_rules.field_texts(desired), day_from, day_to)
+    rows, acked = await _current(conn, lane, day_from.isoformat(), day_to.isoformat())
+    plan = outbox_rules.plan_diff(texts, rows, acked, force=force, full_sync=full_sync)
+    return await _execute(conn, lane, plan, now, full_sync=full_sync)
+
+
+async def enqueue_diffs_in(
+    conn: aiosqlite.Connection,
+    changes: Sequence[tuple[Lane, Cells]],
+    now: datetime,
+    *,
+    day_from: date,
+    day_to: date,
+    force: bool = False,
+    full_sync: bool = False,
+) -> int:
+    """`enqueue_diffs` inside the caller's transaction."""
+    written = 0
+    for lane, desired in changes:
+        written += await _diff_in(
+            conn, lane, desired, now, day_from, day_to, force=force, full_sync=full_sync
+        )
+    return written
+
+
 async def _carried(conn: aiosqlite.Connection, push_id: int) -> dict[FieldKey, str]:
     cursor = await conn.execute(
         "SELECT entity_id, day, field, value FROM push_cells WHERE push_id = ?", (push_id,)
@@ -306,11 +342,31 @@ class SqliteOutbox:
         force: bool = False,
         full_sync: bool = False,
     ) -> int:
-        texts = outbox_rules.within_days(outbox_rules.field_texts(desired), day_from, day_to)
         async with self._db.transaction() as conn:
-            rows, acked = await _current(conn, lane, day_from.isoformat(), day_to.isoformat())
-            plan = outbox_rules.plan_diff(texts, rows, acked, force=force, full_sync=full_sync)
-            return await _execute(conn, lane, plan, now, full_sync=full_sync)
+            return await _diff_in(
+                conn, lane, desired, now, day_from, day_to, force=force, full_sync=full_sync
+            )
+
+    async def enqueue_diffs(
+        self,
+        changes: Sequence[tuple[Lane, Cells]],
+        now: datetime,
+        *,
+        day_from: date,
+        day_to: date,
+        force: bool = False,
+        full_sync: bool = False,
+    ) -> int:
+        async with self._db.transaction() as conn:
+            return await enqueue_diffs_in(
+                conn,
+                changes,
+                now,
+                day_from=day_from,
+                day_to=day_to,
+                force=force,
+                full_sync=full_sync,
+            )
 
     async def effective_state(
         self, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date
