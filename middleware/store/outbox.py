@@ -51,6 +51,24 @@ class Accepted:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PmsRead:
+    """What one PMS read of a property produced, written in one transaction (`enqueue_read`):
+    the mapped categorias the answer lacked (`pms_rooms.record`'s `categorias`, `covered`,
+    `mapped`), each lane's desired cells over the days (`enqueue_diffs`; none while the
+    property is not live) and the sync requests the read answers (`sync_requests.finish`)."""
+
+    property_id: str
+    unserved: Sequence[str]
+    covered: Collection[str] | None
+    mapped: Collection[tuple[str, str]] | None
+    changes: Sequence[tuple[Lane, Cells]]
+    day_from: date
+    day_to: date
+    full_sync: bool = False  # forced too: every value is sent
+    answers: Sequence[int] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LaneBacklog:
     lane: Lane
     pending: int  # waiting for a push
@@ -122,6 +140,12 @@ class Outbox(Protocol):
     ) -> int:
         """`enqueue_diff` for several lanes (a property's availability and restrictions after one
         PMS read) in one transaction; returns the rows inserted, changed or removed."""
+
+    async def enqueue_read(self, read: PmsRead, now: datetime) -> int:
+        """Everything one PMS read produced, and the finishing of the sync requests it answers,
+        in one transaction (one store turn for the read's every write: with a hundred hotels
+        changing, the store is the worker's narrowest point); returns the outbox rows inserted,
+        changed or removed."""
 
     async def effective_state(
         self, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date

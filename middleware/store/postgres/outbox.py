@@ -29,9 +29,10 @@ from middleware.store.outbox import (
     Accepted,
     Claim,
     LaneBacklog,
+    PmsRead,
     PushRecord,
 )
-from middleware.store.postgres import ari_state
+from middleware.store.postgres import ari_state, pms_rooms, sync_requests
 from middleware.store.postgres.database import Conn, PostgresDatabase, Row
 from middleware.store.postgres.lanes import (
     PostgresLanes,
@@ -389,6 +390,33 @@ class PostgresOutbox:
                 conn, lane, texts, current, moment, full_sync=full_sync, keep_equal=force
             )
         return written
+
+    async def enqueue_read(self, read: PmsRead, now: datetime) -> int:
+        """What one PMS read produced and the finishing of the requests it answers, in one
+        transaction (rules of `store/outbox.enqueue_read`). The lanes are written first and
+        the unserved record last: its one `kv` row, locked by every property's read, is then
+        held only for the end of the transaction."""
+        async with self.db.transaction() as conn:
+            written = await self.enqueue_diffs_in(
+                conn,
+                read.changes,
+                now,
+                day_from=read.day_from,
+                day_to=read.day_to,
+                force=read.full_sync,
+                full_sync=read.full_sync,
+            )
+            moment = await self.db.moment(conn, now)
+            await pms_rooms.record_in(
+                conn,
+                read.property_id,
+                read.unserved,
+                moment,
+                covered=read.covered,
+                mapped=read.mapped,
+            )
+            await sync_requests.finish_in(conn, read.answers, moment)
+            return written
 
     async def effective_state(
         self, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date

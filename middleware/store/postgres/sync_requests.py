@@ -87,6 +87,15 @@ async def insert(
     return int((await cursor.fetchall())[0]["id"])
 
 
+async def finish_in(conn: Conn, ids: Sequence[int], moment: datetime) -> None:
+    """`finish` in the caller's transaction, stamped `moment` (`outbox.enqueue_read`)."""
+    await conn.execute(
+        "UPDATE sync_requests SET status = 'done', finished_at = %s, claimed_until = NULL,"
+        " error = NULL WHERE id = ANY(%s)",
+        (moment, list(ids)),
+    )
+
+
 async def _lease(
     conn: Conn, lock_key: str, where: str, params: dict[str, object], until: datetime
 ) -> list[SyncRequest]:
@@ -229,11 +238,7 @@ class PostgresSyncRequests:
 
     async def finish(self, ids: Sequence[int], now: datetime) -> None:
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE sync_requests SET status = 'done', finished_at = %s, claimed_until = NULL,"
-                " error = NULL WHERE id = ANY(%s)",
-                (await self.db.moment(conn, now), list(ids)),
-            )
+            await finish_in(conn, ids, await self.db.moment(conn, now))
 
     async def retry_later(
         self, ids: Sequence[int], now: datetime, *, retry_at: datetime, error: str

@@ -19,9 +19,10 @@ from middleware.store.outbox import (
     Accepted,
     Claim,
     LaneBacklog,
+    PmsRead,
     PushRecord,
 )
-from middleware.store.sqlite import ari_state, lanes
+from middleware.store.sqlite import ari_state, lanes, pms_rooms, sync_requests
 from middleware.store.sqlite.db import Database, Row
 from middleware.store.stamps import from_db_time, to_db_time
 
@@ -367,6 +368,28 @@ class SqliteOutbox:
                 force=force,
                 full_sync=full_sync,
             )
+
+    async def enqueue_read(self, read: PmsRead, now: datetime) -> int:
+        async with self._db.transaction() as conn:
+            await pms_rooms.record_in(
+                conn,
+                read.property_id,
+                read.unserved,
+                now,
+                covered=read.covered,
+                mapped=read.mapped,
+            )
+            written = await enqueue_diffs_in(
+                conn,
+                read.changes,
+                now,
+                day_from=read.day_from,
+                day_to=read.day_to,
+                force=read.full_sync,
+                full_sync=read.full_sync,
+            )
+            await sync_requests.finish_in(conn, read.answers, now)
+            return written
 
     async def effective_state(
         self, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date

@@ -57,6 +57,15 @@ async def insert(
     return int(cursor.lastrowid or 0)
 
 
+async def finish_in(conn: aiosqlite.Connection, ids: Sequence[int], now: datetime) -> None:
+    """`finish` inside the caller's transaction (`outbox.enqueue_read`)."""
+    await conn.executemany(
+        "UPDATE sync_requests SET status = 'done', finished_at = ?, claimed_until = NULL,"
+        " error = NULL WHERE id = ?",
+        [(to_db_time(now), request_id) for request_id in ids],
+    )
+
+
 _DUE = (
     "((status = 'pending' AND next_attempt_at <= ?) OR (status = 'running' AND claimed_until < ?))"
 )
@@ -197,11 +206,8 @@ class SqliteSyncRequests:
         return [_row(row) for row in rows]
 
     async def finish(self, ids: Sequence[int], now: datetime) -> None:
-        await self._db.executemany(
-            "UPDATE sync_requests SET status = 'done', finished_at = ?, claimed_until = NULL,"
-            " error = NULL WHERE id = ?",
-            [(to_db_time(now), request_id) for request_id in ids],
-        )
+        async with self._db.transaction() as conn:
+            await finish_in(conn, ids, now)
 
     async def retry_later(
         self, ids: Sequence[int], now: datetime, *, retry_at: datetime, error: str
