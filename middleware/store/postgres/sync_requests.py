@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from psycopg.types.json import Jsonb
 
 from middleware.store.postgres.database import Conn, PostgresDatabase, Row
-from middleware.store.sync_requests import SyncRequest
+from middleware.store.sync_requests import NewRequest, SyncRequest
 
 CLAIM_LOCK_CLASS = 11_001  # advisory lock space: (class, hashtext(property or ''))
 _DUE = (
@@ -173,6 +173,24 @@ class PostgresSyncRequests:
             date_to=date_to,
             due_in_s=due_in_s,
         )
+
+    async def request_many(self, asks: Sequence[NewRequest]) -> list[int]:
+        """Several requests in one transaction, in order; their ids."""
+        async with self.db.transaction() as conn:
+            return [
+                await self.insert(
+                    conn,
+                    source=ask.source,
+                    now=ask.now,
+                    full_sync=ask.full_sync,
+                    property_id=ask.property_id,
+                    room_codes=ask.room_codes,
+                    date_from=ask.date_from,
+                    date_to=ask.date_to,
+                    due_in_s=ask.due_in_s,
+                )
+                for ask in asks
+            ]
 
     async def claim_due(self, now: datetime, *, lease_s: float) -> list[SyncRequest]:
         """Take every due request and, when there is one, every fresh pending request waiting

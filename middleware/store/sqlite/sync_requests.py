@@ -10,7 +10,7 @@ import orjson
 
 from middleware.store.sqlite.db import Database, Row
 from middleware.store.stamps import to_db_time
-from middleware.store.sync_requests import SyncRequest
+from middleware.store.sync_requests import NewRequest, SyncRequest
 
 
 def _row(row: Row) -> SyncRequest:
@@ -103,6 +103,23 @@ class SqliteSyncRequests:
                 date_to=date_to,
                 due_in_s=due_in_s,
             )
+
+    async def request_many(self, asks: Sequence[NewRequest]) -> list[int]:
+        async with self._db.transaction() as conn:
+            return [
+                await insert(
+                    conn,
+                    source=ask.source,
+                    now=ask.now,
+                    full_sync=ask.full_sync,
+                    property_id=ask.property_id,
+                    room_codes=ask.room_codes,
+                    date_from=ask.date_from,
+                    date_to=ask.date_to,
+                    due_in_s=ask.due_in_s,
+                )
+                for ask in asks
+            ]
 
     async def claim_due(self, now: datetime, *, lease_s: float) -> list[SyncRequest]:
         stamp = to_db_time(now)
