@@ -6,7 +6,8 @@ For each N: N hotels (two categorias each, `sandbox.many_hotels`), every one wit
 sistema-os emulator (all served by this process under one address) and all in one emulated
 Channex that answers every ARI write after `--latency-s` (300 ms) and holds each property to
 10 calls a minute per endpoint. The middleware runs as ONE child process in one-process mode
-(`python -m middleware.web`, worker inside), production settings otherwise. After a full sync,
+(`python -m middleware.web`, worker inside), or with `--processes two` as a web and a worker
+process (`python -m middleware.worker`), production settings otherwise. After a full sync,
 every hotel's PMS changes all the time for `--storm-s` (a new rate, then a walk-in booking,
 every `--change-every-s` per hotel; each change notifies `/webhook/pms`), and OTA bookings
 arrive at random hotels `--bookings-per-s` times a second. Reported:
@@ -19,7 +20,9 @@ arrive at random hotels `--bookings-per-s` times a second. Reported:
   PMS's availability and rates for every hotel and day of the horizon;
 - booking p50/p99: booking webhook sent -> revision acked, for bookings made during the storm;
 - RSS / CPU: the middleware process's peak resident memory and its CPU use during the storm
-  (100 % = one core).
+  (100 % = one core); with two processes, the worker's (the web's CPU in brackets). The
+  two-process booking figures include the worker's wake-up poll (`WORKER_INTERVAL`, 5 s): a
+  web process does no booking work and wakes the worker through the store.
 
 The machine may be shared: runs are short by default and every number is what this box did
 then, not a capacity figure. Linux only (`/proc`).
@@ -84,6 +87,8 @@ class Row:
     booking_p99_s: float | None
     rss_mib: float
     cpu_pct: float
+    processes: str = "one"  # "one": web with the worker inside; "two": web and worker
+    web_cpu_pct: float | None = None  # two processes: the web's CPU (cpu_pct is the worker's)
 
     @property
     def of_ceiling(self) -> float:
@@ -202,11 +207,11 @@ async def run_one(n: int, args: argparse.Namespace) -> Row:
             open_emulators(
                 workdir, clock=clocks.utc_now, hotels=Hotels(count=n), channex=channex
             ) as emulators,
-            run_middleware(emulators, workdir, split=False, env=env) as child,
+            run_middleware(emulators, workdir, split=args.processes == "two", env=env) as child,
         ):
             store = await open_store_file(workdir / "middleware.db")
             try:
-                return await _measure(n, args, emulators, store, child.web)
+                return await _measure(n, args, emulators, store, child.web, child.worker)
             finally:
                 await store.close()
 
@@ -216,10 +221,13 @@ async def _measure(
     args: argparse.Namespace,
     emulators: Emulators[clocks.Clock],
     store: Store,
-    child: MiddlewareProcess,
+    web: MiddlewareProcess,
+    worker: MiddlewareProcess | None,
 ) -> Row:
+    """`worker`: the worker process (None in one-process mode: the web runs it)."""
     channex, hotels, mapping = emulators.channex, emulators.pms_hotels, emulators.mapping
-    assert child.pid is not None
+    child = web if worker is None else worker
+    assert child.pid is not None and web.pid is not None
     began = time.monotonic()
     ids = [prop.property_id for prop in mapping]  # the go-live full sync of every hotel
     await store.live.go_live(ids, clocks.utc_now(), by="bench_properties", source="sync_full")
@@ -227,6 +235,7 @@ async def _measure(
     full_sync_s = time.monotonic() - began
 
     cpu_before = procs.cpu_seconds(child.pid)
+    web_cpu_before = procs.cpu_seconds(web.pid)
     storm_from = time.monotonic()
     _, sent = await asyncio.gather(
         _storm(hotels, args.storm_s, args.change_every_s, args.seed),
@@ -234,6 +243,7 @@ async def _measure(
     )
     storm_to = time.monotonic()
     cpu_pct = 100 * (procs.cpu_seconds(child.pid) - cpu_before) / (storm_to - storm_from)
+    web_cpu_pct = 100 * (procs.cpu_seconds(web.pid) - web_cpu_before) / (storm_to - storm_from)
     for pms in hotels:
         await pms.drain_notifications()
 
@@ -276,6 +286,8 @@ async def _measure(
         booking_p99_s=_percentile(latencies, 99),
         rss_mib=procs.peak_rss_kib(child.pid) / 1024,
         cpu_pct=cpu_pct,
+        processes="one" if worker is None else "two",
+        web_cpu_pct=None if worker is None else web_cpu_pct,
     )
 
 
@@ -298,12 +310,14 @@ def table(rows: list[Row]) -> str:
     )
     lines = [head, "|" + "---|" * 13]
     for r in rows:
+        hotels = f"{r.hotels}" if r.processes == "one" else f"{r.hotels} (web + worker)"
+        cpu = f"{r.cpu_pct:.0f}" + ("" if r.web_cpu_pct is None else f" ({r.web_cpu_pct:.0f})")
         lines.append(
-            f"| {r.hotels} | {r.calls_per_min:.0f} | {r.ceiling_per_min} | {r.of_ceiling:.0f} % |"
+            f"| {hotels} | {r.calls_per_min:.0f} | {r.ceiling_per_min} | {r.of_ceiling:.0f} % |"
             f" {r.max_in_window} | {r.refused_429} | {r.full_sync_s:.1f} |"
             f" {_fmt(r.converge_s, '.1f')} | {r.bookings_acked}/{r.bookings} |"
             f" {_fmt(r.booking_p50_s, '.2f')} | {_fmt(r.booking_p99_s, '.2f')} |"
-            f" {r.rss_mib:.0f} | {r.cpu_pct:.0f} |"
+            f" {r.rss_mib:.0f} | {cpu} |"
         )
     return "\n".join(lines)
 
@@ -318,6 +332,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--converge-timeout-s", type=float, default=180.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--processes",
+        choices=("one", "two"),
+        default="one",
+        help="one: the web with the worker inside (default); two: a web and a worker process",
+    )
     parser.add_argument("--json", action="store_true")
     return parser.parse_args(argv)
 

@@ -220,9 +220,9 @@ async def run_storm(
         ):
             store = await open_store(load_settings(children.env, env_file=None))
             try:
-                # the web's figures (RSS, CPU) are the web process's alone: not reported here
+                # RSS and CPU are one process's alone (the first worker's): not reported here
                 return await bench_properties._measure(
-                    args.hotels, args, emulators, store, children.web
+                    args.hotels, args, emulators, store, children.web, children.worker
                 )
             finally:
                 await store.close()

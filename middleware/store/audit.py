@@ -16,6 +16,7 @@ import structlog
 
 from middleware import logs
 from middleware.calllog import CallRecord, CallSink
+from middleware.store.group_commit import GroupCommit
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +54,20 @@ def _truncate(text: str) -> str:
     return text[: MAX_BODY_CHARS - len(TRUNCATED)] + TRUNCATED
 
 
+def call_row_values(record: CallRecord) -> tuple[object, ...]:
+    """A call's columns after `at` as stored: URL and error masked, bodies masked and cut."""
+    return (
+        record.service,
+        record.method,
+        logs.mask_text(record.url),
+        record.status,
+        record.duration_ms,
+        mask_body(record.request_body),
+        mask_body(record.response_body),
+        None if record.error is None else _truncate(logs.mask_text(record.error)),
+    )
+
+
 def mask_body(body: str | None) -> str | None:
     """A body safe to store: JSON masked by key and by pattern, other text by pattern."""
     if body is None:
@@ -69,9 +84,14 @@ class Audit(Protocol):
 
     async def record_call(self, record: CallRecord, now: datetime) -> None: ...
 
+    async def record_calls(self, calls: Sequence[tuple[CallRecord, datetime]]) -> list[None]:
+        """Store several calls (each with the time it ended) in one transaction, in order; one
+        None per call (what `GroupCommit` hands back to each caller)."""
+
     def sink(self, clock: Callable[[], datetime]) -> CallSink:
-        """The clients' `on_call`: store each call. Auditing is best effort: a failed write is
-        logged, never raised into the call that was being audited."""
+        """The clients' `on_call`: store each call (calls that end together in one transaction,
+        `group_sink`). Auditing is best effort: a failed write is logged, never raised into the
+        call that was being audited."""
 
     async def recent_calls(self, *, service: str | None = None, limit: int = 50) -> list[CallRow]:
         """The latest calls, newest first."""
@@ -99,3 +119,20 @@ class Audit(Protocol):
 
     async def prune(self, now: datetime, *, keep_days: int = 30) -> int:
         """Housekeeping: drop audited calls and finished pushes older than `keep_days`."""
+
+
+def group_sink(audit: Audit, clock: Callable[[], datetime]) -> CallSink:
+    """`Audit.sink` for any backend: each call stored before `on_call` returns, the calls that
+    end while the store is busy written in one transaction (`GroupCommit` over
+    `record_calls`). One write per outbound HTTP call was the largest count of store
+    transactions at 200 hotels (~90 a second, each waiting ~50-90 ms for the connection inside
+    the push or PMS read it audits)."""
+    writer: GroupCommit[tuple[CallRecord, datetime], None] = GroupCommit(audit.record_calls)
+
+    async def on_call(record: CallRecord) -> None:
+        try:
+            await writer.submit((record, clock()))
+        except Exception as exc:
+            log.warning("audit_write_failed", service=record.service, error=str(exc))
+
+    return on_call

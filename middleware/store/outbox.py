@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from middleware.domain.models import CellKey, Cells, Kind, Lane
+from middleware.ratelimit import WINDOW_S
 
 REJECTED_FIELD_ERROR = "dropped by Channex with a warning"
 
@@ -32,6 +33,39 @@ class Claim:
     cells: Cells
     full_sync: bool
     claimed_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Accepted:
+    """What an accepted push carried and got back (`complete`'s arguments), for a backend's
+    completion."""
+
+    task_ids: Sequence[str]
+    warnings: Sequence[dict[str, Any]]
+    rejected: Collection[tuple[CellKey, str]]  # fields Channex dropped with a warning
+    values_count: int
+    bytes_sent: int
+    calls: int
+    payload_sha256: str
+    duration_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PmsRead:
+    """What one PMS read of a property produced, written in one transaction (`enqueue_read`):
+    the mapped categorias the answer lacked (`pms_rooms.record`'s `categorias`, `covered`,
+    `mapped`), each lane's desired cells over the days (`enqueue_diffs`; none while the
+    property is not live) and the sync requests the read answers (`sync_requests.finish`)."""
+
+    property_id: str
+    unserved: Sequence[str]
+    covered: Collection[str] | None
+    mapped: Collection[tuple[str, str]] | None
+    changes: Sequence[tuple[Lane, Cells]]
+    day_from: date
+    day_to: date
+    full_sync: bool = False  # forced too: every value is sent
+    answers: Sequence[int] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,6 +128,25 @@ class Outbox(Protocol):
         is not resent until it changes), else the acked one. `force` keeps every field (full sync).
         Read and write share one transaction, so two concurrent syncs cannot interleave."""
 
+    async def enqueue_diffs(
+        self,
+        changes: Sequence[tuple[Lane, Cells]],
+        now: datetime,
+        *,
+        day_from: date,
+        day_to: date,
+        force: bool = False,
+        full_sync: bool = False,
+    ) -> int:
+        """`enqueue_diff` for several lanes (a property's availability and restrictions after one
+        PMS read) in one transaction; returns the rows inserted, changed or removed."""
+
+    async def enqueue_read(self, read: PmsRead, now: datetime) -> int:
+        """Everything one PMS read produced, and the finishing of the sync requests it answers,
+        in one transaction (one store turn for the read's every write: with a hundred hotels
+        changing, the store is the worker's narrowest point); returns the outbox rows inserted,
+        changed or removed."""
+
     async def effective_state(
         self, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date
     ) -> Cells:
@@ -106,9 +159,31 @@ class Outbox(Protocol):
         have waited `max_delay_s`, not paused or backing off, and with no push in flight;
         oldest first."""
 
+    async def release_expired_then_due(
+        self, now: datetime, *, debounce_s: float, max_delay_s: float
+    ) -> list[Lane]:
+        """The pump's tick in one transaction (one turn of the store, not two):
+        `release_expired`, then `due_lanes`."""
+
     async def claim(self, lane: Lane, now: datetime, *, lease_s: float) -> Claim | None:
         """Take every unclaimed pending row of the lane into a new push; None if there is nothing
         to send or the lane already has a push in flight."""
+
+    async def claim_within_limit(
+        self,
+        lane: Lane,
+        now: datetime,
+        *,
+        today: date,
+        limit: int,
+        window_s: float = WINDOW_S,
+        lease_s: float,
+    ) -> Claim | datetime | None:
+        """The start of a push in one transaction: drop the lane's rows for days before `today`
+        (`drop_past`, this lane's only), then, if the lane has rows to send and no push in
+        flight, take a call slot (`lanes.reserve_call`, `limit` per `window_s`) and claim them
+        (`claim`). None: nothing to send (no slot taken); a datetime: the lane's rate window is
+        full until then (nothing claimed)."""
 
     async def complete(
         self,
@@ -126,6 +201,25 @@ class Outbox(Protocol):
     ) -> None:
         """Channex accepted the push: what it carried becomes acked, except the fields it dropped
         with a warning (`rejected`), which are dead-lettered so they are not resent unchanged."""
+
+    async def complete_answered(
+        self,
+        claim: Claim,
+        now: datetime,
+        *,
+        reserved_at: datetime,
+        task_ids: Sequence[str],
+        warnings: Sequence[dict[str, Any]],
+        rejected: Collection[tuple[CellKey, str]],
+        values_count: int,
+        bytes_sent: int,
+        calls: int,
+        payload_sha256: str,
+        duration_ms: int,
+    ) -> None:
+        """The end of an accepted push in one transaction: its last call, reserved at
+        `reserved_at`, logged at its answer `now` (`lanes.call_answered`), `complete`, and the
+        lane's 429 pause ladder reset (`lanes.clean_push`)."""
 
     async def fail(
         self,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from middleware.store.group_commit import GroupCommit
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SyncRequest:
@@ -24,6 +26,20 @@ class SyncRequest:
     date_from: date | None
     date_to: date | None
     attempts: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewRequest:
+    """A request to record (`SyncRequests.request`'s arguments)."""
+
+    source: str
+    now: datetime
+    full_sync: bool = False
+    property_id: str | None = None
+    room_codes: tuple[str, ...] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    due_in_s: float = 0.0
 
 
 class SyncRequests(Protocol):
@@ -44,6 +60,9 @@ class SyncRequests(Protocol):
         """Record a request (`property_id` None: for every property); returns its id. `due_in_s`:
         how long it waits for others to join its PMS read (a change notice and a booking's re-sync
         of the same nights)."""
+
+    async def request_many(self, asks: Sequence[NewRequest]) -> list[int]:
+        """Record several requests in one transaction, in order; their ids (`RequestWriter`)."""
 
     async def claim_due(self, now: datetime, *, lease_s: float) -> list[SyncRequest]:
         """Atomically take every due request (pending, or running with an expired lease) and,
@@ -74,3 +93,40 @@ class SyncRequests(Protocol):
     async def pending_count(self) -> int: ...
 
     async def last_error(self) -> str | None: ...
+
+
+class RequestWriter:
+    """`request` with group commit, for the web's triggers: requests made while an earlier
+    write waits for the store go in one transaction together (`GroupCommit` over
+    `request_many`), and each caller gets its id once its row is committed (the 202 stays
+    durable). A storm of PMS change notices, a hundred a second with a hundred hotels, is then a
+    few transactions a second, not a hundred."""
+
+    def __init__(self, requests: SyncRequests) -> None:
+        self._writer: GroupCommit[NewRequest, int] = GroupCommit(requests.request_many)
+
+    async def request(
+        self,
+        *,
+        source: str,
+        now: datetime,
+        full_sync: bool = False,
+        property_id: str | None = None,
+        room_codes: Collection[str] | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        due_in_s: float = 0.0,
+    ) -> int:
+        """`SyncRequests.request`, written with the others waiting; returns its id."""
+        return await self._writer.submit(
+            NewRequest(
+                source=source,
+                now=now,
+                full_sync=full_sync,
+                property_id=property_id,
+                room_codes=None if room_codes is None else tuple(room_codes),
+                date_from=date_from,
+                date_to=date_to,
+                due_in_s=due_in_s,
+            )
+        )

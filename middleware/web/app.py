@@ -30,6 +30,7 @@ from middleware.ops.checks import Checker
 from middleware.ops.mapping_reload import MappingReloader
 from middleware.ops.runtime import Runtime, open_runtime
 from middleware.store.inbox import IntakeWriter
+from middleware.store.sync_requests import RequestWriter
 from middleware.web import admin, health, manual, status, sync, webhook_channex
 from middleware.web.context import WebContext
 from middleware.worker.assembly import WorkerRuntime, open_worker_runtime
@@ -96,6 +97,7 @@ def create_app(
                 checker=checker,
                 reloader=reloader,
                 started_at=clock(),
+                requests=RequestWriter(runtime.store.sync_requests),
             )
             log.info("web_started", worker_in_process=in_process)
             try:

@@ -16,6 +16,7 @@ from middleware.ops.mapping_reload import MappingReloader
 from middleware.ops.runtime import Runtime
 from middleware.store import wakeups
 from middleware.store.inbox import IntakeWriter
+from middleware.store.sync_requests import RequestWriter
 from middleware.worker.runner import Worker
 
 RESULT_POLL_S = 0.05
@@ -29,6 +30,8 @@ class WebContext:
     checker: Checker
     reloader: MappingReloader
     started_at: datetime
+    # the triggers' sync requests, group-committed (None: one transaction each)
+    requests: RequestWriter | None = None
 
     def wake_worker(self, *loops: str) -> None:
         """Wake a worker in this process: every short loop, or only `loops` (`Worker.wake`)."""

@@ -52,8 +52,11 @@ async def _record(
             )
         ]
     else:
+        write = (
+            rt.store.sync_requests.request if context.requests is None else context.requests.request
+        )
         ids = [
-            await rt.store.sync_requests.request(
+            await write(
                 source=source,
                 now=rt.clock(),
                 property_id=target.property_id,

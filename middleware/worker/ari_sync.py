@@ -5,8 +5,9 @@ bookings) only record durable sync requests, each for one property or every prop
 some rooms or all. `AriSync.dispatch` starts one task per property with due requests, in a
 bounded pool: the task claims that property's requests, coalesces them into one read of the
 property's own PMS over the union of their ranges, and writes the differences for the rooms
-asked (and their plans) to the outbox in one transaction per lane. A slow or failing PMS
-holds only its own property; its requests are retried with backoff. A full sync enqueues
+asked (and their plans) to the outbox, with what else the read found and the finishing of the
+requests it answers, in one transaction. A slow or failing PMS holds only its own property;
+its requests are retried with backoff. A full sync enqueues
 every cell of the horizon regardless of what Channex last acknowledged (go-live, recovery,
 drift correction).
 
@@ -34,6 +35,7 @@ from middleware.pms.directory import PmsDirectory
 from middleware.pms.port import PmsPort
 from middleware.ratelimit import retry_delay_s
 from middleware.store import keys, sync_requests
+from middleware.store.outbox import PmsRead
 from middleware.store.port import Store
 from middleware.store.stamps import to_db_time
 from middleware.worker import keyed_pool
@@ -67,6 +69,14 @@ class AriSync:
         self._mapping = mapping
         self._settings = settings
         self._clock = clock
+        # properties seen live: a property never goes back (`store.live`), so only "not yet"
+        # is asked again at each read
+        self._live: set[str] = set()
+
+    async def _is_live(self, property_id: str) -> bool:
+        if property_id not in self._live and await self._store.live.is_live(property_id):
+            self._live.add(property_id)
+        return property_id in self._live
 
     def _pms_of(self, property_id: str) -> PmsPort:
         pms = self._pms
@@ -123,7 +133,12 @@ class AriSync:
         room_codes = None if full else _union_codes(requests)
         try:
             report = await self.sync_property(
-                prop, full=full, date_from=date_from, date_to=date_to, room_codes=room_codes
+                prop,
+                full=full,
+                date_from=date_from,
+                date_to=date_to,
+                room_codes=room_codes,
+                answers=ids,
             )
         except (UpstreamError, PayloadError) as exc:
             attempts = max(r.attempts for r in requests) + 1
@@ -140,7 +155,6 @@ class AriSync:
                 requests=len(ids),
             )
             return None
-        await self._store.sync_requests.finish(ids, self._clock())
         return SyncReport(
             requests=len(ids),
             full_sync=report.full_sync,
@@ -179,13 +193,18 @@ class AriSync:
         date_from: date | None = None,
         date_to: date | None = None,
         room_codes: Collection[str] | None = None,
+        answers: Sequence[int] = (),
     ) -> SyncReport:
         """Read one property's PMS over the range (clipped to its horizon) and enqueue what
-        changed, for the rooms of `room_codes` (None: every room) and their plans."""
+        changed, for the rooms of `room_codes` (None: every room) and their plans. `answers`:
+        the sync requests this read answers, finished in the transaction that writes what it
+        found (`outbox.enqueue_read`: one store turn for the read's every write)."""
         now = self._clock()
         window = self._window(prop, now, date_from, date_to)
         wanted = _rooms_in_scope(prop, room_codes)
         if window is None or not wanted:
+            if answers:
+                await self._store.sync_requests.finish(answers, self._clock())
             return SyncReport(requests=1, full_sync=full, rows_enqueued=0, problems=())
         start, end = window
         pms_ari = await self._pms_of(prop.property_id).read_ari(start, end)
@@ -197,9 +216,6 @@ class AriSync:
                 "pms_categorias_not_served", property_id=prop.property_id, categorias=unserved
             )
         mapped = {(p.property_id, code) for p in self._mapping for code in p.room_codes()}
-        await self._store.pms_rooms.record(
-            prop.property_id, unserved, now, covered=asked, mapped=mapped
-        )
         avail, restr, grid_problems = ari.grid_to_cells(
             self._rooms_of(pms_ari, prop, wanted),
             replace(prop, room_types=wanted),
@@ -207,15 +223,23 @@ class AriSync:
             horizon_end=end,
         )
         problems = [p.message for p in grid_problems]
-        rows = 0
-        is_live = await self._store.live.is_live(prop.property_id)
-        for kind, cells in (("availability", avail), ("restrictions", restr)):
-            if not is_live:
-                break
-            lane = Lane(prop.property_id, kind)  # type: ignore[arg-type]
-            rows += await self._store.outbox.enqueue_diff(
-                lane, cells, now, day_from=start, day_to=end, force=full, full_sync=full
-            )
+        is_live = await self._is_live(prop.property_id)
+        changes = [
+            (Lane(prop.property_id, "availability"), avail),
+            (Lane(prop.property_id, "restrictions"), restr),
+        ]
+        read = PmsRead(
+            property_id=prop.property_id,
+            unserved=unserved,
+            covered=asked,
+            mapped=mapped,
+            changes=changes if is_live else [],
+            day_from=start,
+            day_to=end,
+            full_sync=full,
+            answers=answers,
+        )
+        rows = await self._store.outbox.enqueue_read(read, now)  # one transaction
         if full and is_live:
             await self._store.audit.set_value(
                 keys.LAST_FULL_SYNC_KEY.format(property_id=prop.property_id),

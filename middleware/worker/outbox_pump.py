@@ -1,15 +1,17 @@
 """The outbox pump: send each due lane's coalesced changes to Channex, within the rate limit.
 
-One pass (`dispatch`): release claims whose lease expired (a crashed worker), then start a
-push for every lane that is due (debounced, not paused, not backing off) and not pushing
-already. Lanes push concurrently in a bounded `KeyedPool` (at most one push per lane), so a
-lane whose Channex answers slowly, or that is paused, holds no other lane. A push reserves a
-rate-limit slot, claims every pending row of the lane, encodes them as range-compressed
-values, and sends. `run_once` is a pass that waits for its pushes (tests, admin). The outcome
-is recorded by the lane's own task: accepted (ari_state updated, rows removed; values Channex
-dropped with a warning are recorded, counted and raised as a notice), transient (rows back to
-pending with backoff; a 429 also pauses the lane 60 s, 120 s, ... 600 s), or rejected (rows
-dead-lettered for a person to look at).
+One pass (`dispatch`, one store transaction): release claims whose lease expired (a crashed
+worker), then start a push for every lane that is due (debounced, not paused, not backing
+off) and not pushing already. Lanes push concurrently in a bounded `KeyedPool` (at most one
+push per lane), so a lane whose Channex answers slowly, or that is paused, holds no other
+lane. A push reserves a rate-limit slot and claims every pending row of the lane (one
+transaction; an empty lane takes no slot), encodes them as range-compressed values, and
+sends. `run_once` is a pass that waits for its pushes (tests, admin). The outcome is recorded
+by the lane's own task: accepted (ari_state updated, rows removed, the last call's answer
+time logged and the pause ladder reset, in one transaction; values Channex dropped with a
+warning are recorded, counted and raised as a notice), transient (rows back to pending with
+backoff; a 429 also pauses the lane 60 s, 120 s, ... 600 s), or rejected (rows dead-lettered
+for a person to look at).
 """
 
 from __future__ import annotations
@@ -91,8 +93,7 @@ class OutboxPump:
     async def dispatch(self) -> list[asyncio.Task[LaneResult] | None]:
         """Start a push for every due lane not pushing already (None for those); no wait."""
         now = self._clock()
-        await self._store.outbox.release_expired(now)
-        due = await self._store.outbox.due_lanes(
+        due = await self._store.outbox.release_expired_then_due(
             now,
             debounce_s=self._settings.ari_debounce_s,
             max_delay_s=self._settings.ari_max_delay_s,
@@ -111,16 +112,20 @@ class OutboxPump:
         if prop is None:
             log.error("outbox_lane_unmapped", property_id=lane.property_id, kind=lane.kind)
             return LaneResult(lane=lane, outcome="rejected")
-        await self._store.outbox.drop_past(lane.property_id, clocks.hotel_today(prop.timezone, now))
-        slot = await self._store.lanes.reserve_call(
-            lane, now, limit=self._limit(lane.kind), window_s=self._window_s
+        # one transaction: past days dropped, a rate slot taken, the rows claimed
+        claim = await self._store.outbox.claim_within_limit(
+            lane,
+            now,
+            today=clocks.hotel_today(prop.timezone, now),
+            limit=self._limit(lane.kind),
+            window_s=self._window_s,
+            lease_s=self._lease_s,
         )
-        if slot is not None:
-            self._waiting_until[lane] = slot
-            return LaneResult(lane=lane, outcome="waiting")
-        claim = await self._store.outbox.claim(lane, now, lease_s=self._lease_s)
         if claim is None:
             return LaneResult(lane=lane, outcome="empty")
+        if isinstance(claim, datetime):
+            self._waiting_until[lane] = claim
+            return LaneResult(lane=lane, outcome="waiting")
         try:
             values = encode.encode_values(
                 lane.kind,
@@ -142,7 +147,11 @@ class OutboxPump:
                     reserved_at = await self._wait_for_slot(lane)
                 try:
                     results.append(await self._channex.push(lane.kind, chunk))
-                finally:  # the rate-limit log keeps the call at its answer time (lanes)
+                except BaseException:  # the rate-limit log keeps the call at its answer time
+                    answered = self._store.lanes.call_answered(lane, reserved_at, self._clock())
+                    await asyncio.shield(answered)
+                    raise
+                if index < len(chunks) - 1:  # the last one's is logged with the outcome
                     answered = self._store.lanes.call_answered(lane, reserved_at, self._clock())
                     await asyncio.shield(answered)
         except TransientUpstreamError as exc:
@@ -152,7 +161,7 @@ class OutboxPump:
         except BaseException:
             await asyncio.shield(self._store.outbox.release(claim, self._clock()))
             raise
-        return await self._accepted(claim, values, chunks, results, started)
+        return await self._accepted(claim, values, chunks, results, started, reserved_at)
 
     async def _wait_for_slot(self, lane: Lane) -> datetime:
         """Wait for and take a call slot; returns the time it was reserved at."""
@@ -172,6 +181,7 @@ class OutboxPump:
         chunks: Sequence[Sequence[dict[str, Any]]],
         results: Sequence[PushResult],
         started: float,
+        reserved_at: datetime,
     ) -> LaneResult:
         lane = claim.lane
         now = self._clock()
@@ -181,9 +191,12 @@ class OutboxPump:
         for warning in found:
             rejected |= warnings.rejected_fields(lane.kind, warning)
         body_bytes = sum(len(orjson.dumps({"values": list(c)})) for c in chunks)
-        await self._store.outbox.complete(
+        # one transaction: the last call logged at its answer, the push completed, the lane's
+        # pause ladder reset; shielded like the call's log it carries
+        completed = self._store.outbox.complete_answered(
             claim,
             now,
+            reserved_at=reserved_at,
             task_ids=task_ids,
             warnings=found,
             rejected=rejected,
@@ -193,7 +206,7 @@ class OutboxPump:
             payload_sha256=hashlib.sha256(orjson.dumps(list(values))).hexdigest(),
             duration_ms=int((time.monotonic() - started) * 1000),
         )
-        await self._store.lanes.clean_push(lane, now)
+        await asyncio.shield(completed)
         outcome = "partial" if found else "sent"
         metrics.PUSHES.labels(lane.kind, outcome).inc()
         metrics.PUSH_VALUES.labels(lane.kind).inc(len(values))

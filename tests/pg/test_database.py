@@ -51,6 +51,36 @@ async def test_a_new_database_gets_every_migration_and_the_sqlite_tables(
         await db.close()
 
 
+async def test_the_pump_indexes_are_partial_on_both_backends(
+    empty_pg_url: str, tmp_path: Path
+) -> None:
+    """Migration 0005 (SQLite 11): the due-lanes read's indexes hold only the claims in flight
+    and the unclaimed pending rows, on PostgreSQL as on SQLite."""
+    db = await PostgresDatabase.open(empty_pg_url)
+    try:
+        rows = await db.fetchall(
+            "SELECT indexname, tablename, position('WHERE' in indexdef) > 0 AS partial"
+            " FROM pg_indexes"
+            " WHERE indexname IN ('pushes_claimed', 'outbox_unclaimed') ORDER BY indexname"
+        )
+        found = [(row["indexname"], row["tablename"], row["partial"]) for row in rows]
+    finally:
+        await db.close()
+    sqlite = await Database.open(tmp_path / "s.db")
+    try:
+        made = await sqlite.fetchall(
+            "SELECT name, tbl_name, sql LIKE '%WHERE%' FROM sqlite_master"
+            " WHERE name IN ('pushes_claimed', 'outbox_unclaimed') ORDER BY name"
+        )
+    finally:
+        await sqlite.close()
+    expected = [("outbox_unclaimed", "outbox", True), ("pushes_claimed", "pushes", True)]
+    assert (found, [(name, table, bool(partial)) for name, table, partial in made]) == (
+        expected,
+        expected,
+    )
+
+
 async def test_two_processes_starting_together_migrate_once(empty_pg_url: str) -> None:
     """Two pools opened at once (as two processes would): one applies, the other waits on the
     advisory lock and finds nothing left to do."""

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-import structlog
-
-from middleware import logs
 from middleware.calllog import CallRecord, CallSink
-from middleware.store.audit import CallRow, Heartbeat, _truncate, mask_body
+from middleware.store.audit import (
+    CallRow,
+    Heartbeat,
+    call_row_values,
+    group_sink,
+)
 from middleware.store.postgres.database import PostgresDatabase, Row
-
-log = structlog.get_logger(__name__)
 
 
 def _call_row(row: Row) -> CallRow:
@@ -41,34 +41,28 @@ class PostgresAudit:
         self.db = db
 
     async def record_call(self, record: CallRecord, now: datetime) -> None:
+        await self.record_calls([(record, now)])
+
+    async def record_calls(self, calls: Sequence[tuple[CallRecord, datetime]]) -> list[None]:
+        """Several calls in one transaction; each stamped its own end time on the caller's
+        clock, the moment of the write on the database's."""
+        if not calls:
+            return []
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO http_calls (at, service, method, url, status, duration_ms,"
-                " request_body, response_body, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    await self.db.moment(conn, now),
-                    record.service,
-                    record.method,
-                    logs.mask_text(record.url),
-                    record.status,
-                    record.duration_ms,
-                    mask_body(record.request_body),
-                    mask_body(record.response_body),
-                    None if record.error is None else _truncate(logs.mask_text(record.error)),
-                ),
-            )
+            moment = None if self.db.caller_clock else await self.db.moment(conn, calls[0][1])
+            async with conn.cursor() as cursor:
+                await cursor.executemany(
+                    "INSERT INTO http_calls (at, service, method, url, status, duration_ms,"
+                    " request_body, response_body, error)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    [(moment or now, *call_row_values(record)) for record, now in calls],
+                )
+        return [None] * len(calls)
 
     def sink(self, clock: Callable[[], datetime]) -> CallSink:
-        """The clients' `on_call`: store each call, best effort (a failed write is logged,
-        never raised into the call that was being audited)."""
-
-        async def on_call(record: CallRecord) -> None:
-            try:
-                await self.record_call(record, clock())
-            except Exception as exc:
-                log.warning("audit_write_failed", service=record.service, error=str(exc))
-
-        return on_call
+        """The clients' `on_call` (`store/audit.group_sink`): calls that end together are
+        stored in one transaction, best effort."""
+        return group_sink(self, clock)
 
     async def recent_calls(self, *, service: str | None = None, limit: int = 50) -> list[CallRow]:
         """The latest calls, newest first."""

@@ -80,6 +80,35 @@ def _state(row: Row) -> LaneState:
     )
 
 
+async def reserve_call_in(
+    conn: Conn, lane: Lane, moment: datetime, *, limit: int, window_s: float
+) -> datetime | None:
+    """`reserve_call` in the caller's transaction, the lane's row already locked by it
+    (`outbox.claim_within_limit`)."""
+    await conn.execute(
+        "DELETE FROM rate_calls WHERE property_id = %s AND kind = %s AND sent_at <= %s",
+        (lane.property_id, lane.kind, moment - timedelta(seconds=window_s)),
+    )
+    sent = await _log(conn, lane.property_id, lane.kind)
+    slot = next_slot(sent, moment, limit=limit, window_s=window_s)
+    if slot > moment:
+        return slot
+    await conn.execute(
+        "INSERT INTO rate_calls (property_id, kind, sent_at) VALUES (%s, %s, %s)",
+        (lane.property_id, lane.kind, moment),
+    )
+    return None
+
+
+async def clean_push_in(conn: Conn, lane: Lane) -> None:
+    """`clean_push` in the caller's transaction (`outbox.complete_answered`)."""
+    await conn.execute(
+        "UPDATE lanes SET pause_count = 0, paused_until = NULL"
+        " WHERE property_id = %s AND kind = %s",
+        (lane.property_id, lane.kind),
+    )
+
+
 class PostgresLanes:
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
@@ -92,19 +121,7 @@ class PostgresLanes:
         async with self.db.transaction() as conn:
             await lock_lane(conn, lane)
             moment = await self.db.moment(conn, now)
-            await conn.execute(
-                "DELETE FROM rate_calls WHERE property_id = %s AND kind = %s AND sent_at <= %s",
-                (lane.property_id, lane.kind, moment - timedelta(seconds=window_s)),
-            )
-            sent = await _log(conn, lane.property_id, lane.kind)
-            slot = next_slot(sent, moment, limit=limit, window_s=window_s)
-            if slot > moment:
-                return slot
-            await conn.execute(
-                "INSERT INTO rate_calls (property_id, kind, sent_at) VALUES (%s, %s, %s)",
-                (lane.property_id, lane.kind, moment),
-            )
-            return None
+            return await reserve_call_in(conn, lane, moment, limit=limit, window_s=window_s)
 
     async def reserve_read(
         self,
@@ -155,20 +172,27 @@ class PostgresLanes:
         it arrived, whichever of the lane's calls answered."""
         async with self.db.transaction() as conn:
             await lock_lane(conn, lane)
-            if self.db.caller_clock:
-                await conn.execute(
-                    "UPDATE rate_calls SET sent_at = %s, answered = true WHERE id = (SELECT id"
-                    " FROM rate_calls WHERE property_id = %s AND kind = %s AND sent_at = %s"
-                    " ORDER BY id LIMIT 1)",
-                    (max(now, reserved_at), lane.property_id, lane.kind, reserved_at),
-                )
-                return
+            await self.call_answered_in(conn, lane, reserved_at, now)
+
+    async def call_answered_in(
+        self, conn: Conn, lane: Lane, reserved_at: datetime, now: datetime
+    ) -> None:
+        """`call_answered` in the caller's transaction, the lane's row locked
+        (`outbox.complete_answered`)."""
+        if self.db.caller_clock:
             await conn.execute(
-                "UPDATE rate_calls SET sent_at = greatest(sent_at, clock_timestamp()),"
-                " answered = true WHERE id = (SELECT id FROM rate_calls WHERE property_id = %s"
-                " AND kind = %s AND NOT answered ORDER BY sent_at, id LIMIT 1)",
-                (lane.property_id, lane.kind),
+                "UPDATE rate_calls SET sent_at = %s, answered = true WHERE id = (SELECT id"
+                " FROM rate_calls WHERE property_id = %s AND kind = %s AND sent_at = %s"
+                " ORDER BY id LIMIT 1)",
+                (max(now, reserved_at), lane.property_id, lane.kind, reserved_at),
             )
+            return
+        await conn.execute(
+            "UPDATE rate_calls SET sent_at = greatest(sent_at, clock_timestamp()),"
+            " answered = true WHERE id = (SELECT id FROM rate_calls WHERE property_id = %s"
+            " AND kind = %s AND NOT answered ORDER BY sent_at, id LIMIT 1)",
+            (lane.property_id, lane.kind),
+        )
 
     async def pause(
         self,
@@ -200,11 +224,8 @@ class PostgresLanes:
 
     async def clean_push(self, lane: Lane, now: datetime) -> None:
         """A push went through: the next 429 starts the pause ladder from 60 s again."""
-        await self.db.execute(
-            "UPDATE lanes SET pause_count = 0, paused_until = NULL"
-            " WHERE property_id = %s AND kind = %s",
-            (lane.property_id, lane.kind),
-        )
+        async with self.db.connection() as conn:
+            await clean_push_in(conn, lane)
 
     async def record_success(self, conn: Conn, lane: Lane, now: datetime) -> None:
         """In the caller's transaction (with the push's outcome)."""

@@ -25,10 +25,23 @@ from psycopg.types.json import Jsonb
 from middleware.domain.models import CellKey, Cells, Kind, Lane
 from middleware.domain.outbox_rules import FieldKey, cells_from_texts
 from middleware.domain.outbox_rules import field_texts as _texts
-from middleware.store.outbox import REJECTED_FIELD_ERROR, Claim, LaneBacklog, PushRecord
-from middleware.store.postgres import ari_state
+from middleware.ratelimit import WINDOW_S
+from middleware.store.outbox import (
+    REJECTED_FIELD_ERROR,
+    Accepted,
+    Claim,
+    LaneBacklog,
+    PmsRead,
+    PushRecord,
+)
+from middleware.store.postgres import ari_state, pms_rooms, sync_requests
 from middleware.store.postgres.database import Conn, PostgresDatabase, Row
-from middleware.store.postgres.lanes import PostgresLanes, lock_lane
+from middleware.store.postgres.lanes import (
+    PostgresLanes,
+    clean_push_in,
+    lock_lane,
+    reserve_call_in,
+)
 
 
 def _pk(lane: Lane, key: FieldKey) -> tuple[Any, ...]:
@@ -173,6 +186,116 @@ async def _release(conn: Conn, push_id: int, moment: datetime) -> None:
     await _finish(conn, push_id, "released", moment, None)
 
 
+# Grouped first (the unclaimed rows alone, partial index `outbox_unclaimed`), then each lane's
+# state and claims looked up once per lane, not once per row (`pushes_claimed`).
+_DUE_LANES = (
+    "SELECT o.property_id, o.kind FROM (SELECT property_id, kind,"
+    " max(updated_at) AS newest, min(enqueued_at) AS oldest FROM outbox"
+    " WHERE status = 'pending' AND push_id IS NULL GROUP BY property_id, kind) o"
+    " LEFT JOIN lanes l ON l.property_id = o.property_id AND l.kind = o.kind"
+    " WHERE (o.newest <= %s OR o.oldest <= %s)"
+    " AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= %s)"
+    " AND (l.paused_until IS NULL OR l.paused_until <= %s)"
+    " AND NOT EXISTS (SELECT 1 FROM pushes p WHERE p.property_id = o.property_id"
+    " AND p.kind = o.kind AND p.status = 'claimed')"
+    ' ORDER BY o.oldest, o.property_id COLLATE "C", o.kind COLLATE "C"'
+)
+
+
+async def _due_lanes(
+    conn: Conn, moment: datetime, debounce_s: float, max_delay_s: float
+) -> list[Lane]:
+    cursor = await conn.execute(
+        _DUE_LANES,
+        (
+            moment - timedelta(seconds=debounce_s),
+            moment - timedelta(seconds=max_delay_s),
+            moment,
+            moment,
+        ),
+    )
+    return [Lane(row["property_id"], row["kind"]) for row in await cursor.fetchall()]
+
+
+async def _release_expired_in(conn: Conn, moment: datetime) -> int:
+    released = 0
+    cursor = await conn.execute(
+        "SELECT id, property_id, kind FROM pushes"
+        " WHERE status = 'claimed' AND lease_until < %s ORDER BY id",
+        (moment,),
+    )
+    for row in await cursor.fetchall():
+        if not await lock_lane(conn, Lane(row["property_id"], row["kind"]), skip_locked=True):
+            continue
+        again = await conn.execute(
+            "SELECT 1 FROM pushes WHERE id = %s AND status = 'claimed'", (row["id"],)
+        )
+        if await again.fetchone() is not None:
+            await _release(conn, int(row["id"]), moment)
+            released += 1
+    return released
+
+
+async def _claimable_in(conn: Conn, lane: Lane) -> list[Row] | None:
+    """The lane's unclaimed pending rows (its row locked); None if there are none or a push
+    is in flight."""
+    cursor = await conn.execute(
+        "SELECT 1 FROM pushes WHERE property_id = %s AND kind = %s AND status = 'claimed' LIMIT 1",
+        (lane.property_id, lane.kind),
+    )
+    if await cursor.fetchone() is not None:
+        return None
+    cursor = await conn.execute(
+        "SELECT entity_id, day, field, value, attempts, full_sync FROM outbox"
+        " WHERE property_id = %s AND kind = %s AND status = 'pending' AND push_id IS NULL",
+        (lane.property_id, lane.kind),
+    )
+    return await cursor.fetchall() or None
+
+
+async def _take_in(
+    conn: Conn, lane: Lane, rows: list[Row], moment: datetime, lease_s: float
+) -> Claim:
+    """Claim `rows` (the lane's unclaimed pending rows, read in this transaction)."""
+    cells = cells_from_texts(ari_state.texts_from_rows(rows, None))
+    full_sync = any(row["full_sync"] for row in rows)
+    key = f"{lane.property_id}:{lane.kind}:{uuid4().hex}"
+    cursor = await conn.execute(
+        "INSERT INTO pushes (property_id, kind, idempotency_key, status, claimed_at,"
+        " lease_until, cells, attempts, full_sync)"
+        " VALUES (%s, %s, %s, 'claimed', %s, %s, %s, %s, %s) RETURNING id",
+        (
+            lane.property_id,
+            lane.kind,
+            key,
+            moment,
+            moment + timedelta(seconds=lease_s),
+            len(cells),
+            1 + max(row["attempts"] for row in rows),
+            full_sync,
+        ),
+    )
+    push_id = int((await cursor.fetchall())[0]["id"])
+    await conn.execute(
+        "UPDATE outbox SET push_id = %s WHERE property_id = %s AND kind = %s"
+        " AND status = 'pending' AND push_id IS NULL",
+        (push_id, lane.property_id, lane.kind),
+    )
+    await conn.execute(
+        "INSERT INTO push_cells (push_id, entity_id, day, field, value)"
+        " SELECT push_id, entity_id, day, field, value FROM outbox WHERE push_id = %s",
+        (push_id,),
+    )
+    return Claim(
+        push_id=push_id,
+        lane=lane,
+        idempotency_key=key,
+        cells=cells,
+        full_sync=full_sync,
+        claimed_at=moment,
+    )
+
+
 class PostgresOutbox:
     def __init__(self, db: PostgresDatabase, lanes: PostgresLanes) -> None:
         self.db = db
@@ -211,17 +334,91 @@ class PostgresOutbox:
     ) -> int:
         """Enqueue the fields of `desired` (within the days) that differ from the effective
         state (rules of `store/outbox.enqueue_diff`)."""
-        first, last = day_from.isoformat(), day_to.isoformat()
-        texts = {key: text for key, text in _texts(desired).items() if first <= key[1] <= last}
+        return await self.enqueue_diffs(
+            [(lane, desired)],
+            now,
+            day_from=day_from,
+            day_to=day_to,
+            force=force,
+            full_sync=full_sync,
+        )
+
+    async def enqueue_diffs(
+        self,
+        changes: Sequence[tuple[Lane, Cells]],
+        now: datetime,
+        *,
+        day_from: date,
+        day_to: date,
+        force: bool = False,
+        full_sync: bool = False,
+    ) -> int:
+        """`enqueue_diff` for several lanes in one transaction, each lane's row locked (in
+        one order, property then kind, so two writers of the same lanes never deadlock)."""
         async with self.db.transaction() as conn:
+            return await self.enqueue_diffs_in(
+                conn,
+                changes,
+                now,
+                day_from=day_from,
+                day_to=day_to,
+                force=force,
+                full_sync=full_sync,
+            )
+
+    async def enqueue_diffs_in(
+        self,
+        conn: Conn,
+        changes: Sequence[tuple[Lane, Cells]],
+        now: datetime,
+        *,
+        day_from: date,
+        day_to: date,
+        force: bool = False,
+        full_sync: bool = False,
+    ) -> int:
+        """`enqueue_diffs` in the caller's transaction."""
+        for lane in sorted({lane for lane, _ in changes}):
             await lock_lane(conn, lane)
-            moment = await self.db.moment(conn, now)
+        moment = await self.db.moment(conn, now)
+        first, last = day_from.isoformat(), day_to.isoformat()
+        written = 0
+        for lane, desired in changes:
+            texts = {k: text for k, text in _texts(desired).items() if first <= k[1] <= last}
             current = await _current(conn, lane, day_from, day_to)
             if not force:
                 texts = {k: text for k, text in texts.items() if current.effective(k) != text}
-            return await _apply(
+            written += await _apply(
                 conn, lane, texts, current, moment, full_sync=full_sync, keep_equal=force
             )
+        return written
+
+    async def enqueue_read(self, read: PmsRead, now: datetime) -> int:
+        """What one PMS read produced and the finishing of the requests it answers, in one
+        transaction (rules of `store/outbox.enqueue_read`). The lanes are written first and
+        the unserved record last: its one `kv` row, locked by every property's read, is then
+        held only for the end of the transaction."""
+        async with self.db.transaction() as conn:
+            written = await self.enqueue_diffs_in(
+                conn,
+                read.changes,
+                now,
+                day_from=read.day_from,
+                day_to=read.day_to,
+                force=read.full_sync,
+                full_sync=read.full_sync,
+            )
+            moment = await self.db.moment(conn, now)
+            await pms_rooms.record_in(
+                conn,
+                read.property_id,
+                read.unserved,
+                moment,
+                covered=read.covered,
+                mapped=read.mapped,
+            )
+            await sync_requests.finish_in(conn, read.answers, moment)
+            return written
 
     async def effective_state(
         self, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date
@@ -244,26 +441,16 @@ class PostgresOutbox:
         """Lanes with unclaimed pending rows, settled or waited long enough, not paused or
         backing off, with no push in flight; oldest first."""
         async with self.db.connection() as conn:
+            return await _due_lanes(conn, await self.db.moment(conn, now), debounce_s, max_delay_s)
+
+    async def release_expired_then_due(
+        self, now: datetime, *, debounce_s: float, max_delay_s: float
+    ) -> list[Lane]:
+        """The pump's tick in one transaction: `release_expired`, then `due_lanes`."""
+        async with self.db.transaction() as conn:
             moment = await self.db.moment(conn, now)
-            cursor = await conn.execute(
-                "SELECT o.property_id, o.kind, min(o.enqueued_at) AS oldest FROM outbox o"
-                " LEFT JOIN lanes l ON l.property_id = o.property_id AND l.kind = o.kind"
-                " WHERE o.status = 'pending' AND o.push_id IS NULL"
-                " AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= %s)"
-                " AND (l.paused_until IS NULL OR l.paused_until <= %s)"
-                " AND NOT EXISTS (SELECT 1 FROM pushes p WHERE p.property_id = o.property_id"
-                " AND p.kind = o.kind AND p.status = 'claimed')"
-                " GROUP BY o.property_id, o.kind"
-                " HAVING max(o.updated_at) <= %s OR min(o.enqueued_at) <= %s"
-                ' ORDER BY oldest, o.property_id COLLATE "C", o.kind COLLATE "C"',
-                (
-                    moment,
-                    moment,
-                    moment - timedelta(seconds=debounce_s),
-                    moment - timedelta(seconds=max_delay_s),
-                ),
-            )
-            return [Lane(row["property_id"], row["kind"]) for row in await cursor.fetchall()]
+            await _release_expired_in(conn, moment)
+            return await _due_lanes(conn, moment, debounce_s, max_delay_s)
 
     async def claim(self, lane: Lane, now: datetime, *, lease_s: float) -> Claim | None:
         """Take every unclaimed pending row of the lane into a new push (after any write
@@ -271,59 +458,39 @@ class PostgresOutbox:
         async with self.db.transaction() as conn:
             await lock_lane(conn, lane)
             moment = await self.db.moment(conn, now)
-            cursor = await conn.execute(
-                "SELECT 1 FROM pushes WHERE property_id = %s AND kind = %s"
-                " AND status = 'claimed' LIMIT 1",
-                (lane.property_id, lane.kind),
-            )
-            if await cursor.fetchone() is not None:
-                return None
-            cursor = await conn.execute(
-                "SELECT entity_id, day, field, value, attempts, full_sync FROM outbox"
-                " WHERE property_id = %s AND kind = %s AND status = 'pending'"
+            rows = await _claimable_in(conn, lane)
+            return None if rows is None else await _take_in(conn, lane, rows, moment, lease_s)
+
+    async def claim_within_limit(
+        self,
+        lane: Lane,
+        now: datetime,
+        *,
+        today: date,
+        limit: int,
+        window_s: float = WINDOW_S,
+        lease_s: float,
+    ) -> Claim | datetime | None:
+        """The start of a push in one transaction (rules of `store/outbox.claim_within_limit`):
+        under the lane's row lock (waited for, as `claim` does: a writer enqueueing into the
+        lane holds it a moment; another worker's claim holds it, then this one finds its push
+        in flight), this lane's past days dropped, the rate slot reserved as
+        `lanes.reserve_call` does, and the rows claimed."""
+        async with self.db.transaction() as conn:
+            await lock_lane(conn, lane)
+            moment = await self.db.moment(conn, now)
+            await conn.execute(
+                "DELETE FROM outbox WHERE property_id = %s AND kind = %s AND day < %s"
                 " AND push_id IS NULL",
-                (lane.property_id, lane.kind),
+                (lane.property_id, lane.kind, today),
             )
-            rows = await cursor.fetchall()
-            if not rows:
+            rows = await _claimable_in(conn, lane)
+            if rows is None:
                 return None
-            cells = cells_from_texts(ari_state.texts_from_rows(rows, None))
-            full_sync = any(row["full_sync"] for row in rows)
-            key = f"{lane.property_id}:{lane.kind}:{uuid4().hex}"
-            cursor = await conn.execute(
-                "INSERT INTO pushes (property_id, kind, idempotency_key, status, claimed_at,"
-                " lease_until, cells, attempts, full_sync)"
-                " VALUES (%s, %s, %s, 'claimed', %s, %s, %s, %s, %s) RETURNING id",
-                (
-                    lane.property_id,
-                    lane.kind,
-                    key,
-                    moment,
-                    moment + timedelta(seconds=lease_s),
-                    len(cells),
-                    1 + max(row["attempts"] for row in rows),
-                    full_sync,
-                ),
-            )
-            push_id = int((await cursor.fetchall())[0]["id"])
-            await conn.execute(
-                "UPDATE outbox SET push_id = %s WHERE property_id = %s AND kind = %s"
-                " AND status = 'pending' AND push_id IS NULL",
-                (push_id, lane.property_id, lane.kind),
-            )
-            await conn.execute(
-                "INSERT INTO push_cells (push_id, entity_id, day, field, value)"
-                " SELECT push_id, entity_id, day, field, value FROM outbox WHERE push_id = %s",
-                (push_id,),
-            )
-        return Claim(
-            push_id=push_id,
-            lane=lane,
-            idempotency_key=key,
-            cells=cells,
-            full_sync=full_sync,
-            claimed_at=moment,
-        )
+            slot = await reserve_call_in(conn, lane, moment, limit=limit, window_s=window_s)
+            if slot is not None:
+                return slot
+            return await _take_in(conn, lane, rows, moment, lease_s)
 
     # ----------------------------------------------------------------------- push outcomes
 
@@ -343,40 +510,95 @@ class PostgresOutbox:
     ) -> None:
         """Channex accepted the push: what it carried becomes acked, except the fields it
         dropped with a warning, which are dead-lettered."""
-        lane, push_id = claim.lane, claim.push_id
-        dropped = {(key.entity_id, key.day.isoformat(), name) for key, name in rejected}
         async with self.db.transaction() as conn:
-            await lock_lane(conn, lane)
-            moment = await self.db.moment(conn, now)
-            carried = await _carried(conn, push_id)
-            accepted = {key: text for key, text in carried.items() if key not in dropped}
-            await ari_state.write_in(conn, lane, accepted, moment)
-            async with conn.cursor() as cursor:
-                await cursor.executemany(
-                    "UPDATE outbox SET status = 'dead', push_id = NULL,"
-                    " attempts = attempts + 1, last_error = %s WHERE property_id = %s"
-                    " AND kind = %s AND entity_id = %s AND day = %s AND field = %s"
-                    " AND push_id = %s",
-                    [(REJECTED_FIELD_ERROR, *_pk(lane, key), push_id) for key in dropped],
-                )
-            await conn.execute("DELETE FROM outbox WHERE push_id = %s", (push_id,))
-            await _finish(conn, push_id, "partial" if warnings else "sent", moment, None)
-            await conn.execute(
-                "UPDATE pushes SET values_count = %s, bytes = %s, calls = %s,"
-                " payload_sha256 = %s, task_ids = %s, warnings = %s, duration_ms = %s"
-                " WHERE id = %s",
-                (
-                    values_count,
-                    bytes_sent,
-                    calls,
-                    payload_sha256,
-                    Jsonb(list(task_ids)),
-                    Jsonb(list(warnings)),
-                    duration_ms,
-                    push_id,
+            await lock_lane(conn, claim.lane)
+            await self._complete_in(
+                conn,
+                claim,
+                now,
+                Accepted(
+                    task_ids=task_ids,
+                    warnings=warnings,
+                    rejected=rejected,
+                    values_count=values_count,
+                    bytes_sent=bytes_sent,
+                    calls=calls,
+                    payload_sha256=payload_sha256,
+                    duration_ms=duration_ms,
                 ),
             )
-            await self.lanes.record_success(conn, lane, now)
+
+    async def complete_answered(
+        self,
+        claim: Claim,
+        now: datetime,
+        *,
+        reserved_at: datetime,
+        task_ids: Sequence[str],
+        warnings: Sequence[dict[str, Any]],
+        rejected: Collection[tuple[CellKey, str]],
+        values_count: int,
+        bytes_sent: int,
+        calls: int,
+        payload_sha256: str,
+        duration_ms: int,
+    ) -> None:
+        """The end of an accepted push in one transaction under the lane's row lock: the last
+        call's answer logged (`lanes.call_answered`), `complete`, the pause ladder reset."""
+        async with self.db.transaction() as conn:
+            await lock_lane(conn, claim.lane)
+            await self.lanes.call_answered_in(conn, claim.lane, reserved_at, now)
+            await self._complete_in(
+                conn,
+                claim,
+                now,
+                Accepted(
+                    task_ids=task_ids,
+                    warnings=warnings,
+                    rejected=rejected,
+                    values_count=values_count,
+                    bytes_sent=bytes_sent,
+                    calls=calls,
+                    payload_sha256=payload_sha256,
+                    duration_ms=duration_ms,
+                ),
+            )
+            await clean_push_in(conn, claim.lane)
+
+    async def _complete_in(self, conn: Conn, claim: Claim, now: datetime, sent: Accepted) -> None:
+        """`complete` in the caller's transaction, the lane's row locked."""
+        lane, push_id = claim.lane, claim.push_id
+        dropped = {(key.entity_id, key.day.isoformat(), name) for key, name in sent.rejected}
+        moment = await self.db.moment(conn, now)
+        carried = await _carried(conn, push_id)
+        accepted = {key: text for key, text in carried.items() if key not in dropped}
+        await ari_state.write_in(conn, lane, accepted, moment)
+        async with conn.cursor() as cursor:
+            await cursor.executemany(
+                "UPDATE outbox SET status = 'dead', push_id = NULL,"
+                " attempts = attempts + 1, last_error = %s WHERE property_id = %s"
+                " AND kind = %s AND entity_id = %s AND day = %s AND field = %s"
+                " AND push_id = %s",
+                [(REJECTED_FIELD_ERROR, *_pk(lane, key), push_id) for key in dropped],
+            )
+        await conn.execute("DELETE FROM outbox WHERE push_id = %s", (push_id,))
+        await _finish(conn, push_id, "partial" if sent.warnings else "sent", moment, None)
+        await conn.execute(
+            "UPDATE pushes SET values_count = %s, bytes = %s, calls = %s,"
+            " payload_sha256 = %s, task_ids = %s, warnings = %s, duration_ms = %s"
+            " WHERE id = %s",
+            (
+                sent.values_count,
+                sent.bytes_sent,
+                sent.calls,
+                sent.payload_sha256,
+                Jsonb(list(sent.task_ids)),
+                Jsonb(list(sent.warnings)),
+                sent.duration_ms,
+                push_id,
+            ),
+        )
+        await self.lanes.record_success(conn, lane, now)
 
     async def fail(
         self,
@@ -431,26 +653,8 @@ class PostgresOutbox:
     async def release_expired(self, now: datetime) -> int:
         """Release the claims whose lease ran out (a crashed worker's); returns how many. A
         lane another worker holds right now is left for the next pass."""
-        released = 0
         async with self.db.transaction() as conn:
-            moment = await self.db.moment(conn, now)
-            cursor = await conn.execute(
-                "SELECT id, property_id, kind FROM pushes"
-                " WHERE status = 'claimed' AND lease_until < %s ORDER BY id",
-                (moment,),
-            )
-            for row in await cursor.fetchall():
-                if not await lock_lane(
-                    conn, Lane(row["property_id"], row["kind"]), skip_locked=True
-                ):
-                    continue
-                again = await conn.execute(
-                    "SELECT 1 FROM pushes WHERE id = %s AND status = 'claimed'", (row["id"],)
-                )
-                if await again.fetchone() is not None:
-                    await _release(conn, int(row["id"]), moment)
-                    released += 1
-        return released
+            return await _release_expired_in(conn, await self.db.moment(conn, now))
 
     # ----------------------------------------------------------------------- housekeeping
 

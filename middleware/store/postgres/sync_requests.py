@@ -20,7 +20,7 @@ from psycopg.types.json import Jsonb
 
 from middleware.store.postgres import notify
 from middleware.store.postgres.database import Conn, PostgresDatabase, Row
-from middleware.store.sync_requests import SyncRequest
+from middleware.store.sync_requests import NewRequest, SyncRequest
 
 CLAIM_LOCK_CLASS = 11_001  # advisory lock space: (class, hashtext(property or ''))
 _DUE = (
@@ -87,6 +87,15 @@ async def insert(
     )
     await notify.signal(conn, "sync_requests")
     return int((await cursor.fetchall())[0]["id"])
+
+
+async def finish_in(conn: Conn, ids: Sequence[int], moment: datetime) -> None:
+    """`finish` in the caller's transaction, stamped `moment` (`outbox.enqueue_read`)."""
+    await conn.execute(
+        "UPDATE sync_requests SET status = 'done', finished_at = %s, claimed_until = NULL,"
+        " error = NULL WHERE id = ANY(%s)",
+        (moment, list(ids)),
+    )
 
 
 async def _lease(
@@ -167,6 +176,24 @@ class PostgresSyncRequests:
             due_in_s=due_in_s,
         )
 
+    async def request_many(self, asks: Sequence[NewRequest]) -> list[int]:
+        """Several requests in one transaction, in order; their ids."""
+        async with self.db.transaction() as conn:
+            return [
+                await self.insert(
+                    conn,
+                    source=ask.source,
+                    now=ask.now,
+                    full_sync=ask.full_sync,
+                    property_id=ask.property_id,
+                    room_codes=ask.room_codes,
+                    date_from=ask.date_from,
+                    date_to=ask.date_to,
+                    due_in_s=ask.due_in_s,
+                )
+                for ask in asks
+            ]
+
     async def claim_due(self, now: datetime, *, lease_s: float) -> list[SyncRequest]:
         """Take every due request and, when there is one, every fresh pending request waiting
         to coalesce (rules of `store/sync_requests.claim_due`)."""
@@ -231,11 +258,7 @@ class PostgresSyncRequests:
 
     async def finish(self, ids: Sequence[int], now: datetime) -> None:
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE sync_requests SET status = 'done', finished_at = %s, claimed_until = NULL,"
-                " error = NULL WHERE id = ANY(%s)",
-                (await self.db.moment(conn, now), list(ids)),
-            )
+            await finish_in(conn, ids, await self.db.moment(conn, now))
 
     async def retry_later(
         self, ids: Sequence[int], now: datetime, *, retry_at: datetime, error: str

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from middleware import logs
 from middleware.calllog import CallRecord, CallSink
-from middleware.store.audit import CallRow, Heartbeat, _truncate, log, mask_body
+from middleware.store.audit import (
+    CallRow,
+    Heartbeat,
+    call_row_values,
+    group_sink,
+)
 from middleware.store.sqlite.db import Database, Row
 from middleware.store.stamps import from_db_time, to_db_time
 
@@ -36,30 +40,21 @@ class SqliteAudit:
         self._db = db
 
     async def record_call(self, record: CallRecord, now: datetime) -> None:
-        await self._db.execute(
-            "INSERT INTO http_calls (at, service, method, url, status, duration_ms, request_body,"
-            " response_body, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                to_db_time(now),
-                record.service,
-                record.method,
-                logs.mask_text(record.url),
-                record.status,
-                record.duration_ms,
-                mask_body(record.request_body),
-                mask_body(record.response_body),
-                None if record.error is None else _truncate(logs.mask_text(record.error)),
-            ),
-        )
+        await self.record_calls([(record, now)])
+
+    async def record_calls(self, calls: Sequence[tuple[CallRecord, datetime]]) -> list[None]:
+        if not calls:
+            return []
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO http_calls (at, service, method, url, status, duration_ms,"
+                " request_body, response_body, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(to_db_time(now), *call_row_values(record)) for record, now in calls],
+            )
+        return [None] * len(calls)
 
     def sink(self, clock: Callable[[], datetime]) -> CallSink:
-        async def on_call(record: CallRecord) -> None:
-            try:
-                await self.record_call(record, clock())
-            except Exception as exc:
-                log.warning("audit_write_failed", service=record.service, error=str(exc))
-
-        return on_call
+        return group_sink(self, clock)
 
     async def recent_calls(self, *, service: str | None = None, limit: int = 50) -> list[CallRow]:
         rows = await self._db.fetchall(

@@ -22,7 +22,7 @@ WAL_RETRY_S = 0.05
 # After a checkpoint the WAL file is cut back to this size: a go-live full sync leaves a WAL of
 # about 15 MB that would otherwise keep its size on disk for good (scripts/soak.py).
 WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 Row = aiosqlite.Row
 
@@ -149,6 +149,16 @@ CREATE INDEX IF NOT EXISTS wakeups_subject ON wakeups (work, subject, wakeup_id)
 DELETE FROM kv WHERE key = 'pms_unserved_categorias';
 UPDATE notices SET resolved_at = strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')
     WHERE kind = 'pms_categoria_not_served' AND resolved_at IS NULL;
+""",
+    # The pump's per-tick reads (`outbox.due_lanes`, `outbox.claim`): "a push of this lane in
+    # flight" was a walk over the lane's whole push history (months of it, pruned at 30 days),
+    # and the due scan read every outbox row, claimed and dead ones too. Both partial indexes
+    # hold only the rows those reads want: a handful of claims, the unclaimed pending rows.
+    # (The perf branch had this as version 8; a version 10 database would have skipped it.)
+    11: """
+CREATE INDEX IF NOT EXISTS pushes_claimed ON pushes (property_id, kind) WHERE status = 'claimed';
+CREATE INDEX IF NOT EXISTS outbox_unclaimed ON outbox (property_id, kind, updated_at, enqueued_at)
+    WHERE status = 'pending' AND push_id IS NULL;
 """,
 }
 

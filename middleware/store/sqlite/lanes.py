@@ -56,6 +56,49 @@ async def record_rejection(
     )
 
 
+async def reserve_call_in(
+    conn: aiosqlite.Connection, lane: Lane, now: datetime, *, limit: int, window_s: float
+) -> datetime | None:
+    """`reserve_call` inside the caller's transaction (`outbox.claim_within_limit`)."""
+    horizon = to_db_time(now - timedelta(seconds=window_s))
+    await conn.execute(
+        "DELETE FROM rate_calls WHERE property_id = ? AND kind = ? AND sent_at <= ?",
+        (lane.property_id, lane.kind, horizon),
+    )
+    cursor = await conn.execute(
+        "SELECT sent_at FROM rate_calls WHERE property_id = ? AND kind = ?",
+        (lane.property_id, lane.kind),
+    )
+    sent = [from_db_time(row["sent_at"]) for row in await cursor.fetchall()]
+    slot = next_slot(sent, now, limit=limit, window_s=window_s)
+    if slot > now:
+        return slot
+    await conn.execute(
+        "INSERT INTO rate_calls (property_id, kind, sent_at) VALUES (?, ?, ?)",
+        (lane.property_id, lane.kind, to_db_time(now)),
+    )
+    return None
+
+
+async def call_answered_in(
+    conn: aiosqlite.Connection, lane: Lane, reserved_at: datetime, now: datetime
+) -> None:
+    """`call_answered` inside the caller's transaction (`outbox.complete_answered`)."""
+    await conn.execute(
+        "UPDATE rate_calls SET sent_at = ? WHERE rowid = (SELECT rowid FROM rate_calls"
+        " WHERE property_id = ? AND kind = ? AND sent_at = ? LIMIT 1)",
+        (to_db_time(max(now, reserved_at)), lane.property_id, lane.kind, to_db_time(reserved_at)),
+    )
+
+
+async def clean_push_in(conn: aiosqlite.Connection, lane: Lane) -> None:
+    """`clean_push` inside the caller's transaction (`outbox.complete_answered`)."""
+    await conn.execute(
+        "UPDATE lanes SET pause_count = 0, paused_until = NULL WHERE property_id = ? AND kind = ?",
+        (lane.property_id, lane.kind),
+    )
+
+
 STATES_SQL = """
 WITH known AS (
     SELECT property_id, kind FROM lanes
@@ -91,25 +134,8 @@ class SqliteLanes:
     async def reserve_call(
         self, lane: Lane, now: datetime, *, limit: int, window_s: float = WINDOW_S
     ) -> datetime | None:
-        horizon = to_db_time(now - timedelta(seconds=window_s))
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM rate_calls WHERE property_id = ? AND kind = ? AND sent_at <= ?",
-                (lane.property_id, lane.kind, horizon),
-            )
-            cursor = await conn.execute(
-                "SELECT sent_at FROM rate_calls WHERE property_id = ? AND kind = ?",
-                (lane.property_id, lane.kind),
-            )
-            sent = [from_db_time(row["sent_at"]) for row in await cursor.fetchall()]
-            slot = next_slot(sent, now, limit=limit, window_s=window_s)
-            if slot > now:
-                return slot
-            await conn.execute(
-                "INSERT INTO rate_calls (property_id, kind, sent_at) VALUES (?, ?, ?)",
-                (lane.property_id, lane.kind, to_db_time(now)),
-            )
-            return None
+            return await reserve_call_in(conn, lane, now, limit=limit, window_s=window_s)
 
     async def reserve_read(
         self,
@@ -153,16 +179,8 @@ class SqliteLanes:
             return True
 
     async def call_answered(self, lane: Lane, reserved_at: datetime, now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE rate_calls SET sent_at = ? WHERE rowid = (SELECT rowid FROM rate_calls"
-            " WHERE property_id = ? AND kind = ? AND sent_at = ? LIMIT 1)",
-            (
-                to_db_time(max(now, reserved_at)),
-                lane.property_id,
-                lane.kind,
-                to_db_time(reserved_at),
-            ),
-        )
+        async with self._db.transaction() as conn:
+            await call_answered_in(conn, lane, reserved_at, now)
 
     async def pause(
         self,
@@ -191,11 +209,8 @@ class SqliteLanes:
         return until
 
     async def clean_push(self, lane: Lane, now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE lanes SET pause_count = 0, paused_until = NULL WHERE property_id = ?"
-            " AND kind = ?",
-            (lane.property_id, lane.kind),
-        )
+        async with self._db.transaction() as conn:
+            await clean_push_in(conn, lane)
 
     async def states(self, now: datetime, *, window_s: float = WINDOW_S) -> list[LaneState]:
         horizon = to_db_time(now - timedelta(seconds=window_s))

@@ -13,8 +13,16 @@ import orjson
 from middleware.domain import outbox_rules
 from middleware.domain.models import CellKey, Cells, Kind, Lane
 from middleware.domain.outbox_rules import FieldKey, OutboxRow, WritePlan
-from middleware.store.outbox import REJECTED_FIELD_ERROR, Claim, LaneBacklog, PushRecord
-from middleware.store.sqlite import ari_state, lanes
+from middleware.ratelimit import WINDOW_S
+from middleware.store.outbox import (
+    REJECTED_FIELD_ERROR,
+    Accepted,
+    Claim,
+    LaneBacklog,
+    PmsRead,
+    PushRecord,
+)
+from middleware.store.sqlite import ari_state, lanes, pms_rooms, sync_requests
 from middleware.store.sqlite.db import Database, Row
 from middleware.store.stamps import from_db_time, to_db_time
 
@@ -88,6 +96,42 @@ async def _execute(
     return plan.changed
 
 
+async def _diff_in(
+    conn: aiosqlite.Connection,
+    lane: Lane,
+    desired: Cells,
+    now: datetime,
+    day_from: date,
+    day_to: date,
+    *,
+    force: bool,
+    full_sync: bool,
+) -> int:
+    texts = outbox_rules.within_days(outbox_rules.field_texts(desired), day_from, day_to)
+    rows, acked = await _current(conn, lane, day_from.isoformat(), day_to.isoformat())
+    plan = outbox_rules.plan_diff(texts, rows, acked, force=force, full_sync=full_sync)
+    return await _execute(conn, lane, plan, now, full_sync=full_sync)
+
+
+async def enqueue_diffs_in(
+    conn: aiosqlite.Connection,
+    changes: Sequence[tuple[Lane, Cells]],
+    now: datetime,
+    *,
+    day_from: date,
+    day_to: date,
+    force: bool = False,
+    full_sync: bool = False,
+) -> int:
+    """`enqueue_diffs` inside the caller's transaction."""
+    written = 0
+    for lane, desired in changes:
+        written += await _diff_in(
+            conn, lane, desired, now, day_from, day_to, force=force, full_sync=full_sync
+        )
+    return written
+
+
 async def _carried(conn: aiosqlite.Connection, push_id: int) -> dict[FieldKey, str]:
     cursor = await conn.execute(
         "SELECT entity_id, day, field, value FROM push_cells WHERE push_id = ?", (push_id,)
@@ -122,6 +166,107 @@ async def _release(conn: aiosqlite.Connection, push_id: int, now: datetime) -> N
     await _finish(conn, push_id, "released", now, None)
 
 
+async def _release_expired_in(conn: aiosqlite.Connection, now: datetime) -> int:
+    cursor = await conn.execute(
+        "SELECT id FROM pushes WHERE status = 'claimed' AND lease_until < ?", (to_db_time(now),)
+    )
+    expired = [int(row["id"]) for row in await cursor.fetchall()]
+    for push_id in expired:
+        await _release(conn, push_id, now)
+    return len(expired)
+
+
+async def _claimable_in(conn: aiosqlite.Connection, lane: Lane) -> list[Row] | None:
+    """The lane's unclaimed pending rows; None if there are none or a push is in flight."""
+    cursor = await conn.execute(
+        "SELECT 1 FROM pushes WHERE property_id = ? AND kind = ? AND status = 'claimed' LIMIT 1",
+        _lane_params(lane),
+    )
+    if await cursor.fetchone() is not None:
+        return None
+    cursor = await conn.execute(
+        "SELECT entity_id, day, field, value, attempts, full_sync FROM outbox"
+        " WHERE property_id = ? AND kind = ? AND status = 'pending' AND push_id IS NULL",
+        _lane_params(lane),
+    )
+    rows = list(await cursor.fetchall())
+    return rows or None
+
+
+async def _take_in(
+    conn: aiosqlite.Connection, lane: Lane, rows: list[Row], now: datetime, *, lease_s: float
+) -> Claim:
+    """Claim `rows` (the lane's unclaimed pending rows, read in this transaction)."""
+    cells = outbox_rules.cells_from_texts(ari_state.texts_from_rows(rows, None))
+    full_sync = any(row["full_sync"] for row in rows)
+    key = f"{lane.property_id}:{lane.kind}:{uuid4().hex}"
+    cursor = await conn.execute(
+        "INSERT INTO pushes (property_id, kind, idempotency_key, status, claimed_at,"
+        " lease_until, cells, attempts, full_sync) VALUES (?, ?, ?, 'claimed', ?, ?, ?, ?, ?)",
+        (
+            *_lane_params(lane),
+            key,
+            to_db_time(now),
+            to_db_time(now + timedelta(seconds=lease_s)),
+            len(cells),
+            1 + max(row["attempts"] for row in rows),
+            int(full_sync),
+        ),
+    )
+    push_id = int(cursor.lastrowid or 0)
+    await conn.execute(
+        "UPDATE outbox SET push_id = ?"
+        " WHERE property_id = ? AND kind = ? AND status = 'pending' AND push_id IS NULL",
+        (push_id, *_lane_params(lane)),
+    )
+    await conn.execute(
+        "INSERT INTO push_cells (push_id, entity_id, day, field, value)"
+        " SELECT push_id, entity_id, day, field, value FROM outbox WHERE push_id = ?",
+        (push_id,),
+    )
+    return Claim(
+        push_id=push_id,
+        lane=lane,
+        idempotency_key=key,
+        cells=cells,
+        full_sync=full_sync,
+        claimed_at=now,
+    )
+
+
+async def _complete_in(
+    conn: aiosqlite.Connection, claim: Claim, now: datetime, sent: Accepted
+) -> None:
+    lane, push_id = claim.lane, claim.push_id
+    dropped = {(key.entity_id, key.day.isoformat(), name) for key, name in sent.rejected}
+    carried = await _carried(conn, push_id)
+    accepted = {key: text for key, text in carried.items() if key not in dropped}
+    await ari_state.write_in(conn, lane, accepted, now)
+    await conn.executemany(
+        "UPDATE outbox SET status = 'dead', push_id = NULL, attempts = attempts + 1,"
+        " last_error = ? WHERE property_id = ? AND kind = ? AND entity_id = ? AND day = ?"
+        " AND field = ? AND push_id = ?",
+        [(REJECTED_FIELD_ERROR, *_lane_params(lane), *key, push_id) for key in dropped],
+    )
+    await conn.execute("DELETE FROM outbox WHERE push_id = ?", (push_id,))
+    await _finish(conn, push_id, "partial" if sent.warnings else "sent", now, None)
+    await conn.execute(
+        "UPDATE pushes SET values_count = ?, bytes = ?, calls = ?, payload_sha256 = ?,"
+        " task_ids = ?, warnings = ?, duration_ms = ? WHERE id = ?",
+        (
+            sent.values_count,
+            sent.bytes_sent,
+            sent.calls,
+            sent.payload_sha256,
+            orjson.dumps(list(sent.task_ids)).decode(),
+            orjson.dumps(list(sent.warnings)).decode(),
+            sent.duration_ms,
+            push_id,
+        ),
+    )
+    await lanes.record_success(conn, lane, now)
+
+
 def _push_record(row: Row) -> PushRecord:
     return PushRecord(
         id=row["id"],
@@ -141,6 +286,33 @@ def _push_record(row: Row) -> PushRecord:
         duration_ms=row["duration_ms"],
         claimed_at=from_db_time(row["claimed_at"]),
         finished_at=None if row["finished_at"] is None else from_db_time(row["finished_at"]),
+    )
+
+
+# Grouped first (an index-only scan of the unclaimed rows, `outbox_unclaimed`), then each lane's
+# state and claims looked up once per lane, not once per row (`pushes_claimed`): was 878 ms a
+# tick on a 96k-row go-live outbox at 200 hotels, 49 ms so.
+DUE_LANES_SQL = (
+    "SELECT o.property_id, o.kind FROM (SELECT property_id, kind,"
+    " MAX(updated_at) AS newest, MIN(enqueued_at) AS oldest FROM outbox"
+    " WHERE status = 'pending' AND push_id IS NULL GROUP BY property_id, kind) o"
+    " LEFT JOIN lanes l ON l.property_id = o.property_id AND l.kind = o.kind"
+    " WHERE (o.newest <= ? OR o.oldest <= ?)"
+    " AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= ?)"
+    " AND (l.paused_until IS NULL OR l.paused_until <= ?)"
+    " AND NOT EXISTS (SELECT 1 FROM pushes p WHERE p.property_id = o.property_id"
+    " AND p.kind = o.kind AND p.status = 'claimed')"
+    " ORDER BY o.oldest, o.property_id, o.kind"
+)
+
+
+def _due_params(now: datetime, debounce_s: float, max_delay_s: float) -> tuple[str, ...]:
+    stamp = to_db_time(now)
+    return (
+        to_db_time(now - timedelta(seconds=debounce_s)),
+        to_db_time(now - timedelta(seconds=max_delay_s)),
+        stamp,
+        stamp,
     )
 
 
@@ -171,11 +343,53 @@ class SqliteOutbox:
         force: bool = False,
         full_sync: bool = False,
     ) -> int:
-        texts = outbox_rules.within_days(outbox_rules.field_texts(desired), day_from, day_to)
         async with self._db.transaction() as conn:
-            rows, acked = await _current(conn, lane, day_from.isoformat(), day_to.isoformat())
-            plan = outbox_rules.plan_diff(texts, rows, acked, force=force, full_sync=full_sync)
-            return await _execute(conn, lane, plan, now, full_sync=full_sync)
+            return await _diff_in(
+                conn, lane, desired, now, day_from, day_to, force=force, full_sync=full_sync
+            )
+
+    async def enqueue_diffs(
+        self,
+        changes: Sequence[tuple[Lane, Cells]],
+        now: datetime,
+        *,
+        day_from: date,
+        day_to: date,
+        force: bool = False,
+        full_sync: bool = False,
+    ) -> int:
+        async with self._db.transaction() as conn:
+            return await enqueue_diffs_in(
+                conn,
+                changes,
+                now,
+                day_from=day_from,
+                day_to=day_to,
+                force=force,
+                full_sync=full_sync,
+            )
+
+    async def enqueue_read(self, read: PmsRead, now: datetime) -> int:
+        async with self._db.transaction() as conn:
+            await pms_rooms.record_in(
+                conn,
+                read.property_id,
+                read.unserved,
+                now,
+                covered=read.covered,
+                mapped=read.mapped,
+            )
+            written = await enqueue_diffs_in(
+                conn,
+                read.changes,
+                now,
+                day_from=read.day_from,
+                day_to=read.day_to,
+                force=read.full_sync,
+                full_sync=read.full_sync,
+            )
+            await sync_requests.finish_in(conn, read.answers, now)
+            return written
 
     async def effective_state(
         self, lane: Lane, entity_ids: Collection[str], day_from: date, day_to: date
@@ -192,80 +406,45 @@ class SqliteOutbox:
     async def due_lanes(
         self, now: datetime, *, debounce_s: float, max_delay_s: float
     ) -> list[Lane]:
-        stamp = to_db_time(now)
-        rows = await self._db.fetchall(
-            "SELECT o.property_id, o.kind, MAX(o.updated_at) AS newest,"
-            " MIN(o.enqueued_at) AS oldest"
-            " FROM outbox o LEFT JOIN lanes l ON l.property_id = o.property_id AND l.kind = o.kind"
-            " WHERE o.status = 'pending' AND o.push_id IS NULL"
-            " AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= ?)"
-            " AND (l.paused_until IS NULL OR l.paused_until <= ?)"
-            " AND NOT EXISTS (SELECT 1 FROM pushes p WHERE p.property_id = o.property_id"
-            " AND p.kind = o.kind AND p.status = 'claimed')"
-            " GROUP BY o.property_id, o.kind HAVING newest <= ? OR oldest <= ?"
-            " ORDER BY oldest, o.property_id, o.kind",
-            (
-                stamp,
-                stamp,
-                to_db_time(now - timedelta(seconds=debounce_s)),
-                to_db_time(now - timedelta(seconds=max_delay_s)),
-            ),
-        )
+        rows = await self._db.fetchall(DUE_LANES_SQL, _due_params(now, debounce_s, max_delay_s))
         return [Lane(row["property_id"], row["kind"]) for row in rows]
+
+    async def release_expired_then_due(
+        self, now: datetime, *, debounce_s: float, max_delay_s: float
+    ) -> list[Lane]:
+        async with self._db.transaction() as conn:
+            await _release_expired_in(conn, now)
+            cursor = await conn.execute(DUE_LANES_SQL, _due_params(now, debounce_s, max_delay_s))
+            return [Lane(row["property_id"], row["kind"]) for row in await cursor.fetchall()]
 
     async def claim(self, lane: Lane, now: datetime, *, lease_s: float) -> Claim | None:
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT 1 FROM pushes WHERE property_id = ? AND kind = ?"
-                " AND status = 'claimed' LIMIT 1",
-                _lane_params(lane),
-            )
-            if await cursor.fetchone() is not None:
-                return None
-            cursor = await conn.execute(
-                "SELECT entity_id, day, field, value, attempts, full_sync FROM outbox"
-                " WHERE property_id = ? AND kind = ? AND status = 'pending' AND push_id IS NULL",
-                _lane_params(lane),
-            )
-            rows = list(await cursor.fetchall())
-            if not rows:
-                return None
-            cells = outbox_rules.cells_from_texts(ari_state.texts_from_rows(rows, None))
-            full_sync = any(row["full_sync"] for row in rows)
-            key = f"{lane.property_id}:{lane.kind}:{uuid4().hex}"
-            cursor = await conn.execute(
-                "INSERT INTO pushes (property_id, kind, idempotency_key, status, claimed_at,"
-                " lease_until, cells, attempts, full_sync) VALUES (?, ?, ?, 'claimed', ?,"
-                " ?, ?, ?, ?)",
-                (
-                    *_lane_params(lane),
-                    key,
-                    to_db_time(now),
-                    to_db_time(now + timedelta(seconds=lease_s)),
-                    len(cells),
-                    1 + max(row["attempts"] for row in rows),
-                    int(full_sync),
-                ),
-            )
-            push_id = int(cursor.lastrowid or 0)
+            rows = await _claimable_in(conn, lane)
+            return None if rows is None else await _take_in(conn, lane, rows, now, lease_s=lease_s)
+
+    async def claim_within_limit(
+        self,
+        lane: Lane,
+        now: datetime,
+        *,
+        today: date,
+        limit: int,
+        window_s: float = WINDOW_S,
+        lease_s: float,
+    ) -> Claim | datetime | None:
+        async with self._db.transaction() as conn:
             await conn.execute(
-                "UPDATE outbox SET push_id = ?"
-                " WHERE property_id = ? AND kind = ? AND status = 'pending' AND push_id IS NULL",
-                (push_id, *_lane_params(lane)),
+                "DELETE FROM outbox WHERE property_id = ? AND kind = ? AND day < ?"
+                " AND push_id IS NULL",
+                (*_lane_params(lane), today.isoformat()),
             )
-            await conn.execute(
-                "INSERT INTO push_cells (push_id, entity_id, day, field, value)"
-                " SELECT push_id, entity_id, day, field, value FROM outbox WHERE push_id = ?",
-                (push_id,),
-            )
-        return Claim(
-            push_id=push_id,
-            lane=lane,
-            idempotency_key=key,
-            cells=cells,
-            full_sync=full_sync,
-            claimed_at=now,
-        )
+            rows = await _claimable_in(conn, lane)
+            if rows is None:
+                return None
+            slot = await lanes.reserve_call_in(conn, lane, now, limit=limit, window_s=window_s)
+            if slot is not None:
+                return slot
+            return await _take_in(conn, lane, rows, now, lease_s=lease_s)
 
     async def complete(
         self,
@@ -281,35 +460,56 @@ class SqliteOutbox:
         payload_sha256: str,
         duration_ms: int,
     ) -> None:
-        lane, push_id = claim.lane, claim.push_id
-        dropped = {(key.entity_id, key.day.isoformat(), name) for key, name in rejected}
         async with self._db.transaction() as conn:
-            carried = await _carried(conn, push_id)
-            accepted = {key: text for key, text in carried.items() if key not in dropped}
-            await ari_state.write_in(conn, lane, accepted, now)
-            await conn.executemany(
-                "UPDATE outbox SET status = 'dead', push_id = NULL, attempts = attempts + 1,"
-                " last_error = ? WHERE property_id = ? AND kind = ? AND entity_id = ? AND day = ?"
-                " AND field = ? AND push_id = ?",
-                [(REJECTED_FIELD_ERROR, *_lane_params(lane), *key, push_id) for key in dropped],
-            )
-            await conn.execute("DELETE FROM outbox WHERE push_id = ?", (push_id,))
-            await _finish(conn, push_id, "partial" if warnings else "sent", now, None)
-            await conn.execute(
-                "UPDATE pushes SET values_count = ?, bytes = ?, calls = ?, payload_sha256 = ?,"
-                " task_ids = ?, warnings = ?, duration_ms = ? WHERE id = ?",
-                (
-                    values_count,
-                    bytes_sent,
-                    calls,
-                    payload_sha256,
-                    orjson.dumps(list(task_ids)).decode(),
-                    orjson.dumps(list(warnings)).decode(),
-                    duration_ms,
-                    push_id,
+            await _complete_in(
+                conn,
+                claim,
+                now,
+                Accepted(
+                    task_ids=task_ids,
+                    warnings=warnings,
+                    rejected=rejected,
+                    values_count=values_count,
+                    bytes_sent=bytes_sent,
+                    calls=calls,
+                    payload_sha256=payload_sha256,
+                    duration_ms=duration_ms,
                 ),
             )
-            await lanes.record_success(conn, lane, now)
+
+    async def complete_answered(
+        self,
+        claim: Claim,
+        now: datetime,
+        *,
+        reserved_at: datetime,
+        task_ids: Sequence[str],
+        warnings: Sequence[dict[str, Any]],
+        rejected: Collection[tuple[CellKey, str]],
+        values_count: int,
+        bytes_sent: int,
+        calls: int,
+        payload_sha256: str,
+        duration_ms: int,
+    ) -> None:
+        async with self._db.transaction() as conn:
+            await lanes.call_answered_in(conn, claim.lane, reserved_at, now)
+            await _complete_in(
+                conn,
+                claim,
+                now,
+                Accepted(
+                    task_ids=task_ids,
+                    warnings=warnings,
+                    rejected=rejected,
+                    values_count=values_count,
+                    bytes_sent=bytes_sent,
+                    calls=calls,
+                    payload_sha256=payload_sha256,
+                    duration_ms=duration_ms,
+                ),
+            )
+            await lanes.clean_push_in(conn, claim.lane)
 
     async def fail(
         self,
@@ -358,14 +558,7 @@ class SqliteOutbox:
 
     async def release_expired(self, now: datetime) -> int:
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT id FROM pushes WHERE status = 'claimed' AND lease_until < ?",
-                (to_db_time(now),),
-            )
-            expired = [int(row["id"]) for row in await cursor.fetchall()]
-            for push_id in expired:
-                await _release(conn, push_id, now)
-        return len(expired)
+            return await _release_expired_in(conn, now)
 
     async def retry_dead(
         self, now: datetime, *, property_id: str | None = None, kind: Kind | None = None

@@ -10,7 +10,7 @@ import orjson
 
 from middleware.store.sqlite.db import Database, Row
 from middleware.store.stamps import to_db_time
-from middleware.store.sync_requests import SyncRequest
+from middleware.store.sync_requests import NewRequest, SyncRequest
 
 
 def _row(row: Row) -> SyncRequest:
@@ -57,6 +57,15 @@ async def insert(
     return int(cursor.lastrowid or 0)
 
 
+async def finish_in(conn: aiosqlite.Connection, ids: Sequence[int], now: datetime) -> None:
+    """`finish` inside the caller's transaction (`outbox.enqueue_read`)."""
+    await conn.executemany(
+        "UPDATE sync_requests SET status = 'done', finished_at = ?, claimed_until = NULL,"
+        " error = NULL WHERE id = ?",
+        [(to_db_time(now), request_id) for request_id in ids],
+    )
+
+
 _DUE = (
     "((status = 'pending' AND next_attempt_at <= ?) OR (status = 'running' AND claimed_until < ?))"
 )
@@ -94,6 +103,23 @@ class SqliteSyncRequests:
                 date_to=date_to,
                 due_in_s=due_in_s,
             )
+
+    async def request_many(self, asks: Sequence[NewRequest]) -> list[int]:
+        async with self._db.transaction() as conn:
+            return [
+                await insert(
+                    conn,
+                    source=ask.source,
+                    now=ask.now,
+                    full_sync=ask.full_sync,
+                    property_id=ask.property_id,
+                    room_codes=ask.room_codes,
+                    date_from=ask.date_from,
+                    date_to=ask.date_to,
+                    due_in_s=ask.due_in_s,
+                )
+                for ask in asks
+            ]
 
     async def claim_due(self, now: datetime, *, lease_s: float) -> list[SyncRequest]:
         stamp = to_db_time(now)
@@ -197,11 +223,8 @@ class SqliteSyncRequests:
         return [_row(row) for row in rows]
 
     async def finish(self, ids: Sequence[int], now: datetime) -> None:
-        await self._db.executemany(
-            "UPDATE sync_requests SET status = 'done', finished_at = ?, claimed_until = NULL,"
-            " error = NULL WHERE id = ?",
-            [(to_db_time(now), request_id) for request_id in ids],
-        )
+        async with self._db.transaction() as conn:
+            await finish_in(conn, ids, now)
 
     async def retry_later(
         self, ids: Sequence[int], now: datetime, *, retry_at: datetime, error: str

@@ -96,6 +96,34 @@ async def test_recent_calls_newest_first_and_by_service(store: Store) -> None:
     ]
 
 
+async def test_record_calls_stores_several_calls_masked_in_order(store: Store) -> None:
+    """The group writer's one transaction: every call with its own end time, stored as
+    `record_call` stores it alone (masked, truncated)."""
+    calls = [
+        (call(request_body='{"mail": "ana@example.com"}'), T0),
+        (call(service="pms", url="https://b/2", status=None, error="timeout"), T0 + timedelta(1)),
+    ]
+    assert await store.audit.record_calls(calls) == [None, None]
+    assert await store.audit.record_calls([]) == []
+    together = await store.audit.recent_calls()
+    for record, at in calls:
+        await store.audit.record_call(record, at)
+    alone = (await store.audit.recent_calls())[:2]
+
+    def seen(rows: list[audit.CallRow]) -> list[tuple[object, ...]]:
+        return [
+            (c.at, c.service, c.url, c.status, c.error, c.request_body, c.response_body)
+            for c in rows
+        ]
+
+    assert seen(together) == seen(alone)
+    assert [(c.at, c.service, c.error) for c in together] == [
+        (T0 + timedelta(1), "pms", "timeout"),
+        (T0, "channex", None),
+    ]
+    assert "ana@example.com" not in str(together[1].request_body)
+
+
 async def test_heartbeats_and_values(store: Store) -> None:
     assert await store.audit.last_heartbeat("worker") is None
     await store.audit.heartbeat("worker", T0)

@@ -5,9 +5,11 @@ claimed with it (one read), and a retrying one keeps its backoff."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 from middleware.store.port import Store
+from middleware.store.sync_requests import NewRequest, RequestWriter
 from tests.store_sql import rows
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -142,3 +144,34 @@ async def test_a_request_in_retry_backoff_is_not_taken_early(store: Store) -> No
     fresh = await ask(store, T0 + timedelta(seconds=1), "sync_incremental")
     assert await claimed(store, T0 + timedelta(seconds=1)) == [(fresh, "sync_incremental")]
     assert await claimed(store, T0 + timedelta(seconds=30)) == [(failed, "pms_webhook")]
+
+
+async def test_request_many_records_each_request_in_order_in_one_go(store: Store) -> None:
+    ids = await store.sync_requests.request_many(
+        [
+            NewRequest(source="pms_webhook", now=T0, property_id="p1", room_codes=("ov", "lvu")),
+            NewRequest(source="poll", now=T0, date_from=D("2026-12-10"), date_to=D("2026-12-12")),
+        ]
+    )
+    assert await store.sync_requests.request_many([]) == []
+    assert await requests(store) == [
+        (ids[0], "pms_webhook", "p1", '["lvu","ov"]', None, "pending"),
+        (ids[1], "poll", None, None, "2026-12-10", "pending"),
+    ]
+    assert ids[1] > ids[0]
+
+
+async def test_the_request_writer_gives_each_caller_its_own_id_once_stored(store: Store) -> None:
+    """Requests made together are written together, each caller getting the id of its own
+    row, in the order it asked; a later one is written by itself."""
+    writer = RequestWriter(store.sync_requests)
+    asked = await asyncio.gather(
+        *(writer.request(source="pms_webhook", now=T0, property_id=f"p{i}") for i in range(3))
+    )
+    later = await writer.request(source="poll", now=T0, room_codes=["ov"])
+    assert await requests(store) == [
+        (asked[0], "pms_webhook", "p0", None, None, "pending"),
+        (asked[1], "pms_webhook", "p1", None, None, "pending"),
+        (asked[2], "pms_webhook", "p2", None, None, "pending"),
+        (later, "poll", None, '["ov"]', None, "pending"),
+    ]

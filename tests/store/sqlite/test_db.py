@@ -261,7 +261,7 @@ async def test_a_version_7_database_keeps_its_wakeups_and_forgets_the_unserved_r
     db = await Database.open(path)
     try:
         version = await db.fetchone("PRAGMA user_version")
-        assert version is not None and version[0] == SCHEMA_VERSION == 10
+        assert version is not None and version[0] == SCHEMA_VERSION
         rows = await db.fetchall("SELECT * FROM wakeups ORDER BY wakeup_id")
         assert [dict(row) for row in rows] == [
             {
@@ -305,6 +305,41 @@ async def test_a_version_7_database_keeps_its_wakeups_and_forgets_the_unserved_r
         assert [row["name"] for row in index] == ["wakeups_open", "wakeups_subject"]
     finally:
         await db.close()
+
+
+async def test_a_version_10_database_gains_the_pump_indexes(tmp_path: Path) -> None:
+    """Migration 11: the partial indexes the pump's due-lanes read uses, the rows kept as they
+    were; a fresh database has them too."""
+    path = tmp_path / "old.db"
+    db = await Database.open(path)
+    await db.execute("DROP INDEX pushes_claimed")
+    await db.execute("DROP INDEX outbox_unclaimed")
+    await db.execute(
+        "INSERT INTO outbox (property_id, kind, entity_id, day, field, value, enqueued_at,"
+        " updated_at) VALUES ('p', 'availability', 'r', '2026-11-21', 'availability', '3', ?, ?)",
+        ("2026-11-21T12:00:00.000000Z", "2026-11-21T12:00:00.000000Z"),
+    )
+    await db.execute("PRAGMA user_version = 10")
+    await db.close()
+    reopened = await Database.open(path)
+    try:
+        indexes = await reopened.fetchall(
+            "SELECT name, tbl_name FROM sqlite_master"
+            " WHERE name IN ('pushes_claimed', 'outbox_unclaimed') ORDER BY name"
+        )
+        rows = await reopened.fetchall("SELECT property_id, entity_id, value FROM outbox")
+        version = await reopened.fetchone("PRAGMA user_version")
+        assert (
+            [tuple(row) for row in indexes],
+            [tuple(row) for row in rows],
+            version[0] if version else None,
+        ) == (
+            [("outbox_unclaimed", "outbox"), ("pushes_claimed", "pushes")],
+            [("p", "r", "3")],
+            11,
+        )
+    finally:
+        await reopened.close()
 
 
 @pytest.mark.parametrize("from_version", [0, 7])
