@@ -117,6 +117,11 @@ class Audit(Protocol):
 
     async def get_value(self, key: str) -> str | None: ...
 
+    async def take_turn(self, key: str, now: datetime, *, every_s: float) -> bool:
+        """True for the one caller that finds the turn named `key` last taken at least
+        `every_s` ago (or never), which records `now` as the turn; False for every other, in
+        any process (one atomic write). How several workers share a timed pass."""
+
     async def prune(self, now: datetime, *, keep_days: int = 30) -> int:
         """Housekeeping: drop audited calls and finished pushes older than `keep_days`."""
 

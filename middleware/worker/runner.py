@@ -77,6 +77,13 @@ PUMP_TICK_MAX_S = 1.0
 PUMP_TICK_MIN_S = 0.05
 PUMP_TICKS_PER_DEBOUNCE = 20
 NIGHTLY_CHECK_S = 60.0
+# Timed reads that are the deployment's, not each worker's: with several workers one takes
+# each turn (`store.audit.take_turn`), so sistema-os is polled and the Channex feed read once
+# an interval, not once per worker. A worker's first pass after it starts is its own (a
+# restarted worker reads the feed at once).
+SHARED_LOOPS = ("feed", "poll")
+TURN_SHARE = 0.8  # a turn taken less than this share of the interval ago is another's
+TURN_KEY = "turn:{loop}"
 SETTINGS_RETRY_S = 60.0
 HEARTBEAT_NAME = "worker"  # the kind: each worker beats as `worker:<identity>`
 # A worker that stops cleanly says so in its last heartbeat (its detail): /health counts it
@@ -181,6 +188,10 @@ class Worker:
         await self._heartbeat()
         if s.channex_enabled:
             await self._start_following_signals()
+        loops = [
+            (name, every, self._taking_turns(name, every, step) if name in SHARED_LOOPS else step)
+            for name, every, step in loops
+        ]
         self._tasks = [
             asyncio.create_task(self._loop(name, every, step), name=f"worker:{name}")
             for name, every, step in loops
@@ -224,6 +235,24 @@ class Worker:
                 self.heartbeat_name, self._rt.clock(), HEARTBEAT_STOPPED
             )
         log.info("worker_stopped", finished=finished, cancelled=cancelled)
+
+    def _taking_turns(
+        self, name: str, every_s: float, step: Callable[[], Awaitable[object]]
+    ) -> Callable[[], Awaitable[object]]:
+        """`step`, run on this worker's first pass and then only on the turns it takes."""
+        first = True
+
+        async def turn() -> None:
+            nonlocal first
+            key = TURN_KEY.format(loop=name)
+            mine = await self._rt.store.audit.take_turn(
+                key, self._rt.clock(), every_s=every_s * TURN_SHARE
+            )
+            if mine or first:
+                first = False
+                await step()
+
+        return turn
 
     async def _loop(self, name: str, every_s: float, step: Callable[[], Awaitable[object]]) -> None:
         while not self._stop.is_set():

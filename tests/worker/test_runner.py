@@ -347,6 +347,25 @@ async def test_the_poll_loop_requests_a_sync_every_interval(open_rig: OpenRig) -
         assert found[:2] == [("poll", 0), ("poll", 0)]
 
 
+async def test_two_workers_take_turns_at_the_poll(open_rig: OpenRig) -> None:
+    """Two workers on one store poll sistema-os once an interval between them, not once each:
+    each polls when it starts, then only a worker that takes the turn (`store.audit.take_turn`).
+    The clock stands still while their loops pass many times; a moved clock makes one turn."""
+    clock = ManualClock(datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
+    async with open_rig(clock=clock, pms_poll_interval_s=1) as rig:
+        other = Worker(rig.runtime)
+        rig.start()
+        other_task = asyncio.create_task(other.run())
+        await asyncio.sleep(2.5)  # two more passes of each loop, on the same instant
+        assert await poll_requests(rig) == [("poll", 0), ("poll", 0)]
+        clock.now += timedelta(seconds=1)
+        await asyncio.sleep(2.5)
+        await other.stop()
+        await asyncio.wait_for(other_task, timeout=runner.SHUTDOWN_TIMEOUT_S + DEADLINE_S)
+        await rig.stop()
+        assert await poll_requests(rig) == [("poll", 0)] * 3
+
+
 async def test_without_a_poll_interval_nothing_polls(open_rig: OpenRig) -> None:
     async with open_rig() as rig:
         rig.start()

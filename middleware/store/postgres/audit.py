@@ -131,6 +131,18 @@ class PostgresAudit:
         row = await self.db.fetchone("SELECT value FROM kv WHERE key = %s", (key,))
         return None if row is None else str(row["value"])
 
+    async def take_turn(self, key: str, now: datetime, *, every_s: float) -> bool:
+        """`Audit.take_turn` on the database's clock (workers' clocks may disagree)."""
+        async with self.db.transaction() as conn:
+            moment = await self.db.moment(conn, now)
+            cursor = await conn.execute(
+                "INSERT INTO kv (key, value, updated_at) VALUES (%s, %s, %s) ON CONFLICT (key)"
+                " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+                " WHERE kv.updated_at <= %s RETURNING key",
+                (key, moment.isoformat(), moment, moment - timedelta(seconds=every_s)),
+            )
+            return await cursor.fetchone() is not None
+
     async def prune(self, now: datetime, *, keep_days: int = 30) -> int:
         """Housekeeping: drop audited calls and finished pushes older than `keep_days`."""
         async with self.db.transaction() as conn:

@@ -120,6 +120,17 @@ class SqliteAudit:
         row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (key,))
         return None if row is None else str(row["value"])
 
+    async def take_turn(self, key: str, now: datetime, *, every_s: float) -> bool:
+        stamp = to_db_time(now)
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key)"
+                " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+                " WHERE kv.updated_at <= ? RETURNING key",
+                (key, stamp, stamp, to_db_time(now - timedelta(seconds=every_s))),
+            )
+            return await cursor.fetchone() is not None
+
     async def prune(self, now: datetime, *, keep_days: int = 30) -> int:
         cutoff = to_db_time(now - timedelta(days=keep_days))
         async with self._db.transaction() as conn:
